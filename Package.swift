@@ -1,0 +1,177 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "mailpen",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Mailpen", targets: ["Mailpen"]),
+        .library(name: "MailpenMIME", targets: ["MailpenMIME"]),
+        .library(name: "MailpenSMTP", targets: ["MailpenSMTP"]),
+        .library(name: "MailpenStore", targets: ["MailpenStore"]),
+        .executable(name: "mailpen", targets: ["mailpen"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    ],
+    targets: [
+        // RFC 5322 / MIME message model and parser. Pure Swift, no I/O.
+        .target(
+            name: "MailpenMIME",
+            swiftSettings: swiftSettings
+        ),
+        // SMTP server: pure command parser and session state machine, thin NIO handlers.
+        .target(
+            name: "MailpenSMTP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // SQLite storage: inboxes, messages, retention, change feed.
+        .target(
+            name: "MailpenStore",
+            dependencies: [
+                "MailpenMIME",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Spam score, HTML compatibility, links and lint over a parsed message.
+        .target(
+            name: "MailpenChecks",
+            dependencies: [
+                "MailpenMIME",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            resources: [.copy("Resources/caniemail.json"), .copy("Resources/caniemail.LICENSE")],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP API, server-sent events and the web UI.
+        .target(
+            name: "MailpenHTTP",
+            dependencies: [
+                "MailpenStore",
+                "MailpenChecks",
+                "MailpenMIME",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Wires SMTP, store and HTTP into one server.
+        .target(
+            name: "Mailpen",
+            dependencies: [
+                "MailpenSMTP",
+                "MailpenStore",
+                "MailpenHTTP",
+                "MailpenMIME",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Small C helpers the Swift code cannot reach directly (glibc's mallopt).
+        .target(name: "CMailpenSupport"),
+        .executableTarget(
+            name: "mailpen",
+            dependencies: [
+                "Mailpen",
+                "CMailpenSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailpenMIMETests",
+            dependencies: ["MailpenMIME"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailpenSMTPTests",
+            dependencies: [
+                "MailpenSMTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailpenStoreTests",
+            dependencies: ["MailpenStore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailpenChecksTests",
+            dependencies: [
+                "MailpenChecks",
+                "MailpenMIME",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailpenHTTPTests",
+            dependencies: [
+                "MailpenHTTP",
+                "MailpenStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailpenTests",
+            dependencies: [
+                "Mailpen",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,15 @@
+#include "CMailpenSupport.h"
+
+#include <stdlib.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+void mailpen_tune_allocator(void) {
+#if defined(__GLIBC__)
+    /* Keep up to 16 MiB free at the top of each arena instead of handing it back at once. */
+    mallopt(M_TRIM_THRESHOLD, 16 * 1024 * 1024);
+    /* Blocks over 1 MiB (large messages) still come from mmap and go straight back when freed. */
+    mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+#endif
+}

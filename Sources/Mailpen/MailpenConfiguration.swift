@@ -1,0 +1,52 @@
+import MailpenStore
+
+/// Everything `mailpen serve` can be told: listeners, TLS, authentication policy, limits and storage.
+public struct MailpenConfiguration: Sendable {
+    /// How STARTTLS and SMTPS get their certificate.
+    public enum TLS: Sendable, Equatable {
+        /// No TLS: STARTTLS is not offered.
+        case off
+        /// A self-signed certificate made at start-up.
+        case automatic
+        /// A PEM certificate chain and private key from files.
+        case files(certificate: String, privateKey: String)
+    }
+
+    /// Whether AUTH credentials are checked.
+    public enum AuthenticationPolicy: String, Sendable, CaseIterable {
+        /// Any username and password is accepted; the username names (and creates) the inbox.
+        case any
+        /// The username must be an existing inbox and the password its SMTP password.
+        case strict
+    }
+
+    public var smtpHost = "127.0.0.1"
+    public var smtpPort = 2525
+    public var httpHost = "127.0.0.1"
+    public var httpPort = 8025
+    /// The implicit-TLS SMTP listener, if any.
+    public var smtpsHost: String?
+    public var smtpsPort: Int?
+    public var tls: TLS = .off
+    public var authenticationPolicy: AuthenticationPolicy = .any
+    /// The name in the SMTP greeting.
+    public var hostname = "localhost"
+    public var databasePath = "./mailpen.sqlite"
+    public var durableCommits = true
+    public var maxMessageSize = 50 * 1024 * 1024
+    public var maxRecipients = 1000
+    public var maxConnections = 1000
+    public var idleTimeoutSeconds = 300
+    public var maxLineLength = 4096
+    /// Per-inbox retention defaults.
+    public var maxMessages = 5000
+    public var maxAgeSeconds: Int?
+    /// How long SMTP transactions in flight may continue after shutdown starts.
+    public var shutdownGraceSeconds = 5
+
+    public init() {}
+
+    var retention: RetentionDefaults {
+        RetentionDefaults(maxMessages: maxMessages, maxAgeSeconds: maxAgeSeconds)
+    }
+}

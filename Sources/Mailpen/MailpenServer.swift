@@ -1,0 +1,163 @@
+import Foundation
+import Logging
+import MailpenHTTP
+import MailpenSMTP
+import MailpenStore
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+
+/// A complete Mailpen: the store, the SMTP listener(s) and the HTTP server, started and stopped together.
+///
+/// `mailpen serve` runs one; a Swift test suite can run one in-process on ephemeral ports (port 0) and
+/// read the bound ports back.
+public actor MailpenServer {
+    public let configuration: MailpenConfiguration
+    private let logger: Logger
+    private var smtp: SMTPServer?
+    private var httpTask: Task<Void, any Error>?
+    private var httpGroup: ServiceGroup?
+    private var maintenanceTask: Task<Void, Never>?
+
+    /// The open store, once started.
+    public private(set) var store: MailpenStore?
+    /// The bound SMTP address, once started.
+    public private(set) var smtpAddress: SocketAddress?
+    /// The bound implicit-TLS SMTP address, if configured, once started.
+    public private(set) var smtpsAddress: SocketAddress?
+    /// The bound HTTP address, once started.
+    public private(set) var httpAddress: SocketAddress?
+
+    public init(configuration: MailpenConfiguration, logger: Logger = Logger(label: "mailpen")) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Opens the store and binds every listener. Throws if any of them cannot start (nothing is left running).
+    public func start() async throws {
+        let store = try MailpenStore(
+            configuration: .init(
+                path: configuration.databasePath, retention: configuration.retention,
+                synchronousFull: configuration.durableCommits),
+            logger: logger)
+        self.store = store
+        do {
+            try await startSMTP(store: store)
+            try await startHTTP(store: store)
+        } catch {
+            await stop()
+            throw error
+        }
+        maintenanceTask = Task { [logger] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(30))
+                if Task.isCancelled { break }
+                do {
+                    let pruned = try await store.pruneExpired()
+                    if pruned > 0 { logger.info("pruned \(pruned) expired message(s)") }
+                } catch {
+                    logger.error("pruning expired messages failed: \(error)")
+                }
+            }
+        }
+    }
+
+    /// Stops accepting mail, lets SMTP transactions in flight finish (up to the grace period), stops the
+    /// HTTP server and closes the database.
+    public func stop() async {
+        if let smtp {
+            await smtp.shutdown()
+            self.smtp = nil
+        }
+        if let httpTask {
+            await httpGroup?.triggerGracefulShutdown()
+            _ = await httpTask.result
+            self.httpGroup = nil
+            self.httpTask = nil
+        }
+        maintenanceTask?.cancel()
+        maintenanceTask = nil
+        if let store {
+            do {
+                try await store.close()
+            } catch {
+                logger.error("closing the database failed: \(error)")
+            }
+            self.store = nil
+        }
+    }
+
+    private func makeTLSContext() throws -> NIOSSLContext? {
+        switch configuration.tls {
+        case .off:
+            return nil
+        case .automatic:
+            return try SMTPTLS.makeSelfSignedContext(hostname: configuration.hostname)
+        case .files(let certificate, let privateKey):
+            return try SMTPTLS.makeContext(certificatePath: certificate, privateKeyPath: privateKey)
+        }
+    }
+
+    private func startSMTP(store: MailpenStore) async throws {
+        let delivery = StoreDelivery(store: store, policy: configuration.authenticationPolicy, logger: logger)
+        let smtp = SMTPServer(
+            configuration: .init(
+                host: configuration.smtpHost,
+                port: configuration.smtpPort,
+                implicitTLSHost: configuration.smtpsHost,
+                implicitTLSPort: configuration.smtpsPort,
+                tlsContext: try makeTLSContext(),
+                session: .init(
+                    hostname: configuration.hostname,
+                    maximumMessageSize: configuration.maxMessageSize,
+                    maximumRecipients: configuration.maxRecipients),
+                maximumConnections: configuration.maxConnections,
+                idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),
+                maximumLineLength: configuration.maxLineLength,
+                shutdownGracePeriod: .seconds(Int64(configuration.shutdownGraceSeconds))),
+            deliveryHandler: delivery,
+            authenticator: delivery,
+            logger: logger)
+        self.smtp = smtp
+        try await smtp.start()
+        let addresses = await smtp.localAddresses
+        smtpAddress = addresses.first
+        smtpsAddress = addresses.count > 1 ? addresses[1] : nil
+    }
+
+    private func startHTTP(store: MailpenStore) async throws {
+        let (bound, continuation) = AsyncStream<SocketAddress?>.makeStream()
+        let application = MailpenHTTP.makeApplication(
+            .init(store: store, logger: logger), host: configuration.httpHost, port: configuration.httpPort
+        ) { channel in
+            continuation.yield(channel.localAddress)
+            continuation.finish()
+        }
+        let group = ServiceGroup(
+            configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger))
+        let task = Task {
+            defer { continuation.finish() }
+            try await group.run()
+        }
+        httpGroup = group
+        httpTask = task
+        var iterator = bound.makeAsyncIterator()
+        guard let address = await iterator.next() ?? nil else {
+            // The server stopped before it was running: report why.
+            try await task.value
+            throw MailpenServerError.httpDidNotStart
+        }
+        httpAddress = address
+    }
+}
+
+/// Why a Mailpen server could not start.
+public enum MailpenServerError: Error, CustomStringConvertible {
+    case httpDidNotStart
+
+    public var description: String {
+        switch self {
+        case .httpDidNotStart: return "the HTTP server did not start"
+        }
+    }
+}

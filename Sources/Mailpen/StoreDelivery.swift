@@ -1,0 +1,109 @@
+import Logging
+import MailpenSMTP
+import MailpenStore
+import NIOCore
+
+/// Connects the SMTP server to the store: picks the inbox from the AUTH username, applies the
+/// authentication policy, stores each transaction and turns the outcome into the SMTP reply.
+struct StoreDelivery: SMTPDeliveryHandler, SMTPAuthenticator {
+    let store: MailpenStore
+    let policy: MailpenConfiguration.AuthenticationPolicy
+    let logger: Logger
+
+    func deliver(_ transaction: SMTPTransaction, on eventLoop: any EventLoop) -> EventLoopFuture<SMTPDeliveryResult> {
+        let session = transaction.envelope.session
+        let inbox = session.authenticatedUser ?? Inbox.defaultName
+        let incoming = IncomingMessage(
+            inbox: inbox,
+            raw: transaction.message,
+            envelope: MessageEnvelope(transaction.envelope),
+            createInboxWithPassword: policy == .any && session.authenticatedUser != nil ? Inbox.makePassword() : nil)
+        // Small messages are parsed right here; a large one would stall every session on this event
+        // loop, so it is parsed elsewhere.
+        let stored: EventLoopFuture<MessageSummary>
+        if incoming.raw.count > Self.inlineParseLimit {
+            let store = self.store
+            let promise = eventLoop.makePromise(of: MessageSummary.self)
+            promise.completeWithTask { try await store.store(incoming) }
+            stored = promise.futureResult
+        } else {
+            stored = store.store(incoming, on: eventLoop)
+        }
+        let logger = self.logger
+        let envelope = transaction.envelope
+        return stored.map { summary in
+            Self.reply(for: .success(summary), envelope: envelope, logger: logger)
+        }.recover { error in
+            Self.reply(for: .failure(error), envelope: envelope, logger: logger)
+        }
+    }
+
+    /// Messages up to this size are parsed on the session's event loop.
+    static let inlineParseLimit = 256 * 1024
+
+    private static func reply(
+        for result: Result<MessageSummary, any Error>, envelope: SMTPEnvelope, logger: Logger
+    ) -> SMTPDeliveryResult {
+        switch result {
+        case .success(let summary):
+            let recipients = envelope.recipients.map(\.address).joined(separator: ">,<")
+            logger.info(
+                "stored \(summary.id) in \(summary.inbox): from=<\(envelope.mailFrom)> to=<\(recipients)> size=\(summary.size) subject=\"\(summary.subject)\"")
+            return .accepted(id: summary.id)
+        case .failure(StoreError.inboxNotFound(let name)):
+            return .rejected(SMTPReply(550, "5.1.1", "Error: inbox \(name) does not exist"))
+        case .failure(let error):
+            logger.error("could not store message: \(error)")
+            return .rejected(SMTPReply(451, "4.3.0", "Error: could not store message, try again later"))
+        }
+    }
+
+    func authenticate(_ credentials: SMTPCredentials) async -> Bool {
+        guard Inbox.isValidName(credentials.username) else {
+            logger.info("AUTH refused: '\(credentials.username)' is not a valid inbox name")
+            return false
+        }
+        do {
+            let existing = try await store.inbox(named: credentials.username)
+            switch policy {
+            case .strict:
+                guard let existing else { return false }
+                return credentials.isValid(forPassword: existing.smtpPassword)
+            case .any:
+                if existing == nil {
+                    var password = Inbox.makePassword()
+                    if case .password(_, let given) = credentials, !given.isEmpty { password = given }
+                    do {
+                        _ = try await store.createInbox(named: credentials.username, password: password)
+                    } catch StoreError.inboxExists {
+                        // Another session created it first.
+                    }
+                }
+                return true
+            }
+        } catch {
+            logger.error("AUTH check failed: \(error)")
+            return false
+        }
+    }
+}
+
+extension MessageEnvelope {
+    init(_ envelope: SMTPEnvelope) {
+        self.init(
+            source: .smtp,
+            mailFrom: envelope.mailFrom,
+            mailParameters: envelope.mailParameters.map { Parameter(keyword: $0.keyword, value: $0.value) },
+            recipients: envelope.recipients.map { recipient in
+                Recipient(
+                    address: recipient.address,
+                    parameters: recipient.parameters.map { Parameter(keyword: $0.keyword, value: $0.value) })
+            },
+            heloName: envelope.session.heloName,
+            usedExtendedHello: envelope.session.usedExtendedHello,
+            clientAddress: envelope.session.clientAddress,
+            clientPort: envelope.session.clientPort,
+            tlsVersion: envelope.session.tlsVersion,
+            authenticatedUser: envelope.session.authenticatedUser)
+    }
+}

@@ -1,0 +1,93 @@
+/// Reads the content of a DATA phase (RFC 5321 §4.5.2): finds the terminating `.` line and removes the
+/// leading dot that the client added to lines beginning with one.
+///
+/// It works on any split of the input, keeps every other byte exactly (CRLF, bare LF, 8-bit, NUL) and
+/// accepts `.` followed by CRLF or by a bare LF as the end.
+struct DotUnstuffer: Sendable {
+    private enum Position: Sendable {
+        case lineStart
+        case inLine
+        case dot
+        case dotCarriageReturn
+    }
+
+    private var position: Position = .lineStart
+
+    /// Feeds `input`, appending content to `output` until `limit` bytes are held; content past the limit
+    /// is counted in `overflow` but not kept. Returns how many input bytes were consumed and whether the
+    /// end of data was reached (the terminator is consumed, not appended).
+    mutating func consume(
+        _ input: UnsafeRawBufferPointer,
+        into output: inout [UInt8],
+        limit: Int,
+        overflow: inout Int
+    ) -> (consumed: Int, finished: Bool) {
+        var index = 0
+        let count = input.count
+        func emit(_ range: Range<Int>) {
+            guard !range.isEmpty else { return }
+            let room = limit - output.count
+            if room >= range.count {
+                output.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[range]))
+            } else {
+                if room > 0 {
+                    output.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[range.lowerBound..<range.lowerBound + room]))
+                }
+                overflow += range.count - max(room, 0)
+            }
+        }
+        func emitByte(_ byte: UInt8) {
+            if output.count < limit { output.append(byte) } else { overflow += 1 }
+        }
+        while index < count {
+            switch position {
+            case .inLine:
+                // Copy up to and including the next LF in one go.
+                var end = index
+                while end < count && input[end] != 0x0A { end += 1 }
+                if end < count {
+                    emit(index..<end + 1)
+                    index = end + 1
+                    position = .lineStart
+                } else {
+                    emit(index..<end)
+                    index = end
+                }
+            case .lineStart:
+                let byte = input[index]
+                index += 1
+                if byte == UInt8(ascii: ".") {
+                    position = .dot
+                } else {
+                    emitByte(byte)
+                    position = byte == 0x0A ? .lineStart : .inLine
+                }
+            case .dot:
+                let byte = input[index]
+                index += 1
+                switch byte {
+                case 0x0D:
+                    position = .dotCarriageReturn
+                case 0x0A:
+                    position = .lineStart
+                    return (index, true)
+                default:
+                    // A stuffed dot: drop it and keep the rest of the line.
+                    emitByte(byte)
+                    position = .inLine
+                }
+            case .dotCarriageReturn:
+                let byte = input[index]
+                if byte == 0x0A {
+                    index += 1
+                    position = .lineStart
+                    return (index, true)
+                }
+                // ".\r" followed by something else: the dot was stuffing, the CR is content.
+                emitByte(0x0D)
+                position = .inLine
+            }
+        }
+        return (index, false)
+    }
+}

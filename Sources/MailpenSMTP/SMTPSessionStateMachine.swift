@@ -1,0 +1,559 @@
+/// The whole SMTP server protocol of one connection as a pure state machine: it takes what the client
+/// sent (command lines, message bytes) and what the outside world decided (delivery, authentication,
+/// TLS, shutdown) and answers with the action to take. It owns no socket, clock or storage, so every
+/// command in every state is unit-testable; ``SMTPServerHandler`` adapts it to SwiftNIO.
+public struct SMTPSessionStateMachine: Sendable {
+    /// Settings that shape the session's replies and limits.
+    public struct Configuration: Sendable {
+        /// The name in the greeting and EHLO reply.
+        public var hostname: String
+        /// Largest accepted message in octets (advertised with SIZE).
+        public var maximumMessageSize: Int
+        /// Most recipients per transaction.
+        public var maximumRecipients: Int
+        /// Failed commands after which the connection is closed with `421 4.7.0`.
+        public var maximumErrors: Int
+        /// Whether STARTTLS is offered (a certificate is configured and TLS is not on yet).
+        public var offersStartTLS: Bool
+
+        public init(
+            hostname: String = "localhost",
+            maximumMessageSize: Int = 50 * 1024 * 1024,
+            maximumRecipients: Int = 1000,
+            maximumErrors: Int = 20,
+            offersStartTLS: Bool = false
+        ) {
+            self.hostname = hostname
+            self.maximumMessageSize = maximumMessageSize
+            self.maximumRecipients = maximumRecipients
+            self.maximumErrors = maximumErrors
+            self.offersStartTLS = offersStartTLS
+        }
+    }
+
+    /// How the caller must frame the next input bytes.
+    public enum InputMode: Sendable, Equatable {
+        /// CRLF-terminated command lines, fed to ``receive(line:)``.
+        case commandLine
+        /// CRLF-terminated SASL responses, also fed to ``receive(line:)``.
+        case authenticationResponse
+        /// DATA content, fed to ``receive(messageBytes:)`` until it reports the end.
+        case messageData
+        /// `remaining` octets of a BDAT chunk, fed to ``receive(messageBytes:)``.
+        case chunk(remaining: Int)
+        /// Nothing may be read now: a delivery, credential check or TLS handshake is pending.
+        case suspended
+        /// The session is over.
+        case closed
+    }
+
+    /// What the caller must do next.
+    public enum Action: Sendable {
+        /// Nothing to do.
+        case none
+        /// Send the reply and go on reading.
+        case reply(SMTPReply)
+        /// Send the replies, then close the connection.
+        case replyAndClose([SMTPReply])
+        /// Send the reply, discard any input already buffered, and start a TLS handshake; then call
+        /// ``tlsEstablished(version:)``.
+        case replyAndStartTLS(SMTPReply)
+        /// Hand the transaction to the delivery handler, then call ``deliveryCompleted(_:)``.
+        case deliver(SMTPTransaction)
+        /// Check the credentials, then call ``credentialsChecked(accepted:)``.
+        case checkCredentials(SMTPCredentials)
+    }
+
+    private enum AuthenticationStep: Sendable {
+        case plainResponse
+        case loginUsername
+        case loginPassword(username: String)
+        case cramMD5Response(challenge: String)
+    }
+
+    private enum State: Sendable {
+        case connecting
+        case awaitingHello
+        case ready
+        case inTransaction
+        case receivingData
+        case receivingChunk(size: Int, remaining: Int, isLast: Bool)
+        case discardingChunk(remaining: Int, reply: SMTPReply)
+        case delivering
+        case authenticating(AuthenticationStep)
+        case checkingCredentials(username: String)
+        case startingTLS
+        case closed
+    }
+
+    private struct Draft: Sendable {
+        var mailFrom: String
+        var parameters: [SMTPParameter]
+        var recipients: [SMTPRecipient] = []
+        var usesChunking = false
+    }
+
+    public let configuration: Configuration
+    private let challengeNonce: String
+    private var state: State = .connecting
+    private var draft: Draft?
+    private var body: [UInt8] = []
+    private var overflow = 0
+    private var unstuffer = DotUnstuffer()
+    private var errorCount = 0
+    private var challengeCount = 0
+    private var isShuttingDown = false
+
+    /// Facts about the session recorded in every envelope; the caller fills in the client address.
+    public private(set) var session: SMTPSessionInfo
+
+    /// Creates a session. `challengeNonce` is a random string used to make CRAM-MD5 challenges unique.
+    public init(configuration: Configuration, session: SMTPSessionInfo = SMTPSessionInfo(), challengeNonce: String) {
+        self.configuration = configuration
+        self.session = session
+        self.challengeNonce = challengeNonce
+    }
+
+    /// How the next input must be framed.
+    public var inputMode: InputMode {
+        switch state {
+        case .awaitingHello, .ready, .inTransaction: return .commandLine
+        case .authenticating: return .authenticationResponse
+        case .receivingData: return .messageData
+        case .receivingChunk(_, let remaining, _), .discardingChunk(let remaining, _): return .chunk(remaining: remaining)
+        case .connecting, .delivering, .checkingCredentials, .startingTLS: return .suspended
+        case .closed: return .closed
+        }
+    }
+
+    /// Whether a mail transaction is under way (between MAIL and its final reply).
+    public var isInTransaction: Bool {
+        switch state {
+        case .inTransaction, .receivingData, .receivingChunk, .discardingChunk, .delivering: return true
+        default: return false
+        }
+    }
+
+    private var offersStartTLS: Bool { configuration.offersStartTLS && session.tlsVersion == nil }
+
+    // MARK: - Events from the connection
+
+    /// The connection is open: greet, or refuse when the server is over its connection limit.
+    public mutating func connectionOpened(accepting: Bool = true) -> Action {
+        guard accepting else {
+            state = .closed
+            return .replyAndClose([.tooManyConnections])
+        }
+        state = .awaitingHello
+        return .reply(SMTPReply(220, nil, "\(configuration.hostname) ESMTP Mailpen"))
+    }
+
+    /// A line arrived in ``InputMode/commandLine`` or ``InputMode/authenticationResponse`` mode.
+    public mutating func receive(line: some Collection<UInt8>) -> Action {
+        switch state {
+        case .authenticating(let step):
+            return countingErrors(continueAuthentication(step, response: line))
+        case .awaitingHello, .ready, .inTransaction:
+            if isShuttingDown && !isInTransaction { return close(with: .shuttingDown) }
+            do {
+                let command = try SMTPCommandParser.parse(line)
+                return countingErrors(handle(command))
+            } catch {
+                return countingErrors(.reply(error.reply))
+            }
+        default:
+            return .none
+        }
+    }
+
+    /// A command line longer than the limit arrived (its bytes were dropped).
+    public mutating func receiveOverlongLine() -> Action {
+        switch state {
+        case .authenticating:
+            state = session.heloName == nil ? .awaitingHello : .ready
+            return countingErrors(.reply(.lineTooLong))
+        case .awaitingHello, .ready, .inTransaction:
+            return countingErrors(.reply(.lineTooLong))
+        default:
+            return .none
+        }
+    }
+
+    /// Message bytes arrived in ``InputMode/messageData`` or ``InputMode/chunk(remaining:)`` mode.
+    /// Returns how many were consumed (the rest belongs to what follows) and the action, if any.
+    public mutating func receive(messageBytes input: UnsafeRawBufferPointer) -> (consumed: Int, action: Action) {
+        switch state {
+        case .receivingData:
+            let (consumed, finished) = unstuffer.consume(
+                input, into: &body, limit: configuration.maximumMessageSize, overflow: &overflow)
+            guard finished else { return (consumed, .none) }
+            if overflow > 0 {
+                resetTransaction()
+                return (consumed, countingErrors(.reply(.messageTooBig)))
+            }
+            return (consumed, startDelivery())
+
+        case .receivingChunk(let size, let remaining, let isLast):
+            let count = min(remaining, input.count)
+            body.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[0..<count]))
+            guard count == remaining else {
+                state = .receivingChunk(size: size, remaining: remaining - count, isLast: isLast)
+                return (count, .none)
+            }
+            return (count, finishChunk(size: size, isLast: isLast))
+
+        case .discardingChunk(let remaining, let reply):
+            let count = min(remaining, input.count)
+            guard count == remaining else {
+                state = .discardingChunk(remaining: remaining - count, reply: reply)
+                return (count, .none)
+            }
+            state = draft == nil ? (session.heloName == nil ? .awaitingHello : .ready) : .inTransaction
+            return (count, countingErrors(.reply(reply)))
+
+        default:
+            return (0, .none)
+        }
+    }
+
+    /// The delivery handler finished with the transaction handed out by ``Action/deliver(_:)``.
+    public mutating func deliveryCompleted(_ result: SMTPDeliveryResult) -> Action {
+        guard case .delivering = state else { return .none }
+        resetTransaction()
+        let reply: SMTPReply
+        switch result {
+        case .accepted(let id): reply = .queued(as: id)
+        case .rejected(let rejection): reply = rejection
+        }
+        if isShuttingDown {
+            state = .closed
+            return .replyAndClose([reply, .shuttingDown])
+        }
+        return .reply(reply)
+    }
+
+    /// The authenticator decided on the credentials handed out by ``Action/checkCredentials(_:)``.
+    public mutating func credentialsChecked(accepted: Bool) -> Action {
+        guard case .checkingCredentials(let username) = state else { return .none }
+        state = .ready
+        guard accepted else { return countingErrors(.reply(.authenticationFailed)) }
+        session.authenticatedUser = username
+        return .reply(.authenticationSucceeded)
+    }
+
+    /// The TLS handshake after STARTTLS (or on an implicit-TLS port) completed. The session starts over
+    /// (RFC 3207 §4.2): the client must greet again and authenticate again.
+    public mutating func tlsEstablished(version: String) -> Action {
+        session.tlsVersion = version
+        session.heloName = nil
+        session.usedExtendedHello = false
+        session.authenticatedUser = nil
+        draft = nil
+        if case .startingTLS = state { state = .awaitingHello }
+        return .none
+    }
+
+    /// The client has been silent for too long.
+    public mutating func idleTimeoutExpired() -> Action {
+        close(with: .timeout)
+    }
+
+    /// The server is shutting down. An idle session is closed now; a session in a transaction finishes it
+    /// first (the caller enforces a grace period with ``shutdownGraceExpired()``).
+    public mutating func shutdownRequested() -> Action {
+        isShuttingDown = true
+        switch state {
+        case .awaitingHello, .ready, .authenticating, .connecting:
+            return close(with: .shuttingDown)
+        default:
+            return .none
+        }
+    }
+
+    /// The grace period for a shutdown is over: close whatever is in progress.
+    public mutating func shutdownGraceExpired() -> Action {
+        guard case .closed = state else { return close(with: .shuttingDown) }
+        return .none
+    }
+
+    // MARK: - Commands
+
+    private mutating func handle(_ command: SMTPCommand) -> Action {
+        switch command {
+        case .hello(let domain):
+            return greet(domain: domain, extended: false)
+        case .extendedHello(let domain):
+            return greet(domain: domain, extended: true)
+        case .mail(let reversePath, let parameters):
+            return startTransaction(reversePath: reversePath, parameters: parameters)
+        case .recipient(let forwardPath, let parameters):
+            return addRecipient(forwardPath, parameters: parameters)
+        case .data:
+            return startData()
+        case .binaryData(let size, let isLast):
+            return startChunk(size: size, isLast: isLast)
+        case .reset:
+            resetTransaction()
+            return .reply(.ok)
+        case .noop:
+            return .reply(.ok)
+        case .quit:
+            state = .closed
+            return .replyAndClose([.bye])
+        case .help:
+            return .reply(
+                SMTPReply(
+                    code: 214, enhancedCode: "2.0.0",
+                    lines: [
+                        "Mailpen captures every message it is sent and relays none.",
+                        "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY EXPN STARTTLS AUTH",
+                        "See http://\(configuration.hostname):8025/ for the captured mail",
+                    ]))
+        case .verify:
+            return .reply(SMTPReply(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery"))
+        case .expand:
+            return .reply(SMTPReply(502, "5.5.1", "Error: EXPN not supported"))
+        case .startTLS:
+            return startTLS()
+        case .authenticate(let mechanism, let initialResponse):
+            return startAuthentication(mechanism: mechanism, initialResponse: initialResponse)
+        }
+    }
+
+    private mutating func greet(domain: String, extended: Bool) -> Action {
+        draft = nil
+        session.heloName = domain
+        session.usedExtendedHello = extended
+        state = .ready
+        guard extended else { return .reply(SMTPReply(250, nil, configuration.hostname)) }
+        var lines = [
+            "\(configuration.hostname) Hello \(domain)",
+            "PIPELINING",
+            "SIZE \(configuration.maximumMessageSize)",
+            "8BITMIME",
+            "SMTPUTF8",
+            "ENHANCEDSTATUSCODES",
+            "CHUNKING",
+            "DSN",
+        ]
+        if offersStartTLS { lines.append("STARTTLS") }
+        lines.append("AUTH PLAIN LOGIN CRAM-MD5")
+        lines.append("HELP")
+        return .reply(SMTPReply(code: 250, enhancedCode: nil, lines: lines))
+    }
+
+    private mutating func startTransaction(reversePath: String, parameters: [SMTPParameter]) -> Action {
+        switch state {
+        case .awaitingHello: return .reply(.heloFirst)
+        case .inTransaction: return .reply(.nestedMail)
+        default: break
+        }
+        if let failure = SMTPParameterRules.validateMail(parameters, maxMessageSize: configuration.maximumMessageSize) {
+            return .reply(failure)
+        }
+        draft = Draft(mailFrom: reversePath, parameters: parameters)
+        state = .inTransaction
+        return .reply(SMTPReply(250, "2.1.0", "Ok"))
+    }
+
+    private mutating func addRecipient(_ address: String, parameters: [SMTPParameter]) -> Action {
+        guard case .inTransaction = state, var current = draft else {
+            return .reply(session.heloName == nil ? .heloFirst : .needMail)
+        }
+        if current.usesChunking { return .reply(.badSequence) }
+        guard current.recipients.count < configuration.maximumRecipients else { return .reply(.tooManyRecipients) }
+        if let failure = SMTPParameterRules.validateRecipient(parameters) { return .reply(failure) }
+        current.recipients.append(SMTPRecipient(address: address, parameters: parameters))
+        draft = current
+        return .reply(SMTPReply(250, "2.1.5", "Ok"))
+    }
+
+    private mutating func startData() -> Action {
+        guard case .inTransaction = state, let current = draft else {
+            return .reply(session.heloName == nil ? .heloFirst : .needMail)
+        }
+        guard !current.recipients.isEmpty else { return .reply(.needRecipient) }
+        guard !current.usesChunking else { return .reply(.badSequence) }
+        body = []
+        overflow = 0
+        unstuffer = DotUnstuffer()
+        state = .receivingData
+        return .reply(.startMailInput)
+    }
+
+    private mutating func startChunk(size: Int, isLast: Bool) -> Action {
+        // The chunk's octets follow the command whatever the reply; they must be read either way.
+        guard case .inTransaction = state, var current = draft, !current.recipients.isEmpty else {
+            let reply: SMTPReply = session.heloName == nil ? .heloFirst : (draft == nil ? .needMail : .needRecipient)
+            return discard(size, then: reply)
+        }
+        if !current.usesChunking {
+            current.usesChunking = true
+            draft = current
+            body = []
+        }
+        if body.count + size > configuration.maximumMessageSize {
+            resetTransaction()
+            return discard(size, then: .messageTooBig)
+        }
+        state = .receivingChunk(size: size, remaining: size, isLast: isLast)
+        if size == 0 { return finishChunk(size: 0, isLast: isLast) }
+        return .none
+    }
+
+    private mutating func discard(_ size: Int, then reply: SMTPReply) -> Action {
+        if size == 0 { return .reply(reply) }
+        state = .discardingChunk(remaining: size, reply: reply)
+        return .none
+    }
+
+    private mutating func finishChunk(size: Int, isLast: Bool) -> Action {
+        if isLast { return startDelivery() }
+        state = .inTransaction
+        return .reply(SMTPReply(250, "2.0.0", "Ok: \(size) octets received"))
+    }
+
+    private mutating func startDelivery() -> Action {
+        guard let current = draft else {
+            resetTransaction()
+            return .reply(.needMail)
+        }
+        let envelope = SMTPEnvelope(
+            mailFrom: current.mailFrom,
+            mailParameters: current.parameters,
+            recipients: current.recipients,
+            session: session)
+        let message = body
+        body = []
+        state = .delivering
+        return .deliver(SMTPTransaction(envelope: envelope, message: message))
+    }
+
+    private mutating func resetTransaction() {
+        draft = nil
+        body = []
+        overflow = 0
+        state = session.heloName == nil ? .awaitingHello : .ready
+    }
+
+    private mutating func startTLS() -> Action {
+        if session.tlsVersion != nil { return .reply(SMTPReply(503, "5.5.1", "Error: TLS already active")) }
+        guard configuration.offersStartTLS else { return .reply(SMTPReply(502, "5.5.1", "Error: STARTTLS not available")) }
+        if isInTransaction { return .reply(.badSequence) }
+        state = .startingTLS
+        return .replyAndStartTLS(SMTPReply(220, "2.0.0", "Ready to start TLS"))
+    }
+
+    // MARK: - AUTH
+
+    private mutating func startAuthentication(mechanism: String, initialResponse: String?) -> Action {
+        guard session.heloName != nil, session.usedExtendedHello else {
+            return .reply(SMTPReply(503, "5.5.1", "Error: send EHLO first"))
+        }
+        if session.authenticatedUser != nil { return .reply(SMTPReply(503, "5.5.1", "Error: already authenticated")) }
+        if isInTransaction {
+            return .reply(SMTPReply(503, "5.5.1", "Error: AUTH not permitted during a mail transaction"))
+        }
+        switch mechanism {
+        case "PLAIN":
+            guard let initialResponse else {
+                state = .authenticating(.plainResponse)
+                return .reply(SMTPReply(334, nil, ""))
+            }
+            return continueAuthentication(.plainResponse, response: Array(initialResponse.utf8))
+        case "LOGIN":
+            guard let initialResponse else {
+                state = .authenticating(.loginUsername)
+                return .reply(SMTPReply(334, nil, SASL.encode("Username:")))
+            }
+            return continueAuthentication(.loginUsername, response: Array(initialResponse.utf8))
+        case "CRAM-MD5":
+            guard initialResponse == nil else {
+                return .reply(.syntax("CRAM-MD5 takes no initial response"))
+            }
+            challengeCount += 1
+            let challenge = "<\(challengeNonce).\(challengeCount)@\(configuration.hostname)>"
+            state = .authenticating(.cramMD5Response(challenge: challenge))
+            return .reply(SMTPReply(334, nil, SASL.encode(challenge)))
+        default:
+            return .reply(SMTPReply(504, "5.5.4", "Error: unsupported authentication mechanism \(mechanism)"))
+        }
+    }
+
+    private mutating func continueAuthentication(_ step: AuthenticationStep, response line: some Collection<UInt8>) -> Action {
+        let afterFailure: State = session.heloName == nil ? .awaitingHello : .ready
+        guard let text = String(validating: line, as: UTF8.self) else {
+            state = afterFailure
+            return .reply(.cannotDecodeResponse)
+        }
+        let response = text.trimmingSMTPWhitespace()
+        if response == "*" {
+            state = afterFailure
+            return .reply(.authenticationCancelled)
+        }
+        guard let decoded = SASL.decode(response) else {
+            state = afterFailure
+            return .reply(.cannotDecodeResponse)
+        }
+        switch step {
+        case .plainResponse:
+            let fields = decoded.split(separator: 0, omittingEmptySubsequences: false)
+            guard fields.count == 3,
+                let username = String(validating: fields[1], as: UTF8.self),
+                let password = String(validating: fields[2], as: UTF8.self),
+                !username.isEmpty
+            else {
+                state = afterFailure
+                return .reply(.cannotDecodeResponse)
+            }
+            return check(.password(username: username, password: password))
+        case .loginUsername:
+            guard let username = String(validating: decoded, as: UTF8.self), !username.isEmpty else {
+                state = afterFailure
+                return .reply(.cannotDecodeResponse)
+            }
+            state = .authenticating(.loginPassword(username: username))
+            return .reply(SMTPReply(334, nil, SASL.encode("Password:")))
+        case .loginPassword(let username):
+            guard let password = String(validating: decoded, as: UTF8.self) else {
+                state = afterFailure
+                return .reply(.cannotDecodeResponse)
+            }
+            return check(.password(username: username, password: password))
+        case .cramMD5Response(let challenge):
+            guard let text = String(validating: decoded, as: UTF8.self),
+                let space = text.lastIndex(of: " "),
+                space != text.startIndex
+            else {
+                state = afterFailure
+                return .reply(.cannotDecodeResponse)
+            }
+            let username = String(text[..<space])
+            let digest = String(text[text.index(after: space)...])
+            return check(.challengeResponse(username: username, challenge: challenge, digest: digest))
+        }
+    }
+
+    private mutating func check(_ credentials: SMTPCredentials) -> Action {
+        state = .checkingCredentials(username: credentials.username)
+        return .checkCredentials(credentials)
+    }
+
+    // MARK: - Helpers
+
+    private mutating func close(with reply: SMTPReply) -> Action {
+        state = .closed
+        body = []
+        draft = nil
+        return .replyAndClose([reply])
+    }
+
+    /// Counts failed replies and closes the session once a client has made too many mistakes.
+    private mutating func countingErrors(_ action: Action) -> Action {
+        guard case .reply(let reply) = action, reply.code >= 400 else { return action }
+        errorCount += 1
+        guard errorCount >= configuration.maximumErrors else { return action }
+        state = .closed
+        return .replyAndClose([reply, .tooManyErrors])
+    }
+}

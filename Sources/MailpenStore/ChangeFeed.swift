@@ -1,0 +1,74 @@
+import NIOCore
+
+/// Fans out committed ``StoreEvent``s to any number of subscribers.
+///
+/// Each subscriber has a bounded buffer. One that falls behind is not allowed to slow ingest: its stream
+/// ends with ``ChangeFeedError/fellBehind`` and it must reload and subscribe again.
+public actor ChangeFeed {
+    private let loop: any EventLoop
+    private var subscribers: [Int: AsyncThrowingStream<StoreEvent, any Error>.Continuation] = [:]
+    private var nextID = 0
+    private var isFinished = false
+
+    /// A feed that runs on `loop`, the store writer's thread, so that the writer publishes without a hop.
+    init(loop: any EventLoop) {
+        self.loop = loop
+    }
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        loop.executor.asUnownedSerialExecutor()
+    }
+
+    /// A new stream of every event published from now on.
+    public func subscribe(bufferSize: Int = 4096) -> AsyncThrowingStream<StoreEvent, any Error> {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(
+            of: StoreEvent.self, throwing: (any Error).self, bufferingPolicy: .bufferingOldest(bufferSize))
+        if isFinished {
+            continuation.finish()
+            return stream
+        }
+        let id = nextID
+        nextID += 1
+        subscribers[id] = continuation
+        continuation.onTermination = { [weak self] _ in
+            guard let self else { return }
+            Task { await self.remove(id) }
+        }
+        return stream
+    }
+
+    /// The number of live subscribers.
+    public var subscriberCount: Int { subscribers.count }
+
+    func publish(_ events: [StoreEvent]) {
+        guard !events.isEmpty else { return }
+        for (id, continuation) in subscribers {
+            for event in events {
+                if case .dropped = continuation.yield(event) {
+                    continuation.finish(throwing: ChangeFeedError.fellBehind)
+                    subscribers[id] = nil
+                    break
+                }
+            }
+        }
+    }
+
+    func finish() {
+        isFinished = true
+        for continuation in subscribers.values {
+            continuation.onTermination = nil
+            continuation.finish()
+        }
+        subscribers = [:]
+    }
+
+    private func remove(_ id: Int) {
+        subscribers[id] = nil
+    }
+}
+
+/// Why a change-feed stream ended early.
+public enum ChangeFeedError: Error, Equatable {
+    /// The subscriber did not keep up; events were lost, so it must reload.
+    case fellBehind
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// Writes a ``MessageEnvelope`` as compact JSON by hand: it runs for every message on the SMTP path,
+/// where `JSONEncoder` costs more than the rest of the preparation. ``MailpenStore/envelope(id:)``
+/// reads it back with `JSONDecoder`, and a test checks the two agree.
+enum EnvelopeJSON {
+    static func encode(_ envelope: MessageEnvelope) -> String {
+        var output = "{"
+        var first = true
+        func key(_ name: String) {
+            if !first { output += "," }
+            first = false
+            output += "\""
+            output += name
+            output += "\":"
+        }
+        func string(_ value: String) {
+            output += "\""
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case "\"": output += "\\\""
+                case "\\": output += "\\\\"
+                case "\n": output += "\\n"
+                case "\r": output += "\\r"
+                case "\t": output += "\\t"
+                case _ where scalar.value < 0x20:
+                    output += "\\u00"
+                    output += String(scalar.value >> 4, radix: 16)
+                    output += String(scalar.value & 15, radix: 16)
+                default:
+                    output.unicodeScalars.append(scalar)
+                }
+            }
+            output += "\""
+        }
+        func parameters(_ values: [MessageEnvelope.Parameter]) {
+            output += "["
+            for (index, parameter) in values.enumerated() {
+                if index > 0 { output += "," }
+                output += "{\"keyword\":"
+                string(parameter.keyword)
+                if let value = parameter.value {
+                    output += ",\"value\":"
+                    string(value)
+                }
+                output += "}"
+            }
+            output += "]"
+        }
+        if let value = envelope.authenticatedUser {
+            key("authenticatedUser")
+            string(value)
+        }
+        if let value = envelope.clientAddress {
+            key("clientAddress")
+            string(value)
+        }
+        if let value = envelope.clientPort {
+            key("clientPort")
+            output += String(value)
+        }
+        if let value = envelope.heloName {
+            key("heloName")
+            string(value)
+        }
+        key("mailFrom")
+        string(envelope.mailFrom)
+        key("mailParameters")
+        parameters(envelope.mailParameters)
+        key("recipients")
+        output += "["
+        for (index, recipient) in envelope.recipients.enumerated() {
+            if index > 0 { output += "," }
+            output += "{\"address\":"
+            string(recipient.address)
+            output += ",\"parameters\":"
+            parameters(recipient.parameters)
+            output += "}"
+        }
+        output += "]"
+        key("source")
+        string(envelope.source.rawValue)
+        if let value = envelope.tlsVersion {
+            key("tlsVersion")
+            string(value)
+        }
+        if let value = envelope.usedExtendedHello {
+            key("usedExtendedHello")
+            output += value ? "true" : "false"
+        }
+        output += "}"
+        return output
+    }
+}

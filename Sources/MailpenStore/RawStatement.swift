@@ -1,0 +1,73 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// Binds and steps a prepared GRDB statement through the SQLite C API, skipping GRDB's per-execution
+/// bookkeeping. Used only for the two inserts every captured message makes, where that bookkeeping
+/// cost more than SQLite itself. The statement stays owned (and cached) by GRDB.
+struct RawStatement {
+    private let handle: OpaquePointer
+    private var index: Int32 = 0
+
+    /// SQLite copies the value before the bind call returns.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    init(_ statement: Statement) {
+        handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    mutating func bind(_ value: String) {
+        index += 1
+        sqlite3_bind_text(handle, index, value, -1, Self.transient)
+    }
+
+    mutating func bind(_ value: String?) {
+        guard let value else {
+            index += 1
+            sqlite3_bind_null(handle, index)
+            return
+        }
+        bind(value)
+    }
+
+    mutating func bind(_ value: Int64) {
+        index += 1
+        sqlite3_bind_int64(handle, index, value)
+    }
+
+    mutating func bind(_ value: Int64?) {
+        guard let value else {
+            index += 1
+            sqlite3_bind_null(handle, index)
+            return
+        }
+        bind(value)
+    }
+
+    /// Steps the statement to completion.
+    func execute(in db: Database) throws {
+        let code = sqlite3_step(handle)
+        sqlite3_reset(handle)
+        guard code == SQLITE_DONE else { throw Self.error(code, in: db) }
+    }
+
+    /// Binds `blob` as the next parameter without copying it, then steps the statement to completion.
+    mutating func executeBinding(_ blob: Data, in db: Database) throws {
+        index += 1
+        let position = index
+        let code = blob.withUnsafeBytes { bytes in
+            // Zero-length blobs still need a non-null pointer, or SQLite stores NULL.
+            sqlite3_bind_blob(handle, position, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), nil)
+            return sqlite3_step(handle)
+        }
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        guard code == SQLITE_DONE else { throw Self.error(code, in: db) }
+    }
+
+    private static func error(_ code: Int32, in db: Database) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage)
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import GRDB
+
+/// The server-wide retention limits that apply to inboxes without their own.
+public struct RetentionDefaults: Sendable, Hashable {
+    /// Most messages per inbox (oldest pruned first); 0 means unlimited.
+    public var maxMessages: Int
+    /// Age in seconds after which messages are pruned; `nil` keeps them forever.
+    public var maxAgeSeconds: Int?
+
+    public init(maxMessages: Int = 5000, maxAgeSeconds: Int? = nil) {
+        self.maxMessages = maxMessages
+        self.maxAgeSeconds = maxAgeSeconds
+    }
+}
+
+/// Pruning rules, run inside write transactions.
+enum Retention {
+    /// Adds newly stored messages to an inbox's counters and deletes its oldest messages beyond its limit;
+    /// returns the deletion event if any.
+    static func countNewMessages(_ count: Int, inboxID: Int64, defaultLimit: Int, in db: Database) throws -> StoreEvent? {
+        let statement = try db.cachedStatement(
+            sql: """
+                UPDATE inbox SET message_count = message_count + ?, unread_count = unread_count + ? WHERE id = ?
+                RETURNING name, message_count, max_messages
+                """)
+        guard let row = try Row.fetchOne(statement, arguments: [count, count, inboxID]) else { return nil }
+        return try prune(inboxID: inboxID, name: row[0], count: row[1], limit: row[2] ?? defaultLimit, in: db)
+    }
+
+    /// Deletes the oldest messages of an inbox beyond its limit; returns the deletion event if any.
+    static func pruneByCount(inboxID: Int64, defaultLimit: Int, in db: Database) throws -> StoreEvent? {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT name, message_count, max_messages FROM inbox WHERE id = ?", arguments: [inboxID])
+        else { return nil }
+        return try prune(inboxID: inboxID, name: row[0], count: row[1], limit: row[2] ?? defaultLimit, in: db)
+    }
+
+    private static func prune(inboxID: Int64, name: String, count: Int, limit: Int, in db: Database) throws -> StoreEvent? {
+        guard limit > 0, count > limit else { return nil }
+        let deleted = try deleteMessages(
+            db,
+            where: "seq IN (SELECT seq FROM message WHERE inbox_id = ? ORDER BY seq LIMIT ?)",
+            arguments: [inboxID, count - limit])
+        return deleted.isEmpty ? nil : .deleted(inbox: name, ids: deleted)
+    }
+
+    /// Deletes messages older than each inbox's age limit; returns one event per inbox touched.
+    static func pruneByAge(defaultMaxAge: Int?, now: Date, in db: Database) throws -> [StoreEvent] {
+        var events: [StoreEvent] = []
+        let inboxes = try Row.fetchAll(db, sql: "SELECT id, name, max_age_seconds FROM inbox")
+        for inbox in inboxes {
+            guard let maxAge: Int = inbox[2] ?? defaultMaxAge, maxAge > 0 else { continue }
+            let cutoff = now.milliseconds - Int64(maxAge) * 1000
+            let inboxID: Int64 = inbox[0]
+            // Arrival order is time order: walk from the oldest to the first message young enough.
+            let firstKept = try Int64.fetchOne(
+                db,
+                sql: "SELECT seq FROM message WHERE inbox_id = ? AND received_at >= ? ORDER BY seq LIMIT 1",
+                arguments: [inboxID, cutoff])
+            let deleted = try deleteMessages(
+                db, where: "inbox_id = ? AND seq < ?", arguments: [inboxID, firstKept ?? Int64.max])
+            if !deleted.isEmpty { events.append(.deleted(inbox: inbox[1], ids: deleted)) }
+        }
+        return events
+    }
+
+    /// Deletes the matching messages, keeps the inbox counters right, and returns the deleted ids.
+    static func deleteMessages(_ db: Database, where condition: String, arguments: StatementArguments) throws -> [String] {
+        let rows = try Row.fetchAll(
+            db, sql: "DELETE FROM message WHERE \(condition) RETURNING id, inbox_id, is_read", arguments: arguments)
+        var removed: [Int64: (total: Int, unread: Int)] = [:]
+        var ids: [String] = []
+        ids.reserveCapacity(rows.count)
+        for row in rows {
+            ids.append(row[0])
+            let inboxID: Int64 = row[1]
+            let isRead: Bool = row[2]
+            removed[inboxID, default: (0, 0)].total += 1
+            if !isRead { removed[inboxID, default: (0, 0)].unread += 1 }
+        }
+        for (inboxID, counts) in removed {
+            try db.execute(
+                sql: "UPDATE inbox SET message_count = message_count - ?, unread_count = unread_count - ? WHERE id = ?",
+                arguments: [counts.total, counts.unread, inboxID])
+        }
+        return ids
+    }
+}

@@ -1,0 +1,29 @@
+/// A change to the store, published on the change feed after it is committed.
+///
+/// The HTTP layer turns these into server-sent events and uses them to wake waiting requests.
+public enum StoreEvent: Sendable, Hashable {
+    /// A message was stored.
+    case stored(MessageSummary)
+    /// Messages were deleted (by a user or by retention).
+    case deleted(inbox: String, ids: [String])
+    /// Every message of an inbox was deleted.
+    case cleared(inbox: String)
+    /// A message was marked read or unread, or re-tagged.
+    case updated(MessageSummary)
+    /// An inbox was created, changed or deleted.
+    case inbox(name: String, change: InboxChange)
+
+    /// What happened to an inbox.
+    public enum InboxChange: String, Sendable, Hashable {
+        case created, updated, deleted
+    }
+
+    /// The inbox the event concerns.
+    public var inboxName: String {
+        switch self {
+        case .stored(let summary), .updated(let summary): return summary.inbox
+        case .deleted(let inbox, _), .cleared(let inbox): return inbox
+        case .inbox(let name, _): return name
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import GRDB
+
+/// The versioned schema of the Mailpen database. Migrations only ever get appended.
+enum StoreSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: inboxes and messages") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE inbox (
+                        id INTEGER PRIMARY KEY,
+                        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                        smtp_username TEXT NOT NULL,
+                        smtp_password TEXT NOT NULL,
+                        max_messages INTEGER,
+                        max_age_seconds INTEGER,
+                        created_at INTEGER NOT NULL,
+                        message_count INTEGER NOT NULL DEFAULT 0,
+                        unread_count INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE TABLE message (
+                        seq INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL UNIQUE,
+                        inbox_id INTEGER NOT NULL REFERENCES inbox(id) ON DELETE CASCADE,
+                        received_at INTEGER NOT NULL,
+                        size INTEGER NOT NULL,
+                        envelope TEXT NOT NULL,
+                        mail_from TEXT NOT NULL,
+                        recipients TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        from_list TEXT NOT NULL,
+                        to_list TEXT NOT NULL,
+                        cc_list TEXT NOT NULL,
+                        bcc_list TEXT NOT NULL,
+                        reply_to_list TEXT NOT NULL,
+                        date_header INTEGER,
+                        message_id_header TEXT,
+                        snippet TEXT NOT NULL,
+                        attachment_count INTEGER NOT NULL,
+                        is_read INTEGER NOT NULL DEFAULT 0,
+                        tags TEXT NOT NULL DEFAULT ''
+                    );
+                    CREATE INDEX message_by_inbox ON message(inbox_id, seq);
+                    CREATE TABLE message_raw (
+                        seq INTEGER PRIMARY KEY REFERENCES message(seq) ON DELETE CASCADE,
+                        raw BLOB NOT NULL
+                    );
+                    """)
+        }
+        return migrator
+    }
+}

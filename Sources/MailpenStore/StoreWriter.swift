@@ -1,0 +1,328 @@
+import Foundation
+import GRDB
+import Logging
+import NIOCore
+
+/// The one place that changes the database. It runs on a thread of its own (a dedicated event loop),
+/// where it writes synchronously. New messages queue here and are committed together (group commit):
+/// while one transaction is being written, the next batch gathers, so throughput grows with the number of
+/// concurrent senders while every caller still waits for its own commit.
+actor StoreWriter {
+    /// Who waits for a message's commit.
+    enum Waiter: Sendable {
+        /// A caller on an event loop; completed on that loop, with every other completion for it in one hop.
+        case promise(EventLoopPromise<MessageSummary>)
+        /// An async caller.
+        case continuation(CheckedContinuation<MessageSummary, any Error>)
+    }
+
+    private struct Pending {
+        var message: PreparedMessage
+        var waiter: Waiter
+    }
+
+    private let loop: any EventLoop
+    private let database: any DatabaseWriter
+    private let feed: ChangeFeed
+    private let retention: RetentionDefaults
+    private let maximumBatchBytes = 64 * 1024 * 1024
+    private let maximumBatchCount = 1024
+    private var pending: [Pending] = []
+    private var isDrainScheduled = false
+    private var identifiers = MessageIdentifierGenerator()
+    /// Inboxes by lower-cased name, so that a batch needs no lookups; emptied by every other change.
+    private var inboxCache: [String: InboxReference] = [:]
+    /// Counters that show group commit at work.
+    private(set) var statistics = WriterStatistics()
+    private let logger: Logger
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor {
+        loop.executor.asUnownedSerialExecutor()
+    }
+
+    init(
+        loop: any EventLoop, database: any DatabaseWriter, feed: ChangeFeed,
+        retention: RetentionDefaults, logger: Logger
+    ) {
+        self.loop = loop
+        self.database = database
+        self.feed = feed
+        self.retention = retention
+        self.logger = logger
+    }
+
+    // MARK: - Messages
+
+    /// Queues a message for the next commit and completes `promise` on its event loop once the message is
+    /// committed (or has failed). Callable from any thread without waiting.
+    nonisolated func submit(_ message: PreparedMessage, promise: EventLoopPromise<MessageSummary>) {
+        loop.execute {
+            self.assumeIsolated { writer in
+                writer.pending.append(Pending(message: message, waiter: .promise(promise)))
+                writer.scheduleDrain()
+            }
+        }
+    }
+
+    /// Stores a message and returns once it is committed.
+    func insert(_ message: PreparedMessage) async throws -> MessageSummary {
+        try await withCheckedThrowingContinuation { continuation in
+            pending.append(Pending(message: message, waiter: .continuation(continuation)))
+            scheduleDrain()
+        }
+    }
+
+    /// Runs a drain after the submissions already queued on the loop, so that they join this batch.
+    private func scheduleDrain() {
+        guard !isDrainScheduled else { return }
+        isDrainScheduled = true
+        loop.execute {
+            self.assumeIsolated { $0.drain() }
+        }
+    }
+
+    private func drain() {
+        isDrainScheduled = false
+        var count = 0
+        var bytes = 0
+        while count < pending.count, count < maximumBatchCount,
+            count == 0 || bytes + pending[count].message.size <= maximumBatchBytes
+        {
+            bytes += pending[count].message.size
+            count += 1
+        }
+        let batch = Array(pending.prefix(count))
+        pending.removeFirst(count)
+        if !pending.isEmpty { scheduleDrain() }
+        guard !batch.isEmpty else { return }
+        commit(batch)
+    }
+
+    private func commit(_ batch: [Pending]) {
+        let messages = batch.map(\.message)
+        var generator = identifiers
+        var inboxes = inboxCache
+        let retention = self.retention
+        let results: [Result<MessageSummary, any Error>]
+        var events: [StoreEvent] = []
+        do {
+            let outcome = try database.write { db in
+                try Self.insert(messages, into: db, inboxes: &inboxes, identifiers: &generator, retention: retention)
+            }
+            identifiers = generator
+            inboxCache = inboxes
+            statistics.batches += 1
+            statistics.messages += batch.count
+            results = outcome.results
+            events = outcome.events
+        } catch {
+            logger.error("could not store \(batch.count) message(s): \(error)")
+            results = Array(repeating: .failure(error), count: batch.count)
+        }
+        Self.complete(zip(batch.map(\.waiter), results))
+        feed.assumeIsolated { $0.publish(events) }
+    }
+
+    /// Hands out results: one hop per event loop for all of its waiters, resumption for async callers.
+    private static func complete(_ outcomes: some Sequence<(Waiter, Result<MessageSummary, any Error>)>) {
+        var byLoop: [ObjectIdentifier: (any EventLoop, [(EventLoopPromise<MessageSummary>, Result<MessageSummary, any Error>)])] = [:]
+        for (waiter, result) in outcomes {
+            switch waiter {
+            case .continuation(let continuation):
+                continuation.resume(with: result)
+            case .promise(let promise):
+                let loop = promise.futureResult.eventLoop
+                byLoop[ObjectIdentifier(loop), default: (loop, [])].1.append((promise, result))
+            }
+        }
+        for (loop, completions) in byLoop.values {
+            loop.execute {
+                for (promise, result) in completions { promise.completeWith(result) }
+            }
+        }
+    }
+
+    private struct BatchOutcome: Sendable {
+        var results: [Result<MessageSummary, any Error>]
+        var events: [StoreEvent]
+    }
+
+    private static func insert(
+        _ messages: [PreparedMessage],
+        into db: Database,
+        inboxes: inout [String: InboxReference],
+        identifiers: inout MessageIdentifierGenerator,
+        retention: RetentionDefaults
+    ) throws -> BatchOutcome {
+        var results: [Result<MessageSummary, any Error>] = []
+        results.reserveCapacity(messages.count)
+        var events: [StoreEvent] = []
+        events.reserveCapacity(messages.count)
+        var added: [Int64: Int] = [:]
+        let now = Date()
+        let receivedAt = now.milliseconds
+        let insertMessage = try db.cachedStatement(
+            sql: """
+                INSERT INTO message (id, inbox_id, received_at, size, envelope, mail_from, recipients, subject,
+                    from_list, to_list, cc_list, bcc_list, reply_to_list, date_header, message_id_header, snippet,
+                    attachment_count)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        let insertRaw = try db.cachedStatement(sql: "INSERT INTO message_raw (seq, raw) VALUES (?, ?)")
+
+        for message in messages {
+            let key = message.inbox.lowercased()
+            var inbox = inboxes[key]
+            if inbox == nil {
+                inbox = try InboxReference.find(message.inbox, in: db)
+                if inbox == nil, let password = message.createInboxWithPassword {
+                    inbox = try InboxReference.create(message.inbox, password: password, in: db, at: now)
+                    events.append(.inbox(name: message.inbox, change: .created))
+                }
+                inboxes[key] = inbox
+            }
+            guard let inbox else {
+                results.append(.failure(StoreError.inboxNotFound(message.inbox)))
+                continue
+            }
+            let id = identifiers.next(at: now)
+            let columns = message.columns
+            var row = RawStatement(insertMessage)
+            row.bind(id)
+            row.bind(inbox.id)
+            row.bind(receivedAt)
+            row.bind(Int64(message.size))
+            row.bind(columns.envelope)
+            row.bind(columns.mailFrom)
+            row.bind(columns.recipients)
+            row.bind(columns.subject)
+            row.bind(columns.from)
+            row.bind(columns.to)
+            row.bind(columns.cc)
+            row.bind(columns.bcc)
+            row.bind(columns.replyTo)
+            row.bind(columns.dateHeader)
+            row.bind(columns.messageIDHeader)
+            row.bind(columns.snippet)
+            row.bind(Int64(columns.attachmentCount))
+            try row.execute(in: db)
+            var raw = RawStatement(insertRaw)
+            raw.bind(db.lastInsertedRowID)
+            try raw.executeBinding(message.blob, in: db)
+            added[inbox.id, default: 0] += 1
+            let summary = message.summary(id: id, inbox: inbox.name, receivedAt: Date(milliseconds: receivedAt))
+            results.append(.success(summary))
+            events.append(.stored(summary))
+        }
+
+        for (inboxID, count) in added {
+            if let pruned = try Retention.countNewMessages(
+                count, inboxID: inboxID, defaultLimit: retention.maxMessages, in: db)
+            {
+                events.append(pruned)
+            }
+        }
+        return BatchOutcome(results: results, events: events)
+    }
+
+    // MARK: - Other changes
+
+    /// Runs a change in its own transaction and publishes the events it reports.
+    func perform<T: Sendable>(_ change: @Sendable (Database) throws -> (T, [StoreEvent])) throws -> T {
+        inboxCache = [:]
+        let (value, events) = try database.write(change)
+        feed.assumeIsolated { $0.publish(events) }
+        return value
+    }
+}
+
+/// How many messages were committed in how many transactions.
+struct WriterStatistics: Sendable {
+    var batches = 0
+    var messages = 0
+}
+
+/// An inbox's id and canonical name, as the writer needs them.
+struct InboxReference: Sendable {
+    var id: Int64
+    var name: String
+
+    static func find(_ name: String, in db: Database) throws -> InboxReference? {
+        let statement = try db.cachedStatement(sql: "SELECT id, name FROM inbox WHERE name = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [name]) else { return nil }
+        return InboxReference(id: row[0], name: row[1])
+    }
+
+    static func create(
+        _ name: String, password: String, maxMessages: Int? = nil, maxAgeSeconds: Int? = nil, in db: Database, at date: Date
+    ) throws -> InboxReference {
+        try db.execute(
+            sql: """
+                INSERT INTO inbox (name, smtp_username, smtp_password, max_messages, max_age_seconds, created_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [name, name, password, maxMessages, maxAgeSeconds, date.milliseconds])
+        return InboxReference(id: db.lastInsertedRowID, name: name)
+    }
+}
+
+/// A message ready for the write transaction: parsed, and every column value computed, before it
+/// reaches the writer's thread, which then only binds and steps statements.
+struct PreparedMessage: Sendable {
+    /// Column values of the `message` row.
+    struct Columns: Sendable {
+        var envelope: String
+        var mailFrom: String
+        var recipients: String
+        var subject: String
+        var from: String
+        var to: String
+        var cc: String
+        var bcc: String
+        var replyTo: String
+        var dateHeader: Int64?
+        var messageIDHeader: String?
+        var snippet: String
+        var attachmentCount: Int
+    }
+
+    var inbox: String
+    var createInboxWithPassword: String?
+    var size: Int
+    var blob: Data
+    var columns: Columns
+    private var firstFrom: MessageAddress?
+    private var to: [MessageAddress]
+    private var cc: [MessageAddress]
+
+    init(_ message: IncomingMessage) {
+        let digest = MessageDigest(raw: message.raw)
+        inbox = message.inbox
+        createInboxWithPassword = message.createInboxWithPassword
+        size = message.raw.count
+        blob = Data(message.raw)
+        firstFrom = digest.from.first
+        to = digest.to
+        cc = digest.cc
+        columns = Columns(
+            envelope: EnvelopeJSON.encode(message.envelope),
+            mailFrom: message.envelope.mailFrom,
+            recipients: message.envelope.recipients.map(\.address).joined(separator: " "),
+            subject: digest.subject,
+            from: ColumnList.encode(digest.from),
+            to: ColumnList.encode(digest.to),
+            cc: ColumnList.encode(digest.cc),
+            bcc: ColumnList.encode(digest.bcc),
+            replyTo: ColumnList.encode(digest.replyTo),
+            dateHeader: digest.date?.milliseconds,
+            messageIDHeader: digest.messageID,
+            snippet: digest.snippet,
+            attachmentCount: digest.attachmentCount)
+    }
+
+    func summary(id: String, inbox: String, receivedAt: Date) -> MessageSummary {
+        MessageSummary(
+            id: id, inbox: inbox, receivedAt: receivedAt, from: firstFrom, to: to, cc: cc, subject: columns.subject,
+            snippet: columns.snippet, size: size, attachmentCount: columns.attachmentCount, isRead: false, tags: [])
+    }
+}

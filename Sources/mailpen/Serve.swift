@@ -1,0 +1,248 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Mailpen
+import NIOCore
+import UnixSignals
+
+/// `mailpen serve`: runs the SMTP and HTTP servers until SIGTERM or SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Capture mail over SMTP and serve the web UI and API.",
+        discussion: "Every option can also be set with an environment variable: MAILPEN_ and the option's name in capitals with underscores (--max-messages → MAILPEN_MAX_MESSAGES). A command-line option wins over the environment.")
+
+    @Option(help: "SMTP listen address. (default: 127.0.0.1:2525)")
+    var smtp: String?
+
+    @Option(help: "HTTP listen address for the web UI and API. (default: 127.0.0.1:8025)")
+    var http: String?
+
+    @Option(help: "SQLite database file; ':memory:' keeps mail in memory only. (default: ./mailpen.sqlite)")
+    var db: String?
+
+    @Option(help: "'auto' to offer STARTTLS with a self-signed certificate made at start-up.")
+    var tls: String?
+
+    @Option(help: "PEM certificate chain for STARTTLS and SMTPS (with --tls-key).")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key for --tls-cert.")
+    var tlsKey: String?
+
+    @Option(help: "Implicit-TLS (SMTPS) listen address, e.g. 127.0.0.1:4650. Needs --tls auto or --tls-cert.")
+    var smtps: String?
+
+    @Option(help: "'any': any AUTH credentials are accepted and the username names the inbox; 'strict': they must match an inbox's SMTP username and password. (default: any)")
+    var smtpAuth: String?
+
+    @Option(help: "Name in the SMTP greeting. (default: localhost)")
+    var hostname: String?
+
+    @Option(help: "Largest accepted message, e.g. 50M, 10MiB, 1048576. (default: 50M)")
+    var maxMessageSize: String?
+
+    @Option(help: "Most recipients per message. (default: 1000)")
+    var maxRecipients: Int?
+
+    @Option(help: "Most concurrent SMTP connections. (default: 1000)")
+    var maxConnections: Int?
+
+    @Option(help: "Seconds an idle SMTP client is allowed before it is disconnected. (default: 300)")
+    var idleTimeout: Int?
+
+    @Option(help: "Longest SMTP command line in octets. (default: 4096)")
+    var maxLineLength: Int?
+
+    @Option(help: "Messages kept per inbox, oldest pruned first; 0 for no limit. (default: 5000)")
+    var maxMessages: Int?
+
+    @Option(help: "Age after which messages are pruned, e.g. 7d, 12h, 30m, 3600 (seconds). (default: never)")
+    var maxAge: String?
+
+    @Option(help: "'full': each commit is flushed to the disk (fsync) before its 250, so acknowledged mail survives power loss; 'normal': committed to the database file only, which survives a crash or kill of Mailpen but not of the machine. (default: full)")
+    var sync: String?
+
+    @Option(help: "Seconds SMTP transactions in flight may finish after SIGTERM. (default: 5)")
+    var shutdownGrace: Int?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. (default: info)")
+    var logLevel: String?
+
+    func run() async throws {
+        MemoryTuning.apply()
+        let settings = Settings(environment: ProcessInfo.processInfo.environment)
+        let configuration = try makeConfiguration(settings)
+        let level = Logger.Level(rawValue: settings.value(logLevel, "LOG_LEVEL") ?? "info") ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "mailpen")
+        let server = MailpenServer(configuration: configuration, logger: logger)
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        try await server.start()
+        await printBanner(server, configuration)
+        for await signal in signals {
+            logger.notice("received \(signal), shutting down")
+            break
+        }
+        await server.stop()
+        logger.notice("stopped")
+    }
+
+    private func makeConfiguration(_ settings: Settings) throws -> MailpenConfiguration {
+        var configuration = MailpenConfiguration()
+        if let smtp = settings.value(smtp, "SMTP") {
+            (configuration.smtpHost, configuration.smtpPort) = try Parse.address(smtp, option: "--smtp")
+        }
+        if let http = settings.value(http, "HTTP") {
+            (configuration.httpHost, configuration.httpPort) = try Parse.address(http, option: "--http")
+        }
+        if let smtps = settings.value(smtps, "SMTPS") {
+            let (host, port) = try Parse.address(smtps, option: "--smtps")
+            configuration.smtpsHost = host
+            configuration.smtpsPort = port
+        }
+        if let db = settings.value(db, "DB") { configuration.databasePath = db }
+        let certificate = settings.value(tlsCert, "TLS_CERT")
+        let key = settings.value(tlsKey, "TLS_KEY")
+        switch (settings.value(tls, "TLS"), certificate, key) {
+        case (nil, nil, nil), ("off", nil, nil):
+            configuration.tls = .off
+        case ("auto", nil, nil):
+            configuration.tls = .automatic
+        case (nil, let certificate?, let key?):
+            configuration.tls = .files(certificate: certificate, privateKey: key)
+        case (let mode?, nil, nil):
+            throw ValidationError("--tls takes 'auto' or 'off', not '\(mode)'")
+        case (_?, _, _):
+            throw ValidationError("use either --tls auto or --tls-cert with --tls-key, not both")
+        default:
+            throw ValidationError("--tls-cert and --tls-key go together")
+        }
+        if configuration.smtpsPort != nil && configuration.tls == .off {
+            throw ValidationError("--smtps needs a certificate: add --tls auto or --tls-cert and --tls-key")
+        }
+        if let policy = settings.value(smtpAuth, "SMTP_AUTH") {
+            guard let parsed = MailpenConfiguration.AuthenticationPolicy(rawValue: policy) else {
+                throw ValidationError("--smtp-auth takes 'any' or 'strict', not '\(policy)'")
+            }
+            configuration.authenticationPolicy = parsed
+        }
+        if let hostname = settings.value(hostname, "HOSTNAME") { configuration.hostname = hostname }
+        if let size = settings.value(maxMessageSize, "MAX_MESSAGE_SIZE") {
+            configuration.maxMessageSize = try Parse.size(size, option: "--max-message-size")
+        }
+        configuration.maxRecipients = try settings.positive(maxRecipients, "MAX_RECIPIENTS", option: "--max-recipients") ?? configuration.maxRecipients
+        configuration.maxConnections = try settings.positive(maxConnections, "MAX_CONNECTIONS", option: "--max-connections") ?? configuration.maxConnections
+        configuration.idleTimeoutSeconds = try settings.positive(idleTimeout, "IDLE_TIMEOUT", option: "--idle-timeout") ?? configuration.idleTimeoutSeconds
+        configuration.maxLineLength = try settings.positive(maxLineLength, "MAX_LINE_LENGTH", option: "--max-line-length") ?? configuration.maxLineLength
+        configuration.shutdownGraceSeconds = try settings.positive(shutdownGrace, "SHUTDOWN_GRACE", option: "--shutdown-grace", allowZero: true) ?? configuration.shutdownGraceSeconds
+        configuration.maxMessages = try settings.positive(maxMessages, "MAX_MESSAGES", option: "--max-messages", allowZero: true) ?? configuration.maxMessages
+        if let age = settings.value(maxAge, "MAX_AGE") {
+            configuration.maxAgeSeconds = try Parse.duration(age, option: "--max-age")
+        }
+        if let sync = settings.value(sync, "SYNC") {
+            guard sync == "full" || sync == "normal" else {
+                throw ValidationError("--sync takes 'full' or 'normal', not '\(sync)'")
+            }
+            configuration.durableCommits = sync == "full"
+        }
+        return configuration
+    }
+
+    private func printBanner(_ server: MailpenServer, _ configuration: MailpenConfiguration) async {
+        let tlsDescription: String
+        switch configuration.tls {
+        case .off: tlsDescription = "no STARTTLS"
+        case .automatic: tlsDescription = "STARTTLS with a self-signed certificate"
+        case .files(let certificate, _): tlsDescription = "STARTTLS with \(certificate)"
+        }
+        var lines = ["Mailpen \(MailpenVersion.current) is capturing mail. Nothing is relayed."]
+        if let smtp = await server.smtpAddress {
+            lines.append("  SMTP   \(Parse.describe(smtp))  (\(tlsDescription); AUTH \(configuration.authenticationPolicy.rawValue))")
+        }
+        if let smtps = await server.smtpsAddress {
+            lines.append("  SMTPS  \(Parse.describe(smtps))  (implicit TLS)")
+        }
+        if let http = await server.httpAddress {
+            lines.append("  HTTP   http://\(Parse.describe(http))/")
+        }
+        let path = configuration.databasePath == ":memory:"
+            ? ":memory: (mail is lost on exit)"
+            : URL(fileURLWithPath: configuration.databasePath).standardizedFileURL.path
+        lines.append("  DB     \(path)")
+        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+}
+
+/// Reads an option from the command line, else from `MAILPEN_<NAME>` in the environment.
+struct Settings {
+    let environment: [String: String]
+
+    func value(_ option: String?, _ name: String) -> String? {
+        if let option { return option }
+        guard let value = environment["MAILPEN_\(name)"], !value.isEmpty else { return nil }
+        return value
+    }
+
+    func positive(_ option: Int?, _ name: String, option flag: String, allowZero: Bool = false) throws -> Int? {
+        let text = option.map(String.init) ?? value(nil, name)
+        guard let text else { return nil }
+        guard let number = Int(text), number > 0 || (allowZero && number == 0) else {
+            throw ValidationError("\(flag) (MAILPEN_\(name)) needs a \(allowZero ? "non-negative" : "positive") whole number, not '\(text)'")
+        }
+        return number
+    }
+}
+
+/// Parsers for option values.
+enum Parse {
+    /// `host:port`, `:port` or `[v6]:port`.
+    static func address(_ text: String, option: String) throws -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else {
+            throw ValidationError("\(option) needs host:port, not '\(text)'")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.isEmpty { host = "0.0.0.0" }
+        return (host, port)
+    }
+
+    /// A byte count: a number with an optional K, M, G suffix (powers of 1024; `KiB`, `MB` etc. accepted).
+    static func size(_ text: String, option: String) throws -> Int {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
+        let digits = trimmed.prefix(while: \.isNumber)
+        var unit = trimmed.dropFirst(digits.count)
+        for suffix in ["IB", "B"] where unit.hasSuffix(suffix) {
+            unit = unit.dropLast(suffix.count)
+            break
+        }
+        let multipliers: [Substring: Int] = ["": 1, "K": 1024, "M": 1024 * 1024, "G": 1024 * 1024 * 1024]
+        guard let number = Int(digits), let multiplier = multipliers[unit], number > 0 else {
+            throw ValidationError("\(option) needs a size such as 50M, 512K or 1048576, not '\(text)'")
+        }
+        return number * multiplier
+    }
+
+    /// A duration in seconds: a number with an optional s, m, h, d suffix.
+    static func duration(_ text: String, option: String) throws -> Int {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let digits = trimmed.prefix(while: \.isNumber)
+        let unit = trimmed.dropFirst(digits.count)
+        let multipliers: [Substring: Int] = ["": 1, "s": 1, "m": 60, "h": 3600, "d": 86400]
+        guard let number = Int(digits), let multiplier = multipliers[unit], number > 0 else {
+            throw ValidationError("\(option) needs a duration such as 7d, 12h, 30m or 3600, not '\(text)'")
+        }
+        return number * multiplier
+    }
+
+    static func describe(_ address: SocketAddress) -> String {
+        let host = address.ipAddress ?? "?"
+        let port = address.port ?? 0
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}

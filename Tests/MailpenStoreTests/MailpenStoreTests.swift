@@ -1,0 +1,263 @@
+import Foundation
+import Testing
+
+@testable import MailpenStore
+
+/// A store on a fresh database file, removed afterwards.
+func withStore(
+    retention: RetentionDefaults = .init(),
+    _ body: (MailpenStore, String) async throws -> Void
+) async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailpen-store-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("test.sqlite").path
+    let store = try MailpenStore(configuration: .init(path: path, retention: retention))
+    do {
+        try await body(store, path)
+    } catch {
+        try? await store.close()
+        throw error
+    }
+    try? await store.close()
+}
+
+func incoming(
+    _ raw: String, inbox: String = "default", to: [String] = ["bob@example.com"], create: Bool = false
+) -> IncomingMessage {
+    IncomingMessage(
+        inbox: inbox,
+        raw: Array(raw.utf8),
+        envelope: MessageEnvelope(
+            source: .smtp, mailFrom: "alice@example.com", recipients: to.map { .init(address: $0) }),
+        createInboxWithPassword: create ? "pw" : nil)
+}
+
+let sampleMessage = """
+    From: =?UTF-8?Q?Al=C3=AFce?= <alice@example.com>\r
+    To: Bob <bob@example.com>, carol@example.com\r
+    Cc: dave@example.com\r
+    Subject: =?UTF-8?B?SGVsbG8g8J+Riw==?=\r
+    Date: Sun, 29 Nov 2026 10:00:00 +0000\r
+    Message-ID: <abc@example.com>\r
+    \r
+    Hi Bob, this is the body.\r
+
+    """
+
+@Suite("Store")
+struct MailpenStoreTests {
+    @Test func createsDefaultInboxAndSurvivesReopen() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailpen-reopen-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("db.sqlite").path
+        let first = try MailpenStore(configuration: .init(path: path))
+        #expect(try await first.inboxes().map(\.name) == ["default"])
+        let stored = try await first.store(incoming(sampleMessage))
+        try await first.close()
+        let second = try MailpenStore(configuration: .init(path: path))
+        #expect(try await second.inboxes().map(\.name) == ["default"])
+        #expect(try await second.rawMessage(id: stored.id) == Array(sampleMessage.utf8))
+        #expect(try await second.inbox(named: "default")?.total == 1)
+        try await second.close()
+    }
+
+    @Test func summaryColumnsComeFromTheParsedMessage() async throws {
+        try await withStore { store, _ in
+            let summary = try await store.store(incoming(sampleMessage))
+            #expect(summary.subject == "Hello 👋")
+            #expect(summary.from == MessageAddress(name: "Alïce", address: "alice@example.com"))
+            #expect(summary.to.map(\.address) == ["bob@example.com", "carol@example.com"])
+            #expect(summary.cc.map(\.address) == ["dave@example.com"])
+            #expect(summary.snippet.hasPrefix("Hi Bob, this is the body."))
+            #expect(summary.size == sampleMessage.utf8.count)
+            #expect(!summary.isRead)
+            let listed = try await store.summaries(inInbox: "default")
+            #expect(listed == [summary])
+        }
+    }
+
+    @Test func concurrentStoresShareCommits() async throws {
+        try await withStore { store, _ in
+            let count = 300
+            let ids = try await withThrowingTaskGroup(of: String.self) { group in
+                for index in 0..<count {
+                    group.addTask { try await store.store(incoming("Subject: \(index)\r\n\r\nbody \(index)\r\n")).id }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(Set(ids).count == count)
+            let listed = try await store.summaries(inInbox: "default", limit: 1000)
+            #expect(listed.count == count)
+            // Newest first, and ids sort the same way as arrival.
+            #expect(listed.map(\.id) == listed.map(\.id).sorted(by: >))
+            let batches = await store.writerStatistics.batches
+            #expect(batches < count, "expected concurrent writers to share transactions, got \(batches) for \(count)")
+        }
+    }
+
+    @Test func changeFeedPublishesCommittedChanges() async throws {
+        try await withStore { store, _ in
+            let events = await store.changes.subscribe()
+            let stored = try await store.store(incoming(sampleMessage))
+            let read = try await store.setRead(id: stored.id, true)
+            try await store.deleteMessage(id: stored.id)
+            _ = try await store.createInbox(named: "shop")
+            try await store.clearInbox(named: "shop")
+            var iterator = events.makeAsyncIterator()
+            #expect(try await iterator.next() == .stored(stored))
+            #expect(try await iterator.next() == .updated(read))
+            #expect(try await iterator.next() == .deleted(inbox: "default", ids: [stored.id]))
+            #expect(try await iterator.next() == .inbox(name: "shop", change: .created))
+            #expect(try await iterator.next() == .cleared(inbox: "shop"))
+        }
+    }
+
+    @Test func slowSubscriberIsToldItFellBehind() async throws {
+        try await withStore { store, _ in
+            let events = await store.changes.subscribe(bufferSize: 3)
+            for index in 0..<5 { _ = try await store.store(incoming("Subject: \(index)\r\n\r\n")) }
+            var received = 0
+            await #expect(throws: ChangeFeedError.fellBehind) {
+                for try await _ in events { received += 1 }
+            }
+            #expect(received == 3)
+        }
+    }
+
+    @Test func inboxLifecycle() async throws {
+        try await withStore { store, _ in
+            let shop = try await store.createInbox(named: "shop", password: "secret", maxMessages: 10)
+            #expect(shop.smtpUsername == "shop")
+            #expect(shop.smtpPassword == "secret")
+            #expect(shop.maxMessages == 10)
+            await #expect(throws: StoreError.inboxExists("SHOP")) { try await store.createInbox(named: "SHOP") }
+            await #expect(throws: StoreError.invalidInboxName("no spaces")) { try await store.createInbox(named: "no spaces") }
+            await #expect(throws: StoreError.invalidInboxName("")) { try await store.createInbox(named: "") }
+            _ = try await store.store(incoming(sampleMessage, inbox: "shop"))
+            #expect(try await store.inbox(named: "Shop")?.total == 1)
+            let updated = try await store.updateInbox(named: "shop", .init(maxMessages: .some(nil), maxAgeSeconds: 60))
+            #expect(updated.maxMessages == nil)
+            #expect(updated.maxAgeSeconds == 60)
+            try await store.deleteInbox(named: "shop")
+            #expect(try await store.inbox(named: "shop") == nil)
+            await #expect(throws: StoreError.cannotDeleteDefaultInbox) { try await store.deleteInbox(named: "default") }
+            await #expect(throws: StoreError.inboxNotFound("ghost")) { try await store.clearInbox(named: "ghost") }
+        }
+    }
+
+    @Test func missingInboxIsCreatedOnlyWhenAsked() async throws {
+        try await withStore { store, _ in
+            await #expect(throws: StoreError.inboxNotFound("team")) {
+                try await store.store(incoming(sampleMessage, inbox: "team"))
+            }
+            let stored = try await store.store(incoming(sampleMessage, inbox: "team", create: true))
+            #expect(stored.inbox == "team")
+            #expect(try await store.inbox(named: "team")?.smtpPassword == "pw")
+        }
+    }
+
+    @Test func readStateKeepsCountsRight() async throws {
+        try await withStore { store, _ in
+            let first = try await store.store(incoming(sampleMessage))
+            _ = try await store.store(incoming(sampleMessage))
+            #expect(try await store.inbox(named: "default")?.unread == 2)
+            _ = try await store.setRead(id: first.id, true)
+            _ = try await store.setRead(id: first.id, true)
+            #expect(try await store.inbox(named: "default")?.unread == 1)
+            _ = try await store.setRead(id: first.id, false)
+            #expect(try await store.inbox(named: "default")?.unread == 2)
+            try await store.deleteMessage(id: first.id)
+            let inbox = try #require(try await store.inbox(named: "default"))
+            #expect(inbox.total == 1 && inbox.unread == 1)
+            await #expect(throws: StoreError.messageNotFound(first.id)) { try await store.deleteMessage(id: first.id) }
+        }
+    }
+
+    @Test func perInboxRetentionOverridesTheDefault() async throws {
+        try await withStore(retention: .init(maxMessages: 100)) { store, _ in
+            _ = try await store.createInbox(named: "small", maxMessages: 2)
+            for index in 0..<4 { _ = try await store.store(incoming("Subject: \(index)\r\n\r\n", inbox: "small")) }
+            for index in 0..<4 { _ = try await store.store(incoming("Subject: \(index)\r\n\r\n")) }
+            #expect(try await store.summaries(inInbox: "small").map(\.subject) == ["3", "2"])
+            #expect(try await store.inbox(named: "default")?.total == 4)
+            // Lowering the limit prunes at once.
+            _ = try await store.updateInbox(named: "default", .init(maxMessages: 1))
+            #expect(try await store.summaries(inInbox: "default").map(\.subject) == ["3"])
+        }
+    }
+
+    @Test func rawBytesAreKeptOutOfTheMessageTable() async throws {
+        try await withStore { store, path in
+            _ = try await store.store(incoming(sampleMessage))
+            try await store.close()
+            let columns = try await sqliteColumns(path: path, table: "message")
+            #expect(!columns.contains("raw"))
+            #expect(try await sqliteColumns(path: path, table: "message_raw").contains("raw"))
+        }
+    }
+}
+
+/// Reads a table's columns with the sqlite3 command-line shell (an independent reader of the file).
+func sqliteColumns(path: String, table: String) async throws -> [String] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    process.arguments = [path, "SELECT name FROM pragma_table_info('\(table)')"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+}
+
+@Suite("Message ids")
+struct MessageIdentifierTests {
+    @Test func monotonicWithinOneMillisecond() {
+        var generator = MessageIdentifierGenerator()
+        let now = Date()
+        let ids = (0..<1000).map { _ in generator.next(at: now) }
+        #expect(ids == ids.sorted())
+        #expect(Set(ids).count == ids.count)
+    }
+
+    @Test func clockGoingBackwardsStillSorts() {
+        var generator = MessageIdentifierGenerator()
+        let first = generator.next(at: Date(timeIntervalSince1970: 2_000_000))
+        let second = generator.next(at: Date(timeIntervalSince1970: 1_000_000))
+        #expect(first < second)
+    }
+
+    @Test func encodesKnownValue() {
+        #expect(MessageIdentifierGenerator.encode(milliseconds: 0, high: 0, low: 0) == "00000000000000000000000000")
+        #expect(MessageIdentifierGenerator.encode(milliseconds: 1, high: 0, low: 31) == "0000000001000000000000000Z")
+    }
+}
+
+@Suite("Envelope JSON")
+struct EnvelopeJSONTests {
+    static let envelopes: [MessageEnvelope] = [
+        MessageEnvelope(source: .smtp, mailFrom: "", recipients: []),
+        MessageEnvelope(
+            source: .smtp, mailFrom: "jürgen@bücher.example",
+            mailParameters: [.init(keyword: "SIZE", value: "10"), .init(keyword: "SMTPUTF8", value: nil)],
+            recipients: [.init(address: "\"odd \\\" quote\"@x.example", parameters: [.init(keyword: "NOTIFY", value: "NEVER")])],
+            heloName: "tab\there\u{1}", usedExtendedHello: true, clientAddress: "::1", clientPort: 65535,
+            tlsVersion: "TLSv1.3", authenticatedUser: "shop"),
+        MessageEnvelope(source: .http, mailFrom: "a@b", recipients: [.init(address: "c@d")], usedExtendedHello: false),
+    ]
+
+    @Test("hand-written JSON decodes to the same envelope", arguments: envelopes)
+    func roundTrip(envelope: MessageEnvelope) throws {
+        let json = EnvelopeJSON.encode(envelope)
+        let decoded = try JSONDecoder().decode(MessageEnvelope.self, from: Data(json.utf8))
+        #expect(decoded == envelope)
+        // Same keys and order as JSONEncoder with sorted keys.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let reference = try JSONSerialization.jsonObject(with: encoder.encode(envelope)) as? NSDictionary
+        let ours = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? NSDictionary
+        #expect(reference == ours)
+    }
+}

@@ -1,0 +1,107 @@
+"""`mailpen serve` as a user runs it: flags, environment variables, banner, signals, bad settings."""
+import os
+import signal
+import smtplib
+import stat
+import subprocess
+import time
+
+from conftest import BINARY, free_port, wait_for_port
+
+
+def test_banner_names_every_address(make_server):
+    server = make_server(["--tls", "auto", "--smtps", f"127.0.0.1:{free_port()}"])
+    time.sleep(0.3)
+    log = server.log()
+    assert f"SMTP   127.0.0.1:{server.smtp_port}" in log
+    assert "SMTPS  127.0.0.1:" in log
+    assert f"HTTP   http://127.0.0.1:{server.http_port}/" in log
+    assert f"DB     {server.db}" in log
+
+
+def test_environment_variables_configure_the_server(make_server, workdir):
+    port = free_port()
+    server = make_server(start=False)
+    server.env.update({"MAILPEN_SMTP": f"127.0.0.1:{port}", "MAILPEN_MAX_MESSAGE_SIZE": "1K",
+                       "MAILPEN_HOSTNAME": "mx.env.test"})
+    server.args = []
+    command = [BINARY, "serve", "--http", f"127.0.0.1:{server.http_port}", "--db", server.db]
+    process = subprocess.Popen(command, env=server.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port)
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            code, greeting = client.ehlo("x")
+            assert b"mx.env.test" in greeting
+            assert b"SIZE 1024" in greeting
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+
+
+def test_command_line_wins_over_environment(make_server):
+    server = make_server(["--hostname", "from.flag"], env={"MAILPEN_HOSTNAME": "from.env"})
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as client:
+        assert b"from.flag" in client.ehlo("x")[1]
+
+
+def test_one_log_line_per_stored_message(server):
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as client:
+        for index in range(3):
+            client.sendmail("a@example.com", ["b@example.com"], f"Subject: log {index}\r\n\r\nx\r\n".encode())
+    time.sleep(0.2)
+    stored_lines = [line for line in server.log().splitlines() if " stored " in line]
+    assert len(stored_lines) == 3
+    assert 'subject="log 0"' in stored_lines[0]
+
+
+def test_sigterm_exits_cleanly(server):
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as client:
+        client.sendmail("a@example.com", ["b@example.com"], b"Subject: before stop\r\n\r\nx\r\n")
+    assert server.stop(signal.SIGTERM) == 0
+    assert "shutting down" in server.log()
+    # The database was closed cleanly: no WAL left to replay.
+    assert not os.path.exists(server.db + "-wal") or os.path.getsize(server.db + "-wal") == 0
+    assert server.query("SELECT subject FROM message") == [("before stop",)]
+
+
+def run_serve(*args, timeout=30):
+    return subprocess.run([BINARY, "serve", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_bad_settings_fail_with_a_clear_message(workdir):
+    db = os.path.join(workdir, "x.sqlite")
+    cases = [
+        (["--smtp", "nonsense"], "--smtp needs host:port"),
+        (["--smtp-auth", "maybe"], "--smtp-auth takes 'any' or 'strict'"),
+        (["--max-message-size", "lots"], "--max-message-size needs a size"),
+        (["--max-age", "1y"], "--max-age needs a duration"),
+        (["--smtps", "127.0.0.1:0"], "--smtps needs a certificate"),
+        (["--tls", "auto", "--tls-cert", "a.pem", "--tls-key", "b.pem"], "not both"),
+        (["--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"], "cert.pem"),
+    ]
+    for args, message in cases:
+        result = run_serve("--db", db, "--smtp", f"127.0.0.1:{free_port()}", "--http", f"127.0.0.1:{free_port()}", *args)
+        assert result.returncode != 0, args
+        assert message in result.stderr, (args, result.stderr)
+
+
+def test_port_in_use_is_reported(make_server):
+    first = make_server()
+    result = run_serve("--db", os.path.join(first.workdir, "other.sqlite"), "--smtp", f"127.0.0.1:{first.smtp_port}",
+                       "--http", f"127.0.0.1:{free_port()}")
+    assert result.returncode != 0
+    assert "Address already in use" in result.stderr or "in use" in result.stderr.lower()
+
+
+def test_read_only_database_is_reported(workdir):
+    """A database file Mailpen may not write is refused at start-up with the reason."""
+    db = os.path.join(workdir, "ro.sqlite")
+    subprocess.run(["sqlite3", db, "CREATE TABLE t(x)"], check=True)
+    os.chmod(db, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+    os.chmod(workdir, 0o755)
+    command = [BINARY, "serve", "--db", db, "--smtp", f"127.0.0.1:{free_port()}", "--http", f"127.0.0.1:{free_port()}"]
+    if os.geteuid() == 0:
+        command = ["runuser", "-u", "nobody", "--"] + command  # root would ignore the permissions
+    result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert "readonly" in result.stderr.lower() or "read-only" in result.stderr.lower(), result.stderr

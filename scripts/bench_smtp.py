@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""SMTP ingest benchmark: Mailpen against postfix's smtp-sink, driven by smtp-source, in one run.
+
+For 1, 8 and 32 sessions, once with a new connection per message and once reusing connections,
+it sends the same messages to smtp-sink (which discards them) and to a fresh `mailpen serve`
+(which stores every one durably), and prints messages/s, the ratio, Mailpen's peak RSS and the
+number of messages Mailpen stored (which must equal the number sent).
+"""
+import argparse
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SINK = "/usr/sbin/smtp-sink"
+SOURCE = "/usr/sbin/smtp-source"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listening on port {port}")
+
+
+def run_source(port, sessions, messages, size, reuse):
+    args = [SOURCE, "-s", str(sessions), "-m", str(messages), "-l", str(size),
+            "-f", "bench@example.com", "-t", "sink@example.com"]
+    if reuse:
+        args.append("-d")
+    args.append(f"127.0.0.1:{port}")
+    started = time.perf_counter()
+    result = subprocess.run(args, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"smtp-source failed: {result.stderr.strip()}")
+    return elapsed
+
+
+def peak_rss_mb(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def bench_sink(sessions, messages, size, reuse):
+    port = free_port()
+    args = [SINK]
+    if os.geteuid() == 0:
+        args += ["-u", "nobody"]
+    args += [f"127.0.0.1:{port}", "1024"]
+    sink = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port)
+        elapsed = run_source(port, sessions, messages, size, reuse)
+    finally:
+        sink.terminate()
+        sink.wait()
+    return messages / elapsed
+
+
+def bench_mailpen(binary, sessions, messages, size, reuse, workdir):
+    port = free_port()
+    db = os.path.join(workdir, f"bench-{sessions}-{int(reuse)}.sqlite")
+    server = subprocess.Popen(
+        [binary, "serve", "--smtp", f"127.0.0.1:{port}", "--http", "127.0.0.1:0", "--db", db,
+         "--max-messages", "0", "--max-connections", "2000"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port)
+        elapsed = run_source(port, sessions, messages, size, reuse)
+        rss = peak_rss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    with sqlite3.connect(db) as connection:
+        stored = connection.execute("SELECT COUNT(*) FROM message").fetchone()[0]
+    return messages / elapsed, rss, stored
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/mailpen"))
+    parser.add_argument("--messages", type=int, default=20000)
+    parser.add_argument("--size", type=int, default=2048)
+    parser.add_argument("--sessions", default="1,8,32")
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args()
+    sessions_list = [int(s) for s in args.sessions.split(",")]
+    rows = []
+    print(f"SMTP ingest: {args.messages} messages of {args.size} bytes, smtp-source against smtp-sink and Mailpen")
+    print(f"{'sessions':>8}  {'mode':<18} {'smtp-sink msg/s':>15} {'Mailpen msg/s':>14} {'ratio':>6} "
+          f"{'peak RSS MB':>11} {'stored':>7}")
+    failures = []
+    with tempfile.TemporaryDirectory(prefix="mailpen-bench-") as workdir:
+        for reuse in (False, True):
+            for sessions in sessions_list:
+                sink_rate = bench_sink(sessions, args.messages, args.size, reuse)
+                mailpen_rate, rss, stored = bench_mailpen(args.binary, sessions, args.messages, args.size, reuse, workdir)
+                mode = "reused connections" if reuse else "connection/message"
+                ratio = mailpen_rate / sink_rate
+                print(f"{sessions:>8}  {mode:<18} {sink_rate:>15.0f} {mailpen_rate:>14.0f} {ratio:>6.2f} "
+                      f"{rss:>11.0f} {stored:>7}", flush=True)
+                rows.append({"sessions": sessions, "reuse": reuse, "sink": sink_rate, "mailpen": mailpen_rate,
+                             "ratio": ratio, "peakRSSMB": rss, "stored": stored, "sent": args.messages})
+                if stored != args.messages:
+                    failures.append(f"{sessions} sessions, {mode}: stored {stored} of {args.messages}")
+    if args.json:
+        with open(args.json, "w") as output:
+            json.dump(rows, output, indent=2)
+    targets = [r for r in rows if r["sessions"] in (8, 32)]
+    below = [r for r in targets if r["ratio"] < 0.5]
+    print(f"target: Mailpen >= 0.5 x smtp-sink at 8 and 32 sessions: "
+          f"{'met' if not below else 'NOT met for ' + str(len(below)) + ' run(s)'}")
+    if failures:
+        print("LOST MESSAGES: " + "; ".join(failures))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

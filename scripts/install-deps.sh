@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs (as root) or lists (otherwise) the system and Python packages Mailpen's build, tests and
+# benchmarks need. Safe to run repeatedly: it only acts on what is missing.
+set -euo pipefail
+
+APT_PACKAGES=(libsqlite3-dev sqlite3 swaks postfix curl util-linux spamassassin spamd spamc)
+PIP_PACKAGES=(pytest)
+
+missing_apt=()
+for package in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing_apt+=("$package")
+done
+
+missing_pip=()
+for package in "${PIP_PACKAGES[@]}"; do
+    python3 -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('${package//-/_}') is None)" 2>/dev/null \
+        || missing_pip+=("$package")
+done
+
+if [ ${#missing_apt[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+        echo "Installing system packages: ${missing_apt[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        # postfix is only needed for its smtp-source and smtp-sink tools, spamd for the SpamAssassin
+        # engine test: no mail system runs.
+        echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing_apt[@]}" >/dev/null
+    else
+        echo "Missing system packages. Install them with:" >&2
+        echo "  sudo apt-get install -y ${missing_apt[*]}" >&2
+        exit 1
+    fi
+fi
+
+# Installing postfix must not leave a mail daemon running.
+if command -v postfix >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+    postfix stop >/dev/null 2>&1 || true
+fi
+
+if [ ${#missing_pip[@]} -gt 0 ]; then
+    echo "Installing Python packages: ${missing_pip[*]}"
+    python3 -m pip install -q "${missing_pip[@]}" || {
+        echo "Could not install Python packages. Install them with:" >&2
+        echo "  python3 -m pip install ${missing_pip[*]}" >&2
+        exit 1
+    }
+fi
