@@ -43,6 +43,14 @@ public struct MailpenConfiguration: Sendable {
     public var maxAgeSeconds: Int?
     /// How long SMTP transactions in flight may continue after shutdown starts.
     public var shutdownGraceSeconds = 5
+    /// A SpamAssassin spamd (`host:port`) for the spam check; `nil` uses the built-in rules.
+    public var spamd: String?
+    /// HTTP basic credentials (`user:password`) for the UI and API; `nil` leaves them open.
+    public var uiAuthentication: String?
+    /// The folder with the web UI; `nil` serves the API only.
+    public var webRoot: String?
+    /// How often server-sent event streams get a heartbeat.
+    public var heartbeatInterval: Duration = .seconds(15)
 
     public init() {}
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailpenChecks
 import MailpenHTTP
 import MailpenSMTP
 import MailpenStore
@@ -14,6 +15,8 @@ import ServiceLifecycle
 public actor MailpenServer {
     public let configuration: MailpenConfiguration
     private let logger: Logger
+    /// The server's Prometheus metrics, also served at `/metrics`.
+    public let metrics = MailpenMetrics()
     private var smtp: SMTPServer?
     private var httpTask: Task<Void, any Error>?
     private var httpGroup: ServiceGroup?
@@ -38,7 +41,7 @@ public actor MailpenServer {
         let store = try MailpenStore(
             configuration: .init(
                 path: configuration.databasePath, retention: configuration.retention,
-                synchronousFull: configuration.durableCommits),
+                synchronousFull: configuration.durableCommits, heartbeatInterval: configuration.heartbeatInterval),
             logger: logger)
         self.store = store
         do {
@@ -99,7 +102,8 @@ public actor MailpenServer {
     }
 
     private func startSMTP(store: MailpenStore) async throws {
-        let delivery = StoreDelivery(store: store, policy: configuration.authenticationPolicy, logger: logger)
+        let delivery = StoreDelivery(
+            store: store, policy: configuration.authenticationPolicy, metrics: metrics, logger: logger)
         let smtp = SMTPServer(
             configuration: .init(
                 host: configuration.smtpHost,
@@ -117,6 +121,7 @@ public actor MailpenServer {
                 shutdownGracePeriod: .seconds(Int64(configuration.shutdownGraceSeconds))),
             deliveryHandler: delivery,
             authenticator: delivery,
+            observer: SMTPMetricsObserver(metrics: metrics),
             logger: logger)
         self.smtp = smtp
         try await smtp.start()
@@ -127,8 +132,24 @@ public actor MailpenServer {
 
     private func startHTTP(store: MailpenStore) async throws {
         let (bound, continuation) = AsyncStream<SocketAddress?>.makeStream()
+        var checks = MessageChecks()
+        if let spamd = configuration.spamd {
+            guard let spamdConfiguration = SpamdConfiguration(address: spamd) else {
+                throw MailpenServerError.invalidSpamdAddress(spamd)
+            }
+            checks.spamEngine = .spamassassin(spamdConfiguration)
+        }
+        let advertisement = SMTPAdvertisement(
+            host: configuration.smtpHost == "0.0.0.0" ? configuration.hostname : configuration.smtpHost,
+            port: smtpAddress?.port ?? configuration.smtpPort,
+            startTLS: configuration.tls != .off,
+            implicitTLSPort: smtpsAddress?.port)
+        let dependencies = MailpenHTTP.Dependencies(
+            store: store, smtp: advertisement, checks: checks, metrics: metrics, webRoot: configuration.webRoot,
+            basicAuthentication: configuration.uiAuthentication, maxMessageSize: configuration.maxMessageSize,
+            logger: logger)
         let application = MailpenHTTP.makeApplication(
-            .init(store: store, logger: logger), host: configuration.httpHost, port: configuration.httpPort
+            dependencies, host: configuration.httpHost, port: configuration.httpPort
         ) { channel in
             continuation.yield(channel.localAddress)
             continuation.finish()
@@ -154,10 +175,12 @@ public actor MailpenServer {
 /// Why a Mailpen server could not start.
 public enum MailpenServerError: Error, CustomStringConvertible {
     case httpDidNotStart
+    case invalidSpamdAddress(String)
 
     public var description: String {
         switch self {
         case .httpDidNotStart: return "the HTTP server did not start"
+        case .invalidSpamdAddress(let address): return "--spamd needs host:port, not '\(address)'"
         }
     }
 }

@@ -1,4 +1,5 @@
 import Logging
+import MailpenHTTP
 import MailpenSMTP
 import MailpenStore
 import NIOCore
@@ -8,6 +9,7 @@ import NIOCore
 struct StoreDelivery: SMTPDeliveryHandler, SMTPAuthenticator {
     let store: MailpenStore
     let policy: MailpenConfiguration.AuthenticationPolicy
+    let metrics: MailpenMetrics
     let logger: Logger
 
     func deliver(_ transaction: SMTPTransaction, on eventLoop: any EventLoop) -> EventLoopFuture<SMTPDeliveryResult> {
@@ -17,7 +19,9 @@ struct StoreDelivery: SMTPDeliveryHandler, SMTPAuthenticator {
             inbox: inbox,
             raw: transaction.message,
             envelope: MessageEnvelope(transaction.envelope),
-            createInboxWithPassword: policy == .any && session.authenticatedUser != nil ? Inbox.makePassword() : nil)
+            createInboxWithPassword: policy == .any && session.authenticatedUser != nil ? Inbox.makePassword() : nil,
+            routesByRecipient: session.authenticatedUser == nil)
+        let started = ContinuousClock.now
         // Small messages are parsed right here; a large one would stall every session on this event
         // loop, so it is parsed elsewhere.
         let stored: EventLoopFuture<MessageSummary>
@@ -30,9 +34,11 @@ struct StoreDelivery: SMTPDeliveryHandler, SMTPAuthenticator {
             stored = store.store(incoming, on: eventLoop)
         }
         let logger = self.logger
+        let metrics = self.metrics
         let envelope = transaction.envelope
         return stored.map { summary in
-            Self.reply(for: .success(summary), envelope: envelope, logger: logger)
+            metrics.messageStored(size: summary.size, duration: ContinuousClock.now - started)
+            return Self.reply(for: .success(summary), envelope: envelope, logger: logger)
         }.recover { error in
             Self.reply(for: .failure(error), envelope: envelope, logger: logger)
         }
@@ -106,4 +112,13 @@ extension MessageEnvelope {
             tlsVersion: envelope.session.tlsVersion,
             authenticatedUser: envelope.session.authenticatedUser)
     }
+}
+
+/// Reports SMTP sessions and replies to the metrics.
+struct SMTPMetricsObserver: SMTPSessionObserver {
+    let metrics: MailpenMetrics
+
+    func sessionOpened() { metrics.smtpSessionOpened() }
+    func sessionClosed() { metrics.smtpSessionClosed() }
+    func replied(code: Int) { metrics.smtpReply(code: code) }
 }

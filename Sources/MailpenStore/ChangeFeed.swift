@@ -10,9 +10,27 @@ public actor ChangeFeed {
     private var nextID = 0
     private var isFinished = false
 
+    /// How often ``StoreEvent/heartbeat`` is published.
+    public nonisolated let heartbeatInterval: Duration
+    private var heartbeat: RepeatedTask?
+
     /// A feed that runs on `loop`, the store writer's thread, so that the writer publishes without a hop.
-    init(loop: any EventLoop) {
+    init(loop: any EventLoop, heartbeatInterval: Duration) {
         self.loop = loop
+        self.heartbeatInterval = heartbeatInterval
+    }
+
+    /// Starts the heartbeat.
+    nonisolated func start() {
+        let interval = TimeAmount.nanoseconds(Int64(heartbeatInterval.components.seconds) * 1_000_000_000
+            + heartbeatInterval.components.attoseconds / 1_000_000_000)
+        loop.execute {
+            self.assumeIsolated { feed in
+                feed.heartbeat = feed.loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+                    self.assumeIsolated { $0.publish([.heartbeat]) }
+                }
+            }
+        }
     }
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
@@ -40,6 +58,14 @@ public actor ChangeFeed {
     /// The number of live subscribers.
     public var subscriberCount: Int { subscribers.count }
 
+    /// Publishes from any thread, on the feed's own.
+    nonisolated func publishSoon(_ events: [StoreEvent]) {
+        guard !events.isEmpty else { return }
+        loop.execute {
+            self.assumeIsolated { $0.publish(events) }
+        }
+    }
+
     func publish(_ events: [StoreEvent]) {
         guard !events.isEmpty else { return }
         for (id, continuation) in subscribers {
@@ -54,6 +80,8 @@ public actor ChangeFeed {
     }
 
     func finish() {
+        heartbeat?.cancel()
+        heartbeat = nil
         isFinished = true
         for continuation in subscribers.values {
             continuation.onTermination = nil

@@ -20,11 +20,17 @@ public final class MailpenStore: Sendable {
         /// Whether each commit is flushed to disk before it is acknowledged (`FULL`), surviving power loss,
         /// or only handed to the OS (`NORMAL`), surviving a crash of Mailpen but not of the machine.
         public var synchronousFull: Bool
+        /// How often the change feed publishes a heartbeat.
+        public var heartbeatInterval: Duration
 
-        public init(path: String, retention: RetentionDefaults = .init(), synchronousFull: Bool = true) {
+        public init(
+            path: String, retention: RetentionDefaults = .init(), synchronousFull: Bool = true,
+            heartbeatInterval: Duration = .seconds(15)
+        ) {
             self.path = path
             self.retention = retention
             self.synchronousFull = synchronousFull
+            self.heartbeatInterval = heartbeatInterval
         }
     }
 
@@ -33,15 +39,58 @@ public final class MailpenStore: Sendable {
     /// Every committed change, for anyone who subscribes.
     public let changes: ChangeFeed
     let database: any DatabaseWriter
-    private let writer: StoreWriter
-    /// The writer's own thread: SQLite writes block it, and nothing else.
-    private let writerThread: MultiThreadedEventLoopGroup
+    let writer: StoreWriter
+    /// The search index's own connection, unless it shares `database` (`:memory:` stores).
+    private let searchDatabase: DatabaseQueue?
+    private let indexer: SearchIndexer
+    /// Two threads of the store's own: the writer's (SQLite writes block it, and nothing else) and the
+    /// search indexer's (at a lower priority).
+    private let threads: MultiThreadedEventLoopGroup
     private let isClosed = Atomic<Bool>(false)
 
-    /// Opens (creating if needed) and migrates the database, and makes sure the `default` inbox exists.
-    public init(configuration: Configuration, logger: Logger = Logger(label: "mailpen.store")) throws {
+    /// Opens (creating if needed) and migrates the database and its search index, and makes sure the
+    /// `default` inbox exists. A file database keeps its index in a second file beside it (`<path>-search`).
+    public convenience init(configuration: Configuration, logger: Logger = Logger(label: "mailpen.store")) throws {
+        do {
+            try self.init(opening: configuration, logger: logger)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.cannotOpen(path: configuration.path, reason: Self.explain(error, path: configuration.path))
+        }
+    }
+
+    /// Why a database could not be opened, in words that point at the fix.
+    private static func explain(_ error: any Error, path: String) -> String {
+        let reason = (error as? DatabaseError)?.message ?? "\(error)"
+        let fileManager = FileManager.default
+        let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        for candidate in [path, path + "-search", path + "-wal", path + "-shm"] where fileManager.fileExists(atPath: candidate) {
+            if !fileManager.isWritableFile(atPath: candidate) { return "\(reason): \(candidate) is read-only" }
+        }
+        if !fileManager.isWritableFile(atPath: folder) { return "\(reason): the folder \(folder) is read-only" }
+        return reason
+    }
+
+    private init(opening configuration: Configuration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
+        let isInMemory = configuration.path == ":memory:"
+        let searchPath = configuration.path + "-search"
+        var indexOptions = GRDB.Configuration()
+        indexOptions.busyMode = .timeout(10)
+        if !isInMemory {
+            indexOptions.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+            let index = try DatabaseQueue(path: searchPath, configuration: indexOptions)
+            try index.writeWithoutTransaction { try SearchIndexSchema.prepare($0, schema: "") }
+            searchDatabase = index
+        } else {
+            searchDatabase = nil
+        }
+
         var options = GRDB.Configuration()
         options.foreignKeysEnabled = true
         options.busyMode = .timeout(10)
@@ -49,8 +98,15 @@ public final class MailpenStore: Sendable {
         options.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             try db.execute(sql: "PRAGMA cache_size = -16000")
+            // Searches join the index, so readers attach it. The writer of a file database must not: a
+            // write transaction locks every attached database, and the index has a writer of its own.
+            if isInMemory || db.configuration.readonly {
+                try db.execute(sql: "ATTACH DATABASE ? AS search", arguments: [isInMemory ? ":memory:" : searchPath])
+                if isInMemory { try SearchIndexSchema.prepare(db, schema: "search.") }
+                db.add(function: HeaderMatchFunction.function)
+            }
         }
-        if configuration.path == ":memory:" {
+        if isInMemory {
             database = try DatabaseQueue(configuration: options)
         } else {
             options.maximumReaderCount = 4
@@ -62,12 +118,19 @@ public final class MailpenStore: Sendable {
                 _ = try InboxReference.create(Inbox.defaultName, password: Inbox.makePassword(), in: db, at: Date())
             }
         }
-        writerThread = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = writerThread.next()
-        changes = ChangeFeed(loop: loop)
+        threads = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let writerLoop = threads.any()
+        let indexerLoop = threads.makeIterator().first { $0 !== writerLoop } ?? writerLoop
+        changes = ChangeFeed(loop: writerLoop, heartbeatInterval: configuration.heartbeatInterval)
+        indexer = SearchIndexer(
+            loop: indexerLoop, store: database, index: searchDatabase ?? database,
+            indexSchema: isInMemory ? "search." : "", feed: changes,
+            logger: logger)
         writer = StoreWriter(
-            loop: loop, database: database, feed: changes,
+            loop: writerLoop, database: database, feed: changes, indexer: indexer,
             retention: configuration.retention, logger: logger)
+        indexer.start()
+        changes.start()
     }
 
     /// Closes the database after pending writes. The store is unusable afterwards.
@@ -75,10 +138,12 @@ public final class MailpenStore: Sendable {
         guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let statistics = await writer.statistics
         logger.info("closing the database: \(statistics.messages) message(s) were written in \(statistics.batches) transaction(s)")
+        // Let work already queued on the store's threads finish before the databases go.
+        await writer.flush()
+        await indexer.stop()
         await changes.finish()
-        // Let submissions already queued on the writer's thread finish before the database goes.
-        try await writerThread.next().submit {}.get()
-        try await writerThread.shutdownGracefully()
+        try await threads.shutdownGracefully()
+        try searchDatabase?.close()
         if let pool = database as? DatabasePool {
             _ = try await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
             try pool.close()
@@ -109,222 +174,12 @@ public final class MailpenStore: Sendable {
         return promise.futureResult
     }
 
-    private func ensureOpen() throws {
+    func ensureOpen() throws {
         if isClosed.load(ordering: .acquiring) { throw StoreError.closed }
     }
 
     /// Group-commit counters, for tests and benchmarks.
     var writerStatistics: WriterStatistics {
         get async { await writer.statistics }
-    }
-
-    // MARK: - Inboxes
-
-    private static let inboxColumns = """
-        name, smtp_username, smtp_password, max_messages, max_age_seconds, created_at, message_count, unread_count
-        """
-
-    private static func decodeInbox(_ row: Row) -> Inbox {
-        Inbox(
-            name: row[0], smtpUsername: row[1], smtpPassword: row[2], maxMessages: row[3], maxAgeSeconds: row[4],
-            createdAt: Date(milliseconds: row[5]), total: row[6], unread: row[7])
-    }
-
-    /// Every inbox, `default` first, then by name.
-    public func inboxes() async throws -> [Inbox] {
-        try await database.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT \(Self.inboxColumns) FROM inbox ORDER BY name <> 'default', name COLLATE NOCASE"
-            ).map(Self.decodeInbox)
-        }
-    }
-
-    /// The inbox with this name (case-insensitive), if any.
-    public func inbox(named name: String) async throws -> Inbox? {
-        try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.inboxColumns) FROM inbox WHERE name = ?", arguments: [name])
-                .map(Self.decodeInbox)
-        }
-    }
-
-    /// Creates an inbox; a missing password is generated.
-    public func createInbox(
-        named name: String, password: String? = nil, maxMessages: Int? = nil, maxAgeSeconds: Int? = nil
-    ) async throws -> Inbox {
-        guard Inbox.isValidName(name) else { throw StoreError.invalidInboxName(name) }
-        let password = password ?? Inbox.makePassword()
-        try ensureOpen()
-        return try await writer.perform { db in
-            if try InboxReference.find(name, in: db) != nil { throw StoreError.inboxExists(name) }
-            _ = try InboxReference.create(
-                name, password: password, maxMessages: maxMessages, maxAgeSeconds: maxAgeSeconds, in: db, at: Date())
-            let row = try Row.fetchOne(db, sql: "SELECT \(Self.inboxColumns) FROM inbox WHERE name = ?", arguments: [name])
-            guard let row else { throw StoreError.inboxNotFound(name) }
-            return (Self.decodeInbox(row), [.inbox(name: name, change: .created)])
-        }
-    }
-
-    /// A change to an inbox's settings; `nil` leaves a setting as it is, `.some(nil)` resets it to the default.
-    public struct InboxUpdate: Sendable {
-        public var password: String?
-        public var maxMessages: Int??
-        public var maxAgeSeconds: Int??
-
-        public init(password: String? = nil, maxMessages: Int?? = nil, maxAgeSeconds: Int?? = nil) {
-            self.password = password
-            self.maxMessages = maxMessages
-            self.maxAgeSeconds = maxAgeSeconds
-        }
-    }
-
-    /// Changes an inbox's settings and applies its new retention limit at once.
-    public func updateInbox(named name: String, _ update: InboxUpdate) async throws -> Inbox {
-        let defaults = configuration.retention
-        try ensureOpen()
-        return try await writer.perform { db in
-            guard let inbox = try InboxReference.find(name, in: db) else { throw StoreError.inboxNotFound(name) }
-            if let password = update.password {
-                try db.execute(sql: "UPDATE inbox SET smtp_password = ? WHERE id = ?", arguments: [password, inbox.id])
-            }
-            if let maxMessages = update.maxMessages {
-                try db.execute(sql: "UPDATE inbox SET max_messages = ? WHERE id = ?", arguments: [maxMessages, inbox.id])
-            }
-            if let maxAge = update.maxAgeSeconds {
-                try db.execute(sql: "UPDATE inbox SET max_age_seconds = ? WHERE id = ?", arguments: [maxAge, inbox.id])
-            }
-            var events: [StoreEvent] = [.inbox(name: inbox.name, change: .updated)]
-            if let pruned = try Retention.pruneByCount(inboxID: inbox.id, defaultLimit: defaults.maxMessages, in: db) {
-                events.append(pruned)
-            }
-            let row = try Row.fetchOne(db, sql: "SELECT \(Self.inboxColumns) FROM inbox WHERE id = ?", arguments: [inbox.id])
-            guard let row else { throw StoreError.inboxNotFound(name) }
-            return (Self.decodeInbox(row), events)
-        }
-    }
-
-    /// Deletes an inbox with all its mail. `default` cannot be deleted.
-    public func deleteInbox(named name: String) async throws {
-        try ensureOpen()
-        return try await writer.perform { db in
-            guard let inbox = try InboxReference.find(name, in: db) else { throw StoreError.inboxNotFound(name) }
-            if inbox.name.lowercased() == Inbox.defaultName { throw StoreError.cannotDeleteDefaultInbox }
-            try db.execute(sql: "DELETE FROM message WHERE inbox_id = ?", arguments: [inbox.id])
-            try db.execute(sql: "DELETE FROM inbox WHERE id = ?", arguments: [inbox.id])
-            return ((), [.inbox(name: inbox.name, change: .deleted)])
-        }
-    }
-
-    /// Deletes every message of an inbox; returns how many.
-    @discardableResult
-    public func clearInbox(named name: String) async throws -> Int {
-        try ensureOpen()
-        return try await writer.perform { db in
-            guard let inbox = try InboxReference.find(name, in: db) else { throw StoreError.inboxNotFound(name) }
-            try db.execute(sql: "DELETE FROM message WHERE inbox_id = ?", arguments: [inbox.id])
-            let count = db.changesCount
-            try db.execute(sql: "UPDATE inbox SET message_count = 0, unread_count = 0 WHERE id = ?", arguments: [inbox.id])
-            return (count, [.cleared(inbox: inbox.name)])
-        }
-    }
-
-    // MARK: - Messages
-
-    /// Summaries of an inbox's messages, newest first.
-    public func summaries(inInbox name: String, limit: Int = 50, offset: Int = 0) async throws -> [MessageSummary] {
-        try await database.read { db in
-            guard let inbox = try InboxReference.find(name, in: db) else { throw StoreError.inboxNotFound(name) }
-            return try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT \(SummaryRow.columns) FROM message m JOIN inbox i ON i.id = m.inbox_id
-                    WHERE m.inbox_id = ? ORDER BY m.seq DESC LIMIT ? OFFSET ?
-                    """,
-                arguments: [inbox.id, limit, offset]
-            ).map(SummaryRow.decode)
-        }
-    }
-
-    /// One message's summary.
-    public func summary(id: String) async throws -> MessageSummary? {
-        try await database.read { db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT \(SummaryRow.columns) FROM message m JOIN inbox i ON i.id = m.inbox_id WHERE m.id = ?",
-                arguments: [id]
-            ).map(SummaryRow.decode)
-        }
-    }
-
-    /// The exact bytes of a message as received.
-    public func rawMessage(id: String) async throws -> [UInt8]? {
-        try await database.read { db in
-            let data = try Data.fetchOne(
-                db,
-                sql: "SELECT r.raw FROM message m JOIN message_raw r ON r.seq = m.seq WHERE m.id = ?",
-                arguments: [id])
-            return data.map { [UInt8]($0) }
-        }
-    }
-
-    /// The envelope a message arrived with.
-    public func envelope(id: String) async throws -> MessageEnvelope? {
-        let json = try await database.read { db in
-            try String.fetchOne(db, sql: "SELECT envelope FROM message WHERE id = ?", arguments: [id])
-        }
-        guard let json else { return nil }
-        return try JSONDecoder().decode(MessageEnvelope.self, from: Data(json.utf8))
-    }
-
-    /// Deletes one message.
-    public func deleteMessage(id: String) async throws {
-        try ensureOpen()
-        return try await writer.perform { db in
-            guard let inboxName = try String.fetchOne(
-                db, sql: "SELECT i.name FROM message m JOIN inbox i ON i.id = m.inbox_id WHERE m.id = ?", arguments: [id])
-            else { throw StoreError.messageNotFound(id) }
-            let ids = try Retention.deleteMessages(db, where: "id = ?", arguments: [id])
-            return ((), [.deleted(inbox: inboxName, ids: ids)])
-        }
-    }
-
-    /// Marks a message read or unread.
-    @discardableResult
-    public func setRead(id: String, _ isRead: Bool) async throws -> MessageSummary {
-        try ensureOpen()
-        return try await writer.perform { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT inbox_id, is_read FROM message WHERE id = ?", arguments: [id])
-            else { throw StoreError.messageNotFound(id) }
-            let inboxID: Int64 = row[0]
-            let wasRead: Bool = row[1]
-            if wasRead != isRead {
-                try db.execute(sql: "UPDATE message SET is_read = ? WHERE id = ?", arguments: [isRead, id])
-                try db.execute(
-                    sql: "UPDATE inbox SET unread_count = unread_count + ? WHERE id = ?",
-                    arguments: [isRead ? -1 : 1, inboxID])
-            }
-            guard let summary = try Row.fetchOne(
-                db,
-                sql: "SELECT \(SummaryRow.columns) FROM message m JOIN inbox i ON i.id = m.inbox_id WHERE m.id = ?",
-                arguments: [id]
-            ).map(SummaryRow.decode) else { throw StoreError.messageNotFound(id) }
-            return (summary, wasRead == isRead ? [] : [.updated(summary)])
-        }
-    }
-
-    /// Deletes messages older than the age limits; returns how many.
-    @discardableResult
-    public func pruneExpired(now: Date = Date()) async throws -> Int {
-        let maxAge = configuration.retention.maxAgeSeconds
-        try ensureOpen()
-        return try await writer.perform { db in
-            let events = try Retention.pruneByAge(defaultMaxAge: maxAge, now: now, in: db)
-            let count = events.reduce(0) { total, event in
-                if case .deleted(_, let ids) = event { return total + ids.count }
-                return total
-            }
-            return (count, events)
-        }
     }
 }

@@ -12,6 +12,8 @@ public struct Inbox: Sendable, Hashable, Codable {
     public var maxMessages: Int?
     /// Age in seconds after which messages are pruned. `nil` uses the server's default.
     public var maxAgeSeconds: Int?
+    /// Recipient patterns (`*@shop.example`) that route mail sent without AUTH here.
+    public var routes: [String]
     /// When the inbox was created.
     public var createdAt: Date
     /// How many messages it holds.
@@ -21,8 +23,9 @@ public struct Inbox: Sendable, Hashable, Codable {
 
     public init(
         name: String, smtpUsername: String, smtpPassword: String, maxMessages: Int? = nil, maxAgeSeconds: Int? = nil,
-        createdAt: Date, total: Int = 0, unread: Int = 0
+        routes: [String] = [], createdAt: Date, total: Int = 0, unread: Int = 0
     ) {
+        self.routes = routes
         self.name = name
         self.smtpUsername = smtpUsername
         self.smtpPassword = smtpPassword
@@ -140,12 +143,18 @@ public struct IncomingMessage: Sendable {
     public var envelope: MessageEnvelope
     /// Whether a missing inbox is created (with this password) rather than the message refused.
     public var createInboxWithPassword: String?
+    /// Whether an inbox route matching a recipient overrides `inbox` (for mail sent without AUTH).
+    public var routesByRecipient: Bool
 
-    public init(inbox: String, raw: [UInt8], envelope: MessageEnvelope, createInboxWithPassword: String? = nil) {
+    public init(
+        inbox: String, raw: [UInt8], envelope: MessageEnvelope, createInboxWithPassword: String? = nil,
+        routesByRecipient: Bool = false
+    ) {
         self.inbox = inbox
         self.raw = raw
         self.envelope = envelope
         self.createInboxWithPassword = createInboxWithPassword
+        self.routesByRecipient = routesByRecipient
     }
 }
 
@@ -190,6 +199,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case invalidInboxName(String)
     case cannotDeleteDefaultInbox
     case messageNotFound(String)
+    case invalidRoute(String)
+    case invalidTag(String)
+    case timedOut
+    case cannotOpen(path: String, reason: String)
     case closed
 
     public var description: String {
@@ -200,6 +213,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "'\(name)' is not a valid inbox name (1-64 letters, digits and ._@+-, starting with a letter or digit)"
         case .cannotDeleteDefaultInbox: return "the default inbox cannot be deleted"
         case .messageNotFound(let id): return "message '\(id)' does not exist"
+        case .invalidRoute(let route): return "'\(route)' is not a valid route (a recipient pattern of 1-256 characters without spaces)"
+        case .invalidTag(let tag): return "'\(tag)' is not a valid tag (1-64 characters, no control characters)"
+        case .timedOut: return "timed out waiting for messages"
+        case .cannotOpen(let path, let reason): return "cannot open the database \(path): \(reason)"
         case .closed: return "the store is closed"
         }
     }

@@ -49,21 +49,25 @@ enum Retention {
     /// Deletes messages older than each inbox's age limit; returns one event per inbox touched.
     static func pruneByAge(defaultMaxAge: Int?, now: Date, in db: Database) throws -> [StoreEvent] {
         var events: [StoreEvent] = []
-        let inboxes = try Row.fetchAll(db, sql: "SELECT id, name, max_age_seconds FROM inbox")
-        for inbox in inboxes {
+        for inbox in try Row.fetchAll(db, sql: "SELECT id, name, max_age_seconds FROM inbox") {
             guard let maxAge: Int = inbox[2] ?? defaultMaxAge, maxAge > 0 else { continue }
-            let cutoff = now.milliseconds - Int64(maxAge) * 1000
-            let inboxID: Int64 = inbox[0]
-            // Arrival order is time order: walk from the oldest to the first message young enough.
-            let firstKept = try Int64.fetchOne(
-                db,
-                sql: "SELECT seq FROM message WHERE inbox_id = ? AND received_at >= ? ORDER BY seq LIMIT 1",
-                arguments: [inboxID, cutoff])
-            let deleted = try deleteMessages(
-                db, where: "inbox_id = ? AND seq < ?", arguments: [inboxID, firstKept ?? Int64.max])
-            if !deleted.isEmpty { events.append(.deleted(inbox: inbox[1], ids: deleted)) }
+            let cutoff = now.addingTimeInterval(-Double(maxAge))
+            if let event = try pruneByAge(inboxID: inbox[0], name: inbox[1], olderThan: cutoff, in: db) {
+                events.append(event)
+            }
         }
         return events
+    }
+
+    /// Deletes an inbox's messages received before `cutoff`.
+    static func pruneByAge(inboxID: Int64, name: String, olderThan cutoff: Date, in db: Database) throws -> StoreEvent? {
+        // Arrival order is time order: walk from the oldest to the first message young enough.
+        let firstKept = try Int64.fetchOne(
+            db,
+            sql: "SELECT seq FROM message WHERE inbox_id = ? AND received_at >= ? ORDER BY seq LIMIT 1",
+            arguments: [inboxID, cutoff.milliseconds])
+        let deleted = try deleteMessages(db, where: "inbox_id = ? AND seq < ?", arguments: [inboxID, firstKept ?? Int64.max])
+        return deleted.isEmpty ? nil : .deleted(inbox: name, ids: deleted)
     }
 
     /// Deletes the matching messages, keeps the inbox counters right, and returns the deleted ids.

@@ -19,7 +19,7 @@ enum StoreSchema {
                         unread_count INTEGER NOT NULL DEFAULT 0
                     );
                     CREATE TABLE message (
-                        seq INTEGER PRIMARY KEY,
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
                         id TEXT NOT NULL UNIQUE,
                         inbox_id INTEGER NOT NULL REFERENCES inbox(id) ON DELETE CASCADE,
                         received_at INTEGER NOT NULL,
@@ -45,6 +45,18 @@ enum StoreSchema {
                         seq INTEGER PRIMARY KEY REFERENCES message(seq) ON DELETE CASCADE,
                         raw BLOB NOT NULL
                     );
+                    """)
+        }
+        migrator.registerMigration("v2: tags and routes") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE inbox ADD COLUMN routes TEXT NOT NULL DEFAULT '';
+                    CREATE TABLE message_tag (
+                        tag TEXT NOT NULL,
+                        seq INTEGER NOT NULL REFERENCES message(seq) ON DELETE CASCADE,
+                        PRIMARY KEY (tag, seq)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX message_tag_by_seq ON message_tag(seq);
                     """)
         }
         return migrator

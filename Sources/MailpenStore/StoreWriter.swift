@@ -24,6 +24,7 @@ actor StoreWriter {
     private let loop: any EventLoop
     private let database: any DatabaseWriter
     private let feed: ChangeFeed
+    private let indexer: SearchIndexer?
     private let retention: RetentionDefaults
     private let maximumBatchBytes = 64 * 1024 * 1024
     private let maximumBatchCount = 1024
@@ -32,6 +33,8 @@ actor StoreWriter {
     private var identifiers = MessageIdentifierGenerator()
     /// Inboxes by lower-cased name, so that a batch needs no lookups; emptied by every other change.
     private var inboxCache: [String: InboxReference] = [:]
+    /// Recipient routes, loaded on first use; emptied by every other change.
+    private var routeCache: RouteTable?
     /// Counters that show group commit at work.
     private(set) var statistics = WriterStatistics()
     private let logger: Logger
@@ -41,11 +44,12 @@ actor StoreWriter {
     }
 
     init(
-        loop: any EventLoop, database: any DatabaseWriter, feed: ChangeFeed,
+        loop: any EventLoop, database: any DatabaseWriter, feed: ChangeFeed, indexer: SearchIndexer?,
         retention: RetentionDefaults, logger: Logger
     ) {
         self.loop = loop
         self.database = database
+        self.indexer = indexer
         self.feed = feed
         self.retention = retention
         self.logger = logger
@@ -102,15 +106,20 @@ actor StoreWriter {
         let messages = batch.map(\.message)
         var generator = identifiers
         var inboxes = inboxCache
+        var routes = routeCache
         let retention = self.retention
         let results: [Result<MessageSummary, any Error>]
         var events: [StoreEvent] = []
         do {
             let outcome = try database.write { db in
-                try Self.insert(messages, into: db, inboxes: &inboxes, identifiers: &generator, retention: retention)
+                if routes == nil { routes = try RouteTable.load(db) }
+                return try Self.insert(
+                    messages, into: db, inboxes: &inboxes, routes: routes ?? RouteTable(), identifiers: &generator,
+                    retention: retention)
             }
             identifiers = generator
             inboxCache = inboxes
+            routeCache = routes
             statistics.batches += 1
             statistics.messages += batch.count
             results = outcome.results
@@ -121,6 +130,8 @@ actor StoreWriter {
         }
         Self.complete(zip(batch.map(\.waiter), results))
         feed.assumeIsolated { $0.publish(events) }
+        indexer?.messagesStored()
+        if events.contains(where: \.removesMessages) { indexer?.messagesDeleted() }
     }
 
     /// Hands out results: one hop per event loop for all of its waiters, resumption for async callers.
@@ -151,6 +162,7 @@ actor StoreWriter {
         _ messages: [PreparedMessage],
         into db: Database,
         inboxes: inout [String: InboxReference],
+        routes: RouteTable,
         identifiers: inout MessageIdentifierGenerator,
         retention: RetentionDefaults
     ) throws -> BatchOutcome {
@@ -170,21 +182,7 @@ actor StoreWriter {
                 """)
         let insertRaw = try db.cachedStatement(sql: "INSERT INTO message_raw (seq, raw) VALUES (?, ?)")
 
-        for message in messages {
-            let key = message.inbox.lowercased()
-            var inbox = inboxes[key]
-            if inbox == nil {
-                inbox = try InboxReference.find(message.inbox, in: db)
-                if inbox == nil, let password = message.createInboxWithPassword {
-                    inbox = try InboxReference.create(message.inbox, password: password, in: db, at: now)
-                    events.append(.inbox(name: message.inbox, change: .created))
-                }
-                inboxes[key] = inbox
-            }
-            guard let inbox else {
-                results.append(.failure(StoreError.inboxNotFound(message.inbox)))
-                continue
-            }
+        func insert(_ message: PreparedMessage, into inbox: InboxReference) throws {
             let id = identifiers.next(at: now)
             let columns = message.columns
             var row = RawStatement(insertMessage)
@@ -215,6 +213,28 @@ actor StoreWriter {
             events.append(.stored(summary))
         }
 
+        for message in messages {
+            if message.routesByRecipient, !routes.isEmpty, let routed = routes.inbox(for: message.recipients) {
+                try insert(message, into: routed)
+                continue
+            }
+            let key = message.inbox.lowercased()
+            var inbox = inboxes[key]
+            if inbox == nil {
+                inbox = try InboxReference.find(message.inbox, in: db)
+                if inbox == nil, let password = message.createInboxWithPassword {
+                    inbox = try InboxReference.create(message.inbox, password: password, in: db, at: now)
+                    events.append(.inbox(name: message.inbox, change: .created))
+                }
+                inboxes[key] = inbox
+            }
+            guard let inbox else {
+                results.append(.failure(StoreError.inboxNotFound(message.inbox)))
+                continue
+            }
+            try insert(message, into: inbox)
+        }
+
         for (inboxID, count) in added {
             if let pruned = try Retention.countNewMessages(
                 count, inboxID: inboxID, defaultLimit: retention.maxMessages, in: db)
@@ -227,11 +247,16 @@ actor StoreWriter {
 
     // MARK: - Other changes
 
+    /// Waits for the work queued so far.
+    func flush() {}
+
     /// Runs a change in its own transaction and publishes the events it reports.
     func perform<T: Sendable>(_ change: @Sendable (Database) throws -> (T, [StoreEvent])) throws -> T {
         inboxCache = [:]
+        routeCache = nil
         let (value, events) = try database.write(change)
         feed.assumeIsolated { $0.publish(events) }
+        if events.contains(where: \.removesMessages) { indexer?.messagesDeleted() }
         return value
     }
 }
@@ -288,6 +313,8 @@ struct PreparedMessage: Sendable {
 
     var inbox: String
     var createInboxWithPassword: String?
+    var routesByRecipient: Bool
+    var recipients: [String]
     var size: Int
     var blob: Data
     var columns: Columns
@@ -299,6 +326,8 @@ struct PreparedMessage: Sendable {
         let digest = MessageDigest(raw: message.raw)
         inbox = message.inbox
         createInboxWithPassword = message.createInboxWithPassword
+        routesByRecipient = message.routesByRecipient
+        recipients = message.envelope.recipients.map(\.address)
         size = message.raw.count
         blob = Data(message.raw)
         firstFrom = digest.from.first

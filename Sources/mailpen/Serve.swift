@@ -65,6 +65,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds SMTP transactions in flight may finish after SIGTERM. (default: 5)")
     var shutdownGrace: Int?
 
+    @Option(help: "SpamAssassin spamd address (host:port) for the spam check; without it the built-in rules score.")
+    var spamd: String?
+
+    @Option(help: "Require HTTP basic authentication (user:password) for the web UI and API.")
+    var uiAuth: String?
+
+    @Option(help: "Folder with the web UI. (default: ./web, else the web folder of the source tree the binary was built in)")
+    var webRoot: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. (default: info)")
     var logLevel: String?
 
@@ -143,6 +152,19 @@ struct Serve: AsyncParsableCommand {
         if let age = settings.value(maxAge, "MAX_AGE") {
             configuration.maxAgeSeconds = try Parse.duration(age, option: "--max-age")
         }
+        if let spamd = settings.value(spamd, "SPAMD") {
+            guard (try? Parse.address(spamd, option: "--spamd")) != nil else {
+                throw ValidationError("--spamd needs host:port, not '\(spamd)'")
+            }
+            configuration.spamd = spamd
+        }
+        if let uiAuth = settings.value(uiAuth, "UI_AUTH") {
+            guard let colon = uiAuth.firstIndex(of: ":"), colon != uiAuth.startIndex else {
+                throw ValidationError("--ui-auth needs user:password")
+            }
+            configuration.uiAuthentication = uiAuth
+        }
+        configuration.webRoot = try WebRoot.locate(settings.value(webRoot, "WEB_ROOT"))
         if let sync = settings.value(sync, "SYNC") {
             guard sync == "full" || sync == "normal" else {
                 throw ValidationError("--sync takes 'full' or 'normal', not '\(sync)'")
@@ -167,7 +189,7 @@ struct Serve: AsyncParsableCommand {
             lines.append("  SMTPS  \(Parse.describe(smtps))  (implicit TLS)")
         }
         if let http = await server.httpAddress {
-            lines.append("  HTTP   http://\(Parse.describe(http))/")
+            lines.append("  HTTP   http://\(Parse.describe(http))/  (\(configuration.webRoot == nil ? "API only: no web UI folder found" : "web UI and API")\(configuration.uiAuthentication == nil ? "" : ", basic auth"))")
         }
         let path = configuration.databasePath == ":memory:"
             ? ":memory: (mail is lost on exit)"
@@ -244,5 +266,28 @@ enum Parse {
         let host = address.ipAddress ?? "?"
         let port = address.port ?? 0
         return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}
+
+/// Finds the web UI's folder.
+enum WebRoot {
+    /// The given folder (which must exist), else `./web`, else `web` in the source tree above the binary.
+    static func locate(_ given: String?) throws -> String? {
+        let fileManager = FileManager.default
+        func hasIndex(_ folder: String) -> Bool {
+            fileManager.fileExists(atPath: (folder as NSString).appendingPathComponent("index.html"))
+        }
+        if let given {
+            guard hasIndex(given) else { throw ValidationError("--web-root: no index.html in \(given)") }
+            return given
+        }
+        if hasIndex("web") { return URL(fileURLWithPath: "web").standardizedFileURL.path }
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent("web").path
+            if hasIndex(candidate) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return nil
     }
 }

@@ -104,4 +104,4 @@ def test_read_only_database_is_reported(workdir):
         command = ["runuser", "-u", "nobody", "--"] + command  # root would ignore the permissions
     result = subprocess.run(command, capture_output=True, text=True, timeout=30)
     assert result.returncode != 0
-    assert "readonly" in result.stderr.lower() or "read-only" in result.stderr.lower(), result.stderr
+    assert "read-only" in result.stderr and db.rsplit("/", 1)[0] in result.stderr, result.stderr

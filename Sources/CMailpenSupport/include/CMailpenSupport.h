@@ -4,4 +4,9 @@
 /// Tunes glibc's allocator for Mailpen's server (see MemoryTuning.swift). Does nothing elsewhere.
 void mailpen_tune_allocator(void);
 
+/// Lowers the scheduling priority of the calling thread (not the whole process) by `increment` nice
+/// levels, so that background work such as search indexing yields to request handling. Returns 0 on
+/// success, -1 where unsupported.
+int mailpen_lower_thread_priority(int increment);
+
 #endif

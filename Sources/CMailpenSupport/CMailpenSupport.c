@@ -13,3 +13,20 @@ void mailpen_tune_allocator(void) {
     mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
 #endif
 }
+
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+int mailpen_lower_thread_priority(int increment) {
+#if defined(__linux__)
+    pid_t thread = (pid_t)syscall(SYS_gettid);
+    int current = getpriority(PRIO_PROCESS, (id_t)thread);
+    return setpriority(PRIO_PROCESS, (id_t)thread, current + increment);
+#else
+    (void)increment;
+    return -1;
+#endif
+}

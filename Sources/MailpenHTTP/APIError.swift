@@ -1,0 +1,107 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import MailpenStore
+
+/// An API failure: an HTTP status and a message for `{"error": "..."}`.
+public struct APIError: HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
+    public var message: String
+
+    public init(_ status: HTTPResponse.Status, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Self.jsonResponse(status: status, message: message)
+    }
+
+    static func jsonResponse(status: HTTPResponse.Status, message: String, headers: HTTPFields = [:]) -> Response {
+        var body = ByteBuffer()
+        body.writeString(#"{"error":"#)
+        body.writeString(JSONString.quoted(message))
+        body.writeString("}")
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: body))
+    }
+
+    static func badRequest(_ message: String) -> APIError { APIError(.badRequest, message) }
+    static func notFound(_ message: String) -> APIError { APIError(.notFound, message) }
+}
+
+/// Turns every error a route throws into `{"error": ...}` with a fitting status, and unknown paths into 404s.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return APIError.jsonResponse(status: error.status, message: error.message)
+        } catch let error as StoreError {
+            let status: HTTPResponse.Status
+            switch error {
+            case .inboxNotFound, .messageNotFound: status = .notFound
+            case .inboxExists, .cannotDeleteDefaultInbox: status = .conflict
+            case .invalidInboxName, .invalidRoute, .invalidTag: status = .badRequest
+            case .timedOut: status = .requestTimeout
+            case .closed, .cannotOpen: status = .serviceUnavailable
+            }
+            return APIError.jsonResponse(status: status, message: error.description)
+        } catch let error as SearchSyntaxError {
+            return APIError.jsonResponse(status: .badRequest, message: error.description)
+        } catch let error as DecodingError {
+            return APIError.jsonResponse(status: .badRequest, message: "invalid JSON body: \(Self.describe(error))")
+        } catch let error as HTTPError {
+            let message = error.body ?? Self.defaultMessage(for: error.status, request: request)
+            return APIError.jsonResponse(status: error.status, message: message, headers: error.headers)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            context.logger.error("request failed: \(error)")
+            return APIError.jsonResponse(status: .internalServerError, message: "internal error: \(error)")
+        }
+    }
+
+    private static func defaultMessage(for status: HTTPResponse.Status, request: Request) -> String {
+        switch status {
+        case .notFound: return "no route for \(request.method) \(request.uri.path)"
+        case .methodNotAllowed: return "\(request.method) is not allowed on \(request.uri.path)"
+        case .contentTooLarge: return "request body too large"
+        default: return status.reasonPhrase
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context),
+            .dataCorrupted(let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}
+
+/// JSON string escaping for the few places that write JSON by hand.
+enum JSONString {
+    static func quoted(_ value: String) -> String {
+        var output = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": output += "\\\""
+            case "\\": output += "\\\\"
+            case "\n": output += "\\n"
+            case "\r": output += "\\r"
+            case "\t": output += "\\t"
+            case _ where scalar.value < 0x20:
+                output += String(format: "\\u%04x", scalar.value)
+            default:
+                output.unicodeScalars.append(scalar)
+            }
+        }
+        return output + "\""
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Hummingbird
+import MailpenChecks
+import MailpenMIME
+import MailpenStore
+
+/// `/api/v1/messages/{id}/checks/{spam,html,links,lint}`: what a sender wants to know before real users
+/// see the mail.
+struct CheckRoutes {
+    let dependencies: MailpenHTTP.Dependencies
+
+    func register(on group: RouterGroup<MailpenRequestContext>) {
+        let checks = dependencies.checks
+        group.get("messages/:id/checks/spam") { _, context in
+            let checkContext = try await self.checkContext(context)
+            do {
+                return JSONBody(try await checks.spam(checkContext))
+            } catch let error as CheckError {
+                throw APIError(.badGateway, error.description)
+            }
+        }
+        group.get("messages/:id/checks/html") { _, context in
+            let checkContext = try await self.checkContext(context)
+            do {
+                return JSONBody(try checks.html(checkContext))
+            } catch let error as CheckError {
+                throw APIError(.internalServerError, error.description)
+            }
+        }
+        group.get("messages/:id/checks/links") { request, context in
+            let checkContext = try await self.checkContext(context)
+            if request.flag("follow") {
+                return JSONBody(await checks.links(checkContext, follow: true))
+            }
+            return JSONBody(checks.links(checkContext))
+        }
+        group.get("messages/:id/checks/lint") { _, context in
+            JSONBody(checks.lint(try await self.checkContext(context)))
+        }
+    }
+
+    private func checkContext(_ context: MailpenRequestContext) async throws -> CheckContext {
+        let id = try context.parameters.require("id")
+        guard let stored = try await dependencies.store.message(id: id) else { throw StoreError.messageNotFound(id) }
+        let envelope = stored.envelope
+        var checkEnvelope: CheckEnvelope?
+        if envelope.source == .smtp {
+            checkEnvelope = CheckEnvelope(
+                mailFrom: envelope.mailFrom,
+                bodyParameter: envelope.mailParameters.first { $0.keyword == "BODY" }?.value,
+                smtpUTF8: envelope.mailParameters.contains { $0.keyword == "SMTPUTF8" })
+        }
+        return CheckContext(message: MIMEMessage(stored.raw), envelope: checkEnvelope, receivedAt: stored.summary.receivedAt)
+    }
+}
+
+/// Any `Encodable` value as a JSON response, with the API's encoder.
+struct JSONBody<Value: Encodable & Sendable>: ResponseEncodable, Sendable {
+    let value: Value
+
+    init(_ value: Value) {
+        self.value = value
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try value.encode(to: encoder)
+    }
+}

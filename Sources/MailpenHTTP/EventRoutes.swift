@@ -1,0 +1,71 @@
+import Foundation
+import Hummingbird
+import MailpenStore
+import NIOCore
+
+/// `GET /api/v1/events[?inbox=]`: server-sent events for the web UI and anyone else who wants to follow
+/// along — `stored`, `deleted`, `read`, `inbox`, a comment heartbeat, and `resync` for a client that fell
+/// too far behind (it must reload; its stream then ends, and `EventSource` reconnects).
+struct EventRoutes {
+    let dependencies: MailpenHTTP.Dependencies
+
+    func register(on group: RouterGroup<MailpenRequestContext>) {
+        let store = dependencies.store
+        group.get("events") { request, _ in
+            let inbox = request.uri.queryParameters["inbox"].map(String.init)
+            if let inbox, try await store.inbox(named: inbox) == nil { throw StoreError.inboxNotFound(inbox) }
+            let events = await store.changes.subscribe(bufferSize: 1024)
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+                body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: "retry: 1000\n: connected\n\n"))
+                    do {
+                        for try await event in events {
+                            guard let text = Self.serverSentEvent(for: event, inbox: inbox) else { continue }
+                            try await writer.write(ByteBuffer(string: text))
+                        }
+                    } catch ChangeFeedError.fellBehind {
+                        try await writer.write(ByteBuffer(string: "event: resync\ndata: {}\n\n"))
+                    }
+                    try await writer.finish(nil)
+                })
+        }
+    }
+
+    /// The text of one event, or `nil` for events this stream does not carry.
+    static func serverSentEvent(for event: StoreEvent, inbox: String?) -> String? {
+        if let inbox, !(event.isHeartbeat || event.inboxName.caseInsensitiveCompare(inbox) == .orderedSame) {
+            return nil
+        }
+        let name: String
+        let data: String
+        switch event {
+        case .heartbeat:
+            return ": heartbeat\n\n"
+        case .stored(let summary):
+            name = "stored"
+            data = json(SummaryResource(summary))
+        case .updated(let summary):
+            name = "read"
+            data = json(SummaryResource(summary))
+        case .deleted(let inbox, let ids):
+            name = "deleted"
+            data = "{\"inbox\":\(JSONString.quoted(inbox)),\"ids\":[\(ids.map(JSONString.quoted).joined(separator: ","))]}"
+        case .cleared(let inbox):
+            name = "inbox"
+            data = "{\"name\":\(JSONString.quoted(inbox)),\"change\":\"cleared\"}"
+        case .inbox(let inbox, let change):
+            name = "inbox"
+            data = "{\"name\":\(JSONString.quoted(inbox)),\"change\":\(JSONString.quoted(change.rawValue))}"
+        case .searchable:
+            return nil
+        }
+        return "event: \(name)\ndata: \(data)\n\n"
+    }
+
+    private static func json(_ value: some Encodable) -> String {
+        guard let data = try? APIJSON.encoder.encode(value) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

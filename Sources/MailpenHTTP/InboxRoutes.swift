@@ -1,0 +1,138 @@
+import Foundation
+import Hummingbird
+import MailpenMIME
+import MailpenStore
+
+/// `/api/v1/inboxes…`: inbox management, listing, searching, ingest, deletion and waiting.
+struct InboxRoutes {
+    let dependencies: MailpenHTTP.Dependencies
+
+    private var store: MailpenStore { dependencies.store }
+
+    func register(on group: RouterGroup<MailpenRequestContext>) {
+        group.get("inboxes") { _, _ in
+            InboxListResource(inboxes: try await store.inboxes().map(resource))
+        }
+        group.post("inboxes") { request, context in
+            let body = try await request.decode(as: InboxCreateRequest.self, context: context)
+            try Self.validate(maxMessages: body.maxMessages, maxAgeSeconds: body.maxAgeSeconds, password: body.password)
+            let inbox = try await store.createInbox(
+                named: body.name, password: body.password, maxMessages: body.maxMessages,
+                maxAgeSeconds: body.maxAgeSeconds, routes: body.routes ?? [])
+            return EditedResponse(status: .created, response: resource(inbox))
+        }
+        group.get("inboxes/:inbox") { _, context in
+            resource(try await inbox(context))
+        }
+        group.patch("inboxes/:inbox") { request, context in
+            let body = try await request.decode(as: InboxUpdateRequest.self, context: context)
+            try Self.validate(maxMessages: body.maxMessages ?? nil, maxAgeSeconds: body.maxAgeSeconds ?? nil, password: body.password)
+            let name = try context.parameters.require("inbox")
+            let inbox = try await store.updateInbox(
+                named: name,
+                .init(password: body.password, maxMessages: body.maxMessages, maxAgeSeconds: body.maxAgeSeconds, routes: body.routes))
+            return resource(inbox)
+        }
+        group.delete("inboxes/:inbox") { _, context in
+            try await store.deleteInbox(named: try context.parameters.require("inbox"))
+            return Response(status: .noContent)
+        }
+        group.get("inboxes/:inbox/messages") { request, context in
+            let query = try messageQuery(request, context)
+            let limit = try request.query("limit", as: Int.self) ?? 50
+            let offset = try request.query("offset", as: Int.self) ?? 0
+            guard (1...1000).contains(limit) else { throw APIError.badRequest("limit must be between 1 and 1000") }
+            guard offset >= 0 else { throw APIError.badRequest("offset must not be negative") }
+            return MessageListResource(try await store.messages(query, limit: limit, offset: offset))
+        }
+        group.delete("inboxes/:inbox/messages") { request, context in
+            DeleteResource(deleted: try await store.deleteMessages(try messageQuery(request, context)))
+        }
+        group.post("inboxes/:inbox/messages") { request, context in
+            try await ingest(request, context)
+        }
+        group.get("inboxes/:inbox/wait") { request, context in
+            let query = try messageQuery(request, context)
+            let count = try request.query("count", as: Int.self) ?? 1
+            let timeout = try request.query("timeout", as: Double.self) ?? 30
+            guard (1...1000).contains(count) else { throw APIError.badRequest("count must be between 1 and 1000") }
+            guard timeout >= 0, timeout <= 300 else { throw APIError.badRequest("timeout must be between 0 and 300 seconds") }
+            // Make sure the inbox exists before waiting on it.
+            _ = try await inbox(context)
+            let messages = try await request.body.consumeWithCancellationOnInboundClose { _ in
+                try await store.waitForMessages(query, count: count, timeout: .milliseconds(Int64(timeout * 1000)))
+            }
+            return WaitResource(messages: messages.map(SummaryResource.init))
+        }
+    }
+
+    private func resource(_ inbox: Inbox) -> InboxResource {
+        InboxResource(inbox, smtp: dependencies.smtp)
+    }
+
+    private func inbox(_ context: MailpenRequestContext) async throws -> Inbox {
+        let name = try context.parameters.require("inbox")
+        guard let inbox = try await store.inbox(named: name) else { throw StoreError.inboxNotFound(name) }
+        return inbox
+    }
+
+    private func messageQuery(_ request: Request, _ context: MailpenRequestContext) throws -> MessageQuery {
+        let name = try context.parameters.require("inbox")
+        let search = try SearchQuery(parsing: request.uri.queryParameters["q"].map(String.init) ?? "")
+        var since: MessageMarker?
+        if let text = request.uri.queryParameters["since"].map(String.init), !text.isEmpty {
+            if let date = RFC3339.date(from: text) {
+                since = .time(date)
+            } else if text.count == 26, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+                since = .message(id: text.uppercased())
+            } else {
+                throw APIError.badRequest("since must be an RFC 3339 time or a message id, not '\(text)'")
+            }
+        }
+        return MessageQuery(inbox: name, search: search, since: since)
+    }
+
+    private static func validate(maxMessages: Int?, maxAgeSeconds: Int?, password: String?) throws {
+        if let maxMessages, maxMessages < 0 { throw APIError.badRequest("maxMessages must not be negative") }
+        if let maxAgeSeconds, maxAgeSeconds < 1 { throw APIError.badRequest("maxAgeSeconds must be at least 1") }
+        if let password, password.isEmpty || password.count > 256 {
+            throw APIError.badRequest("password must have 1 to 256 characters")
+        }
+    }
+
+    /// `POST …/messages`: stores a raw message as if it came over SMTP; the envelope comes from the `from`
+    /// and `to` query parameters, else from the headers.
+    private func ingest(_ request: Request, _ context: MailpenRequestContext) async throws -> EditedResponse<SummaryResource> {
+        let name = try context.parameters.require("inbox")
+        guard try await store.inbox(named: name) != nil else { throw StoreError.inboxNotFound(name) }
+        let limit = dependencies.maxMessageSize
+        var body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: limit)
+        } catch {
+            throw APIError(.contentTooLarge, "message larger than the maximum of \(limit) bytes")
+        }
+        guard body.readableBytes > 0 else { throw APIError.badRequest("the request body must be a message (message/rfc822)") }
+        let raw = body.readBytes(length: body.readableBytes) ?? []
+        let parsed = MIMEMessage(raw)
+        guard !parsed.header.fields.isEmpty else {
+            throw APIError.badRequest("the request body has no header fields: it is not a message")
+        }
+        let queryFrom = request.uri.queryParameters["from"].map(String.init)
+        let queryTo = request.uri.queryParameters.getAll("to").map { String($0) }
+        let recipients = !queryTo.isEmpty ? queryTo : (parsed.to + parsed.cc + parsed.bcc).map(\.address)
+        guard !recipients.isEmpty else {
+            throw APIError.badRequest("no recipients: pass ?to=address or give the message a To, Cc or Bcc header")
+        }
+        let envelope = MessageEnvelope(
+            source: .http,
+            mailFrom: queryFrom ?? parsed.from.first?.address ?? "",
+            recipients: recipients.map { MessageEnvelope.Recipient(address: $0) },
+            clientAddress: context.remoteAddress?.ipAddress,
+            clientPort: context.remoteAddress?.port)
+        let started = ContinuousClock.now
+        let summary = try await store.store(IncomingMessage(inbox: name, raw: raw, envelope: envelope))
+        dependencies.metrics.messageStored(size: summary.size, duration: ContinuousClock.now - started)
+        return EditedResponse(status: .created, response: SummaryResource(summary))
+    }
+}

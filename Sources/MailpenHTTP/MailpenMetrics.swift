@@ -1,0 +1,65 @@
+import CoreMetrics
+import Foundation
+import Metrics
+import Prometheus
+
+/// Mailpen's Prometheus metrics, through swift-metrics with a registry of each server's own (so that
+/// several servers in one process, as in tests, do not share counters).
+public struct MailpenMetrics: Sendable {
+    private let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let storedMessages: CoreMetrics.Counter
+    private let storedBytes: CoreMetrics.Counter
+    private let activeSessions: CoreMetrics.Meter
+    private let ingestLatency: CoreMetrics.Timer
+
+    public init() {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+        ]
+        self.registry = registry
+        self.factory = factory
+        storedMessages = CoreMetrics.Counter(label: "mailpen_messages_stored_total", factory: factory)
+        storedBytes = CoreMetrics.Counter(label: "mailpen_message_bytes_stored_total", factory: factory)
+        activeSessions = CoreMetrics.Meter(label: "mailpen_smtp_sessions_active", factory: factory)
+        ingestLatency = CoreMetrics.Timer(label: "mailpen_ingest_duration_seconds", factory: factory)
+    }
+
+    /// A message was stored; `duration` runs from the end of its data to its commit.
+    public func messageStored(size: Int, duration: Duration) {
+        storedMessages.increment()
+        storedBytes.increment(by: size)
+        ingestLatency.record(duration: duration)
+    }
+
+    public func smtpSessionOpened() {
+        activeSessions.increment()
+    }
+
+    public func smtpSessionClosed() {
+        activeSessions.decrement()
+    }
+
+    public func smtpReply(code: Int) {
+        CoreMetrics.Counter(label: "mailpen_smtp_replies_total", dimensions: [("code", String(code))], factory: factory).increment()
+    }
+
+    func httpRequest(route: String, method: String, status: Int) {
+        CoreMetrics.Counter(
+            label: "mailpen_http_requests_total",
+            dimensions: [("route", route), ("method", method), ("status", String(status))],
+            factory: factory
+        ).increment()
+    }
+
+    /// The metrics in Prometheus text exposition format.
+    public func prometheusText() -> String {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}

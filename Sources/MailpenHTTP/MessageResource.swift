@@ -1,0 +1,274 @@
+import Foundation
+import Hummingbird
+import MailpenMIME
+import MailpenStore
+
+/// The full message of `GET /api/v1/messages/{id}`: the summary, every header, both bodies, attachments,
+/// the MIME tree and how it arrived (envelope and session).
+struct MessageResource: ResponseEncodable, Sendable {
+    var summary: SummaryResource
+    var sender: [AddressResource]
+    var replyTo: [AddressResource]
+    var bcc: [AddressResource]
+    var date: Date?
+    var messageId: String?
+    var inReplyTo: [String]
+    var references: [String]
+    var headers: [HeaderResource]
+    var text: String?
+    var html: String?
+    var attachments: [AttachmentResource]
+    var parts: PartResource
+    var envelope: EnvelopeResource
+    var session: SessionResource
+
+    init(_ stored: StoredMessage, parsed message: MIMEMessage) {
+        let id = stored.summary.id
+        summary = SummaryResource(stored.summary)
+        func addresses(_ list: [MIMEAddress]) -> [AddressResource] {
+            list.map { AddressResource(MessageAddress(name: $0.name, address: $0.address)) }
+        }
+        sender = addresses(message.sender)
+        replyTo = addresses(message.replyTo)
+        bcc = addresses(message.bcc)
+        date = message.date
+        messageId = message.messageID
+        inReplyTo = message.inReplyTo
+        references = message.references
+        headers = message.header.fields.map(HeaderResource.init)
+        text = message.textBody
+        html = message.htmlBody
+        attachments = message.attachments.map { attachment in
+            AttachmentResource(
+                partId: attachment.partID, filename: attachment.filename, contentType: attachment.contentType,
+                size: attachment.size, contentId: attachment.contentID, inline: attachment.isInline,
+                url: PartURL.path(messageID: id, partID: attachment.partID))
+        }
+        parts = PartResource(message.root, messageID: id)
+        envelope = EnvelopeResource(stored.envelope)
+        session = SessionResource(stored.envelope)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sender, replyTo, bcc, date, messageId, inReplyTo, references, headers, text, html, attachments, parts
+        case envelope, session
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var summaryContainer = encoder.container(keyedBy: SummaryResource.CodingKeys.self)
+        try summary.encodeFields(into: &summaryContainer)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(sender, forKey: .sender)
+        try container.encode(replyTo, forKey: .replyTo)
+        try container.encode(bcc, forKey: .bcc)
+        try container.encode(date, forKey: .date)
+        try container.encode(messageId, forKey: .messageId)
+        try container.encode(inReplyTo, forKey: .inReplyTo)
+        try container.encode(references, forKey: .references)
+        try container.encode(headers, forKey: .headers)
+        try container.encode(text, forKey: .text)
+        try container.encode(html, forKey: .html)
+        try container.encode(attachments, forKey: .attachments)
+        try container.encode(parts, forKey: .parts)
+        try container.encode(envelope, forKey: .envelope)
+        try container.encode(session, forKey: .session)
+    }
+}
+
+/// One header field: decoded value and the text as written.
+struct HeaderResource: ResponseEncodable, Sendable {
+    var name: String
+    var value: String
+    var raw: String
+
+    init(_ field: MIMEHeaderField) {
+        name = field.name
+        value = field.value
+        raw = field.raw
+    }
+}
+
+struct HeaderListResource: ResponseEncodable, Sendable {
+    var headers: [HeaderResource]
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(headers)
+    }
+}
+
+struct AttachmentResource: Encodable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case partId, filename, contentType, size, contentId, inline, url
+    }
+
+    var partId: String
+    var filename: String?
+    var contentType: String
+    var size: Int
+    var contentId: String?
+    var inline: Bool
+    var url: String
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(partId, forKey: .partId)
+        try container.encode(filename, forKey: .filename)
+        try container.encode(contentType, forKey: .contentType)
+        try container.encode(size, forKey: .size)
+        try container.encode(contentId, forKey: .contentId)
+        try container.encode(inline, forKey: .inline)
+        try container.encode(url, forKey: .url)
+    }
+}
+
+/// A node of the MIME tree.
+struct PartResource: Encodable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case partId, contentType, charset, transferEncoding, disposition, filename, contentId, size, url, children, problems
+    }
+
+    var partId: String
+    var contentType: String
+    var charset: String?
+    var transferEncoding: String
+    var disposition: String?
+    var filename: String?
+    var contentId: String?
+    var size: Int
+    var url: String
+    var children: [PartResource]
+    var problems: [String]
+
+    init(_ part: MIMEPart, messageID: String) {
+        partId = part.id
+        contentType = part.contentType.mimeType
+        charset = part.charset
+        transferEncoding = part.transferEncoding
+        disposition = part.disposition
+        filename = part.filename
+        contentId = part.contentID
+        size = part.decodedSize
+        url = PartURL.path(messageID: messageID, partID: part.id)
+        children = part.children.map { PartResource($0, messageID: messageID) }
+        problems = part.problems.map { "\($0)" }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(partId, forKey: .partId)
+        try container.encode(contentType, forKey: .contentType)
+        try container.encode(charset, forKey: .charset)
+        try container.encode(transferEncoding, forKey: .transferEncoding)
+        try container.encode(disposition, forKey: .disposition)
+        try container.encode(filename, forKey: .filename)
+        try container.encode(contentId, forKey: .contentId)
+        try container.encode(size, forKey: .size)
+        try container.encode(url, forKey: .url)
+        try container.encode(children, forKey: .children)
+        try container.encode(problems, forKey: .problems)
+    }
+}
+
+struct ParameterResource: Encodable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case keyword, value
+    }
+
+    var keyword: String
+    var value: String?
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(keyword, forKey: .keyword)
+        try container.encode(value, forKey: .value)
+    }
+}
+
+struct EnvelopeResource: Encodable, Sendable {
+    struct Recipient: Encodable, Sendable {
+        var address: String
+        var parameters: [ParameterResource]
+    }
+
+    var source: String
+    var mailFrom: String
+    var mailParameters: [ParameterResource]
+    var recipients: [Recipient]
+
+    init(_ envelope: MessageEnvelope) {
+        source = envelope.source.rawValue
+        mailFrom = envelope.mailFrom
+        mailParameters = envelope.mailParameters.map { ParameterResource(keyword: $0.keyword, value: $0.value) }
+        recipients = envelope.recipients.map { recipient in
+            Recipient(
+                address: recipient.address,
+                parameters: recipient.parameters.map { ParameterResource(keyword: $0.keyword, value: $0.value) })
+        }
+    }
+}
+
+struct SessionResource: Encodable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case heloName, usedExtendedHello, clientAddress, clientPort, tlsVersion, authenticatedUser
+    }
+
+    var heloName: String?
+    var usedExtendedHello: Bool?
+    var clientAddress: String?
+    var clientPort: Int?
+    var tlsVersion: String?
+    var authenticatedUser: String?
+
+    init(_ envelope: MessageEnvelope) {
+        heloName = envelope.heloName
+        usedExtendedHello = envelope.usedExtendedHello
+        clientAddress = envelope.clientAddress
+        clientPort = envelope.clientPort
+        tlsVersion = envelope.tlsVersion
+        authenticatedUser = envelope.authenticatedUser
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(heloName, forKey: .heloName)
+        try container.encode(usedExtendedHello, forKey: .usedExtendedHello)
+        try container.encode(clientAddress, forKey: .clientAddress)
+        try container.encode(clientPort, forKey: .clientPort)
+        try container.encode(tlsVersion, forKey: .tlsVersion)
+        try container.encode(authenticatedUser, forKey: .authenticatedUser)
+    }
+}
+
+/// URLs of a message's parts, which `cid:` references in HTML are rewritten to.
+enum PartURL {
+    static func path(messageID: String, partID: String) -> String {
+        "/api/v1/messages/\(messageID)/parts/\(partID)"
+    }
+
+    /// Rewrites every `cid:` reference to a known content id into its part URL. Content ids are compared
+    /// after percent-decoding (RFC 2392), case-insensitively.
+    static func rewritingContentIDs(in html: String, messageID: String, contentIDs: [String: String]) -> String {
+        guard !contentIDs.isEmpty, html.range(of: "cid:", options: .caseInsensitive) != nil else { return html }
+        var lookup: [String: String] = [:]
+        for (contentID, partID) in contentIDs { lookup[contentID.lowercased()] = partID }
+        var output = ""
+        output.reserveCapacity(html.utf8.count)
+        var rest = html[...]
+        while let range = rest.range(of: "cid:", options: .caseInsensitive) {
+            output += rest[..<range.lowerBound]
+            var end = range.upperBound
+            while end < rest.endIndex, !"\"' )>\t\r\n".contains(rest[end]) { end = rest.index(after: end) }
+            let reference = String(rest[range.upperBound..<end])
+            let key = (reference.removingPercentEncoding ?? reference).lowercased()
+            if let partID = lookup[key] {
+                output += path(messageID: messageID, partID: partID)
+            } else {
+                output += rest[range.lowerBound..<end]
+            }
+            rest = rest[end...]
+        }
+        output += rest
+        return output
+    }
+}

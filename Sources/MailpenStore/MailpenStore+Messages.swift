@@ -1,0 +1,271 @@
+import Foundation
+import GRDB
+
+/// A point in an inbox's history: only messages after it are wanted.
+public enum MessageMarker: Sendable, Hashable {
+    /// Messages received after this time.
+    case time(Date)
+    /// Messages that arrived after the message with this id (which need not exist any more).
+    case message(id: String)
+}
+
+/// Which messages of an inbox a list, a deletion or a wait is about.
+public struct MessageQuery: Sendable, Hashable {
+    public var inbox: String
+    public var search: SearchQuery
+    public var since: MessageMarker?
+
+    public init(inbox: String, search: SearchQuery = .all, since: MessageMarker? = nil) {
+        self.inbox = inbox
+        self.search = search
+        self.since = since
+    }
+}
+
+/// One page of a list, with the totals of the whole query.
+public struct MessagePage: Sendable, Hashable {
+    public var total: Int
+    public var unread: Int
+    public var offset: Int
+    public var limit: Int
+    public var messages: [MessageSummary]
+}
+
+/// A stored message with everything kept about it: summary, envelope and the exact bytes.
+public struct StoredMessage: Sendable {
+    public var summary: MessageSummary
+    public var envelope: MessageEnvelope
+    public var raw: [UInt8]
+}
+
+extension MailpenStore {
+    /// The SQL condition and arguments of a query, given the inbox's row id.
+    private static func condition(for query: MessageQuery, inboxID: Int64) -> (String, StatementArguments) {
+        let search = SearchSQL(query.search)
+        var clause = "m.inbox_id = ? AND \(search.whereClause)"
+        var arguments: StatementArguments = [inboxID]
+        arguments += search.arguments
+        switch query.since {
+        case .time(let date):
+            clause += " AND m.received_at > ?"
+            arguments += [date.milliseconds]
+        case .message(let id):
+            clause += " AND m.id > ?"
+            arguments += [id]
+        case nil:
+            break
+        }
+        return (clause, arguments)
+    }
+
+    private static func inboxReference(_ name: String, in db: Database) throws -> InboxReference {
+        guard let inbox = try InboxReference.find(name, in: db) else { throw StoreError.inboxNotFound(name) }
+        return inbox
+    }
+
+    /// A page of an inbox's messages matching `query`, newest first, with the totals of all matches.
+    public func messages(_ query: MessageQuery, limit: Int = 50, offset: Int = 0) async throws -> MessagePage {
+        try ensureOpen()
+        return try await database.read { db in
+            let inbox = try Self.inboxReference(query.inbox, in: db)
+            let (clause, arguments) = Self.condition(for: query, inboxID: inbox.id)
+            var pageArguments = arguments
+            pageArguments += [limit, offset]
+            let messages = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(SummaryRow.columns) FROM message m JOIN inbox i ON i.id = m.inbox_id
+                    WHERE \(clause) ORDER BY m.seq DESC LIMIT ? OFFSET ?
+                    """,
+                arguments: pageArguments
+            ).map(SummaryRow.decode)
+            let total: Int
+            let unread: Int
+            if query.search.terms.isEmpty && query.since == nil {
+                let counts = try Row.fetchOne(
+                    db, sql: "SELECT message_count, unread_count FROM inbox WHERE id = ?", arguments: [inbox.id])
+                total = counts?[0] ?? 0
+                unread = counts?[1] ?? 0
+            } else if offset == 0 && messages.count < limit {
+                total = messages.count
+                unread = messages.filter { !$0.isRead }.count
+            } else {
+                let counts = try Row.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*), COALESCE(SUM(m.is_read = 0), 0) FROM message m WHERE \(clause)",
+                    arguments: arguments)
+                total = counts?[0] ?? 0
+                unread = counts?[1] ?? 0
+            }
+            return MessagePage(total: total, unread: unread, offset: offset, limit: limit, messages: messages)
+        }
+    }
+
+    /// The summaries among `ids` that match `query`.
+    func summaries(matching query: MessageQuery, among ids: [String]) async throws -> [MessageSummary] {
+        guard !ids.isEmpty else { return [] }
+        return try await database.read { db in
+            let inbox = try Self.inboxReference(query.inbox, in: db)
+            let (clause, arguments) = Self.condition(for: query, inboxID: inbox.id)
+            var all = arguments
+            all += StatementArguments(ids)
+            let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(SummaryRow.columns) FROM message m JOIN inbox i ON i.id = m.inbox_id
+                    WHERE \(clause) AND m.id IN (\(placeholders)) ORDER BY m.seq DESC
+                    """,
+                arguments: all
+            ).map(SummaryRow.decode)
+        }
+    }
+
+    /// Summaries of an inbox's messages, newest first.
+    public func summaries(inInbox name: String, limit: Int = 50, offset: Int = 0) async throws -> [MessageSummary] {
+        try await messages(MessageQuery(inbox: name), limit: limit, offset: offset).messages
+    }
+
+    /// One message's summary.
+    public func summary(id: String) async throws -> MessageSummary? {
+        try ensureOpen()
+        return try await database.read { db in try Self.summary(id: id, in: db) }
+    }
+
+    private static func summary(id: String, in db: Database) throws -> MessageSummary? {
+        try Row.fetchOne(
+            db,
+            sql: "SELECT \(SummaryRow.columns) FROM message m JOIN inbox i ON i.id = m.inbox_id WHERE m.id = ?",
+            arguments: [id]
+        ).map(SummaryRow.decode)
+    }
+
+    /// A message with its envelope and exact bytes, in one read.
+    public func message(id: String) async throws -> StoredMessage? {
+        try ensureOpen()
+        let row = try await database.read { db -> (MessageSummary, String, Data)? in
+            guard let summary = try Self.summary(id: id, in: db),
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT m.envelope, r.raw FROM message m JOIN message_raw r ON r.seq = m.seq WHERE m.id = ?",
+                    arguments: [id])
+            else { return nil }
+            return (summary, row[0], row[1])
+        }
+        guard let (summary, envelopeJSON, raw) = row else { return nil }
+        let envelope = try JSONDecoder().decode(MessageEnvelope.self, from: Data(envelopeJSON.utf8))
+        return StoredMessage(summary: summary, envelope: envelope, raw: [UInt8](raw))
+    }
+
+    /// The exact bytes of a message as received.
+    public func rawMessage(id: String) async throws -> [UInt8]? {
+        try ensureOpen()
+        return try await database.read { db in
+            let data = try Data.fetchOne(
+                db,
+                sql: "SELECT r.raw FROM message m JOIN message_raw r ON r.seq = m.seq WHERE m.id = ?",
+                arguments: [id])
+            return data.map { [UInt8]($0) }
+        }
+    }
+
+    /// The envelope a message arrived with.
+    public func envelope(id: String) async throws -> MessageEnvelope? {
+        try ensureOpen()
+        let json = try await database.read { db in
+            try String.fetchOne(db, sql: "SELECT envelope FROM message WHERE id = ?", arguments: [id])
+        }
+        guard let json else { return nil }
+        return try JSONDecoder().decode(MessageEnvelope.self, from: Data(json.utf8))
+    }
+
+    /// Deletes one message.
+    public func deleteMessage(id: String) async throws {
+        try ensureOpen()
+        return try await writer.perform { db in
+            guard let inboxName = try String.fetchOne(
+                db, sql: "SELECT i.name FROM message m JOIN inbox i ON i.id = m.inbox_id WHERE m.id = ?", arguments: [id])
+            else { throw StoreError.messageNotFound(id) }
+            let ids = try Retention.deleteMessages(db, where: "id = ?", arguments: [id])
+            return ((), [.deleted(inbox: inboxName, ids: ids)])
+        }
+    }
+
+    /// Deletes an inbox's messages matching `query` (all of them for an empty search); returns how many.
+    @discardableResult
+    public func deleteMessages(_ query: MessageQuery) async throws -> Int {
+        if query.search.terms.isEmpty && query.since == nil { return try await clearInbox(named: query.inbox) }
+        try ensureOpen()
+        return try await writer.perform { db in
+            let inbox = try Self.inboxReference(query.inbox, in: db)
+            let (clause, arguments) = Self.condition(for: query, inboxID: inbox.id)
+            let ids = try Retention.deleteMessages(
+                db, where: "seq IN (SELECT m.seq FROM message m WHERE \(clause))", arguments: arguments)
+            return (ids.count, ids.isEmpty ? [] : [.deleted(inbox: inbox.name, ids: ids)])
+        }
+    }
+
+    /// Marks a message read or unread.
+    @discardableResult
+    public func setRead(id: String, _ isRead: Bool) async throws -> MessageSummary {
+        try await update(id: id, isRead: isRead, tags: nil)
+    }
+
+    /// Changes a message's read flag and/or tags; returns the new summary.
+    @discardableResult
+    public func update(id: String, isRead: Bool?, tags: [String]?) async throws -> MessageSummary {
+        if let tags {
+            for tag in tags where tag.isEmpty || tag.count > 64 || tag.unicodeScalars.contains(where: { $0.value < 0x20 }) {
+                throw StoreError.invalidTag(tag)
+            }
+        }
+        try ensureOpen()
+        return try await writer.perform { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT seq, inbox_id, is_read, tags FROM message WHERE id = ?", arguments: [id])
+            else { throw StoreError.messageNotFound(id) }
+            let seq: Int64 = row[0]
+            let inboxID: Int64 = row[1]
+            let wasRead: Bool = row[2]
+            let oldTags: String = row[3]
+            var changed = false
+            if let isRead, isRead != wasRead {
+                try db.execute(sql: "UPDATE message SET is_read = ? WHERE seq = ?", arguments: [isRead, seq])
+                try db.execute(
+                    sql: "UPDATE inbox SET unread_count = unread_count + ? WHERE id = ?",
+                    arguments: [isRead ? -1 : 1, inboxID])
+                changed = true
+            }
+            if let tags {
+                var unique: [String] = []
+                for tag in tags where !unique.contains(tag) { unique.append(tag) }
+                let encoded = ColumnList.encode(unique)
+                if encoded != oldTags {
+                    try db.execute(sql: "UPDATE message SET tags = ? WHERE seq = ?", arguments: [encoded, seq])
+                    try db.execute(sql: "DELETE FROM message_tag WHERE seq = ?", arguments: [seq])
+                    for tag in Set(unique.map(SearchFolding.fold)) {
+                        try db.execute(sql: "INSERT INTO message_tag (tag, seq) VALUES (?, ?)", arguments: [tag, seq])
+                    }
+                    changed = true
+                }
+            }
+            guard let summary = try Self.summary(id: id, in: db) else { throw StoreError.messageNotFound(id) }
+            return (summary, changed ? [.updated(summary)] : [])
+        }
+    }
+
+    /// Deletes messages older than the age limits; returns how many.
+    @discardableResult
+    public func pruneExpired(now: Date = Date()) async throws -> Int {
+        let maxAge = configuration.retention.maxAgeSeconds
+        try ensureOpen()
+        return try await writer.perform { db in
+            let events = try Retention.pruneByAge(defaultMaxAge: maxAge, now: now, in: db)
+            let count = events.reduce(0) { total, event in
+                if case .deleted(_, let ids) = event { return total + ids.count }
+                return total
+            }
+            return (count, events)
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+extension MailpenStore {
+    /// Waits until `count` messages of the inbox match `query` — messages already stored count — and returns
+    /// them, newest first. Woken by the change feed, never by polling. Throws ``StoreError/timedOut`` after
+    /// `timeout`, and stops at once when the calling task is cancelled (a client that went away).
+    public func waitForMessages(_ query: MessageQuery, count: Int, timeout: Duration) async throws -> [MessageSummary] {
+        try ensureOpen()
+        return try await withThrowingTaskGroup(of: [MessageSummary].self) { group in
+            group.addTask {
+                try await self.collectMatches(query, count: count)
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw StoreError.timedOut
+            }
+            defer { group.cancelAll() }
+            guard let result = try await group.next() else { throw StoreError.timedOut }
+            return result
+        }
+    }
+
+    private func collectMatches(_ query: MessageQuery, count: Int) async throws -> [MessageSummary] {
+        while true {
+            // Subscribe before looking, so that nothing indexed in between is missed.
+            let events = await changes.subscribe(bufferSize: 1024)
+            var found: [String: MessageSummary] = [:]
+            for summary in try await oldestMatches(query, count: count) { found[summary.id] = summary }
+            if found.count >= count { return Self.newestFirst(found, count: count) }
+            do {
+                for try await event in events {
+                    guard case .searchable(let inbox, let ids) = event,
+                        inbox.caseInsensitiveCompare(query.inbox) == .orderedSame
+                    else { continue }
+                    for summary in try await summaries(matching: query, among: ids) { found[summary.id] = summary }
+                    if found.count >= count { return Self.newestFirst(found, count: count) }
+                }
+            } catch ChangeFeedError.fellBehind {
+                continue  // Events were missed: look again from the start.
+            }
+            try Task.checkCancellation()
+            throw StoreError.closed
+        }
+    }
+
+    /// The first `count` matches to arrive (the oldest), so that a wait for three messages returns the
+    /// three that made it true.
+    private func oldestMatches(_ query: MessageQuery, count: Int) async throws -> [MessageSummary] {
+        let page = try await messages(query, limit: 1000, offset: 0)
+        if page.total <= page.messages.count { return Array(page.messages.suffix(count)) }
+        let last = try await messages(query, limit: count, offset: max(0, page.total - count))
+        return last.messages
+    }
+
+    private static func newestFirst(_ found: [String: MessageSummary], count: Int) -> [MessageSummary] {
+        Array(found.values.sorted { $0.id < $1.id }.prefix(count).reversed())
+    }
+}

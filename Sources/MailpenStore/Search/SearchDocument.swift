@@ -1,0 +1,99 @@
+import Foundation
+import GRDB
+import MailpenMIME
+
+/// What the search index holds for one message, built from its raw bytes and stored columns.
+struct SearchDocument: Sendable {
+    var seq: Int64
+    var subject: String
+    var addresses: String
+    var body: String
+    var fields: Fields
+
+    /// Case-folded field texts for the substring index.
+    struct Fields: Sendable {
+        var from: String
+        var to: String
+        var cc: String
+        var bcc: String
+        var replyTo: String
+        var all: String
+        var recipients: String
+        var subject: String
+        var messageID: String
+        var headers: String
+    }
+
+    /// Longest body text indexed; mail beyond it is rare and would only bloat the index.
+    static let maximumBodyCharacters = 512 * 1024
+    /// Headers that are long, machine-made and never searched for.
+    private static let skippedHeaders: Set<String> = [
+        "received", "dkim-signature", "arc-seal", "arc-message-signature", "arc-authentication-results",
+        "x-google-dkim-signature", "x-gm-message-state", "x-received", "authentication-results",
+    ]
+
+    init(seq: Int64, raw: [UInt8], recipients: String) {
+        let message = MIMEMessage(raw)
+        self.seq = seq
+        subject = message.subject ?? ""
+        let everyone = message.allAddresses
+        addresses = everyone.map { [$0.name, $0.address].compactMap { $0 }.joined(separator: " ") }
+            .joined(separator: " ")
+        var text = message.searchableText
+        if text.count > Self.maximumBodyCharacters { text = String(text.prefix(Self.maximumBodyCharacters)) }
+        body = text
+        func fold(_ list: [MIMEAddress]) -> String {
+            SearchFolding.fold(list.map { address in
+                address.name.map { "\($0) <\(address.address)>" } ?? address.address
+            }.joined(separator: ", "))
+        }
+        var headerLines = "\n"
+        for field in message.header.fields where !Self.skippedHeaders.contains(field.name.lowercased()) {
+            headerLines += SearchFolding.fold(field.name) + ": " + SearchFolding.fold(String(field.value.prefix(1000))) + "\n"
+        }
+        fields = Fields(
+            from: fold(message.from),
+            to: fold(message.to),
+            cc: fold(message.cc),
+            bcc: fold(message.bcc),
+            replyTo: fold(message.replyTo),
+            all: fold(everyone),
+            recipients: SearchFolding.fold(recipients),
+            subject: SearchFolding.fold(subject),
+            messageID: SearchFolding.fold(message.messageID ?? ""),
+            headers: headerLines)
+    }
+
+    func insert(into db: Database, schema: String) throws {
+        let text = try db.cachedStatement(
+            sql: "INSERT INTO \(schema)\(SearchIndexSchema.textTable) (rowid, subject, addresses, body) VALUES (?, ?, ?, ?)")
+        try text.execute(arguments: [seq, subject, addresses, body])
+        let fieldsStatement = try db.cachedStatement(
+            sql: """
+                INSERT INTO \(schema)\(SearchIndexSchema.fieldsTable) (rowid, addr_from, addr_to, addr_cc, addr_bcc,
+                    addr_reply_to, addr_all, rcpt, subject, message_id, headers)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        try fieldsStatement.execute(arguments: [
+            seq, fields.from, fields.to, fields.cc, fields.bcc, fields.replyTo, fields.all, fields.recipients,
+            fields.subject, fields.messageID, fields.headers,
+        ])
+    }
+}
+
+/// The SQL function `mailpen_header_matches(headers, name, value)`: whether the folded header lines contain
+/// a field `name` whose value contains `value` (or any such field when `value` is NULL).
+enum HeaderMatchFunction {
+    static let function = DatabaseFunction("mailpen_header_matches", argumentCount: 3, pure: true) { values in
+        guard let headers = String.fromDatabaseValue(values[0].databaseValue),
+            let name = String.fromDatabaseValue(values[1].databaseValue)
+        else { return false }
+        let value = String.fromDatabaseValue(values[2].databaseValue)
+        let prefix = name + ": "
+        for line in headers.split(separator: "\n") where line.hasPrefix(prefix) {
+            guard let value else { return true }
+            if line.dropFirst(prefix.count).contains(value) { return true }
+        }
+        return false
+    }
+}

@@ -1,0 +1,38 @@
+import GRDB
+
+/// The schema of the search index, which lives in a database file of its own beside the messages
+/// (`<db>-search`), so that indexing never takes the message database's write lock. It holds only
+/// derived data: deleting the file rebuilds it from the stored messages.
+enum SearchIndexSchema {
+    /// Word index over subject, addresses and decoded body text: bare words and phrases.
+    static let textTable = "message_text"
+    /// Substring (trigram) index over the fields the grammar names, stored case-folded.
+    static let fieldsTable = "message_fields"
+
+    /// The current version, kept in the index database's `user_version`.
+    static let version = 1
+
+    /// Creates the tables in `schema` (`""` for a connection of its own, `"search."` when attached) unless
+    /// they are there; an index of another version is dropped and rebuilt.
+    static func prepare(_ db: Database, schema: String) throws {
+        let current = try Int.fetchOne(db, sql: "PRAGMA \(schema)user_version") ?? 0
+        if current == version { return }
+        for table in [textTable, fieldsTable, "index_state"] {
+            try db.execute(sql: "DROP TABLE IF EXISTS \(schema)\(table)")
+        }
+        try db.execute(
+            sql: """
+                CREATE VIRTUAL TABLE \(schema)\(textTable) USING fts5(
+                    subject, addresses, body, tokenize = 'unicode61 remove_diacritics 2');
+                CREATE VIRTUAL TABLE \(schema)\(fieldsTable) USING fts5(
+                    addr_from, addr_to, addr_cc, addr_bcc, addr_reply_to, addr_all, rcpt, subject, message_id,
+                    headers, tokenize = 'trigram case_sensitive 1');
+                CREATE TABLE \(schema)index_state (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    indexed_seq INTEGER NOT NULL
+                );
+                INSERT INTO \(schema)index_state (id, indexed_seq) VALUES (1, 0);
+                PRAGMA \(schema)user_version = \(version);
+                """)
+    }
+}

@@ -1,0 +1,155 @@
+import CMailpenSupport
+import Foundation
+import GRDB
+import Logging
+import NIOCore
+
+/// Keeps the search index up to date behind the writer, on a thread of its own at a lower priority: a
+/// burst of mail is acknowledged as fast as it can be stored, and becomes searchable a moment later, in
+/// larger (cheaper) batches. Every batch it indexes is announced on the change feed as
+/// ``StoreEvent/searchable(inbox:ids:)``, which is what waiting requests listen for.
+actor SearchIndexer {
+    private let loop: any EventLoop
+    private let store: any DatabaseReader
+    private let index: any DatabaseWriter
+    /// Where the index tables are, as seen from `index`: `""` or `"search."`.
+    private let indexSchema: String
+    private let feed: ChangeFeed
+    private let logger: Logger
+    private var indexedSeq: Int64 = 0
+    private var isRunScheduled = false
+    private var isStopped = false
+    private var isPurgeScheduled = false
+    private let batchSize = 256
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor {
+        loop.executor.asUnownedSerialExecutor()
+    }
+
+    init(
+        loop: any EventLoop, store: any DatabaseReader, index: any DatabaseWriter, indexSchema: String,
+        feed: ChangeFeed, logger: Logger
+    ) {
+        self.loop = loop
+        self.store = store
+        self.index = index
+        self.indexSchema = indexSchema
+        self.feed = feed
+        self.logger = logger
+    }
+
+    /// Lowers the thread's priority, drops entries of messages deleted while Mailpen was not running, and
+    /// indexes what is missing.
+    nonisolated func start() {
+        loop.execute {
+            _ = mailpen_lower_thread_priority(10)
+            self.assumeIsolated { indexer in
+                do {
+                    indexer.indexedSeq = try indexer.index.read { db in
+                        try Int64.fetchOne(db, sql: "SELECT indexed_seq FROM \(indexer.indexSchema)index_state") ?? 0
+                    }
+                } catch {
+                    indexer.logger.error("could not read the search index state: \(error)")
+                }
+                indexer.purge()
+                indexer.run()
+            }
+        }
+    }
+
+    /// New messages were committed.
+    nonisolated func messagesStored() {
+        loop.execute {
+            self.assumeIsolated { indexer in
+                guard !indexer.isRunScheduled else { return }
+                indexer.isRunScheduled = true
+                indexer.loop.execute { self.assumeIsolated { $0.run() } }
+            }
+        }
+    }
+
+    /// Messages were deleted: their entries go in a purge a second later, merged with others.
+    nonisolated func messagesDeleted() {
+        loop.execute {
+            self.assumeIsolated { indexer in
+                guard !indexer.isPurgeScheduled else { return }
+                indexer.isPurgeScheduled = true
+                indexer.loop.scheduleTask(in: .seconds(1)) { self.assumeIsolated { $0.purge() } }
+            }
+        }
+    }
+
+    /// Stops indexing: nothing is scheduled or published after this returns.
+    func stop() {
+        isStopped = true
+    }
+
+    private func run() {
+        isRunScheduled = false
+        guard !isStopped else { return }
+        let from = indexedSeq
+        let batchSize = self.batchSize
+        do {
+            let rows = try store.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT m.seq, m.id, i.name, m.recipients, r.raw
+                        FROM main.message m
+                        JOIN main.inbox i ON i.id = m.inbox_id
+                        JOIN main.message_raw r ON r.seq = m.seq
+                        WHERE m.seq > ? ORDER BY m.seq LIMIT ?
+                        """,
+                    arguments: [from, batchSize])
+            }
+            guard let last = rows.last else { return }
+            var announced: [String: [String]] = [:]
+            var documents: [SearchDocument] = []
+            documents.reserveCapacity(rows.count)
+            for row in rows {
+                let raw: Data = row[4]
+                documents.append(SearchDocument(seq: row[0], raw: [UInt8](raw), recipients: row[3]))
+                announced[row[2], default: []].append(row[1])
+            }
+            let lastSeq: Int64 = last[0]
+            let indexSchema = self.indexSchema
+            try index.write { db in
+                for document in documents { try document.insert(into: db, schema: indexSchema) }
+                try db.execute(sql: "UPDATE \(indexSchema)index_state SET indexed_seq = ?", arguments: [lastSeq])
+            }
+            indexedSeq = lastSeq
+            feed.publishSoon(announced.map { StoreEvent.searchable(inbox: $0.key, ids: $0.value) })
+            if rows.count == batchSize { messagesStored() }
+        } catch {
+            logger.error("search indexing failed, retrying in a second: \(error)")
+            loop.scheduleTask(in: .seconds(1)) { self.assumeIsolated { $0.run() } }
+        }
+    }
+
+    /// Drops the entries of messages that no longer exist.
+    private func purge() {
+        isPurgeScheduled = false
+        guard !isStopped else { return }
+        let indexSchema = self.indexSchema
+        do {
+            let live = Set(try store.read { db in try Int64.fetchAll(db, sql: "SELECT seq FROM main.message") })
+            let indexed = try index.read { db in
+                try Int64.fetchAll(db, sql: "SELECT rowid FROM \(indexSchema)\(SearchIndexSchema.fieldsTable)")
+            }
+            let stale = indexed.filter { !live.contains($0) }
+            guard !stale.isEmpty else { return }
+            for chunk in stride(from: 0, to: stale.count, by: 500).map({ Array(stale[$0..<min($0 + 500, stale.count)]) }) {
+                try index.write { db in
+                    let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                    for table in [SearchIndexSchema.textTable, SearchIndexSchema.fieldsTable] {
+                        try db.execute(
+                            sql: "DELETE FROM \(indexSchema)\(table) WHERE rowid IN (\(placeholders))",
+                            arguments: StatementArguments(chunk))
+                    }
+                }
+            }
+        } catch {
+            logger.error("purging deleted messages from the search index failed: \(error)")
+        }
+    }
+}
