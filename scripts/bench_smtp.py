@@ -9,33 +9,17 @@ number of messages Mailpen stored (which must equal the number sent).
 import argparse
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 
+from benchsupport import free_port, memory_mb, wait_for_port
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SINK = "/usr/sbin/smtp-sink"
 SOURCE = "/usr/sbin/smtp-source"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listening on port {port}")
 
 
 def run_source(port, sessions, messages, size, reuse):
@@ -50,14 +34,6 @@ def run_source(port, sessions, messages, size, reuse):
     if result.returncode != 0:
         raise RuntimeError(f"smtp-source failed: {result.stderr.strip()}")
     return elapsed
-
-
-def peak_rss_mb(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def bench_sink(sessions, messages, size, reuse):
@@ -86,7 +62,7 @@ def bench_mailpen(binary, sessions, messages, size, reuse, workdir):
     try:
         wait_for_port(port)
         elapsed = run_source(port, sessions, messages, size, reuse)
-        rss = peak_rss_mb(server.pid)
+        rss = memory_mb(server.pid, "VmHWM")
     finally:
         server.terminate()
         server.wait(timeout=60)

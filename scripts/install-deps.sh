@@ -3,8 +3,8 @@
 # benchmarks need. Safe to run repeatedly: it only acts on what is missing.
 set -euo pipefail
 
-APT_PACKAGES=(libsqlite3-dev sqlite3 swaks postfix curl util-linux spamassassin spamd spamc)
-PIP_PACKAGES=(pytest)
+APT_PACKAGES=(libsqlite3-dev sqlite3 swaks postfix curl util-linux spamassassin spamd spamc chromium chromium-driver)
+PIP_PACKAGES=(pytest selenium schemathesis)
 
 missing_apt=()
 for package in "${APT_PACKAGES[@]}"; do

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "CMailpenSupport.h"
 
 #include <stdlib.h>
@@ -15,6 +16,7 @@ void mailpen_tune_allocator(void) {
 }
 
 #if defined(__linux__)
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -27,6 +29,16 @@ int mailpen_lower_thread_priority(int increment) {
     return setpriority(PRIO_PROCESS, (id_t)thread, current + increment);
 #else
     (void)increment;
+    return -1;
+#endif
+}
+
+int mailpen_set_thread_idle_priority(int idle) {
+#if defined(__linux__)
+    struct sched_param parameters = { .sched_priority = 0 };
+    return sched_setscheduler((pid_t)syscall(SYS_gettid), idle ? SCHED_IDLE : SCHED_OTHER, &parameters);
+#else
+    (void)idle;
     return -1;
 #endif
 }

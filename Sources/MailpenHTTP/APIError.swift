@@ -52,7 +52,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as SearchSyntaxError {
             return APIError.jsonResponse(status: .badRequest, message: error.description)
         } catch let error as DecodingError {
-            return APIError.jsonResponse(status: .badRequest, message: "invalid JSON body: \(Self.describe(error))")
+            return APIError.jsonResponse(status: .badRequest, message: "invalid JSON body: \(DecodingErrorDescription.describe(error))")
         } catch let error as HTTPError {
             let message = error.body ?? Self.defaultMessage(for: error.status, request: request)
             return APIError.jsonResponse(status: error.status, message: message, headers: error.headers)
@@ -72,13 +72,19 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         default: return status.reasonPhrase
         }
     }
+}
 
-    private static func describe(_ error: DecodingError) -> String {
+/// Says where a JSON body went wrong.
+enum DecodingErrorDescription {
+    static func describe(_ error: DecodingError) -> String {
         switch error {
         case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context),
             .dataCorrupted(let context):
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+            var reason = context.debugDescription
+            if case .keyNotFound(let key, _) = error { reason = "missing field '\(key.stringValue)'" }
+            if let underlying = context.underlyingError { reason += " (\(underlying))" }
+            return path.isEmpty ? reason : "\(path): \(reason)"
         @unknown default:
             return "\(error)"
         }

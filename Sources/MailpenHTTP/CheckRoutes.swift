@@ -29,7 +29,7 @@ struct CheckRoutes {
         }
         group.get("messages/:id/checks/links") { request, context in
             let checkContext = try await self.checkContext(context)
-            if request.flag("follow") {
+            if try request.flag("follow") {
                 return JSONBody(await checks.links(checkContext, follow: true))
             }
             return JSONBody(checks.links(checkContext))
@@ -40,7 +40,7 @@ struct CheckRoutes {
     }
 
     private func checkContext(_ context: MailpenRequestContext) async throws -> CheckContext {
-        let id = try context.parameters.require("id")
+        let id = try context.pathParameter("id")
         guard let stored = try await dependencies.store.message(id: id) else { throw StoreError.messageNotFound(id) }
         let envelope = stored.envelope
         var checkEnvelope: CheckEnvelope?

@@ -12,7 +12,7 @@ struct EventRoutes {
     func register(on group: RouterGroup<MailpenRequestContext>) {
         let store = dependencies.store
         group.get("events") { request, _ in
-            let inbox = request.uri.queryParameters["inbox"].map(String.init)
+            let inbox = request.queryValue("inbox")
             if let inbox, try await store.inbox(named: inbox) == nil { throw StoreError.inboxNotFound(inbox) }
             let events = await store.changes.subscribe(bufferSize: 1024)
             return Response(

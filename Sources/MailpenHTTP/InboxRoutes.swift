@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import MailpenMIME
 import MailpenStore
@@ -14,7 +15,7 @@ struct InboxRoutes {
             InboxListResource(inboxes: try await store.inboxes().map(resource))
         }
         group.post("inboxes") { request, context in
-            let body = try await request.decode(as: InboxCreateRequest.self, context: context)
+            let body = try await request.decodeJSON(as: InboxCreateRequest.self)
             try Self.validate(maxMessages: body.maxMessages, maxAgeSeconds: body.maxAgeSeconds, password: body.password)
             let inbox = try await store.createInbox(
                 named: body.name, password: body.password, maxMessages: body.maxMessages,
@@ -25,16 +26,16 @@ struct InboxRoutes {
             resource(try await inbox(context))
         }
         group.patch("inboxes/:inbox") { request, context in
-            let body = try await request.decode(as: InboxUpdateRequest.self, context: context)
+            let body = try await request.decodeJSON(as: InboxUpdateRequest.self)
             try Self.validate(maxMessages: body.maxMessages ?? nil, maxAgeSeconds: body.maxAgeSeconds ?? nil, password: body.password)
-            let name = try context.parameters.require("inbox")
+            let name = try context.pathParameter("inbox")
             let inbox = try await store.updateInbox(
                 named: name,
                 .init(password: body.password, maxMessages: body.maxMessages, maxAgeSeconds: body.maxAgeSeconds, routes: body.routes))
             return resource(inbox)
         }
         group.delete("inboxes/:inbox") { _, context in
-            try await store.deleteInbox(named: try context.parameters.require("inbox"))
+            try await store.deleteInbox(named: try context.pathParameter("inbox"))
             return Response(status: .noContent)
         }
         group.get("inboxes/:inbox/messages") { request, context in
@@ -42,7 +43,7 @@ struct InboxRoutes {
             let limit = try request.query("limit", as: Int.self) ?? 50
             let offset = try request.query("offset", as: Int.self) ?? 0
             guard (1...1000).contains(limit) else { throw APIError.badRequest("limit must be between 1 and 1000") }
-            guard offset >= 0 else { throw APIError.badRequest("offset must not be negative") }
+            guard (0...1_000_000_000).contains(offset) else { throw APIError.badRequest("offset must be between 0 and 1000000000") }
             return MessageListResource(try await store.messages(query, limit: limit, offset: offset))
         }
         group.delete("inboxes/:inbox/messages") { request, context in
@@ -59,10 +60,19 @@ struct InboxRoutes {
             guard timeout >= 0, timeout <= 300 else { throw APIError.badRequest("timeout must be between 0 and 300 seconds") }
             // Make sure the inbox exists before waiting on it.
             _ = try await inbox(context)
-            let messages = try await request.body.consumeWithCancellationOnInboundClose { _ in
-                try await store.waitForMessages(query, count: count, timeout: .milliseconds(Int64(timeout * 1000)))
+            // Watching for the client to go away ends the connection with the response, so say so: a
+            // keep-alive client must not send its next request on it.
+            let closing: HTTPFields = [.connection: "close"]
+            do {
+                let messages = try await request.body.consumeWithCancellationOnInboundClose { _ in
+                    try await store.waitForMessages(query, count: count, timeout: .milliseconds(Int64(timeout * 1000)))
+                }
+                var response = try WaitResource(messages: messages.map(SummaryResource.init)).response(from: request, context: context)
+                response.headers[.connection] = "close"
+                return response
+            } catch StoreError.timedOut {
+                return APIError.jsonResponse(status: .requestTimeout, message: StoreError.timedOut.description, headers: closing)
             }
-            return WaitResource(messages: messages.map(SummaryResource.init))
         }
     }
 
@@ -71,16 +81,16 @@ struct InboxRoutes {
     }
 
     private func inbox(_ context: MailpenRequestContext) async throws -> Inbox {
-        let name = try context.parameters.require("inbox")
+        let name = try context.pathParameter("inbox")
         guard let inbox = try await store.inbox(named: name) else { throw StoreError.inboxNotFound(name) }
         return inbox
     }
 
     private func messageQuery(_ request: Request, _ context: MailpenRequestContext) throws -> MessageQuery {
-        let name = try context.parameters.require("inbox")
-        let search = try SearchQuery(parsing: request.uri.queryParameters["q"].map(String.init) ?? "")
+        let name = try context.pathParameter("inbox")
+        let search = try SearchQuery(parsing: request.queryValue("q") ?? "")
         var since: MessageMarker?
-        if let text = request.uri.queryParameters["since"].map(String.init), !text.isEmpty {
+        if let text = request.queryValue("since") {
             if let date = RFC3339.date(from: text) {
                 since = .time(date)
             } else if text.count == 26, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
@@ -93,9 +103,13 @@ struct InboxRoutes {
     }
 
     private static func validate(maxMessages: Int?, maxAgeSeconds: Int?, password: String?) throws {
-        if let maxMessages, maxMessages < 0 { throw APIError.badRequest("maxMessages must not be negative") }
-        if let maxAgeSeconds, maxAgeSeconds < 1 { throw APIError.badRequest("maxAgeSeconds must be at least 1") }
-        if let password, password.isEmpty || password.count > 256 {
+        if let maxMessages, !(0...1_000_000_000).contains(maxMessages) {
+            throw APIError.badRequest("maxMessages must be between 0 and 1000000000")
+        }
+        if let maxAgeSeconds, !(1...3_153_600_000).contains(maxAgeSeconds) {
+            throw APIError.badRequest("maxAgeSeconds must be between 1 and 3153600000")
+        }
+        if let password, password.unicodeScalars.isEmpty || password.unicodeScalars.count > 256 {
             throw APIError.badRequest("password must have 1 to 256 characters")
         }
     }
@@ -103,7 +117,7 @@ struct InboxRoutes {
     /// `POST …/messages`: stores a raw message as if it came over SMTP; the envelope comes from the `from`
     /// and `to` query parameters, else from the headers.
     private func ingest(_ request: Request, _ context: MailpenRequestContext) async throws -> EditedResponse<SummaryResource> {
-        let name = try context.parameters.require("inbox")
+        let name = try context.pathParameter("inbox")
         guard try await store.inbox(named: name) != nil else { throw StoreError.inboxNotFound(name) }
         let limit = dependencies.maxMessageSize
         var body: ByteBuffer
@@ -118,8 +132,8 @@ struct InboxRoutes {
         guard !parsed.header.fields.isEmpty else {
             throw APIError.badRequest("the request body has no header fields: it is not a message")
         }
-        let queryFrom = request.uri.queryParameters["from"].map(String.init)
-        let queryTo = request.uri.queryParameters.getAll("to").map { String($0) }
+        let queryFrom = request.queryValue("from")
+        let queryTo = request.queryValues("to")
         let recipients = !queryTo.isEmpty ? queryTo : (parsed.to + parsed.cc + parsed.bcc).map(\.address)
         guard !recipients.isEmpty else {
             throw APIError.badRequest("no recipients: pass ?to=address or give the message a To, Cc or Bcc header")

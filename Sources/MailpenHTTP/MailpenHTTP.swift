@@ -46,6 +46,7 @@ public enum MailpenHTTP {
             router.add(middleware: BasicAuthenticationMiddleware(credentials: credentials))
         }
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: MethodNotAllowedMiddleware())
         if let webRoot = dependencies.webRoot {
             router.add(middleware: WebUIMiddleware(root: webRoot))
         }
@@ -58,6 +59,11 @@ public enum MailpenHTTP {
         return router
     }
 
+    /// The router, answering HEAD on every GET route.
+    public static func makeResponderBuilder(_ dependencies: Dependencies) -> HeadAwareRouter<Router<MailpenRequestContext>> {
+        HeadAwareRouter(base: makeRouter(dependencies))
+    }
+
     /// The application listening on `host:port`; `onServerRunning` learns the bound channel.
     public static func makeApplication(
         _ dependencies: Dependencies,
@@ -66,7 +72,7 @@ public enum MailpenHTTP {
         onServerRunning: @escaping @Sendable (any Channel) async -> Void
     ) -> some ApplicationProtocol {
         Application(
-            router: makeRouter(dependencies),
+            router: makeResponderBuilder(dependencies),
             configuration: .init(address: .hostname(host, port: port), serverName: "Mailpen"),
             onServerRunning: onServerRunning,
             logger: dependencies.logger)
@@ -74,18 +80,58 @@ public enum MailpenHTTP {
 }
 
 extension Request {
+    /// All values of a query parameter, decoded as HTML forms and `URLSearchParams` encode them: `+` is a
+    /// space, `%XX` a byte (so `%2B` is a plus).
+    func queryValues(_ name: String) -> [String] {
+        guard let query = uri.query, !query.isEmpty else { return [] }
+        var values: [String] = []
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard Self.formDecoded(parts[0]) == name else { continue }
+            values.append(parts.count > 1 ? Self.formDecoded(parts[1]) : "")
+        }
+        return values
+    }
+
+    /// The first value of a query parameter (see ``queryValues(_:)``).
+    func queryValue(_ name: String) -> String? {
+        queryValues(name).first
+    }
+
+    private static func formDecoded(_ text: Substring) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+
+    /// The body decoded from JSON; malformed JSON or a wrong shape is a 400 that says what is wrong.
+    func decodeJSON<Value: Decodable>(as type: Value.Type) async throws -> Value {
+        var body = try await self.body.collect(upTo: 1024 * 1024)
+        let bytes = body.readBytes(length: body.readableBytes) ?? []
+        do {
+            return try APIJSON.decoder.decode(Value.self, from: Data(bytes))
+        } catch let error as APIError {
+            throw error
+        } catch let error as DecodingError {
+            throw APIError.badRequest("invalid JSON body: \(DecodingErrorDescription.describe(error))")
+        }
+    }
+
     /// A query parameter, or a 400 naming it when it is malformed.
     func query<Value: LosslessStringConvertible>(_ name: String, as type: Value.Type) throws -> Value? {
-        guard let text = uri.queryParameters[Substring(name)] else { return nil }
+        guard let text = queryValue(name) else { return nil }
         guard let value = Value(String(text)) else {
             throw APIError.badRequest("query parameter '\(name)' is not a valid \(Value.self): '\(text)'")
         }
         return value
     }
 
-    /// Whether a flag query parameter (`?download=1`) is on.
-    func flag(_ name: String) -> Bool {
-        guard let value = uri.queryParameters[Substring(name)] else { return false }
-        return ["1", "true", "yes"].contains(value.lowercased())
+    /// Whether a flag query parameter (`?download=1`) is on; anything but `0` or `1` is a 400.
+    func flag(_ name: String) throws -> Bool {
+        guard let value = queryValue(name) else { return false }
+        switch value {
+        case "1": return true
+        case "0": return false
+        default: throw APIError.badRequest("query parameter '\(name)' takes 0 or 1, not '\(value)'")
+        }
     }
 }

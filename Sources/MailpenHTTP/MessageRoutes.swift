@@ -25,19 +25,19 @@ struct MessageRoutes {
             return MessageResource(stored, parsed: MIMEMessage(stored.raw))
         }
         group.patch("messages/:id") { request, context in
-            let body = try await request.decode(as: MessageUpdateRequest.self, context: context)
-            let id = try context.parameters.require("id")
+            let body = try await request.decodeJSON(as: MessageUpdateRequest.self)
+            let id = try context.pathParameter("id")
             return SummaryResource(try await store.update(id: id, isRead: body.read, tags: body.tags))
         }
         group.delete("messages/:id") { _, context in
-            try await store.deleteMessage(id: try context.parameters.require("id"))
+            try await store.deleteMessage(id: try context.pathParameter("id"))
             return Response(status: .noContent)
         }
         group.get("messages/:id/raw") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try context.pathParameter("id")
             guard let raw = try await store.rawMessage(id: id) else { throw StoreError.messageNotFound(id) }
             var headers: HTTPFields = [.contentType: "message/rfc822"]
-            if request.flag("download") {
+            if try request.flag("download") {
                 headers[.contentDisposition] = "attachment; filename=\"\(id).eml\""
             }
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: raw)))
@@ -47,8 +47,8 @@ struct MessageRoutes {
             return HeaderListResource(headers: MIMEMessage(stored.raw).header.fields.map(HeaderResource.init))
         }
         group.get("messages/:id/parts/:partId") { request, context in
-            let id = try context.parameters.require("id")
-            let partID = try context.parameters.require("partId")
+            let id = try context.pathParameter("id")
+            let partID = try context.pathParameter("partId")
             guard let raw = try await store.rawMessage(id: id) else { throw StoreError.messageNotFound(id) }
             let parsed = MIMEMessage(raw)
             guard let part = parsed.part(withID: partID) else {
@@ -62,7 +62,7 @@ struct MessageRoutes {
                 .xContentTypeOptions: "nosniff",
             ]
             let filename = (part.filename ?? "part-\(partID)").replacingOccurrences(of: "\"", with: "")
-            let disposition = request.flag("download") ? "attachment" : "inline"
+            let disposition = try request.flag("download") ? "attachment" : "inline"
             headers[.contentDisposition] =
                 "\(disposition); filename=\"\(filename.filter(\.isASCII))\"; filename*=UTF-8''\(Self.percentEncoded(filename))"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: parsed.decodedBody(of: part))))
@@ -96,7 +96,7 @@ struct MessageRoutes {
     }
 
     private func message(_ context: MailpenRequestContext) async throws -> StoredMessage {
-        let id = try context.parameters.require("id")
+        let id = try context.pathParameter("id")
         guard let stored = try await store.message(id: id) else { throw StoreError.messageNotFound(id) }
         return stored
     }

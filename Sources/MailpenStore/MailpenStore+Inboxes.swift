@@ -135,8 +135,9 @@ extension MailpenStore {
 
     private static func validate(routes: [String]) throws {
         for route in routes {
-            guard !route.isEmpty, route.count <= 256,
-                !route.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 })
+            let scalars = route.unicodeScalars
+            guard !scalars.isEmpty, scalars.count <= 256,
+                !scalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F })
             else { throw StoreError.invalidRoute(route) }
         }
     }

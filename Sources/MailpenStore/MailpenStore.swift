@@ -83,6 +83,8 @@ public final class MailpenStore: Sendable {
             indexOptions.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                // The indexer checkpoints itself, after it has announced a batch (see SearchIndexer).
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
             }
             let index = try DatabaseQueue(path: searchPath, configuration: indexOptions)
             try index.writeWithoutTransaction { try SearchIndexSchema.prepare($0, schema: "") }

@@ -26,7 +26,20 @@ struct MessageDigest: Sendable {
         date = message.date
         messageID = message.messageID
         snippet = message.snippet
-        attachmentCount = message.attachments.filter { !$0.isInline }.count
+        attachmentCount = Self.countAttachments(message)
+    }
+}
+
+extension MessageDigest {
+    /// Attachments a recipient sees as such: not inline, and not an image the HTML shows through `cid:`.
+    static func countAttachments(_ message: MIMEMessage) -> Int {
+        let candidates = message.attachments.filter { !$0.isInline }
+        guard candidates.contains(where: { $0.contentID != nil }) else { return candidates.count }
+        let html = (message.htmlBody ?? "").lowercased()
+        return candidates.filter { attachment in
+            guard let contentID = attachment.contentID?.lowercased() else { return true }
+            return !html.contains("cid:" + contentID)
+        }.count
     }
 }
 

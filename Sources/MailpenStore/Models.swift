@@ -213,7 +213,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "'\(name)' is not a valid inbox name (1-64 letters, digits and ._@+-, starting with a letter or digit)"
         case .cannotDeleteDefaultInbox: return "the default inbox cannot be deleted"
         case .messageNotFound(let id): return "message '\(id)' does not exist"
-        case .invalidRoute(let route): return "'\(route)' is not a valid route (a recipient pattern of 1-256 characters without spaces)"
+        case .invalidRoute(let route):
+            return "'\(route)' is not a valid route (a recipient pattern of 1-256 characters without spaces or control characters)"
         case .invalidTag(let tag): return "'\(tag)' is not a valid tag (1-64 characters, no control characters)"
         case .timedOut: return "timed out waiting for messages"
         case .cannotOpen(let path, let reason): return "cannot open the database \(path): \(reason)"

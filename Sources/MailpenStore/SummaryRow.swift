@@ -33,6 +33,6 @@ extension Date {
     }
 
     var milliseconds: Int64 {
-        Int64((timeIntervalSince1970 * 1000).rounded(.down))
+        Int64((timeIntervalSince1970 * 1000).rounded())
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `mailpen` command line: the server and the tools CI jobs and apps use with it.
 @main
@@ -7,8 +8,28 @@ struct MailpenCommand: AsyncParsableCommand {
         commandName: "mailpen",
         abstract: "A fake SMTP server that captures mail into inboxes you can browse and query.",
         version: MailpenVersion.current,
-        subcommands: [Serve.self, Version.self],
+        subcommands: [
+            Serve.self, WaitCommand.self, SendCommand.self, SendmailCommand.self, InboxCommand.self, Version.self,
+        ],
         defaultSubcommand: Serve.self)
+
+    /// Runs as `mailpen sendmail` when the binary is called `sendmail` (a symlink in place of the MTA's).
+    static func main() async {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        if (CommandLine.arguments.first.map { ($0 as NSString).lastPathComponent } ?? "") == "sendmail" {
+            arguments.insert("sendmail", at: 0)
+        }
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 enum MailpenVersion {

@@ -55,6 +55,7 @@ class Server:
         self.output = open(self.output_path, "ab")
         self.process = subprocess.Popen(self.command(), stdout=self.output, stderr=subprocess.STDOUT, env=self.env)
         wait_for_port(self.smtp_port)
+        wait_for_port(self.http_port)
         return self
 
     def log(self):

@@ -9,4 +9,8 @@ void mailpen_tune_allocator(void);
 /// success, -1 where unsupported.
 int mailpen_lower_thread_priority(int increment);
 
+/// Moves the calling thread into (idle != 0) or out of the idle scheduling class (Linux SCHED_IDLE), in
+/// which it runs only on a core that has nothing else to do. Returns 0 on success, -1 where unsupported.
+int mailpen_set_thread_idle_priority(int idle);
+
 #endif

@@ -4,9 +4,9 @@ import GRDB
 import Logging
 import NIOCore
 
-/// Keeps the search index up to date behind the writer, on a thread of its own at a lower priority: a
-/// burst of mail is acknowledged as fast as it can be stored, and becomes searchable a moment later, in
-/// larger (cheaper) batches. Every batch it indexes is announced on the change feed as
+/// Keeps the search index up to date behind the writer, on a thread of its own: a burst of mail is
+/// acknowledged as fast as it can be stored, and becomes searchable a moment later, in larger (cheaper)
+/// batches, while a trickle is searchable within milliseconds. Every batch it indexes is announced on the change feed as
 /// ``StoreEvent/searchable(inbox:ids:)``, which is what waiting requests listen for.
 actor SearchIndexer {
     private let loop: any EventLoop
@@ -19,8 +19,11 @@ actor SearchIndexer {
     private var indexedSeq: Int64 = 0
     private var isRunScheduled = false
     private var isStopped = false
+    private var isInBackground = false
+    private var batchesSinceCheckpoint = 0
+    private var messagesSinceCheckpoint = 0
     private var isPurgeScheduled = false
-    private let batchSize = 256
+    private let batchSize = 512
 
     nonisolated var unownedExecutor: UnownedSerialExecutor {
         loop.executor.asUnownedSerialExecutor()
@@ -42,7 +45,6 @@ actor SearchIndexer {
     /// indexes what is missing.
     nonisolated func start() {
         loop.execute {
-            _ = mailpen_lower_thread_priority(10)
             self.assumeIsolated { indexer in
                 do {
                     indexer.indexedSeq = try indexer.index.read { db in
@@ -103,6 +105,7 @@ actor SearchIndexer {
                     arguments: [from, batchSize])
             }
             guard let last = rows.last else { return }
+            setBackground(rows.count >= Self.burstSize)
             var announced: [String: [String]] = [:]
             var documents: [SearchDocument] = []
             documents.reserveCapacity(rows.count)
@@ -119,10 +122,39 @@ actor SearchIndexer {
             }
             indexedSeq = lastSeq
             feed.publishSoon(announced.map { StoreEvent.searchable(inbox: $0.key, ids: $0.value) })
+            checkpointIfDue(indexed: rows.count)
             if rows.count == batchSize { messagesStored() }
         } catch {
             logger.error("search indexing failed, retrying in a second: \(error)")
             loop.scheduleTask(in: .seconds(1)) { self.assumeIsolated { $0.run() } }
+        }
+    }
+
+    /// Copies the index's log into its file every few batches — after the batch was announced, so that the
+    /// copy (and its fsync) never delays a waiting request. The indexer is the index's only writer, so the
+    /// log is reused from its start afterwards.
+    private func checkpointIfDue(indexed: Int) {
+        batchesSinceCheckpoint += 1
+        messagesSinceCheckpoint += indexed
+        guard batchesSinceCheckpoint >= 32 || messagesSinceCheckpoint >= 2000, indexSchema.isEmpty else { return }
+        batchesSinceCheckpoint = 0
+        messagesSinceCheckpoint = 0
+        do {
+            _ = try index.writeWithoutTransaction { try $0.checkpoint(.passive) }
+        } catch {
+            logger.warning("search index checkpoint failed: \(error)")
+        }
+    }
+
+    /// A backlog this large means a burst of mail: indexing then yields to ingest.
+    private static let burstSize = 64
+
+    /// Indexes a trickle at normal priority (a waiting test wakes within milliseconds), and a burst only on
+    /// cores that ingest leaves idle (Linux SCHED_IDLE), catching up afterwards in larger, cheaper batches.
+    private func setBackground(_ background: Bool) {
+        guard background != isInBackground else { return }
+        if mailpen_set_thread_idle_priority(background ? 1 : 0) == 0 {
+            isInBackground = background
         }
     }
 

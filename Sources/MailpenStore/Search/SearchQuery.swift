@@ -82,7 +82,10 @@ struct SearchQueryParser {
     private var index = 0
 
     init(_ text: String) {
-        characters = Array(text)
+        // Control characters cannot be meant as search text: they separate terms like spaces.
+        characters = text.map { character in
+            character.unicodeScalars.contains { $0.properties.generalCategory == .control } ? " " : character
+        }
     }
 
     mutating func parse() throws(SearchSyntaxError) -> [SearchTerm] {

@@ -4,6 +4,13 @@ import GRDB
 /// Turns a ``SearchQuery`` into SQL conditions on `message m`: word terms go to the full-text index,
 /// field terms to the substring (trigram) index, flags, dates and sizes to indexed columns of `message`.
 struct SearchSQL {
+    /// The FROM clause: `message m`, joined to the search table that drives the query when there is one —
+    /// with CROSS JOIN, which makes SQLite read the search table first: probing it per message instead
+    /// (its natural choice for a count) evaluates the full-text match again for every row.
+    private(set) var from = "message m"
+    /// The column to order by for "newest first": the driving table's rowid, so that SQLite can walk it
+    /// backwards and stop after a page, or `m.seq`.
+    private(set) var order = "m.seq"
     private(set) var conditions: [String] = []
     private(set) var arguments = StatementArguments()
     /// Whether any condition needs the search index (and so sees only messages indexed so far).
@@ -12,28 +19,62 @@ struct SearchSQL {
     /// Where the index tables are: `"search."` when attached.
     let indexSchema: String
 
+    /// Compiles `query`. Positive words (or, without words, positive field terms) become a join on the
+    /// search table, which then drives the query newest first: a page of a common word reads one page of
+    /// the index, a rare word reads only its few entries. Everything else becomes a condition.
     init(_ query: SearchQuery, indexSchema: String = "search.") {
         self.indexSchema = indexSchema
-        var positiveWords: [String] = []
+        var words: [String] = []
+        var fieldTests: [FieldTest] = []
+        var rest: [SearchTerm] = []
         for term in query.terms {
-            if case .text(let value, let isPhrase) = term.condition, !term.isNegated,
-                let expression = Self.ftsExpression(value, isPhrase: isPhrase)
-            {
-                positiveWords.append(expression)
+            guard !term.isNegated else {
+                rest.append(term)
                 continue
             }
+            switch term.condition {
+            case .text(let value, let isPhrase):
+                if let expression = Self.ftsExpression(value, isPhrase: isPhrase) {
+                    words.append(expression)
+                } else {
+                    rest.append(term)
+                }
+            case .address, .subject, .messageID:
+                if let test = FieldTest(term.condition) { fieldTests.append(test) } else { rest.append(term) }
+            default:
+                rest.append(term)
+            }
+        }
+        if !words.isEmpty {
+            usesIndex = true
+            from = "\(indexSchema)\(SearchIndexSchema.textTable) t CROSS JOIN message m ON m.seq = t.rowid"
+            order = "t.rowid"
+            conditions.append("t.\(SearchIndexSchema.textTable) MATCH ?")
+            arguments += [words.joined(separator: " AND ")]
+            // Field terms are then conditions of their own.
+            for test in fieldTests {
+                let (condition, values) = fieldSubquery(test)
+                conditions.append(condition)
+                arguments += StatementArguments(values)
+            }
+        } else if !fieldTests.isEmpty {
+            usesIndex = true
+            from = "\(indexSchema)\(SearchIndexSchema.fieldsTable) f CROSS JOIN message m ON m.seq = f.rowid"
+            order = "f.rowid"
+            let indexed = fieldTests.compactMap(\.matchExpression)
+            if !indexed.isEmpty {
+                conditions.append("f.\(SearchIndexSchema.fieldsTable) MATCH ?")
+                arguments += [indexed.joined(separator: " AND ")]
+            }
+            for test in fieldTests where test.matchExpression == nil {
+                conditions.append(test.globCondition(prefix: "f."))
+                arguments += StatementArguments(test.globArguments)
+            }
+        }
+        for term in rest {
             let (condition, values) = compile(term.condition)
             conditions.append(term.isNegated ? "NOT (\(condition))" : condition)
             arguments += StatementArguments(values)
-        }
-        if !positiveWords.isEmpty {
-            usesIndex = true
-            conditions.insert(
-                "m.seq IN (SELECT rowid FROM \(indexSchema)\(SearchIndexSchema.textTable) WHERE \(SearchIndexSchema.textTable) MATCH ?)",
-                at: 0)
-            var combined = StatementArguments([positiveWords.joined(separator: " AND ")])
-            combined += arguments
-            arguments = combined
         }
     }
 
@@ -42,43 +83,42 @@ struct SearchSQL {
         conditions.isEmpty ? "1" : conditions.joined(separator: " AND ")
     }
 
+    /// `m.seq IN (…)` over the fields table for one field test.
+    private func fieldSubquery(_ test: FieldTest) -> (String, [(any DatabaseValueConvertible)?]) {
+        let table = "\(indexSchema)\(SearchIndexSchema.fieldsTable)"
+        if let expression = test.matchExpression {
+            return ("m.seq IN (SELECT rowid FROM \(table) WHERE \(SearchIndexSchema.fieldsTable) MATCH ?)", [expression])
+        }
+        return ("m.seq IN (SELECT rowid FROM \(table) WHERE \(test.globCondition(prefix: "")))", test.globArguments)
+    }
+
     private mutating func compile(_ condition: SearchCondition) -> (String, [(any DatabaseValueConvertible)?]) {
         switch condition {
         case .text(let value, let isPhrase):
+            usesIndex = true
             if let expression = Self.ftsExpression(value, isPhrase: isPhrase) {
-                usesIndex = true
                 return (
                     "m.seq IN (SELECT rowid FROM \(indexSchema)\(SearchIndexSchema.textTable) WHERE \(SearchIndexSchema.textTable) MATCH ?)",
                     [expression]
                 )
             }
             // Punctuation only: no words to look up, so look for the characters in subject and addresses.
-            return fields(["subject", "addr_all"], containing: value)
-        case .address(let field, let value):
-            let column: String
-            switch field {
-            case .from: column = "addr_from"
-            case .to: column = "addr_to"
-            case .cc: column = "addr_cc"
-            case .bcc: column = "addr_bcc"
-            case .replyTo: column = "addr_reply_to"
-            case .addressed: column = "addr_all"
-            case .recipient: column = "rcpt"
-            }
-            return fields([column], containing: value)
-        case .subject(let value):
-            return fields(["subject"], containing: value)
-        case .messageID(let value):
-            return fields(["message_id"], containing: value)
+            return fieldSubquery(FieldTest(columns: ["subject", "addr_all"], value: value))
+        case .address, .subject, .messageID:
+            usesIndex = true
+            guard let test = FieldTest(condition) else { return ("0", []) }
+            return fieldSubquery(test)
         case .header(let name, let value):
             usesIndex = true
-            let pattern = "*\n" + Self.globLiteral(name) + ": *" + (value.map { Self.globLiteral($0) + "*" } ?? "")
+            // The index narrows the candidates; the function then checks name and value are on one line.
+            var prefilter = ["headers : " + FieldTest.quoted(name + ": ")]
+            if let value, value.unicodeScalars.count >= 3 { prefilter.append("headers : " + FieldTest.quoted(value)) }
             return (
                 """
                 m.seq IN (SELECT rowid FROM \(indexSchema)\(SearchIndexSchema.fieldsTable)
-                WHERE headers GLOB ? AND mailpen_header_matches(headers, ?, ?))
+                WHERE \(SearchIndexSchema.fieldsTable) MATCH ? AND mailpen_header_matches(headers, ?, ?))
                 """,
-                [pattern, name, value]
+                [prefilter.joined(separator: " AND "), name, value]
             )
         case .tag(let tag):
             return ("m.seq IN (SELECT seq FROM message_tag WHERE tag = ?)", [tag])
@@ -95,16 +135,6 @@ struct SearchSQL {
         case .smallerThan(let size):
             return ("m.size < ?", [size])
         }
-    }
-
-    private mutating func fields(_ columns: [String], containing value: String) -> (String, [(any DatabaseValueConvertible)?]) {
-        usesIndex = true
-        let pattern = "*" + Self.globLiteral(value) + "*"
-        let test = columns.map { "\($0) GLOB ?" }.joined(separator: " OR ")
-        return (
-            "m.seq IN (SELECT rowid FROM \(indexSchema)\(SearchIndexSchema.fieldsTable) WHERE \(test))",
-            Array(repeating: pattern, count: columns.count)
-        )
     }
 
     /// An FTS5 expression for a word (matched as a word prefix) or a phrase, or `nil` when `value` has no
@@ -127,5 +157,61 @@ struct SearchSQL {
             }
         }
         return pattern
+    }
+}
+
+/// A field term against the substring (trigram) index: the columns it looks in and the text it looks for.
+struct FieldTest: Sendable {
+    var columns: [String]
+    var value: String
+
+    init(columns: [String], value: String) {
+        self.columns = columns
+        self.value = value
+    }
+
+    init?(_ condition: SearchCondition) {
+        switch condition {
+        case .address(let field, let value):
+            switch field {
+            case .from: columns = ["addr_from"]
+            case .to: columns = ["addr_to"]
+            case .cc: columns = ["addr_cc"]
+            case .bcc: columns = ["addr_bcc"]
+            case .replyTo: columns = ["addr_reply_to"]
+            case .addressed: columns = ["addr_all"]
+            case .recipient: columns = ["rcpt"]
+            }
+            self.value = value
+        case .subject(let value):
+            columns = ["subject"]
+            self.value = value
+        case .messageID(let value):
+            columns = ["message_id"]
+            self.value = value
+        default:
+            return nil
+        }
+    }
+
+    /// An FTS5 column-filtered phrase (the trigram index finds substrings of three or more characters
+    /// without reading the stored text), or `nil` for shorter text.
+    var matchExpression: String? {
+        guard value.unicodeScalars.count >= 3 else { return nil }
+        let filter = columns.count == 1 ? columns[0] : "{\(columns.joined(separator: " "))}"
+        return "\(filter) : \(Self.quoted(value))"
+    }
+
+    /// A GLOB test for text too short for the index.
+    func globCondition(prefix: String) -> String {
+        "(" + columns.map { "\(prefix)\($0) GLOB ?" }.joined(separator: " OR ") + ")"
+    }
+
+    var globArguments: [(any DatabaseValueConvertible)?] {
+        Array(repeating: "*" + SearchSQL.globLiteral(value) + "*", count: columns.count)
+    }
+
+    static func quoted(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

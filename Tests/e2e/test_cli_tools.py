@@ -1,0 +1,144 @@
+"""The CLI commands CI jobs and apps use: wait, send, sendmail, inbox — run as the real binary."""
+import json
+import os
+import smtplib
+import subprocess
+import threading
+import time
+import urllib.request
+
+from conftest import BINARY
+
+
+def run(server, *args, input=None, timeout=60, env=None):
+    environment = dict(os.environ, MAILPEN_SERVER=f"http://127.0.0.1:{server.http_port}",
+                       MAILPEN_SMTP=f"127.0.0.1:{server.smtp_port}")
+    environment.update(env or {})
+    return subprocess.run([BINARY, *args], capture_output=True, input=input, timeout=timeout, env=environment)
+
+
+def api(server, path):
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.http_port}{path}", timeout=30) as response:
+        return json.load(response)
+
+
+def test_wait_returns_matching_message_and_exit_codes(server):
+    results = {}
+
+    def waiter():
+        results["wait"] = run(server, "wait", "--query", 'subject:"Reset your password"', "--timeout", "20", "--json")
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    time.sleep(0.5)
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as client:
+        client.sendmail("a@example.com", ["b@example.com"], b"Subject: Reset your password\r\n\r\nhttps://x/reset\r\n")
+    thread.join()
+    result = results["wait"]
+    assert result.returncode == 0, result.stderr
+    messages = json.loads(result.stdout)["messages"]
+    assert [m["subject"] for m in messages] == ["Reset your password"]
+
+    plain = run(server, "wait", "--query", "subject:reset")
+    assert plain.returncode == 0
+    assert b"Reset your password" in plain.stdout
+
+    timed_out = run(server, "wait", "--query", "subject:never", "--timeout", "0.5")
+    assert timed_out.returncode == 1
+    assert b"timed out" in timed_out.stderr
+
+    bad_query = run(server, "wait", "--query", 'subject:"open')
+    assert bad_query.returncode == 2
+    assert b"unterminated quote" in bad_query.stderr
+
+    unreachable = run(server, "wait", "--server", "http://127.0.0.1:1", "--timeout", "1")
+    assert unreachable.returncode == 2
+    assert b"cannot reach Mailpen" in unreachable.stderr
+
+
+def test_send_composes_a_proper_mime_message(server, workdir):
+    attachment = os.path.join(workdir, "report.csv")
+    with open(attachment, "w") as f:
+        f.write("a,b\n1,2\n")
+    result = run(server, "send", "--to", "bob@example.com", "--cc", "carol@example.com", "--bcc", "dave@example.com",
+                 "--from", "app@example.com", "--subject", "Grüße aus Köln", "--text", "Hallo Bob",
+                 "--html", "<p>Hallo <b>Bob</b></p>", "--attach", attachment, "--header", "X-Campaign: spring",
+                 "--inbox", "cli")
+    assert result.returncode == 0, result.stderr
+    assert b"queued as" in result.stdout
+    listing = api(server, "/api/v1/inboxes/cli/messages")
+    assert listing["total"] == 1
+    message = api(server, f"/api/v1/messages/{listing['messages'][0]['id']}")
+    assert message["subject"] == "Grüße aus Köln"
+    assert message["text"].strip() == "Hallo Bob"
+    assert "<b>Bob</b>" in message["html"]
+    assert [a["filename"] for a in message["attachments"]] == ["report.csv"]
+    assert message["envelope"]["recipients"] == [
+        {"address": a, "parameters": []} for a in ["bob@example.com", "carol@example.com", "dave@example.com"]]
+    assert not any(h["name"].lower() == "bcc" for h in message["headers"])
+    assert any(h["name"] == "X-Campaign" and h["value"] == "spring" for h in message["headers"])
+    assert message["session"]["authenticatedUser"] == "cli"
+
+    missing = run(server, "send", "--subject", "x")
+    assert missing.returncode != 0
+    assert b"--to" in missing.stderr
+
+
+def test_sendmail_works_as_php_sendmail_path(server):
+    message = b"To: Bob <bob@example.com>\nCc: carol@example.com\nBcc: secret@example.com\nSubject: From PHP\n\n.starts with a dot\nbody\n"
+    result = run(server, "sendmail", "-t", "-i", "-f", "bounces@example.com", input=message)
+    assert result.returncode == 0, result.stderr
+    listing = api(server, "/api/v1/inboxes/default/messages?q=subject%3A%22From%20PHP%22")
+    stored = api(server, f"/api/v1/messages/{listing['messages'][0]['id']}")
+    assert stored["envelope"]["mailFrom"] == "bounces@example.com"
+    assert [r["address"] for r in stored["envelope"]["recipients"]] == [
+        "bob@example.com", "carol@example.com", "secret@example.com"]
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.http_port}/api/v1/messages/{stored['id']}/raw") as raw:
+        body = raw.read()
+    assert b"Bcc:" not in body
+    assert b"\r\n.starts with a dot\r\nbody\r\n" in body
+    assert b"\n" not in body.replace(b"\r\n", b"")
+
+    # Without -i, a lone dot ends the message; recipients may be arguments.
+    dotted = run(server, "sendmail", "eve@example.com", input=b"Subject: dotted\n\nkept\n.\nlost\n")
+    assert dotted.returncode == 0, dotted.stderr
+    listing = api(server, "/api/v1/inboxes/default/messages?q=subject%3Adotted")
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.http_port}/api/v1/messages/{listing['messages'][0]['id']}/raw") as raw:
+        body = raw.read()
+    assert body.endswith(b"kept\r\n") and b"lost" not in body
+
+    no_recipients = run(server, "sendmail", input=b"Subject: nobody\n\nx\n")
+    assert no_recipients.returncode == 64
+    refused = run(server, "sendmail", "-t", env={"MAILPEN_SMTP": "127.0.0.1:1"}, input=b"To: a@b.c\n\nx\n")
+    assert refused.returncode == 75
+    assert b"cannot connect" in refused.stderr
+
+
+def test_sendmail_symlink(server, workdir):
+    link = os.path.join(workdir, "sendmail")
+    os.symlink(BINARY, link)
+    environment = dict(os.environ, MAILPEN_SMTP=f"127.0.0.1:{server.smtp_port}")
+    result = subprocess.run([link, "-t"], input=b"To: x@example.com\nSubject: via symlink\n\nx\n",
+                            capture_output=True, env=environment, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert api(server, "/api/v1/inboxes/default/messages?q=subject%3Asymlink")["total"] == 1
+
+
+def test_inbox_commands(server):
+    created = run(server, "inbox", "create", "qa", "--password", "pw", "--route", "*@qa.test")
+    assert created.returncode == 0, created.stderr
+    listing = run(server, "inbox", "list")
+    assert b"qa" in listing.stdout and b"qa / pw" in listing.stdout
+    as_json = json.loads(run(server, "inbox", "list", "--json").stdout)
+    assert [i["name"] for i in as_json["inboxes"]] == ["default", "qa"]
+    assert as_json["inboxes"][1]["routes"] == ["*@qa.test"]
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as client:
+        client.sendmail("a@example.com", ["tester@qa.test"], b"Subject: routed\r\n\r\nx\r\n")
+    cleared = run(server, "inbox", "clear", "qa")
+    assert cleared.returncode == 0
+    assert b"deleted 1 message(s)" in cleared.stdout
+    duplicate = run(server, "inbox", "create", "qa")
+    assert duplicate.returncode == 1 and b"already exists" in duplicate.stderr
+    assert run(server, "inbox", "delete", "qa").returncode == 0
+    refused = run(server, "inbox", "delete", "default")
+    assert refused.returncode == 1 and b"cannot be deleted" in refused.stderr
