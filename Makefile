@@ -4,20 +4,23 @@ PYTHON ?= python3
 RELEASE_BINARY := .build/release/mailpen
 DEBUG_BINARY := .build/debug/mailpen
 
-.PHONY: run test deps build release test-swift test-e2e bench bench-smtp bench-checks clean
+.PHONY: run test deps build release test-swift test-e2e test-ui bench bench-smtp bench-api bench-checks bench-ui clean
 
 run: deps release
 	$(RELEASE_BINARY) serve $(ARGS)
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(MAKE) test-swift test-e2e test-fuzz-mime
+	$(MAKE) test-swift test-e2e test-ui test-fuzz-mime
 
 test-swift:
 	$(SWIFT) test --skip-build
 
 test-e2e:
 	MAILPEN_BINARY=$(abspath $(DEBUG_BINARY)) $(PYTHON) -m pytest -q Tests/e2e
+
+test-ui:
+	MAILPEN_BINARY=$(abspath $(DEBUG_BINARY)) $(PYTHON) -m pytest -q Tests/ui
 
 deps:
 	@scripts/install-deps.sh
@@ -30,13 +33,19 @@ release: deps
 
 bench: deps release
 	mkdir -p out
-	$(MAKE) bench-smtp bench-mime bench-checks
+	$(MAKE) bench-smtp bench-api bench-mime bench-checks bench-ui
 
 bench-smtp:
 	$(PYTHON) scripts/bench_smtp.py --binary $(RELEASE_BINARY) --json out/bench-smtp.json
 
+bench-api:
+	$(PYTHON) scripts/bench_api.py --binary $(RELEASE_BINARY) --json out/bench-api.json
+
 bench-checks:
 	scripts/bench_checks.sh --json out/bench-checks.json
+
+bench-ui:
+	$(PYTHON) scripts/ui_bench.py --binary $(RELEASE_BINARY) --json out/bench-ui.json
 
 clean:
 	rm -rf .build out
