@@ -2,17 +2,19 @@ import Foundation
 import Hummingbird
 import MailpenStore
 import NIOCore
+import ServiceLifecycle
 
 /// `GET /api/v1/events[?inbox=]`: server-sent events for the web UI and anyone else who wants to follow
 /// along — `stored`, `deleted`, `read`, `inbox`, a comment heartbeat, and `resync` for a client that fell
-/// too far behind (it must reload; its stream then ends, and `EventSource` reconnects).
+/// too far behind (it must reload; its stream then ends, and `EventSource` reconnects). Streams end when the
+/// server shuts down, so that an open browser tab never holds up a shutdown.
 struct EventRoutes {
     let dependencies: MailpenHTTP.Dependencies
 
     func register(on group: RouterGroup<MailpenRequestContext>) {
         let store = dependencies.store
         group.get("events") { request, _ in
-            let inbox = request.queryValue("inbox")
+            let inbox = try request.queryValue("inbox")
             if let inbox, try await store.inbox(named: inbox) == nil { throw StoreError.inboxNotFound(inbox) }
             let events = await store.changes.subscribe(bufferSize: 1024)
             return Response(
@@ -21,7 +23,7 @@ struct EventRoutes {
                 body: ResponseBody { writer in
                     try await writer.write(ByteBuffer(string: "retry: 1000\n: connected\n\n"))
                     do {
-                        for try await event in events {
+                        for try await event in events.cancelOnGracefulShutdown() {
                             guard let text = Self.serverSentEvent(for: event, inbox: inbox) else { continue }
                             try await writer.write(ByteBuffer(string: text))
                         }

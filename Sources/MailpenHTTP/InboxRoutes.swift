@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import MailpenMIME
 import MailpenStore
+import ServiceLifecycle
 
 /// `/api/v1/inboxes…`: inbox management, listing, searching, ingest, deletion and waiting.
 struct InboxRoutes {
@@ -65,13 +66,24 @@ struct InboxRoutes {
             let closing: HTTPFields = [.connection: "close"]
             do {
                 let messages = try await request.body.consumeWithCancellationOnInboundClose { _ in
-                    try await store.waitForMessages(query, count: count, timeout: .milliseconds(Int64(timeout * 1000)))
+                    try await cancelWhenGracefulShutdown {
+                        try await store.waitForMessages(query, count: count, timeout: .milliseconds(Int64(timeout * 1000)))
+                    }
                 }
                 var response = try WaitResource(messages: messages.map(SummaryResource.init)).response(from: request, context: context)
                 response.headers[.connection] = "close"
                 return response
             } catch StoreError.timedOut {
-                return APIError.jsonResponse(status: .requestTimeout, message: StoreError.timedOut.description, headers: closing)
+                // Say what was waited for and how close it came, so that a failed CI step explains itself.
+                let matched = (try? await store.messages(query, limit: 0).total) ?? 0
+                let search = (try? request.queryValue("q"))?.map { $0.isEmpty ? "any message" : "'\($0)'" } ?? "any message"
+                let message = "timed out after \(timeout.rounded() == timeout ? String(Int(timeout)) : String(timeout)) s waiting for \(count) message\(count == 1 ? "" : "s") "
+                    + "matching \(search) in inbox '\(query.inbox)'; \(matched) matched"
+                return APIError.jsonResponse(status: .requestTimeout, message: message, headers: closing)
+            } catch is CancellationError where Task.isShuttingDownGracefully {
+                return APIError.jsonResponse(
+                    status: .serviceUnavailable, message: "the server is shutting down; wait again once it is back",
+                    headers: closing)
             }
         }
     }
@@ -88,9 +100,9 @@ struct InboxRoutes {
 
     private func messageQuery(_ request: Request, _ context: MailpenRequestContext) throws -> MessageQuery {
         let name = try context.pathParameter("inbox")
-        let search = try SearchQuery(parsing: request.queryValue("q") ?? "")
+        let search = try SearchQuery(parsing: try request.queryValue("q") ?? "")
         var since: MessageMarker?
-        if let text = request.queryValue("since") {
+        if let text = try request.queryValue("since") {
             if let date = RFC3339.date(from: text) {
                 since = .time(date)
             } else if text.count == 26, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
@@ -132,8 +144,14 @@ struct InboxRoutes {
         guard !parsed.header.fields.isEmpty else {
             throw APIError.badRequest("the request body has no header fields: it is not a message")
         }
-        let queryFrom = request.queryValue("from")
-        let queryTo = request.queryValues("to")
+        let queryFrom = try request.queryValue("from")
+        let queryTo = try request.queryValues("to")
+        if let queryFrom, !queryFrom.isEmpty, !EnvelopeAddress.isValid(queryFrom) {
+            throw APIError.badRequest("from is not an envelope address (local@domain, or empty for a bounce): '\(queryFrom)'")
+        }
+        if let invalid = queryTo.first(where: { !EnvelopeAddress.isValid($0) }) {
+            throw APIError.badRequest("to is not an envelope address (local@domain): '\(invalid)'")
+        }
         let recipients = !queryTo.isEmpty ? queryTo : (parsed.to + parsed.cc + parsed.bcc).map(\.address)
         guard !recipients.isEmpty else {
             throw APIError.badRequest("no recipients: pass ?to=address or give the message a To, Cc or Bcc header")
@@ -148,5 +166,20 @@ struct InboxRoutes {
         let summary = try await store.store(IncomingMessage(inbox: name, raw: raw, envelope: envelope))
         dependencies.metrics.messageStored(size: summary.size, duration: ContinuousClock.now - started)
         return EditedResponse(status: .created, response: SummaryResource(summary))
+    }
+}
+
+/// The check an SMTP server makes of a MAIL FROM or RCPT TO address, for envelopes given over HTTP: a local
+/// part and a domain around the last `@`, nothing a mail header would need to quote around the address
+/// (spaces, control characters, angle brackets, commas), at most 320 bytes. UTF-8 is fine (SMTPUTF8).
+enum EnvelopeAddress {
+    static func isValid(_ address: String) -> Bool {
+        guard address.utf8.count <= 320, let at = address.lastIndex(of: "@") else { return false }
+        let local = address[..<at]
+        let domain = address[address.index(after: at)...]
+        guard !local.isEmpty, !domain.isEmpty, !domain.hasPrefix("."), !domain.hasSuffix(".") else { return false }
+        return !address.unicodeScalars.contains { scalar in
+            scalar.properties.isWhitespace || scalar.properties.generalCategory == .control || "<>,".unicodeScalars.contains(scalar)
+        }
     }
 }

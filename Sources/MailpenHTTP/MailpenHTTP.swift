@@ -81,26 +81,32 @@ public enum MailpenHTTP {
 
 extension Request {
     /// All values of a query parameter, decoded as HTML forms and `URLSearchParams` encode them: `+` is a
-    /// space, `%XX` a byte (so `%2B` is a plus).
-    func queryValues(_ name: String) -> [String] {
+    /// space, `%XX` a byte (so `%2B` is a plus). A value that is not valid percent-encoded UTF-8 is a 400.
+    func queryValues(_ name: String) throws -> [String] {
         guard let query = uri.query, !query.isEmpty else { return [] }
         var values: [String] = []
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard Self.formDecoded(parts[0]) == name else { continue }
-            values.append(parts.count > 1 ? Self.formDecoded(parts[1]) : "")
+            guard parts.count > 1 else {
+                values.append("")
+                continue
+            }
+            guard let value = Self.formDecoded(parts[1]) else {
+                throw APIError.badRequest("query parameter '\(name)' is not valid percent-encoded UTF-8: '\(parts[1])'")
+            }
+            values.append(value)
         }
         return values
     }
 
     /// The first value of a query parameter (see ``queryValues(_:)``).
-    func queryValue(_ name: String) -> String? {
-        queryValues(name).first
+    func queryValue(_ name: String) throws -> String? {
+        try queryValues(name).first
     }
 
-    private static func formDecoded(_ text: Substring) -> String {
-        let spaced = text.replacingOccurrences(of: "+", with: " ")
-        return spaced.removingPercentEncoding ?? spaced
+    private static func formDecoded(_ text: Substring) -> String? {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 
     /// The body decoded from JSON; malformed JSON or a wrong shape is a 400 that says what is wrong.
@@ -118,7 +124,7 @@ extension Request {
 
     /// A query parameter, or a 400 naming it when it is malformed.
     func query<Value: LosslessStringConvertible>(_ name: String, as type: Value.Type) throws -> Value? {
-        guard let text = queryValue(name) else { return nil }
+        guard let text = try queryValue(name) else { return nil }
         guard let value = Value(String(text)) else {
             throw APIError.badRequest("query parameter '\(name)' is not a valid \(Value.self): '\(text)'")
         }
@@ -127,7 +133,7 @@ extension Request {
 
     /// Whether a flag query parameter (`?download=1`) is on; anything but `0` or `1` is a 400.
     func flag(_ name: String) throws -> Bool {
-        guard let value = queryValue(name) else { return false }
+        guard let value = try queryValue(name) else { return false }
         switch value {
         case "1": return true
         case "0": return false

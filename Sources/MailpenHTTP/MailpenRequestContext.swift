@@ -38,7 +38,7 @@ enum APIJSON {
             var container = encoder.singleValueContainer()
             try container.encode(RFC3339.string(from: date))
         }
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return encoder
     }()
 

@@ -3,7 +3,8 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Requires HTTP basic credentials (`--ui-auth user:password`) for every request, UI and API alike.
+/// Requires HTTP basic credentials (`--ui-auth user:password`) for every request, UI and API alike, except
+/// `/healthz`, which liveness probes must reach without credentials (it tells nothing about the mail).
 struct BasicAuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
     let expected: String
 
@@ -12,6 +13,7 @@ struct BasicAuthenticationMiddleware<Context: RequestContext>: RouterMiddleware 
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.uri.path == "/healthz" { return try await next(request, context) }
         guard let given = request.headers[.authorization], Self.constantTimeEqual(given, expected) else {
             return APIError.jsonResponse(
                 status: .unauthorized, message: "authentication required",
@@ -74,7 +76,8 @@ enum WebUIContentTypes {
     ]
 }
 
-/// Counts HTTP requests by route and status.
+/// Counts HTTP requests by route and status. A request whose client went away before the answer (a
+/// cancelled wait) counts as 499, nginx's "client closed request", not as a server error.
 struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: MailpenMetrics
 
@@ -83,6 +86,9 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             let response = try await next(request, context)
             metrics.httpRequest(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: response.status.code)
             return response
+        } catch is CancellationError {
+            metrics.httpRequest(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: 499)
+            throw CancellationError()
         } catch {
             let status = (error as? any HTTPResponseError)?.status.code ?? 500
             metrics.httpRequest(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: status)

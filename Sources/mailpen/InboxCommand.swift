@@ -18,7 +18,7 @@ struct InboxCommand: AsyncParsableCommand {
         func run() async throws {
             let data = try await InboxCommand.call(options) { try await $0.expectSuccess(.GET, "/api/v1/inboxes") }
             if json {
-                FileHandle.standardOutput.write(data + Data("\n".utf8))
+                try writeOutput(data + Data("\n".utf8))
                 return
             }
             let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]

@@ -1,11 +1,13 @@
 import Foundation
+import MailpenMIME
 
 /// Builds a proper MIME message for `mailpen send`: text and/or HTML (multipart/alternative), attachments
-/// (multipart/mixed, base64), RFC 2047 subjects and RFC 2231 filenames, CRLF throughout.
+/// (multipart/mixed, base64), RFC 2047 display names, subjects and header values, RFC 2231 filenames, CRLF
+/// throughout.
 struct MessageComposer {
-    var from: String
-    var to: [String]
-    var cc: [String] = []
+    var from: MIMEAddress
+    var to: [MIMEAddress]
+    var cc: [MIMEAddress] = []
     var subject: String
     var text: String?
     var html: String?
@@ -15,17 +17,17 @@ struct MessageComposer {
 
     func compose() -> [UInt8] {
         var headers: [(String, String)] = [
-            ("From", from),
-            ("To", to.joined(separator: ", ")),
+            ("From", Self.mailbox(from)),
+            ("To", to.map(Self.mailbox).joined(separator: ", ")),
         ]
-        if !cc.isEmpty { headers.append(("Cc", cc.joined(separator: ", "))) }
+        if !cc.isEmpty { headers.append(("Cc", cc.map(Self.mailbox).joined(separator: ", "))) }
         headers += [
             ("Subject", Self.encodedWord(subject)),
             ("Date", Self.rfc5322Date(date)),
             ("Message-ID", "<\(UUID().uuidString.lowercased())@mailpen.local>"),
             ("MIME-Version", "1.0"),
         ]
-        headers += extraHeaders
+        headers += extraHeaders.map { ($0.0, Self.encodedWord($0.1)) }
         let body = bodyEntity()
         var output = ""
         for (name, value) in headers + body.headers { output += "\(name): \(value)\r\n" }
@@ -87,7 +89,9 @@ struct MessageComposer {
     static func quotedPrintable(_ text: String) -> [UInt8] {
         let hex = Array("0123456789ABCDEF".utf8)
         var output: [UInt8] = []
-        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+        var lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+        // A text that ends with a line break (a file, standard input) has no empty line after it.
+        if lines.count > 1 && lines.last?.isEmpty == true { lines.removeLast() }
         for (index, line) in lines.enumerated() {
             var length = 0
             let bytes = Array(line.utf8)
@@ -105,6 +109,17 @@ struct MessageComposer {
             if index < lines.count - 1 { output += [0x0D, 0x0A] }
         }
         return output + [0x0D, 0x0A]
+    }
+
+    /// A mailbox for an address header: `Name <address>`, the name quoted or RFC 2047-encoded as needed.
+    static func mailbox(_ mailbox: MIMEAddress) -> String {
+        guard let name = mailbox.name, !name.isEmpty else { return mailbox.address }
+        let plain = name.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F }
+        guard plain else { return "\(encodedWord(name)) <\(mailbox.address)>" }
+        let atext = name.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || " !#$%&'*+-/=?^_`{|}~".unicodeScalars.contains($0) }
+        if atext { return "\(name) <\(mailbox.address)>" }
+        let quoted = name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return "\"\(quoted)\" <\(mailbox.address)>"
     }
 
     /// An RFC 2047 encoded word when `text` is not plain ASCII.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MailpenMIME
 
 /// `mailpen send`: composes a message and sends it to Mailpen over SMTP — handy for trying an inbox and
 /// for tests.
@@ -7,10 +8,10 @@ struct SendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send", abstract: "Compose a message and send it to Mailpen over SMTP.")
 
-    @Option(help: "Recipient (repeatable).") var to: [String] = []
+    @Option(help: "Recipient, 'bob@example.com' or 'Bob <bob@example.com>' (repeatable).") var to: [String] = []
     @Option(help: "Carbon-copy recipient (repeatable).") var cc: [String] = []
     @Option(help: "Blind-copy recipient, in the envelope only (repeatable).") var bcc: [String] = []
-    @Option(help: "Sender address.") var from = "mailpen@localhost"
+    @Option(help: "Sender, 'app@example.com' or 'Shop <app@example.com>'.") var from = "mailpen@localhost"
     @Option(help: "Subject.") var subject = "Test message from mailpen send"
     @Option(help: "Plain-text body ('-' reads standard input).") var text: String?
     @Option(help: "HTML body ('@file' reads a file).") var html: String?
@@ -22,7 +23,11 @@ struct SendCommand: ParsableCommand {
 
     func run() throws {
         guard !to.isEmpty || !cc.isEmpty || !bcc.isEmpty else { throw ValidationError("give at least one --to, --cc or --bcc") }
-        var composer = MessageComposer(from: from, to: to, cc: cc, subject: subject)
+        let sender = try Self.mailbox(from, option: "--from")
+        let (toList, ccList, bccList) = (try to.map { try Self.mailbox($0, option: "--to") },
+                                         try cc.map { try Self.mailbox($0, option: "--cc") },
+                                         try bcc.map { try Self.mailbox($0, option: "--bcc") })
+        var composer = MessageComposer(from: sender, to: toList, cc: ccList, subject: subject)
         composer.text = try text.map(Self.readArgument)
         composer.html = try html.map(Self.readArgument)
         if composer.text == nil && composer.html == nil { composer.text = "Sent with mailpen send." }
@@ -41,13 +46,22 @@ struct SendCommand: ParsableCommand {
         do {
             let client = try SMTPClient(host: host, port: port)
             let reply = try client.send(
-                message: composer.compose(), from: from, to: to + cc + bcc, username: inbox,
+                message: composer.compose(), from: sender.address, to: (toList + ccList + bccList).map(\.address), username: inbox,
                 password: password ?? ProcessInfo.processInfo.environment["MAILPEN_PASSWORD"])
             print(reply)
         } catch {
             printError("mailpen send: \(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// One address as given on the command line, with or without a display name.
+    private static func mailbox(_ text: String, option: String) throws -> MIMEAddress {
+        let parsed = AddressList.parse(text)
+        guard parsed.count == 1, let mailbox = parsed.first, mailbox.address.contains("@") else {
+            throw ValidationError("\(option) needs one address, like 'bob@example.com' or 'Bob <bob@example.com>', not '\(text)'")
+        }
+        return mailbox
     }
 
     private static func readArgument(_ value: String) throws -> String {

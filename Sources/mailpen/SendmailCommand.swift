@@ -30,6 +30,7 @@ struct SendmailCommand: ParsableCommand {
         var smtp: String?
         var inbox: String?
         var password: String?
+        var showsHelp = false
     }
 
     static func parse(_ arguments: [String]) throws -> Options {
@@ -57,6 +58,7 @@ struct SendmailCommand: ParsableCommand {
                 case "--smtp": options.smtp = try value(name, attached: attached)
                 case "--inbox": options.inbox = try value(name, attached: attached)
                 case "--password": options.password = try value(name, attached: attached)
+                case "--help": options.showsHelp = true
                 default: throw ValidationError("unknown option \(name)")
                 }
             } else {
@@ -88,6 +90,10 @@ struct SendmailCommand: ParsableCommand {
         } catch {
             printError("mailpen sendmail: \(error)")
             throw ExitCode(64)
+        }
+        if options.showsHelp {
+            print(Self.helpMessage())
+            return
         }
         var message = Self.readMessage(dotEndsMessage: options.dotEndsMessage)
         var recipients = options.recipients

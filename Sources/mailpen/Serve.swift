@@ -195,7 +195,7 @@ struct Serve: AsyncParsableCommand {
             ? ":memory: (mail is lost on exit)"
             : URL(fileURLWithPath: configuration.databasePath).standardizedFileURL.path
         lines.append("  DB     \(path)")
-        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        try? FileHandle.standardOutput.write(contentsOf: Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 }
 

@@ -91,5 +91,15 @@ struct APIClient {
 
 /// Prints to standard error.
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
+}
+
+/// Writes command output. A reader that went away (`mailpen wait --json | head -c 100`) ends the command
+/// quietly with 141, the status of a process stopped by SIGPIPE, instead of a crash.
+func writeOutput(_ data: Data) throws {
+    do {
+        try FileHandle.standardOutput.write(contentsOf: data)
+    } catch {
+        throw ExitCode(141)
+    }
 }

@@ -46,13 +46,12 @@ struct WaitCommand: AsyncParsableCommand {
         switch result.status {
         case 200:
             if json {
-                FileHandle.standardOutput.write(result.body)
-                FileHandle.standardOutput.write(Data("\n".utf8))
+                try writeOutput(result.body + Data("\n".utf8))
             } else {
                 printSummaries(result.body)
             }
         case 408:
-            printError("mailpen wait: timed out after \(timeout) s: fewer than \(count) message(s) in '\(inbox)' matched '\(query)'")
+            printError("mailpen wait: \(APIClient.errorMessage(result.body, status: result.status))")
             throw ExitCode(1)
         default:
             printError("mailpen wait: \(APIClient.errorMessage(result.body, status: result.status))")

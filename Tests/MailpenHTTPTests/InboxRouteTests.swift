@@ -159,6 +159,8 @@ struct MessageListRouteTests {
         ("limit=abc", "query parameter 'limit'"),
         ("offset=-1", "offset must be between 0 and 1000000000"),
         ("since=yesterday", "since must be an RFC 3339 time or a message id"),
+        ("q=%zz", "query parameter 'q' is not valid percent-encoded UTF-8"),
+        ("q=%C3%28", "query parameter 'q' is not valid percent-encoded UTF-8"),
     ]
 
     @Test("bad list parameters get a 400 saying what and where", arguments: badLists)
@@ -221,6 +223,16 @@ struct MessageListRouteTests {
             #expect(tooBig.errorMessage?.contains("larger than the maximum") == true)
             let ghost = try await client.execute(uri: "/api/v1/inboxes/ghost/messages", method: .post, body: ByteBuffer(string: raw))
             #expect(ghost.status == .notFound)
+            let before = try await fixture.store.messages(MessageQuery(inbox: "default")).total
+            for bad in ["to=not-an-address", "from=%3Cbad&to=x%40example.com", "to=a%40b.c&to=two%20words%40b.c", "to=%zz"] {
+                let refused = try await client.execute(
+                    uri: "/api/v1/inboxes/default/messages?\(bad)", method: .post, body: ByteBuffer(string: raw))
+                #expect(refused.status == .badRequest, "\(bad)")
+            }
+            #expect(try await fixture.store.messages(MessageQuery(inbox: "default")).total == before)
+            let bounce = try await client.execute(
+                uri: "/api/v1/inboxes/default/messages?from=&to=z%40example.com", method: .post, body: ByteBuffer(string: raw))
+            #expect(bounce.status == .created)
         }
     }
 
@@ -233,7 +245,9 @@ struct MessageListRouteTests {
             #expect(found.headers[.connection] == "close")
             let timedOut = try await client.execute(uri: "/api/v1/inboxes/default/wait?q=subject%3Anever&timeout=0.2", method: .get)
             #expect(timedOut.status == .requestTimeout)
-            #expect(timedOut.errorMessage == "timed out waiting for messages")
+            #expect(timedOut.errorMessage == "timed out after 0.2 s waiting for 1 message matching 'subject:never' in inbox 'default'; 0 matched")
+            let short = try await client.execute(uri: "/api/v1/inboxes/default/wait?q=welcome&count=2&timeout=0", method: .get)
+            #expect(short.errorMessage == "timed out after 0 s waiting for 2 messages matching 'welcome' in inbox 'default'; 1 matched")
             #expect(timedOut.headers[.connection] == "close")
             for bad in ["count=0", "count=1001", "timeout=301", "timeout=-1", "q=%22"] {
                 let response = try await client.execute(uri: "/api/v1/inboxes/default/wait?\(bad)", method: .get)

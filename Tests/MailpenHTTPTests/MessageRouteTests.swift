@@ -195,6 +195,10 @@ struct OperationsRouteTests {
                 uri: "/api/v1/inboxes", method: .get,
                 headers: [.authorization: "Basic " + Data("qa:secret".utf8).base64EncodedString()])
             #expect(allowed.status == .ok)
+            for path in ["/", "/metrics", "/api/v1/openapi.json", "/api/v1/events"] {
+                #expect(try await client.execute(uri: path, method: .get).status == .unauthorized, "\(path)")
+            }
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
         }
     }
 

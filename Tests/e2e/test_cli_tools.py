@@ -39,13 +39,18 @@ def test_wait_returns_matching_message_and_exit_codes(server):
     messages = json.loads(result.stdout)["messages"]
     assert [m["subject"] for m in messages] == ["Reset your password"]
 
+    # A reader that stops early ends the command quietly (141, as SIGPIPE would), never a crash.
+    piped = subprocess.run(f"{BINARY} wait --query subject:reset --json | (exec 0<&-; sleep 0.2)", shell=True,
+                           capture_output=True, timeout=60, env=dict(os.environ, MAILPEN_SERVER=f"http://127.0.0.1:{server.http_port}"))
+    assert b"Fatal error" not in piped.stderr and b"Broken pipe" not in piped.stderr, piped.stderr
+
     plain = run(server, "wait", "--query", "subject:reset")
     assert plain.returncode == 0
     assert b"Reset your password" in plain.stdout
 
     timed_out = run(server, "wait", "--query", "subject:never", "--timeout", "0.5")
     assert timed_out.returncode == 1
-    assert b"timed out" in timed_out.stderr
+    assert b"timed out after 0.5 s waiting for 1 message matching 'subject:never' in inbox 'default'; 0 matched" in timed_out.stderr
 
     bad_query = run(server, "wait", "--query", 'subject:"open')
     assert bad_query.returncode == 2
@@ -84,6 +89,24 @@ def test_send_composes_a_proper_mime_message(server, workdir):
     assert b"--to" in missing.stderr
 
 
+def test_send_takes_display_names_and_standard_input(server):
+    result = run(server, "send", "--from", "Café Shop <shop@example.com>", "--to", "Zoë <zoe@example.com>",
+                 "--to", "Bob Smith <bob@example.com>", "--subject", "names", "--header", "X-Note: héllo",
+                 "--text", "-", input=b"stdin text\n")
+    assert result.returncode == 0, result.stderr
+    message = api(server, "/api/v1/messages/" + api(server, "/api/v1/inboxes/default/messages?q=subject:names")["messages"][0]["id"])
+    assert message["from"] == {"name": "Café Shop", "address": "shop@example.com"}
+    assert message["to"] == [{"name": "Zoë", "address": "zoe@example.com"}, {"name": "Bob Smith", "address": "bob@example.com"}]
+    assert message["envelope"]["mailFrom"] == "shop@example.com"
+    assert [r["address"] for r in message["envelope"]["recipients"]] == ["zoe@example.com", "bob@example.com"]
+    assert message["text"] == "stdin text\n"
+    note = next(h for h in message["headers"] if h["name"] == "X-Note")
+    assert note["value"] == "héllo" and note["raw"].isascii()
+
+    bad = run(server, "send", "--to", "not an address", "--subject", "x")
+    assert bad.returncode != 0 and b"--to needs one address" in bad.stderr
+
+
 def test_sendmail_works_as_php_sendmail_path(server):
     message = b"To: Bob <bob@example.com>\nCc: carol@example.com\nBcc: secret@example.com\nSubject: From PHP\n\n.starts with a dot\nbody\n"
     result = run(server, "sendmail", "-t", "-i", "-f", "bounces@example.com", input=message)
@@ -112,6 +135,10 @@ def test_sendmail_works_as_php_sendmail_path(server):
     refused = run(server, "sendmail", "-t", env={"MAILPEN_SMTP": "127.0.0.1:1"}, input=b"To: a@b.c\n\nx\n")
     assert refused.returncode == 75
     assert b"cannot connect" in refused.stderr
+    usage = run(server, "sendmail", "-Z")
+    assert usage.returncode == 64 and b"unknown sendmail option -Z" in usage.stderr
+    helped = run(server, "sendmail", "--help", input=b"")
+    assert helped.returncode == 0 and b"sendmail_path" in helped.stdout
 
 
 def test_sendmail_symlink(server, workdir):
