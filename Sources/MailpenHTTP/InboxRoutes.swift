@@ -170,16 +170,25 @@ struct InboxRoutes {
 }
 
 /// The check an SMTP server makes of a MAIL FROM or RCPT TO address, for envelopes given over HTTP: a local
-/// part and a domain around the last `@`, nothing a mail header would need to quote around the address
-/// (spaces, control characters, angle brackets, commas), at most 320 bytes. UTF-8 is fine (SMTPUTF8).
+/// part and a domain around the last `@` (the domain neither starts nor ends with a dot), nothing a mail
+/// header would need to quote (spaces, control characters, angle brackets, commas), at most 320 characters.
+/// UTF-8 is fine (SMTPUTF8). The OpenAPI document states the same rule as a pattern, character for character.
 enum EnvelopeAddress {
     static func isValid(_ address: String) -> Bool {
-        guard address.utf8.count <= 320, let at = address.lastIndex(of: "@") else { return false }
-        let local = address[..<at]
-        let domain = address[address.index(after: at)...]
-        guard !local.isEmpty, !domain.isEmpty, !domain.hasPrefix("."), !domain.hasSuffix(".") else { return false }
-        return !address.unicodeScalars.contains { scalar in
-            scalar.properties.isWhitespace || scalar.properties.generalCategory == .control || "<>,".unicodeScalars.contains(scalar)
+        let scalars = address.unicodeScalars
+        guard scalars.count <= 320, !scalars.contains(where: isForbidden), let at = scalars.lastIndex(of: "@") else {
+            return false
+        }
+        let local = scalars[..<at]
+        let domain = scalars[scalars.index(after: at)...]
+        return !local.isEmpty && !domain.isEmpty && domain.first != "." && domain.last != "."
+    }
+
+    /// Controls, the characters ECMAScript's `\s` names, and `<`, `>`, `,`.
+    private static func isForbidden(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x20, 0x7F...0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF: return true
+        default: return "<>,".unicodeScalars.contains(scalar)
         }
     }
 }
