@@ -42,6 +42,7 @@ public final class MailpenStore: Sendable {
     let writer: StoreWriter
     /// The search index's own connection, unless it shares `database` (`:memory:` stores).
     private let searchDatabase: DatabaseQueue?
+    private let checkpointer: IndexCheckpointer?
     private let indexer: SearchIndexer
     /// Two threads of the store's own: the writer's (SQLite writes block it, and nothing else) and the
     /// search indexer's (at a lower priority).
@@ -77,6 +78,7 @@ public final class MailpenStore: Sendable {
         self.logger = logger
         let isInMemory = configuration.path == ":memory:"
         let searchPath = configuration.path + "-search"
+        let checkpointConnection: DatabaseQueue?
         var indexOptions = GRDB.Configuration()
         indexOptions.busyMode = .timeout(10)
         if !isInMemory {
@@ -89,8 +91,10 @@ public final class MailpenStore: Sendable {
             let index = try DatabaseQueue(path: searchPath, configuration: indexOptions)
             try index.writeWithoutTransaction { try SearchIndexSchema.prepare($0, schema: "") }
             searchDatabase = index
+            checkpointConnection = try DatabaseQueue(path: searchPath, configuration: indexOptions)
         } else {
             searchDatabase = nil
+            checkpointConnection = nil
         }
 
         var options = GRDB.Configuration()
@@ -120,13 +124,15 @@ public final class MailpenStore: Sendable {
                 _ = try InboxReference.create(Inbox.defaultName, password: Inbox.makePassword(), in: db, at: Date())
             }
         }
-        threads = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let writerLoop = threads.any()
-        let indexerLoop = threads.makeIterator().first { $0 !== writerLoop } ?? writerLoop
+        // A thread each for the writer, the indexer and the index's checkpoints.
+        threads = MultiThreadedEventLoopGroup(numberOfThreads: 3)
+        let loops = Array(threads.makeIterator())
+        let (writerLoop, indexerLoop, checkpointLoop) = (loops[0], loops[1], loops[2])
+        checkpointer = checkpointConnection.map { IndexCheckpointer(loop: checkpointLoop, connection: $0, logger: logger) }
         changes = ChangeFeed(loop: writerLoop, heartbeatInterval: configuration.heartbeatInterval)
         indexer = SearchIndexer(
             loop: indexerLoop, store: database, index: searchDatabase ?? database,
-            indexSchema: isInMemory ? "search." : "", feed: changes,
+            indexSchema: isInMemory ? "search." : "", feed: changes, checkpointer: checkpointer,
             logger: logger)
         writer = StoreWriter(
             loop: writerLoop, database: database, feed: changes, indexer: indexer,
@@ -145,6 +151,7 @@ public final class MailpenStore: Sendable {
         await indexer.stop()
         await changes.finish()
         try await threads.shutdownGracefully()
+        try checkpointer?.close()
         try searchDatabase?.close()
         if let pool = database as? DatabasePool {
             _ = try await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }

@@ -63,6 +63,26 @@ struct MailpenStoreTests {
         try await second.close()
     }
 
+    @Test func searchIndexIsCheckpointedOnceMailGoesQuiet() async throws {
+        try await withStore { store, path in
+            let indexFile = path + "-search"
+            let sizeBefore = try FileManager.default.attributesOfItem(atPath: indexFile)[.size] as? Int ?? 0
+            for index in 0..<40 {
+                _ = try await store.store(incoming("Subject: quiet \(index)\r\n\r\n" + String(repeating: "word\(index) ", count: 200) + "\r\n"))
+            }
+            let found = try await store.waitForMessages(
+                MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:\"quiet 39\"")), count: 1, timeout: .seconds(10))
+            #expect(found.count == 1)
+            // The index lives in its log until half a second without mail; then it is copied into the file.
+            var sizeAfter = sizeBefore
+            for _ in 0..<100 where sizeAfter <= sizeBefore {
+                try await Task.sleep(for: .milliseconds(50))
+                sizeAfter = try FileManager.default.attributesOfItem(atPath: indexFile)[.size] as? Int ?? 0
+            }
+            #expect(sizeAfter > sizeBefore, "the search index file did not grow: no checkpoint ran")
+        }
+    }
+
     @Test func summaryColumnsComeFromTheParsedMessage() async throws {
         try await withStore { store, _ in
             let summary = try await store.store(incoming(sampleMessage))

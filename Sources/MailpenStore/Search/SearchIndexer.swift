@@ -15,13 +15,14 @@ actor SearchIndexer {
     /// Where the index tables are, as seen from `index`: `""` or `"search."`.
     private let indexSchema: String
     private let feed: ChangeFeed
+    private let checkpointer: IndexCheckpointer?
     private let logger: Logger
     private var indexedSeq: Int64 = 0
     private var isRunScheduled = false
     private var isStopped = false
     private var isInBackground = false
-    private var batchesSinceCheckpoint = 0
     private var messagesSinceCheckpoint = 0
+    private var idleCheckpoint: Scheduled<Void>?
     private var isPurgeScheduled = false
     private let batchSize = 512
 
@@ -31,13 +32,14 @@ actor SearchIndexer {
 
     init(
         loop: any EventLoop, store: any DatabaseReader, index: any DatabaseWriter, indexSchema: String,
-        feed: ChangeFeed, logger: Logger
+        feed: ChangeFeed, checkpointer: IndexCheckpointer?, logger: Logger
     ) {
         self.loop = loop
         self.store = store
         self.index = index
         self.indexSchema = indexSchema
         self.feed = feed
+        self.checkpointer = checkpointer
         self.logger = logger
     }
 
@@ -84,6 +86,8 @@ actor SearchIndexer {
     /// Stops indexing: nothing is scheduled or published after this returns.
     func stop() {
         isStopped = true
+        idleCheckpoint?.cancel()
+        idleCheckpoint = nil
     }
 
     private func run() {
@@ -130,21 +134,32 @@ actor SearchIndexer {
         }
     }
 
-    /// Copies the index's log into its file every few batches — after the batch was announced, so that the
-    /// copy (and its fsync) never delays a waiting request. The indexer is the index's only writer, so the
-    /// log is reused from its start afterwards.
+    /// Has the index's log copied into its file by the checkpointer, on its own thread. A checkpoint ends in
+    /// fsyncs that stall the indexer's writes to the same files for tens of milliseconds, so it waits for a
+    /// quiet moment (no batch for half a second, as between test runs) and only a long burst forces one
+    /// sooner. The indexer is the index's only writer, so the log is reused from its start afterwards.
     private func checkpointIfDue(indexed: Int) {
-        batchesSinceCheckpoint += 1
+        guard let checkpointer else { return }
         messagesSinceCheckpoint += indexed
-        guard batchesSinceCheckpoint >= 32 || messagesSinceCheckpoint >= 2000, indexSchema.isEmpty else { return }
-        batchesSinceCheckpoint = 0
-        messagesSinceCheckpoint = 0
-        do {
-            _ = try index.writeWithoutTransaction { try $0.checkpoint(.passive) }
-        } catch {
-            logger.warning("search index checkpoint failed: \(error)")
+        idleCheckpoint?.cancel()
+        idleCheckpoint = nil
+        if messagesSinceCheckpoint >= Self.messagesForcingCheckpoint {
+            messagesSinceCheckpoint = 0
+            checkpointer.requestCheckpoint()
+            return
+        }
+        idleCheckpoint = loop.scheduleTask(in: Self.quietPeriodBeforeCheckpoint) {
+            self.assumeIsolated { indexer in
+                indexer.idleCheckpoint = nil
+                guard !indexer.isStopped, indexer.messagesSinceCheckpoint > 0 else { return }
+                indexer.messagesSinceCheckpoint = 0
+                checkpointer.requestCheckpoint()
+            }
         }
     }
+
+    private static let quietPeriodBeforeCheckpoint = TimeAmount.milliseconds(500)
+    private static let messagesForcingCheckpoint = 10_000
 
     /// A backlog this large means a burst of mail: indexing then yields to ingest.
     private static let burstSize = 64
