@@ -159,7 +159,7 @@ actor SearchIndexer {
     }
 
     private static let quietPeriodBeforeCheckpoint = TimeAmount.milliseconds(500)
-    private static let messagesForcingCheckpoint = 10_000
+    private static let messagesForcingCheckpoint = 2_000
 
     /// A backlog this large means a burst of mail: indexing then yields to ingest.
     private static let burstSize = 64
