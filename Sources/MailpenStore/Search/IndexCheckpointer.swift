@@ -2,10 +2,10 @@ import GRDB
 import Logging
 import NIOCore
 
-/// Copies the search index's write-ahead log into its file on a thread of its own, through a connection of
-/// its own. A checkpoint ends in an fsync that can take tens of milliseconds; done by the indexer, it would
-/// hold up the next message's indexing — and so the wait that message should wake. A passive checkpoint
-/// neither blocks nor is blocked by the indexer's writes.
+/// Copies the search index's write-ahead log into its file when mail has gone quiet, on a thread of its own
+/// through a connection of its own. A checkpoint ends in an fsync that can take tens of milliseconds; done
+/// by the indexer, it would hold up the indexing of a message that arrives meanwhile — and so the wait that
+/// message should wake. A passive checkpoint neither blocks nor is blocked by the indexer's writes.
 actor IndexCheckpointer {
     private let loop: any EventLoop
     private let connection: DatabaseQueue
