@@ -4,7 +4,9 @@ PYTHON ?= python3
 RELEASE_BINARY := .build/release/mailpen
 DEBUG_BINARY := .build/debug/mailpen
 
-.PHONY: run test deps build release test-swift test-e2e test-ui bench bench-smtp bench-api bench-checks bench-ui clean
+PREFIX ?= /usr/local
+
+.PHONY: run test deps build release install test-swift test-e2e test-ui bench bench-smtp bench-api bench-checks bench-ui clean
 
 run: deps release
 	$(RELEASE_BINARY) serve $(ARGS)
@@ -30,6 +32,12 @@ build: deps
 
 release: deps
 	$(SWIFT) build -c release --product mailpen
+
+# Links the release binary into $(PREFIX)/bin (it finds its web UI through the link) and, as `sendmail`,
+# into $(PREFIX)/sbin when nothing else is there.
+install: release
+	ln -sf $(abspath $(RELEASE_BINARY)) $(PREFIX)/bin/mailpen
+	@if [ ! -e $(PREFIX)/sbin/sendmail ]; then ln -s $(abspath $(RELEASE_BINARY)) $(PREFIX)/sbin/sendmail && echo "linked $(PREFIX)/sbin/sendmail"; fi
 
 bench: deps release
 	mkdir -p out

@@ -147,7 +147,7 @@ public actor MailpenServer {
         let dependencies = MailpenHTTP.Dependencies(
             store: store, smtp: advertisement, checks: checks, metrics: metrics, webRoot: configuration.webRoot,
             basicAuthentication: configuration.uiAuthentication, maxMessageSize: configuration.maxMessageSize,
-            logger: logger)
+            createsInboxesOnFirstUse: configuration.authenticationPolicy == .any, logger: logger)
         let application = MailpenHTTP.makeApplication(
             dependencies, host: configuration.httpHost, port: configuration.httpPort
         ) { channel in

@@ -59,8 +59,9 @@ struct InboxRoutes {
             let timeout = try request.query("timeout", as: Double.self) ?? 30
             guard (1...1000).contains(count) else { throw APIError.badRequest("count must be between 1 and 1000") }
             guard timeout >= 0, timeout <= 300 else { throw APIError.badRequest("timeout must be between 0 and 300 seconds") }
-            // Make sure the inbox exists before waiting on it.
-            _ = try await inbox(context)
+            // The inbox need not exist yet: SMTP AUTH or ingest may create it with the very mail awaited.
+            let name = try context.pathParameter("inbox")
+            guard Inbox.isValidName(name) else { throw StoreError.invalidInboxName(name) }
             // Watching for the client to go away ends the connection with the response, so say so: a
             // keep-alive client must not send its next request on it.
             let closing: HTTPFields = [.connection: "close"]
@@ -127,10 +128,13 @@ struct InboxRoutes {
     }
 
     /// `POST …/messages`: stores a raw message as if it came over SMTP; the envelope comes from the `from`
-    /// and `to` query parameters, else from the headers.
+    /// and `to` query parameters, else from the headers. Like SMTP AUTH (unless `--smtp-auth strict`), it
+    /// creates the inbox on first use.
     private func ingest(_ request: Request, _ context: MailpenRequestContext) async throws -> EditedResponse<SummaryResource> {
         let name = try context.pathParameter("inbox")
-        guard try await store.inbox(named: name) != nil else { throw StoreError.inboxNotFound(name) }
+        guard Inbox.isValidName(name) else { throw StoreError.invalidInboxName(name) }
+        let exists = try await store.inbox(named: name) != nil
+        guard exists || dependencies.createsInboxesOnFirstUse else { throw StoreError.inboxNotFound(name) }
         let limit = dependencies.maxMessageSize
         var body: ByteBuffer
         do {
@@ -163,7 +167,8 @@ struct InboxRoutes {
             clientAddress: context.remoteAddress?.ipAddress,
             clientPort: context.remoteAddress?.port)
         let started = ContinuousClock.now
-        let summary = try await store.store(IncomingMessage(inbox: name, raw: raw, envelope: envelope))
+        let summary = try await store.store(
+            IncomingMessage(inbox: name, raw: raw, envelope: envelope, createInboxWithPassword: exists ? nil : Inbox.makePassword()))
         dependencies.metrics.messageStored(size: summary.size, duration: ContinuousClock.now - started)
         return EditedResponse(status: .created, response: SummaryResource(summary))
     }

@@ -20,12 +20,15 @@ public enum MailpenHTTP {
         public var basicAuthentication: String?
         /// Largest message accepted by the ingest route.
         public var maxMessageSize: Int
+        /// Whether ingest into an inbox that does not exist creates it, as SMTP AUTH does with
+        /// `--smtp-auth any`.
+        public var createsInboxesOnFirstUse: Bool
         public var logger: Logger
 
         public init(
             store: MailpenStore, smtp: SMTPAdvertisement, checks: MessageChecks = MessageChecks(),
             metrics: MailpenMetrics = MailpenMetrics(), webRoot: String? = nil, basicAuthentication: String? = nil,
-            maxMessageSize: Int = 50 * 1024 * 1024, logger: Logger
+            maxMessageSize: Int = 50 * 1024 * 1024, createsInboxesOnFirstUse: Bool = true, logger: Logger
         ) {
             self.store = store
             self.smtp = smtp
@@ -34,6 +37,7 @@ public enum MailpenHTTP {
             self.webRoot = webRoot
             self.basicAuthentication = basicAuthentication
             self.maxMessageSize = maxMessageSize
+            self.createsInboxesOnFirstUse = createsInboxesOnFirstUse
             self.logger = logger
         }
     }

@@ -145,6 +145,7 @@ public struct HeadAwareRouter<Base: HTTPResponderBuilder>: HTTPResponderBuilder 
     }
 }
 
+/// The responder ``HeadAwareRouter`` builds: routes a HEAD request as GET and drops the body of the answer.
 public struct HeadAwareResponder<Base: HTTPResponder>: HTTPResponder {
     let base: Base
 

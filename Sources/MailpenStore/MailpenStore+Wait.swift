@@ -32,7 +32,13 @@ extension MailpenStore {
                     guard case .searchable(let inbox, let ids) = event,
                         inbox.caseInsensitiveCompare(query.inbox) == .orderedSame
                     else { continue }
-                    for summary in try await summaries(matching: query, among: ids) { found[summary.id] = summary }
+                    let matching: [MessageSummary]
+                    do {
+                        matching = try await summaries(matching: query, among: ids)
+                    } catch StoreError.inboxNotFound {
+                        matching = []  // Deleted meanwhile; it may come back.
+                    }
+                    for summary in matching { found[summary.id] = summary }
                     if found.count >= count { return Self.newestFirst(found, count: count) }
                 }
             } catch ChangeFeedError.fellBehind {
@@ -44,9 +50,14 @@ extension MailpenStore {
     }
 
     /// The first `count` matches to arrive (the oldest), so that a wait for three messages returns the
-    /// three that made it true.
+    /// three that made it true. An inbox that does not exist (yet) has none.
     private func oldestMatches(_ query: MessageQuery, count: Int) async throws -> [MessageSummary] {
-        let page = try await messages(query, limit: 1000, offset: 0)
+        let page: MessagePage
+        do {
+            page = try await messages(query, limit: 1000, offset: 0)
+        } catch StoreError.inboxNotFound {
+            return []
+        }
         if page.total <= page.messages.count { return Array(page.messages.suffix(count)) }
         let last = try await messages(query, limit: count, offset: max(0, page.total - count))
         return last.messages

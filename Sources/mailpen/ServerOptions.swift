@@ -47,6 +47,11 @@ struct APIClient {
             let response = try await client.execute(request, timeout: timeout)
             let bytes = try await response.body.collect(upTo: 256 * 1024 * 1024)
             return (Int(response.status.code), Data(buffer: bytes))
+        } catch let error as IOError where error.errnoCode == ECONNREFUSED {
+            throw Failure(
+                status: 0,
+                message: "cannot reach Mailpen at \(baseURL): connection refused (is `mailpen serve` running there? "
+                    + "Point --server or MAILPEN_SERVER at it)")
         } catch {
             throw Failure(status: 0, message: "cannot reach Mailpen at \(baseURL): \(error)")
         }

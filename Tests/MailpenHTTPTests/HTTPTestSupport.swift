@@ -22,12 +22,15 @@ struct APIFixture {
         return APIFixture(store: store, directory: directory)
     }
 
-    func dependencies(webRoot: String? = nil, basicAuthentication: String? = nil) -> MailpenHTTP.Dependencies {
+    func dependencies(
+        webRoot: String? = nil, basicAuthentication: String? = nil, createsInboxesOnFirstUse: Bool = true
+    ) -> MailpenHTTP.Dependencies {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         return MailpenHTTP.Dependencies(
             store: store, smtp: SMTPAdvertisement(host: "127.0.0.1", port: 2525, startTLS: true, implicitTLSPort: nil),
-            webRoot: webRoot, basicAuthentication: basicAuthentication, maxMessageSize: 64 * 1024, logger: logger)
+            webRoot: webRoot, basicAuthentication: basicAuthentication, maxMessageSize: 64 * 1024,
+            createsInboxesOnFirstUse: createsInboxesOnFirstUse, logger: logger)
     }
 
     /// Stores a raw message through the store, as SMTP would, and waits until it is searchable.
@@ -58,11 +61,13 @@ struct APIFixture {
 
 /// Runs `body` against the router with a fresh fixture.
 func withAPI(
-    webRoot: String? = nil, basicAuthentication: String? = nil,
+    webRoot: String? = nil, basicAuthentication: String? = nil, createsInboxesOnFirstUse: Bool = true,
     _ body: @Sendable (APIFixture, any TestClientProtocol) async throws -> Void
 ) async throws {
     let fixture = try APIFixture.make()
-    let router = MailpenHTTP.makeResponderBuilder(fixture.dependencies(webRoot: webRoot, basicAuthentication: basicAuthentication))
+    let router = MailpenHTTP.makeResponderBuilder(
+        fixture.dependencies(
+            webRoot: webRoot, basicAuthentication: basicAuthentication, createsInboxesOnFirstUse: createsInboxesOnFirstUse))
     let application = Application(router: router)
     do {
         try await application.test(.router) { client in try await body(fixture, client) }

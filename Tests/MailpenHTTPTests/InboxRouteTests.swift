@@ -82,7 +82,6 @@ struct InboxRouteTests {
             for (uri, method) in [
                 ("/api/v1/inboxes/ghost", HTTPRequest.Method.get), ("/api/v1/inboxes/ghost", .delete),
                 ("/api/v1/inboxes/ghost/messages", .get), ("/api/v1/inboxes/ghost/messages", .delete),
-                ("/api/v1/inboxes/ghost/wait?timeout=0", .get),
             ] {
                 let response = try await client.execute(uri: uri, method: method)
                 #expect(response.status == .notFound, "\(method) \(uri)")
@@ -90,6 +89,34 @@ struct InboxRouteTests {
             }
             let patch = try await client.execute(uri: "/api/v1/inboxes/ghost", method: .patch, body: ByteBuffer(json: "{}"))
             #expect(patch.status == .notFound)
+        }
+    }
+
+    @Test func waitOnAnInboxThatDoesNotExistYetIsWokenByTheMailThatCreatesIt() async throws {
+        try await withAPI { _, client in
+            let timedOut = try await client.execute(uri: "/api/v1/inboxes/ghost/wait?timeout=0", method: .get)
+            #expect(timedOut.status == .requestTimeout)
+            let invalid = try await client.execute(uri: "/api/v1/inboxes/has%20space/wait?timeout=0", method: .get)
+            #expect(invalid.status == .badRequest)
+            async let waited = client.execute(uri: "/api/v1/inboxes/fresh/wait?q=subject%3Ahello&timeout=10", method: .get)
+            try await Task.sleep(for: .milliseconds(200))
+            let posted = try await client.execute(
+                uri: "/api/v1/inboxes/fresh/messages?to=bob%40example.com", method: .post,
+                body: ByteBuffer(string: "Subject: hello\r\n\r\nfirst mail of a new inbox\r\n"))
+            #expect(posted.status == .created)
+            let response = try await waited
+            #expect(response.status == .ok)
+            #expect((response.json["messages"] as? [[String: Any]])?.first?["id"] as? String == posted.json["id"] as? String)
+        }
+    }
+
+    @Test func strictModeIngestNeedsAnExistingInbox() async throws {
+        try await withAPI(createsInboxesOnFirstUse: false) { _, client in
+            let refused = try await client.execute(
+                uri: "/api/v1/inboxes/ghost/messages?to=bob%40example.com", method: .post,
+                body: ByteBuffer(string: "Subject: x\r\n\r\nbody\r\n"))
+            #expect(refused.status == .notFound)
+            #expect(try await client.execute(uri: "/api/v1/inboxes/ghost", method: .get).status == .notFound)
         }
     }
 
@@ -221,8 +248,12 @@ struct MessageListRouteTests {
                 body: ByteBuffer(string: "To: a@b.c\r\n\r\n" + String(repeating: "x", count: 70 * 1024)))
             #expect(tooBig.status == .contentTooLarge)
             #expect(tooBig.errorMessage?.contains("larger than the maximum") == true)
-            let ghost = try await client.execute(uri: "/api/v1/inboxes/ghost/messages", method: .post, body: ByteBuffer(string: raw))
-            #expect(ghost.status == .notFound)
+            // Like SMTP AUTH, ingest creates the inbox on first use.
+            let fresh = try await client.execute(uri: "/api/v1/inboxes/fresh/messages", method: .post, body: ByteBuffer(string: raw))
+            #expect(fresh.status == .created)
+            #expect(try await fixture.store.inbox(named: "fresh")?.total == 1)
+            let invalidName = try await client.execute(uri: "/api/v1/inboxes/has%20space/messages", method: .post, body: ByteBuffer(string: raw))
+            #expect(invalidName.status == .badRequest)
             let before = try await fixture.store.messages(MessageQuery(inbox: "default")).total
             for bad in ["to=not-an-address", "from=%3Cbad&to=x%40example.com", "to=a%40b.c&to=two%20words%40b.c", "to=%zz"] {
                 let refused = try await client.execute(

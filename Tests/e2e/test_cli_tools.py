@@ -61,6 +61,27 @@ def test_wait_returns_matching_message_and_exit_codes(server):
     assert b"cannot reach Mailpen" in unreachable.stderr
 
 
+def test_wait_on_an_inbox_created_by_the_awaited_mail_and_a_server_that_is_down(server):
+    results = {}
+
+    def waiter():
+        results["wait"] = run(server, "wait", "--inbox", "fresh1", "--query", "subject:hello", "--timeout", "20")
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    time.sleep(0.5)
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as client:
+        client.login("fresh1", "any")
+        client.sendmail("a@example.com", ["b@example.com"], b"Subject: hello\r\n\r\nfirst\r\n")
+    thread.join()
+    assert results["wait"].returncode == 0, results["wait"].stderr
+    assert b"hello" in results["wait"].stdout
+
+    down = run(server, "wait", "--timeout", "1", env={"MAILPEN_SERVER": "http://127.0.0.1:1"})
+    assert down.returncode == 2
+    assert b"cannot reach Mailpen at http://127.0.0.1:1: connection refused" in down.stderr, down.stderr
+
+
 def test_send_composes_a_proper_mime_message(server, workdir):
     attachment = os.path.join(workdir, "report.csv")
     with open(attachment, "w") as f:
