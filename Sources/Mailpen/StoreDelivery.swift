@@ -19,7 +19,7 @@ struct StoreDelivery: SMTPDeliveryHandler, SMTPAuthenticator {
             inbox: inbox,
             raw: transaction.message,
             envelope: MessageEnvelope(transaction.envelope),
-            createInboxWithPassword: policy == .any && session.authenticatedUser != nil ? Inbox.makePassword() : nil,
+            inboxCreation: policy == .any && session.authenticatedUser != nil ? .withGeneratedPassword : .never,
             routesByRecipient: session.authenticatedUser == nil)
         let started = ContinuousClock.now
         // Small messages are parsed right here; a large one would stall every session on this event

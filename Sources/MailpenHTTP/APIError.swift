@@ -19,10 +19,7 @@ public struct APIError: HTTPResponseError, Sendable {
     }
 
     static func jsonResponse(status: HTTPResponse.Status, message: String, headers: HTTPFields = [:]) -> Response {
-        var body = ByteBuffer()
-        body.writeString(#"{"error":"#)
-        body.writeString(JSONString.quoted(message))
-        body.writeString("}")
+        let body = ByteBuffer(string: #"{"error":"# + APIJSON.quoted(message) + "}")
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: fields, body: .init(byteBuffer: body))
@@ -88,26 +85,5 @@ enum DecodingErrorDescription {
         @unknown default:
             return "\(error)"
         }
-    }
-}
-
-/// JSON string escaping for the few places that write JSON by hand.
-enum JSONString {
-    static func quoted(_ value: String) -> String {
-        var output = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20:
-                output += String(format: "\\u%04x", scalar.value)
-            default:
-                output.unicodeScalars.append(scalar)
-            }
-        }
-        return output + "\""
     }
 }

@@ -3,23 +3,13 @@ import Hummingbird
 import MailpenStore
 
 /// A mailbox in API responses.
-struct AddressResource: Codable, Sendable {
-    enum CodingKeys: String, CodingKey {
-        case name, address
-    }
-
-    var name: String?
+struct AddressResource: Encodable, Sendable {
+    @ExplicitNull var name: String?
     var address: String
 
     init(_ address: MessageAddress) {
         name = address.name
         self.address = address.address
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(name, forKey: .name)
-        try container.encode(address, forKey: .address)
     }
 }
 
@@ -39,39 +29,21 @@ public struct SMTPAdvertisement: Sendable {
 }
 
 struct SMTPSettingsResource: Encodable, Sendable {
-    enum CodingKeys: String, CodingKey {
-        case host, port, username, password, startTLS, implicitTLSPort
-    }
-
     var host: String
     var port: Int
     var username: String
     var password: String
     var startTLS: Bool
-    var implicitTLSPort: Int?
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(host, forKey: .host)
-        try container.encode(port, forKey: .port)
-        try container.encode(username, forKey: .username)
-        try container.encode(password, forKey: .password)
-        try container.encode(startTLS, forKey: .startTLS)
-        try container.encode(implicitTLSPort, forKey: .implicitTLSPort)
-    }
+    @ExplicitNull var implicitTLSPort: Int?
 }
 
 /// An inbox in API responses.
 struct InboxResource: ResponseEncodable, Sendable {
-    enum CodingKeys: String, CodingKey {
-        case name, total, unread, maxMessages, maxAgeSeconds, routes, createdAt, smtp
-    }
-
     var name: String
     var total: Int
     var unread: Int
-    var maxMessages: Int?
-    var maxAgeSeconds: Int?
+    @ExplicitNull var maxMessages: Int?
+    @ExplicitNull var maxAgeSeconds: Int?
     var routes: [String]
     var createdAt: Date
     var smtp: SMTPSettingsResource
@@ -88,18 +60,6 @@ struct InboxResource: ResponseEncodable, Sendable {
             host: smtp.host, port: smtp.port, username: inbox.smtpUsername, password: inbox.smtpPassword,
             startTLS: smtp.startTLS, implicitTLSPort: smtp.implicitTLSPort)
     }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(name, forKey: .name)
-        try container.encode(total, forKey: .total)
-        try container.encode(unread, forKey: .unread)
-        try container.encode(maxMessages, forKey: .maxMessages)
-        try container.encode(maxAgeSeconds, forKey: .maxAgeSeconds)
-        try container.encode(routes, forKey: .routes)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(smtp, forKey: .smtp)
-    }
 }
 
 struct InboxListResource: ResponseEncodable, Sendable {
@@ -108,14 +68,10 @@ struct InboxListResource: ResponseEncodable, Sendable {
 
 /// A message summary in lists, waits and events: never a body.
 struct SummaryResource: ResponseEncodable, Sendable {
-    enum CodingKeys: String, CodingKey {
-        case id, inbox, receivedAt, from, to, cc, subject, snippet, size, attachmentCount, read, tags
-    }
-
     var id: String
     var inbox: String
     var receivedAt: Date
-    var from: AddressResource?
+    @ExplicitNull var from: AddressResource?
     var to: [AddressResource]
     var cc: [AddressResource]
     var subject: String
@@ -138,26 +94,6 @@ struct SummaryResource: ResponseEncodable, Sendable {
         attachmentCount = summary.attachmentCount
         read = summary.isRead
         tags = summary.tags
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try encodeFields(into: &container)
-    }
-
-    func encodeFields(into container: inout KeyedEncodingContainer<CodingKeys>) throws {
-        try container.encode(id, forKey: .id)
-        try container.encode(inbox, forKey: .inbox)
-        try container.encode(receivedAt, forKey: .receivedAt)
-        try container.encode(from, forKey: .from)
-        try container.encode(to, forKey: .to)
-        try container.encode(cc, forKey: .cc)
-        try container.encode(subject, forKey: .subject)
-        try container.encode(snippet, forKey: .snippet)
-        try container.encode(size, forKey: .size)
-        try container.encode(attachmentCount, forKey: .attachmentCount)
-        try container.encode(read, forKey: .read)
-        try container.encode(tags, forKey: .tags)
     }
 }
 

@@ -53,13 +53,13 @@ struct EventRoutes {
             data = json(SummaryResource(summary))
         case .deleted(let inbox, let ids):
             name = "deleted"
-            data = "{\"inbox\":\(JSONString.quoted(inbox)),\"ids\":[\(ids.map(JSONString.quoted).joined(separator: ","))]}"
+            data = "{\"inbox\":\(APIJSON.quoted(inbox)),\"ids\":[\(ids.map(APIJSON.quoted).joined(separator: ","))]}"
         case .cleared(let inbox):
             name = "inbox"
-            data = "{\"name\":\(JSONString.quoted(inbox)),\"change\":\"cleared\"}"
+            data = "{\"name\":\(APIJSON.quoted(inbox)),\"change\":\"cleared\"}"
         case .inbox(let inbox, let change):
             name = "inbox"
-            data = "{\"name\":\(JSONString.quoted(inbox)),\"change\":\(JSONString.quoted(change.rawValue))}"
+            data = "{\"name\":\(APIJSON.quoted(inbox)),\"change\":\(APIJSON.quoted(change.rawValue))}"
         case .searchable:
             return nil
         }

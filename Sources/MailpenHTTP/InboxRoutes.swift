@@ -168,7 +168,7 @@ struct InboxRoutes {
             clientPort: context.remoteAddress?.port)
         let started = ContinuousClock.now
         let summary = try await store.store(
-            IncomingMessage(inbox: name, raw: raw, envelope: envelope, createInboxWithPassword: exists ? nil : Inbox.makePassword()))
+            IncomingMessage(inbox: name, raw: raw, envelope: envelope, inboxCreation: exists ? .never : .withGeneratedPassword))
         dependencies.metrics.messageStored(size: summary.size, duration: ContinuousClock.now - started)
         return EditedResponse(status: .created, response: SummaryResource(summary))
     }

@@ -42,6 +42,12 @@ enum APIJSON {
         return encoder
     }()
 
+    /// `text` as a JSON string literal, for the few places that write JSON around it by hand.
+    static func quoted(_ text: String) -> String {
+        guard let data = try? encoder.encode(text) else { return "\"\"" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in

@@ -3,20 +3,36 @@ import Hummingbird
 import MailpenMIME
 import MailpenStore
 
-/// The full message of `GET /api/v1/messages/{id}`: the summary, every header, both bodies, attachments,
-/// the MIME tree and how it arrived (envelope and session).
+/// The full message of `GET /api/v1/messages/{id}`: the summary's fields, and beside them every header,
+/// both bodies, attachments, the MIME tree and how it arrived (envelope and session).
 struct MessageResource: ResponseEncodable, Sendable {
     var summary: SummaryResource
+    var details: MessageDetailsResource
+
+    init(_ stored: StoredMessage, parsed message: MIMEMessage) {
+        summary = SummaryResource(stored.summary)
+        details = MessageDetailsResource(stored, parsed: message)
+    }
+
+    /// One JSON object: the summary's keys and the details' keys side by side.
+    func encode(to encoder: any Encoder) throws {
+        try summary.encode(to: encoder)
+        try details.encode(to: encoder)
+    }
+}
+
+/// What `GET /api/v1/messages/{id}` adds to the summary.
+struct MessageDetailsResource: Encodable, Sendable {
     var sender: [AddressResource]
     var replyTo: [AddressResource]
     var bcc: [AddressResource]
-    var date: Date?
-    var messageId: String?
+    @ExplicitNull var date: Date?
+    @ExplicitNull var messageId: String?
     var inReplyTo: [String]
     var references: [String]
     var headers: [HeaderResource]
-    var text: String?
-    var html: String?
+    @ExplicitNull var text: String?
+    @ExplicitNull var html: String?
     var attachments: [AttachmentResource]
     var parts: PartResource
     var envelope: EnvelopeResource
@@ -24,7 +40,6 @@ struct MessageResource: ResponseEncodable, Sendable {
 
     init(_ stored: StoredMessage, parsed message: MIMEMessage) {
         let id = stored.summary.id
-        summary = SummaryResource(stored.summary)
         func addresses(_ list: [MIMEAddress]) -> [AddressResource] {
             list.map { AddressResource(MessageAddress(name: $0.name, address: $0.address)) }
         }
@@ -47,31 +62,6 @@ struct MessageResource: ResponseEncodable, Sendable {
         parts = PartResource(message.root, messageID: id)
         envelope = EnvelopeResource(stored.envelope)
         session = SessionResource(stored.envelope)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case sender, replyTo, bcc, date, messageId, inReplyTo, references, headers, text, html, attachments, parts
-        case envelope, session
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var summaryContainer = encoder.container(keyedBy: SummaryResource.CodingKeys.self)
-        try summary.encodeFields(into: &summaryContainer)
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(sender, forKey: .sender)
-        try container.encode(replyTo, forKey: .replyTo)
-        try container.encode(bcc, forKey: .bcc)
-        try container.encode(date, forKey: .date)
-        try container.encode(messageId, forKey: .messageId)
-        try container.encode(inReplyTo, forKey: .inReplyTo)
-        try container.encode(references, forKey: .references)
-        try container.encode(headers, forKey: .headers)
-        try container.encode(text, forKey: .text)
-        try container.encode(html, forKey: .html)
-        try container.encode(attachments, forKey: .attachments)
-        try container.encode(parts, forKey: .parts)
-        try container.encode(envelope, forKey: .envelope)
-        try container.encode(session, forKey: .session)
     }
 }
 
@@ -98,43 +88,24 @@ struct HeaderListResource: ResponseEncodable, Sendable {
 }
 
 struct AttachmentResource: Encodable, Sendable {
-    enum CodingKeys: String, CodingKey {
-        case partId, filename, contentType, size, contentId, inline, url
-    }
-
     var partId: String
-    var filename: String?
+    @ExplicitNull var filename: String?
     var contentType: String
     var size: Int
-    var contentId: String?
+    @ExplicitNull var contentId: String?
     var inline: Bool
     var url: String
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(partId, forKey: .partId)
-        try container.encode(filename, forKey: .filename)
-        try container.encode(contentType, forKey: .contentType)
-        try container.encode(size, forKey: .size)
-        try container.encode(contentId, forKey: .contentId)
-        try container.encode(inline, forKey: .inline)
-        try container.encode(url, forKey: .url)
-    }
 }
 
 /// A node of the MIME tree.
 struct PartResource: Encodable, Sendable {
-    enum CodingKeys: String, CodingKey {
-        case partId, contentType, charset, transferEncoding, disposition, filename, contentId, size, url, children, problems
-    }
-
     var partId: String
     var contentType: String
-    var charset: String?
+    @ExplicitNull var charset: String?
     var transferEncoding: String
-    var disposition: String?
-    var filename: String?
-    var contentId: String?
+    @ExplicitNull var disposition: String?
+    @ExplicitNull var filename: String?
+    @ExplicitNull var contentId: String?
     var size: Int
     var url: String
     var children: [PartResource]
@@ -153,36 +124,11 @@ struct PartResource: Encodable, Sendable {
         children = part.children.map { PartResource($0, messageID: messageID) }
         problems = part.problems.map { "\($0)" }
     }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(partId, forKey: .partId)
-        try container.encode(contentType, forKey: .contentType)
-        try container.encode(charset, forKey: .charset)
-        try container.encode(transferEncoding, forKey: .transferEncoding)
-        try container.encode(disposition, forKey: .disposition)
-        try container.encode(filename, forKey: .filename)
-        try container.encode(contentId, forKey: .contentId)
-        try container.encode(size, forKey: .size)
-        try container.encode(url, forKey: .url)
-        try container.encode(children, forKey: .children)
-        try container.encode(problems, forKey: .problems)
-    }
 }
 
 struct ParameterResource: Encodable, Sendable {
-    enum CodingKeys: String, CodingKey {
-        case keyword, value
-    }
-
     var keyword: String
-    var value: String?
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(keyword, forKey: .keyword)
-        try container.encode(value, forKey: .value)
-    }
+    @ExplicitNull var value: String?
 }
 
 struct EnvelopeResource: Encodable, Sendable {
@@ -209,16 +155,12 @@ struct EnvelopeResource: Encodable, Sendable {
 }
 
 struct SessionResource: Encodable, Sendable {
-    enum CodingKeys: String, CodingKey {
-        case heloName, usedExtendedHello, clientAddress, clientPort, tlsVersion, authenticatedUser
-    }
-
-    var heloName: String?
-    var usedExtendedHello: Bool?
-    var clientAddress: String?
-    var clientPort: Int?
-    var tlsVersion: String?
-    var authenticatedUser: String?
+    @ExplicitNull var heloName: String?
+    @ExplicitNull var usedExtendedHello: Bool?
+    @ExplicitNull var clientAddress: String?
+    @ExplicitNull var clientPort: Int?
+    @ExplicitNull var tlsVersion: String?
+    @ExplicitNull var authenticatedUser: String?
 
     init(_ envelope: MessageEnvelope) {
         heloName = envelope.heloName
@@ -227,16 +169,6 @@ struct SessionResource: Encodable, Sendable {
         clientPort = envelope.clientPort
         tlsVersion = envelope.tlsVersion
         authenticatedUser = envelope.authenticatedUser
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(heloName, forKey: .heloName)
-        try container.encode(usedExtendedHello, forKey: .usedExtendedHello)
-        try container.encode(clientAddress, forKey: .clientAddress)
-        try container.encode(clientPort, forKey: .clientPort)
-        try container.encode(tlsVersion, forKey: .tlsVersion)
-        try container.encode(authenticatedUser, forKey: .authenticatedUser)
     }
 }
 

@@ -34,8 +34,7 @@ struct MessageRoutes {
             return Response(status: .noContent)
         }
         group.get("messages/:id/raw") { request, context in
-            let id = try context.pathParameter("id")
-            guard let raw = try await store.rawMessage(id: id) else { throw StoreError.messageNotFound(id) }
+            let (id, raw) = try await rawMessage(context)
             var headers: HTTPFields = [.contentType: "message/rfc822"]
             if try request.flag("download") {
                 headers[.contentDisposition] = "attachment; filename=\"\(id).eml\""
@@ -43,13 +42,12 @@ struct MessageRoutes {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: raw)))
         }
         group.get("messages/:id/headers") { _, context in
-            let stored = try await message(context)
-            return HeaderListResource(headers: MIMEMessage(stored.raw).header.fields.map(HeaderResource.init))
+            let (_, raw) = try await rawMessage(context)
+            return HeaderListResource(headers: MIMEMessage(raw).header.fields.map(HeaderResource.init))
         }
         group.get("messages/:id/parts/:partId") { request, context in
-            let id = try context.pathParameter("id")
+            let (id, raw) = try await rawMessage(context)
             let partID = try context.pathParameter("partId")
-            guard let raw = try await store.rawMessage(id: id) else { throw StoreError.messageNotFound(id) }
             let parsed = MIMEMessage(raw)
             guard let part = parsed.part(withID: partID) else {
                 throw APIError.notFound("message \(id) has no part \(partID)")
@@ -68,13 +66,12 @@ struct MessageRoutes {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: parsed.decodedBody(of: part))))
         }
         group.get("messages/:id/html") { _, context in
-            let stored = try await message(context)
-            let parsed = MIMEMessage(stored.raw)
+            let (id, raw) = try await rawMessage(context)
+            let parsed = MIMEMessage(raw)
             guard let html = parsed.htmlBody else {
-                throw APIError.notFound("message \(stored.summary.id) has no HTML body")
+                throw APIError.notFound("message \(id) has no HTML body")
             }
-            let rewritten = PartURL.rewritingContentIDs(
-                in: html, messageID: stored.summary.id, contentIDs: parsed.contentIDs)
+            let rewritten = PartURL.rewritingContentIDs(in: html, messageID: id, contentIDs: parsed.contentIDs)
             return Response(
                 status: .ok,
                 headers: [
@@ -85,9 +82,9 @@ struct MessageRoutes {
                 body: .init(byteBuffer: ByteBuffer(string: rewritten)))
         }
         group.get("messages/:id/text") { _, context in
-            let stored = try await message(context)
-            guard let text = MIMEMessage(stored.raw).textBody else {
-                throw APIError.notFound("message \(stored.summary.id) has no text body")
+            let (id, raw) = try await rawMessage(context)
+            guard let text = MIMEMessage(raw).textBody else {
+                throw APIError.notFound("message \(id) has no text body")
             }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
@@ -99,6 +96,13 @@ struct MessageRoutes {
         let id = try context.pathParameter("id")
         guard let stored = try await store.message(id: id) else { throw StoreError.messageNotFound(id) }
         return stored
+    }
+
+    /// The id and exact bytes of the message a route names: all that the routes that only parse it need.
+    private func rawMessage(_ context: MailpenRequestContext) async throws -> (id: String, raw: [UInt8]) {
+        let id = try context.pathParameter("id")
+        guard let raw = try await store.rawMessage(id: id) else { throw StoreError.messageNotFound(id) }
+        return (id, raw)
     }
 
     private static func percentEncoded(_ text: String) -> String {

@@ -156,8 +156,7 @@ extension MailpenStore {
             return (summary, row[0], row[1])
         }
         guard let (summary, envelopeJSON, raw) = row else { return nil }
-        let envelope = try JSONDecoder().decode(MessageEnvelope.self, from: Data(envelopeJSON.utf8))
-        return StoredMessage(summary: summary, envelope: envelope, raw: [UInt8](raw))
+        return StoredMessage(summary: summary, envelope: try Self.envelope(fromJSON: envelopeJSON), raw: [UInt8](raw))
     }
 
     /// The exact bytes of a message as received.
@@ -179,7 +178,12 @@ extension MailpenStore {
             try String.fetchOne(db, sql: "SELECT envelope FROM message WHERE id = ?", arguments: [id])
         }
         guard let json else { return nil }
-        return try JSONDecoder().decode(MessageEnvelope.self, from: Data(json.utf8))
+        return try Self.envelope(fromJSON: json)
+    }
+
+    /// Reads back the envelope column that ``EnvelopeJSON`` wrote.
+    private static func envelope(fromJSON json: String) throws -> MessageEnvelope {
+        try JSONDecoder().decode(MessageEnvelope.self, from: Data(json.utf8))
     }
 
     /// Deletes one message.

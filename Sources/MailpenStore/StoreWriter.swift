@@ -222,7 +222,7 @@ actor StoreWriter {
             var inbox = inboxes[key]
             if inbox == nil {
                 inbox = try InboxReference.find(message.inbox, in: db)
-                if inbox == nil, let password = message.createInboxWithPassword {
+                if inbox == nil, let password = message.inboxCreation.password() {
                     inbox = try InboxReference.create(message.inbox, password: password, in: db, at: now)
                     events.append(.inbox(name: message.inbox, change: .created))
                 }
@@ -312,7 +312,7 @@ struct PreparedMessage: Sendable {
     }
 
     var inbox: String
-    var createInboxWithPassword: String?
+    var inboxCreation: IncomingMessage.InboxCreation
     var routesByRecipient: Bool
     var recipients: [String]
     var size: Int
@@ -325,7 +325,7 @@ struct PreparedMessage: Sendable {
     init(_ message: IncomingMessage) {
         let digest = MessageDigest(raw: message.raw)
         inbox = message.inbox
-        createInboxWithPassword = message.createInboxWithPassword
+        inboxCreation = message.inboxCreation
         routesByRecipient = message.routesByRecipient
         recipients = message.envelope.recipients.map(\.address)
         size = message.raw.count

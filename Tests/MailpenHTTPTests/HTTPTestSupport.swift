@@ -46,7 +46,7 @@ struct APIFixture {
                     source: .smtp, mailFrom: from, mailParameters: [.init(keyword: "BODY", value: "8BITMIME")],
                     recipients: to.map { .init(address: $0) }, heloName: "client.test", usedExtendedHello: true,
                     clientAddress: "127.0.0.1", clientPort: 40000, tlsVersion: "TLSv1.3", authenticatedUser: nil),
-                createInboxWithPassword: "pw"))
+                inboxCreation: .withPassword("pw")))
         for try await event in events {
             if case .searchable(_, let ids) = event, ids.contains(summary.id) { break }
         }

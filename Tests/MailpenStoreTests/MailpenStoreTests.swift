@@ -30,7 +30,7 @@ func incoming(
         raw: Array(raw.utf8),
         envelope: MessageEnvelope(
             source: .smtp, mailFrom: "alice@example.com", recipients: to.map { .init(address: $0) }),
-        createInboxWithPassword: create ? "pw" : nil)
+        inboxCreation: create ? .withPassword("pw") : .never)
 }
 
 let sampleMessage = """
