@@ -12,6 +12,9 @@ public struct MailpenMetrics: Sendable {
     private let storedBytes: CoreMetrics.Counter
     private let activeSessions: CoreMetrics.Meter
     private let ingestLatency: CoreMetrics.Timer
+    /// Counters of the replies every transaction sends, made once: looking a counter up by its labels costs
+    /// more than the rest of a reply.
+    private let commonReplies: [Int: CoreMetrics.Counter]
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -27,6 +30,9 @@ public struct MailpenMetrics: Sendable {
         storedBytes = CoreMetrics.Counter(label: "mailpen_message_bytes_stored_total", factory: factory)
         activeSessions = CoreMetrics.Meter(label: "mailpen_smtp_sessions_active", factory: factory)
         ingestLatency = CoreMetrics.Timer(label: "mailpen_ingest_duration_seconds", factory: factory)
+        commonReplies = Dictionary(uniqueKeysWithValues: [220, 221, 250, 354].map { code in
+            (code, Self.replyCounter(code: code, factory: factory))
+        })
     }
 
     /// A message was stored; `duration` runs from the end of its data to its commit.
@@ -45,7 +51,11 @@ public struct MailpenMetrics: Sendable {
     }
 
     public func smtpReply(code: Int) {
-        CoreMetrics.Counter(label: "mailpen_smtp_replies_total", dimensions: [("code", String(code))], factory: factory).increment()
+        (commonReplies[code] ?? Self.replyCounter(code: code, factory: factory)).increment()
+    }
+
+    private static func replyCounter(code: Int, factory: PrometheusMetricsFactory) -> CoreMetrics.Counter {
+        CoreMetrics.Counter(label: "mailpen_smtp_replies_total", dimensions: [("code", String(code))], factory: factory)
     }
 
     func httpRequest(route: String, method: String, status: Int) {

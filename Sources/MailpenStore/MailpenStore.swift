@@ -116,7 +116,11 @@ public final class MailpenStore: Sendable {
             database = try DatabaseQueue(configuration: options)
         } else {
             options.maximumReaderCount = 4
-            database = try DatabasePool(path: configuration.path, configuration: options)
+            let pool = try DatabasePool(path: configuration.path, configuration: options)
+            // GRDB sets `synchronous = NORMAL` on the writer after switching it to WAL, overriding
+            // `prepareDatabase`: set it again, or commits would not be flushed before the 250.
+            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = \(synchronous)") }
+            database = pool
         }
         try StoreSchema.migrator.migrate(database)
         try database.write { db in

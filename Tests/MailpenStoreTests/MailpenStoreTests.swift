@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 @testable import MailpenStore
@@ -47,6 +48,20 @@ let sampleMessage = """
 
 @Suite("Store")
 struct MailpenStoreTests {
+    /// GRDB switches a pool's writer to `synchronous = NORMAL` when it enables WAL; the store must win, or a
+    /// 250 would be sent for a commit still in the page cache.
+    @Test(arguments: [(true, 2), (false, 1)])
+    func commitsAreFlushedAsConfigured(full: Bool, expected: Int) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailpen-sync-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try MailpenStore(
+            configuration: .init(path: directory.appendingPathComponent("db.sqlite").path, synchronousFull: full))
+        let level = try await store.database.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+        #expect(level == expected)
+        try await store.close()
+    }
+
     @Test func createsDefaultInboxAndSurvivesReopen() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailpen-reopen-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

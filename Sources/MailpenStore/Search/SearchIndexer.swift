@@ -24,6 +24,7 @@ actor SearchIndexer {
     private var messagesSinceCheckpoint = 0
     private var idleCheckpoint: Scheduled<Void>?
     private var isPurgeScheduled = false
+    private var lastRunStarted = NIODeadline.uptimeNanoseconds(0)
     private let batchSize = 512
 
     nonisolated var unownedExecutor: UnownedSerialExecutor {
@@ -61,16 +62,27 @@ actor SearchIndexer {
         }
     }
 
-    /// New messages were committed.
+    /// New messages were committed. The first after a quiet spell is indexed at once; during a stream of
+    /// mail, runs start at most once per ``minimumRunInterval``, so each indexes what gathered meanwhile.
     nonisolated func messagesStored() {
         loop.execute {
             self.assumeIsolated { indexer in
                 guard !indexer.isRunScheduled else { return }
                 indexer.isRunScheduled = true
-                indexer.loop.execute { self.assumeIsolated { $0.run() } }
+                let earliest = indexer.lastRunStarted + Self.minimumRunInterval
+                if earliest > .now() {
+                    indexer.loop.scheduleTask(deadline: earliest) { self.assumeIsolated { $0.run() } }
+                } else {
+                    indexer.loop.execute { self.assumeIsolated { $0.run() } }
+                }
             }
         }
     }
+
+    /// The shortest time between two indexing runs. A full-text index pays for every transaction (each
+    /// writes new segments that later need merging), so a run per commit of the writer would cost several
+    /// times as much as the same messages in one run, and take CPU from ingest.
+    static let minimumRunInterval = TimeAmount.milliseconds(20)
 
     /// Messages were deleted: their entries go in a purge a second later, merged with others.
     nonisolated func messagesDeleted() {
@@ -93,6 +105,7 @@ actor SearchIndexer {
     private func run() {
         isRunScheduled = false
         guard !isStopped else { return }
+        lastRunStarted = .now()
         let from = indexedSeq
         let batchSize = self.batchSize
         do {
