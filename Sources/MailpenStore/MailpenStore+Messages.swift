@@ -90,6 +90,8 @@ extension MailpenStore {
             } else if offset == 0 && messages.count < limit {
                 total = messages.count
                 unread = messages.filter { !$0.isRead }.count
+            } else if query.since == nil, let plan = IndexedCount(query.search) {
+                (total, unread) = try plan.count(inboxID: inbox.id, indexSchema: "search.", in: db)
             } else {
                 // Counting needs only inbox and read flag: the narrow index answers that faster than the rows.
                 let counted = from.replacingOccurrences(of: "JOIN message m ON", with: "JOIN message m INDEXED BY message_membership ON")

@@ -173,10 +173,40 @@ actor SearchIndexer {
                 indexer.idleCheckpoint = nil
                 guard !indexer.isStopped, indexer.messagesSinceCheckpoint > 0 else { return }
                 indexer.messagesSinceCheckpoint = 0
-                checkpointer.requestCheckpoint()
+                indexer.mergeWhileQuiet(then: checkpointer)
             }
         }
     }
+
+    /// Merges the index's segments a small step at a time for as long as mail stays quiet (a run that
+    /// becomes due goes first: it waits for one step at most), then has the log checkpointed.
+    private func mergeWhileQuiet(then checkpointer: IndexCheckpointer) {
+        guard !isStopped else { return }
+        guard !isRunScheduled else {
+            // Mail arrived: the run's own quiet period will bring the merge back.
+            messagesSinceCheckpoint = max(messagesSinceCheckpoint, 1)
+            return
+        }
+        let indexSchema = self.indexSchema
+        do {
+            let merged = try index.write { db in
+                try SearchIndexSchema.fullTextTables.reduce(false) { merged, table in
+                    try SearchIndexSchema.mergeStep(table, in: db, schema: indexSchema, pages: Self.pagesPerMergeStep)
+                        || merged
+                }
+            }
+            if merged {
+                loop.execute { self.assumeIsolated { $0.mergeWhileQuiet(then: checkpointer) } }
+                return
+            }
+        } catch {
+            logger.warning("merging the search index failed: \(error)")
+        }
+        checkpointer.requestCheckpoint()
+    }
+
+    /// About a millisecond or two of merging per step.
+    private static let pagesPerMergeStep = 16
 
     private static let quietPeriodBeforeCheckpoint = TimeAmount.milliseconds(500)
     private static let messagesForcingCheckpoint = 2_000
