@@ -69,6 +69,12 @@ extension MailpenStore {
         try ensureOpen()
         return try await database.read { db in
             let inbox = try Self.inboxReference(query.inbox, in: db)
+            if query.since == nil, let search = IndexedSearch(query.search) {
+                let matches = try search.matches(inboxID: inbox.id, indexSchema: "search.", in: db)
+                return MessagePage(
+                    total: matches.rows.count, unread: matches.unread, offset: offset, limit: limit,
+                    messages: try Self.summaries(rows: matches.page(limit: limit, offset: offset), in: db))
+            }
             let (from, clause, arguments, order) = Self.sql(for: query, inboxID: inbox.id)
             var pageArguments = arguments
             pageArguments += [limit, offset]
@@ -90,8 +96,6 @@ extension MailpenStore {
             } else if offset == 0 && messages.count < limit {
                 total = messages.count
                 unread = messages.filter { !$0.isRead }.count
-            } else if query.since == nil, let plan = IndexedCount(query.search) {
-                (total, unread) = try plan.count(inboxID: inbox.id, indexSchema: "search.", in: db)
             } else {
                 // Counting needs only inbox and read flag: the narrow index answers that faster than the rows.
                 let counted = from.replacingOccurrences(of: "JOIN message m ON", with: "JOIN message m INDEXED BY message_membership ON")
@@ -104,6 +108,26 @@ extension MailpenStore {
             }
             return MessagePage(total: total, unread: unread, offset: offset, limit: limit, messages: messages)
         }
+    }
+
+    /// The summaries of messages by row id, in the order given.
+    private static func summaries(rows: [Int64], in db: Database) throws -> [MessageSummary] {
+        var summaries: [MessageSummary] = []
+        summaries.reserveCapacity(rows.count)
+        // In chunks: SQLite takes a limited number of parameters per statement.
+        for start in stride(from: 0, to: rows.count, by: 500) {
+            let chunk = rows[start..<min(start + 500, rows.count)]
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            summaries += try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(SummaryRow.columns) FROM message m JOIN inbox i ON i.id = m.inbox_id
+                    WHERE m.seq IN (\(placeholders)) ORDER BY m.seq DESC
+                    """,
+                arguments: StatementArguments(Array(chunk))
+            ).map(SummaryRow.decode)
+        }
+        return summaries
     }
 
     /// The summaries among `ids` that match `query`.

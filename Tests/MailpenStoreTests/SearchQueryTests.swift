@@ -273,10 +273,17 @@ struct SearchTotalTests {
             }
             for inbox in ["default", "other"] {
                 let expected = samples.filter { $0.inbox == inbox && !$0.isDeleted && predicate($0) }
-                let page = try await store.messages(
-                    MessageQuery(inbox: inbox, search: try SearchQuery(parsing: query)), limit: 1)
+                let search = try SearchQuery(parsing: query)
+                let page = try await store.messages(MessageQuery(inbox: inbox, search: search), limit: 1)
                 #expect(page.total == expected.count, "query \(query) in \(inbox)")
                 #expect(page.unread == expected.filter { !$0.isRead }.count, "query \(query) in \(inbox)")
+                // Pages, newest first, walk the same matches.
+                let newestFirst = expected.reversed().compactMap { ids[$0.index] }
+                for offset in [0, 3, max(0, newestFirst.count - 2)] {
+                    let page = try await store.messages(MessageQuery(inbox: inbox, search: search), limit: 4, offset: offset)
+                    let wanted = Array(newestFirst.dropFirst(offset).prefix(4))
+                    #expect(page.messages.map(\.id) == wanted, "query \(query) in \(inbox) at \(offset)")
+                }
             }
         }
     }

@@ -1,11 +1,12 @@
 import GRDB
 import GRDBSQLite
 
-/// Counts the matches of a query made only of full-text terms (words, phrases and indexed field
-/// substrings, each perhaps negated) by set operations on row ids, in one pass over each term's index
-/// entries and one over the inbox's membership index. Joining every match to its message row instead
-/// costs a B-tree lookup per match: for a word in most of 100k messages, three times as long.
-struct IndexedCount {
+/// Finds the matches of a query made only of full-text terms (words, phrases and indexed field
+/// substrings, each perhaps negated) by set operations on row ids: one pass over each term's index
+/// entries and one over the inbox's membership index give the page and the totals together. Joining
+/// every match to its message row instead costs a B-tree lookup per match — for a word in most of 100k
+/// messages, three times as long — and a word prefix would be expanded twice, for the page and the count.
+struct IndexedSearch {
     /// One term: the full-text table it looks in and its MATCH expression.
     struct Term: Sendable, Hashable {
         var table: String
@@ -43,11 +44,24 @@ struct IndexedCount {
         self.terms = merged + terms.filter(\.isNegated)
     }
 
-    /// The number of the inbox's messages that match, and how many of them are unread.
-    func count(inboxID: Int64, indexSchema: String, in db: Database) throws -> (total: Int, unread: Int) {
+    /// The outcome of a search: every match in the inbox, oldest first, and how many are unread.
+    struct Matches {
+        var rows: [Int64]
+        var unread: Int
+
+        /// The row ids of one page, newest first.
+        func page(limit: Int, offset: Int) -> [Int64] {
+            guard offset < rows.count, limit > 0 else { return [] }
+            let end = rows.count - offset
+            return Array(rows[max(0, end - limit)..<end].reversed())
+        }
+    }
+
+    /// The inbox's messages that match.
+    func matches(inboxID: Int64, indexSchema: String, in db: Database) throws -> Matches {
         let largest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM message") ?? 0
-        guard largest > 0 else { return (0, 0) }
-        var matches: RowSet?
+        guard largest > 0 else { return Matches(rows: [], unread: 0) }
+        var candidates: RowSet?
         // Positive terms come first, so negated ones only ever remove.
         for term in terms {
             var found = RowSet(largest: largest)
@@ -55,36 +69,35 @@ struct IndexedCount {
                 sql: "SELECT rowid FROM \(indexSchema)\(term.table) WHERE \(term.table) MATCH ?",
                 binding: term.expression, in: db
             ) { found.insert($0) }
-            if var current = matches {
+            if var current = candidates {
                 if term.isNegated { current.subtract(found) } else { current.formIntersection(found) }
-                matches = current
+                candidates = current
             } else {
-                matches = found
+                candidates = found
             }
         }
-        guard let matches else { return (0, 0) }
+        guard let candidates else { return Matches(rows: [], unread: 0) }
         let stored = try Int.fetchOne(db, sql: "SELECT SUM(message_count) FROM inbox") ?? 0
-        var total = 0
-        var unread = 0
-        // Few matches: look each one up. Many: one pass over the narrow index costs less than a lookup each.
-        if matches.count * Self.lookupCostInRows < stored {
+        var matches = Matches(rows: [], unread: 0)
+        // Few candidates: look each one up. Many: one pass over the inbox's index entries costs less.
+        if candidates.count * Self.lookupCostInRows < stored {
             let statement = try db.cachedStatement(
                 sql: "SELECT inbox_id, is_read FROM message INDEXED BY message_membership WHERE seq = ?")
             let handle = statement.sqliteStatement
             defer { sqlite3_reset(handle) }
-            for row in matches {
+            for row in candidates {
                 sqlite3_reset(handle)
                 sqlite3_bind_int64(handle, 1, row)
                 let code = sqlite3_step(handle)
                 if code == SQLITE_ROW {
                     guard sqlite3_column_int64(handle, 0) == inboxID else { continue }
-                    total += 1
-                    if sqlite3_column_int64(handle, 1) == 0 { unread += 1 }
+                    matches.rows.append(row)
+                    if sqlite3_column_int64(handle, 1) == 0 { matches.unread += 1 }
                 } else if code != SQLITE_DONE {
                     throw Self.error(code, in: db)
                 }
             }
-            return (total, unread)
+            return matches
         }
         let statement = try db.cachedStatement(
             sql: "SELECT seq, is_read FROM message INDEXED BY message_membership WHERE inbox_id = ?")
@@ -94,14 +107,15 @@ struct IndexedCount {
         defer { sqlite3_reset(handle) }
         var code = sqlite3_step(handle)
         while code == SQLITE_ROW {
-            if matches.contains(sqlite3_column_int64(handle, 0)) {
-                total += 1
-                if sqlite3_column_int64(handle, 1) == 0 { unread += 1 }
+            let row = sqlite3_column_int64(handle, 0)
+            if candidates.contains(row) {
+                matches.rows.append(row)
+                if sqlite3_column_int64(handle, 1) == 0 { matches.unread += 1 }
             }
             code = sqlite3_step(handle)
         }
         guard code == SQLITE_DONE else { throw Self.error(code, in: db) }
-        return (total, unread)
+        return matches
     }
 
     /// What looking up one match costs, in rows of a pass over the narrow index.
