@@ -25,6 +25,8 @@ actor SearchIndexer {
     private var idleCheckpoint: Scheduled<Void>?
     private var isPurgeScheduled = false
     private var lastRunStarted = NIODeadline.uptimeNanoseconds(0)
+    private var isMerging = false
+    private var isCheckpointAfterMergeDue = false
     private let batchSize = 512
 
     nonisolated var unownedExecutor: UnownedSerialExecutor {
@@ -141,6 +143,7 @@ actor SearchIndexer {
             feed.publishSoon(announced.map { StoreEvent.searchable(inbox: $0.key, ids: $0.value) })
             checkpointIfDue(indexed: rows.count)
             if rows.count == batchSize { messagesStored() }
+            loop.execute { self.assumeIsolated { $0.mergeInGaps(checkpointing: false) } }
         } catch {
             logger.error("search indexing failed, retrying in a second: \(error)")
             loop.scheduleTask(in: .seconds(1)) { self.assumeIsolated { $0.run() } }
@@ -155,7 +158,7 @@ actor SearchIndexer {
     /// The indexer is the index's only writer, so after a complete checkpoint the log restarts from its
     /// beginning.
     private func checkpointIfDue(indexed: Int) {
-        guard let checkpointer else { return }
+        guard checkpointer != nil else { return }
         messagesSinceCheckpoint += indexed
         idleCheckpoint?.cancel()
         idleCheckpoint = nil
@@ -173,18 +176,26 @@ actor SearchIndexer {
                 indexer.idleCheckpoint = nil
                 guard !indexer.isStopped, indexer.messagesSinceCheckpoint > 0 else { return }
                 indexer.messagesSinceCheckpoint = 0
-                indexer.mergeWhileQuiet(then: checkpointer)
+                indexer.mergeInGaps(checkpointing: true)
             }
         }
     }
 
-    /// Merges the index's segments a small step at a time for as long as mail stays quiet (a run that
-    /// becomes due goes first: it waits for one step at most), then has the log checkpointed.
-    private func mergeWhileQuiet(then checkpointer: IndexCheckpointer) {
-        guard !isStopped else { return }
-        guard !isRunScheduled else {
-            // Mail arrived: the run's own quiet period will bring the merge back.
-            messagesSinceCheckpoint = max(messagesSinceCheckpoint, 1)
+    /// Merges the index's segments a small step at a time, in the gaps between runs: each run adds a
+    /// segment, and every query looks a term up in every segment, so they must not pile up; but FTS5's own
+    /// merging would run inside the run's transaction, delaying the waits it should wake. A run that
+    /// becomes due goes first (it waits for one step at most); the chain resumes after it. With
+    /// `checkpointing`, the log is checkpointed once nothing is left to merge.
+    private func mergeInGaps(checkpointing: Bool) {
+        if checkpointing { isCheckpointAfterMergeDue = true }
+        guard !isMerging else { return }
+        isMerging = true
+        mergeStep()
+    }
+
+    private func mergeStep() {
+        guard !isStopped, !isRunScheduled else {
+            isMerging = false  // The run starts the chain again.
             return
         }
         let indexSchema = self.indexSchema
@@ -196,17 +207,21 @@ actor SearchIndexer {
                 }
             }
             if merged {
-                loop.execute { self.assumeIsolated { $0.mergeWhileQuiet(then: checkpointer) } }
+                loop.execute { self.assumeIsolated { $0.mergeStep() } }
                 return
             }
         } catch {
             logger.warning("merging the search index failed: \(error)")
         }
-        checkpointer.requestCheckpoint()
+        isMerging = false
+        if isCheckpointAfterMergeDue, let checkpointer {
+            isCheckpointAfterMergeDue = false
+            checkpointer.requestCheckpoint()
+        }
     }
 
-    /// About a millisecond or two of merging per step.
-    private static let pagesPerMergeStep = 16
+    /// Well under a millisecond of merging per step, which is what a run that becomes due may wait.
+    private static let pagesPerMergeStep = 4
 
     private static let quietPeriodBeforeCheckpoint = TimeAmount.milliseconds(500)
     private static let messagesForcingCheckpoint = 2_000
