@@ -87,6 +87,8 @@ public final class MailpenStore: Sendable {
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
                 // The indexer checkpoints itself, after it has announced a batch (see SearchIndexer).
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+                // A burst can grow the log by hundreds of megabytes; give the space back when it restarts.
+                try db.execute(sql: "PRAGMA journal_size_limit = \(64 * 1024 * 1024)")
             }
             let index = try DatabaseQueue(path: searchPath, configuration: indexOptions)
             try index.writeWithoutTransaction { try SearchIndexSchema.prepare($0, schema: "") }

@@ -12,6 +12,7 @@ actor IndexCheckpointer {
     private let logger: Logger
     private var isRunning = false
     private var isRequestedAgain = false
+    private var completions: [@Sendable () -> Void] = []
 
     nonisolated var unownedExecutor: UnownedSerialExecutor {
         loop.executor.asUnownedSerialExecutor()
@@ -24,9 +25,11 @@ actor IndexCheckpointer {
     }
 
     /// Asks for a checkpoint; requests made while one runs are merged into one more afterwards.
-    nonisolated func requestCheckpoint() {
+    /// `completion` runs (on this thread) once a checkpoint that began after the request has ended.
+    nonisolated func requestCheckpoint(completion: (@Sendable () -> Void)? = nil) {
         loop.execute {
             self.assumeIsolated { checkpointer in
+                if let completion { checkpointer.completions.append(completion) }
                 guard !checkpointer.isRunning else {
                     checkpointer.isRequestedAgain = true
                     return
@@ -38,11 +41,14 @@ actor IndexCheckpointer {
     }
 
     private func run() {
+        let waiting = completions
+        completions = []
         do {
             _ = try connection.writeWithoutTransaction { try $0.checkpoint(.passive) }
         } catch {
             logger.warning("search index checkpoint failed: \(error)")
         }
+        for completion in waiting { completion() }
         if isRequestedAgain {
             isRequestedAgain = false
             loop.execute { self.assumeIsolated { $0.run() } }

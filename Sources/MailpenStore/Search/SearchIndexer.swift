@@ -26,6 +26,7 @@ actor SearchIndexer {
     private var isPurgeScheduled = false
     private var lastRunStarted = NIODeadline.uptimeNanoseconds(0)
     private var isMerging = false
+    private var mergeStepsSinceCheckpoint = 0
     private var isCheckpointAfterMergeDue = false
     private let batchSize = 512
 
@@ -198,6 +199,16 @@ actor SearchIndexer {
             isMerging = false  // The run starts the chain again.
             return
         }
+        mergeStepsSinceCheckpoint += 1
+        if mergeStepsSinceCheckpoint >= Self.mergeStepsPerCheckpoint, let checkpointer {
+            // Merging after a burst rewrites much of the index, and the log only starts over once a
+            // checkpoint has caught up with it: pause for one now and then, or it grows by the index's size.
+            mergeStepsSinceCheckpoint = 0
+            checkpointer.requestCheckpoint {
+                self.loop.execute { self.assumeIsolated { $0.mergeStep() } }
+            }
+            return
+        }
         let indexSchema = self.indexSchema
         do {
             let merged = try index.write { db in
@@ -222,6 +233,8 @@ actor SearchIndexer {
 
     /// Well under a millisecond of merging per step, which is what a run that becomes due may wait.
     private static let pagesPerMergeStep = 4
+    /// Some 8 MB of log.
+    private static let mergeStepsPerCheckpoint = 256
 
     private static let quietPeriodBeforeCheckpoint = TimeAmount.milliseconds(500)
     private static let messagesForcingCheckpoint = 2_000
