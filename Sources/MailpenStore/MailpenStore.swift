@@ -44,8 +44,8 @@ public final class MailpenStore: Sendable {
     private let searchDatabase: DatabaseQueue?
     private let checkpointer: IndexCheckpointer?
     private let indexer: SearchIndexer
-    /// Two threads of the store's own: the writer's (SQLite writes block it, and nothing else) and the
-    /// search indexer's (at a lower priority).
+    /// Three threads of the store's own: the writer's (SQLite writes block it, and nothing else), the
+    /// search indexer's, and the one that checkpoints the index's log.
     private let threads: MultiThreadedEventLoopGroup
     private let isClosed = Atomic<Bool>(false)
 

@@ -3,8 +3,8 @@ import GRDB
 import GRDBSQLite
 
 /// Binds and steps a prepared GRDB statement through the SQLite C API, skipping GRDB's per-execution
-/// bookkeeping. Used only for the two inserts every captured message makes, where that bookkeeping
-/// cost more than SQLite itself. The statement stays owned (and cached) by GRDB.
+/// bookkeeping. Used where that bookkeeping costs more than SQLite itself: the two inserts every captured
+/// message makes, and the row-id scans of index-only searches. The statement stays owned (and cached) by GRDB.
 struct RawStatement {
     private let handle: OpaquePointer
     private var index: Int32 = 0
@@ -65,6 +65,22 @@ struct RawStatement {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
         guard code == SQLITE_DONE else { throw Self.error(code, in: db) }
+    }
+
+    /// Steps the statement to its end, handing each row to `body`, which reads it with ``int64(at:)``.
+    func forEachRow(in db: Database, _ body: () throws -> Void) throws {
+        defer { sqlite3_reset(handle) }
+        var code = sqlite3_step(handle)
+        while code == SQLITE_ROW {
+            try body()
+            code = sqlite3_step(handle)
+        }
+        guard code == SQLITE_DONE else { throw Self.error(code, in: db) }
+    }
+
+    /// Column `column` (from 0) of the current row.
+    func int64(at column: Int32) -> Int64 {
+        sqlite3_column_int64(handle, column)
     }
 
     private static func error(_ code: Int32, in db: Database) -> DatabaseError {

@@ -87,6 +87,29 @@ struct MailpenStoreTests {
         }
     }
 
+    /// The indexer keeps merging for as long as a step reports work: the report must be true while
+    /// segments wait to be merged, and turn false once they are, or merging would spin or never run.
+    @Test func mergeStepsReportWorkUntilTheSegmentsAreMerged() throws {
+        let index = try DatabaseQueue()
+        try index.writeWithoutTransaction { try SearchIndexSchema.prepare($0, schema: "") }
+        for number in 0..<12 {  // One segment per transaction, as the indexer's runs make them.
+            try index.write { db in
+                try db.execute(
+                    sql: "INSERT INTO message_text (rowid, subject, addresses, body) VALUES (?, ?, '', ?)",
+                    arguments: [number + 1, "note \(number)", "word\(number) shared text"])
+            }
+        }
+        var steps = 0
+        while try index.write({ try SearchIndexSchema.mergeStep("message_text", in: $0, schema: "", pages: 4) }) {
+            steps += 1
+            try #require(steps < 1000, "merging never finished")
+        }
+        #expect(steps > 0)
+        #expect(try index.write { try SearchIndexSchema.mergeStep("message_text", in: $0, schema: "", pages: 4) } == false)
+        let found = try index.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM message_text WHERE message_text MATCH 'shared'") }
+        #expect(found == 12)
+    }
+
     private static func automergeLevels(_ store: MailpenStore) async throws -> [Int] {
         try await store.database.read { db in
             try ["message_text", "message_fields"].map { table in

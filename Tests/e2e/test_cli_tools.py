@@ -40,9 +40,11 @@ def test_wait_returns_matching_message_and_exit_codes(server):
     assert [m["subject"] for m in messages] == ["Reset your password"]
 
     # A reader that stops early ends the command quietly (141, as SIGPIPE would), never a crash.
-    piped = subprocess.run(f"{BINARY} wait --query subject:reset --json | (exec 0<&-; sleep 0.2)", shell=True,
+    piped = subprocess.run(["bash", "-c", f"{BINARY} wait --query subject:reset --json | (exec 0<&-; sleep 0.2); "
+                            "echo status=${PIPESTATUS[0]}"],
                            capture_output=True, timeout=60, env=dict(os.environ, MAILPEN_SERVER=f"http://127.0.0.1:{server.http_port}"))
     assert b"Fatal error" not in piped.stderr and b"Broken pipe" not in piped.stderr, piped.stderr
+    assert piped.stdout.strip() == b"status=141", piped.stdout
 
     plain = run(server, "wait", "--query", "subject:reset")
     assert plain.returncode == 0

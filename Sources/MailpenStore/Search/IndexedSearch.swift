@@ -1,5 +1,4 @@
 import GRDB
-import GRDBSQLite
 
 /// Finds the matches of a query made only of full-text terms (words, phrases and indexed field
 /// substrings, each perhaps negated) by set operations on row ids: one pass over each term's index
@@ -8,7 +7,7 @@ import GRDBSQLite
 /// messages, three times as long — and a word prefix would be expanded twice, for the page and the count.
 struct IndexedSearch {
     /// One term: the full-text table it looks in and its MATCH expression.
-    struct Term: Sendable, Hashable {
+    struct Term: Sendable {
         var table: String
         var expression: String
         var isNegated: Bool
@@ -65,10 +64,10 @@ struct IndexedSearch {
         // Positive terms come first, so negated ones only ever remove.
         for term in terms {
             var found = RowSet(largest: largest)
-            try forEachRow(
-                sql: "SELECT rowid FROM \(indexSchema)\(term.table) WHERE \(term.table) MATCH ?",
-                binding: term.expression, in: db
-            ) { found.insert($0) }
+            var scan = RawStatement(
+                try db.cachedStatement(sql: "SELECT rowid FROM \(indexSchema)\(term.table) WHERE \(term.table) MATCH ?"))
+            scan.bind(term.expression)
+            try scan.forEachRow(in: db) { found.insert(scan.int64(at: 0)) }
             if var current = candidates {
                 if term.isNegated { current.subtract(found) } else { current.formIntersection(found) }
                 candidates = current
@@ -79,72 +78,35 @@ struct IndexedSearch {
         guard let candidates else { return Matches(rows: [], unread: 0) }
         let stored = try Int.fetchOne(db, sql: "SELECT SUM(message_count) FROM inbox") ?? 0
         var matches = Matches(rows: [], unread: 0)
+        func record(_ row: Int64, isRead: Bool) {
+            matches.rows.append(row)
+            if !isRead { matches.unread += 1 }
+        }
         // Few candidates: look each one up. Many: one pass over the inbox's index entries costs less.
         if candidates.count * Self.lookupCostInRows < stored {
-            let statement = try db.cachedStatement(
+            let lookup = try db.cachedStatement(
                 sql: "SELECT inbox_id, is_read FROM message INDEXED BY message_membership WHERE seq = ?")
-            let handle = statement.sqliteStatement
-            defer { sqlite3_reset(handle) }
             for row in candidates {
-                sqlite3_reset(handle)
-                sqlite3_bind_int64(handle, 1, row)
-                let code = sqlite3_step(handle)
-                if code == SQLITE_ROW {
-                    guard sqlite3_column_int64(handle, 0) == inboxID else { continue }
-                    matches.rows.append(row)
-                    if sqlite3_column_int64(handle, 1) == 0 { matches.unread += 1 }
-                } else if code != SQLITE_DONE {
-                    throw Self.error(code, in: db)
+                var member = RawStatement(lookup)
+                member.bind(row)
+                try member.forEachRow(in: db) {
+                    if member.int64(at: 0) == inboxID { record(row, isRead: member.int64(at: 1) != 0) }
                 }
             }
-            return matches
-        }
-        let statement = try db.cachedStatement(
-            sql: "SELECT seq, is_read FROM message INDEXED BY message_membership WHERE inbox_id = ?")
-        let handle = statement.sqliteStatement
-        sqlite3_reset(handle)
-        sqlite3_bind_int64(handle, 1, inboxID)
-        defer { sqlite3_reset(handle) }
-        var code = sqlite3_step(handle)
-        while code == SQLITE_ROW {
-            let row = sqlite3_column_int64(handle, 0)
-            if candidates.contains(row) {
-                matches.rows.append(row)
-                if sqlite3_column_int64(handle, 1) == 0 { matches.unread += 1 }
+        } else {
+            var scan = RawStatement(
+                try db.cachedStatement(sql: "SELECT seq, is_read FROM message INDEXED BY message_membership WHERE inbox_id = ?"))
+            scan.bind(inboxID)
+            try scan.forEachRow(in: db) {
+                let row = scan.int64(at: 0)
+                if candidates.contains(row) { record(row, isRead: scan.int64(at: 1) != 0) }
             }
-            code = sqlite3_step(handle)
         }
-        guard code == SQLITE_DONE else { throw Self.error(code, in: db) }
         return matches
     }
 
     /// What looking up one match costs, in rows of a pass over the narrow index.
     private static let lookupCostInRows = 8
-
-    /// Steps `sql` with one text parameter, handing each row's first column to `body`.
-    private func forEachRow(sql: String, binding text: String, in db: Database, _ body: (Int64) -> Void) throws {
-        let statement = try db.cachedStatement(sql: sql)
-        let handle = statement.sqliteStatement
-        sqlite3_reset(handle)
-        sqlite3_bind_text(handle, 1, text, -1, Self.transient)
-        defer {
-            sqlite3_reset(handle)
-            sqlite3_clear_bindings(handle)
-        }
-        var code = sqlite3_step(handle)
-        while code == SQLITE_ROW {
-            body(sqlite3_column_int64(handle, 0))
-            code = sqlite3_step(handle)
-        }
-        guard code == SQLITE_DONE else { throw Self.error(code, in: db) }
-    }
-
-    /// SQLite copies the value before the bind call returns.
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
-    private static func error(_ code: Int32, in db: Database) -> DatabaseError {
-        DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage)
-    }
 }
 
 /// A set of message row ids as a bitmap: a few kilobytes for a hundred thousand messages.
