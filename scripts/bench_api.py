@@ -17,7 +17,7 @@ import threading
 import time
 import urllib.parse
 
-from benchsupport import free_port, memory_mb, wait_for_port
+from benchsupport import free_port, memory_mb, wait_for_port, wait_until_idle
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORDS = ("account invoice order shipping password reset welcome newsletter discount coupon delivery payment "
@@ -147,9 +147,9 @@ def main():
                     break
                 time.sleep(0.5)
             print(f"search index caught up {time.time() - indexed_from:.1f} s after the fill")
-            # Half a second after the last batch the index copies its log into its file: measure the steady
-            # state after that, not the tail of the 100k burst.
-            time.sleep(2)
+            # After a burst the index merges the burst's segments and copies its log into its file, in the
+            # background: measure the steady state after that, not the tail of the 100k burst.
+            print(f"background merging done {wait_until_idle(server.pid):.1f} s later")
             cases = [
                 ("list page (newest 50)", "/api/v1/inboxes/default/messages?limit=50"),
                 ("list page (offset 50000)", "/api/v1/inboxes/default/messages?limit=50&offset=50000"),

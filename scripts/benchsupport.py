@@ -1,4 +1,5 @@
 """Helpers shared by the benchmark scripts: free ports, waiting for a listener, process memory."""
+import os
 import socket
 import time
 
@@ -29,3 +30,21 @@ def memory_mb(pid, field="VmRSS"):
             if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def cpu_seconds(pid):
+    """User plus system CPU time a process has used, in seconds, from /proc."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until_idle(pid, share=0.05, timeout=180):
+    """Waits until a process uses less than `share` of a core over a second; returns the seconds waited."""
+    started = time.time()
+    while time.time() - started < timeout:
+        before = cpu_seconds(pid)
+        time.sleep(1)
+        if cpu_seconds(pid) - before < share:
+            break
+    return time.time() - started

@@ -67,13 +67,21 @@ extension MailpenStore {
     /// A page of an inbox's messages matching `query`, newest first, with the totals of all matches.
     public func messages(_ query: MessageQuery, limit: Int = 50, offset: Int = 0) async throws -> MessagePage {
         try ensureOpen()
+        if query.since == nil, let search = IndexedSearch(query.search) {
+            return try await messages(matching: search, inInbox: query.inbox, limit: limit, offset: offset)
+        }
         return try await database.read { db in
             let inbox = try Self.inboxReference(query.inbox, in: db)
-            if query.since == nil, let search = IndexedSearch(query.search) {
-                let matches = try search.matches(inboxID: inbox.id, indexSchema: "search.", in: db)
+            if query.search.terms.isEmpty && query.since == nil {
+                // Rows are skipped in the inbox's index alone, without visiting a message row.
+                let rows = try Int64.fetchAll(
+                    db, sql: "SELECT seq FROM message WHERE inbox_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+                    arguments: [inbox.id, limit, offset])
+                let counts = try Row.fetchOne(
+                    db, sql: "SELECT message_count, unread_count FROM inbox WHERE id = ?", arguments: [inbox.id])
                 return MessagePage(
-                    total: matches.rows.count, unread: matches.unread, offset: offset, limit: limit,
-                    messages: try Self.summaries(rows: matches.page(limit: limit, offset: offset), in: db))
+                    total: counts?[0] ?? 0, unread: counts?[1] ?? 0, offset: offset, limit: limit,
+                    messages: try Self.summaries(rows: rows, in: db))
             }
             let (from, clause, arguments, order) = Self.sql(for: query, inboxID: inbox.id)
             var pageArguments = arguments
@@ -88,12 +96,7 @@ extension MailpenStore {
             ).map(SummaryRow.decode)
             let total: Int
             let unread: Int
-            if query.search.terms.isEmpty && query.since == nil {
-                let counts = try Row.fetchOne(
-                    db, sql: "SELECT message_count, unread_count FROM inbox WHERE id = ?", arguments: [inbox.id])
-                total = counts?[0] ?? 0
-                unread = counts?[1] ?? 0
-            } else if offset == 0 && messages.count < limit {
+            if offset == 0 && messages.count < limit {
                 total = messages.count
                 unread = messages.filter { !$0.isRead }.count
             } else {
@@ -108,6 +111,27 @@ extension MailpenStore {
             }
             return MessagePage(total: total, unread: unread, offset: offset, limit: limit, messages: messages)
         }
+    }
+
+    /// A page of an index-only search, with the inbox's membership from the cache when nothing has been
+    /// committed since it was read.
+    private func messages(
+        matching search: IndexedSearch, inInbox name: String, limit: Int, offset: Int
+    ) async throws -> MessagePage {
+        let generation = commits.current
+        let cached = await memberships.membership(of: name, at: generation)
+        let (page, inboxID, loaded) = try await database.read { db in
+            let inbox = try Self.inboxReference(name, in: db)
+            let known = cached.flatMap { $0.inboxID == inbox.id ? $0.membership : nil }
+            let (matches, loaded) = try search.matches(
+                inboxID: inbox.id, indexSchema: "search.", membership: known, in: db)
+            let page = MessagePage(
+                total: matches.total, unread: matches.unread, offset: offset, limit: limit,
+                messages: try Self.summaries(rows: matches.page(limit: limit, offset: offset), in: db))
+            return (page, inbox.id, loaded)
+        }
+        if let loaded { await memberships.remember(loaded, of: name, inboxID: inboxID, at: generation) }
+        return page
     }
 
     /// The summaries of messages by row id, in the order given.

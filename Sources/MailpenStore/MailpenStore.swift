@@ -40,6 +40,10 @@ public final class MailpenStore: Sendable {
     public let changes: ChangeFeed
     let database: any DatabaseWriter
     let writer: StoreWriter
+    /// Advanced by the writer after each transaction: tells cached memberships when they are stale.
+    let commits = CommitCounter()
+    /// Inbox memberships read by recent searches, for the next ones.
+    let memberships = MembershipCache()
     /// The search index's own connection, unless it shares `database` (`:memory:` stores).
     private let searchDatabase: DatabaseQueue?
     private let checkpointer: IndexCheckpointer?
@@ -141,7 +145,7 @@ public final class MailpenStore: Sendable {
             indexSchema: isInMemory ? "search." : "", feed: changes, checkpointer: checkpointer,
             logger: logger)
         writer = StoreWriter(
-            loop: writerLoop, database: database, feed: changes, indexer: indexer,
+            loop: writerLoop, database: database, commits: commits, feed: changes, indexer: indexer,
             retention: configuration.retention, logger: logger)
         indexer.start()
         changes.start()

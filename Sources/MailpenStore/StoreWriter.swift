@@ -23,6 +23,7 @@ actor StoreWriter {
 
     private let loop: any EventLoop
     private let database: any DatabaseWriter
+    private let commits: CommitCounter
     private let feed: ChangeFeed
     private let indexer: SearchIndexer?
     private let retention: RetentionDefaults
@@ -44,11 +45,12 @@ actor StoreWriter {
     }
 
     init(
-        loop: any EventLoop, database: any DatabaseWriter, feed: ChangeFeed, indexer: SearchIndexer?,
-        retention: RetentionDefaults, logger: Logger
+        loop: any EventLoop, database: any DatabaseWriter, commits: CommitCounter, feed: ChangeFeed,
+        indexer: SearchIndexer?, retention: RetentionDefaults, logger: Logger
     ) {
         self.loop = loop
         self.database = database
+        self.commits = commits
         self.indexer = indexer
         self.feed = feed
         self.retention = retention
@@ -111,6 +113,7 @@ actor StoreWriter {
         let results: [Result<MessageSummary, any Error>]
         var events: [StoreEvent] = []
         do {
+            defer { commits.advance() }
             let outcome = try database.write { db in
                 if routes == nil { routes = try RouteTable.load(db) }
                 return try Self.insert(
@@ -254,6 +257,7 @@ actor StoreWriter {
     func perform<T: Sendable>(_ change: @Sendable (Database) throws -> (T, [StoreEvent])) throws -> T {
         inboxCache = [:]
         routeCache = nil
+        defer { commits.advance() }
         let (value, events) = try database.write(change)
         feed.assumeIsolated { $0.publish(events) }
         if events.contains(where: \.removesMessages) { indexer?.messagesDeleted() }

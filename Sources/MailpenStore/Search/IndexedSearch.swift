@@ -2,9 +2,10 @@ import GRDB
 
 /// Finds the matches of a query made only of full-text terms (words, phrases and indexed field
 /// substrings, each perhaps negated) by set operations on row ids: one pass over each term's index
-/// entries and one over the inbox's membership index give the page and the totals together. Joining
-/// every match to its message row instead costs a B-tree lookup per match — for a word in most of 100k
-/// messages, three times as long — and a word prefix would be expanded twice, for the page and the count.
+/// entries, intersected with the inbox's membership (``InboxMembership``), gives the page and the totals
+/// together. Joining every match to its message row instead costs a B-tree lookup per match — for a word
+/// in most of 100k messages, three times as long — and a word prefix would be expanded twice, for the page
+/// and the count.
 struct IndexedSearch {
     /// One term: the full-text table it looks in and its MATCH expression.
     struct Term: Sendable {
@@ -43,23 +44,26 @@ struct IndexedSearch {
         self.terms = merged + terms.filter(\.isNegated)
     }
 
-    /// The outcome of a search: every match in the inbox, oldest first, and how many are unread.
+    /// The outcome of a search: the inbox's matching rows, how many there are and how many are unread.
     struct Matches {
-        var rows: [Int64]
+        var rows: RowSet
+        var total: Int
         var unread: Int
 
         /// The row ids of one page, newest first.
         func page(limit: Int, offset: Int) -> [Int64] {
-            guard offset < rows.count, limit > 0 else { return [] }
-            let end = rows.count - offset
-            return Array(rows[max(0, end - limit)..<end].reversed())
+            rows.largest(limit, skipping: offset)
         }
     }
 
-    /// The inbox's messages that match.
-    func matches(inboxID: Int64, indexSchema: String, in db: Database) throws -> Matches {
+    /// The inbox's messages that match. Many matches are intersected with the inbox's `membership`; when
+    /// it is not given, it is read, and returned as `loaded` for the searches after this one. A few matches
+    /// are looked up one by one instead.
+    func matches(
+        inboxID: Int64, indexSchema: String, membership: InboxMembership?, in db: Database
+    ) throws -> (matches: Matches, loaded: InboxMembership?) {
         let largest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM message") ?? 0
-        guard largest > 0 else { return Matches(rows: [], unread: 0) }
+        guard largest > 0 else { return (Matches(rows: RowSet(largest: 0), total: 0, unread: 0), nil) }
         var candidates: RowSet?
         // Positive terms come first, so negated ones only ever remove.
         for term in terms {
@@ -75,83 +79,36 @@ struct IndexedSearch {
                 candidates = found
             }
         }
-        guard let candidates else { return Matches(rows: [], unread: 0) }
+        guard let candidates else { return (Matches(rows: RowSet(largest: 0), total: 0, unread: 0), nil) }
+        if let membership { return (Self.matches(candidates, in: membership), nil) }
         let stored = try Int.fetchOne(db, sql: "SELECT SUM(message_count) FROM inbox") ?? 0
-        var matches = Matches(rows: [], unread: 0)
-        func record(_ row: Int64, isRead: Bool) {
-            matches.rows.append(row)
-            if !isRead { matches.unread += 1 }
+        guard candidates.count * Self.lookupCostInRows < stored else {
+            let loaded = try InboxMembership.load(inboxID: inboxID, largest: largest, in: db)
+            return (Self.matches(candidates, in: loaded), loaded)
         }
-        // Few candidates: look each one up. Many: one pass over the inbox's index entries costs less.
-        if candidates.count * Self.lookupCostInRows < stored {
-            let lookup = try db.cachedStatement(
-                sql: "SELECT inbox_id, is_read FROM message INDEXED BY message_membership WHERE seq = ?")
-            for row in candidates {
-                var member = RawStatement(lookup)
-                member.bind(row)
-                try member.forEachRow(in: db) {
-                    if member.int64(at: 0) == inboxID { record(row, isRead: member.int64(at: 1) != 0) }
-                }
-            }
-        } else {
-            var scan = RawStatement(
-                try db.cachedStatement(sql: "SELECT seq, is_read FROM message INDEXED BY message_membership WHERE inbox_id = ?"))
-            scan.bind(inboxID)
-            try scan.forEachRow(in: db) {
-                let row = scan.int64(at: 0)
-                if candidates.contains(row) { record(row, isRead: scan.int64(at: 1) != 0) }
+        // Few candidates: looking each one up costs less than reading the membership.
+        var matches = Matches(rows: RowSet(largest: largest), total: 0, unread: 0)
+        let lookup = try db.cachedStatement(
+            sql: "SELECT inbox_id, is_read FROM message INDEXED BY message_membership WHERE seq = ?")
+        for row in candidates {
+            var member = RawStatement(lookup)
+            member.bind(row)
+            try member.forEachRow(in: db) {
+                guard member.int64(at: 0) == inboxID else { return }
+                matches.rows.insert(row)
+                matches.total += 1
+                if member.int64(at: 1) == 0 { matches.unread += 1 }
             }
         }
-        return matches
+        return (matches, nil)
+    }
+
+    private static func matches(_ candidates: RowSet, in membership: InboxMembership) -> Matches {
+        var rows = candidates
+        rows.formIntersection(membership.members)
+        return Matches(rows: rows, total: rows.count, unread: rows.countOfIntersection(with: membership.unread))
     }
 
     /// What looking up one match costs, in rows of a pass over the narrow index.
     private static let lookupCostInRows = 8
-}
-
-/// A set of message row ids as a bitmap: a few kilobytes for a hundred thousand messages.
-struct RowSet: Sequence {
-    private var words: [UInt64]
-
-    /// How many row ids the set holds.
-    var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
-
-    func makeIterator() -> some IteratorProtocol<Int64> {
-        var wordIndex = 0
-        var word = words.first ?? 0
-        let words = self.words
-        return AnyIterator<Int64> {
-            while word == 0 {
-                wordIndex += 1
-                guard wordIndex < words.count else { return nil }
-                word = words[wordIndex]
-            }
-            let bit = word.trailingZeroBitCount
-            word &= word - 1
-            return Int64(wordIndex * 64 + bit)
-        }
-    }
-
-    /// A set for row ids from 1 to `largest`; larger ones (rows committed after the count began) are ignored.
-    init(largest: Int64) {
-        words = Array(repeating: 0, count: Int(largest / 64) + 1)
-    }
-
-    mutating func insert(_ row: Int64) {
-        guard row >= 0, Int(row / 64) < words.count else { return }
-        words[Int(row / 64)] |= 1 << UInt64(row % 64)
-    }
-
-    func contains(_ row: Int64) -> Bool {
-        guard row >= 0, Int(row / 64) < words.count else { return false }
-        return words[Int(row / 64)] & (1 << UInt64(row % 64)) != 0
-    }
-
-    mutating func formIntersection(_ other: RowSet) {
-        for index in words.indices { words[index] &= other.words[index] }
-    }
-
-    mutating func subtract(_ other: RowSet) {
-        for index in words.indices { words[index] &= ~other.words[index] }
-    }
 }

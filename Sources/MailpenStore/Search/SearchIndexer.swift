@@ -26,6 +26,9 @@ actor SearchIndexer {
     private var isPurgeScheduled = false
     private var lastRunStarted = NIODeadline.uptimeNanoseconds(0)
     private var isMerging = false
+    /// Runs since merging last found nothing left to do: each added a segment to every table.
+    private var runsSinceMerged = 0
+    private var deferredMerge: Scheduled<Void>?
     private var mergeStepsSinceCheckpoint = 0
     private var isCheckpointAfterMergeDue = false
     private let batchSize = 512
@@ -103,6 +106,8 @@ actor SearchIndexer {
         isStopped = true
         idleCheckpoint?.cancel()
         idleCheckpoint = nil
+        deferredMerge?.cancel()
+        deferredMerge = nil
     }
 
     private func run() {
@@ -144,7 +149,8 @@ actor SearchIndexer {
             feed.publishSoon(announced.map { StoreEvent.searchable(inbox: $0.key, ids: $0.value) })
             checkpointIfDue(indexed: rows.count)
             if rows.count == batchSize { messagesStored() }
-            loop.execute { self.assumeIsolated { $0.mergeInGaps(checkpointing: false) } }
+            runsSinceMerged += 1
+            scheduleMerging(afterBurst: rows.count >= Self.burstSize)
         } catch {
             logger.error("search indexing failed, retrying in a second: \(error)")
             loop.scheduleTask(in: .seconds(1)) { self.assumeIsolated { $0.run() } }
@@ -181,6 +187,29 @@ actor SearchIndexer {
             }
         }
     }
+
+    /// After a burst's run, merging starts at once, in the gap before the next run. After a trickle's, it
+    /// waits for a quiet moment: a test that sends a message, waits for it and sends the next must not find
+    /// its run queued behind a merge step, and a step that completes a merge deletes whole segments, which
+    /// takes up to a few hundred milliseconds. So that a steady trickle cannot pile up segments without
+    /// end, merging starts at once anyway once ``runsBeforeMergingAnyway`` runs have added theirs.
+    private func scheduleMerging(afterBurst: Bool) {
+        deferredMerge?.cancel()
+        deferredMerge = nil
+        if afterBurst || runsSinceMerged >= Self.runsBeforeMergingAnyway {
+            loop.execute { self.assumeIsolated { $0.mergeInGaps(checkpointing: false) } }
+            return
+        }
+        deferredMerge = loop.scheduleTask(in: Self.quietPeriodBeforeMerging) {
+            self.assumeIsolated { indexer in
+                indexer.deferredMerge = nil
+                indexer.mergeInGaps(checkpointing: false)
+            }
+        }
+    }
+
+    private static let quietPeriodBeforeMerging = TimeAmount.milliseconds(100)
+    static let runsBeforeMergingAnyway = 64
 
     /// Merges the index's segments a small step at a time, in the gaps between runs: each run adds a
     /// segment, and every query looks a term up in every segment, so they must not pile up; but FTS5's own
@@ -221,6 +250,7 @@ actor SearchIndexer {
                 loop.execute { self.assumeIsolated { $0.mergeStep() } }
                 return
             }
+            runsSinceMerged = 0
         } catch {
             logger.warning("merging the search index failed: \(error)")
         }
@@ -231,7 +261,7 @@ actor SearchIndexer {
         }
     }
 
-    /// Well under a millisecond of merging per step, which is what a run that becomes due may wait.
+    /// A few milliseconds of merging per step, which is what a run that becomes due may wait.
     private static let pagesPerMergeStep = 4
     /// Some 8 MB of log.
     private static let mergeStepsPerCheckpoint = 256

@@ -1,0 +1,63 @@
+import GRDB
+import Synchronization
+
+/// Which rows belong to an inbox and which of those are unread, as bitmaps. Every full-text search of
+/// the inbox intersects its matches with them to get its page, total and unread count; reading them
+/// takes one pass over an index entry per stored message, longer than the search itself, so they are
+/// kept (``MembershipCache``) until the next commit.
+struct InboxMembership: Sendable {
+    var members: RowSet
+    var unread: RowSet
+
+    /// Reads the inbox's rows in one pass over the narrow membership index.
+    static func load(inboxID: Int64, largest: Int64, in db: Database) throws -> InboxMembership {
+        var membership = InboxMembership(members: RowSet(largest: largest), unread: RowSet(largest: largest))
+        var scan = RawStatement(
+            try db.cachedStatement(sql: "SELECT seq, is_read FROM message INDEXED BY message_membership WHERE inbox_id = ?"))
+        scan.bind(inboxID)
+        try scan.forEachRow(in: db) {
+            let row = scan.int64(at: 0)
+            membership.members.insert(row)
+            if scan.int64(at: 1) == 0 { membership.unread.insert(row) }
+        }
+        return membership
+    }
+}
+
+/// Counts the writer's transactions, so that anything derived from the database can tell whether it may
+/// have changed since: read the count before a read transaction begins; the writer advances it after each
+/// of its transactions has ended.
+final class CommitCounter: Sendable {
+    private let value = Atomic<UInt64>(0)
+
+    var current: UInt64 { value.load(ordering: .acquiring) }
+
+    func advance() {
+        value.add(1, ordering: .releasing)
+    }
+}
+
+/// The memberships of recently searched inboxes, each valid while no transaction has been committed since
+/// it was read (see ``CommitCounter``). Keyed by lower-cased inbox name; a few kilobytes per 100k messages.
+actor MembershipCache {
+    private struct Entry {
+        var generation: UInt64
+        var inboxID: Int64
+        var membership: InboxMembership
+    }
+
+    private var entries: [String: Entry] = [:]
+    private static let maximumEntries = 16
+
+    /// The inbox's membership if it was read at `generation`.
+    func membership(of inbox: String, at generation: UInt64) -> (inboxID: Int64, membership: InboxMembership)? {
+        guard let entry = entries[inbox.lowercased()], entry.generation == generation else { return nil }
+        return (entry.inboxID, entry.membership)
+    }
+
+    func remember(_ membership: InboxMembership, of inbox: String, inboxID: Int64, at generation: UInt64) {
+        entries = entries.filter { $0.value.generation == generation }
+        if entries.count >= Self.maximumEntries { entries.removeAll() }
+        entries[inbox.lowercased()] = Entry(generation: generation, inboxID: inboxID, membership: membership)
+    }
+}

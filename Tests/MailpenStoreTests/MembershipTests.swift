@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+@testable import MailpenStore
+
+@Suite("Search: row sets")
+struct RowSetTests {
+    static func set(_ rows: [Int64], largest: Int64) -> RowSet {
+        var set = RowSet(largest: largest)
+        for row in rows { set.insert(row) }
+        return set
+    }
+
+    @Test("pages from the largest row down match sorting the rows")
+    func pagesNewestFirst() {
+        var generator = SystemRandomNumberGenerator()
+        let rows = (1...700).filter { _ in Bool.random(using: &generator) }.map(Int64.init)
+        let set = Self.set(rows, largest: 700)
+        let descending = Array(rows.reversed())
+        #expect(set.count == rows.count)
+        for (limit, offset) in [(50, 0), (50, 63), (50, 64), (1, 0), (7, 129), (1000, 0), (10, rows.count - 3), (10, rows.count), (0, 5)] {
+            let expected = Array(descending.dropFirst(offset).prefix(limit))
+            #expect(set.largest(limit, skipping: offset) == expected, "limit \(limit) offset \(offset)")
+        }
+    }
+
+    @Test("sets of different sizes combine as if the smaller were padded with empty rows")
+    func differentSizes() {
+        let small = Self.set([1, 5, 63, 64, 100], largest: 100)
+        var large = Self.set([1, 63, 64, 100, 101, 500], largest: 600)
+        #expect(large.countOfIntersection(with: small) == 4)
+        var subtracted = large
+        subtracted.subtract(small)
+        #expect(Array(subtracted) == [101, 500])
+        large.formIntersection(small)
+        #expect(Array(large) == [1, 63, 64, 100])
+        var shrunk = small
+        shrunk.formIntersection(Self.set([5, 100, 300], largest: 400))
+        #expect(Array(shrunk) == [5, 100])
+    }
+}
+
+@Suite("Search: inbox membership between commits")
+struct MembershipCacheTests {
+    /// A search reads the inbox's membership once and keeps it for the next searches; every commit must
+    /// make the next search read it again: reads, deletions, new mail and clearing all show at once.
+    @Test("a search after a commit sees the commit")
+    func searchesSeeEveryCommit() async throws {
+        try await withStore { store, _ in
+            let events = await store.changes.subscribe(bufferSize: 4096)
+            var ids: [String] = []
+            func send(_ count: Int) async throws {
+                for index in 0..<count {
+                    let raw = "From: alice@example.com\r\nSubject: Note \(ids.count)\r\n\r\nalpha \(index)\r\n"
+                    ids.append(try await store.store(incoming(raw)).id)
+                }
+            }
+            var searchable = 0
+            func waitUntilSearchable(_ total: Int) async throws {
+                for try await event in events {
+                    if case .searchable(_, let found) = event { searchable += found.count }
+                    if searchable >= total { return }
+                }
+            }
+            let alpha = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "alpha"))
+            func expectTotals(_ total: Int, unread: Int, newest: String?, _ comment: Comment) async throws {
+                let page = try await store.messages(alpha, limit: 1)
+                #expect(page.total == total, comment)
+                #expect(page.unread == unread, comment)
+                #expect(page.messages.first?.id == newest, comment)
+            }
+
+            try await send(40)
+            try await waitUntilSearchable(40)
+            try await expectTotals(40, unread: 40, newest: ids.last, "first search")
+            try await expectTotals(40, unread: 40, newest: ids.last, "repeated search")
+
+            for id in ids.prefix(3) { _ = try await store.setRead(id: id, true) }
+            try await expectTotals(40, unread: 37, newest: ids.last, "after marking three read")
+
+            try await store.deleteMessage(id: ids[0])  // read
+            try await store.deleteMessage(id: ids[39])  // unread, the newest
+            try await expectTotals(38, unread: 36, newest: ids[38], "after two deletions")
+
+            _ = try await store.setRead(id: ids[1], false)
+            try await expectTotals(38, unread: 37, newest: ids[38], "after marking one unread again")
+
+            try await send(5)
+            try await waitUntilSearchable(45)
+            try await expectTotals(43, unread: 42, newest: ids.last, "after five new messages")
+
+            _ = try await store.clearInbox(named: "default")
+            try await expectTotals(0, unread: 0, newest: nil, "after clearing the inbox")
+        }
+    }
+}
