@@ -6,6 +6,8 @@ extension MailpenStore {
     /// `timeout`, and stops at once when the calling task is cancelled (a client that went away).
     public func waitForMessages(_ query: MessageQuery, count: Int, timeout: Duration) async throws -> [MessageSummary] {
         try ensureOpen()
+        waits.begin()
+        defer { waits.end() }
         return try await withThrowingTaskGroup(of: [MessageSummary].self) { group in
             group.addTask {
                 try await self.collectMatches(query, count: count)

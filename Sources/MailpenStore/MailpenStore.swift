@@ -44,6 +44,8 @@ public final class MailpenStore: Sendable {
     let commits = CommitCounter()
     /// Inbox memberships read by recent searches, for the next ones.
     let memberships = MembershipCache()
+    /// Requests waiting for mail; the indexer does not merge while there are any.
+    let waits = WaitCounter()
     /// The search index's own connection, unless it shares `database` (`:memory:` stores).
     private let searchDatabase: DatabaseQueue?
     private let checkpointer: IndexCheckpointer?
@@ -143,7 +145,7 @@ public final class MailpenStore: Sendable {
         indexer = SearchIndexer(
             loop: indexerLoop, store: database, index: searchDatabase ?? database,
             indexSchema: isInMemory ? "search." : "", feed: changes, checkpointer: checkpointer,
-            logger: logger)
+            waits: waits, logger: logger)
         writer = StoreWriter(
             loop: writerLoop, database: database, commits: commits, feed: changes, indexer: indexer,
             retention: configuration.retention, logger: logger)

@@ -110,6 +110,43 @@ struct MailpenStoreTests {
         #expect(found == 12)
     }
 
+    /// While a request waits for mail, the indexer leaves merging for later (a step can take longer than
+    /// indexing the awaited message); once nobody waits, it merges what piled up.
+    @Test func noMergingWhileAWaitIsPending() async throws {
+        try await withStore { store, _ in
+            let events = await store.changes.subscribe(bufferSize: 1024)
+            let never = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:nevermatches"))
+            let waiting = Task { try await store.waitForMessages(never, count: 1, timeout: .seconds(60)) }
+            while store.waits.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+            for number in 0..<10 {
+                let id = try await store.store(incoming("Subject: note \(number)\r\n\r\nshared\r\n")).id
+                searchable: for try await event in events {
+                    if case .searchable(_, let ids) = event, ids.contains(id) { break searchable }
+                }
+                // Longer than the quiet moment the indexer waits for before merging when nobody waits.
+                try await Task.sleep(for: .milliseconds(150))
+            }
+            let piled = try await Self.segmentCount(store)
+            #expect(piled >= 10)
+            waiting.cancel()
+            var merged = piled
+            for _ in 0..<100 where merged >= piled {
+                try await Task.sleep(for: .milliseconds(100))
+                merged = try await Self.segmentCount(store)
+            }
+            #expect(merged < piled)
+            let found = try await store.messages(MessageQuery(inbox: "default", search: try SearchQuery(parsing: "shared")))
+            #expect(found.total == 10)
+        }
+    }
+
+    /// Segments of the index's text table (each indexing run adds one until they are merged).
+    private static func segmentCount(_ store: MailpenStore) async throws -> Int {
+        try await store.database.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT segid) FROM search.message_text_idx") ?? 0
+        }
+    }
+
     private static func automergeLevels(_ store: MailpenStore) async throws -> [Int] {
         try await store.database.read { db in
             try ["message_text", "message_fields"].map { table in

@@ -1,5 +1,4 @@
 import GRDB
-import Synchronization
 
 /// Which rows belong to an inbox and which of those are unread, as bitmaps. Every full-text search of
 /// the inbox intersects its matches with them to get its page, total and unread count; reading them
@@ -21,19 +20,6 @@ struct InboxMembership: Sendable {
             if scan.int64(at: 1) == 0 { membership.unread.insert(row) }
         }
         return membership
-    }
-}
-
-/// Counts the writer's transactions, so that anything derived from the database can tell whether it may
-/// have changed since: read the count before a read transaction begins; the writer advances it after each
-/// of its transactions has ended.
-final class CommitCounter: Sendable {
-    private let value = Atomic<UInt64>(0)
-
-    var current: UInt64 { value.load(ordering: .acquiring) }
-
-    func advance() {
-        value.add(1, ordering: .releasing)
     }
 }
 

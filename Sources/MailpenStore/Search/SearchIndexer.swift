@@ -16,6 +16,7 @@ actor SearchIndexer {
     private let indexSchema: String
     private let feed: ChangeFeed
     private let checkpointer: IndexCheckpointer?
+    private let waits: WaitCounter
     private let logger: Logger
     private var indexedSeq: Int64 = 0
     private var isRunScheduled = false
@@ -26,8 +27,6 @@ actor SearchIndexer {
     private var isPurgeScheduled = false
     private var lastRunStarted = NIODeadline.uptimeNanoseconds(0)
     private var isMerging = false
-    /// Runs since merging last found nothing left to do: each added a segment to every table.
-    private var runsSinceMerged = 0
     private var deferredMerge: Scheduled<Void>?
     private var mergeStepsSinceCheckpoint = 0
     private var isCheckpointAfterMergeDue = false
@@ -39,7 +38,7 @@ actor SearchIndexer {
 
     init(
         loop: any EventLoop, store: any DatabaseReader, index: any DatabaseWriter, indexSchema: String,
-        feed: ChangeFeed, checkpointer: IndexCheckpointer?, logger: Logger
+        feed: ChangeFeed, checkpointer: IndexCheckpointer?, waits: WaitCounter, logger: Logger
     ) {
         self.loop = loop
         self.store = store
@@ -47,6 +46,7 @@ actor SearchIndexer {
         self.indexSchema = indexSchema
         self.feed = feed
         self.checkpointer = checkpointer
+        self.waits = waits
         self.logger = logger
     }
 
@@ -149,7 +149,6 @@ actor SearchIndexer {
             feed.publishSoon(announced.map { StoreEvent.searchable(inbox: $0.key, ids: $0.value) })
             checkpointIfDue(indexed: rows.count)
             if rows.count == batchSize { messagesStored() }
-            runsSinceMerged += 1
             scheduleMerging(afterBurst: rows.count >= Self.burstSize)
         } catch {
             logger.error("search indexing failed, retrying in a second: \(error)")
@@ -188,18 +187,24 @@ actor SearchIndexer {
         }
     }
 
-    /// After a burst's run, merging starts at once, in the gap before the next run. After a trickle's, it
-    /// waits for a quiet moment: a test that sends a message, waits for it and sends the next must not find
-    /// its run queued behind a merge step, and a step that completes a merge deletes whole segments, which
-    /// takes up to a few hundred milliseconds. So that a steady trickle cannot pile up segments without
-    /// end, merging starts at once anyway once ``runsBeforeMergingAnyway`` runs have added theirs.
+    /// After a burst's run, merging starts at once, in the gap before the next run. After a trickle's, and
+    /// while anyone waits for mail, it waits for a quiet moment: a test that sends a message, waits for it
+    /// and sends the next must not find its run queued behind a merge step, and a step takes milliseconds
+    /// (one that completes a merge deletes whole segments, up to a few hundred). Segments cannot pile up
+    /// meanwhile: FTS5 merges a level within the run that gives it its 16th segment, which for the small
+    /// segments of a trickle costs little.
     private func scheduleMerging(afterBurst: Bool) {
-        deferredMerge?.cancel()
-        deferredMerge = nil
-        if afterBurst || runsSinceMerged >= Self.runsBeforeMergingAnyway {
+        if afterBurst && waits.isEmpty {
+            deferredMerge?.cancel()
+            deferredMerge = nil
             loop.execute { self.assumeIsolated { $0.mergeInGaps(checkpointing: false) } }
-            return
+        } else {
+            deferMerging()
         }
+    }
+
+    private func deferMerging() {
+        deferredMerge?.cancel()
         deferredMerge = loop.scheduleTask(in: Self.quietPeriodBeforeMerging) {
             self.assumeIsolated { indexer in
                 indexer.deferredMerge = nil
@@ -209,7 +214,6 @@ actor SearchIndexer {
     }
 
     private static let quietPeriodBeforeMerging = TimeAmount.milliseconds(100)
-    static let runsBeforeMergingAnyway = 64
 
     /// Merges the index's segments a small step at a time, in the gaps between runs: each run adds a
     /// segment, and every query looks a term up in every segment, so they must not pile up; but FTS5's own
@@ -226,6 +230,11 @@ actor SearchIndexer {
     private func mergeStep() {
         guard !isStopped, !isRunScheduled else {
             isMerging = false  // The run starts the chain again.
+            return
+        }
+        guard waits.isEmpty else {
+            isMerging = false
+            deferMerging()
             return
         }
         mergeStepsSinceCheckpoint += 1
@@ -250,7 +259,6 @@ actor SearchIndexer {
                 loop.execute { self.assumeIsolated { $0.mergeStep() } }
                 return
             }
-            runsSinceMerged = 0
         } catch {
             logger.warning("merging the search index failed: \(error)")
         }
