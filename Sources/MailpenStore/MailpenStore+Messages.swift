@@ -159,15 +159,19 @@ extension MailpenStore {
         guard !ids.isEmpty else { return [] }
         return try await database.read { db in
             let inbox = try Self.inboxReference(query.inbox, in: db)
-            let (from, clause, arguments, _) = Self.sql(for: query, inboxID: inbox.id)
+            let (from, clause, arguments, order) = Self.sql(for: query, inboxID: inbox.id)
+            let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
             var all = arguments
             all += StatementArguments(ids)
-            let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+            all += StatementArguments(ids)
+            // The rows are new: bounding the driving table's row id lets the index skip all older entries.
             return try Row.fetchAll(
                 db,
                 sql: """
                     SELECT \(SummaryRow.columns) FROM \(from) JOIN inbox i ON i.id = m.inbox_id
-                    WHERE \(clause) AND m.id IN (\(placeholders)) ORDER BY m.seq DESC
+                    WHERE \(clause) AND m.id IN (\(placeholders))
+                        AND \(order) >= (SELECT MIN(seq) FROM message WHERE id IN (\(placeholders)))
+                    ORDER BY m.seq DESC
                     """,
                 arguments: all
             ).map(SummaryRow.decode)

@@ -191,6 +191,29 @@ struct MailpenStoreTests {
         }
     }
 
+    /// A wait checks each newly indexed message against its query, looking only at rows from the oldest new
+    /// one on; messages that matched before it began still count, and a new one that does not match is not
+    /// taken, whichever index (words or fields) drives the query.
+    @Test(arguments: [("alpha", false), ("from:alice", false), ("alpha from:alice -beta", true)])
+    func waitCountsOlderMatchesAndChecksOnlyNewRows(query: String, excludesBeta: Bool) async throws {
+        try await withStore { store, _ in
+            func send(_ body: String, from sender: String = "alice") async throws -> String {
+                try await store.store(incoming("From: \(sender)@example.com\r\nSubject: note\r\n\r\n\(body)\r\n")).id
+            }
+            var older: [String] = []
+            for number in 0..<5 { older.append(try await send("alpha \(number)")) }
+            let search = MessageQuery(inbox: "default", search: try SearchQuery(parsing: query))
+            async let found = store.waitForMessages(search, count: 7, timeout: .seconds(20))
+            while store.waits.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+            _ = try await send("gamma", from: "bob")  // matches none of the queries
+            let again = try await send("alpha again")
+            let beta = try await send("alpha beta")
+            let more = try await send("alpha more")
+            let expected = [excludesBeta ? more : beta, again] + older.reversed()
+            #expect(try await found.map(\.id) == expected)
+        }
+    }
+
     @Test func summaryColumnsComeFromTheParsedMessage() async throws {
         try await withStore { store, _ in
             let summary = try await store.store(incoming(sampleMessage))
