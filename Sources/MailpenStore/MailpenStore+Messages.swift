@@ -157,25 +157,29 @@ extension MailpenStore {
     /// The summaries among `ids` that match `query`.
     func summaries(matching query: MessageQuery, among ids: [String]) async throws -> [MessageSummary] {
         guard !ids.isEmpty else { return [] }
-        return try await database.read { db in
-            let inbox = try Self.inboxReference(query.inbox, in: db)
-            let (from, clause, arguments, order) = Self.sql(for: query, inboxID: inbox.id)
-            let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
-            var all = arguments
-            all += StatementArguments(ids)
-            all += StatementArguments(ids)
-            // The rows are new: bounding the driving table's row id lets the index skip all older entries.
-            return try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT \(SummaryRow.columns) FROM \(from) JOIN inbox i ON i.id = m.inbox_id
-                    WHERE \(clause) AND m.id IN (\(placeholders))
-                        AND \(order) >= (SELECT MIN(seq) FROM message WHERE id IN (\(placeholders)))
-                    ORDER BY m.seq DESC
-                    """,
-                arguments: all
-            ).map(SummaryRow.decode)
-        }
+        return try await database.read { db in try Self.summaries(matching: query, among: ids, in: db) }
+    }
+
+    /// The summaries among `ids` that match `query`, on a connection that has the index (or the recent
+    /// messages' index, ``RecentIndex``) attached as `search`.
+    static func summaries(matching query: MessageQuery, among ids: [String], in db: Database) throws -> [MessageSummary] {
+        let inbox = try Self.inboxReference(query.inbox, in: db)
+        let (from, clause, arguments, order) = Self.sql(for: query, inboxID: inbox.id)
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        var all = arguments
+        all += StatementArguments(ids)
+        all += StatementArguments(ids)
+        // The rows are new: bounding the driving table's row id lets the index skip all older entries.
+        return try Row.fetchAll(
+            db,
+            sql: """
+                SELECT \(SummaryRow.columns) FROM \(from) JOIN inbox i ON i.id = m.inbox_id
+                WHERE \(clause) AND m.id IN (\(placeholders))
+                    AND \(order) >= (SELECT MIN(seq) FROM message WHERE id IN (\(placeholders)))
+                ORDER BY m.seq DESC
+                """,
+            arguments: all
+        ).map(SummaryRow.decode)
     }
 
     /// Summaries of an inbox's messages, newest first.

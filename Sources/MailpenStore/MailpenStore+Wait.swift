@@ -22,6 +22,9 @@ extension MailpenStore {
         }
     }
 
+    /// New messages are checked as soon as they are stored, in the recent index, which the writer fills
+    /// while anyone waits; one the recent index did not get (stored before this wait began, or pushed out
+    /// by a burst) is checked once the search index has it.
     private func collectMatches(_ query: MessageQuery, count: Int) async throws -> [MessageSummary] {
         while true {
             // Subscribe before looking, so that nothing indexed in between is missed.
@@ -29,11 +32,32 @@ extension MailpenStore {
             var found: [String: MessageSummary] = [:]
             for summary in try await oldestMatches(query, count: count) { found[summary.id] = summary }
             if found.count >= count { return Self.newestFirst(found, count: count) }
+            // Messages checked in the recent index, and the newest of them.
+            var checked: Set<String> = []
+            var newestChecked: String?
             do {
                 for try await event in events {
-                    guard case .searchable(let inbox, let ids) = event,
-                        inbox.caseInsensitiveCompare(query.inbox) == .orderedSame
-                    else { continue }
+                    let ids: [String]
+                    switch event {
+                    case .stored(let summary) where summary.inbox.caseInsensitiveCompare(query.inbox) == .orderedSame:
+                        guard let recent, newestChecked.map({ summary.id > $0 }) ?? true else { continue }
+                        let outcome: (checked: [String], matching: [MessageSummary])
+                        do {
+                            outcome = try await recent.check(query, after: newestChecked)
+                        } catch StoreError.inboxNotFound {
+                            continue
+                        }
+                        checked.formUnion(outcome.checked)
+                        newestChecked = outcome.checked.last ?? newestChecked
+                        for summary in outcome.matching { found[summary.id] = summary }
+                        if found.count >= count { return Self.newestFirst(found, count: count) }
+                        continue
+                    case .searchable(let inbox, let indexed) where inbox.caseInsensitiveCompare(query.inbox) == .orderedSame:
+                        ids = indexed.filter { checked.remove($0) == nil }
+                    default:
+                        continue
+                    }
+                    guard !ids.isEmpty else { continue }
                     let matching: [MessageSummary]
                     do {
                         matching = try await summaries(matching: query, among: ids)

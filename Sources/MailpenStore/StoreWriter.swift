@@ -26,6 +26,9 @@ actor StoreWriter {
     private let commits: CommitCounter
     private let feed: ChangeFeed
     private let indexer: SearchIndexer?
+    /// Gets every committed message while requests wait for mail (`nil` for in-memory stores).
+    private let recent: RecentIndex?
+    private let waits: WaitCounter
     private let retention: RetentionDefaults
     private let maximumBatchBytes = 64 * 1024 * 1024
     private let maximumBatchCount = 1024
@@ -46,8 +49,11 @@ actor StoreWriter {
 
     init(
         loop: any EventLoop, database: any DatabaseWriter, commits: CommitCounter, feed: ChangeFeed,
-        indexer: SearchIndexer?, retention: RetentionDefaults, logger: Logger
+        indexer: SearchIndexer?, recent: RecentIndex?, waits: WaitCounter, retention: RetentionDefaults,
+        logger: Logger
     ) {
+        self.recent = recent
+        self.waits = waits
         self.loop = loop
         self.database = database
         self.commits = commits
@@ -110,15 +116,17 @@ actor StoreWriter {
         var inboxes = inboxCache
         var routes = routeCache
         let retention = self.retention
+        let collectsRecent = recent != nil && !waits.isEmpty
         let results: [Result<MessageSummary, any Error>]
         var events: [StoreEvent] = []
+        var recentEntries: [RecentIndex.Entry] = []
         do {
             defer { commits.advance() }
             let outcome = try database.write { db in
                 if routes == nil { routes = try RouteTable.load(db) }
                 return try Self.insert(
                     messages, into: db, inboxes: &inboxes, routes: routes ?? RouteTable(), identifiers: &generator,
-                    retention: retention)
+                    retention: retention, collectsRecent: collectsRecent)
             }
             identifiers = generator
             inboxCache = inboxes
@@ -127,10 +135,13 @@ actor StoreWriter {
             statistics.messages += batch.count
             results = outcome.results
             events = outcome.events
+            recentEntries = outcome.recent
         } catch {
             logger.error("could not store \(batch.count) message(s): \(error)")
             results = Array(repeating: .failure(error), count: batch.count)
         }
+        // Before the events: a wait woken by one of them then finds the message in the recent index.
+        recent?.add(recentEntries)
         Self.complete(zip(batch.map(\.waiter), results))
         feed.assumeIsolated { $0.publish(events) }
         indexer?.messagesStored()
@@ -159,6 +170,7 @@ actor StoreWriter {
     private struct BatchOutcome: Sendable {
         var results: [Result<MessageSummary, any Error>]
         var events: [StoreEvent]
+        var recent: [RecentIndex.Entry]
     }
 
     private static func insert(
@@ -167,8 +179,10 @@ actor StoreWriter {
         inboxes: inout [String: InboxReference],
         routes: RouteTable,
         identifiers: inout MessageIdentifierGenerator,
-        retention: RetentionDefaults
+        retention: RetentionDefaults,
+        collectsRecent: Bool
     ) throws -> BatchOutcome {
+        var recent: [RecentIndex.Entry] = []
         var results: [Result<MessageSummary, any Error>] = []
         results.reserveCapacity(messages.count)
         var events: [StoreEvent] = []
@@ -207,9 +221,15 @@ actor StoreWriter {
             row.bind(columns.snippet)
             row.bind(Int64(columns.attachmentCount))
             try row.execute(in: db)
+            let seq = db.lastInsertedRowID
             var raw = RawStatement(insertRaw)
-            raw.bind(db.lastInsertedRowID)
+            raw.bind(seq)
             try raw.executeBinding(message.blob, in: db)
+            if collectsRecent {
+                recent.append(
+                    RecentIndex.Entry(
+                        seq: seq, id: id, inbox: inbox.name, raw: [UInt8](message.blob), recipients: columns.recipients))
+            }
             added[inbox.id, default: 0] += 1
             let summary = message.summary(id: id, inbox: inbox.name, receivedAt: Date(milliseconds: receivedAt))
             results.append(.success(summary))
@@ -245,7 +265,7 @@ actor StoreWriter {
                 events.append(pruned)
             }
         }
-        return BatchOutcome(results: results, events: events)
+        return BatchOutcome(results: results, events: events, recent: recent)
     }
 
     // MARK: - Other changes

@@ -94,3 +94,65 @@ struct MembershipCacheTests {
         }
     }
 }
+
+@Suite("Waits: the recent index")
+struct RecentIndexTests {
+    /// While a request waits, each new message is checked in the recent index as soon as it is committed,
+    /// without the search index: with the indexer stopped, the wait is still woken by a match, and only by one.
+    @Test("a wait is woken without the search indexer")
+    func waitWithoutIndexer() async throws {
+        try await withStore { store, _ in
+            await store.indexer.stop()
+            let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:invoice from:shop"))
+            async let found = store.waitForMessages(query, count: 1, timeout: .seconds(20))
+            while store.waits.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+            _ = try await store.store(incoming("From: shop@example.com\r\nSubject: receipt\r\n\r\nno\r\n"))
+            _ = try await store.store(incoming("From: other@example.com\r\nSubject: invoice 7\r\n\r\nno\r\n"))
+            let wanted = try await store.store(incoming("From: shop@example.com\r\nSubject: Invoice 8\r\n\r\nyes\r\n"))
+            #expect(try await found.map(\.id) == [wanted.id])
+        }
+    }
+
+    /// A message stored before the wait began is not in the recent index: the wait finds it through the
+    /// search index once indexed, as before.
+    @Test("messages from before the wait still count")
+    func olderMessagesStillCount() async throws {
+        try await withStore { store, _ in
+            let first = try await store.store(incoming("Subject: invoice 1\r\n\r\nx\r\n"))
+            let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:invoice"))
+            async let found = store.waitForMessages(query, count: 2, timeout: .seconds(20))
+            while store.waits.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+            let second = try await store.store(incoming("Subject: invoice 2\r\n\r\nx\r\n"))
+            #expect(try await found.map(\.id) == [second.id, first.id])
+        }
+    }
+
+    /// The recent index holds only the newest messages (so its memory stays bounded during a burst), and
+    /// only while someone waits.
+    @Test("holds the newest messages while someone waits")
+    func holdsTheNewest() async throws {
+        try await withStore { store, _ in
+            let recent = try #require(store.recent)
+            _ = try await store.store(incoming("Subject: before\r\n\r\nx\r\n"))
+            #expect(try await recent.check(MessageQuery(inbox: "default"), after: nil).checked.isEmpty)
+            let never = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:nevermatches"))
+            let waiting = Task { try await store.waitForMessages(never, count: 1, timeout: .seconds(60)) }
+            defer { waiting.cancel() }
+            while store.waits.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+            var ids: [String] = []
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for number in 0..<(RecentIndex.capacity + 88) {
+                    group.addTask { try await store.store(incoming("Subject: note \(number)\r\n\r\nx\r\n")).id }
+                }
+                for try await id in group { ids.append(id) }
+            }
+            let newest = Array(ids.sorted().suffix(RecentIndex.capacity))
+            let all = try await recent.check(MessageQuery(inbox: "default"), after: nil)
+            #expect(all.checked == newest)
+            #expect(all.matching.count == RecentIndex.capacity)
+            let later = try await recent.check(MessageQuery(inbox: "default"), after: newest[newest.count - 3])
+            #expect(later.checked == Array(newest.suffix(2)))
+            #expect(try await recent.check(MessageQuery(inbox: "other"), after: nil).checked.isEmpty)
+        }
+    }
+}
