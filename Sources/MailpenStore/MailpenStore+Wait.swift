@@ -44,8 +44,8 @@ extension MailpenStore {
                         let outcome: (checked: [String], matching: [MessageSummary])
                         do {
                             outcome = try await recent.check(query, after: newestChecked)
-                        } catch StoreError.inboxNotFound {
-                            continue
+                        } catch {
+                            continue  // Unchecked: the search index announces the message later.
                         }
                         checked.formUnion(outcome.checked)
                         newestChecked = outcome.checked.last ?? newestChecked

@@ -29,6 +29,7 @@ actor StoreWriter {
     /// Gets every committed message while requests wait for mail (`nil` for in-memory stores).
     private let recent: RecentIndex?
     private let waits: WaitCounter
+    private var isCollectingRecent = false
     private let retention: RetentionDefaults
     private let maximumBatchBytes = 64 * 1024 * 1024
     private let maximumBatchCount = 1024
@@ -117,6 +118,8 @@ actor StoreWriter {
         var routes = routeCache
         let retention = self.retention
         let collectsRecent = recent != nil && !waits.isEmpty
+        if isCollectingRecent && !collectsRecent { recent?.clear() }
+        isCollectingRecent = collectsRecent
         let results: [Result<MessageSummary, any Error>]
         var events: [StoreEvent] = []
         var recentEntries: [RecentIndex.Entry] = []
@@ -225,10 +228,9 @@ actor StoreWriter {
             var raw = RawStatement(insertRaw)
             raw.bind(seq)
             try raw.executeBinding(message.blob, in: db)
-            if collectsRecent {
+            if collectsRecent, message.blob.count <= RecentIndex.largestMessage {
                 recent.append(
-                    RecentIndex.Entry(
-                        seq: seq, id: id, inbox: inbox.name, raw: [UInt8](message.blob), recipients: columns.recipients))
+                    RecentIndex.Entry(seq: seq, id: id, inbox: inbox.name, raw: message.blob, recipients: columns.recipients))
             }
             added[inbox.id, default: 0] += 1
             let summary = message.summary(id: id, inbox: inbox.name, receivedAt: Date(milliseconds: receivedAt))
@@ -277,8 +279,10 @@ actor StoreWriter {
     func perform<T: Sendable>(_ change: @Sendable (Database) throws -> (T, [StoreEvent])) throws -> T {
         inboxCache = [:]
         routeCache = nil
-        defer { commits.advance() }
-        let (value, events) = try database.write(change)
+        // Advanced before the events go out, so that a search they prompt does not reuse a stale membership.
+        let outcome = Result { try database.write(change) }
+        commits.advance()
+        let (value, events) = try outcome.get()
         feed.assumeIsolated { $0.publish(events) }
         if events.contains(where: \.removesMessages) { indexer?.messagesDeleted() }
         return value

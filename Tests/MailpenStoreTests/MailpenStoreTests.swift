@@ -116,8 +116,9 @@ struct MailpenStoreTests {
         try await withStore { store, _ in
             let events = await store.changes.subscribe(bufferSize: 1024)
             let never = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:nevermatches"))
+            let baseline = await store.changes.subscriberCount
             let waiting = Task { try await store.waitForMessages(never, count: 1, timeout: .seconds(60)) }
-            while store.waits.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+            try await waitUntilSubscribed(store, baseline: baseline)
             for number in 0..<10 {
                 let id = try await store.store(incoming("Subject: note \(number)\r\n\r\nshared\r\n")).id
                 searchable: for try await event in events {
@@ -191,26 +192,37 @@ struct MailpenStoreTests {
         }
     }
 
-    /// A wait checks each newly indexed message against its query, looking only at rows from the oldest new
-    /// one on; messages that matched before it began still count, and a new one that does not match is not
-    /// taken, whichever index (words or fields) drives the query.
-    @Test(arguments: [("alpha", false), ("from:alice", false), ("alpha from:alice -beta", true)])
-    func waitCountsOlderMatchesAndChecksOnlyNewRows(query: String, excludesBeta: Bool) async throws {
-        try await withStore { store, _ in
+    /// A wait checks each new message against its query — in the recent-mail index, or (in a store without
+    /// one, `:memory:`) in the search index with rows bounded from the oldest new one on; messages that
+    /// matched before it began still count, and a new one that does not match is not taken, whichever index
+    /// (words or fields) drives the query.
+    @Test(arguments: [("alpha", false), ("from:alice", false), ("alpha from:alice -beta", true)], [false, true])
+    func waitCountsOlderMatchesAndChecksOnlyNewRows(queryCase: (String, Bool), inMemory: Bool) async throws {
+        let (query, excludesBeta) = queryCase
+        func run(_ store: MailpenStore) async throws {
+            #expect((store.recent == nil) == inMemory)
             func send(_ body: String, from sender: String = "alice") async throws -> String {
                 try await store.store(incoming("From: \(sender)@example.com\r\nSubject: note\r\n\r\n\(body)\r\n")).id
             }
             var older: [String] = []
             for number in 0..<5 { older.append(try await send("alpha \(number)")) }
             let search = MessageQuery(inbox: "default", search: try SearchQuery(parsing: query))
+            let baseline = await store.changes.subscriberCount
             async let found = store.waitForMessages(search, count: 7, timeout: .seconds(20))
-            while store.waits.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+            try await waitUntilSubscribed(store, baseline: baseline)
             _ = try await send("gamma", from: "bob")  // matches none of the queries
             let again = try await send("alpha again")
             let beta = try await send("alpha beta")
             let more = try await send("alpha more")
             let expected = [excludesBeta ? more : beta, again] + older.reversed()
             #expect(try await found.map(\.id) == expected)
+        }
+        if inMemory {
+            let store = try MailpenStore(configuration: .init(path: ":memory:"))
+            try await run(store)
+            try await store.close()
+        } else {
+            try await withStore { store, _ in try await run(store) }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 @testable import MailpenStore
@@ -13,8 +14,8 @@ struct RowSetTests {
 
     @Test("pages from the largest row down match sorting the rows")
     func pagesNewestFirst() {
-        var generator = SystemRandomNumberGenerator()
-        let rows = (1...700).filter { _ in Bool.random(using: &generator) }.map(Int64.init)
+        // Every third row, and runs of whole and empty words: pages must cross words in every way.
+        let rows = (1...700).filter { $0 % 3 == 0 || (128..<256).contains($0) }.filter { !(400..<520).contains($0) }.map(Int64.init)
         let set = Self.set(rows, largest: 700)
         let descending = Array(rows.reversed())
         #expect(set.count == rows.count)
@@ -104,8 +105,9 @@ struct RecentIndexTests {
         try await withStore { store, _ in
             await store.indexer.stop()
             let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:invoice from:shop"))
+            let baseline = await store.changes.subscriberCount
             async let found = store.waitForMessages(query, count: 1, timeout: .seconds(20))
-            while store.waits.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+            try await waitUntilSubscribed(store, baseline: baseline)
             _ = try await store.store(incoming("From: shop@example.com\r\nSubject: receipt\r\n\r\nno\r\n"))
             _ = try await store.store(incoming("From: other@example.com\r\nSubject: invoice 7\r\n\r\nno\r\n"))
             let wanted = try await store.store(incoming("From: shop@example.com\r\nSubject: Invoice 8\r\n\r\nyes\r\n"))
@@ -120,10 +122,55 @@ struct RecentIndexTests {
         try await withStore { store, _ in
             let first = try await store.store(incoming("Subject: invoice 1\r\n\r\nx\r\n"))
             let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:invoice"))
+            let baseline = await store.changes.subscriberCount
             async let found = store.waitForMessages(query, count: 2, timeout: .seconds(20))
-            while store.waits.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+            try await waitUntilSubscribed(store, baseline: baseline)
             let second = try await store.store(incoming("Subject: invoice 2\r\n\r\nx\r\n"))
             #expect(try await found.map(\.id) == [second.id, first.id])
+        }
+    }
+
+    /// The recent index writes only its in-memory database: while another connection holds the main
+    /// file's write lock (the writer, mid-commit), it still takes new messages and checks them at once.
+    @Test("never waits for the main database's write lock")
+    func doesNotLockTheMainFile() async throws {
+        try await withStore { store, path in
+            let recent = try #require(store.recent)
+            let summary = try await store.store(incoming("Subject: locked\r\n\r\nx\r\n"))
+            let raw = try #require(try await store.rawMessage(id: summary.id))
+            let seq = try #require(
+                try await store.database.read {
+                    try Int64.fetchOne($0, sql: "SELECT seq FROM message WHERE id = ?", arguments: [summary.id])
+                })
+            // Another connection holds the write lock, on a thread of its own, until released.
+            let holder = try DatabaseQueue(path: path)
+            let locked = DispatchSemaphore(value: 0)
+            let release = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async {
+                try? holder.writeWithoutTransaction { db in
+                    try db.execute(sql: "BEGIN IMMEDIATE")
+                    locked.signal()
+                    release.wait()
+                    try db.execute(sql: "ROLLBACK")
+                }
+            }
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    locked.wait()
+                    continuation.resume()
+                }
+            }
+            let started = ContinuousClock.now
+            recent.add([RecentIndex.Entry(seq: seq, id: summary.id, inbox: "default", raw: Data(raw), recipients: "")])
+            let outcome = try await recent.check(
+                MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:locked")), after: nil)
+            let elapsed = ContinuousClock.now - started
+            release.signal()
+            try await holder.writeWithoutTransaction { _ in }  // Waits for the rollback.
+            try holder.close()
+            #expect(outcome.checked == [summary.id])
+            #expect(outcome.matching.map(\.id) == [summary.id])
+            #expect(elapsed < .seconds(2))
         }
     }
 
@@ -136,9 +183,10 @@ struct RecentIndexTests {
             _ = try await store.store(incoming("Subject: before\r\n\r\nx\r\n"))
             #expect(try await recent.check(MessageQuery(inbox: "default"), after: nil).checked.isEmpty)
             let never = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:nevermatches"))
+            let baseline = await store.changes.subscriberCount
             let waiting = Task { try await store.waitForMessages(never, count: 1, timeout: .seconds(60)) }
             defer { waiting.cancel() }
-            while store.waits.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+            try await waitUntilSubscribed(store, baseline: baseline)
             var ids: [String] = []
             try await withThrowingTaskGroup(of: String.self) { group in
                 for number in 0..<(RecentIndex.capacity + 88) {
@@ -155,4 +203,10 @@ struct RecentIndexTests {
             #expect(try await recent.check(MessageQuery(inbox: "other"), after: nil).checked.isEmpty)
         }
     }
+}
+
+/// Returns once a wait has subscribed to the change feed (beyond the subscriptions of `baseline`): mail
+/// stored after that wakes it.
+func waitUntilSubscribed(_ store: MailpenStore, baseline: Int) async throws {
+    while await store.changes.subscriberCount <= baseline { try await Task.sleep(for: .milliseconds(5)) }
 }

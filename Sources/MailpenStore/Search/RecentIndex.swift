@@ -18,7 +18,7 @@ actor RecentIndex {
         var seq: Int64
         var id: String
         var inbox: String
-        var raw: [UInt8]
+        var raw: Data
         var recipients: String
     }
 
@@ -67,16 +67,20 @@ actor RecentIndex {
             if overflow < held.count {
                 bytes -= held[overflow].size
                 overflow += 1
-            } else {
+            } else if !entries.isEmpty {
                 bytes -= entries.removeFirst().raw.count
+            } else {
+                break
             }
             count -= 1
         }
         guard !entries.isEmpty else { return }
-        let documents = entries.map { SearchDocument(seq: $0.seq, raw: $0.raw, recipients: $0.recipients) }
+        let documents = entries.map { SearchDocument(seq: $0.seq, raw: [UInt8]($0.raw), recipients: $0.recipients) }
         let dropped = held.prefix(overflow).map(\.seq)
         do {
-            try connection.inTransaction { db in
+            // Deferred: only `search` is written, so only it is locked. An immediate transaction would lock
+            // every attached database, the main file too, and stall the writer.
+            try connection.inTransaction(.deferred) { db in
                 for document in documents { try document.insert(into: db, schema: "search.") }
                 if !dropped.isEmpty {
                     let placeholders = Array(repeating: "?", count: dropped.count).joined(separator: ", ")
@@ -94,6 +98,25 @@ actor RecentIndex {
         } catch {
             // The waits fall back to the search index for these messages.
             logger.warning("could not index new messages for waiting requests: \(error)")
+        }
+    }
+
+    /// Forgets every message held: nobody waits any more.
+    nonisolated func clear() {
+        loop.execute {
+            self.assumeIsolated { index in
+                guard !index.held.isEmpty else { return }
+                do {
+                    try index.connection.inTransaction(.deferred) { db in
+                        for table in SearchIndexSchema.fullTextTables { try db.execute(sql: "DELETE FROM search.\(table)") }
+                        return .commit
+                    }
+                    index.held = []
+                    index.heldBytes = 0
+                } catch {
+                    index.logger.warning("could not clear the index of new messages: \(error)")
+                }
+            }
         }
     }
 

@@ -1,4 +1,4 @@
-/// A set of message row ids as a bitmap: a few kilobytes for a hundred thousand messages, combined with
+/// A set of message row ids as a bitmap: 12.5 KB for row ids up to 100k, combined with
 /// another a word (64 rows) at a time. Searches intersect the rows of each term with an inbox's members.
 struct RowSet: Sequence, Sendable {
     private var words: [UInt64]

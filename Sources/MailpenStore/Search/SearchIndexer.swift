@@ -234,6 +234,11 @@ actor SearchIndexer {
         }
         guard waits.isEmpty else {
             isMerging = false
+            // The quiet moment's checkpoint runs on the checkpointer's thread and does not hold up runs.
+            if isCheckpointAfterMergeDue, let checkpointer {
+                isCheckpointAfterMergeDue = false
+                checkpointer.requestCheckpoint()
+            }
             deferMerging()
             return
         }
