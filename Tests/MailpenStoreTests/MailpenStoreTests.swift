@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import NIOCore
 import Testing
 
 @testable import MailpenStore
@@ -138,6 +139,33 @@ struct MailpenStoreTests {
             #expect(merged < piled)
             let found = try await store.messages(MessageQuery(inbox: "default", search: try SearchQuery(parsing: "shared")))
             #expect(found.total == 10)
+        }
+    }
+
+    /// During a stream of mail the indexer runs at most every 20 ms, each run indexing what arrived
+    /// meanwhile: forty commits in quick succession make far fewer runs (each announced once).
+    @Test func aStreamOfCommitsIsIndexedInFewerRuns() async throws {
+        try await withStore { store, _ in
+            let events = await store.changes.subscribe(bufferSize: 4096)
+            let commits = 40
+            let started = ContinuousClock.now
+            for number in 0..<commits {
+                _ = try await store.store(incoming("Subject: stream \(number)\r\n\r\nx\r\n"))
+            }
+            let elapsed = ContinuousClock.now - started
+            var runs = 0
+            var indexed = 0
+            for try await event in events {
+                guard case .searchable(_, let ids) = event else { continue }
+                runs += 1
+                indexed += ids.count
+                if indexed == commits { break }
+            }
+            // One run per 20 ms of storing, plus the first and the last; a run per commit would be 40.
+            let interval = Duration.nanoseconds(SearchIndexer.minimumRunInterval.nanoseconds)
+            let bound = Int(elapsed / interval) + 2
+            try #require(bound < commits, "storing took \(elapsed): too slow to show the pacing")
+            #expect(runs <= bound, "\(runs) runs for \(commits) commits in \(elapsed)")
         }
     }
 
