@@ -141,7 +141,7 @@ extension MailpenStore {
         // In chunks: SQLite takes a limited number of parameters per statement.
         for start in stride(from: 0, to: rows.count, by: 500) {
             let chunk = rows[start..<min(start + 500, rows.count)]
-            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            let placeholders = databaseQuestionMarks(count: chunk.count)
             summaries += try Row.fetchAll(
                 db,
                 sql: """
@@ -165,7 +165,7 @@ extension MailpenStore {
     static func summaries(matching query: MessageQuery, among ids: [String], in db: Database) throws -> [MessageSummary] {
         let inbox = try Self.inboxReference(query.inbox, in: db)
         let (from, clause, arguments, order) = Self.sql(for: query, inboxID: inbox.id)
-        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        let placeholders = databaseQuestionMarks(count: ids.count)
         var all = arguments
         all += StatementArguments(ids)
         all += StatementArguments(ids)
@@ -272,8 +272,8 @@ extension MailpenStore {
             var ids: [String] = []
             for start in stride(from: 0, to: targets.count, by: 500) {
                 let chunk = Array(targets[start..<min(start + 500, targets.count)])
-                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                ids += try Retention.deleteMessages(db, where: "seq IN (\(placeholders))", arguments: StatementArguments(chunk))
+                ids += try Retention.deleteMessages(
+                    db, where: "seq IN (\(databaseQuestionMarks(count: chunk.count)))", arguments: StatementArguments(chunk))
             }
             return (ids.count, ids.isEmpty ? [] : [.deleted(inbox: inboxName, ids: ids)])
         }

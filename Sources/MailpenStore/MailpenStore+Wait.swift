@@ -37,32 +37,26 @@ extension MailpenStore {
             var newestChecked: String?
             do {
                 for try await event in events {
-                    let ids: [String]
+                    let matching: [MessageSummary]
                     switch event {
                     case .stored(let summary) where summary.inbox.caseInsensitiveCompare(query.inbox) == .orderedSame:
-                        guard let recent, newestChecked.map({ summary.id > $0 }) ?? true else { continue }
-                        let outcome: (checked: [String], matching: [MessageSummary])
-                        do {
-                            outcome = try await recent.check(query, after: newestChecked)
-                        } catch {
-                            continue  // Unchecked: the search index announces the message later.
-                        }
+                        guard let recent, newestChecked.map({ summary.id > $0 }) ?? true,
+                            // On failure the message stays unchecked: the search index announces it later.
+                            let outcome = try? await recent.check(query, after: newestChecked)
+                        else { continue }
                         checked.formUnion(outcome.checked)
                         newestChecked = outcome.checked.last ?? newestChecked
-                        for summary in outcome.matching { found[summary.id] = summary }
-                        if found.count >= count { return Self.newestFirst(found, count: count) }
-                        continue
+                        matching = outcome.matching
                     case .searchable(let inbox, let indexed) where inbox.caseInsensitiveCompare(query.inbox) == .orderedSame:
-                        ids = indexed.filter { checked.remove($0) == nil }
+                        let ids = indexed.filter { checked.remove($0) == nil }
+                        guard !ids.isEmpty else { continue }
+                        do {
+                            matching = try await summaries(matching: query, among: ids)
+                        } catch StoreError.inboxNotFound {
+                            continue  // Deleted meanwhile; it may come back.
+                        }
                     default:
                         continue
-                    }
-                    guard !ids.isEmpty else { continue }
-                    let matching: [MessageSummary]
-                    do {
-                        matching = try await summaries(matching: query, among: ids)
-                    } catch StoreError.inboxNotFound {
-                        matching = []  // Deleted meanwhile; it may come back.
                     }
                     for summary in matching { found[summary.id] = summary }
                     if found.count >= count { return Self.newestFirst(found, count: count) }

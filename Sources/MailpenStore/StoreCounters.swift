@@ -13,8 +13,8 @@ final class CommitCounter: Sendable {
     }
 }
 
-/// Counts the requests waiting for mail, so that the search indexer can leave merging for later while a
-/// test waits for its message to become searchable.
+/// Counts the requests waiting for mail. While there are any, the writer hands each committed message to
+/// the recent index (``RecentIndex``) and the search indexer leaves merging for later.
 final class WaitCounter: Sendable {
     private let value = Atomic<Int>(0)
 

@@ -47,8 +47,10 @@ struct IndexedSearch {
     /// The outcome of a search: the inbox's matching rows, how many there are and how many are unread.
     struct Matches {
         var rows: RowSet
-        var total: Int
         var unread: Int
+
+        /// How many messages match.
+        var total: Int { rows.count }
 
         /// The row ids of one page, newest first.
         func page(limit: Int, offset: Int) -> [Int64] {
@@ -63,7 +65,7 @@ struct IndexedSearch {
         inboxID: Int64, indexSchema: String, membership: InboxMembership?, in db: Database
     ) throws -> (matches: Matches, loaded: InboxMembership?) {
         let largest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM message") ?? 0
-        guard largest > 0 else { return (Matches(rows: RowSet(largest: 0), total: 0, unread: 0), nil) }
+        guard largest > 0 else { return (Matches(rows: RowSet(largest: 0), unread: 0), nil) }
         var candidates: RowSet?
         // Positive terms come first, so negated ones only ever remove.
         for term in terms {
@@ -79,7 +81,7 @@ struct IndexedSearch {
                 candidates = found
             }
         }
-        guard let candidates else { return (Matches(rows: RowSet(largest: 0), total: 0, unread: 0), nil) }
+        guard let candidates else { return (Matches(rows: RowSet(largest: 0), unread: 0), nil) }
         if let membership { return (Self.matches(candidates, in: membership), nil) }
         let stored = try Int.fetchOne(db, sql: "SELECT SUM(message_count) FROM inbox") ?? 0
         guard candidates.count * Self.lookupCostInRows < stored else {
@@ -87,7 +89,7 @@ struct IndexedSearch {
             return (Self.matches(candidates, in: loaded), loaded)
         }
         // Few candidates: looking each one up costs less than reading the membership.
-        var matches = Matches(rows: RowSet(largest: largest), total: 0, unread: 0)
+        var matches = Matches(rows: RowSet(largest: largest), unread: 0)
         let lookup = try db.cachedStatement(
             sql: "SELECT inbox_id, is_read FROM message INDEXED BY message_membership WHERE seq = ?")
         for row in candidates {
@@ -96,7 +98,6 @@ struct IndexedSearch {
             try member.forEachRow(in: db) {
                 guard member.int64(at: 0) == inboxID else { return }
                 matches.rows.insert(row)
-                matches.total += 1
                 if member.int64(at: 1) == 0 { matches.unread += 1 }
             }
         }
@@ -106,7 +107,7 @@ struct IndexedSearch {
     private static func matches(_ candidates: RowSet, in membership: InboxMembership) -> Matches {
         var rows = candidates
         rows.formIntersection(membership.members)
-        return Matches(rows: rows, total: rows.count, unread: rows.countOfIntersection(with: membership.unread))
+        return Matches(rows: rows, unread: rows.countOfIntersection(with: membership.unread))
     }
 
     /// What looking up one match costs, in rows of a pass over the narrow index.

@@ -82,14 +82,7 @@ actor RecentIndex {
             // every attached database, the main file too, and stall the writer.
             try connection.inTransaction(.deferred) { db in
                 for document in documents { try document.insert(into: db, schema: "search.") }
-                if !dropped.isEmpty {
-                    let placeholders = Array(repeating: "?", count: dropped.count).joined(separator: ", ")
-                    for table in SearchIndexSchema.fullTextTables {
-                        try db.execute(
-                            sql: "DELETE FROM search.\(table) WHERE rowid IN (\(placeholders))",
-                            arguments: StatementArguments(dropped))
-                    }
-                }
+                try SearchIndexSchema.deleteEntries(of: dropped, in: db, schema: "search.")
                 return .commit
             }
             held.removeFirst(overflow)
@@ -107,8 +100,9 @@ actor RecentIndex {
             self.assumeIsolated { index in
                 guard !index.held.isEmpty else { return }
                 do {
+                    let rows = index.held.map(\.seq)
                     try index.connection.inTransaction(.deferred) { db in
-                        for table in SearchIndexSchema.fullTextTables { try db.execute(sql: "DELETE FROM search.\(table)") }
+                        try SearchIndexSchema.deleteEntries(of: rows, in: db, schema: "search.")
                         return .commit
                     }
                     index.held = []

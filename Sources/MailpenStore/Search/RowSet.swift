@@ -32,11 +32,6 @@ struct RowSet: Sequence, Sendable {
         words[Int(row / 64)] |= 1 << UInt64(row % 64)
     }
 
-    func contains(_ row: Int64) -> Bool {
-        guard row >= 0, Int(row / 64) < words.count else { return false }
-        return words[Int(row / 64)] & (1 << UInt64(row % 64)) != 0
-    }
-
     /// Keeps the rows that are also in `other`; rows beyond `other`'s range are not in it.
     mutating func formIntersection(_ other: RowSet) {
         let shared = Swift.min(words.count, other.words.count)

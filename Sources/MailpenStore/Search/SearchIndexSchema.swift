@@ -52,6 +52,19 @@ enum SearchIndexSchema {
         }
     }
 
+    /// Removes the entries of `rows` from both full-text tables (in chunks: SQLite takes a limited number
+    /// of parameters per statement).
+    static func deleteEntries(of rows: [Int64], in db: Database, schema: String) throws {
+        for start in stride(from: 0, to: rows.count, by: 500) {
+            let chunk = Array(rows[start..<min(start + 500, rows.count)])
+            for table in fullTextTables {
+                try db.execute(
+                    sql: "DELETE FROM \(schema)\(table) WHERE rowid IN (\(databaseQuestionMarks(count: chunk.count)))",
+                    arguments: StatementArguments(chunk))
+            }
+        }
+    }
+
     /// Merges up to about `pages` pages of `table`'s segments; returns whether there was anything to merge.
     static func mergeStep(_ table: String, in db: Database, schema: String, pages: Int) throws -> Bool {
         let before = db.totalChangesCount

@@ -306,16 +306,7 @@ actor SearchIndexer {
             }
             let stale = indexed.filter { !live.contains($0) }
             guard !stale.isEmpty else { return }
-            for chunk in stride(from: 0, to: stale.count, by: 500).map({ Array(stale[$0..<min($0 + 500, stale.count)]) }) {
-                try index.write { db in
-                    let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                    for table in [SearchIndexSchema.textTable, SearchIndexSchema.fieldsTable] {
-                        try db.execute(
-                            sql: "DELETE FROM \(indexSchema)\(table) WHERE rowid IN (\(placeholders))",
-                            arguments: StatementArguments(chunk))
-                    }
-                }
-            }
+            try index.write { try SearchIndexSchema.deleteEntries(of: stale, in: $0, schema: indexSchema) }
         } catch {
             logger.error("purging deleted messages from the search index failed: \(error)")
         }
