@@ -160,8 +160,8 @@ extension MailpenStore {
         return try await database.read { db in try Self.summaries(matching: query, among: ids, in: db) }
     }
 
-    /// The summaries among `ids` that match `query`, on a connection that has the index (or the recent
-    /// messages' index, ``RecentIndex``) attached as `search`.
+    /// The summaries among `ids` that match `query`, on a connection that has the index (or the index of
+    /// the batch being checked for waits, ``WaitMatcher``) attached as `search`.
     static func summaries(matching query: MessageQuery, among ids: [String], in db: Database) throws -> [MessageSummary] {
         let inbox = try Self.inboxReference(query.inbox, in: db)
         let (from, clause, arguments, order) = Self.sql(for: query, inboxID: inbox.id)

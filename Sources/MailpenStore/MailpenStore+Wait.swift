@@ -22,47 +22,85 @@ extension MailpenStore {
         }
     }
 
-    /// New messages are checked as soon as they are stored, in the recent index, which the writer fills
-    /// while anyone waits; one the recent index did not get (stored before this wait began, or pushed out
-    /// by a burst) is checked once the search index has it.
+    /// What a wait learns while it waits.
+    private enum WaitInput: Sendable {
+        /// The matcher checked a batch of new messages of the inbox.
+        case arrived(WaitMatcher.Arrival)
+        /// The search index now has these messages of the inbox.
+        case searchable([String])
+        /// Of those, these match (looked up beside the loop, so that a slow lookup in the search index
+        /// does not hold up the matcher's news).
+        case matched([MessageSummary])
+        /// That lookup failed.
+        case failed(any Error)
+        /// Change events were missed (the subscription has been renewed): look again.
+        case missedEvents
+    }
+
+    /// New messages are checked as soon as they are committed, by the matcher, which hands each wait its
+    /// matches; one the matcher did not check (stored before this wait began, or too large) is checked
+    /// once the search index has it.
     private func collectMatches(_ query: MessageQuery, count: Int) async throws -> [MessageSummary] {
-        while true {
-            // Subscribe before looking, so that nothing indexed in between is missed.
-            let events = await changes.subscribe(bufferSize: 1024)
+        let (inputs, input) = AsyncStream.makeStream(of: WaitInput.self)
+        // Registered first, so that every batch committed from here on is checked as it arrives.
+        let registration = await matcher?.register(query) { input.yield(.arrived($0)) }
+        defer { if let registration { matcher?.unregister(registration) } }
+        // Subscribed before the first look, so that nothing indexed in between is missed.
+        let subscription = await changes.subscribe(bufferSize: 1024)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var events = subscription
+                while true {
+                    do {
+                        for try await event in events {
+                            if case .searchable(let inbox, let ids) = event,
+                                inbox.caseInsensitiveCompare(query.inbox) == .orderedSame
+                            {
+                                input.yield(.searchable(ids))
+                            }
+                        }
+                        break  // The store closes, or the wait ends.
+                    } catch ChangeFeedError.fellBehind {
+                        events = await self.changes.subscribe(bufferSize: 1024)
+                        input.yield(.missedEvents)
+                    }
+                }
+                input.finish()
+            }
+            defer { group.cancelAll() }
             var found: [String: MessageSummary] = [:]
+            // Messages the matcher checked: the search index's news of them is not looked at again.
+            var checked: Set<String> = []
             for summary in try await oldestMatches(query, count: count) { found[summary.id] = summary }
             if found.count >= count { return Self.newestFirst(found, count: count) }
-            // Messages checked in the recent index, and the newest of them.
-            var checked: Set<String> = []
-            var newestChecked: String?
-            do {
-                for try await event in events {
-                    let matching: [MessageSummary]
-                    switch event {
-                    case .stored(let summary) where summary.inbox.caseInsensitiveCompare(query.inbox) == .orderedSame:
-                        guard let recent, newestChecked.map({ summary.id > $0 }) ?? true,
-                            // On failure the message stays unchecked: the search index announces it later.
-                            let outcome = try? await recent.check(query, after: newestChecked)
-                        else { continue }
-                        checked.formUnion(outcome.checked)
-                        newestChecked = outcome.checked.last ?? newestChecked
-                        matching = outcome.matching
-                    case .searchable(let inbox, let indexed) where inbox.caseInsensitiveCompare(query.inbox) == .orderedSame:
-                        let ids = indexed.filter { checked.remove($0) == nil }
-                        guard !ids.isEmpty else { continue }
+            for await event in inputs {
+                let matching: [MessageSummary]
+                switch event {
+                case .arrived(let arrival):
+                    checked.formUnion(arrival.checked)
+                    matching = arrival.matching
+                case .searchable(let indexed):
+                    let ids = indexed.filter { checked.remove($0) == nil }
+                    guard !ids.isEmpty else { continue }
+                    group.addTask {
                         do {
-                            matching = try await summaries(matching: query, among: ids)
+                            input.yield(.matched(try await self.summaries(matching: query, among: ids)))
                         } catch StoreError.inboxNotFound {
-                            continue  // Deleted meanwhile; it may come back.
+                            // Deleted meanwhile; it may come back.
+                        } catch {
+                            input.yield(.failed(error))
                         }
-                    default:
-                        continue
                     }
-                    for summary in matching { found[summary.id] = summary }
-                    if found.count >= count { return Self.newestFirst(found, count: count) }
+                    continue
+                case .matched(let summaries):
+                    matching = summaries
+                case .failed(let error):
+                    throw error
+                case .missedEvents:
+                    matching = try await oldestMatches(query, count: count)
                 }
-            } catch ChangeFeedError.fellBehind {
-                continue  // Events were missed: look again from the start.
+                for summary in matching { found[summary.id] = summary }
+                if found.count >= count { return Self.newestFirst(found, count: count) }
             }
             try Task.checkCancellation()
             throw StoreError.closed

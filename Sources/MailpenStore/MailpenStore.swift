@@ -50,10 +50,10 @@ public final class MailpenStore: Sendable {
     private let searchDatabase: DatabaseQueue?
     private let checkpointer: IndexCheckpointer?
     let indexer: SearchIndexer
-    /// New messages for waiting requests to check, before the indexer has them (file databases only).
-    let recent: RecentIndex?
+    /// Checks new messages for waiting requests, before the indexer has them (file databases only).
+    let matcher: WaitMatcher?
     /// Four threads of the store's own: the writer's (SQLite writes block it, and nothing else), the
-    /// search indexer's, the one that checkpoints the index's log, and the recent index's.
+    /// search indexer's, the one that checkpoints the index's log, and the wait matcher's.
     private let threads: MultiThreadedEventLoopGroup
     private let isClosed = Atomic<Bool>(false)
 
@@ -138,15 +138,15 @@ public final class MailpenStore: Sendable {
                 _ = try InboxReference.create(Inbox.defaultName, password: Inbox.makePassword(), in: db, at: Date())
             }
         }
-        // A thread each for the writer, the indexer, the index's checkpoints and the recent index.
+        // A thread each for the writer, the indexer, the index's checkpoints and the wait matcher.
         threads = MultiThreadedEventLoopGroup(numberOfThreads: 4)
         let loops = Array(threads.makeIterator())
-        let (writerLoop, indexerLoop, checkpointLoop, recentLoop) = (loops[0], loops[1], loops[2], loops[3])
+        let (writerLoop, indexerLoop, checkpointLoop, matcherLoop) = (loops[0], loops[1], loops[2], loops[3])
         do {
-            recent = isInMemory ? nil : try RecentIndex(loop: recentLoop, databasePath: configuration.path, logger: logger)
+            matcher = isInMemory ? nil : try WaitMatcher(loop: matcherLoop, databasePath: configuration.path, logger: logger)
         } catch {
             logger.warning("waits will find new mail through the search index only: \(error)")
-            recent = nil
+            matcher = nil
         }
         checkpointer = checkpointConnection.map { IndexCheckpointer(loop: checkpointLoop, connection: $0, logger: logger) }
         changes = ChangeFeed(loop: writerLoop, heartbeatInterval: configuration.heartbeatInterval)
@@ -156,7 +156,7 @@ public final class MailpenStore: Sendable {
             waits: waits, logger: logger)
         writer = StoreWriter(
             loop: writerLoop, database: database, commits: commits, feed: changes, indexer: indexer,
-            recent: recent, waits: waits, retention: configuration.retention, logger: logger)
+            matcher: matcher, waits: waits, retention: configuration.retention, logger: logger)
         indexer.start()
         changes.start()
     }
@@ -172,7 +172,7 @@ public final class MailpenStore: Sendable {
         await changes.finish()
         try await threads.shutdownGracefully()
         try checkpointer?.close()
-        try recent?.close()
+        try matcher?.close()
         try searchDatabase?.close()
         if let pool = database as? DatabasePool {
             _ = try await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }

@@ -14,7 +14,7 @@ final class CommitCounter: Sendable {
 }
 
 /// Counts the requests waiting for mail. While there are any, the writer hands each committed message to
-/// the recent index (``RecentIndex``) and the search indexer leaves merging for later.
+/// the wait matcher (``WaitMatcher``) and the search indexer leaves merging for later.
 final class WaitCounter: Sendable {
     private let value = Atomic<Int>(0)
 

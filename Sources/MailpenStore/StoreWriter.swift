@@ -27,9 +27,8 @@ actor StoreWriter {
     private let feed: ChangeFeed
     private let indexer: SearchIndexer?
     /// Gets every committed message while requests wait for mail (`nil` for in-memory stores).
-    private let recent: RecentIndex?
+    private let matcher: WaitMatcher?
     private let waits: WaitCounter
-    private var isCollectingRecent = false
     private let retention: RetentionDefaults
     private let maximumBatchBytes = 64 * 1024 * 1024
     private let maximumBatchCount = 1024
@@ -50,10 +49,10 @@ actor StoreWriter {
 
     init(
         loop: any EventLoop, database: any DatabaseWriter, commits: CommitCounter, feed: ChangeFeed,
-        indexer: SearchIndexer?, recent: RecentIndex?, waits: WaitCounter, retention: RetentionDefaults,
+        indexer: SearchIndexer?, matcher: WaitMatcher?, waits: WaitCounter, retention: RetentionDefaults,
         logger: Logger
     ) {
-        self.recent = recent
+        self.matcher = matcher
         self.waits = waits
         self.loop = loop
         self.database = database
@@ -117,19 +116,17 @@ actor StoreWriter {
         var inboxes = inboxCache
         var routes = routeCache
         let retention = self.retention
-        let collectsRecent = recent != nil && !waits.isEmpty
-        if isCollectingRecent && !collectsRecent { recent?.clear() }
-        isCollectingRecent = collectsRecent
+        let collectsNew = matcher != nil && !waits.isEmpty
         let results: [Result<MessageSummary, any Error>]
         var events: [StoreEvent] = []
-        var recentEntries: [RecentIndex.Entry] = []
+        var newEntries: [WaitMatcher.Entry] = []
         do {
             defer { commits.advance() }
             let outcome = try database.write { db in
                 if routes == nil { routes = try RouteTable.load(db) }
                 return try Self.insert(
                     messages, into: db, inboxes: &inboxes, routes: routes ?? RouteTable(), identifiers: &generator,
-                    retention: retention, collectsRecent: collectsRecent)
+                    retention: retention, collectsNew: collectsNew)
             }
             identifiers = generator
             inboxCache = inboxes
@@ -138,13 +135,13 @@ actor StoreWriter {
             statistics.messages += batch.count
             results = outcome.results
             events = outcome.events
-            recentEntries = outcome.recent
+            newEntries = outcome.new
         } catch {
             logger.error("could not store \(batch.count) message(s): \(error)")
             results = Array(repeating: .failure(error), count: batch.count)
         }
-        // Before the events: a wait woken by one of them then finds the message in the recent index.
-        recent?.add(recentEntries)
+        // First: the waits are checked while the replies go out.
+        matcher?.add(newEntries)
         Self.complete(zip(batch.map(\.waiter), results))
         feed.assumeIsolated { $0.publish(events) }
         indexer?.messagesStored()
@@ -173,7 +170,7 @@ actor StoreWriter {
     private struct BatchOutcome: Sendable {
         var results: [Result<MessageSummary, any Error>]
         var events: [StoreEvent]
-        var recent: [RecentIndex.Entry]
+        var new: [WaitMatcher.Entry]
     }
 
     private static func insert(
@@ -183,9 +180,9 @@ actor StoreWriter {
         routes: RouteTable,
         identifiers: inout MessageIdentifierGenerator,
         retention: RetentionDefaults,
-        collectsRecent: Bool
+        collectsNew: Bool
     ) throws -> BatchOutcome {
-        var recent: [RecentIndex.Entry] = []
+        var new: [WaitMatcher.Entry] = []
         var results: [Result<MessageSummary, any Error>] = []
         results.reserveCapacity(messages.count)
         var events: [StoreEvent] = []
@@ -228,9 +225,9 @@ actor StoreWriter {
             var raw = RawStatement(insertRaw)
             raw.bind(seq)
             try raw.executeBinding(message.blob, in: db)
-            if collectsRecent, message.blob.count <= RecentIndex.largestMessage {
-                recent.append(
-                    RecentIndex.Entry(seq: seq, id: id, inbox: inbox.name, raw: message.blob, recipients: columns.recipients))
+            if collectsNew, message.blob.count <= WaitMatcher.largestMessage {
+                new.append(
+                    WaitMatcher.Entry(seq: seq, id: id, inbox: inbox.name, raw: message.blob, recipients: columns.recipients))
             }
             added[inbox.id, default: 0] += 1
             let summary = message.summary(id: id, inbox: inbox.name, receivedAt: Date(milliseconds: receivedAt))
@@ -267,7 +264,7 @@ actor StoreWriter {
                 events.append(pruned)
             }
         }
-        return BatchOutcome(results: results, events: events, recent: recent)
+        return BatchOutcome(results: results, events: events, new: new)
     }
 
     // MARK: - Other changes

@@ -220,7 +220,7 @@ struct MailpenStoreTests {
         }
     }
 
-    /// A wait checks each new message against its query — in the recent-mail index, or (in a store without
+    /// A wait checks each new message against its query — in the wait matcher, or (in a store without
     /// one, `:memory:`) in the search index with rows bounded from the oldest new one on; messages that
     /// matched before it began still count, and a new one that does not match is not taken, whichever index
     /// (words or fields) drives the query.
@@ -228,7 +228,7 @@ struct MailpenStoreTests {
     func waitCountsOlderMatchesAndChecksOnlyNewRows(queryCase: (String, Bool), inMemory: Bool) async throws {
         let (query, excludesBeta) = queryCase
         func run(_ store: MailpenStore) async throws {
-            #expect((store.recent == nil) == inMemory)
+            #expect((store.matcher == nil) == inMemory)
             func send(_ body: String, from sender: String = "alice") async throws -> String {
                 try await store.store(incoming("From: \(sender)@example.com\r\nSubject: note\r\n\r\n\(body)\r\n")).id
             }

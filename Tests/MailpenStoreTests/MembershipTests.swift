@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 
 @testable import MailpenStore
@@ -96,26 +97,30 @@ struct MembershipCacheTests {
     }
 }
 
-@Suite("Waits: the recent index")
-struct RecentIndexTests {
-    /// While a request waits, each new message is checked in the recent index as soon as it is committed,
-    /// without the search index: with the indexer stopped, the wait is still woken by a match, and only by one.
+@Suite("Waits: the wait matcher")
+struct WaitMatcherTests {
+    /// While a request waits, each new message is checked against its query as soon as it is committed,
+    /// without the search index: with the indexer stopped, the wait is still woken by a match, and only by
+    /// one; and it unregisters when it ends.
     @Test("a wait is woken without the search indexer")
     func waitWithoutIndexer() async throws {
         try await withStore { store, _ in
+            let matcher = try #require(store.matcher)
             await store.indexer.stop()
             let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:invoice from:shop"))
             let baseline = await store.changes.subscriberCount
             async let found = store.waitForMessages(query, count: 1, timeout: .seconds(20))
             try await waitUntilSubscribed(store, baseline: baseline)
+            #expect(await matcher.registeredCount == 1)
             _ = try await store.store(incoming("From: shop@example.com\r\nSubject: receipt\r\n\r\nno\r\n"))
             _ = try await store.store(incoming("From: other@example.com\r\nSubject: invoice 7\r\n\r\nno\r\n"))
             let wanted = try await store.store(incoming("From: shop@example.com\r\nSubject: Invoice 8\r\n\r\nyes\r\n"))
             #expect(try await found.map(\.id) == [wanted.id])
+            #expect(await matcher.registeredCount == 0)
         }
     }
 
-    /// A message stored before the wait began is not in the recent index: the wait finds it through the
+    /// A message stored before the wait began was never given to the matcher: the wait finds it through the
     /// search index once indexed, as before.
     @Test("messages from before the wait still count")
     func olderMessagesStillCount() async throws {
@@ -130,18 +135,63 @@ struct RecentIndexTests {
         }
     }
 
-    /// The recent index writes only its in-memory database: while another connection holds the main
-    /// file's write lock (the writer, mid-commit), it still takes new messages and checks them at once.
+    /// A message too large for the matcher is left to the search index, and still wakes the wait.
+    @Test("a large message wakes the wait through the search index")
+    func largeMessageFallsBack() async throws {
+        try await withStore { store, _ in
+            let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:bulky"))
+            let baseline = await store.changes.subscriberCount
+            async let found = store.waitForMessages(query, count: 1, timeout: .seconds(20))
+            try await waitUntilSubscribed(store, baseline: baseline)
+            let line = String(repeating: "x", count: 998) + "\r\n"
+            let body = String(repeating: line, count: WaitMatcher.largestMessage / line.utf8.count + 1)
+            let large = try await store.store(incoming("Subject: bulky\r\n\r\n" + body))
+            #expect(large.size > WaitMatcher.largestMessage)
+            #expect(try await found.map(\.id) == [large.id])
+        }
+    }
+
+    /// The matcher checks each batch against every registered wait of the batch's inbox — and no other —
+    /// and keeps nothing afterwards: its index is empty again for the next batch.
+    @Test("checks each batch against the waits of its inbox and keeps nothing")
+    func checksEachBatchOnce() async throws {
+        try await withStore { store, _ in
+            let matcher = try #require(store.matcher)
+            _ = try await store.createInbox(named: "other")
+            let summaries = [
+                try await store.store(incoming("Subject: alpha one\r\n\r\nx\r\n")),
+                try await store.store(incoming("Subject: beta two\r\n\r\nx\r\n")),
+                try await store.store(incoming("Subject: alpha three\r\n\r\nx\r\n", inbox: "other")),
+            ]
+            let arrivals = Arrivals()
+            let alpha = await matcher.register(MessageQuery(inbox: "default", search: try SearchQuery(parsing: "alpha"))) {
+                arrivals.append("alpha", $0)
+            }
+            let all = await matcher.register(MessageQuery(inbox: "DEFAULT")) { arrivals.append("all", $0) }
+            let other = await matcher.register(MessageQuery(inbox: "other")) { arrivals.append("other", $0) }
+            let elsewhere = await matcher.register(MessageQuery(inbox: "elsewhere")) { arrivals.append("elsewhere", $0) }
+            matcher.add(try await entries(for: summaries, in: store))
+            #expect(try await matcher.indexedCount() == 0)
+            let seen = arrivals.all
+            let ids = summaries.map(\.id)
+            #expect(seen["alpha"]?.checked == [ids[0], ids[1]])
+            #expect(seen["alpha"]?.matching.map(\.id) == [ids[0]])
+            #expect(seen["all"]?.matching.map(\.id) == [ids[1], ids[0]])
+            #expect(seen["other"]?.matching.map(\.id) == [ids[2]])
+            #expect(seen["elsewhere"] == nil)
+            for registration in [alpha, all, other, elsewhere] { matcher.unregister(registration) }
+            #expect(await matcher.registeredCount == 0)
+        }
+    }
+
+    /// The matcher writes only its in-memory database: while another connection holds the main file's write
+    /// lock (the writer, mid-commit), it still checks new messages at once.
     @Test("never waits for the main database's write lock")
     func doesNotLockTheMainFile() async throws {
         try await withStore { store, path in
-            let recent = try #require(store.recent)
+            let matcher = try #require(store.matcher)
             let summary = try await store.store(incoming("Subject: locked\r\n\r\nx\r\n"))
-            let raw = try #require(try await store.rawMessage(id: summary.id))
-            let seq = try #require(
-                try await store.database.read {
-                    try Int64.fetchOne($0, sql: "SELECT seq FROM message WHERE id = ?", arguments: [summary.id])
-                })
+            let batch = try await entries(for: [summary], in: store)
             // Another connection holds the write lock, on a thread of its own, until released.
             let holder = try DatabaseQueue(path: path)
             let locked = DispatchSemaphore(value: 0)
@@ -161,48 +211,46 @@ struct RecentIndexTests {
                 }
             }
             let started = ContinuousClock.now
-            recent.add([RecentIndex.Entry(seq: seq, id: summary.id, inbox: "default", raw: Data(raw), recipients: "")])
-            let outcome = try await recent.check(
-                MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:locked")), after: nil)
+            let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:locked"))
+            let arrivals = Arrivals()
+            let registration = await matcher.register(query) { arrivals.append("locked", $0) }
+            matcher.add(batch)
+            _ = try await matcher.indexedCount()  // Runs after the batch's check.
             let elapsed = ContinuousClock.now - started
             release.signal()
             try await holder.writeWithoutTransaction { _ in }  // Waits for the rollback.
             try holder.close()
-            #expect(outcome.checked == [summary.id])
-            #expect(outcome.matching.map(\.id) == [summary.id])
+            matcher.unregister(registration)
+            #expect(arrivals.all["locked"]?.checked == [summary.id])
+            #expect(arrivals.all["locked"]?.matching.map(\.id) == [summary.id])
             #expect(elapsed < .seconds(2))
         }
     }
 
-    /// The recent index holds only the newest messages (so its memory stays bounded during a burst), and
-    /// only while someone waits.
-    @Test("holds the newest messages while someone waits")
-    func holdsTheNewest() async throws {
-        try await withStore { store, _ in
-            let recent = try #require(store.recent)
-            _ = try await store.store(incoming("Subject: before\r\n\r\nx\r\n"))
-            #expect(try await recent.check(MessageQuery(inbox: "default"), after: nil).checked.isEmpty)
-            let never = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:nevermatches"))
-            let baseline = await store.changes.subscriberCount
-            let waiting = Task { try await store.waitForMessages(never, count: 1, timeout: .seconds(60)) }
-            defer { waiting.cancel() }
-            try await waitUntilSubscribed(store, baseline: baseline)
-            var ids: [String] = []
-            try await withThrowingTaskGroup(of: String.self) { group in
-                for number in 0..<(RecentIndex.capacity + 88) {
-                    group.addTask { try await store.store(incoming("Subject: note \(number)\r\n\r\nx\r\n")).id }
-                }
-                for try await id in group { ids.append(id) }
-            }
-            let newest = Array(ids.sorted().suffix(RecentIndex.capacity))
-            let all = try await recent.check(MessageQuery(inbox: "default"), after: nil)
-            #expect(all.checked == newest)
-            #expect(all.matching.count == RecentIndex.capacity)
-            let later = try await recent.check(MessageQuery(inbox: "default"), after: newest[newest.count - 3])
-            #expect(later.checked == Array(newest.suffix(2)))
-            #expect(try await recent.check(MessageQuery(inbox: "other"), after: nil).checked.isEmpty)
+    /// The entries the writer would hand over for `summaries`.
+    private func entries(for summaries: [MessageSummary], in store: MailpenStore) async throws -> [WaitMatcher.Entry] {
+        var entries: [WaitMatcher.Entry] = []
+        for summary in summaries {
+            let raw = try #require(try await store.rawMessage(id: summary.id))
+            let seq = try #require(
+                try await store.database.read {
+                    try Int64.fetchOne($0, sql: "SELECT seq FROM message WHERE id = ?", arguments: [summary.id])
+                })
+            entries.append(.init(seq: seq, id: summary.id, inbox: summary.inbox, raw: Data(raw), recipients: ""))
         }
+        return entries
     }
+}
+
+/// What the matcher delivered, by wait (delivered on its thread, read by the test).
+private final class Arrivals: Sendable {
+    private let delivered = Mutex<[String: WaitMatcher.Arrival]>([:])
+
+    func append(_ name: String, _ arrival: WaitMatcher.Arrival) {
+        delivered.withLock { $0[name] = arrival }
+    }
+
+    var all: [String: WaitMatcher.Arrival] { delivered.withLock { $0 } }
 }
 
 /// Returns once a wait has subscribed to the change feed (beyond the subscriptions of `baseline`): mail
