@@ -160,8 +160,7 @@ extension MailpenStore {
         return try await database.read { db in try Self.summaries(matching: query, among: ids, in: db) }
     }
 
-    /// The summaries among `ids` that match `query`, on a connection that has the index (or the index of
-    /// the batch being checked for waits, ``WaitMatcher``) attached as `search`.
+    /// The summaries among `ids` that match `query`, on a connection that has the index attached as `search`.
     static func summaries(matching query: MessageQuery, among ids: [String], in db: Database) throws -> [MessageSummary] {
         let inbox = try Self.inboxReference(query.inbox, in: db)
         let (from, clause, arguments, order) = Self.sql(for: query, inboxID: inbox.id)
@@ -180,6 +179,22 @@ extension MailpenStore {
                 """,
             arguments: all
         ).map(SummaryRow.decode)
+    }
+
+    /// The summaries of the inbox's messages with row ids in `rows` that match `query`, for the wait matcher:
+    /// the SQL depends only on the shape of the query, so its statement is kept and reused for every batch.
+    static func summaries(matching query: MessageQuery, inRows rows: ClosedRange<Int64>, in db: Database) throws -> [MessageSummary] {
+        let inbox = try Self.inboxReference(query.inbox, in: db)
+        let (from, clause, arguments, order) = Self.sql(for: query, inboxID: inbox.id)
+        var all = arguments
+        all += [rows.lowerBound, rows.upperBound]
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT \(SummaryRow.columns) FROM \(from) JOIN inbox i ON i.id = m.inbox_id
+                WHERE \(clause) AND \(order) BETWEEN ? AND ?
+                ORDER BY m.seq DESC
+                """)
+        return try Row.fetchAll(statement, arguments: all).map(SummaryRow.decode)
     }
 
     /// Summaries of an inbox's messages, newest first.

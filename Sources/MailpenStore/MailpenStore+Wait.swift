@@ -2,12 +2,15 @@ import Foundation
 
 extension MailpenStore {
     /// Waits until `count` messages of the inbox match `query` — messages already stored count — and returns
-    /// them, newest first. Woken by the change feed, never by polling. Throws ``StoreError/timedOut`` after
-    /// `timeout`, and stops at once when the calling task is cancelled (a client that went away).
+    /// them, newest first. Woken by the store itself as it commits matching mail (see ``WaitMatcher``), never
+    /// by polling. Throws ``StoreError/timedOut`` after `timeout`, and stops at once when the calling task is
+    /// cancelled (a client that went away).
     public func waitForMessages(_ query: MessageQuery, count: Int, timeout: Duration) async throws -> [MessageSummary] {
-        try ensureOpen()
+        // Counted before the check, so that `close()` either sees this wait and lets it end first, or this
+        // wait sees the store closed.
         waits.begin()
         defer { waits.end() }
+        try ensureOpen()
         return try await withThrowingTaskGroup(of: [MessageSummary].self) { group in
             group.addTask {
                 try await self.collectMatches(query, count: count)
@@ -28,27 +31,29 @@ extension MailpenStore {
         case arrived(WaitMatcher.Arrival)
         /// The search index now has these messages of the inbox.
         case searchable([String])
-        /// Of those, these match (looked up beside the loop, so that a slow lookup in the search index
-        /// does not hold up the matcher's news).
+        /// Change events were missed (the subscription has been renewed): look again.
+        case missedEvents
+        /// A lookup in the search index found these (looked up beside the loop, so that a slow lookup does
+        /// not hold up the matcher's news).
         case matched([MessageSummary])
         /// That lookup failed.
         case failed(any Error)
-        /// Change events were missed (the subscription has been renewed): look again.
-        case missedEvents
     }
 
     /// New messages are checked as soon as they are committed, by the matcher, which hands each wait its
-    /// matches; one the matcher did not check (stored before this wait began, or too large) is checked
-    /// once the search index has it.
+    /// matches; one the matcher did not check (in a batch whose commit began before this wait, too large,
+    /// or in a check that failed) is checked once the search index has it.
     private func collectMatches(_ query: MessageQuery, count: Int) async throws -> [MessageSummary] {
         let (inputs, input) = AsyncStream.makeStream(of: WaitInput.self)
-        // Registered first, so that every batch committed from here on is checked as it arrives.
+        // Registered first, so that the batches committed from here on are checked as they arrive.
         let registration = await matcher?.register(query) { input.yield(.arrived($0)) }
         defer { if let registration { matcher?.unregister(registration) } }
         // Subscribed before the first look, so that nothing indexed in between is missed.
         let subscription = await changes.subscribe(bufferSize: 1024)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
+        // Discarding: the lookups' tasks are not kept once done, however long the wait.
+        return try await withThrowingDiscardingTaskGroup(returning: [MessageSummary].self) { group in
             group.addTask {
+                defer { input.finish() }
                 var events = subscription
                 while true {
                     do {
@@ -59,47 +64,47 @@ extension MailpenStore {
                                 input.yield(.searchable(ids))
                             }
                         }
-                        break  // The store closes, or the wait ends.
+                        return  // The store closes, or the wait ends.
                     } catch ChangeFeedError.fellBehind {
                         events = await self.changes.subscribe(bufferSize: 1024)
                         input.yield(.missedEvents)
                     }
                 }
-                input.finish()
             }
             defer { group.cancelAll() }
+            /// Looks up in the search index beside the loop, handing the loop the matches.
+            func lookUp(_ lookup: @escaping @Sendable () async throws -> [MessageSummary]) {
+                group.addTask {
+                    do {
+                        input.yield(.matched(try await lookup()))
+                    } catch StoreError.inboxNotFound {
+                        // Deleted meanwhile; it may come back.
+                    } catch {
+                        input.yield(.failed((try? self.ensureOpen()) == nil ? StoreError.closed : error))
+                    }
+                }
+            }
             var found: [String: MessageSummary] = [:]
-            // Messages the matcher checked: the search index's news of them is not looked at again.
+            // Messages the matcher checked: the search index's news of them is not looked at again. (When
+            // that news comes first, the message is looked up twice; `found` is keyed by id.)
             var checked: Set<String> = []
             for summary in try await oldestMatches(query, count: count) { found[summary.id] = summary }
             if found.count >= count { return Self.newestFirst(found, count: count) }
             for await event in inputs {
-                let matching: [MessageSummary]
                 switch event {
                 case .arrived(let arrival):
                     checked.formUnion(arrival.checked)
-                    matching = arrival.matching
+                    for summary in arrival.matching { found[summary.id] = summary }
                 case .searchable(let indexed):
                     let ids = indexed.filter { checked.remove($0) == nil }
-                    guard !ids.isEmpty else { continue }
-                    group.addTask {
-                        do {
-                            input.yield(.matched(try await self.summaries(matching: query, among: ids)))
-                        } catch StoreError.inboxNotFound {
-                            // Deleted meanwhile; it may come back.
-                        } catch {
-                            input.yield(.failed(error))
-                        }
-                    }
-                    continue
+                    if !ids.isEmpty { lookUp { try await self.summaries(matching: query, among: ids) } }
+                case .missedEvents:
+                    lookUp { try await self.oldestMatches(query, count: count) }
                 case .matched(let summaries):
-                    matching = summaries
+                    for summary in summaries { found[summary.id] = summary }
                 case .failed(let error):
                     throw error
-                case .missedEvents:
-                    matching = try await oldestMatches(query, count: count)
                 }
-                for summary in matching { found[summary.id] = summary }
                 if found.count >= count { return Self.newestFirst(found, count: count) }
             }
             try Task.checkCancellation()

@@ -163,13 +163,15 @@ public final class MailpenStore: Sendable {
 
     /// Closes the database after pending writes. The store is unusable afterwards.
     public func close() async throws {
-        guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        guard !isClosed.exchange(true, ordering: .sequentiallyConsistent) else { return }
         let statistics = await writer.statistics
         logger.info("closing the database: \(statistics.messages) message(s) were written in \(statistics.batches) transaction(s)")
         // Let work already queued on the store's threads finish before the databases go.
         await writer.flush()
         await indexer.stop()
         await changes.finish()
+        // Waits end with the feed; let them, so that none reaches for the matcher's thread once it stops.
+        await waits.untilEmpty(within: .seconds(5))
         try await threads.shutdownGracefully()
         try checkpointer?.close()
         try matcher?.close()
@@ -205,7 +207,7 @@ public final class MailpenStore: Sendable {
     }
 
     func ensureOpen() throws {
-        if isClosed.load(ordering: .acquiring) { throw StoreError.closed }
+        if isClosed.load(ordering: .sequentiallyConsistent) { throw StoreError.closed }
     }
 
     /// Group-commit counters, for tests and benchmarks.

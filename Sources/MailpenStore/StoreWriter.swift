@@ -26,7 +26,7 @@ actor StoreWriter {
     private let commits: CommitCounter
     private let feed: ChangeFeed
     private let indexer: SearchIndexer?
-    /// Gets every committed message while requests wait for mail (`nil` for in-memory stores).
+    /// Gets the committed messages of up to 256 KB while requests wait for mail (`nil` for in-memory stores).
     private let matcher: WaitMatcher?
     private let waits: WaitCounter
     private let retention: RetentionDefaults

@@ -139,16 +139,81 @@ struct WaitMatcherTests {
     @Test("a large message wakes the wait through the search index")
     func largeMessageFallsBack() async throws {
         try await withStore { store, _ in
+            let matcher = try #require(store.matcher)
             let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:bulky"))
+            // A second wait, watched directly: the matcher must not check the large message for it either.
+            let arrivals = Arrivals()
+            let probe = await matcher.register(MessageQuery(inbox: "default")) { arrivals.append("probe", $0) }
+            defer { matcher.unregister(probe) }
             let baseline = await store.changes.subscriberCount
             async let found = store.waitForMessages(query, count: 1, timeout: .seconds(20))
             try await waitUntilSubscribed(store, baseline: baseline)
+            // A small message is checked (the probe works); the large one is not.
+            let small = try await store.store(incoming("Subject: small\r\n\r\nx\r\n"))
             let line = String(repeating: "x", count: 998) + "\r\n"
             let body = String(repeating: line, count: WaitMatcher.largestMessage / line.utf8.count + 1)
             let large = try await store.store(incoming("Subject: bulky\r\n\r\n" + body))
             #expect(large.size > WaitMatcher.largestMessage)
+            _ = try await matcher.indexedCount()  // Runs after any check of the batches.
+            #expect(arrivals.all["probe"]?.map(\.checked) == [[small.id]])
             #expect(try await found.map(\.id) == [large.id])
         }
+    }
+
+    /// The writer hands the matcher nothing while no request waits: a registration alone (no wait counted)
+    /// gets no news.
+    @Test("nothing is checked while nobody waits")
+    func nothingCheckedWithoutWaits() async throws {
+        try await withStore { store, _ in
+            let matcher = try #require(store.matcher)
+            let arrivals = Arrivals()
+            let probe = await matcher.register(MessageQuery(inbox: "default")) { arrivals.append("probe", $0) }
+            defer { matcher.unregister(probe) }
+            _ = try await store.store(incoming("Subject: unwatched\r\n\r\nx\r\n"))
+            _ = try await matcher.indexedCount()
+            #expect(arrivals.all.isEmpty)
+            // While a wait is counted, the same message would have been checked.
+            let never = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:nevermatches"))
+            let baseline = await store.changes.subscriberCount
+            let waiting = Task { try await store.waitForMessages(never, count: 1, timeout: .seconds(60)) }
+            try await waitUntilSubscribed(store, baseline: baseline)
+            let watched = try await store.store(incoming("Subject: watched\r\n\r\nx\r\n"))
+            _ = try await matcher.indexedCount()
+            #expect(arrivals.all["probe"]?.map(\.checked) == [[watched.id]])
+            waiting.cancel()
+            _ = await waiting.result
+        }
+    }
+
+    /// A wait that ends in any way — a timeout, a cancelled caller, the store closing — leaves no
+    /// registration behind, and closing the store with a wait pending ends the wait with `closed`.
+    @Test("a wait unregisters however it ends")
+    func registrationEndsWithTheWait() async throws {
+        try await withStore { store, _ in
+            let matcher = try #require(store.matcher)
+            let never = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:nevermatches"))
+            await #expect(throws: StoreError.timedOut) {
+                try await store.waitForMessages(never, count: 1, timeout: .milliseconds(100))
+            }
+            #expect(await matcher.registeredCount == 0)
+            let baseline = await store.changes.subscriberCount
+            let waiting = Task { try await store.waitForMessages(never, count: 1, timeout: .seconds(60)) }
+            try await waitUntilSubscribed(store, baseline: baseline)
+            #expect(await matcher.registeredCount == 1)
+            waiting.cancel()
+            await #expect(throws: CancellationError.self) { try await waiting.value }
+            #expect(await matcher.registeredCount == 0)
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailpen-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try MailpenStore(configuration: .init(path: directory.appendingPathComponent("m.sqlite").path))
+        let never = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:nevermatches"))
+        let baseline = await store.changes.subscriberCount
+        let waiting = Task { try await store.waitForMessages(never, count: 1, timeout: .seconds(60)) }
+        try await waitUntilSubscribed(store, baseline: baseline)
+        try await store.close()
+        await #expect(throws: StoreError.closed) { try await waiting.value }
     }
 
     /// The matcher checks each batch against every registered wait of the batch's inbox — and no other —
@@ -174,13 +239,35 @@ struct WaitMatcherTests {
             #expect(try await matcher.indexedCount() == 0)
             let seen = arrivals.all
             let ids = summaries.map(\.id)
-            #expect(seen["alpha"]?.checked == [ids[0], ids[1]])
-            #expect(seen["alpha"]?.matching.map(\.id) == [ids[0]])
-            #expect(seen["all"]?.matching.map(\.id) == [ids[1], ids[0]])
-            #expect(seen["other"]?.matching.map(\.id) == [ids[2]])
-            #expect(seen["elsewhere"] == nil)
+            // One delivery per wait and batch.
+            #expect(seen.mapValues(\.count) == ["alpha": 1, "all": 1, "other": 1])
+            #expect(seen["alpha"]?.first?.checked == [ids[0], ids[1]])
+            #expect(seen["alpha"]?.first?.matching.map(\.id) == [ids[0]])
+            #expect(seen["all"]?.first?.matching.map(\.id) == [ids[1], ids[0]])
+            #expect(seen["other"]?.first?.matching.map(\.id) == [ids[2]])
             for registration in [alpha, all, other, elsewhere] { matcher.unregister(registration) }
             #expect(await matcher.registeredCount == 0)
+        }
+    }
+
+    /// The matcher looks at a batch's range of row ids; a message in that range that it was not handed (one
+    /// too large) is not in its index, so a negated word would match it wrongly: it must not be reported.
+    @Test("a message not handed over is not reported, even for a negated word")
+    func skippedMessageIsNotReported() async throws {
+        try await withStore { store, _ in
+            let matcher = try #require(store.matcher)
+            let first = try await store.store(incoming("Subject: report 1\r\n\r\nfine\r\n"))
+            let padding = String(repeating: String(repeating: "x", count: 998) + "\r\n", count: 300)
+            _ = try await store.store(incoming("Subject: report 2\r\n\r\nforbidden\r\n" + padding))
+            let third = try await store.store(incoming("Subject: report 3\r\n\r\nfine\r\n"))
+            let arrivals = Arrivals()
+            let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "-forbidden"))
+            let registration = await matcher.register(query) { arrivals.append("negated", $0) }
+            defer { matcher.unregister(registration) }
+            matcher.add(try await entries(for: [first, third], in: store))
+            _ = try await matcher.indexedCount()
+            #expect(arrivals.all["negated"]?.first?.checked == [first.id, third.id])
+            #expect(arrivals.all["negated"]?.first?.matching.map(\.id) == [third.id, first.id])
         }
     }
 
@@ -221,8 +308,8 @@ struct WaitMatcherTests {
             try await holder.writeWithoutTransaction { _ in }  // Waits for the rollback.
             try holder.close()
             matcher.unregister(registration)
-            #expect(arrivals.all["locked"]?.checked == [summary.id])
-            #expect(arrivals.all["locked"]?.matching.map(\.id) == [summary.id])
+            #expect(arrivals.all["locked"]?.map(\.checked) == [[summary.id]])
+            #expect(arrivals.all["locked"]?.first?.matching.map(\.id) == [summary.id])
             #expect(elapsed < .seconds(2))
         }
     }
@@ -242,15 +329,15 @@ struct WaitMatcherTests {
     }
 }
 
-/// What the matcher delivered, by wait (delivered on its thread, read by the test).
+/// What the matcher delivered, by wait, every delivery (made on its thread, read by the test).
 private final class Arrivals: Sendable {
-    private let delivered = Mutex<[String: WaitMatcher.Arrival]>([:])
+    private let delivered = Mutex<[String: [WaitMatcher.Arrival]]>([:])
 
     func append(_ name: String, _ arrival: WaitMatcher.Arrival) {
-        delivered.withLock { $0[name] = arrival }
+        delivered.withLock { $0[name, default: []].append(arrival) }
     }
 
-    var all: [String: WaitMatcher.Arrival] { delivered.withLock { $0 } }
+    var all: [String: [WaitMatcher.Arrival]] { delivered.withLock { $0 } }
 }
 
 /// Returns once a wait has subscribed to the change feed (beyond the subscriptions of `baseline`): mail

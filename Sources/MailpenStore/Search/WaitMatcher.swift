@@ -12,8 +12,8 @@ import NIOCore
 /// is rolled back once every wait has been checked. So a lookup never reads more than one small segment,
 /// and nothing is left to merge or trim. The connection reads the main database file (for the `message`
 /// and `inbox` rows the query joins) and writes only the in-memory database, so it never takes the main
-/// file's write lock. Messages larger than ``largestMessage`` are not checked here; a wait falls back to
-/// the search index for those, and for any batch whose check fails.
+/// file's write lock. The writer hands over no message larger than ``largestMessage``; a wait falls back
+/// to the search index for those, and for any batch whose check fails.
 actor WaitMatcher {
     /// A committed message, as the writer hands it over.
     struct Entry: Sendable {
@@ -46,6 +46,12 @@ actor WaitMatcher {
     private let logger: Logger
     private var waits: [Registration: Wait] = [:]
     private var nextNumber = 0
+    /// Batches checked since the kept statements were last dropped.
+    private var checksSinceRelease = 0
+    /// Each wait's query keeps a prepared statement (one per shape of query, shared by the waits of that
+    /// shape, and by the next wait of a CI job); they are dropped this often, so that the shapes a
+    /// long-running server sees do not pile up.
+    private static let checksBetweenReleases = 256
     static let largestMessage = 256 * 1024
 
     nonisolated var unownedExecutor: UnownedSerialExecutor {
@@ -65,8 +71,9 @@ actor WaitMatcher {
         self.logger = logger
     }
 
-    /// Checks every batch committed from now on against `query`, handing `deliver` what each batch
-    /// holds for it (on the matcher's thread), until ``unregister(_:)``.
+    /// Checks the batches the writer hands over from now on against `query` (while any wait is counted,
+    /// see ``WaitCounter``), handing `deliver` what each holds for it, on the matcher's thread, until
+    /// ``unregister(_:)``.
     func register(_ query: MessageQuery, deliver: @escaping @Sendable (Arrival) -> Void) -> Registration {
         let registration = Registration(number: nextNumber)
         nextNumber += 1
@@ -99,15 +106,17 @@ actor WaitMatcher {
     }
 
     private func check(_ entries: [Entry]) {
-        // Each interested wait with the messages of its inbox.
-        let candidates = entries.filter { $0.raw.count <= Self.largestMessage }
-        let interested: [(wait: Wait, ids: [String])] = waits.values.compactMap { wait in
-            let ids = candidates.filter { $0.inbox.caseInsensitiveCompare(wait.query.inbox) == .orderedSame }.map(\.id)
-            return ids.isEmpty ? nil : (wait, ids)
+        // Each interested wait with the messages of its inbox and their range of row ids (one commit gives out
+        // consecutive ones). The range may hold messages not handed over (too large, so not indexed here):
+        // those are dropped from the matches, since a negated word, say, would match them wrongly.
+        let interested: [(wait: Wait, ids: [String], rows: ClosedRange<Int64>)] = waits.values.compactMap { wait in
+            let mine = entries.filter { $0.inbox.caseInsensitiveCompare(wait.query.inbox) == .orderedSame }
+            guard let first = mine.first?.seq, let last = mine.last?.seq else { return nil }
+            return (wait, mine.map(\.id), min(first, last)...max(first, last))
         }
         guard !interested.isEmpty else { return }
         let wanted = Set(interested.flatMap(\.ids))
-        let documents = candidates.filter { wanted.contains($0.id) }.map {
+        let documents = entries.filter { wanted.contains($0.id) }.map {
             SearchDocument(seq: $0.seq, raw: [UInt8]($0.raw), recipients: $0.recipients)
         }
         var arrivals: [(Wait, Arrival)] = []
@@ -117,13 +126,17 @@ actor WaitMatcher {
             // empty again for the next batch.
             try connection.inTransaction(.deferred) { db in
                 for document in documents { try document.insert(into: db, schema: "search.") }
-                for (wait, ids) in interested {
+                for (wait, ids, rows) in interested {
+                    // SQLite rolls back by itself after some errors: the rest are then not checked at all.
+                    guard db.isInsideTransaction else { break }
                     do {
-                        let matching = try MailpenStore.summaries(matching: wait.query, among: ids, in: db)
+                        let checked = Set(ids)
+                        let matching = try MailpenStore.summaries(matching: wait.query, inRows: rows, in: db)
+                            .filter { checked.contains($0.id) }
                         arrivals.append((wait, Arrival(checked: ids, matching: matching)))
                     } catch {
                         // That wait finds these messages through the search index instead.
-                        logger.debug("could not check new messages for a waiting request: \(error)")
+                        logger.warning("could not check new messages for a waiting request: \(error)")
                     }
                 }
                 return .rollback
@@ -133,6 +146,13 @@ actor WaitMatcher {
             return
         }
         for (wait, arrival) in arrivals { wait.deliver(arrival) }
+        checksSinceRelease += 1
+        if checksSinceRelease >= Self.checksBetweenReleases { releaseStatements() }
+    }
+
+    private func releaseStatements() {
+        checksSinceRelease = 0
+        connection.releaseMemory()
     }
 
     /// Closes the connection; call once the loop has stopped.
