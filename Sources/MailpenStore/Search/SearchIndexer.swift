@@ -68,14 +68,16 @@ actor SearchIndexer {
         }
     }
 
-    /// New messages were committed. The first after a quiet spell is indexed at once; during a stream of
-    /// mail, runs start at most once per ``minimumRunInterval``, so each indexes what gathered meanwhile.
+    /// New messages were committed. The first after a quiet spell is indexed at once (or, while requests
+    /// wait, after ``delayWhileWaiting``); during a stream of mail, runs start at most once per
+    /// ``minimumRunInterval``, so each indexes what gathered meanwhile.
     nonisolated func messagesStored() {
         loop.execute {
             self.assumeIsolated { indexer in
                 guard !indexer.isRunScheduled else { return }
                 indexer.isRunScheduled = true
-                let earliest = indexer.lastRunStarted + Self.minimumRunInterval
+                var earliest = indexer.lastRunStarted + Self.minimumRunInterval
+                if !indexer.waits.isEmpty { earliest = max(earliest, .now() + Self.delayWhileWaiting) }
                 if earliest > .now() {
                     indexer.loop.scheduleTask(deadline: earliest) { self.assumeIsolated { $0.run() } }
                 } else {
@@ -89,6 +91,11 @@ actor SearchIndexer {
     /// writes new segments that later need merging), so a run per commit of the writer would cost several
     /// times as much as the same messages in one run, and take CPU from ingest.
     static let minimumRunInterval = TimeAmount.milliseconds(20)
+
+    /// How long a run waits while requests wait for mail. The wait matcher answers them without the index;
+    /// on two cores, indexing the same message at the same moment would only hold up their answers (by
+    /// 0.2 ms at the median with one wait), and search sees the message 5 ms later.
+    static let delayWhileWaiting = TimeAmount.milliseconds(5)
 
     /// Messages were deleted: their entries go in a purge a second later, merged with others.
     nonisolated func messagesDeleted() {
