@@ -70,19 +70,11 @@ extension MailpenStore {
         if query.since == nil, let search = IndexedSearch(query.search) {
             return try await messages(matching: search, inInbox: query.inbox, limit: limit, offset: offset)
         }
+        if query.search.terms.isEmpty && query.since == nil {
+            return try await plainPage(of: query.inbox, limit: limit, offset: offset)
+        }
         return try await database.read { db in
             let inbox = try Self.inboxReference(query.inbox, in: db)
-            if query.search.terms.isEmpty && query.since == nil {
-                // Rows are skipped in the inbox's index alone, without visiting a message row.
-                let rows = try Int64.fetchAll(
-                    db, sql: "SELECT seq FROM message WHERE inbox_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
-                    arguments: [inbox.id, limit, offset])
-                let counts = try Row.fetchOne(
-                    db, sql: "SELECT message_count, unread_count FROM inbox WHERE id = ?", arguments: [inbox.id])
-                return MessagePage(
-                    total: counts?[0] ?? 0, unread: counts?[1] ?? 0, offset: offset, limit: limit,
-                    messages: try Self.summaries(rows: rows, in: db))
-            }
             let (from, clause, arguments, order) = Self.sql(for: query, inboxID: inbox.id)
             var pageArguments = arguments
             pageArguments += [limit, offset]
@@ -111,6 +103,37 @@ extension MailpenStore {
             }
             return MessagePage(total: total, unread: unread, offset: offset, limit: limit, messages: messages)
         }
+    }
+
+    /// A page of an inbox's plain list, newest first. Near the top, rows are skipped in the inbox's index
+    /// alone, without visiting a message row; deeper, where that takes milliseconds, the page is picked from
+    /// the inbox's rows, kept between requests and brought up to date in this one's snapshot.
+    private func plainPage(of name: String, limit: Int, offset: Int) async throws -> MessagePage {
+        let isDeep = offset >= configuration.deepListOffset
+        let cached = isDeep ? await inboxRows.rows(of: name) : nil
+        let (page, current) = try await database.read { db -> (MessagePage, InboxRows?) in
+            let inbox = try Self.inboxReference(name, in: db)
+            let counts = try Row.fetchOne(
+                db, sql: "SELECT message_count, unread_count FROM inbox WHERE id = ?", arguments: [inbox.id])
+            let total: Int = counts?[0] ?? 0
+            let unread: Int = counts?[1] ?? 0
+            var current: InboxRows?
+            let rows: [Int64]
+            if isDeep {
+                let known = try InboxRows.current(cached, inboxID: inbox.id, messageCount: total, in: db)
+                rows = known.rows.largest(limit, skipping: offset)
+                current = known
+            } else {
+                rows = try Int64.fetchAll(
+                    db, sql: "SELECT seq FROM message WHERE inbox_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+                    arguments: [inbox.id, limit, offset])
+            }
+            let page = MessagePage(
+                total: total, unread: unread, offset: offset, limit: limit, messages: try Self.summaries(rows: rows, in: db))
+            return (page, current)
+        }
+        if let current { await inboxRows.remember(current, of: name) }
+        return page
     }
 
     /// A page of an index-only search, with the inbox's membership from the cache when nothing has been

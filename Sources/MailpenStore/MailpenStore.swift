@@ -22,6 +22,9 @@ public final class MailpenStore: Sendable {
         public var synchronousFull: Bool
         /// How often the change feed publishes a heartbeat.
         public var heartbeatInterval: Duration
+        /// From this offset on, a plain list's page is picked from the inbox's rows kept between requests
+        /// (``InboxRows``) instead of by skipping entries of its index. Lowered by tests.
+        var deepListOffset = 10_000
 
         public init(
             path: String, retention: RetentionDefaults = .init(), synchronousFull: Bool = true,
@@ -44,6 +47,8 @@ public final class MailpenStore: Sendable {
     let commits = CommitCounter()
     /// Inbox memberships read by recent searches, for the next ones.
     let memberships = MembershipCache()
+    /// The rows of inboxes paged deep into their plain lists, for the next pages.
+    let inboxRows = InboxRowsCache()
     /// Requests waiting for mail; the indexer does not merge while there are any.
     let waits = WaitCounter()
     /// The search index's own connection, unless it shares `database` (`:memory:` stores).

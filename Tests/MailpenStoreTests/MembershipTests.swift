@@ -97,6 +97,58 @@ struct MembershipCacheTests {
     }
 }
 
+@Suite("Lists: deep pages")
+struct DeepPageTests {
+    /// Pages past `deepListOffset` come from the inbox's rows kept between requests, brought up to date
+    /// by the rows added since, or read afresh after deletions: after each change they must equal the pages
+    /// of the index (read near the top, in one page of everything), with another inbox's mail interleaved.
+    @Test("pages deep into a plain list stay exact as mail comes and goes")
+    func deepPagesStayExact() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailpen-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var configuration = MailpenStore.Configuration(path: directory.appendingPathComponent("m.sqlite").path)
+        configuration.deepListOffset = 5
+        let store = try MailpenStore(configuration: configuration)
+        _ = try await store.createInbox(named: "other")
+        var ids: [String] = []
+        func send(_ count: Int) async throws {
+            for number in 0..<count {
+                ids.append(try await store.store(incoming("Subject: note \(number)\r\n\r\nx\r\n")).id)
+                _ = try await store.store(incoming("Subject: elsewhere\r\n\r\nx\r\n", inbox: "other"))
+            }
+        }
+        func expectDeepPages(_ comment: Comment) async throws {
+            let everything = try await store.messages(MessageQuery(inbox: "default"), limit: 1000, offset: 0)
+            #expect(everything.messages.map(\.id) == ids.reversed(), comment)
+            for (offset, limit) in [(5, 7), (6, 50), (17, 3), (ids.count - 2, 10), (ids.count + 3, 10)] {
+                let page = try await store.messages(MessageQuery(inbox: "default"), limit: limit, offset: offset)
+                let expected = Array(everything.messages.dropFirst(offset).prefix(limit)).map(\.id)
+                #expect(page.messages.map(\.id) == expected, "\(comment), offset \(offset)")
+                #expect(page.total == ids.count, comment)
+                #expect(page.unread == everything.unread, comment)
+            }
+        }
+        try await send(30)
+        try await expectDeepPages("first pages")
+        try await expectDeepPages("again, unchanged")
+        try await send(4)
+        try await expectDeepPages("after four new messages")
+        try await store.deleteMessage(id: ids.remove(at: 10))
+        try await expectDeepPages("after deleting one in the middle")
+        _ = try await store.setRead(id: ids[3], true)
+        try await expectDeepPages("after marking one read")
+        try await store.deleteMessage(id: ids.removeLast())
+        try await send(1)
+        try await expectDeepPages("after deleting the newest and adding one")
+        _ = try await store.clearInbox(named: "default")
+        ids = []
+        try await send(12)
+        try await expectDeepPages("after clearing and refilling")
+        try await store.close()
+    }
+}
+
 @Suite("Waits: the wait matcher")
 struct WaitMatcherTests {
     /// While a request waits, each new message is checked against its query as soon as it is committed,

@@ -27,6 +27,12 @@ struct RowSet: Sequence, Sendable {
         }
     }
 
+    /// Makes room for row ids up to `largest`.
+    mutating func grow(toLargest largest: Int64) {
+        let needed = Int(Swift.max(0, largest) / 64) + 1
+        if needed > words.count { words += repeatElement(0, count: needed - words.count) }
+    }
+
     mutating func insert(_ row: Int64) {
         guard row >= 0, Int(row / 64) < words.count else { return }
         words[Int(row / 64)] |= 1 << UInt64(row % 64)
