@@ -180,7 +180,12 @@ public final class MailpenStore: Sendable {
         try await threads.shutdownGracefully()
         try checkpointer?.close()
         try matcher?.close()
-        try searchDatabase?.close()
+        // Like the messages' log below, the index's goes back into its file: a burst can leave hundreds of
+        // megabytes in it, which the next run would otherwise keep until the index's next write.
+        if let searchDatabase {
+            _ = try await searchDatabase.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            try searchDatabase.close()
+        }
         if let pool = database as? DatabasePool {
             _ = try await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
             try pool.close()
