@@ -5,23 +5,29 @@ import Testing
 
 @testable import MailpenStore
 
+/// The path of a database file in a fresh folder, removed with everything in it afterwards.
+func withDatabasePath(_ body: (String) async throws -> Void) async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailpen-store-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try await body(directory.appendingPathComponent("test.sqlite").path)
+}
+
 /// A store on a fresh database file, removed afterwards.
 func withStore(
     retention: RetentionDefaults = .init(),
     _ body: (MailpenStore, String) async throws -> Void
 ) async throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailpen-store-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let path = directory.appendingPathComponent("test.sqlite").path
-    let store = try MailpenStore(configuration: .init(path: path, retention: retention))
-    do {
-        try await body(store, path)
-    } catch {
+    try await withDatabasePath { path in
+        let store = try MailpenStore(configuration: .init(path: path, retention: retention))
+        do {
+            try await body(store, path)
+        } catch {
+            try? await store.close()
+            throw error
+        }
         try? await store.close()
-        throw error
     }
-    try? await store.close()
 }
 
 func incoming(
@@ -202,26 +208,24 @@ struct MailpenStoreTests {
 
     /// Closing puts both write-ahead logs back into their files.
     @Test func closingEmptiesBothLogs() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailpen-store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("m.sqlite").path
-        let store = try MailpenStore(configuration: .init(path: path))
-        let events = await store.changes.subscribe()
-        var stored: Set<String> = []
-        for index in 0..<20 {
-            stored.insert(try await store.store(incoming("Subject: logged \(index)\r\n\r\n" + String(repeating: "word ", count: 300))).id)
-        }
-        for try await event in events {
-            if case .searchable(_, let ids) = event { stored.subtract(ids) }
-            if stored.isEmpty { break }
-        }
-        let indexLog = path + "-search-wal"
-        #expect(try FileManager.default.attributesOfItem(atPath: indexLog)[.size] as? Int ?? 0 > 0)
-        try await store.close()
-        for log in [path + "-wal", indexLog] {
-            let size = (try? FileManager.default.attributesOfItem(atPath: log)[.size] as? Int) ?? 0
-            #expect(size == 0, "\(log) holds \(size) bytes after closing")
+        try await withDatabasePath { path in
+            let store = try MailpenStore(configuration: .init(path: path))
+            let events = await store.changes.subscribe()
+            var stored: Set<String> = []
+            for index in 0..<20 {
+                stored.insert(try await store.store(incoming("Subject: logged \(index)\r\n\r\n" + String(repeating: "word ", count: 300))).id)
+            }
+            for try await event in events {
+                if case .searchable(_, let ids) = event { stored.subtract(ids) }
+                if stored.isEmpty { break }
+            }
+            let indexLog = path + "-search-wal"
+            #expect(try FileManager.default.attributesOfItem(atPath: indexLog)[.size] as? Int ?? 0 > 0)
+            try await store.close()
+            for log in [path + "-wal", indexLog] {
+                let size = (try? FileManager.default.attributesOfItem(atPath: log)[.size] as? Int) ?? 0
+                #expect(size == 0, "\(log) holds \(size) bytes after closing")
+            }
         }
     }
 

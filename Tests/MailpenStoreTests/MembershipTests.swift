@@ -104,48 +104,47 @@ struct DeepPageTests {
     /// of the index (read near the top, in one page of everything), with another inbox's mail interleaved.
     @Test("pages deep into a plain list stay exact as mail comes and goes")
     func deepPagesStayExact() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailpen-store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var configuration = MailpenStore.Configuration(path: directory.appendingPathComponent("m.sqlite").path)
-        configuration.deepListOffset = 5
-        let store = try MailpenStore(configuration: configuration)
-        _ = try await store.createInbox(named: "other")
-        var ids: [String] = []
-        func send(_ count: Int) async throws {
-            for number in 0..<count {
-                ids.append(try await store.store(incoming("Subject: note \(number)\r\n\r\nx\r\n")).id)
-                _ = try await store.store(incoming("Subject: elsewhere\r\n\r\nx\r\n", inbox: "other"))
+        try await withDatabasePath { path in
+            var configuration = MailpenStore.Configuration(path: path)
+            configuration.deepListOffset = 5
+            let store = try MailpenStore(configuration: configuration)
+            _ = try await store.createInbox(named: "other")
+            var ids: [String] = []
+            func send(_ count: Int) async throws {
+                for number in 0..<count {
+                    ids.append(try await store.store(incoming("Subject: note \(number)\r\n\r\nx\r\n")).id)
+                    _ = try await store.store(incoming("Subject: elsewhere\r\n\r\nx\r\n", inbox: "other"))
+                }
             }
-        }
-        func expectDeepPages(_ comment: Comment) async throws {
-            let everything = try await store.messages(MessageQuery(inbox: "default"), limit: 1000, offset: 0)
-            #expect(everything.messages.map(\.id) == ids.reversed(), comment)
-            for (offset, limit) in [(5, 7), (6, 50), (17, 3), (ids.count - 2, 10), (ids.count + 3, 10)] {
-                let page = try await store.messages(MessageQuery(inbox: "default"), limit: limit, offset: offset)
-                let expected = Array(everything.messages.dropFirst(offset).prefix(limit)).map(\.id)
-                #expect(page.messages.map(\.id) == expected, "\(comment), offset \(offset)")
-                #expect(page.total == ids.count, comment)
-                #expect(page.unread == everything.unread, comment)
+            func expectDeepPages(_ comment: Comment) async throws {
+                let everything = try await store.messages(MessageQuery(inbox: "default"), limit: 1000, offset: 0)
+                #expect(everything.messages.map(\.id) == ids.reversed(), comment)
+                for (offset, limit) in [(5, 7), (6, 50), (17, 3), (ids.count - 2, 10), (ids.count + 3, 10)] {
+                    let page = try await store.messages(MessageQuery(inbox: "default"), limit: limit, offset: offset)
+                    let expected = Array(everything.messages.dropFirst(offset).prefix(limit)).map(\.id)
+                    #expect(page.messages.map(\.id) == expected, "\(comment), offset \(offset)")
+                    #expect(page.total == ids.count, comment)
+                    #expect(page.unread == everything.unread, comment)
+                }
             }
+            try await send(30)
+            try await expectDeepPages("first pages")
+            try await expectDeepPages("again, unchanged")
+            try await send(4)
+            try await expectDeepPages("after four new messages")
+            try await store.deleteMessage(id: ids.remove(at: 10))
+            try await expectDeepPages("after deleting one in the middle")
+            _ = try await store.setRead(id: ids[3], true)
+            try await expectDeepPages("after marking one read")
+            try await store.deleteMessage(id: ids.removeLast())
+            try await send(1)
+            try await expectDeepPages("after deleting the newest and adding one")
+            _ = try await store.clearInbox(named: "default")
+            ids = []
+            try await send(12)
+            try await expectDeepPages("after clearing and refilling")
+            try await store.close()
         }
-        try await send(30)
-        try await expectDeepPages("first pages")
-        try await expectDeepPages("again, unchanged")
-        try await send(4)
-        try await expectDeepPages("after four new messages")
-        try await store.deleteMessage(id: ids.remove(at: 10))
-        try await expectDeepPages("after deleting one in the middle")
-        _ = try await store.setRead(id: ids[3], true)
-        try await expectDeepPages("after marking one read")
-        try await store.deleteMessage(id: ids.removeLast())
-        try await send(1)
-        try await expectDeepPages("after deleting the newest and adding one")
-        _ = try await store.clearInbox(named: "default")
-        ids = []
-        try await send(12)
-        try await expectDeepPages("after clearing and refilling")
-        try await store.close()
     }
 }
 
@@ -256,16 +255,15 @@ struct WaitMatcherTests {
             await #expect(throws: CancellationError.self) { try await waiting.value }
             #expect(await matcher.registeredCount == 0)
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailpen-store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try MailpenStore(configuration: .init(path: directory.appendingPathComponent("m.sqlite").path))
-        let never = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:nevermatches"))
-        let baseline = await store.changes.subscriberCount
-        let waiting = Task { try await store.waitForMessages(never, count: 1, timeout: .seconds(60)) }
-        try await waitUntilSubscribed(store, baseline: baseline)
-        try await store.close()
-        await #expect(throws: StoreError.closed) { try await waiting.value }
+        try await withDatabasePath { path in
+            let store = try MailpenStore(configuration: .init(path: path))
+            let never = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:nevermatches"))
+            let baseline = await store.changes.subscriberCount
+            let waiting = Task { try await store.waitForMessages(never, count: 1, timeout: .seconds(60)) }
+            try await waitUntilSubscribed(store, baseline: baseline)
+            try await store.close()
+            await #expect(throws: StoreError.closed) { try await waiting.value }
+        }
     }
 
     /// The matcher checks each batch against every registered wait of the batch's inbox — and no other —
