@@ -6,12 +6,11 @@ import GRDB
 /// Kept between requests (``InboxRowsCache``) and brought up to date in each request's snapshot at the
 /// cost of the rows added since: row ids only grow (`AUTOINCREMENT`) and a message never changes inbox, so
 /// the rows it held are still the inbox's unless some were deleted — which the inbox's message count,
-/// kept in the same transactions, tells. Then it is read afresh.
+/// kept in the same transactions, tells. Then it is read afresh. (An inbox deleted and created again
+/// under the same name lost its rows, so the count tells that too.)
 struct InboxRows: Sendable {
-    var inboxID: Int64
     var rows: RowSet
-    var count: Int
-    /// The largest row id the bitmap has room for (and has looked at).
+    /// The largest row id looked at: rows added later are larger.
     var largest: Int64
 
     /// `cached` brought up to date in `db`'s snapshot, or the inbox's rows read afresh.
@@ -19,25 +18,20 @@ struct InboxRows: Sendable {
         _ cached: InboxRows?, inboxID: Int64, messageCount: Int, in db: Database
     ) throws -> InboxRows {
         let newest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM message") ?? 0
-        if var entry = cached, entry.inboxID == inboxID {
+        if var entry = cached {
             let added = try Int64.fetchAll(
                 db, sql: "SELECT seq FROM message WHERE inbox_id = ? AND seq > ?", arguments: [inboxID, entry.largest])
-            if entry.count + added.count == messageCount {
+            if entry.rows.count + added.count == messageCount {
                 entry.rows.grow(toLargest: newest)
                 for row in added { entry.rows.insert(row) }
-                entry.count = messageCount
                 entry.largest = max(entry.largest, newest)
                 return entry
             }
         }
-        var entry = InboxRows(inboxID: inboxID, rows: RowSet(largest: newest), count: 0, largest: newest)
-        var scan = RawStatement(try db.cachedStatement(sql: "SELECT seq FROM message WHERE inbox_id = ? AND seq <= ?"))
+        var entry = InboxRows(rows: RowSet(largest: newest), largest: newest)
+        var scan = RawStatement(try db.cachedStatement(sql: "SELECT seq FROM message WHERE inbox_id = ?"))
         scan.bind(inboxID)
-        scan.bind(newest)
-        try scan.forEachRow(in: db) {
-            entry.rows.insert(scan.int64(at: 0))
-            entry.count += 1
-        }
+        try scan.forEachRow(in: db) { entry.rows.insert(scan.int64(at: 0)) }
         return entry
     }
 }

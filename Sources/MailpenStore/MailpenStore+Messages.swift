@@ -177,47 +177,42 @@ extension MailpenStore {
         return summaries
     }
 
-    /// The summaries among `ids` that match `query`.
+    /// The summaries among `ids` (new messages) that match `query`.
     func summaries(matching query: MessageQuery, among ids: [String]) async throws -> [MessageSummary] {
         guard !ids.isEmpty else { return [] }
-        return try await database.read { db in try Self.summaries(matching: query, among: ids, in: db) }
-    }
-
-    /// The summaries among `ids` that match `query`, on a connection that has the index attached as `search`.
-    static func summaries(matching query: MessageQuery, among ids: [String], in db: Database) throws -> [MessageSummary] {
-        let inbox = try Self.inboxReference(query.inbox, in: db)
-        let (from, clause, arguments, order) = Self.sql(for: query, inboxID: inbox.id)
         let placeholders = databaseQuestionMarks(count: ids.count)
-        var all = arguments
-        all += StatementArguments(ids)
-        all += StatementArguments(ids)
-        // The rows are new: bounding the driving table's row id lets the index skip all older entries.
-        return try Row.fetchAll(
-            db,
-            sql: """
-                SELECT \(SummaryRow.columns) FROM \(from) JOIN inbox i ON i.id = m.inbox_id
-                WHERE \(clause) AND m.id IN (\(placeholders))
-                    AND \(order) >= (SELECT MIN(seq) FROM message WHERE id IN (\(placeholders)))
-                ORDER BY m.seq DESC
-                """,
-            arguments: all
-        ).map(SummaryRow.decode)
+        let bound = StatementArguments(ids + ids)
+        return try await database.read { db in
+            // The rows are new: bounding the driving table's row id lets the index skip all older entries.
+            try Self.summaries(matching: query, in: db, keepingStatement: false, bound: bound) { order in
+                "m.id IN (\(placeholders)) AND \(order) >= (SELECT MIN(seq) FROM message WHERE id IN (\(placeholders)))"
+            }
+        }
     }
 
     /// The summaries of the inbox's messages with row ids in `rows` that match `query`, for the wait matcher:
     /// the SQL depends only on the shape of the query, so its statement is kept and reused for every batch.
     static func summaries(matching query: MessageQuery, inRows rows: ClosedRange<Int64>, in db: Database) throws -> [MessageSummary] {
+        try summaries(matching: query, in: db, keepingStatement: true, bound: [rows.lowerBound, rows.upperBound]) { order in
+            "\(order) BETWEEN ? AND ?"
+        }
+    }
+
+    /// The summaries of the inbox's messages that match `query` and a bound on the rows, written by `bounding`
+    /// for the column that orders them (the driving table's row id) with the arguments `bound`.
+    private static func summaries(
+        matching query: MessageQuery, in db: Database, keepingStatement: Bool, bound: StatementArguments,
+        bounding: (_ order: String) -> String
+    ) throws -> [MessageSummary] {
         let inbox = try Self.inboxReference(query.inbox, in: db)
         let (from, clause, arguments, order) = Self.sql(for: query, inboxID: inbox.id)
-        var all = arguments
-        all += [rows.lowerBound, rows.upperBound]
-        let statement = try db.cachedStatement(
-            sql: """
-                SELECT \(SummaryRow.columns) FROM \(from) JOIN inbox i ON i.id = m.inbox_id
-                WHERE \(clause) AND \(order) BETWEEN ? AND ?
-                ORDER BY m.seq DESC
-                """)
-        return try Row.fetchAll(statement, arguments: all).map(SummaryRow.decode)
+        let sql = """
+            SELECT \(SummaryRow.columns) FROM \(from) JOIN inbox i ON i.id = m.inbox_id
+            WHERE \(clause) AND \(bounding(order))
+            ORDER BY m.seq DESC
+            """
+        let statement = keepingStatement ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+        return try Row.fetchAll(statement, arguments: arguments + bound).map(SummaryRow.decode)
     }
 
     /// Summaries of an inbox's messages, newest first.

@@ -143,6 +143,17 @@ struct DeepPageTests {
             ids = []
             try await send(12)
             try await expectDeepPages("after clearing and refilling")
+            // An inbox deleted and created again under its name starts with none of its old rows.
+            let other = MessageQuery(inbox: "other")
+            #expect(try await store.messages(other, limit: 3, offset: 40).messages.count == 3)
+            try await store.deleteInbox(named: "other")
+            _ = try await store.createInbox(named: "other")
+            var again: [String] = []
+            for number in 0..<9 {
+                again.append(try await store.store(incoming("Subject: again \(number)\r\n\r\nx\r\n", inbox: "other")).id)
+            }
+            let page = try await store.messages(other, limit: 3, offset: 5)
+            #expect(page.messages.map(\.id) == Array(again.reversed().dropFirst(5).prefix(3)))
             try await store.close()
         }
     }
