@@ -40,11 +40,12 @@ install: release
 	@if [ ! -e $(PREFIX)/sbin/sendmail ]; then ln -s $(abspath $(RELEASE_BINARY)) $(PREFIX)/sbin/sendmail && echo "linked $(PREFIX)/sbin/sendmail"; fi
 
 bench: deps release
+	$(SWIFT) build -c release --product mailpen-ceiling
 	mkdir -p out
 	$(MAKE) bench-smtp bench-api bench-mime bench-checks bench-ui
 
 bench-smtp:
-	$(PYTHON) scripts/bench_smtp.py --binary $(RELEASE_BINARY) --json out/bench-smtp.json
+	$(PYTHON) scripts/bench_smtp.py --binary $(RELEASE_BINARY) --ceiling .build/release/mailpen-ceiling --json out/bench-smtp.json
 
 bench-api:
 	$(PYTHON) scripts/bench_api.py --binary $(RELEASE_BINARY) --json out/bench-api.json

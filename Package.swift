@@ -132,6 +132,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Benchmark tool: Mailpen's SMTP layer with storing taken away (see scripts/bench_smtp.py).
+        .executableTarget(
+            name: "mailpen-ceiling",
+            dependencies: [
+                "Mailpen",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MailpenMIMETests",
             dependencies: ["MailpenMIME"],

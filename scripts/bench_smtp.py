@@ -5,6 +5,11 @@ For 1, 8 and 32 sessions, once with a new connection per message and once reusin
 it sends the same messages to smtp-sink (which discards them) and to a fresh `mailpen serve`
 (which stores every one durably), and prints messages/s, the ratio, Mailpen's peak RSS and the
 number of messages Mailpen stored (which must equal the number sent).
+
+Two reference rows come from `mailpen-ceiling`, Mailpen's SMTP layer with storing taken away: `alone`
+acknowledges every message and keeps nothing, `early ack` stores every message but sends the 250 before
+its commit. They show how much of the gap to smtp-sink is the SMTP layer, how much is storing, and how
+much is waiting for the commit.
 """
 import argparse
 import json
@@ -71,19 +76,39 @@ def bench_mailpen(binary, sessions, messages, size, reuse, workdir):
     return messages / elapsed, rss, stored
 
 
+def bench_ceiling(binary, mode, sessions, messages, size, reuse, workdir):
+    port = free_port()
+    db = os.path.join(workdir, f"ceiling-{mode}-{sessions}-{int(reuse)}.sqlite")
+    server = subprocess.Popen([binary, "--mode", mode, "--port", str(port), "--db", db],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port)
+        elapsed = run_source(port, sessions, messages, size, reuse)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    stored = None
+    if mode == "early-ack":
+        with sqlite3.connect(db) as connection:
+            stored = connection.execute("SELECT COUNT(*) FROM message").fetchone()[0]
+    return messages / elapsed, stored
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/mailpen"))
     parser.add_argument("--messages", type=int, default=20000)
     parser.add_argument("--size", type=int, default=2048)
     parser.add_argument("--sessions", default="1,8,32")
+    parser.add_argument("--ceiling", default=os.path.join(ROOT, ".build/release/mailpen-ceiling"),
+                        help="the mailpen-ceiling binary for the reference rows ('' to skip them)")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
     sessions_list = [int(s) for s in args.sessions.split(",")]
     rows = []
     print(f"SMTP ingest: {args.messages} messages of {args.size} bytes, smtp-source against smtp-sink and Mailpen")
     print(f"{'sessions':>8}  {'mode':<18} {'smtp-sink msg/s':>15} {'Mailpen msg/s':>14} {'ratio':>6} "
-          f"{'peak RSS MB':>11} {'stored':>7}")
+          f"{'peak RSS MB':>11} {'stored':>7} {'alone':>6} {'early ack':>9}")
     failures = []
     with tempfile.TemporaryDirectory(prefix="mailpen-bench-") as workdir:
         for reuse in (False, True):
@@ -92,10 +117,22 @@ def main():
                 mailpen_rate, rss, stored = bench_mailpen(args.binary, sessions, args.messages, args.size, reuse, workdir)
                 mode = "reused connections" if reuse else "connection/message"
                 ratio = mailpen_rate / sink_rate
+                row = {"sessions": sessions, "reuse": reuse, "sink": sink_rate, "mailpen": mailpen_rate,
+                       "ratio": ratio, "peakRSSMB": rss, "stored": stored, "sent": args.messages}
+                ceilings = ""
+                if args.ceiling:
+                    alone, _ = bench_ceiling(args.ceiling, "discard", sessions, args.messages, args.size, reuse,
+                                             workdir)
+                    early, early_stored = bench_ceiling(args.ceiling, "early-ack", sessions, args.messages,
+                                                        args.size, reuse, workdir)
+                    row.update({"aloneRate": alone, "aloneRatio": alone / sink_rate, "earlyAckRate": early,
+                                "earlyAckRatio": early / sink_rate, "earlyAckStored": early_stored})
+                    ceilings = f" {alone / sink_rate:>6.2f} {early / sink_rate:>9.2f}"
+                    if early_stored != args.messages:
+                        failures.append(f"{sessions} sessions, {mode}, early ack: stored {early_stored}")
                 print(f"{sessions:>8}  {mode:<18} {sink_rate:>15.0f} {mailpen_rate:>14.0f} {ratio:>6.2f} "
-                      f"{rss:>11.0f} {stored:>7}", flush=True)
-                rows.append({"sessions": sessions, "reuse": reuse, "sink": sink_rate, "mailpen": mailpen_rate,
-                             "ratio": ratio, "peakRSSMB": rss, "stored": stored, "sent": args.messages})
+                      f"{rss:>11.0f} {stored:>7}{ceilings}", flush=True)
+                rows.append(row)
                 if stored != args.messages:
                     failures.append(f"{sessions} sessions, {mode}: stored {stored} of {args.messages}")
     if args.json:

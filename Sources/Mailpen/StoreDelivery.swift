@@ -95,7 +95,8 @@ struct StoreDelivery: SMTPDeliveryHandler, SMTPAuthenticator {
 }
 
 extension MessageEnvelope {
-    init(_ envelope: SMTPEnvelope) {
+    /// The store's record of an SMTP transaction's envelope and session.
+    public init(_ envelope: SMTPEnvelope) {
         self.init(
             source: .smtp,
             mailFrom: envelope.mailFrom,

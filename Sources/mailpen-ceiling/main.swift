@@ -1,0 +1,76 @@
+// A benchmark tool, not part of Mailpen: Mailpen's SMTP layer with its storage taken away or made not to
+// wait, to show how fast ingest could be if storing cost nothing (`discard`) or if the 250 did not wait
+// for the commit (`early-ack`). `make bench` runs it beside `mailpen serve` and smtp-sink, so the rows of
+// its table say how much of the time goes to the SMTP layer, to storing, and to waiting for the commit.
+//
+//     mailpen-ceiling --mode discard|early-ack --port PORT [--db PATH]
+//
+// It runs until SIGTERM or SIGINT; in `early-ack` mode it then closes the store after the writes queued,
+// so that the caller can count what was stored.
+import Foundation
+import Logging
+import Mailpen
+import MailpenSMTP
+import MailpenStore
+import NIOCore
+import UnixSignals
+
+/// Acknowledges every message and keeps none of it: the SMTP layer alone.
+struct DiscardingDelivery: SMTPDeliveryHandler {
+    func deliver(_ transaction: SMTPTransaction, on eventLoop: any EventLoop) -> EventLoopFuture<SMTPDeliveryResult> {
+        eventLoop.makeSucceededFuture(.accepted(id: "discarded"))
+    }
+}
+
+/// Hands every message to the store as `mailpen serve` does, but acknowledges it at once instead of after
+/// its commit: what ingest would cost if durability were given up.
+struct EarlyAcknowledgement: SMTPDeliveryHandler {
+    let store: MailpenStore
+    let logger: Logger
+
+    func deliver(_ transaction: SMTPTransaction, on eventLoop: any EventLoop) -> EventLoopFuture<SMTPDeliveryResult> {
+        let message = IncomingMessage(
+            inbox: Inbox.defaultName, raw: transaction.message, envelope: MessageEnvelope(transaction.envelope))
+        let logger = self.logger
+        store.store(message, on: eventLoop).whenFailure { logger.error("not stored: \($0)") }
+        return eventLoop.makeSucceededFuture(.accepted(id: "unconfirmed"))
+    }
+}
+
+/// Refuses AUTH: the benchmark sends without it.
+struct NoAuthentication: SMTPAuthenticator {
+    func authenticate(_ credentials: SMTPCredentials) async -> Bool { false }
+}
+
+func option(_ name: String) -> String? {
+    let arguments = CommandLine.arguments
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+    return arguments[index + 1]
+}
+
+let logger = Logger(label: "mailpen.ceiling")
+guard let mode = option("--mode"), ["discard", "early-ack"].contains(mode), let port = option("--port").flatMap(Int.init)
+else {
+    FileHandle.standardError.write(Data("usage: mailpen-ceiling --mode discard|early-ack --port PORT [--db PATH]\n".utf8))
+    exit(64)
+}
+let store: MailpenStore?
+let delivery: any SMTPDeliveryHandler
+if mode == "early-ack" {
+    let opened = try MailpenStore(
+        configuration: .init(path: option("--db") ?? "mailpen-ceiling.sqlite", retention: .init(maxMessages: 0)), logger: logger)
+    store = opened
+    delivery = EarlyAcknowledgement(store: opened, logger: logger)
+} else {
+    store = nil
+    delivery = DiscardingDelivery()
+}
+let server = SMTPServer(
+    configuration: .init(port: port, maximumConnections: 2000), deliveryHandler: delivery,
+    authenticator: NoAuthentication(), logger: logger)
+let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+try await server.start()
+print("mailpen-ceiling (\(mode)) listening on 127.0.0.1:\(port)")
+for await _ in signals { break }
+await server.shutdown()
+try await store?.close()

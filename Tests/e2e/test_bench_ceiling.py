@@ -1,0 +1,53 @@
+"""The reference rows of `make bench-smtp` come from `mailpen-ceiling`: check that each mode does what its
+row claims, so that a broken tool cannot print a flattering or empty reference."""
+import os
+import smtplib
+import sqlite3
+import subprocess
+
+import pytest
+
+from conftest import BINARY, free_port, wait_for_port
+
+CEILING = os.path.join(os.path.dirname(BINARY), "mailpen-ceiling")
+MESSAGE = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: ceiling\r\n\r\nbody\r\n"
+
+
+def run_ceiling(mode, tmp_path, messages):
+    port = free_port()
+    db = str(tmp_path / "ceiling.sqlite")
+    process = subprocess.Popen([CEILING, "--mode", mode, "--port", str(port), "--db", db],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port)
+        replies = []
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            client.ehlo()
+            for _ in range(messages):
+                client.mail("a@example.com")
+                client.rcpt("b@example.com")
+                replies.append(client.data(MESSAGE))
+    finally:
+        process.terminate()
+        assert process.wait(timeout=30) == 0, process.stdout.read().decode()
+    return replies, db
+
+
+def test_discard_acknowledges_and_keeps_nothing(tmp_path):
+    replies, db = run_ceiling("discard", tmp_path, 3)
+    assert [code for code, _ in replies] == [250, 250, 250]
+    assert not os.path.exists(db)
+
+
+def test_early_ack_stores_every_message_by_the_time_it_exits(tmp_path):
+    replies, db = run_ceiling("early-ack", tmp_path, 5)
+    assert [code for code, _ in replies] == [250] * 5
+    with sqlite3.connect(db) as connection:
+        raws = connection.execute("SELECT raw FROM message_raw").fetchall()
+    assert [bytes(raw) for (raw,) in raws] == [MESSAGE] * 5
+
+
+def test_usage_error_without_a_mode():
+    result = subprocess.run([CEILING, "--port", "1"], capture_output=True, text=True)
+    assert result.returncode == 64
+    assert "usage" in result.stderr
