@@ -137,6 +137,8 @@ let package = Package(
             name: "mailpen-ceiling",
             dependencies: [
                 "Mailpen",
+                "MailpenSMTP",
+                "MailpenStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
