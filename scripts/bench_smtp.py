@@ -140,8 +140,9 @@ def main():
             json.dump(rows, output, indent=2)
     targets = [r for r in rows if r["sessions"] in (8, 32)]
     below = [r for r in targets if r["ratio"] < 0.5]
-    print(f"target: Mailpen >= 0.5 x smtp-sink at 8 and 32 sessions: "
-          f"{'met' if not below else 'NOT met for ' + str(len(below)) + ' run(s)'}")
+    verdict = ("not measured (no run at 8 or 32 sessions)" if not targets
+               else "met" if not below else f"NOT met for {len(below)} run(s)")
+    print(f"target: Mailpen >= 0.5 x smtp-sink at 8 and 32 sessions: {verdict}")
     if failures:
         print("LOST MESSAGES: " + "; ".join(failures))
         sys.exit(1)
