@@ -13,7 +13,7 @@ run: deps release
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(MAKE) test-swift test-e2e test-ui test-fuzz-mime
+	$(MAKE) test-swift test-e2e test-ui test-fuzz-mime test-fuzz-smtp
 
 test-swift:
 	$(SWIFT) test --skip-build
@@ -59,31 +59,50 @@ bench-ui:
 clean:
 	rm -rf .build out
 
-# ---- MailpenMIME: fuzzing and parse benchmark (swiftc straight from the module's sources) ----
-MIME_TOOLS   := .build/mime-tools
-MIME_SOURCES := $(wildcard Sources/MailpenMIME/*.swift)
+# ---- Fuzzers (swiftc straight from a module's pure sources, under libFuzzer and AddressSanitizer) ----
+# `make fuzz-mime` / `make fuzz-smtp` run until stopped (FUZZ_SECONDS=N limits them); `make test` runs
+# each for 60 s. They exit non-zero on any crash, sanitizer report, timeout, OOM or broken invariant,
+# and the input lands in .build/<name>-tools/fuzz-artifacts/.
 SWIFT_MODE   := -swift-version 6 -enable-upcoming-feature ExistentialAny -enable-upcoming-feature MemberImportVisibility
 FUZZ_SECONDS ?= 0
-MIME_FUZZ     = $(MIME_TOOLS)/mime-fuzzer $(MIME_TOOLS)/fuzz-corpus fixtures/mime \
-                -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-                -artifact_prefix=$(MIME_TOOLS)/fuzz-artifacts/ -print_final_stats=1
+
+# $(call build-fuzzer): the fuzzer at $@ from the prerequisites' sources.
+build-fuzzer = @mkdir -p $(dir $@) && \
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -g -use-ld=lld $(SWIFT_MODE) $^ -o $@
+# $(call run-fuzzer,NAME,MAX_LEN,SECONDS): runs .build/NAME-tools/NAME-fuzzer seeded with fixtures/NAME.
+run-fuzzer = @mkdir -p .build/$(1)-tools/fuzz-corpus .build/$(1)-tools/fuzz-artifacts && \
+	.build/$(1)-tools/$(1)-fuzzer .build/$(1)-tools/fuzz-corpus fixtures/$(1) -max_len=$(2) -timeout=10 \
+	-rss_limit_mb=2048 -artifact_prefix=.build/$(1)-tools/fuzz-artifacts/ -print_final_stats=1 -max_total_time=$(3)
+
+# MailpenMIME: the parser and every view of a parsed message.
+MIME_TOOLS   := .build/mime-tools
+MIME_SOURCES := $(wildcard Sources/MailpenMIME/*.swift)
 
 $(MIME_TOOLS)/mime-fuzzer: $(MIME_SOURCES) Tests/Fuzz/MIMEFuzzer.swift
-	@mkdir -p $(MIME_TOOLS)
-	swiftc -sanitize=fuzzer,address -parse-as-library -O -g -use-ld=lld $(SWIFT_MODE) \
-		$(MIME_SOURCES) Tests/Fuzz/MIMEFuzzer.swift -o $@
+	$(build-fuzzer)
 
-# Fuzz the MIME parser seeded with fixtures/mime; runs until stopped (FUZZ_SECONDS=N limits it).
-# Exits non-zero on any crash, sanitizer report, timeout or OOM; the input lands in fuzz-artifacts/.
 fuzz-mime: $(MIME_TOOLS)/mime-fuzzer
-	@mkdir -p $(MIME_TOOLS)/fuzz-corpus $(MIME_TOOLS)/fuzz-artifacts
-	$(MIME_FUZZ) -max_total_time=$(FUZZ_SECONDS)
+	$(call run-fuzzer,mime,65536,$(FUZZ_SECONDS))
 
-# The 60-second fuzz run that `make test` includes.
 test-fuzz-mime: $(MIME_TOOLS)/mime-fuzzer
-	@mkdir -p $(MIME_TOOLS)/fuzz-corpus $(MIME_TOOLS)/fuzz-artifacts
-	$(MIME_FUZZ) -max_total_time=60
+	$(call run-fuzzer,mime,65536,60)
 
+# MailpenSMTP: the session state machine and its input framing, which need no NIO. An input's first
+# byte sets the session's options; the rest is what the client sends.
+SMTP_SOURCES := $(addprefix Sources/MailpenSMTP/,SMTPSessionStateMachine.swift SMTPSessionInput.swift \
+                  SMTPCommand.swift SMTPCommandParser.swift SMTPParameterRules.swift SMTPReply.swift \
+                  SMTPEnvelope.swift SMTPCredentials.swift SMTPDeliveryResult.swift DotUnstuffer.swift LineFramer.swift)
+
+.build/smtp-tools/smtp-fuzzer: $(SMTP_SOURCES) Tests/Fuzz/SMTPSessionFuzzer.swift
+	$(build-fuzzer)
+
+fuzz-smtp: .build/smtp-tools/smtp-fuzzer
+	$(call run-fuzzer,smtp,8192,$(FUZZ_SECONDS))
+
+test-fuzz-smtp: .build/smtp-tools/smtp-fuzzer
+	$(call run-fuzzer,smtp,8192,60)
+
+# ---- MailpenMIME: parse benchmark ----
 $(MIME_TOOLS)/bench-mime: $(MIME_SOURCES) scripts/bench_mime.swift
 	@mkdir -p $(MIME_TOOLS)
 	swiftc -O -wmo -parse-as-library -module-name MIMEBench $(SWIFT_MODE) \
@@ -94,4 +113,4 @@ bench-mime: $(MIME_TOOLS)/bench-mime
 	mkdir -p out
 	$(PYTHON) scripts/bench_mime.py --swift $(MIME_TOOLS)/bench-mime --json out/bench-mime.json
 
-.PHONY: fuzz-mime test-fuzz-mime bench-mime
+.PHONY: fuzz-mime test-fuzz-mime bench-mime fuzz-smtp test-fuzz-smtp

@@ -24,7 +24,9 @@ struct LineFramer: Sendable {
     mutating func nextFrame(in input: UnsafeRawBufferPointer) -> Frame {
         guard let newline = input.firstIndex(of: 0x0A) else {
             if isSkippingOverlongLine { return .needMoreData(consumed: input.count) }
-            if input.count > maximumLength {
+            // A CR at the end may be the first half of the line's CRLF, not part of the line.
+            let length = input.last == 0x0D ? input.count - 1 : input.count
+            if length > maximumLength {
                 isSkippingOverlongLine = true
                 return .needMoreData(consumed: input.count)
             }

@@ -23,7 +23,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private var machine: SMTPSessionStateMachine
-    private var framer: LineFramer
+    private var input: SMTPSessionInput
     private let dependencies: Dependencies
     private var buffer = ByteBuffer()
     private var needsFlush = false
@@ -36,7 +36,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     init(machine: SMTPSessionStateMachine, dependencies: Dependencies) {
         self.machine = machine
         self.dependencies = dependencies
-        self.framer = LineFramer(maximumLength: dependencies.maximumLineLength)
+        self.input = SMTPSessionInput(maximumLineLength: dependencies.maximumLineLength)
         self.logger = dependencies.logger
     }
 
@@ -124,31 +124,9 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         isProcessing = true
         defer { isProcessing = false }
         while !isClosing, buffer.readableBytes > 0 {
-            let action: SMTPSessionStateMachine.Action
-            switch machine.inputMode {
-            case .commandLine, .authenticationResponse:
-                let frame = buffer.withUnsafeReadableBytes { framer.nextFrame(in: $0) }
-                switch frame {
-                case .line(let range, let consumed):
-                    let line = buffer.withUnsafeReadableBytes { Array($0[range]) }
-                    buffer.moveReaderIndex(forwardBy: consumed)
-                    action = machine.receive(line: line)
-                case .overlongLine(let consumed):
-                    buffer.moveReaderIndex(forwardBy: consumed)
-                    action = machine.receiveOverlongLine()
-                case .needMoreData(let consumed):
-                    buffer.moveReaderIndex(forwardBy: consumed)
-                    compactBuffer()
-                    return
-                }
-            case .messageData, .chunk:
-                let (consumed, result) = buffer.withUnsafeReadableBytes { machine.receive(messageBytes: $0) }
-                buffer.moveReaderIndex(forwardBy: consumed)
-                action = result
-            case .suspended, .closed:
-                compactBuffer()
-                return
-            }
+            let (consumed, action) = buffer.withUnsafeReadableBytes { input.feed($0, to: &machine) }
+            buffer.moveReaderIndex(forwardBy: consumed)
+            guard let action else { break }
             perform(action, context: context)
         }
         compactBuffer()
