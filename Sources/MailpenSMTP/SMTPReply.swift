@@ -23,21 +23,42 @@ public struct SMTPReply: Sendable, Hashable {
     /// Whether the reply reports success (2xx) or an intermediate state (3xx).
     public var isPositive: Bool { code < 400 }
 
-    /// The reply as it goes on the wire, each line ending in CRLF.
+    /// The longest reply line, with its code and CRLF (RFC 5321 §4.5.3.1.5).
+    public static let maximumLineLength = 512
+
+    /// The reply as it goes on the wire, each line ending in CRLF. A line that would be longer than
+    /// ``maximumLineLength`` (one that echoes a long address back, say) is cut short and ends in "...".
     public var wireFormat: String {
         var result = ""
         for (index, line) in lines.enumerated() {
             let separator = index == lines.count - 1 ? " " : "-"
             result += String(code)
             result += separator
+            var text = ""
             if let enhancedCode {
-                result += enhancedCode
-                if !line.isEmpty { result += " " }
+                text += enhancedCode
+                if !line.isEmpty { text += " " }
             }
-            result += line
+            text += line
+            result += Self.cut(text, toAtMost: Self.maximumLineLength - 6)
             result += "\r\n"
         }
         return result
+    }
+
+    /// `text` if it fits in `limit` UTF-8 octets; otherwise as much of it as fits before "...", cut
+    /// between Unicode scalars.
+    private static func cut(_ text: String, toAtMost limit: Int) -> String {
+        guard text.utf8.count > limit else { return text }
+        var kept = String.UnicodeScalarView()
+        var length = 0
+        for scalar in text.unicodeScalars {
+            let width = UTF8.width(scalar)
+            guard length + width <= limit - 3 else { break }
+            kept.append(scalar)
+            length += width
+        }
+        return String(kept) + "..."
     }
 }
 

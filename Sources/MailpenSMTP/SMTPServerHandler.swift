@@ -124,9 +124,9 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         isProcessing = true
         defer { isProcessing = false }
         while !isClosing, buffer.readableBytes > 0 {
-            let (consumed, action) = buffer.withUnsafeReadableBytes { input.feed($0, to: &machine) }
+            let (consumed, step) = buffer.withUnsafeReadableBytes { input.feed($0, to: &machine) }
             buffer.moveReaderIndex(forwardBy: consumed)
-            guard let action else { break }
+            guard case .act(let action) = step else { break }
             perform(action, context: context)
         }
         compactBuffer()

@@ -9,27 +9,35 @@ struct SMTPSessionInput: Sendable {
         framer = LineFramer(maximumLength: maximumLineLength)
     }
 
+    /// What feeding the machine led to.
+    enum Step: Sendable {
+        /// The machine took a piece of input and asks for this.
+        case act(SMTPSessionStateMachine.Action)
+        /// Nothing more can be fed now: the input holds no complete line, or the machine is waiting for
+        /// something other than input (a delivery, a credential check, the TLS handshake) or has closed.
+        case waitForInput
+    }
+
     /// Feeds the machine from the front of `input`. Returns how many bytes of `input` are used up (drop
-    /// them before the next call) and the machine's action, or `nil` when nothing more can be fed now:
-    /// the input holds no complete line, or the machine is waiting for something other than input.
+    /// them before the next call) and what to do next.
     mutating func feed(
         _ input: UnsafeRawBufferPointer, to machine: inout SMTPSessionStateMachine
-    ) -> (consumed: Int, action: SMTPSessionStateMachine.Action?) {
+    ) -> (consumed: Int, step: Step) {
         switch machine.inputMode {
         case .commandLine, .authenticationResponse:
             switch framer.nextFrame(in: input) {
             case .line(let range, let consumed):
-                return (consumed, machine.receive(line: input[range]))
+                return (consumed, .act(machine.receive(line: input[range])))
             case .overlongLine(let consumed):
-                return (consumed, machine.receiveOverlongLine())
+                return (consumed, .act(machine.receiveOverlongLine()))
             case .needMoreData(let consumed):
-                return (consumed, nil)
+                return (consumed, .waitForInput)
             }
         case .messageData, .chunk:
             let (consumed, action) = machine.receive(messageBytes: input)
-            return (consumed, action)
+            return (consumed, .act(action))
         case .suspended, .closed:
-            return (0, nil)
+            return (0, .waitForInput)
         }
     }
 }

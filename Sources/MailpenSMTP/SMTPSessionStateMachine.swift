@@ -253,9 +253,10 @@ public struct SMTPSessionStateMachine: Sendable {
         return .none
     }
 
-    /// The client has been silent for too long.
+    /// The client has been silent for too long. A session already closed stays closed, without a reply.
     public mutating func idleTimeoutExpired() -> Action {
-        close(with: .timeout)
+        guard case .closed = state else { return close(with: .timeout) }
+        return .none
     }
 
     /// The server is shutting down. An idle session is closed now; a session in a transaction finishes it

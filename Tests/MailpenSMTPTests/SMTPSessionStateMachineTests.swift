@@ -320,11 +320,34 @@ struct SMTPSessionStateMachineTests {
         #expect(driver.send("NOOP").code == -1)
     }
 
+    /// RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets with its CRLF, even when it echoes a long
+    /// address of a command line within Mailpen's larger line limit.
+    @Test func repliesEchoingLongInputStayWithin512Octets() {
+        var driver = SessionDriver()
+        driver.send("EHLO c.test")
+        let reply = driver.send("MAIL FROM:<\(String(repeating: "a", count: 3000))>").reply
+        #expect(reply?.code == 501)
+        let wire = reply?.wireFormat ?? ""
+        #expect(wire.utf8.count == 512)
+        #expect(wire.hasPrefix("501 5.1.3 Error: bad address syntax <aaaa"))
+        #expect(wire.hasSuffix("aaa...\r\n"))
+        // Cut between scalars: two-octet "é"s never leave half a character.
+        let accented = SMTPReply(501, "5.5.4", String(repeating: "é", count: 400)).wireFormat
+        #expect(accented.utf8.count <= 512)
+        #expect(accented.hasSuffix("é...\r\n"))
+        #expect(SMTPReply(250, "2.0.0", "Ok").wireFormat == "250 2.0.0 Ok\r\n")
+    }
+
     @Test func idleTimeoutCloses() {
         var driver = SessionDriver()
         let action = driver.machine.idleTimeoutExpired()
         #expect(action.codes == [421])
         #expect(action.closes)
+        // A timer firing after the session closed (here by QUIT) gets no second reply.
+        #expect(driver.machine.idleTimeoutExpired().codes == [-1])
+        var quitting = SessionDriver()
+        #expect(quitting.send("QUIT").closes)
+        #expect(quitting.machine.idleTimeoutExpired().codes == [-1])
     }
 
     @Test func shutdownClosesIdleSessionsAtOnce() {
