@@ -41,29 +41,10 @@ def run_source(port, sessions, messages, size, reuse):
     return elapsed
 
 
-def bench_sink(sessions, messages, size, reuse):
-    port = free_port()
-    args = [SINK]
-    if os.geteuid() == 0:
-        args += ["-u", "nobody"]
-    args += [f"127.0.0.1:{port}", "1024"]
-    sink = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port)
-        elapsed = run_source(port, sessions, messages, size, reuse)
-    finally:
-        sink.terminate()
-        sink.wait()
-    return messages / elapsed
-
-
-def bench_mailpen(binary, sessions, messages, size, reuse, workdir):
-    port = free_port()
-    db = os.path.join(workdir, f"bench-{sessions}-{int(reuse)}.sqlite")
-    server = subprocess.Popen(
-        [binary, "serve", "--smtp", f"127.0.0.1:{port}", "--http", "127.0.0.1:0", "--db", db,
-         "--max-messages", "0", "--max-connections", "2000"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def drive(command, port, sessions, messages, size, reuse):
+    """Starts `command`, a server listening on `port`, sends it the messages and stops it; returns the
+    messages per second and the server's peak RSS in MB."""
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(port)
         elapsed = run_source(port, sessions, messages, size, reuse)
@@ -71,27 +52,34 @@ def bench_mailpen(binary, sessions, messages, size, reuse, workdir):
     finally:
         server.terminate()
         server.wait(timeout=60)
+    return messages / elapsed, rss
+
+
+def stored_count(db):
     with sqlite3.connect(db) as connection:
-        stored = connection.execute("SELECT COUNT(*) FROM message").fetchone()[0]
-    return messages / elapsed, rss, stored
+        return connection.execute("SELECT COUNT(*) FROM message").fetchone()[0]
+
+
+def bench_sink(sessions, messages, size, reuse):
+    port = free_port()
+    user = ["-u", "nobody"] if os.geteuid() == 0 else []
+    rate, _ = drive([SINK] + user + [f"127.0.0.1:{port}", "1024"], port, sessions, messages, size, reuse)
+    return rate
+
+
+def bench_mailpen(binary, sessions, messages, size, reuse, workdir):
+    port = free_port()
+    db = os.path.join(workdir, f"bench-{sessions}-{int(reuse)}.sqlite")
+    rate, rss = drive([binary, "serve", "--smtp", f"127.0.0.1:{port}", "--http", "127.0.0.1:0", "--db", db,
+                       "--max-messages", "0", "--max-connections", "2000"], port, sessions, messages, size, reuse)
+    return rate, rss, stored_count(db)
 
 
 def bench_ceiling(binary, mode, sessions, messages, size, reuse, workdir):
     port = free_port()
     db = os.path.join(workdir, f"ceiling-{mode}-{sessions}-{int(reuse)}.sqlite")
-    server = subprocess.Popen([binary, "--mode", mode, "--port", str(port), "--db", db],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port)
-        elapsed = run_source(port, sessions, messages, size, reuse)
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
-    stored = None
-    if mode == "early-ack":
-        with sqlite3.connect(db) as connection:
-            stored = connection.execute("SELECT COUNT(*) FROM message").fetchone()[0]
-    return messages / elapsed, stored
+    rate, _ = drive([binary, "--mode", mode, "--port", str(port), "--db", db], port, sessions, messages, size, reuse)
+    return rate, stored_count(db) if mode == "early-ack" else None
 
 
 def main():

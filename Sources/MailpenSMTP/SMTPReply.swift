@@ -34,22 +34,22 @@ public struct SMTPReply: Sendable, Hashable {
             let separator = index == lines.count - 1 ? " " : "-"
             result += String(code)
             result += separator
-            var text = ""
-            if let enhancedCode {
-                text += enhancedCode
-                if !line.isEmpty { text += " " }
+            let prefix = enhancedCode.map { line.isEmpty ? $0 : $0 + " " } ?? ""
+            // Code, separator and CRLF take 6 octets; the text is cut only in the rare reply that needs it.
+            let room = Self.maximumLineLength - 6
+            if prefix.utf8.count + line.utf8.count <= room {
+                result += prefix
+                result += line
+            } else {
+                result += Self.cut(prefix + line, toAtMost: room)
             }
-            text += line
-            result += Self.cut(text, toAtMost: Self.maximumLineLength - 6)
             result += "\r\n"
         }
         return result
     }
 
-    /// `text` if it fits in `limit` UTF-8 octets; otherwise as much of it as fits before "...", cut
-    /// between Unicode scalars.
+    /// As much of `text` as fits in `limit` UTF-8 octets with "..." after it, cut between Unicode scalars.
     private static func cut(_ text: String, toAtMost limit: Int) -> String {
-        guard text.utf8.count > limit else { return text }
         var kept = String.UnicodeScalarView()
         var length = 0
         for scalar in text.unicodeScalars {

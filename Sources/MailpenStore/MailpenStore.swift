@@ -180,18 +180,19 @@ public final class MailpenStore: Sendable {
         try await threads.shutdownGracefully()
         try checkpointer?.close()
         try matcher?.close()
-        // Like the messages' log below, the index's goes back into its file: a burst can leave hundreds of
-        // megabytes in it, which the next run would otherwise keep until the index's next write.
-        if let searchDatabase {
-            _ = try await searchDatabase.writeWithoutTransaction { try $0.checkpoint(.truncate) }
-            try searchDatabase.close()
-        }
+        if let searchDatabase { try await Self.emptyLogAndClose(searchDatabase) }
         if let pool = database as? DatabasePool {
-            _ = try await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
-            try pool.close()
+            try await Self.emptyLogAndClose(pool)
         } else if let queue = database as? DatabaseQueue {
             try queue.close()
         }
+    }
+
+    /// Moves a file database's write-ahead log back into the file and closes it: a burst can leave hundreds
+    /// of megabytes in a log, which the next run would otherwise keep until that database's next write.
+    private static func emptyLogAndClose(_ database: some DatabaseWriter) async throws {
+        _ = try await database.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        try database.close()
     }
 
     // MARK: - Ingest

@@ -46,7 +46,7 @@ struct SimulatedSession {
             start = end
         }
         if !session.isClosed { session.perform(session.machine.idleTimeoutExpired()) }
-        session.expectSilenceAfterClosing(bytes[min(start, bytes.count)...])
+        session.expectSilenceAfterClosing(bytes[start...])
         return session
     }
 
