@@ -49,6 +49,14 @@ public struct MailpenConfiguration: Sendable {
     public var uiAuthentication: String?
     /// The folder with the web UI; `nil` serves the API only.
     public var webRoot: String?
+    /// Host names the HTTP server answers to besides the loopback names and `httpHost`; `*` allows any.
+    public var allowedHosts: [String] = []
+    /// Whether the links check may follow links to loopback, private and other non-public addresses.
+    public var linksAllowPrivate = false
+    /// HTTP connections held open at once; at the cap the longest-idle one is closed to admit a new one.
+    public var httpMaxConnections = 256
+    /// Seconds an HTTP connection may sit without a request.
+    public var httpIdleTimeoutSeconds = 60
     /// How often server-sent event streams get a heartbeat.
     public var heartbeatInterval: Duration = .seconds(15)
 

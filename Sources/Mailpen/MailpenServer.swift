@@ -147,9 +147,14 @@ public actor MailpenServer {
         let dependencies = MailpenHTTP.Dependencies(
             store: store, smtp: advertisement, checks: checks, metrics: metrics, webRoot: configuration.webRoot,
             basicAuthentication: configuration.uiAuthentication, maxMessageSize: configuration.maxMessageSize,
-            createsInboxesOnFirstUse: configuration.authenticationPolicy == .any, logger: logger)
+            createsInboxesOnFirstUse: configuration.authenticationPolicy == .any,
+            allowedHosts: AllowedHosts(listeningHost: configuration.httpHost, extra: configuration.allowedHosts),
+            logger: logger)
+        let limits = MailpenHTTP.ConnectionLimits(
+            maximumConnections: configuration.httpMaxConnections,
+            idleTimeout: .seconds(configuration.httpIdleTimeoutSeconds))
         let application = MailpenHTTP.makeApplication(
-            dependencies, host: configuration.httpHost, port: configuration.httpPort
+            dependencies, host: configuration.httpHost, port: configuration.httpPort, limits: limits
         ) { channel in
             continuation.yield(channel.localAddress)
             continuation.finish()

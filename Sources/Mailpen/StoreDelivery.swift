@@ -54,7 +54,7 @@ struct StoreDelivery: SMTPDeliveryHandler, SMTPAuthenticator {
         case .success(let summary):
             let recipients = envelope.recipients.map(\.address).joined(separator: ">,<")
             logger.info(
-                "stored \(summary.id) in \(summary.inbox): from=<\(envelope.mailFrom)> to=<\(recipients)> size=\(summary.size) subject=\"\(summary.subject)\"")
+                "stored \(summary.id) in \(summary.inbox): from=<\(LogText.escaped(envelope.mailFrom))> to=<\(LogText.escaped(recipients))> size=\(summary.size) subject=\"\(LogText.escaped(summary.subject))\"")
             return .accepted(id: summary.id)
         case .failure(StoreError.inboxNotFound(let name)):
             return .rejected(SMTPReply(550, "5.1.1", "Error: inbox \(name) does not exist"))
@@ -66,7 +66,7 @@ struct StoreDelivery: SMTPDeliveryHandler, SMTPAuthenticator {
 
     func authenticate(_ credentials: SMTPCredentials) async -> Bool {
         guard Inbox.isValidName(credentials.username) else {
-            logger.info("AUTH refused: '\(credentials.username)' is not a valid inbox name")
+            logger.info("AUTH refused: '\(LogText.escaped(credentials.username))' is not a valid inbox name")
             return false
         }
         do {

@@ -41,9 +41,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             switch error {
             case .inboxNotFound, .messageNotFound: status = .notFound
             case .inboxExists, .cannotDeleteDefaultInbox: status = .conflict
-            case .invalidInboxName, .invalidRoute, .invalidTag: status = .badRequest
+            case .invalidInboxName, .invalidRoute, .invalidTag, .tooManyRoutes, .tooManyTags: status = .badRequest
             case .timedOut: status = .requestTimeout
-            case .closed, .cannotOpen: status = .serviceUnavailable
+            case .closed: status = .serviceUnavailable
+            case .cannotOpen:
+                return Self.internalError(error, context: context)
             }
             return APIError.jsonResponse(status: status, message: error.description)
         } catch let error as SearchSyntaxError {
@@ -56,9 +58,14 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            context.logger.error("request failed: \(error)")
-            return APIError.jsonResponse(status: .internalServerError, message: "internal error: \(error)")
+            return Self.internalError(error, context: context)
         }
+    }
+
+    /// A 500 that says nothing of the cause (which may name SQL, files or internals) beyond the log.
+    private static func internalError(_ error: any Error, context: Context) -> Response {
+        context.logger.error("request failed: \(error)")
+        return APIError.jsonResponse(status: .internalServerError, message: "internal error")
     }
 
     private static func defaultMessage(for status: HTTPResponse.Status, request: Request) -> String {

@@ -13,22 +13,34 @@ struct EventRoutes {
 
     func register(on group: RouterGroup<MailpenRequestContext>) {
         let store = dependencies.store
-        group.get("events") { request, _ in
+        let stallTimeout = dependencies.streamStallTimeout
+        group.get("events") { request, context in
             let inbox = try request.queryValue("inbox")
             if let inbox, try await store.inbox(named: inbox) == nil { throw StoreError.inboxNotFound(inbox) }
             let events = await store.changes.subscribe(bufferSize: 1024)
+            let channel = context.channel
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                 body: ResponseBody { writer in
-                    try await writer.write(ByteBuffer(string: "retry: 1000\n: connected\n\n"))
+                    /// Writes one event; a client that has not taken it within the timeout (it stopped reading
+                    /// and its socket is full) is disconnected rather than waited on.
+                    func send(_ text: String) async throws {
+                        let watchdog = Task {
+                            try await Task.sleep(for: stallTimeout)
+                            channel?.close(promise: nil)
+                        }
+                        defer { watchdog.cancel() }
+                        try await writer.write(ByteBuffer(string: text))
+                    }
+                    try await send("retry: 1000\n: connected\n\n")
                     do {
                         for try await event in events.cancelOnGracefulShutdown() {
                             guard let text = Self.serverSentEvent(for: event, inbox: inbox) else { continue }
-                            try await writer.write(ByteBuffer(string: text))
+                            try await send(text)
                         }
                     } catch ChangeFeedError.fellBehind {
-                        try await writer.write(ByteBuffer(string: "event: resync\ndata: {}\n\n"))
+                        try await send("event: resync\ndata: {}\n\n")
                     }
                     try await writer.finish(nil)
                 })

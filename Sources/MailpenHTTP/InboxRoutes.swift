@@ -131,6 +131,7 @@ struct InboxRoutes {
     /// and `to` query parameters, else from the headers. Like SMTP AUTH (unless `--smtp-auth strict`), it
     /// creates the inbox on first use.
     private func ingest(_ request: Request, _ context: MailpenRequestContext) async throws -> EditedResponse<SummaryResource> {
+        try request.requireContentType(["message/rfc822", "application/octet-stream"], for: "a message")
         let name = try context.pathParameter("inbox")
         guard Inbox.isValidName(name) else { throw StoreError.invalidInboxName(name) }
         let exists = try await store.inbox(named: name) != nil

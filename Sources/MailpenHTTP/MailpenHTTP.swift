@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import MailpenChecks
 import MailpenStore
@@ -23,13 +24,19 @@ public enum MailpenHTTP {
         /// Whether ingest into an inbox that does not exist creates it, as SMTP AUTH does with
         /// `--smtp-auth any`.
         public var createsInboxesOnFirstUse: Bool
+        /// The `Host` names served; requests for any other name are refused (DNS rebinding).
+        public var allowedHosts: AllowedHosts
+        /// How long an event stream may wait for a client to take an event before it is disconnected.
+        public var streamStallTimeout: Duration = .seconds(30)
         public var logger: Logger
 
         public init(
             store: MailpenStore, smtp: SMTPAdvertisement, checks: MessageChecks = MessageChecks(),
             metrics: MailpenMetrics = MailpenMetrics(), webRoot: String? = nil, basicAuthentication: String? = nil,
-            maxMessageSize: Int = 50 * 1024 * 1024, createsInboxesOnFirstUse: Bool = true, logger: Logger
+            maxMessageSize: Int = 50 * 1024 * 1024, createsInboxesOnFirstUse: Bool = true,
+            allowedHosts: AllowedHosts = AllowedHosts(listeningHost: "127.0.0.1"), logger: Logger
         ) {
+            self.allowedHosts = allowedHosts
             self.store = store
             self.smtp = smtp
             self.checks = checks
@@ -46,6 +53,7 @@ public enum MailpenHTTP {
     public static func makeRouter(_ dependencies: Dependencies) -> Router<MailpenRequestContext> {
         let router = Router(context: MailpenRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: dependencies.metrics))
+        router.add(middleware: BrowserGuardMiddleware(allowedHosts: dependencies.allowedHosts))
         if let credentials = dependencies.basicAuthentication {
             router.add(middleware: BasicAuthenticationMiddleware(credentials: credentials))
         }
@@ -68,15 +76,34 @@ public enum MailpenHTTP {
         HeadAwareRouter(base: makeRouter(dependencies))
     }
 
+    /// Bounds on the HTTP server's connections.
+    public struct ConnectionLimits: Sendable {
+        /// Connections held open at once (see ``HTTPConnectionLimiter``).
+        public var maximumConnections: Int
+        /// How long a connection may sit without a request before it is closed.
+        public var idleTimeout: Duration
+
+        public init(maximumConnections: Int = 256, idleTimeout: Duration = .seconds(60)) {
+            self.maximumConnections = maximumConnections
+            self.idleTimeout = idleTimeout
+        }
+    }
+
     /// The application listening on `host:port`; `onServerRunning` learns the bound channel.
     public static func makeApplication(
         _ dependencies: Dependencies,
         host: String,
         port: Int,
+        limits: ConnectionLimits = ConnectionLimits(),
         onServerRunning: @escaping @Sendable (any Channel) async -> Void
     ) -> some ApplicationProtocol {
-        Application(
+        let limiter = HTTPConnectionLimiter(maximum: limits.maximumConnections)
+        let server = HTTPServerBuilder.http1(
+            configuration: .init(
+                additionalChannelHandlers: [limiter.makeHandler()], idleTimeout: TimeAmount(limits.idleTimeout)))
+        return Application(
             router: makeResponderBuilder(dependencies),
+            server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "Mailpen"),
             onServerRunning: onServerRunning,
             logger: dependencies.logger)
@@ -115,6 +142,7 @@ extension Request {
 
     /// The body decoded from JSON; malformed JSON or a wrong shape is a 400 that says what is wrong.
     func decodeJSON<Value: Decodable>(as type: Value.Type) async throws -> Value {
+        try requireContentType(["application/json"], for: "a JSON body")
         var body = try await self.body.collect(upTo: 1024 * 1024)
         let bytes = body.readBytes(length: body.readableBytes) ?? []
         do {
@@ -124,6 +152,24 @@ extension Request {
         } catch let error as DecodingError {
             throw APIError.badRequest("invalid JSON body: \(DecodingErrorDescription.describe(error))")
         }
+    }
+
+    /// Refuses a body of another media type with 415. Browsers send forms and `text/plain` across origins
+    /// without asking first; they cannot send these types that way, so this is part of the origin guard.
+    func requireContentType(_ accepted: [String], for what: String) throws {
+        let mediaType = headers[.contentType].map(Self.mediaType) ?? ""
+        guard accepted.contains(mediaType) || (accepted.contains("application/json") && mediaType.hasSuffix("+json")) else {
+            let given = mediaType.isEmpty ? "none" : mediaType
+            throw APIError(
+                .unsupportedMediaType,
+                "\(what) needs Content-Type \(accepted.joined(separator: " or ")), not \(given)")
+        }
+    }
+
+    /// `type/subtype` of a Content-Type value, lower-cased, without parameters.
+    private static func mediaType(_ value: String) -> String {
+        let type = value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return type.trimmingCharacters(in: .whitespaces).lowercased()
     }
 
     /// A query parameter, or a 400 naming it when it is malformed.

@@ -35,7 +35,11 @@ struct MessageRoutes {
         }
         group.get("messages/:id/raw") { request, context in
             let (id, raw) = try await rawMessage(context)
-            var headers: HTTPFields = [.contentType: "message/rfc822"]
+            var headers: HTTPFields = [
+                .contentType: "message/rfc822",
+                .contentSecurityPolicy: Self.partContentSecurityPolicy,
+                .xContentTypeOptions: "nosniff",
+            ]
             if try request.flag("download") {
                 headers[.contentDisposition] = "attachment; filename=\"\(id).eml\""
             }
@@ -87,7 +91,12 @@ struct MessageRoutes {
                 throw APIError.notFound("message \(id) has no text body")
             }
             return Response(
-                status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                status: .ok,
+                headers: [
+                    .contentType: "text/plain; charset=utf-8",
+                    .contentSecurityPolicy: Self.partContentSecurityPolicy,
+                    .xContentTypeOptions: "nosniff",
+                ],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
         }
     }

@@ -7,8 +7,13 @@ import NIOTLS
 /// Adapts one TCP connection to an ``SMTPSessionStateMachine``: it frames bytes as the machine asks,
 /// writes its replies (flushing once per batch of pipelined commands), and runs the asynchronous work
 /// the machine requests — delivery, credential checks, TLS — feeding the outcome back in.
-final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// It reads from the socket only while the machine can take input and the client takes its replies: while
+/// a delivery, credential check or handshake is pending, or while replies pile up unread, the socket is not
+/// read, so a client that pipelines without reading fills its own buffers, not Mailpen's memory.
+final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     struct Dependencies: Sendable {
@@ -31,6 +36,10 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var holdsConnectionSlot = false
     private var isClosing = false
     private var graceTimer: Scheduled<Void>?
+    /// A read the channel asked for while input was held back; issued once input may flow again.
+    private var isReadPending = false
+    /// A TLS handshake is under way: its bytes must be read even though the machine takes no input.
+    private var isHandshaking = false
     private var logger: Logger
 
     init(machine: SMTPSessionStateMachine, dependencies: Dependencies) {
@@ -100,15 +109,52 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         case let event as TLSUserEvent:
             guard case .handshakeCompleted = event else { return }
+            isHandshaking = false
             let version = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self).tlsVersion
             perform(machine.tlsEstablished(version: version.map(Self.describe) ?? "TLS"), context: context)
             processInput(context: context)
+            resumeReadingIfPossible(context: context)
         default:
             context.fireUserInboundEventTriggered(event)
             return
         }
         flushIfNeeded(context: context)
     }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            processInput(context: context)
+            flushIfNeeded(context: context)
+            resumeReadingIfPossible(context: context)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: - Backpressure
+
+    func read(context: ChannelHandlerContext) {
+        if holdsInput(context: context) {
+            isReadPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// Whether no more bytes should be read for now: the machine is waiting for an outcome, or the client
+    /// is not reading its replies, or unprocessed input is already buffered.
+    private func holdsInput(context: ChannelHandlerContext) -> Bool {
+        (machine.inputMode == .suspended && !isHandshaking) || !context.channel.isWritable
+            || buffer.readableBytes > Self.bufferedInputLimit
+    }
+
+    private func resumeReadingIfPossible(context: ChannelHandlerContext) {
+        guard isReadPending, !isClosing, !holdsInput(context: context) else { return }
+        isReadPending = false
+        context.read()
+    }
+
+    /// Input kept unprocessed at most: beyond this, reading waits until the machine has taken some.
+    static let bufferedInputLimit = 256 * 1024
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("closing SMTP connection after error: \(error)")
@@ -123,7 +169,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard !isProcessing else { return }
         isProcessing = true
         defer { isProcessing = false }
-        while !isClosing, buffer.readableBytes > 0 {
+        while !isClosing, buffer.readableBytes > 0, context.channel.isWritable {
             let (consumed, step) = buffer.withUnsafeReadableBytes { input.feed($0, to: &machine) }
             buffer.moveReaderIndex(forwardBy: consumed)
             guard case .act(let action) = step else { break }
@@ -204,6 +250,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             handler.perform(handler.machine.deliveryCompleted(result), context: context)
             handler.processInput(context: context)
             handler.flushIfNeeded(context: context)
+            handler.resumeReadingIfPossible(context: context)
         }
     }
 
@@ -218,6 +265,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             handler.perform(handler.machine.credentialsChecked(accepted: accepted), context: context)
             handler.processInput(context: context)
             handler.flushIfNeeded(context: context)
+            handler.resumeReadingIfPossible(context: context)
         }
     }
 
@@ -229,6 +277,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         do {
+            isHandshaking = true
             try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext), position: .first)
         } catch {
             logger.error("could not start TLS: \(error)")

@@ -134,9 +134,10 @@ extension MailpenStore {
     }
 
     private static func validate(routes: [String]) throws {
+        guard routes.count <= StoreLimits.maximumRoutesPerInbox else { throw StoreError.tooManyRoutes(routes.count) }
         for route in routes {
             let scalars = route.unicodeScalars
-            guard !scalars.isEmpty, scalars.count <= 256,
+            guard !scalars.isEmpty, scalars.count <= StoreLimits.maximumRouteLength,
                 !scalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F })
             else { throw StoreError.invalidRoute(route) }
         }

@@ -322,8 +322,9 @@ extension MailpenStore {
     @discardableResult
     public func update(id: String, isRead: Bool?, tags: [String]?) async throws -> MessageSummary {
         if let tags {
+            guard tags.count <= StoreLimits.maximumTagsPerMessage else { throw StoreError.tooManyTags(tags.count) }
             for tag in tags
-            where tag.unicodeScalars.isEmpty || tag.unicodeScalars.count > 64
+            where tag.unicodeScalars.isEmpty || tag.unicodeScalars.count > StoreLimits.maximumTagLength
                 || tag.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
             {
                 throw StoreError.invalidTag(tag)

@@ -31,6 +31,10 @@ extension MailpenStore {
         case arrived(WaitMatcher.Arrival)
         /// The search index now has these messages of the inbox.
         case searchable([String])
+        /// These messages of the inbox were deleted: they no longer count.
+        case deleted([String])
+        /// Every message of the inbox was deleted (cleared, or the inbox itself deleted).
+        case emptied
         /// Change events were missed (the subscription has been renewed): look again.
         case missedEvents
         /// A lookup in the search index found these (looked up beside the loop, so that a slow lookup does
@@ -58,10 +62,13 @@ extension MailpenStore {
                 while true {
                     do {
                         for try await event in events {
-                            if case .searchable(let inbox, let ids) = event,
-                                inbox.caseInsensitiveCompare(query.inbox) == .orderedSame
-                            {
-                                input.yield(.searchable(ids))
+                            guard !event.isHeartbeat, event.inboxName.caseInsensitiveCompare(query.inbox) == .orderedSame
+                            else { continue }
+                            switch event {
+                            case .searchable(_, let ids): input.yield(.searchable(ids))
+                            case .deleted(_, let ids): input.yield(.deleted(ids))
+                            case .cleared, .inbox(_, .deleted): input.yield(.emptied)
+                            default: break
                             }
                         }
                         return  // The store closes, or the wait ends.
@@ -88,20 +95,27 @@ extension MailpenStore {
             // Messages the matcher checked: the search index's news of them is not looked at again. (When
             // that news comes first, the message is looked up twice; `found` is keyed by id.)
             var checked: Set<String> = []
+            var deleted: Set<String> = []
             for summary in try await oldestMatches(query, count: count) { found[summary.id] = summary }
             if found.count >= count { return Self.newestFirst(found, count: count) }
             for await event in inputs {
                 switch event {
                 case .arrived(let arrival):
                     checked.formUnion(arrival.checked)
-                    for summary in arrival.matching { found[summary.id] = summary }
+                    for summary in arrival.matching where !deleted.contains(summary.id) { found[summary.id] = summary }
                 case .searchable(let indexed):
                     let ids = indexed.filter { checked.remove($0) == nil }
                     if !ids.isEmpty { lookUp { try await self.summaries(matching: query, among: ids) } }
                 case .missedEvents:
                     lookUp { try await self.oldestMatches(query, count: count) }
                 case .matched(let summaries):
-                    for summary in summaries { found[summary.id] = summary }
+                    for summary in summaries where !deleted.contains(summary.id) { found[summary.id] = summary }
+                case .deleted(let ids):
+                    // Remembered too: the matcher's news of a message may come after the news of its deletion.
+                    for id in ids { found[id] = nil }
+                    deleted.formUnion(ids)
+                case .emptied:
+                    found = [:]
                 case .failed(let error):
                     throw error
                 }

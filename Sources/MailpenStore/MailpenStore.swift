@@ -25,6 +25,9 @@ public final class MailpenStore: Sendable {
         /// From this offset on, a plain list's page is picked from the inbox's rows kept between requests
         /// (``InboxRows``) instead of by skipping entries of its index. Lowered by tests.
         var deepListOffset = 10_000
+        /// Raw bytes the search indexer holds in memory for one batch at most (always at least one message).
+        /// Lowered by tests.
+        var indexBatchBytes = 64 * 1024 * 1024
 
         public init(
             path: String, retention: RetentionDefaults = .init(), synchronousFull: Bool = true,
@@ -158,7 +161,7 @@ public final class MailpenStore: Sendable {
         indexer = SearchIndexer(
             loop: indexerLoop, store: database, index: searchDatabase ?? database,
             indexSchema: isInMemory ? "search." : "", feed: changes, checkpointer: checkpointer,
-            waits: waits, logger: logger)
+            waits: waits, maximumBatchBytes: configuration.indexBatchBytes, logger: logger)
         writer = StoreWriter(
             loop: writerLoop, database: database, commits: commits, feed: changes, indexer: indexer,
             matcher: matcher, waits: waits, retention: configuration.retention, logger: logger)

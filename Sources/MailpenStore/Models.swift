@@ -221,6 +221,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case messageNotFound(String)
     case invalidRoute(String)
     case invalidTag(String)
+    case tooManyRoutes(Int)
+    case tooManyTags(Int)
     case timedOut
     case cannotOpen(path: String, reason: String)
     case closed
@@ -234,11 +236,29 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .cannotDeleteDefaultInbox: return "the default inbox cannot be deleted"
         case .messageNotFound(let id): return "message '\(id)' does not exist"
         case .invalidRoute(let route):
-            return "'\(route)' is not a valid route (a recipient pattern of 1-256 characters without spaces or control characters)"
-        case .invalidTag(let tag): return "'\(tag)' is not a valid tag (1-64 characters, no control characters)"
+            return "'\(route)' is not a valid route (a recipient pattern of 1-\(StoreLimits.maximumRouteLength) characters without spaces or control characters)"
+        case .invalidTag(let tag):
+            return "'\(tag)' is not a valid tag (1-\(StoreLimits.maximumTagLength) characters, no control characters)"
+        case .tooManyRoutes(let count):
+            return "an inbox has at most \(StoreLimits.maximumRoutesPerInbox) routes, not \(count)"
+        case .tooManyTags(let count):
+            return "a message has at most \(StoreLimits.maximumTagsPerMessage) tags, not \(count)"
         case .timedOut: return "timed out waiting for messages"
         case .cannotOpen(let path, let reason): return "cannot open the database \(path): \(reason)"
         case .closed: return "the store is closed"
         }
     }
+}
+
+/// Bounds on what one request may ask the store to keep, so that no single call can make an inbox or a
+/// message arbitrarily expensive to load, route or search.
+public enum StoreLimits {
+    /// Recipient routes per inbox; each is tried against every unauthenticated message's recipients.
+    public static let maximumRoutesPerInbox = 256
+    /// Characters in one route pattern.
+    public static let maximumRouteLength = 256
+    /// Tags per message.
+    public static let maximumTagsPerMessage = 64
+    /// Characters (Unicode scalars) in one tag.
+    public static let maximumTagLength = 128
 }

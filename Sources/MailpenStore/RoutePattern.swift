@@ -12,7 +12,12 @@ struct RoutePattern: Sendable, Hashable {
     }
 
     func matches(_ address: String) -> Bool {
-        let text = Array(address.lowercased())
+        matches(lowercased: Array(address.lowercased()))
+    }
+
+    /// Whether the pattern matches an address already lower-cased and split into characters, so that a
+    /// message's recipients are prepared once for every route they are tried against.
+    func matches(lowercased text: [Character]) -> Bool {
         // Iterative wildcard matching with one backtrack point: linear in practice, never exponential.
         var p = 0
         var t = 0
@@ -51,7 +56,8 @@ struct RouteTable: Sendable {
 
     /// The inbox of the first route matching any of `recipients`.
     func inbox(for recipients: [String]) -> InboxReference? {
-        for route in routes where recipients.contains(where: route.pattern.matches) {
+        let prepared = recipients.map { Array($0.lowercased()) }
+        for route in routes where prepared.contains(where: route.pattern.matches(lowercased:)) {
             return route.inbox
         }
         return nil

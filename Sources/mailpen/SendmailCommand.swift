@@ -42,6 +42,37 @@ struct SendmailCommand: ParsableCommand {
             guard index < arguments.count else { throw ValidationError("\(flag) needs a value") }
             return arguments[index]
         }
+        /// One `-…` argument, which may cluster flags as sendmail's getopt allows (`-ti`, `-oi`, `-fbob@x`): a
+        /// flag that takes a value takes the rest of the argument, or the next argument when nothing is left.
+        func parseCluster(_ cluster: Substring) throws {
+            var rest = cluster
+            while let letter = rest.first {
+                rest = rest.dropFirst()
+                switch letter {
+                case "t": options.recipientsFromHeaders = true
+                case "i": options.dotEndsMessage = false
+                case "v", "U", "m", "n": break  // accepted, no meaning here
+                case "f", "r":
+                    options.from = try value("-\(letter)", attached: rest)
+                    return
+                case "F":
+                    options.fullName = try value("-F", attached: rest)
+                    return
+                case "o":
+                    // -oi is -i; any other -oX option (-oem, -o option) is accepted and ignored.
+                    if rest == "i" { options.dotEndsMessage = false }
+                    if rest.isEmpty { _ = try value("-o", attached: "") }
+                    return
+                case "b", "e", "q":
+                    return  // -bm, -em, -q15m: a mode with its value attached; no meaning here
+                case "B", "N", "R", "V", "L", "O", "X", "h", "C":
+                    _ = try value("-\(letter)", attached: rest)
+                    return
+                default:
+                    throw ValidationError("unknown sendmail option -\(letter) in -\(cluster)")
+                }
+            }
+        }
         var onlyRecipients = false
         while index < arguments.count {
             let argument = arguments[index]
@@ -62,21 +93,7 @@ struct SendmailCommand: ParsableCommand {
                 default: throw ValidationError("unknown option \(name)")
                 }
             } else {
-                let flag = argument.dropFirst()
-                switch flag.first {
-                case "t": options.recipientsFromHeaders = true
-                case "i": options.dotEndsMessage = false
-                case "f", "r": options.from = try value("-\(flag.prefix(1))", attached: flag.dropFirst())
-                case "F": options.fullName = try value("-F", attached: flag.dropFirst())
-                case "o":
-                    if flag == "oi" { options.dotEndsMessage = false }
-                    if flag == "o" { _ = try value("-o", attached: "") }  // "-o option" form
-                case "B", "b", "v", "U", "m", "e", "q", "n": break  // accepted, no meaning here
-                case "N", "R", "V", "L", "O", "X", "h", "C":
-                    if flag.count == 1 { _ = try value("-\(flag)", attached: "") }
-                default:
-                    throw ValidationError("unknown sendmail option \(argument)")
-                }
+                try parseCluster(argument.dropFirst())
             }
             index += 1
         }
@@ -149,7 +166,17 @@ struct SendmailCommand: ParsableCommand {
         return output
     }
 
-    /// The message without its Bcc header fields (including folded continuation lines).
+    /// Whether a header line starts a `Bcc` or `Resent-Bcc` field; the name may be followed by spaces before
+    /// its colon (`Bcc :`), as RFC 5322's obsolete syntax allows and mail readers accept.
+    static func isBlindCopyField(_ line: ArraySlice<UInt8>) -> Bool {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return false }
+        var name = line[line.startIndex..<colon]
+        while let last = name.last, last == 0x20 || last == 0x09 { name = name.dropLast() }
+        let lowered = String(decoding: name, as: UTF8.self).lowercased()
+        return lowered == "bcc" || lowered == "resent-bcc"
+    }
+
+    /// The message without its Bcc and Resent-Bcc header fields (including folded continuation lines).
     static func removingBcc(_ message: [UInt8]) -> [UInt8] {
         var output: [UInt8] = []
         var index = 0
@@ -163,7 +190,7 @@ struct SendmailCommand: ParsableCommand {
             }
             let isContinuation = line.first == 0x20 || line.first == 0x09
             if !isContinuation {
-                skipping = String(decoding: line.prefix(4), as: UTF8.self).lowercased() == "bcc:"
+                skipping = isBlindCopyField(line)
             }
             if !skipping { output += line }
             index = end

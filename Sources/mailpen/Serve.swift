@@ -17,6 +17,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "HTTP listen address for the web UI and API. (default: 127.0.0.1:8025)")
     var http: String?
 
+    @Option(help: "A host name the HTTP server also answers to, besides localhost, 127.0.0.1, [::1] and the --http host (repeatable; env: comma-separated; '*' for any). Requests for other names are refused, which stops DNS rebinding.")
+    var allowedHost: [String] = []
+
+    @Option(help: "Most HTTP connections held open at once; at the limit the longest-idle one is closed. (default: 256)")
+    var httpMaxConnections: Int?
+
+    @Option(help: "Seconds an HTTP connection may stay open without a request. (default: 60)")
+    var httpIdleTimeout: Int?
+
     @Option(help: "SQLite database file; ':memory:' keeps mail in memory only. (default: ./mailpen.sqlite)")
     var db: String?
 
@@ -68,10 +77,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "SpamAssassin spamd address (host:port) for the spam check; without it the built-in rules score.")
     var spamd: String?
 
+    @Flag(help: "Let the links check (?follow=1) request loopback, private and other non-public addresses, e.g. your own staging hosts; by default a captured message cannot make Mailpen probe them.")
+    var linksAllowPrivate = false
+
     @Option(help: "Require HTTP basic authentication (user:password) for the web UI and API.")
     var uiAuth: String?
 
-    @Option(help: "Folder with the web UI. (default: ./web, else the web folder of the source tree the binary was built in)")
+    @Option(help: "Folder with the web UI. (default: the web folder beside the binary, or of the source tree it was built in)")
     var webRoot: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. (default: info)")
@@ -108,6 +120,11 @@ struct Serve: AsyncParsableCommand {
         if let http = settings.value(http, "HTTP") {
             (configuration.httpHost, configuration.httpPort) = try Parse.address(http, option: "--http")
         }
+        if !allowedHost.isEmpty {
+            configuration.allowedHosts = allowedHost
+        } else if let hosts = settings.value(nil, "ALLOWED_HOSTS") {
+            configuration.allowedHosts = hosts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
         if let smtps = settings.value(smtps, "SMTPS") {
             let (host, port) = try Parse.address(smtps, option: "--smtps")
             configuration.smtpsHost = host
@@ -143,12 +160,19 @@ struct Serve: AsyncParsableCommand {
         if let size = settings.value(maxMessageSize, "MAX_MESSAGE_SIZE") {
             configuration.maxMessageSize = try Parse.size(size, option: "--max-message-size")
         }
-        configuration.maxRecipients = try settings.positive(maxRecipients, "MAX_RECIPIENTS", option: "--max-recipients") ?? configuration.maxRecipients
-        configuration.maxConnections = try settings.positive(maxConnections, "MAX_CONNECTIONS", option: "--max-connections") ?? configuration.maxConnections
-        configuration.idleTimeoutSeconds = try settings.positive(idleTimeout, "IDLE_TIMEOUT", option: "--idle-timeout") ?? configuration.idleTimeoutSeconds
-        configuration.maxLineLength = try settings.positive(maxLineLength, "MAX_LINE_LENGTH", option: "--max-line-length") ?? configuration.maxLineLength
-        configuration.shutdownGraceSeconds = try settings.positive(shutdownGrace, "SHUTDOWN_GRACE", option: "--shutdown-grace", allowZero: true) ?? configuration.shutdownGraceSeconds
-        configuration.maxMessages = try settings.positive(maxMessages, "MAX_MESSAGES", option: "--max-messages", allowZero: true) ?? configuration.maxMessages
+        let wholeNumbers: [(Int?, String, String, ClosedRange<Int>, WritableKeyPath<MailpenConfiguration, Int>)] = [
+            (maxRecipients, "MAX_RECIPIENTS", "--max-recipients", 1...1_000_000, \.maxRecipients),
+            (maxConnections, "MAX_CONNECTIONS", "--max-connections", 1...1_000_000, \.maxConnections),
+            (idleTimeout, "IDLE_TIMEOUT", "--idle-timeout", 1...86_400, \.idleTimeoutSeconds),
+            (maxLineLength, "MAX_LINE_LENGTH", "--max-line-length", 512...1_048_576, \.maxLineLength),
+            (shutdownGrace, "SHUTDOWN_GRACE", "--shutdown-grace", 0...3600, \.shutdownGraceSeconds),
+            (maxMessages, "MAX_MESSAGES", "--max-messages", 0...1_000_000_000, \.maxMessages),
+            (httpMaxConnections, "HTTP_MAX_CONNECTIONS", "--http-max-connections", 1...100_000, \.httpMaxConnections),
+            (httpIdleTimeout, "HTTP_IDLE_TIMEOUT", "--http-idle-timeout", 1...86_400, \.httpIdleTimeoutSeconds),
+        ]
+        for (option, name, flag, range, property) in wholeNumbers {
+            if let number = try settings.number(option, name, option: flag, in: range) { configuration[keyPath: property] = number }
+        }
         if let age = settings.value(maxAge, "MAX_AGE") {
             configuration.maxAgeSeconds = try Parse.duration(age, option: "--max-age")
         }
@@ -158,6 +182,7 @@ struct Serve: AsyncParsableCommand {
             }
             configuration.spamd = spamd
         }
+        configuration.linksAllowPrivate = try linksAllowPrivate || settings.flag("LINKS_ALLOW_PRIVATE")
         if let uiAuth = settings.value(uiAuth, "UI_AUTH") {
             guard let colon = uiAuth.firstIndex(of: ":"), colon != uiAuth.startIndex else {
                 throw ValidationError("--ui-auth needs user:password")
@@ -190,6 +215,13 @@ struct Serve: AsyncParsableCommand {
         }
         if let http = await server.httpAddress {
             lines.append("  HTTP   http://\(Parse.describe(http))/  (\(configuration.webRoot == nil ? "API only: no web UI folder found" : "web UI and API")\(configuration.uiAuthentication == nil ? "" : ", basic auth"))")
+            if ["0.0.0.0", "::", ""].contains(configuration.httpHost), !configuration.allowedHosts.contains("*") {
+                let name = ProcessInfo.processInfo.hostName
+                lines.append(
+                    "         answers to localhost\(configuration.allowedHosts.map { ", " + $0 }.joined()) only; "
+                        + "to reach it as http://\(name):\(http.port ?? configuration.httpPort)/ add --allowed-host \(name) "
+                        + "(and any other name or address it is reached by)")
+            }
         }
         let path = configuration.databasePath == ":memory:"
             ? ":memory: (mail is lost on exit)"
@@ -209,11 +241,24 @@ struct Settings {
         return value
     }
 
-    func positive(_ option: Int?, _ name: String, option flag: String, allowZero: Bool = false) throws -> Int? {
+    /// A switch from the environment: `1`/`true`/`yes` on, `0`/`false`/`no` or unset off.
+    func flag(_ name: String) throws -> Bool {
+        guard let text = value(nil, name) else { return false }
+        switch text.lowercased() {
+        case "1", "true", "yes": return true
+        case "0", "false", "no": return false
+        default: throw ValidationError("MAILPEN_\(name) takes true or false, not '\(text)'")
+        }
+    }
+
+    /// A whole number within `range`, from the option or else the environment; anything else is a usage error
+    /// that names the option, its variable and the range.
+    func number(_ option: Int?, _ name: String, option flag: String, in range: ClosedRange<Int>) throws -> Int? {
         let text = option.map(String.init) ?? value(nil, name)
         guard let text else { return nil }
-        guard let number = Int(text), number > 0 || (allowZero && number == 0) else {
-            throw ValidationError("\(flag) (MAILPEN_\(name)) needs a \(allowZero ? "non-negative" : "positive") whole number, not '\(text)'")
+        guard let number = Int(text), range.contains(number) else {
+            throw ValidationError(
+                "\(flag) (MAILPEN_\(name)) needs a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
         }
         return number
     }
@@ -234,10 +279,16 @@ enum Parse {
         return (host, port)
     }
 
-    /// A byte count: a number with an optional K, M, G suffix (powers of 1024; `KiB`, `MB` etc. accepted).
+    /// The largest message size an option may set: 1 GiB.
+    static let maximumSize = 1 << 30
+    /// The longest duration an option may set: 100 years, in seconds.
+    static let maximumDuration = 3_153_600_000
+
+    /// A byte count: a number with an optional K, M, G suffix (powers of 1024; `KiB`, `MB` etc. accepted),
+    /// from 1 byte to ``maximumSize``.
     static func size(_ text: String, option: String) throws -> Int {
         let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
-        let digits = trimmed.prefix(while: \.isNumber)
+        let digits = trimmed.prefix(while: { $0.isASCII && $0.isNumber })
         var unit = trimmed.dropFirst(digits.count)
         for suffix in ["IB", "B"] where unit.hasSuffix(suffix) {
             unit = unit.dropLast(suffix.count)
@@ -247,19 +298,27 @@ enum Parse {
         guard let number = Int(digits), let multiplier = multipliers[unit], number > 0 else {
             throw ValidationError("\(option) needs a size such as 50M, 512K or 1048576, not '\(text)'")
         }
-        return number * multiplier
+        let (bytes, overflow) = number.multipliedReportingOverflow(by: multiplier)
+        guard !overflow, bytes <= maximumSize else {
+            throw ValidationError("\(option) can be at most 1G, not '\(text)'")
+        }
+        return bytes
     }
 
-    /// A duration in seconds: a number with an optional s, m, h, d suffix.
+    /// A duration in seconds: a number with an optional s, m, h, d suffix, up to ``maximumDuration``.
     static func duration(_ text: String, option: String) throws -> Int {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
-        let digits = trimmed.prefix(while: \.isNumber)
+        let digits = trimmed.prefix(while: { $0.isASCII && $0.isNumber })
         let unit = trimmed.dropFirst(digits.count)
         let multipliers: [Substring: Int] = ["": 1, "s": 1, "m": 60, "h": 3600, "d": 86400]
         guard let number = Int(digits), let multiplier = multipliers[unit], number > 0 else {
             throw ValidationError("\(option) needs a duration such as 7d, 12h, 30m or 3600, not '\(text)'")
         }
-        return number * multiplier
+        let (seconds, overflow) = number.multipliedReportingOverflow(by: multiplier)
+        guard !overflow, seconds <= maximumDuration else {
+            throw ValidationError("\(option) can be at most 36500d (100 years), not '\(text)'")
+        }
+        return seconds
     }
 
     static func describe(_ address: SocketAddress) -> String {
@@ -271,7 +330,8 @@ enum Parse {
 
 /// Finds the web UI's folder.
 enum WebRoot {
-    /// The given folder (which must exist), else `./web`, else `web` in the source tree above the binary.
+    /// The given folder (which must exist), else the `web` folder beside the binary or in the source tree
+    /// above it — never whatever `./web` the working directory holds, which another project could supply.
     static func locate(_ given: String?) throws -> String? {
         let fileManager = FileManager.default
         func hasIndex(_ folder: String) -> Bool {
@@ -281,8 +341,8 @@ enum WebRoot {
             guard hasIndex(given) else { throw ValidationError("--web-root: no index.html in \(given)") }
             return given
         }
-        if hasIndex("web") { return URL(fileURLWithPath: "web").standardizedFileURL.path }
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let executable = (try? fileManager.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var folder = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<4 {
             let candidate = folder.appendingPathComponent("web").path
             if hasIndex(candidate) { return candidate }

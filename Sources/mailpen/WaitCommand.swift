@@ -30,6 +30,13 @@ struct WaitCommand: AsyncParsableCommand {
     @Flag(help: "Print the messages as JSON.")
     var json = false
 
+    func validate() throws {
+        guard (1...1000).contains(count) else { throw ValidationError("--count must be from 1 to 1000, not \(count)") }
+        guard timeout.isFinite, (0...300).contains(timeout) else {
+            throw ValidationError("--timeout must be from 0 to 300 seconds, not \(timeout)")
+        }
+    }
+
     func run() async throws {
         var path = "/api/v1/inboxes/\(APIClient.encode(inbox))/wait?count=\(count)&timeout=\(timeout)"
         if !query.isEmpty { path += "&q=\(APIClient.encode(query))" }
@@ -37,7 +44,7 @@ struct WaitCommand: AsyncParsableCommand {
         let result: (status: Int, body: Data)
         do {
             result = try await APIClient.with(options) { client in
-                try await client.request(.GET, path, timeout: .seconds(Int64(timeout) + 30))
+                try await client.request(.GET, path, timeout: .seconds(Int64(timeout.rounded(.up)) + 30))
             }
         } catch {
             printError("mailpen wait: \(error)")

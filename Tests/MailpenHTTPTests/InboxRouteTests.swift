@@ -35,7 +35,7 @@ struct InboxRouteTests {
             #expect(fetched.json["name"] as? String == "shop")
 
             let patched = try await client.execute(
-                uri: "/api/v1/inboxes/shop", method: .patch, body: ByteBuffer(json: #"{"maxMessages":null,"maxAgeSeconds":60}"#))
+                uri: "/api/v1/inboxes/shop", method: .patch, headers: [.contentType: "application/json"], body: ByteBuffer(json: #"{"maxMessages":null,"maxAgeSeconds":60}"#))
             #expect(patched.status == .ok)
             #expect(patched.json["maxMessages"] is NSNull)
             #expect(patched.json["maxAgeSeconds"] as? Int == 60)
@@ -62,7 +62,7 @@ struct InboxRouteTests {
     @Test("bad inbox creations get a 4xx with a reason", arguments: badCreates)
     func badCreate(body: String, status: HTTPResponse.Status, reason: String) async throws {
         try await withAPI { _, client in
-            let response = try await client.execute(uri: "/api/v1/inboxes", method: .post, body: ByteBuffer(json: body))
+            let response = try await client.execute(uri: "/api/v1/inboxes", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(json: body))
             #expect(response.status == status)
             #expect(response.errorMessage?.contains(reason) == true, "\(response.errorMessage ?? "no error")")
             #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
@@ -87,7 +87,7 @@ struct InboxRouteTests {
                 #expect(response.status == .notFound, "\(method) \(uri)")
                 #expect(response.errorMessage == "inbox 'ghost' does not exist")
             }
-            let patch = try await client.execute(uri: "/api/v1/inboxes/ghost", method: .patch, body: ByteBuffer(json: "{}"))
+            let patch = try await client.execute(uri: "/api/v1/inboxes/ghost", method: .patch, headers: [.contentType: "application/json"], body: ByteBuffer(json: "{}"))
             #expect(patch.status == .notFound)
         }
     }
@@ -102,7 +102,7 @@ struct InboxRouteTests {
             try await Task.sleep(for: .milliseconds(200))
             let posted = try await client.execute(
                 uri: "/api/v1/inboxes/fresh/messages?to=bob%40example.com", method: .post,
-                body: ByteBuffer(string: "Subject: hello\r\n\r\nfirst mail of a new inbox\r\n"))
+                headers: [.contentType: "message/rfc822"], body: ByteBuffer(string: "Subject: hello\r\n\r\nfirst mail of a new inbox\r\n"))
             #expect(posted.status == .created)
             let response = try await waited
             #expect(response.status == .ok)
@@ -114,7 +114,7 @@ struct InboxRouteTests {
         try await withAPI(createsInboxesOnFirstUse: false) { _, client in
             let refused = try await client.execute(
                 uri: "/api/v1/inboxes/ghost/messages?to=bob%40example.com", method: .post,
-                body: ByteBuffer(string: "Subject: x\r\n\r\nbody\r\n"))
+                headers: [.contentType: "message/rfc822"], body: ByteBuffer(string: "Subject: x\r\n\r\nbody\r\n"))
             #expect(refused.status == .notFound)
             #expect(try await client.execute(uri: "/api/v1/inboxes/ghost", method: .get).status == .notFound)
         }
@@ -231,38 +231,42 @@ struct MessageListRouteTests {
 
             let explicit = try await client.execute(
                 uri: "/api/v1/inboxes/default/messages?from=bounce%40example.com&to=x%40example.com&to=y%40example.com",
-                method: .post, body: ByteBuffer(string: raw))
+                method: .post, headers: [.contentType: "message/rfc822"], body: ByteBuffer(string: raw))
             let explicitID = try #require(explicit.json["id"] as? String)
             let envelope = try #require(try await fixture.store.envelope(id: explicitID))
             #expect(envelope.mailFrom == "bounce@example.com")
             #expect(envelope.recipients.map(\.address) == ["x@example.com", "y@example.com"])
 
-            let empty = try await client.execute(uri: "/api/v1/inboxes/default/messages", method: .post)
+            let empty = try await client.execute(
+                uri: "/api/v1/inboxes/default/messages", method: .post, headers: [.contentType: "message/rfc822"])
             #expect(empty.status == .badRequest)
+            let untyped = try await client.execute(
+                uri: "/api/v1/inboxes/default/messages", method: .post, body: ByteBuffer(string: raw))
+            #expect(untyped.status == .unsupportedMediaType)
             let noRecipients = try await client.execute(
-                uri: "/api/v1/inboxes/default/messages", method: .post, body: ByteBuffer(string: "Subject: x\r\n\r\nbody\r\n"))
+                uri: "/api/v1/inboxes/default/messages", method: .post, headers: [.contentType: "message/rfc822"], body: ByteBuffer(string: "Subject: x\r\n\r\nbody\r\n"))
             #expect(noRecipients.status == .badRequest)
             #expect(noRecipients.errorMessage?.contains("no recipients") == true)
             let tooBig = try await client.execute(
                 uri: "/api/v1/inboxes/default/messages", method: .post,
-                body: ByteBuffer(string: "To: a@b.c\r\n\r\n" + String(repeating: "x", count: 70 * 1024)))
+                headers: [.contentType: "message/rfc822"], body: ByteBuffer(string: "To: a@b.c\r\n\r\n" + String(repeating: "x", count: 70 * 1024)))
             #expect(tooBig.status == .contentTooLarge)
             #expect(tooBig.errorMessage?.contains("larger than the maximum") == true)
             // Like SMTP AUTH, ingest creates the inbox on first use.
-            let fresh = try await client.execute(uri: "/api/v1/inboxes/fresh/messages", method: .post, body: ByteBuffer(string: raw))
+            let fresh = try await client.execute(uri: "/api/v1/inboxes/fresh/messages", method: .post, headers: [.contentType: "message/rfc822"], body: ByteBuffer(string: raw))
             #expect(fresh.status == .created)
             #expect(try await fixture.store.inbox(named: "fresh")?.total == 1)
-            let invalidName = try await client.execute(uri: "/api/v1/inboxes/has%20space/messages", method: .post, body: ByteBuffer(string: raw))
+            let invalidName = try await client.execute(uri: "/api/v1/inboxes/has%20space/messages", method: .post, headers: [.contentType: "message/rfc822"], body: ByteBuffer(string: raw))
             #expect(invalidName.status == .badRequest)
             let before = try await fixture.store.messages(MessageQuery(inbox: "default")).total
             for bad in ["to=not-an-address", "from=%3Cbad&to=x%40example.com", "to=a%40b.c&to=two%20words%40b.c", "to=%zz"] {
                 let refused = try await client.execute(
-                    uri: "/api/v1/inboxes/default/messages?\(bad)", method: .post, body: ByteBuffer(string: raw))
+                    uri: "/api/v1/inboxes/default/messages?\(bad)", method: .post, headers: [.contentType: "message/rfc822"], body: ByteBuffer(string: raw))
                 #expect(refused.status == .badRequest, "\(bad)")
             }
             #expect(try await fixture.store.messages(MessageQuery(inbox: "default")).total == before)
             let bounce = try await client.execute(
-                uri: "/api/v1/inboxes/default/messages?from=&to=z%40example.com", method: .post, body: ByteBuffer(string: raw))
+                uri: "/api/v1/inboxes/default/messages?from=&to=z%40example.com", method: .post, headers: [.contentType: "message/rfc822"], body: ByteBuffer(string: raw))
             #expect(bounce.status == .created)
         }
     }

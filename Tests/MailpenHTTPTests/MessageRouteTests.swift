@@ -121,16 +121,16 @@ struct MessageRouteTests {
         try await withAPI { fixture, client in
             let summary = try await fixture.deliver(Mail.simple(subject: "Tag me"))
             let patched = try await client.execute(
-                uri: "/api/v1/messages/\(summary.id)", method: .patch, body: ByteBuffer(json: #"{"read":true,"tags":["Signup","qa"]}"#))
+                uri: "/api/v1/messages/\(summary.id)", method: .patch, headers: [.contentType: "application/json"], body: ByteBuffer(json: #"{"read":true,"tags":["Signup","qa"]}"#))
             #expect(patched.status == .ok)
             #expect(patched.json["read"] as? Bool == true)
             #expect(patched.json["tags"] as? [String] == ["Signup", "qa"])
             #expect(try await client.execute(uri: "/api/v1/inboxes/default", method: .get).json["unread"] as? Int == 0)
             let tagged = try await client.execute(uri: "/api/v1/inboxes/default/messages?q=tag%3Asignup%20is%3Aread", method: .get)
             #expect(tagged.json["total"] as? Int == 1)
-            let bad = try await client.execute(uri: "/api/v1/messages/\(summary.id)", method: .patch, body: ByteBuffer(json: #"{"seen":true}"#))
+            let bad = try await client.execute(uri: "/api/v1/messages/\(summary.id)", method: .patch, headers: [.contentType: "application/json"], body: ByteBuffer(json: #"{"seen":true}"#))
             #expect(bad.status == .badRequest)
-            let badTag = try await client.execute(uri: "/api/v1/messages/\(summary.id)", method: .patch, body: ByteBuffer(json: #"{"tags":[""]}"#))
+            let badTag = try await client.execute(uri: "/api/v1/messages/\(summary.id)", method: .patch, headers: [.contentType: "application/json"], body: ByteBuffer(json: #"{"tags":[""]}"#))
             #expect(badTag.status == .badRequest)
             #expect(try await client.execute(uri: "/api/v1/messages/\(summary.id)", method: .delete).status == .noContent)
             for suffix in ["", "/raw", "/headers", "/html", "/text", "/parts/1", "/checks/spam", "/checks/lint"] {

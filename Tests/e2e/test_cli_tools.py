@@ -164,6 +164,26 @@ def test_sendmail_works_as_php_sendmail_path(server):
     assert helped.returncode == 0 and b"sendmail_path" in helped.stdout
 
 
+def test_sendmail_clustered_flags_and_every_blind_copy_field(server):
+    # `-ti` is `-t -i`: recipients from the headers, and a lone dot does not end the message.
+    # `Bcc :` (a space before the colon, RFC 5322's obsolete syntax) is not a field to the MIME parser, which
+    # ends the header there as Python's email does; it must not reach the stored bytes all the same.
+    message = (b"To: bob@example.com\nBcc: hidden@example.com\nResent-Bcc: resent@example.com\n"
+               b"Subject: clustered\nbcc:\n  folded@example.com\nBcc : spaced@example.com\n\nbefore\n.\nafter\n")
+    result = run(server, "sendmail", "-ti", "-fbounces@example.com", input=message)
+    assert result.returncode == 0, result.stderr
+    listing = api(server, "/api/v1/inboxes/default/messages?q=subject%3Aclustered")
+    stored = api(server, f"/api/v1/messages/{listing['messages'][0]['id']}")
+    assert stored["envelope"]["mailFrom"] == "bounces@example.com"
+    assert "hidden@example.com" in [r["address"] for r in stored["envelope"]["recipients"]]
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.http_port}/api/v1/messages/{stored['id']}/raw") as raw:
+        body = raw.read()
+    for hidden in (b"hidden@", b"resent@", b"folded@", b"spaced@"):
+        assert hidden not in body, body
+    assert body.endswith(b"before\r\n.\r\nafter\r\n"), body
+    assert b"To: bob@example.com\r\n" in body
+
+
 def test_sendmail_symlink(server, workdir):
     link = os.path.join(workdir, "sendmail")
     os.symlink(BINARY, link)

@@ -1,4 +1,6 @@
-"""Schemathesis against a live server: no 5xx and no response that breaks the OpenAPI document."""
+"""Schemathesis against a live server, with valid and deliberately invalid requests (negative testing) and
+the document's links followed between operations (stateful): no 5xx, no response that breaks the OpenAPI
+document, and the server still alive afterwards."""
 import json
 import os
 import shutil
@@ -32,7 +34,7 @@ def test_api_conforms_to_its_openapi_document(server):
     result = subprocess.run(
         [executable, "--config-file", os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemathesis.toml"),
          "run", f"http://127.0.0.1:{server.http_port}/api/v1/openapi.json",
-         "--checks", "all", "--exclude-checks", "use_after_free", "--max-examples", os.environ.get("MAILPEN_SCHEMATHESIS_EXAMPLES", "40"),
+         "--mode", "all", "--phases", "examples,fuzzing,stateful", "--checks", "all", "--exclude-checks", "use_after_free", "--max-examples", os.environ.get("MAILPEN_SCHEMATHESIS_EXAMPLES", "40"),
          "--workers", "2", "--request-timeout", "30", "--suppress-health-check", "all"],
         capture_output=True, text=True, timeout=900, env=environment)
     output = result.stdout + result.stderr
@@ -40,3 +42,6 @@ def test_api_conforms_to_its_openapi_document(server):
     assert result.returncode == 0, output[-6000:]
     summary = output.split("SUMMARY")[-1]
     assert "Server error" not in summary and "Undocumented" not in summary, summary
+    assert server.process.poll() is None
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.http_port}/healthz") as response:
+        assert response.status == 200

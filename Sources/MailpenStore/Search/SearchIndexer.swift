@@ -30,7 +30,10 @@ actor SearchIndexer {
     private var deferredMerge: Scheduled<Void>?
     private var mergeStepsSinceCheckpoint = 0
     private var isCheckpointAfterMergeDue = false
+    /// A batch is at most this many messages, and at most ``maximumBatchBytes`` of them (but always one):
+    /// every raw message of a batch is in memory at once.
     private let batchSize = 512
+    private let maximumBatchBytes: Int64
 
     nonisolated var unownedExecutor: UnownedSerialExecutor {
         loop.executor.asUnownedSerialExecutor()
@@ -38,8 +41,9 @@ actor SearchIndexer {
 
     init(
         loop: any EventLoop, store: any DatabaseReader, index: any DatabaseWriter, indexSchema: String,
-        feed: ChangeFeed, checkpointer: IndexCheckpointer?, waits: WaitCounter, logger: Logger
+        feed: ChangeFeed, checkpointer: IndexCheckpointer?, waits: WaitCounter, maximumBatchBytes: Int, logger: Logger
     ) {
+        self.maximumBatchBytes = Int64(maximumBatchBytes)
         self.loop = loop
         self.store = store
         self.index = index
@@ -123,18 +127,34 @@ actor SearchIndexer {
         lastRunStarted = .now()
         let from = indexedSeq
         let batchSize = self.batchSize
+        let maximumBatchBytes = self.maximumBatchBytes
         do {
-            let rows = try store.read { db in
-                try Row.fetchAll(
+            let (rows, hasMore) = try store.read { db in
+                // The batch's last row, by count and by total size, before any raw message is read.
+                let sizes = try Row.fetchAll(
+                    db, sql: "SELECT seq, size FROM main.message WHERE seq > ? ORDER BY seq LIMIT ?",
+                    arguments: [from, batchSize])
+                guard let first = sizes.first else { return ([Row](), false) }
+                var through: Int64 = first[0]
+                var bytes: Int64 = 0
+                for (position, row) in sizes.enumerated() {
+                    let size: Int64 = row[1]
+                    bytes += size
+                    if bytes > maximumBatchBytes && position > 0 { break }
+                    through = row[0]
+                }
+                let rows = try Row.fetchAll(
                     db,
                     sql: """
                         SELECT m.seq, m.id, i.name, m.recipients, r.raw
                         FROM main.message m
                         JOIN main.inbox i ON i.id = m.inbox_id
                         JOIN main.message_raw r ON r.seq = m.seq
-                        WHERE m.seq > ? ORDER BY m.seq LIMIT ?
+                        WHERE m.seq > ? AND m.seq <= ? ORDER BY m.seq
                         """,
-                    arguments: [from, batchSize])
+                    arguments: [from, through])
+                let lastSeen: Int64 = sizes[sizes.count - 1][0]
+                return (rows, sizes.count == batchSize || through < lastSeen)
             }
             guard let last = rows.last else { return }
             setBackground(rows.count >= Self.burstSize)
@@ -155,7 +175,7 @@ actor SearchIndexer {
             indexedSeq = lastSeq
             feed.publishSoon(announced.map { StoreEvent.searchable(inbox: $0.key, ids: $0.value) })
             checkpointIfDue(indexed: rows.count)
-            if rows.count == batchSize { messagesStored() }
+            if hasMore { messagesStored() }
             scheduleMerging(afterBurst: rows.count >= Self.burstSize)
         } catch {
             logger.error("search indexing failed, retrying in a second: \(error)")

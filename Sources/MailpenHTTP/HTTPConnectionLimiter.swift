@@ -1,0 +1,110 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+import Synchronization
+
+/// Caps the HTTP connections held open at once, so that a flood of idle sockets cannot use up the file
+/// descriptors SMTP and the database need. At the cap, a new connection makes room by closing the
+/// connection that has been idle longest (no request in progress); only when every connection is busy is
+/// the new one closed instead. Streams (server-sent events, waits) count as busy.
+public final class HTTPConnectionLimiter: Sendable {
+    private struct Entry {
+        var channel: any Channel
+        var isBusy: Bool
+        var idleSince: NIODeadline
+    }
+
+    private struct State {
+        var entries: [ObjectIdentifier: Entry] = [:]
+        var evicted = 0
+    }
+
+    /// The most connections held open at once.
+    public let maximum: Int
+    private let state = Mutex(State())
+
+    public init(maximum: Int) {
+        self.maximum = maximum
+    }
+
+    /// Open connections.
+    public var count: Int { state.withLock { $0.entries.count } }
+
+    /// Connections closed to make room, since start.
+    public var evictedCount: Int { state.withLock { $0.evicted } }
+
+    /// Registers a new connection; returns the channel to close to stay within the cap, if any (possibly
+    /// the new one itself).
+    func admit(_ channel: any Channel) -> (any Channel)? {
+        state.withLock { state in
+            state.entries[ObjectIdentifier(channel)] = Entry(channel: channel, isBusy: false, idleSince: .now())
+            guard state.entries.count > maximum else { return nil }
+            state.evicted += 1
+            let idle = state.entries.filter { !$0.value.isBusy && $0.key != ObjectIdentifier(channel) }
+            guard let oldest = idle.min(by: { $0.value.idleSince < $1.value.idleSince }) else { return channel }
+            state.entries[oldest.key] = nil
+            return oldest.value.channel
+        }
+    }
+
+    func setBusy(_ channel: any Channel, _ isBusy: Bool) {
+        state.withLock { state in
+            state.entries[ObjectIdentifier(channel)]?.isBusy = isBusy
+            if !isBusy { state.entries[ObjectIdentifier(channel)]?.idleSince = .now() }
+        }
+    }
+
+    func remove(_ channel: any Channel) {
+        _ = state.withLock { $0.entries.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    /// The handler that reports one connection's requests to the limiter; it sits after HTTP decoding.
+    func makeHandler() -> HTTPConnectionLimitHandler {
+        HTTPConnectionLimitHandler(limiter: self)
+    }
+}
+
+/// Tells the ``HTTPConnectionLimiter`` when its connection opens, starts and finishes requests, and closes.
+final class HTTPConnectionLimitHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let limiter: HTTPConnectionLimiter
+    private var isRegistered = false
+
+    init(limiter: HTTPConnectionLimiter) {
+        self.limiter = limiter
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        isRegistered = true
+        limiter.admit(context.channel)?.close(promise: nil)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        unregister(context.channel)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        unregister(context.channel)
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head = unwrapInboundIn(data) { limiter.setBusy(context.channel, true) }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { limiter.setBusy(context.channel, false) }
+        context.write(data, promise: promise)
+    }
+
+    private func unregister(_ channel: any Channel) {
+        guard isRegistered else { return }
+        isRegistered = false
+        limiter.remove(channel)
+    }
+}

@@ -1,0 +1,408 @@
+"""Hostile requests against the real binary: each attack in its original form is refused with a clear error,
+and the server keeps answering afterwards."""
+import http.client
+import json
+import os
+import smtplib
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+
+import pytest
+
+from conftest import BINARY
+
+MESSAGE = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: hello\r\n\r\nbody\r\n"
+
+
+def request(server, method, path, body=None, headers=None, host=None):
+    """Sends one request on a new connection; returns (status, headers, parsed JSON or bytes)."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=30)
+    try:
+        connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        connection.putheader("Host", host or f"127.0.0.1:{server.http_port}")
+        for name, value in (headers or {}).items():
+            connection.putheader(name, value)
+        if body is not None:
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
+        response = connection.getresponse()
+        data = response.read()
+        try:
+            data = json.loads(data)
+        except ValueError:
+            pass
+        return response.status, {name.lower(): value for name, value in response.getheaders()}, data
+    finally:
+        connection.close()
+
+
+def assert_alive(server):
+    status, _, body = request(server, "GET", "/healthz")
+    assert status == 200, body
+    assert server.process.poll() is None
+
+
+def inbox_names(server):
+    status, _, body = request(server, "GET", "/api/v1/inboxes")
+    assert status == 200, body
+    return [inbox["name"] for inbox in body["inboxes"]]
+
+
+def message_count(server, inbox="default"):
+    status, _, body = request(server, "GET", f"/api/v1/inboxes/{inbox}/messages?limit=1")
+    assert status == 200, body
+    return body["total"]
+
+
+# ---- 1. One request must never crash the process ----
+
+CRASHING_QUERY = urllib.parse.quote("larger:999999999999g")
+
+
+@pytest.mark.parametrize("method,path", [
+    ("GET", f"/api/v1/inboxes/default/messages?q={CRASHING_QUERY}"),
+    ("GET", f"/api/v1/inboxes/default/wait?timeout=0.1&q={CRASHING_QUERY}"),
+    ("DELETE", f"/api/v1/inboxes/default/messages?q={CRASHING_QUERY}"),
+])
+def test_the_overflowing_size_is_a_syntax_error_not_a_crash(server, method, path):
+    status, _, body = request(server, method, path)
+    assert status == 400, body
+    assert "search syntax error at character 8" in body["error"], body
+    assert_alive(server)
+
+
+def test_hostile_query_parameters_are_400s(server):
+    for query in ("limit=99999999999999999999", "limit=-1", "offset=1e9999", "since=99999-99-99T99:99:99Z",
+                  "q=%FF%FE", "q=" + "a%20" * 65, "q=before:9999-99-99", "q=smaller:" + "9" * 40):
+        status, _, body = request(server, "GET", f"/api/v1/inboxes/default/messages?{query}")
+        assert status == 400, (query, status, body)
+        assert isinstance(body, dict) and body.get("error"), (query, body)
+    for query in ("timeout=1e20", "timeout=nan", "timeout=-1", "count=0", "count=99999999999999999999"):
+        status, _, body = request(server, "GET", f"/api/v1/inboxes/default/wait?{query}")
+        assert status == 400, (query, status, body)
+    assert_alive(server)
+
+
+def test_hostile_json_bodies_are_400s(server):
+    json_type = {"Content-Type": "application/json"}
+    for body in (b"{", b"[]", b'{"name": 1e999}', b'{"name": "x", "maxMessages": 1e30}',
+                 b'{"name": "x", "maxAgeSeconds": -5}', b'{"name": "' + b"a" * 100 + b'"}',
+                 b'{"name": "x", "routes": ' + json.dumps(["r%d@x" % i for i in range(257)]).encode() + b"}",
+                 b'\xff\xfe'):
+        status, _, answer = request(server, "POST", "/api/v1/inboxes", body, json_type)
+        assert status == 400, (body[:60], status, answer)
+        assert "internal" not in answer["error"]
+    assert_alive(server)
+
+
+# ---- 3. Browser-origin protection ----
+
+def test_a_cross_origin_plain_text_post_is_refused(server):
+    before = message_count(server)
+    # The original attack: a page posts a "simple" request, which a browser sends without asking first.
+    status, _, body = request(server, "POST", "/api/v1/inboxes/default/messages", MESSAGE,
+                              {"Content-Type": "text/plain", "Origin": "http://evil.example"})
+    assert status == 403, body
+    assert "cross-origin" in body["error"]
+    status, _, body = request(server, "POST", "/api/v1/inboxes", json.dumps({"name": "0", "routes": ["*"]}).encode(),
+                              {"Content-Type": "text/plain", "Origin": "http://evil.example"})
+    assert status == 403, body
+    # The same with the page's browser saying where it comes from, and without an Origin at all.
+    status, _, body = request(server, "POST", "/api/v1/inboxes/default/messages", MESSAGE,
+                              {"Content-Type": "message/rfc822", "Sec-Fetch-Site": "cross-site"})
+    assert status == 403, body
+    status, _, body = request(server, "DELETE", "/api/v1/inboxes/default/messages",
+                              headers={"Sec-Fetch-Site": "same-site"})
+    assert status == 403, body
+    assert message_count(server) == before
+    assert "0" not in inbox_names(server)
+    assert_alive(server)
+
+
+def test_bodies_must_have_the_right_media_type(server):
+    status, _, body = request(server, "POST", "/api/v1/inboxes/default/messages", MESSAGE,
+                              {"Content-Type": "text/plain"})
+    assert status == 415, body
+    assert "message/rfc822" in body["error"]
+    status, _, body = request(server, "POST", "/api/v1/inboxes", b'{"name": "plain"}', {"Content-Type": "text/plain"})
+    assert status == 415, body
+    status, _, body = request(server, "POST", "/api/v1/inboxes", b'{"name": "plain"}')
+    assert status == 415, body
+    assert "plain" not in inbox_names(server)
+
+
+def test_curl_style_clients_and_same_origin_pages_keep_working(server):
+    # No Origin, no Sec-Fetch-*: command-line clients and CI scripts.
+    status, _, body = request(server, "POST", "/api/v1/inboxes/default/messages", MESSAGE,
+                              {"Content-Type": "message/rfc822"})
+    assert status == 201, body
+    status, _, body = request(server, "POST", "/api/v1/inboxes/default/messages", MESSAGE,
+                              {"Content-Type": "application/octet-stream"})
+    assert status == 201, body
+    # Mailpen's own UI: same origin, under any of the loopback names.
+    for number, host in enumerate((f"127.0.0.1:{server.http_port}", f"localhost:{server.http_port}",
+                                   f"[::1]:{server.http_port}")):
+        status, _, body = request(
+            server, "POST", "/api/v1/inboxes", json.dumps({"name": f"ui-{number}"}).encode(),
+            {"Content-Type": "application/json; charset=utf-8", "Origin": f"http://{host}", "Sec-Fetch-Site": "same-origin"},
+            host=host)
+        assert status == 201, (host, body)
+    status, _, body = request(server, "DELETE", "/api/v1/inboxes/default/messages",
+                              headers={"Origin": f"http://127.0.0.1:{server.http_port}"})
+    assert status == 200, body
+
+
+def test_a_foreign_host_is_refused_dns_rebinding(server):
+    # The original attack: a page whose name now points at 127.0.0.1 reads every inbox's SMTP password.
+    status, _, body = request(server, "GET", "/api/v1/inboxes", host="evil.example")
+    assert status == 421, body
+    assert "password" not in json.dumps(body)
+    assert "--allowed-host" in body["error"]
+    for host in ("evil.example:8025", "127.0.0.1.evil.example", "localhost.evil.example", "[::2]:1"):
+        status, _, _ = request(server, "GET", "/", host=host)
+        assert status == 421, host
+    # A proxy or an SSH forward may change the port; loopback names are served under any port.
+    for host in ("localhost", "localhost:1234", "LOCALHOST.", "127.0.0.1:9", "[::1]"):
+        status, _, body = request(server, "GET", "/api/v1/inboxes", host=host)
+        assert status == 200, (host, body)
+    # Liveness probes use whatever address the platform has.
+    status, _, _ = request(server, "GET", "/healthz", host="10.1.2.3:8025")
+    assert status == 200
+
+
+def test_allowed_hosts_extend_the_names_served(make_server):
+    server = make_server(args=["--allowed-host", "mail.test"], env={"MAILPEN_ALLOWED_HOSTS": "ignored.test"})
+    assert request(server, "GET", "/api/v1/inboxes", host="mail.test:80")[0] == 200
+    assert request(server, "GET", "/api/v1/inboxes", host="ignored.test")[0] == 421
+    # Origin must still match the Host it was sent to.
+    status, _, _ = request(server, "POST", "/api/v1/inboxes", b'{"name": "proxied"}',
+                           {"Content-Type": "application/json", "Origin": "http://mail.test"}, host="mail.test")
+    assert status == 201
+    other = make_server(env={"MAILPEN_ALLOWED_HOSTS": "a.test, b.test"})
+    assert request(other, "GET", "/api/v1/inboxes", host="b.test")[0] == 200
+    assert request(other, "GET", "/api/v1/inboxes", host="c.test")[0] == 421
+
+
+def test_ui_and_raw_bodies_carry_framing_and_sniffing_protection(server):
+    status, headers, _ = request(server, "GET", "/")
+    assert status == 200
+    assert "frame-ancestors 'self'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "SAMEORIGIN"
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as client:
+        client.sendmail("a@example.com", ["b@example.com"], b"Subject: x\r\nContent-Type: text/plain\r\n\r\n<html><script>1</script>\r\n")
+    message_id = request(server, "GET", "/api/v1/inboxes/default/messages")[2]["messages"][0]["id"]
+    for suffix in ("raw", "text"):
+        status, headers, _ = request(server, "GET", f"/api/v1/messages/{message_id}/{suffix}")
+        assert headers["content-security-policy"].startswith("sandbox"), (suffix, headers)
+        assert headers["x-content-type-options"] == "nosniff", suffix
+
+
+# ---- 4. Bounded work ----
+
+def test_search_tags_and_routes_limits_at_the_edge_and_one_past(server):
+    words = " ".join(f"w{i}" for i in range(64))
+    assert request(server, "GET", "/api/v1/inboxes/default/messages?q=" + urllib.parse.quote(words))[0] == 200
+    status, _, body = request(server, "GET", "/api/v1/inboxes/default/messages?q=" + urllib.parse.quote(words + " w64"))
+    assert status == 400 and "64" in body["error"], body
+
+    json_type = {"Content-Type": "application/json"}
+    routes = [f"r{i}@shop.example" for i in range(256)]
+    assert request(server, "POST", "/api/v1/inboxes", json.dumps({"name": "routed", "routes": routes}).encode(),
+                   json_type)[0] == 201
+    status, _, body = request(server, "PATCH", "/api/v1/inboxes/routed",
+                              json.dumps({"routes": routes + ["one@more.example"]}).encode(), json_type)
+    assert status == 400 and "256" in body["error"], body
+
+    status, _, body = request(server, "POST", "/api/v1/inboxes/default/messages", MESSAGE, {"Content-Type": "message/rfc822"})
+    message_id = body["id"]
+    tags = [f"t{i}" for i in range(63)] + ["x" * 128]
+    status, _, body = request(server, "PATCH", f"/api/v1/messages/{message_id}", json.dumps({"tags": tags}).encode(), json_type)
+    assert status == 200 and len(body["tags"]) == 64, body
+    for bad in (tags + ["t64"], [f"t{i}" for i in range(10)] + ["x" * 129]):
+        status, _, body = request(server, "PATCH", f"/api/v1/messages/{message_id}", json.dumps({"tags": bad}).encode(), json_type)
+        assert status == 400, body
+
+
+def test_an_http_connection_flood_does_not_starve_smtp_or_health(make_server):
+    server = make_server(args=["--http-max-connections", "64"])
+    idle = []
+    try:
+        for _ in range(2000):
+            sock = socket.socket()
+            sock.settimeout(5)
+            try:
+                sock.connect(("127.0.0.1", server.http_port))
+            except OSError:
+                sock.close()
+                continue
+            idle.append(sock)
+        # With two thousand idle sockets open: mail still goes in, and health answers.
+        with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as client:
+            client.sendmail("a@example.com", ["b@example.com"], MESSAGE)
+        for _ in range(3):
+            status, _, body = request(server, "GET", "/healthz")
+            assert status == 200, body
+        assert message_count(server) == 1
+    finally:
+        for sock in idle:
+            sock.close()
+    assert_alive(server)
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def test_a_client_that_pipelines_without_reading_cannot_grow_memory(server):
+    # EHLO is the cheapest command with the longest reply: a client that never reads its replies makes the
+    # server either stop reading it or hold everything it would write.
+    sent = {"bytes": 0}
+    stop = threading.Event()
+    floods = []
+    for _ in range(2):
+        flood = socket.create_connection(("127.0.0.1", server.smtp_port))
+        flood.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        flood.settimeout(1)
+        floods.append(flood)
+
+    def pipeline(flood):
+        chunk = b"EHLO flood.example\r\n" * 5000
+        while not stop.is_set() and sent["bytes"] < 200 * 1024 * 1024:
+            try:
+                sent["bytes"] += flood.send(chunk)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+
+    threads = [threading.Thread(target=pipeline, args=(flood,), daemon=True) for flood in floods]
+    baseline = rss_kib(server.process.pid)
+    for thread in threads:
+        thread.start()
+    peak = baseline
+    delivered = 0
+    try:
+        deadline = time.time() + 25
+        while time.time() < deadline and any(thread.is_alive() for thread in threads):
+            peak = max(peak, rss_kib(server.process.pid))
+            # Other sessions keep getting mail through meanwhile.
+            with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as client:
+                client.sendmail("a@example.com", ["b@example.com"], MESSAGE)
+            delivered += 1
+            time.sleep(0.5)
+    finally:
+        stop.set()
+        for flood in floods:
+            flood.close()
+        for thread in threads:
+            thread.join(5)
+    peak = max(peak, rss_kib(server.process.pid))
+    assert peak < 200 * 1024, f"server RSS reached {peak // 1024} MB"
+    # Without backpressure a debug build grows by some 80 MB in this time; with it, by a few.
+    assert peak - baseline < 48 * 1024, f"server RSS grew from {baseline // 1024} to {peak // 1024} MB"
+    assert message_count(server) == delivered > 10
+    assert_alive(server)
+
+
+# ---- 1. Flags and the CLI: usage errors, never a trap ----
+
+@pytest.mark.parametrize("arguments", [
+    ["serve", "--max-age", "99999999999999d"],
+    ["serve", "--max-message-size", "99999999999999G"],
+    ["serve", "--idle-timeout", "99999999999"],
+    ["serve", "--shutdown-grace", "99999999999"],
+    ["serve", "--max-messages", "-1"],
+    ["serve", "--http-max-connections", "0"],
+    ["wait", "--timeout", "1e20"],
+    ["wait", "--timeout", "nan"],
+    ["wait", "--count", "0"],
+])
+def test_out_of_range_flags_are_usage_errors(workdir, arguments):
+    result = subprocess.run([BINARY, *arguments, "--db" if arguments[0] == "serve" else "--server",
+                             os.path.join(workdir, "x.sqlite") if arguments[0] == "serve" else "http://127.0.0.1:9"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 64, (arguments, result.returncode, result.stderr)
+    assert "Error:" in result.stderr, result.stderr
+    env_name = {"--max-age": "MAILPEN_MAX_AGE"}.get(arguments[1])
+    if env_name:
+        result = subprocess.run([BINARY, "serve", "--db", os.path.join(workdir, "y.sqlite")], capture_output=True,
+                                text=True, timeout=30, env=dict(os.environ, **{env_name: arguments[2]}))
+        assert result.returncode == 64, result.stderr
+
+
+# ---- 5. Smaller fixes ----
+
+def test_log_lines_cannot_be_forged_by_a_subject_or_username(server):
+    subject = "=?utf-8?q?hi=0D=0A2026-01-01T00:00:00+0000_critical_mailpen:_forged?="
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as client:
+        client.sendmail("a@example.com", ["b@example.com"], f"Subject: {subject}\r\n\r\nbody\r\n".encode())
+        try:
+            client.docmd("AUTH", "PLAIN " + __import__("base64").b64encode(b"\0bad\r\nname forged\0pw").decode())
+        except smtplib.SMTPException:
+            pass
+    time.sleep(0.2)
+    log = server.log()
+    forged = [line for line in log.splitlines() if "forged" in line]
+    assert forged, log
+    for line in forged:
+        assert line.startswith(("20", "stored")) or "info" in line or "stored" in line, line
+        assert not line.lstrip().startswith("2026-01-01T00:00:00"), line
+    assert "hi\\r\\n" in log
+
+
+def test_static_files_stay_inside_the_web_root(make_server, workdir):
+    root = os.path.join(workdir, "web")
+    os.makedirs(root)
+    with open(os.path.join(root, "index.html"), "w") as index:
+        index.write("<!doctype html><title>ui</title>")
+    with open(os.path.join(root, ".env"), "w") as secret:
+        secret.write("SECRET=1")
+    with open(os.path.join(workdir, "outside.txt"), "w") as outside:
+        outside.write("outside")
+    os.symlink(os.path.join(workdir, "outside.txt"), os.path.join(root, "link.txt"))
+    os.symlink("/etc", os.path.join(root, "etc"))
+    server = make_server(args=["--web-root", root])
+    assert request(server, "GET", "/")[0] == 200
+    for path in ("/.env", "/link.txt", "/etc/passwd", "/%2e%2e/outside.txt", "/..%2foutside.txt", "/./.env"):
+        status, _, body = request(server, "GET", path)
+        assert status == 404, (path, status, body)
+
+
+def test_the_default_web_root_is_never_the_working_directorys(workdir):
+    # A ./web of the working directory (another project's) is not served; the UI beside the binary is.
+    os.makedirs(os.path.join(workdir, "web"))
+    with open(os.path.join(workdir, "web", "index.html"), "w") as index:
+        index.write("<!doctype html><title>not mailpen</title>")
+    http_port = socket.socket()
+    http_port.bind(("127.0.0.1", 0))
+    port = http_port.getsockname()[1]
+    http_port.close()
+    smtp = socket.socket()
+    smtp.bind(("127.0.0.1", 0))
+    smtp_port = smtp.getsockname()[1]
+    smtp.close()
+    process = subprocess.Popen([BINARY, "serve", "--http", f"127.0.0.1:{port}", "--smtp", f"127.0.0.1:{smtp_port}",
+                                "--db", ":memory:"], cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                connection.request("GET", "/")
+                page = connection.getresponse().read().decode()
+                break
+            except OSError:
+                assert time.time() < deadline
+                time.sleep(0.05)
+        assert "not mailpen" not in page
+        assert "Mailpen" in page
+    finally:
+        process.terminate()
+        process.wait(10)
