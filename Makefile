@@ -13,7 +13,7 @@ run: deps release
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(MAKE) test-swift test-e2e test-ui test-fuzz-mime test-fuzz-smtp
+	$(MAKE) test-swift test-e2e test-ui test-web test-fuzz-mime test-fuzz-smtp
 
 test-swift:
 	$(SWIFT) test --skip-build
@@ -114,3 +114,11 @@ bench-mime: $(MIME_TOOLS)/bench-mime
 	$(PYTHON) scripts/bench_mime.py --swift $(MIME_TOOLS)/bench-mime --json out/bench-mime.json
 
 .PHONY: fuzz-mime test-fuzz-mime bench-mime fuzz-smtp test-fuzz-smtp
+
+# ---- Web UI: the message list's model under node's own test runner (no packages) ----
+NODE ?= node
+
+test-web:
+	$(NODE) --test Tests/web/
+
+.PHONY: test-web

@@ -228,10 +228,7 @@ class App {
 
   /** The messages an action applies to: the selection, else the open message, else the cursor row. */
   targetIds() {
-    if (this.list.selected.size) return [...this.list.selected];
-    if (this.view.message) return [this.view.message.id];
-    const summary = this.list.cursorSummary();
-    return summary ? [summary.id] : [];
+    return this.list.targets(this.view.message?.id);
   }
 
   deleteCurrent() {
@@ -354,8 +351,9 @@ class App {
     }
     const selected = list.selected.size;
     this.el.selectionCount.textContent = selected ? `${selected.toLocaleString()} selected` : "";
-    this.el.selectAll.checked = selected > 0 && selected >= list.byRank.size;
-    this.el.selectAll.indeterminate = selected > 0 && selected < list.byRank.size;
+    const { checked, indeterminate } = list.selectAllState();
+    this.el.selectAll.checked = checked;
+    this.el.selectAll.indeterminate = indeterminate;
     const clear = $("#act-clear");
     clear.querySelector(".label").textContent = this.query ? "Delete matching" : "Clear";
     clear.setAttribute("aria-label", this.query ? "Delete all matching messages" : "Clear inbox");

@@ -1,19 +1,14 @@
 // The message list: a virtualised, windowed view over one inbox (and search). Only the rows in view
 // (plus a margin) exist in the DOM, and only the pages of summaries around them are fetched, so an
-// inbox of 100k messages costs the same as one of 100.
-//
-// Summaries are cached by *rank*: the position counted from the oldest message (rank = total-1-index).
-// New mail arrives at the top, so ranks of cached messages stay valid when it does; a page fetched at
-// any moment maps to ranks through the `total` in its own response. Ids are ULIDs and sort by
-// arrival, so "newer than the newest we have" is a string comparison.
+// inbox of 100k messages costs the same as one of 100. The state (cache by rank, counts, selection,
+// cursor) is a ListModel; this file draws it, fetches pages and keeps concurrent fetches in order.
 
 import { api } from "./api.js";
 import { h, icon, formatSize, relativeTime, exactTime, shortAddress, formatAddress, debounce } from "./util.js";
 import { hashFor } from "./router.js";
+import { ListModel, PAGE_SIZE, MAX_REQUEST, catchUpOverflowed, visibleRange, reloadWindow } from "./listmodel.js";
 
-const PAGE = 100;
 const OVERSCAN = 8;
-const MAX_CACHE = 4000;
 
 export class MessageList {
   constructor({ viewport, rowsElement, onChange, onError }) {
@@ -21,16 +16,11 @@ export class MessageList {
     this.rowsEl = rowsElement;
     this.onChange = onChange; // called when total/unread/selection change (toolbar, empty state)
     this.onError = onError;
-    this.inbox = null;
-    this.query = "";
+    this.model = new ListModel();
     this.generation = 0;
-    this.reset();
+    this.resetSync();
     this.rowHeight = 72;
     this.rows = new Map(); // key (message id, or "p<index>" for a placeholder) → <li>
-    this.selected = new Set();
-    this.lastClicked = null;
-    this.cursorId = null;
-    this.openId = null;
     this.frame = 0;
     this.fetchTimer = 0;
     this.reloadSoon = debounce(() => this.reload(), 60);
@@ -41,19 +31,25 @@ export class MessageList {
     this.measure();
   }
 
-  reset() {
-    this.total = 0;
-    this.unread = 0;
-    this.byRank = new Map();
-    this.rankById = new Map();
-    this.topId = "";
-    this.loaded = false; // the first page of the current source has arrived
+  /** Forgets the requests in flight for the previous source. */
+  resetSync() {
     this.loading = false;
     this.inflight = new Set();
     this.catchingUp = null;
     this.catchUpAgain = false;
     this.reloading = false;
   }
+
+  // The model's state, read by the app and the keyboard shortcuts.
+  get inbox() { return this.model.inbox; }
+  get query() { return this.model.query; }
+  get total() { return this.model.total; }
+  get unread() { return this.model.unread; }
+  get loaded() { return this.model.loaded; }
+  get error() { return this.model.error; }
+  get selected() { return this.model.selected; }
+  get cursorId() { return this.model.cursorId; }
+  get openId() { return this.model.openId; }
 
   measure() {
     const value = parseFloat(getComputedStyle(this.viewport).getPropertyValue("--row-h"));
@@ -67,11 +63,9 @@ export class MessageList {
 
   /** Shows `inbox` filtered by `query`; reloads from the first page. */
   async setSource(inbox, query = "") {
-    this.inbox = inbox;
-    this.query = query;
+    this.model.setSource(inbox, query);
     this.generation++;
-    this.reset();
-    this.selected.clear();
+    this.resetSync();
     this.viewport.scrollTop = 0;
     this.clearRows();
     this.emit();
@@ -82,13 +76,12 @@ export class MessageList {
     const generation = this.generation;
     this.loading = true;
     try {
-      const page = await api.messages(this.inbox, { q: this.query || undefined, limit: PAGE, offset: 0 });
+      const page = await api.messages(this.inbox, { q: this.query || undefined, limit: PAGE_SIZE, offset: 0 });
       if (generation !== this.generation) return;
-      this.replaceWith(page);
+      this.model.replaceWith(page);
     } catch (error) {
       if (generation !== this.generation) return;
-      this.loaded = true;
-      this.error = error;
+      this.model.fail(error);
       this.onError?.(error);
     } finally {
       if (generation === this.generation) {
@@ -100,48 +93,24 @@ export class MessageList {
     }
   }
 
-  /** Replaces the whole cache with one fresh page (first load, reload after deletions). */
-  replaceWith(page) {
-    this.error = null;
-    this.byRank = new Map();
-    this.rankById = new Map();
-    this.total = page.total;
-    this.unread = page.unread;
-    this.topId = "";
-    this.store(page);
-    if (page.offset === 0) this.topId = page.messages[0]?.id ?? "";
-    else this.topId = this.topId || "";
-    this.loaded = true;
-  }
-
-  /** Puts a page's summaries into the cache under their ranks. */
-  store(page) {
-    page.messages.forEach((summary, i) => {
-      const rank = page.total - 1 - (page.offset + i);
-      const old = this.rankById.get(summary.id);
-      if (old !== undefined && old !== rank) this.byRank.delete(old);
-      this.byRank.set(rank, summary);
-      this.rankById.set(summary.id, rank);
-    });
-  }
-
   /** Reloads what is in view, keeping the scroll position (after deletions, resync). */
   async reload() {
     if (!this.inbox) return;
     const generation = ++this.generation;
     const q = this.query || undefined;
-    const first = Math.max(0, Math.floor(this.viewport.scrollTop / this.rowHeight) - 20);
-    const count = Math.min(1000, Math.ceil((this.viewport.clientHeight || 600) / this.rowHeight) + 60);
+    const { first, count } = reloadWindow({
+      scrollTop: this.viewport.scrollTop, height: this.viewport.clientHeight || 600, rowHeight: this.rowHeight,
+    });
     this.reloading = true;
     try {
-      const requests = [api.messages(this.inbox, { q, limit: first === 0 ? count : PAGE, offset: 0 })];
+      const requests = [api.messages(this.inbox, { q, limit: first === 0 ? count : PAGE_SIZE, offset: 0 })];
       if (first > 0) requests.push(api.messages(this.inbox, { q, limit: count, offset: first }));
       const [top, page] = await Promise.all(requests);
       if (generation !== this.generation) return;
       this.inflight = new Set();
-      this.replaceWith(top);
+      this.model.replaceWith(top);
       if (page) {
-        this.store(page);
+        this.model.store(page);
         if (page.total !== top.total) this.reloadSoon(); // changed between the two reads
       }
     } catch (error) {
@@ -149,7 +118,7 @@ export class MessageList {
     } finally {
       if (generation === this.generation) {
         this.reloading = false;
-        for (const id of [...this.selected]) if (!this.rankById.has(id)) this.selected.delete(id);
+        this.model.pruneSelection();
         this.render();
         this.emit();
         if (this.catchUpAgain) this.catchUp();
@@ -160,15 +129,17 @@ export class MessageList {
   // ---- live updates ----
 
   matchesInbox(name) {
-    return this.inbox && name && name.toLowerCase() === this.inbox.toLowerCase();
+    return this.model.matchesInbox(name);
   }
 
   /** A message was stored (SSE). Without a search it goes straight in; with one, the server decides. */
   onStored(summary) {
-    if (!this.matchesInbox(summary.inbox)) return;
-    if (!this.loaded || this.reloading) { this.catchUpAgain = true; return; }
-    if (this.query) { this.catchUp(); return; }
-    this.insertNewest([summary]);
+    switch (this.model.storedAction(summary, { syncing: this.reloading })) {
+      case "defer": this.catchUpAgain = true; break;
+      case "catch-up": this.catchUp(); break;
+      case "insert": this.insertNewest([summary]); break;
+      default:
+    }
   }
 
   /** Fetches everything newer than the newest message we have (after connecting, or for a search). */
@@ -178,10 +149,10 @@ export class MessageList {
     if (this.catchingUp) { this.catchUpAgain = true; return; }
     this.catchUpAgain = false;
     const generation = this.generation;
-    this.catchingUp = api.messages(this.inbox, { q: this.query || undefined, since: this.topId || undefined, limit: 1000 })
+    this.catchingUp = api.messages(this.inbox, { q: this.query || undefined, since: this.model.topId || undefined, limit: MAX_REQUEST })
       .then((page) => {
         if (generation !== this.generation) return;
-        if (page.messages.length < page.total && page.messages.length >= 1000) { this.reloadSoon(); return; }
+        if (catchUpOverflowed(page)) { this.reloadSoon(); return; }
         this.insertNewest(page.messages);
       })
       .catch((error) => { if (generation === this.generation) this.onError?.(error); })
@@ -192,20 +163,11 @@ export class MessageList {
   }
 
   insertNewest(summaries) {
-    const fresh = summaries.filter((s) => s.id > this.topId && !this.rankById.has(s.id))
-      .sort((a, b) => (a.id < b.id ? -1 : 1));
-    if (fresh.length === 0) return;
     const atTop = this.viewport.scrollTop < this.rowHeight / 2;
-    for (const summary of fresh) {
-      const rank = this.total;
-      this.total++;
-      if (!summary.read) this.unread++;
-      this.byRank.set(rank, summary);
-      this.rankById.set(summary.id, rank);
-      this.topId = summary.id;
-    }
+    const added = this.model.insertNewest(summaries);
+    if (added === 0) return;
     // Someone reading further down keeps their place; at the top, the new mail simply appears.
-    if (!atTop) this.viewport.scrollTop += fresh.length * this.rowHeight;
+    if (!atTop) this.viewport.scrollTop += added * this.rowHeight;
     this.render();
     this.emit();
   }
@@ -213,52 +175,17 @@ export class MessageList {
   /** Messages were deleted (SSE or our own action). */
   onDeleted(inbox, ids) {
     if (!this.matchesInbox(inbox)) return;
-    const known = ids.filter((id) => this.rankById.has(id));
-    for (const id of ids) this.selected.delete(id);
-    if (known.length === ids.length && known.length > 0) {
-      this.removeKnown(known);
-    } else if (ids.length > 0) {
-      if (known.length) this.removeKnown(known);
-      this.reloadSoon();
+    const { removed, needsReload } = this.model.remove(ids);
+    if (removed) {
+      this.render();
+      this.emit();
     }
-  }
-
-  /** Removes cached messages and shifts the ranks above them down, without asking the server. */
-  removeKnown(ids) {
-    const gone = ids.map((id) => this.rankById.get(id)).sort((a, b) => a - b);
-    const goneSet = new Set(gone);
-    const byRank = new Map();
-    const rankById = new Map();
-    let unreadGone = 0;
-    for (const [rank, summary] of this.byRank) {
-      if (goneSet.has(rank)) { if (!summary.read) unreadGone++; continue; }
-      let below = 0;
-      let lo = 0, hi = gone.length; // number of removed ranks below this one
-      while (lo < hi) { const mid = (lo + hi) >> 1; if (gone[mid] < rank) lo = mid + 1; else hi = mid; }
-      below = lo;
-      byRank.set(rank - below, summary);
-      rankById.set(summary.id, rank - below);
-    }
-    this.byRank = byRank;
-    this.rankById = rankById;
-    this.total = Math.max(0, this.total - gone.length);
-    this.unread = Math.max(0, this.unread - unreadGone);
-    if (!this.rankById.has(this.topId)) this.topId = this.byRank.get(this.total - 1)?.id ?? this.topId;
-    if (this.cursorId && !this.rankById.has(this.cursorId)) {
-      const index = this.cursorIndexBefore ?? 0;
-      this.cursorId = this.summaryAt(Math.min(index, this.total - 1))?.id ?? null;
-    }
-    this.render();
-    this.emit();
+    if (needsReload) this.reloadSoon();
   }
 
   /** A summary changed (read flag, tags). */
   onUpdated(summary) {
-    const rank = this.rankById.get(summary.id);
-    if (rank === undefined) return;
-    const old = this.byRank.get(rank);
-    if (old && old.read !== summary.read && !this.query) this.unread += summary.read ? -1 : 1;
-    this.byRank.set(rank, summary);
+    if (!this.model.update(summary)) return;
     this.render();
     this.emit();
   }
@@ -266,21 +193,19 @@ export class MessageList {
   // ---- lookups ----
 
   summaryAt(index) {
-    return this.byRank.get(this.total - 1 - index);
+    return this.model.summaryAt(index);
   }
 
   indexOf(id) {
-    const rank = this.rankById.get(id);
-    return rank === undefined ? -1 : this.total - 1 - rank;
+    return this.model.indexOf(id);
   }
 
   get(id) {
-    const rank = this.rankById.get(id);
-    return rank === undefined ? undefined : this.byRank.get(rank);
+    return this.model.get(id);
   }
 
   loadedSummaries() {
-    return [...this.byRank.entries()].sort((a, b) => b[0] - a[0]).map(([, summary]) => summary);
+    return this.model.loadedSummaries();
   }
 
   // ---- rendering ----
@@ -301,10 +226,9 @@ export class MessageList {
     const rowHeight = this.rowHeight;
     const total = this.total;
     this.rowsEl.style.height = `${total * rowHeight}px`;
-    const top = this.viewport.scrollTop;
-    const height = this.viewport.clientHeight || 600;
-    const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
-    const last = Math.min(total - 1, Math.ceil((top + height) / rowHeight) + OVERSCAN);
+    const { first, last } = visibleRange({
+      scrollTop: this.viewport.scrollTop, height: this.viewport.clientHeight || 600, rowHeight, total, overscan: OVERSCAN,
+    });
     const wanted = [];
     const next = new Map();
     let missing = false;
@@ -362,7 +286,7 @@ export class MessageList {
     }
     this.rows = next;
     if (missing) this.scheduleFetch(first, last);
-    this.trimCache(first, last);
+    this.model.trim(first, last);
   }
 
   renderRow(summary, now) {
@@ -400,11 +324,7 @@ export class MessageList {
 
   fetchRange(first, last) {
     if (!this.loaded) return;
-    const pages = new Set();
-    for (let index = first; index <= last; index++) {
-      if (!this.summaryAt(index)) pages.add(Math.floor(index / PAGE));
-    }
-    for (const page of pages) this.fetchPage(page);
+    for (const page of this.model.missingPages(first, last)) this.fetchPage(page);
   }
 
   async fetchPage(page) {
@@ -413,9 +333,9 @@ export class MessageList {
     this.inflight.add(key);
     const generation = this.generation;
     try {
-      const result = await api.messages(this.inbox, { q: this.query || undefined, limit: PAGE, offset: page * PAGE });
+      const result = await api.messages(this.inbox, { q: this.query || undefined, limit: PAGE_SIZE, offset: page * PAGE_SIZE });
       if (generation !== this.generation) return;
-      this.store(result);
+      this.model.store(result);
       if (result.total < this.total) {
         // Something was deleted that we did not hear about yet: start over where we are.
         this.reloadSoon();
@@ -425,18 +345,6 @@ export class MessageList {
       if (generation === this.generation) this.onError?.(error);
     } finally {
       this.inflight.delete(key);
-    }
-  }
-
-  trimCache(first, last) {
-    if (this.byRank.size <= MAX_CACHE) return;
-    const centre = this.total - 1 - Math.floor((first + last) / 2);
-    const keep = MAX_CACHE / 2;
-    for (const [rank, summary] of this.byRank) {
-      if (Math.abs(rank - centre) > keep && rank !== this.total - 1) {
-        this.byRank.delete(rank);
-        this.rankById.delete(summary.id);
-      }
     }
   }
 
@@ -450,7 +358,7 @@ export class MessageList {
     if (event.target.closest(".row-check")) { this.shiftHeld = event.shiftKey; return; }
     const link = event.target.closest(".row-link");
     if (link) {
-      this.cursorId = link.dataset.id;
+      this.model.cursorId = link.dataset.id;
       return; // the href navigates
     }
   }
@@ -459,52 +367,32 @@ export class MessageList {
     const check = event.target.closest(".row-check");
     if (!check) return;
     const row = check.closest(".row");
-    const id = row.dataset.id;
-    const on = check.checked;
-    if (this.shiftHeld && this.lastClicked && this.lastClicked !== id) {
-      const a = this.indexOf(this.lastClicked);
-      const b = this.indexOf(id);
-      if (a >= 0 && b >= 0) {
-        for (let i = Math.min(a, b); i <= Math.max(a, b); i++) {
-          const summary = this.summaryAt(i);
-          if (summary) on ? this.selected.add(summary.id) : this.selected.delete(summary.id);
-        }
-      }
-    }
-    if (on) this.selected.add(id); else this.selected.delete(id);
-    this.lastClicked = id;
+    this.model.check(row.dataset.id, check.checked, this.shiftHeld);
     this.render();
     this.emit();
   }
 
   toggleSelected(id) {
-    if (!id) return;
-    if (this.selected.has(id)) this.selected.delete(id); else this.selected.add(id);
-    this.lastClicked = id;
+    if (!this.model.toggleSelected(id)) return;
     this.render();
     this.emit();
   }
 
   selectAllLoaded(on) {
-    if (on) for (const summary of this.byRank.values()) this.selected.add(summary.id);
-    else this.selected.clear();
+    this.model.selectAllLoaded(on);
     this.render();
     this.emit();
   }
 
   setOpen(id) {
-    this.openId = id;
-    if (id) this.cursorId = id;
+    this.model.setOpen(id);
     this.render();
   }
 
   /** Moves the keyboard cursor by `delta` rows, scrolling and focusing as needed. */
   moveCursor(delta) {
-    if (this.total === 0) return;
-    let index = this.cursorId ? this.indexOf(this.cursorId) : -1;
-    if (index < 0) index = delta > 0 ? -1 : 0;
-    const target = Math.min(this.total - 1, Math.max(0, index + delta));
-    this.focusIndex(target);
+    const target = this.model.cursorTarget(delta);
+    if (target >= 0) this.focusIndex(target);
   }
 
   focusIndex(index) {
@@ -513,7 +401,7 @@ export class MessageList {
     const view = this.viewport;
     if (top < view.scrollTop) view.scrollTop = top;
     else if (top + rowHeight > view.scrollTop + view.clientHeight) view.scrollTop = top + rowHeight - view.clientHeight;
-    const summary = this.summaryAt(index);
+    const summary = this.model.placeCursor(index);
     if (!summary) {
       this.render();
       this.pendingFocus = index;
@@ -525,14 +413,21 @@ export class MessageList {
       setTimeout(retry, 50);
       return;
     }
-    this.cursorId = summary.id;
-    this.cursorIndexBefore = index;
     this.render();
     this.rows.get(summary.id)?.querySelector(".row-link")?.focus({ preventScroll: true });
   }
 
   cursorSummary() {
-    return this.cursorId ? this.get(this.cursorId) : undefined;
+    return this.model.cursorSummary();
+  }
+
+  /** The messages an action applies to: the selection, else the open message, else the cursor row. */
+  targets(openMessageId) {
+    return this.model.targets(openMessageId);
+  }
+
+  selectAllState() {
+    return this.model.selectAllState();
   }
 }
 
