@@ -12,10 +12,13 @@ public struct MailpenRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The client's address, recorded in the envelope of messages ingested over HTTP.
     public let remoteAddress: SocketAddress?
+    /// The client's connection, watched by long requests that stop when the client hangs up.
+    let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
+        channel = source.channel
     }
 
     /// A path parameter, percent-decoded (`shop%40example` is `shop@example`).
