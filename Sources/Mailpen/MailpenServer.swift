@@ -133,6 +133,7 @@ public actor MailpenServer {
     private func startHTTP(store: MailpenStore) async throws {
         let (bound, continuation) = AsyncStream<SocketAddress?>.makeStream()
         var checks = MessageChecks()
+        checks.linkFollowing.allowsPrivateAddresses = configuration.linksAllowPrivate
         if let spamd = configuration.spamd {
             guard let spamdConfiguration = SpamdConfiguration(address: spamd) else {
                 throw MailpenServerError.invalidSpamdAddress(spamd)

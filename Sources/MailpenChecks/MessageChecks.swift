@@ -1,7 +1,7 @@
 import MailpenMIME
 
 /// The one entry point of the checks: spam score, HTML client compatibility, links and
-/// deliverability lint over a message (DESIGN §6).
+/// deliverability lint over a message.
 ///
 /// A value type holding configuration only; create one at startup (with the `--spamd`
 /// setting) and call it from any task. Each check is independent: the HTTP API calls

@@ -30,7 +30,11 @@ struct CheckRoutes {
         group.get("messages/:id/checks/links") { request, context in
             let checkContext = try await self.checkContext(context)
             if try request.flag("follow") {
-                return JSONBody(await checks.links(checkContext, follow: true))
+                // Following takes up to its deadline; a client that hangs up cancels it.
+                let report = await ClientHangUp.cancelling(on: context.channel) {
+                    await checks.links(checkContext, follow: true)
+                }
+                return JSONBody(report)
             }
             return JSONBody(checks.links(checkContext))
         }

@@ -28,7 +28,7 @@ struct EventRoutes {
                     func send(_ text: String) async throws {
                         let watchdog = Task {
                             try await Task.sleep(for: stallTimeout)
-                            channel?.close(promise: nil)
+                            channel.close(promise: nil)
                         }
                         defer { watchdog.cancel() }
                         try await writer.write(ByteBuffer(string: text))

@@ -12,8 +12,9 @@ public struct MailpenRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The client's address, recorded in the envelope of messages ingested over HTTP.
     public let remoteAddress: SocketAddress?
-    /// The connection, for streams that must close it when the client stops reading.
-    let channel: (any Channel)?
+    /// The client's connection: streams close it when the client stops reading, long requests watch it to
+    /// stop when the client hangs up.
+    let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

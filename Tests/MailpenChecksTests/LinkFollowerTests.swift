@@ -6,7 +6,13 @@ import Testing
 
 @Suite("Link following", .serialized)
 struct LinkFollowerTests {
-    private let following = LinkFollowing(timeout: .seconds(1), maximumConcurrency: 4, maximumRedirects: 10)
+    /// The test server is on loopback, which only `allowsPrivateAddresses` lets through.
+    private let following = LinkFollowing(
+        timeout: .seconds(1),
+        maximumConcurrency: 4,
+        maximumRedirects: 10,
+        allowsPrivateAddresses: true
+    )
 
     private func follow(_ urls: [String]) async -> [String: LinkReport.LinkStatus] {
         let html = urls.map { "<a href=\"\($0)\">x</a>" }.joined(separator: "\n")

@@ -406,3 +406,40 @@ def test_the_default_web_root_is_never_the_working_directorys(workdir):
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_link_following_refuses_private_addresses_unless_allowed(make_server):
+    import http.server
+    hits = []
+
+    class Target(http.server.BaseHTTPRequestHandler):
+        def do_HEAD(self):
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    target = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Target)
+    threading.Thread(target=target.serve_forever, daemon=True).start()
+    link = f"http://127.0.0.1:{target.server_address[1]}/internal-admin"
+    raw = f"Subject: links\r\nContent-Type: text/plain\r\n\r\nSee {link} and http://localhost:{target.server_address[1]}/x\r\n"
+    try:
+        for args, followed in (([], False), (["--links-allow-private"], True)):
+            server = make_server(args=args)
+            with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as client:
+                client.sendmail("a@example.com", ["b@example.com"], raw.encode())
+            message_id = request(server, "GET", "/api/v1/inboxes/default/messages")[2]["messages"][0]["id"]
+            hits.clear()
+            status, _, report = request(server, "GET", f"/api/v1/messages/{message_id}/checks/links?follow=1")
+            assert status == 200, report
+            statuses = [link["status"] for link in report["links"]]
+            if followed:
+                assert len(hits) == 2 and all(s["ok"] for s in statuses), report
+            else:
+                assert hits == [], hits
+                assert all("refused" in s["error"] and "--links-allow-private" in s["error"] for s in statuses), report
+            server.stop()
+    finally:
+        target.shutdown()

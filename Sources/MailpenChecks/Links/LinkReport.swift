@@ -67,9 +67,12 @@ public struct LinkReport: Sendable, Codable, Equatable {
         public var finalURL: String
         /// Each redirect followed, in order.
         public var redirects: [Redirect]
-        /// `HEAD`, or `GET` when the server refused HEAD (405/501).
+        /// `HEAD`, or `GET` when the server refused HEAD (405/501); `HEAD` when no request was made.
         public var method: String
-        /// Why there is no final response (timeout, DNS, refused, too many redirects …).
+        /// Why there is no final response (timeout, DNS, connection refused, too many redirects …).
+        /// A link not requested says why: "refused: 127.0.0.1 is a loopback address; …" (an address
+        /// the link policy refuses), "not checked: at most 200 links …", "timeout: following all
+        /// links is limited to …", "not checked: cancelled".
         public var error: String?
         /// True for a final 2xx.
         public var ok: Bool

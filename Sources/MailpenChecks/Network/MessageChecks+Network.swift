@@ -16,7 +16,9 @@ extension MessageChecks {
     }
 
     /// Every URL of the HTML and text bodies; with `follow`, each http(s) URL is requested
-    /// (see `LinkFollowing`) and its `status` set.
+    /// (see `LinkFollowing`: public addresses only unless allowed, at most `maximumLinks`,
+    /// within `deadline`) and its `status` set. Cancelling the calling task cancels the
+    /// requests in flight; the links not finished say "not checked: cancelled".
     public func links(_ context: CheckContext, follow: Bool) async -> LinkReport {
         let report = self.links(context)
         guard follow else {
