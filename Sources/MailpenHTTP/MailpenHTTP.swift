@@ -65,6 +65,9 @@ public enum MailpenHTTP {
         OperationsRoutes(dependencies: dependencies).register(on: router)
         let api = router.group("api/v1")
         InboxRoutes(dependencies: dependencies).register(on: api)
+        InboxMessageRoutes(dependencies: dependencies).register(on: api)
+        IngestRoute(dependencies: dependencies).register(on: api)
+        WaitRoute(dependencies: dependencies).register(on: api)
         MessageRoutes(dependencies: dependencies).register(on: api)
         CheckRoutes(dependencies: dependencies).register(on: api)
         EventRoutes(dependencies: dependencies).register(on: api)
@@ -107,87 +110,5 @@ public enum MailpenHTTP {
             configuration: .init(address: .hostname(host, port: port), serverName: "Mailpen"),
             onServerRunning: onServerRunning,
             logger: dependencies.logger)
-    }
-}
-
-extension Request {
-    /// All values of a query parameter, decoded as HTML forms and `URLSearchParams` encode them: `+` is a
-    /// space, `%XX` a byte (so `%2B` is a plus). A value that is not valid percent-encoded UTF-8 is a 400.
-    func queryValues(_ name: String) throws -> [String] {
-        guard let query = uri.query, !query.isEmpty else { return [] }
-        var values: [String] = []
-        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard Self.formDecoded(parts[0]) == name else { continue }
-            guard parts.count > 1 else {
-                values.append("")
-                continue
-            }
-            guard let value = Self.formDecoded(parts[1]) else {
-                throw APIError.badRequest("query parameter '\(name)' is not valid percent-encoded UTF-8: '\(parts[1])'")
-            }
-            values.append(value)
-        }
-        return values
-    }
-
-    /// The first value of a query parameter (see ``queryValues(_:)``).
-    func queryValue(_ name: String) throws -> String? {
-        try queryValues(name).first
-    }
-
-    private static func formDecoded(_ text: Substring) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-    }
-
-    /// The body decoded from JSON; malformed JSON or a wrong shape is a 400 that says what is wrong.
-    func decodeJSON<Value: Decodable>(as type: Value.Type) async throws -> Value {
-        try requireContentType(["application/json"], for: "a JSON body")
-        var body = try await self.body.collect(upTo: 1024 * 1024)
-        let bytes = body.readBytes(length: body.readableBytes) ?? []
-        do {
-            return try APIJSON.decoder.decode(Value.self, from: Data(bytes))
-        } catch let error as APIError {
-            throw error
-        } catch let error as DecodingError {
-            throw APIError.badRequest("invalid JSON body: \(DecodingErrorDescription.describe(error))")
-        }
-    }
-
-    /// Refuses a body of another media type with 415. Browsers send forms and `text/plain` across origins
-    /// without asking first; they cannot send these types that way, so this is part of the origin guard.
-    func requireContentType(_ accepted: [String], for what: String) throws {
-        let mediaType = headers[.contentType].map(Self.mediaType) ?? ""
-        guard accepted.contains(mediaType) || (accepted.contains("application/json") && mediaType.hasSuffix("+json")) else {
-            let given = mediaType.isEmpty ? "none" : mediaType
-            throw APIError(
-                .unsupportedMediaType,
-                "\(what) needs Content-Type \(accepted.joined(separator: " or ")), not \(given)")
-        }
-    }
-
-    /// `type/subtype` of a Content-Type value, lower-cased, without parameters.
-    private static func mediaType(_ value: String) -> String {
-        let type = value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return type.trimmingCharacters(in: .whitespaces).lowercased()
-    }
-
-    /// A query parameter, or a 400 naming it when it is malformed.
-    func query<Value: LosslessStringConvertible>(_ name: String, as type: Value.Type) throws -> Value? {
-        guard let text = try queryValue(name) else { return nil }
-        guard let value = Value(String(text)) else {
-            throw APIError.badRequest("query parameter '\(name)' is not a valid \(Value.self): '\(text)'")
-        }
-        return value
-    }
-
-    /// Whether a flag query parameter (`?download=1`) is on; anything but `0` or `1` is a 400.
-    func flag(_ name: String) throws -> Bool {
-        guard let value = try queryValue(name) else { return false }
-        switch value {
-        case "1": return true
-        case "0": return false
-        default: throw APIError.badRequest("query parameter '\(name)' takes 0 or 1, not '\(value)'")
-        }
     }
 }

@@ -1,70 +1,9 @@
 import Foundation
 import Hummingbird
 import NIOCore
-
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// The request context of Mailpen's HTTP API: JSON in and out with RFC 3339 millisecond dates, and the
-/// route that matched, for metrics.
-public struct MailpenRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
-    /// The client's address, recorded in the envelope of messages ingested over HTTP.
-    public let remoteAddress: SocketAddress?
-    /// The client's connection: streams close it when the client stops reading, long requests watch it to
-    /// stop when the client hangs up.
-    let channel: any Channel
-
-    public init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        remoteAddress = source.channel.remoteAddress
-        channel = source.channel
-    }
-
-    /// A path parameter, percent-decoded (`shop%40example` is `shop@example`).
-    func pathParameter(_ name: String) throws -> String {
-        let raw = try parameters.require(name)
-        return raw.removingPercentEncoding ?? raw
-    }
-
-    public var requestDecoder: JSONDecoder { APIJSON.decoder }
-    public var responseEncoder: JSONEncoder { APIJSON.encoder }
-    /// Raw messages may be large; the ingest route checks the configured limit itself.
-    public var maxUploadSize: Int { 64 * 1024 * 1024 }
-}
-
-/// The API's JSON coders.
-enum APIJSON {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(RFC3339.string(from: date))
-        }
-        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-        return encoder
-    }()
-
-    /// `text` as a JSON string literal, for the few places that write JSON around it by hand.
-    static func quoted(_ text: String) -> String {
-        guard let data = try? encoder.encode(text) else { return "\"\"" }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let container = try decoder.singleValueContainer()
-            let text = try container.decode(String.self)
-            guard let date = RFC3339.date(from: text) else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 time: \(text)")
-            }
-            return date
-        }
-        return decoder
-    }()
-}
 
 /// RFC 3339 times: written in UTC with milliseconds; read in any RFC 3339 form (`T` or `t` or a space,
 /// any number of fraction digits, `Z` or an offset).
@@ -140,7 +79,6 @@ enum RFC3339 {
         return base.addingTimeInterval(fraction - Double(offset))
     }
 }
-
 extension Int64 {
     /// Division rounding toward negative infinity (times before 1970 stay in the right second).
     func floorDivided(by divisor: Int64) -> Int64 {

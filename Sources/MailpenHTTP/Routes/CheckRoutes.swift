@@ -57,16 +57,3 @@ struct CheckRoutes {
         return CheckContext(message: MIMEMessage(stored.raw), envelope: checkEnvelope, receivedAt: stored.summary.receivedAt)
     }
 }
-
-/// Any `Encodable` value as a JSON response, with the API's encoder.
-struct JSONBody<Value: Encodable & Sendable>: ResponseEncodable, Sendable {
-    let value: Value
-
-    init(_ value: Value) {
-        self.value = value
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        try value.encode(to: encoder)
-    }
-}

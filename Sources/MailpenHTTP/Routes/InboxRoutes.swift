@@ -1,0 +1,65 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MailpenMIME
+import MailpenStore
+import ServiceLifecycle
+
+/// `/api/v1/inboxes[/{inbox}]`: listing, creating, changing and deleting inboxes.
+struct InboxRoutes {
+    let dependencies: MailpenHTTP.Dependencies
+
+    private var store: MailpenStore { dependencies.store }
+
+    func register(on group: RouterGroup<MailpenRequestContext>) {
+        group.get("inboxes") { _, _ in
+            InboxListResource(inboxes: try await store.inboxes().map(resource))
+        }
+        group.post("inboxes") { request, context in
+            let body = try await request.decodeJSON(as: InboxCreateRequest.self)
+            try Self.validate(maxMessages: body.maxMessages, maxAgeSeconds: body.maxAgeSeconds, password: body.password)
+            let inbox = try await store.createInbox(
+                named: body.name, password: body.password, maxMessages: body.maxMessages,
+                maxAgeSeconds: body.maxAgeSeconds, routes: body.routes ?? [])
+            return EditedResponse(status: .created, response: resource(inbox))
+        }
+        group.get("inboxes/:inbox") { _, context in
+            resource(try await inbox(context))
+        }
+        group.patch("inboxes/:inbox") { request, context in
+            let body = try await request.decodeJSON(as: InboxUpdateRequest.self)
+            try Self.validate(maxMessages: body.maxMessages ?? nil, maxAgeSeconds: body.maxAgeSeconds ?? nil, password: body.password)
+            let name = try context.pathParameter("inbox")
+            let inbox = try await store.updateInbox(
+                named: name,
+                .init(password: body.password, maxMessages: body.maxMessages, maxAgeSeconds: body.maxAgeSeconds, routes: body.routes))
+            return resource(inbox)
+        }
+        group.delete("inboxes/:inbox") { _, context in
+            try await store.deleteInbox(named: try context.pathParameter("inbox"))
+            return Response(status: .noContent)
+        }
+    }
+
+    private func resource(_ inbox: Inbox) -> InboxResource {
+        InboxResource(inbox, smtp: dependencies.smtp)
+    }
+
+    private func inbox(_ context: MailpenRequestContext) async throws -> Inbox {
+        let name = try context.pathParameter("inbox")
+        guard let inbox = try await store.inbox(named: name) else { throw StoreError.inboxNotFound(name) }
+        return inbox
+    }
+
+    private static func validate(maxMessages: Int?, maxAgeSeconds: Int?, password: String?) throws {
+        if let maxMessages, !(0...1_000_000_000).contains(maxMessages) {
+            throw APIError.badRequest("maxMessages must be between 0 and 1000000000")
+        }
+        if let maxAgeSeconds, !(1...3_153_600_000).contains(maxAgeSeconds) {
+            throw APIError.badRequest("maxAgeSeconds must be between 1 and 3153600000")
+        }
+        if let password, password.unicodeScalars.isEmpty || password.unicodeScalars.count > 256 {
+            throw APIError.badRequest("password must have 1 to 256 characters")
+        }
+    }
+}
