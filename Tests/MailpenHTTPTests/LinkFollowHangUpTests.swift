@@ -43,7 +43,7 @@ struct LinkFollowHangUpTests {
             let port = try #require(client.port)
             let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connect(host: "127.0.0.1", port: port).get()
-            let request = "GET /api/v1/messages/\(summary.id)/checks/links?follow=1 HTTP/1.1\r\nHost: mailpen\r\n\r\n"
+            let request = "GET /api/v1/messages/\(summary.id)/checks/links?follow=1 HTTP/1.1\r\nHost: localhost\r\n\r\n"
             try await connection.writeAndFlush(ByteBuffer(string: request))
             #expect(await Self.eventually { links.connectionsOpen == 4 })
 
