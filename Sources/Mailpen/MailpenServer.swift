@@ -23,7 +23,7 @@ public actor MailpenServer {
     private var maintenanceTask: Task<Void, Never>?
 
     /// The open store, once started.
-    public private(set) var store: MailpenStore?
+    public private(set) var store: (any MailpenStore)?
     /// The bound SMTP address, once started.
     public private(set) var smtpAddress: SocketAddress?
     /// The bound implicit-TLS SMTP address, if configured, once started.
@@ -38,10 +38,10 @@ public actor MailpenServer {
 
     /// Opens the store and binds every listener. Throws if any of them cannot start (nothing is left running).
     public func start() async throws {
-        let store = try MailpenStore(
+        let store = try SQLiteStore(
             configuration: .init(
                 path: configuration.databasePath, retention: configuration.retention,
-                synchronousFull: configuration.durableCommits, heartbeatInterval: configuration.heartbeatInterval),
+                synchronousFull: configuration.durableCommits),
             logger: logger)
         self.store = store
         do {
@@ -101,7 +101,7 @@ public actor MailpenServer {
         }
     }
 
-    private func startSMTP(store: MailpenStore) async throws {
+    private func startSMTP(store: any MailpenStore) async throws {
         let delivery = StoreDelivery(
             store: store, policy: configuration.authenticationPolicy, metrics: metrics, logger: logger)
         let smtp = SMTPServer(
@@ -130,7 +130,7 @@ public actor MailpenServer {
         smtpsAddress = addresses.count > 1 ? addresses[1] : nil
     }
 
-    private func startHTTP(store: MailpenStore) async throws {
+    private func startHTTP(store: any MailpenStore) async throws {
         let (bound, continuation) = AsyncStream<SocketAddress?>.makeStream()
         var checks = MessageChecks()
         checks.linkFollowing.allowsPrivateAddresses = configuration.linksAllowPrivate
@@ -145,12 +145,13 @@ public actor MailpenServer {
             port: smtpAddress?.port ?? configuration.smtpPort,
             startTLS: configuration.tls != .off,
             implicitTLSPort: smtpsAddress?.port)
-        let dependencies = MailpenHTTP.Dependencies(
+        var dependencies = MailpenHTTP.Dependencies(
             store: store, smtp: advertisement, checks: checks, metrics: metrics, webRoot: configuration.webRoot,
             basicAuthentication: configuration.uiAuthentication, maxMessageSize: configuration.maxMessageSize,
             createsInboxesOnFirstUse: configuration.authenticationPolicy == .any,
             allowedHosts: AllowedHosts(listeningHost: configuration.httpHost, extra: configuration.allowedHosts),
             logger: logger)
+        dependencies.heartbeatInterval = configuration.heartbeatInterval
         let limits = MailpenHTTP.ConnectionLimits(
             maximumConnections: configuration.httpMaxConnections,
             idleTimeout: .seconds(configuration.httpIdleTimeoutSeconds))

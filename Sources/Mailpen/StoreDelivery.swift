@@ -7,7 +7,7 @@ import NIOCore
 /// Connects the SMTP server to the store: picks the inbox from the AUTH username, applies the
 /// authentication policy, stores each transaction and turns the outcome into the SMTP reply.
 struct StoreDelivery: SMTPDeliveryHandler, SMTPAuthenticator {
-    let store: MailpenStore
+    let store: any MailpenStore
     let policy: MailpenConfiguration.AuthenticationPolicy
     let metrics: MailpenMetrics
     let logger: Logger

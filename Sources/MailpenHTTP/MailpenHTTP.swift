@@ -11,7 +11,7 @@ import NIOCore
 public enum MailpenHTTP {
     /// What the HTTP application needs from the rest of Mailpen.
     public struct Dependencies: Sendable {
-        public var store: MailpenStore
+        public var store: any MailpenStore
         public var smtp: SMTPAdvertisement
         public var checks: MessageChecks
         public var metrics: MailpenMetrics
@@ -28,10 +28,12 @@ public enum MailpenHTTP {
         public var allowedHosts: AllowedHosts
         /// How long an event stream may wait for a client to take an event before it is disconnected.
         public var streamStallTimeout: Duration = .seconds(30)
+        /// How often an event stream gets a comment when nothing else happens.
+        public var heartbeatInterval: Duration = .seconds(15)
         public var logger: Logger
 
         public init(
-            store: MailpenStore, smtp: SMTPAdvertisement, checks: MessageChecks = MessageChecks(),
+            store: any MailpenStore, smtp: SMTPAdvertisement, checks: MessageChecks = MessageChecks(),
             metrics: MailpenMetrics = MailpenMetrics(), webRoot: String? = nil, basicAuthentication: String? = nil,
             maxMessageSize: Int = 50 * 1024 * 1024, createsInboxesOnFirstUse: Bool = true,
             allowedHosts: AllowedHosts = AllowedHosts(listeningHost: "127.0.0.1"), logger: Logger

@@ -25,7 +25,7 @@ struct DiscardingDelivery: SMTPDeliveryHandler {
 /// Hands every message to the store as `mailpen serve` does, but acknowledges it at once instead of after
 /// its commit: what ingest would cost if durability were given up.
 struct EarlyAcknowledgement: SMTPDeliveryHandler {
-    let store: MailpenStore
+    let store: SQLiteStore
     let logger: Logger
 
     func deliver(_ transaction: SMTPTransaction, on eventLoop: any EventLoop) -> EventLoopFuture<SMTPDeliveryResult> {
@@ -54,10 +54,10 @@ else {
     FileHandle.standardError.write(Data("usage: mailpen-ceiling --mode discard|early-ack --port PORT [--db PATH]\n".utf8))
     exit(64)
 }
-let store: MailpenStore?
+let store: SQLiteStore?
 let delivery: any SMTPDeliveryHandler
 if mode == "early-ack" {
-    let opened = try MailpenStore(
+    let opened = try SQLiteStore(
         configuration: .init(path: option("--db") ?? "mailpen-ceiling.sqlite", retention: .init(maxMessages: 0)), logger: logger)
     store = opened
     delivery = EarlyAcknowledgement(store: opened, logger: logger)

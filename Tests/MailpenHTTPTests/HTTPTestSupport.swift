@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import MailpenStore
+@testable import MailpenStore
 import NIOCore
 import Testing
 
@@ -11,14 +11,14 @@ import Testing
 
 /// A store on a temporary file and the API's router over it, driven through HummingbirdTesting.
 struct APIFixture {
-    let store: MailpenStore
+    let store: SQLiteStore
     let directory: URL
 
     static func make() throws -> APIFixture {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailpen-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let store = try MailpenStore(
-            configuration: .init(path: directory.appendingPathComponent("m.sqlite").path, heartbeatInterval: .milliseconds(300)))
+        let store = try SQLiteStore(
+            configuration: .init(path: directory.appendingPathComponent("m.sqlite").path))
         return APIFixture(store: store, directory: directory)
     }
 

@@ -16,10 +16,10 @@ func withDatabasePath(_ body: (String) async throws -> Void) async throws {
 /// A store on a fresh database file, removed afterwards.
 func withStore(
     retention: RetentionDefaults = .init(),
-    _ body: (MailpenStore, String) async throws -> Void
+    _ body: (SQLiteStore, String) async throws -> Void
 ) async throws {
     try await withDatabasePath { path in
-        let store = try MailpenStore(configuration: .init(path: path, retention: retention))
+        let store = try SQLiteStore(configuration: .init(path: path, retention: retention))
         do {
             try await body(store, path)
         } catch {
@@ -62,7 +62,7 @@ struct MailpenStoreTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailpen-sync-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try MailpenStore(
+        let store = try SQLiteStore(
             configuration: .init(path: directory.appendingPathComponent("db.sqlite").path, synchronousFull: full))
         let level = try await store.database.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
         #expect(level == expected)
@@ -88,7 +88,7 @@ struct MailpenStoreTests {
                 }
             }
             try index.close()
-            let reopened = try MailpenStore(configuration: .init(path: path))
+            let reopened = try SQLiteStore(configuration: .init(path: path))
             #expect(try await Self.automergeLevels(reopened) == [0, 0])
             try await reopened.close()
         }
@@ -176,13 +176,13 @@ struct MailpenStoreTests {
     }
 
     /// Segments of the index's text table (each indexing run adds one until they are merged).
-    private static func segmentCount(_ store: MailpenStore) async throws -> Int {
+    private static func segmentCount(_ store: SQLiteStore) async throws -> Int {
         try await store.database.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT segid) FROM search.message_text_idx") ?? 0
         }
     }
 
-    private static func automergeLevels(_ store: MailpenStore) async throws -> [Int] {
+    private static func automergeLevels(_ store: SQLiteStore) async throws -> [Int] {
         try await store.database.read { db in
             try ["message_text", "message_fields"].map { table in
                 try Int.fetchOne(db, sql: "SELECT v FROM search.\(table)_config WHERE k = 'automerge'") ?? -1
@@ -195,11 +195,11 @@ struct MailpenStoreTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("db.sqlite").path
-        let first = try MailpenStore(configuration: .init(path: path))
+        let first = try SQLiteStore(configuration: .init(path: path))
         #expect(try await first.inboxes().map(\.name) == ["default"])
         let stored = try await first.store(incoming(sampleMessage))
         try await first.close()
-        let second = try MailpenStore(configuration: .init(path: path))
+        let second = try SQLiteStore(configuration: .init(path: path))
         #expect(try await second.inboxes().map(\.name) == ["default"])
         #expect(try await second.rawMessage(id: stored.id) == Array(sampleMessage.utf8))
         #expect(try await second.inbox(named: "default")?.total == 1)
@@ -209,7 +209,7 @@ struct MailpenStoreTests {
     /// Closing puts both write-ahead logs back into their files.
     @Test func closingEmptiesBothLogs() async throws {
         try await withDatabasePath { path in
-            let store = try MailpenStore(configuration: .init(path: path))
+            let store = try SQLiteStore(configuration: .init(path: path))
             let events = await store.changes.subscribe()
             var stored: Set<String> = []
             for index in 0..<20 {
@@ -256,7 +256,7 @@ struct MailpenStoreTests {
     @Test(arguments: [("alpha", false), ("from:alice", false), ("alpha from:alice -beta", true)], [false, true])
     func waitCountsOlderMatchesAndChecksOnlyNewRows(queryCase: (String, Bool), inMemory: Bool) async throws {
         let (query, excludesBeta) = queryCase
-        func run(_ store: MailpenStore) async throws {
+        func run(_ store: SQLiteStore) async throws {
             #expect((store.matcher == nil) == inMemory)
             func send(_ body: String, from sender: String = "alice") async throws -> String {
                 try await store.store(incoming("From: \(sender)@example.com\r\nSubject: note\r\n\r\n\(body)\r\n")).id
@@ -275,7 +275,7 @@ struct MailpenStoreTests {
             #expect(try await found.map(\.id) == expected)
         }
         if inMemory {
-            let store = try MailpenStore(configuration: .init(path: ":memory:"))
+            let store = try SQLiteStore(configuration: .init(path: ":memory:"))
             try await run(store)
             try await store.close()
         } else {
@@ -327,7 +327,7 @@ struct MailpenStoreTests {
             try await store.clearInbox(named: "shop")
             var iterator = events.filter { event in
                 if case .searchable = event { return false }
-                return !event.isHeartbeat
+                return true
             }.makeAsyncIterator()
             #expect(try await iterator.next() == .stored(stored))
             #expect(try await iterator.next() == .updated(read))

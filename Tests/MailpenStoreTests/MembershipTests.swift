@@ -105,9 +105,9 @@ struct DeepPageTests {
     @Test("pages deep into a plain list stay exact as mail comes and goes")
     func deepPagesStayExact() async throws {
         try await withDatabasePath { path in
-            var configuration = MailpenStore.Configuration(path: path)
+            var configuration = SQLiteStore.Configuration(path: path)
             configuration.deepListOffset = 5
-            let store = try MailpenStore(configuration: configuration)
+            let store = try SQLiteStore(configuration: configuration)
             _ = try await store.createInbox(named: "other")
             var ids: [String] = []
             func send(_ count: Int) async throws {
@@ -267,7 +267,7 @@ struct WaitMatcherTests {
             #expect(await matcher.registeredCount == 0)
         }
         try await withDatabasePath { path in
-            let store = try MailpenStore(configuration: .init(path: path))
+            let store = try SQLiteStore(configuration: .init(path: path))
             let never = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:nevermatches"))
             let baseline = await store.changes.subscriberCount
             let waiting = Task { try await store.waitForMessages(never, count: 1, timeout: .seconds(60)) }
@@ -376,7 +376,7 @@ struct WaitMatcherTests {
     }
 
     /// The entries the writer would hand over for `summaries`.
-    private func entries(for summaries: [MessageSummary], in store: MailpenStore) async throws -> [WaitMatcher.Entry] {
+    private func entries(for summaries: [MessageSummary], in store: SQLiteStore) async throws -> [WaitMatcher.Entry] {
         var entries: [WaitMatcher.Entry] = []
         for summary in summaries {
             let raw = try #require(try await store.rawMessage(id: summary.id))
@@ -403,6 +403,6 @@ private final class Arrivals: Sendable {
 
 /// Returns once a wait has subscribed to the change feed (beyond the subscriptions of `baseline`): mail
 /// stored after that wakes it.
-func waitUntilSubscribed(_ store: MailpenStore, baseline: Int) async throws {
+func waitUntilSubscribed(_ store: SQLiteStore, baseline: Int) async throws {
     while await store.changes.subscriberCount <= baseline { try await Task.sleep(for: .milliseconds(5)) }
 }

@@ -65,9 +65,9 @@ struct StoreLimitTests {
 
     @Test func theIndexerCutsBatchesByBytesAndLosesNothing() async throws {
         try await withDatabasePath { path in
-            var configuration = MailpenStore.Configuration(path: path)
+            var configuration = SQLiteStore.Configuration(path: path)
             configuration.indexBatchBytes = 1
-            let store = try MailpenStore(configuration: configuration)
+            let store = try SQLiteStore(configuration: configuration)
             let events = await store.changes.subscribe()
             var stored: [String] = []
             for index in 0..<5 {

@@ -5,7 +5,7 @@ import MailpenStore
 struct InboxMessageRoutes {
     let dependencies: MailpenHTTP.Dependencies
 
-    private var store: MailpenStore { dependencies.store }
+    private var store: any MailpenStore { dependencies.store }
 
     func register(on group: RouterGroup<MailpenRequestContext>) {
         group.get("inboxes/:inbox/messages", use: list)

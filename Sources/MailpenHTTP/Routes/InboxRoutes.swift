@@ -9,7 +9,7 @@ import ServiceLifecycle
 struct InboxRoutes {
     let dependencies: MailpenHTTP.Dependencies
 
-    private var store: MailpenStore { dependencies.store }
+    private var store: any MailpenStore { dependencies.store }
 
     func register(on group: RouterGroup<MailpenRequestContext>) {
         group.get("inboxes") { _, _ in

@@ -9,7 +9,7 @@ import MailpenStore
 struct IngestRoute {
     let dependencies: MailpenHTTP.Dependencies
 
-    private var store: MailpenStore { dependencies.store }
+    private var store: any MailpenStore { dependencies.store }
 
     func register(on group: RouterGroup<MailpenRequestContext>) {
         group.post("inboxes/:inbox/messages", use: ingest)

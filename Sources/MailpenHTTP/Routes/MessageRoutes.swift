@@ -8,7 +8,7 @@ import MailpenStore
 struct MessageRoutes {
     let dependencies: MailpenHTTP.Dependencies
 
-    private var store: MailpenStore { dependencies.store }
+    private var store: any MailpenStore { dependencies.store }
 
     /// The preview CSP: a sandbox without scripts, forms or plugins; images (remote ones too), styles
     /// and fonts load as a recipient's client would load them.

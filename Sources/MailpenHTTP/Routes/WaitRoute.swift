@@ -10,7 +10,7 @@ import ServiceLifecycle
 struct WaitRoute {
     let dependencies: MailpenHTTP.Dependencies
 
-    private var store: MailpenStore { dependencies.store }
+    private var store: any MailpenStore { dependencies.store }
 
     func register(on group: RouterGroup<MailpenRequestContext>) {
         group.get("inboxes/:inbox/wait", use: wait)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Writes a ``MessageEnvelope`` as compact JSON by hand: it runs for every message on the SMTP path,
-/// where `JSONEncoder` costs more than the rest of the preparation. ``MailpenStore/envelope(id:)``
+/// where `JSONEncoder` costs more than the rest of the preparation. ``SQLiteStore/envelope(id:)``
 /// reads it back with `JSONDecoder`, and a test checks the two agree.
 enum EnvelopeJSON {
     static func encode(_ envelope: MessageEnvelope) -> String {

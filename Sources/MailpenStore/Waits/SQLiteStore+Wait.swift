@@ -1,6 +1,6 @@
 import Foundation
 
-extension MailpenStore {
+extension SQLiteStore {
     /// Waits until `count` messages of the inbox match `query` — messages already stored count — and returns
     /// them, newest first. Woken by the store itself as it commits matching mail (see ``WaitMatcher``), never
     /// by polling. Throws ``StoreError/timedOut`` after `timeout`, and stops at once when the calling task is
@@ -62,7 +62,7 @@ extension MailpenStore {
                 while true {
                     do {
                         for try await event in events {
-                            guard !event.isHeartbeat, event.inboxName.caseInsensitiveCompare(query.inbox) == .orderedSame
+                            guard event.inboxName.caseInsensitiveCompare(query.inbox) == .orderedSame
                             else { continue }
                             switch event {
                             case .searchable(_, let ids): input.yield(.searchable(ids))

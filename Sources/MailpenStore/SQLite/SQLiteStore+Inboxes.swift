@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-extension MailpenStore {
+extension SQLiteStore {
     private static let inboxColumns = """
         name, smtp_username, smtp_password, max_messages, max_age_seconds, routes, created_at, message_count, \
         unread_count
@@ -55,21 +55,6 @@ extension MailpenStore {
                 sql: "UPDATE inbox SET routes = ? WHERE id = ?", arguments: [ColumnList.encode(routes), reference.id])
             guard let inbox = try Self.fetchInbox(id: reference.id, in: db) else { throw StoreError.inboxNotFound(name) }
             return (inbox, [.inbox(name: name, change: .created)])
-        }
-    }
-
-    /// A change to an inbox's settings; `nil` leaves a setting as it is, `.some(nil)` resets it to the default.
-    public struct InboxUpdate: Sendable {
-        public var password: String?
-        public var maxMessages: Int??
-        public var maxAgeSeconds: Int??
-        public var routes: [String]?
-
-        public init(password: String? = nil, maxMessages: Int?? = nil, maxAgeSeconds: Int?? = nil, routes: [String]? = nil) {
-            self.password = password
-            self.maxMessages = maxMessages
-            self.maxAgeSeconds = maxAgeSeconds
-            self.routes = routes
         }
     }
 

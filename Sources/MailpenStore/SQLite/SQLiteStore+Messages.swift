@@ -1,44 +1,7 @@
 import Foundation
 import GRDB
 
-/// A point in an inbox's history: only messages after it are wanted.
-public enum MessageMarker: Sendable, Hashable {
-    /// Messages received after this time.
-    case time(Date)
-    /// Messages that arrived after the message with this id (which need not exist any more).
-    case message(id: String)
-}
-
-/// Which messages of an inbox a list, a deletion or a wait is about.
-public struct MessageQuery: Sendable, Hashable {
-    public var inbox: String
-    public var search: SearchQuery
-    public var since: MessageMarker?
-
-    public init(inbox: String, search: SearchQuery = .all, since: MessageMarker? = nil) {
-        self.inbox = inbox
-        self.search = search
-        self.since = since
-    }
-}
-
-/// One page of a list, with the totals of the whole query.
-public struct MessagePage: Sendable, Hashable {
-    public var total: Int
-    public var unread: Int
-    public var offset: Int
-    public var limit: Int
-    public var messages: [MessageSummary]
-}
-
-/// A stored message with everything kept about it: summary, envelope and the exact bytes.
-public struct StoredMessage: Sendable {
-    public var summary: MessageSummary
-    public var envelope: MessageEnvelope
-    public var raw: [UInt8]
-}
-
-extension MailpenStore {
+extension SQLiteStore {
     /// The SQL of a query, given the inbox's row id: the FROM clause, the WHERE condition with its
     /// arguments, and the column that orders newest first.
     private static func sql(for query: MessageQuery, inboxID: Int64) -> (from: String, clause: String, arguments: StatementArguments, order: String) {
@@ -215,11 +178,6 @@ extension MailpenStore {
         return try Row.fetchAll(statement, arguments: arguments + bound).map(SummaryRow.decode)
     }
 
-    /// Summaries of an inbox's messages, newest first.
-    public func summaries(inInbox name: String, limit: Int = 50, offset: Int = 0) async throws -> [MessageSummary] {
-        try await messages(MessageQuery(inbox: name), limit: limit, offset: offset).messages
-    }
-
     /// One message's summary.
     public func summary(id: String) async throws -> MessageSummary? {
         try ensureOpen()
@@ -310,12 +268,6 @@ extension MailpenStore {
             }
             return (ids.count, ids.isEmpty ? [] : [.deleted(inbox: inboxName, ids: ids)])
         }
-    }
-
-    /// Marks a message read or unread.
-    @discardableResult
-    public func setRead(id: String, _ isRead: Bool) async throws -> MessageSummary {
-        try await update(id: id, isRead: isRead, tags: nil)
     }
 
     /// Changes a message's read flag and/or tags; returns the new summary.

@@ -14,19 +14,10 @@ public enum StoreEvent: Sendable, Hashable {
     case inbox(name: String, change: InboxChange)
     /// Stored messages were added to the search index: searches and waits can now find them.
     case searchable(inbox: String, ids: [String])
-    /// A tick every ``ChangeFeed/heartbeatInterval``, so that long-lived subscribers (server-sent events)
-    /// can keep their connections alive without timers of their own.
-    case heartbeat
 
     /// What happened to an inbox.
     public enum InboxChange: String, Sendable, Hashable {
         case created, updated, deleted
-    }
-
-    /// Whether this is the periodic tick.
-    public var isHeartbeat: Bool {
-        if case .heartbeat = self { return true }
-        return false
     }
 
     /// Whether the event says messages are gone.
@@ -44,7 +35,6 @@ public enum StoreEvent: Sendable, Hashable {
         case .stored(let summary), .updated(let summary): return summary.inbox
         case .deleted(let inbox, _), .cleared(let inbox), .searchable(let inbox, _): return inbox
         case .inbox(let name, _): return name
-        case .heartbeat: return ""
         }
     }
 }

@@ -10,27 +10,10 @@ public actor ChangeFeed {
     private var nextID = 0
     private var isFinished = false
 
-    /// How often ``StoreEvent/heartbeat`` is published.
-    public nonisolated let heartbeatInterval: Duration
-    private var heartbeat: RepeatedTask?
-
-    /// A feed that runs on `loop`, the store writer's thread, so that the writer publishes without a hop.
-    init(loop: any EventLoop, heartbeatInterval: Duration) {
+    /// A feed that runs on `loop`, where the store's writer commits, so that the writer publishes without
+    /// a hop (``publish(_:)`` checks it is called there).
+    init(loop: any EventLoop) {
         self.loop = loop
-        self.heartbeatInterval = heartbeatInterval
-    }
-
-    /// Starts the heartbeat.
-    nonisolated func start() {
-        let interval = TimeAmount.nanoseconds(Int64(heartbeatInterval.components.seconds) * 1_000_000_000
-            + heartbeatInterval.components.attoseconds / 1_000_000_000)
-        loop.execute {
-            self.assumeIsolated { feed in
-                feed.heartbeat = feed.loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
-                    self.assumeIsolated { $0.publish([.heartbeat]) }
-                }
-            }
-        }
     }
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
@@ -80,8 +63,6 @@ public actor ChangeFeed {
     }
 
     func finish() {
-        heartbeat?.cancel()
-        heartbeat = nil
         isFinished = true
         for continuation in subscribers.values {
             continuation.onTermination = nil

@@ -1,0 +1,11 @@
+import Foundation
+import GRDB
+
+/// One page of a list, with the totals of the whole query.
+public struct MessagePage: Sendable, Hashable {
+    public var total: Int
+    public var unread: Int
+    public var offset: Int
+    public var limit: Int
+    public var messages: [MessageSummary]
+}

@@ -1,0 +1,9 @@
+import Foundation
+import GRDB
+
+/// A stored message with everything kept about it: summary, envelope and the exact bytes.
+public struct StoredMessage: Sendable {
+    public var summary: MessageSummary
+    public var envelope: MessageEnvelope
+    public var raw: [UInt8]
+}
