@@ -39,7 +39,9 @@ public struct OutboundSMTPClient: Sendable {
         let eventLoop = eventLoopGroup.next()
         let result = eventLoop.makePromise(of: OutboundResult.self)
         let implicitTLS = target.tls == .implicit ? tlsContext : nil
-        let startTLS = target.tls == .startTLS ? tlsContext.map { SMTPClientHandler.StartTLS(context: $0, serverHostname: serverHostname) } : nil
+        let startTLS =
+            target.tls == .startTLS
+            ? tlsContext.map { SMTPClientHandler.StartTLS(context: $0, serverHostname: serverHostname) } : nil
         let describe: @Sendable (any Error) -> String = { Self.describe($0, host: target.host) }
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(TimeAmount(target.timeouts.connect))
@@ -48,10 +50,12 @@ public struct OutboundSMTPClient: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let operations = channel.pipeline.syncOperations
                     if let implicitTLS {
-                        try operations.addHandler(NIOSSLClientHandler(context: implicitTLS, serverHostname: serverHostname))
+                        try operations.addHandler(
+                            NIOSSLClientHandler(context: implicitTLS, serverHostname: serverHostname))
                     }
                     try operations.addHandler(
-                        SMTPClientHandler(machine: machine, startTLS: startTLS, result: result, describeError: describe))
+                        SMTPClientHandler(machine: machine, startTLS: startTLS, result: result, describeError: describe)
+                    )
                 }
             }
         let channel: any Channel
@@ -64,7 +68,9 @@ public struct OutboundSMTPClient: Sendable {
             return failure
         }
         // The handler always completes the promise: every path through the machine ends in `.close`.
-        let outcome = (try? await result.futureResult.get()) ?? Self.failure(of: message, error: "the attempt ended without a result")
+        let outcome =
+            (try? await result.futureResult.get())
+            ?? Self.failure(of: message, error: "the attempt ended without a result")
         try? await channel.closeFuture.get()
         return outcome
     }
@@ -100,7 +106,9 @@ public struct OutboundSMTPClient: Sendable {
         case ChannelError.connectTimeout(let limit):
             return "timed out connecting after \(limit)"
         case let error as NIOConnectionError:
-            let reasons = (error.connectionErrors.map { "\($0.error)" } + [error.dnsAAAAError, error.dnsAError].compactMap { $0.map { "\($0)" } })
+            let reasons =
+                (error.connectionErrors.map { "\($0.error)" }
+                    + [error.dnsAAAAError, error.dnsAError].compactMap { $0.map { "\($0)" } })
             return reasons.isEmpty ? "\(error)" : reasons.joined(separator: "; ")
         default:
             return "\(error)"

@@ -83,7 +83,9 @@ public struct ReceivedHeader: Sendable, Hashable {
     }
 
     private static func addressLiteral(_ address: String) -> String? {
-        guard address.utf8.count <= 64, address.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == ":" }) else { return nil }
+        guard address.utf8.count <= 64, address.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == ":" }) else {
+            return nil
+        }
         return address.contains(":") ? "[IPv6:\(address)]" : "[\(address)]"
     }
 

@@ -79,7 +79,8 @@ extension RelayTarget {
                 }
                 mechanism = chosen
             }
-            authentication = SMTPClientAuthentication(mechanism: mechanism, username: credentials.username, password: password)
+            authentication = SMTPClientAuthentication(
+                mechanism: mechanism, username: credentials.username, password: password)
         } else if mechanismName != nil {
             throw .authenticationWithoutCredentials
         }
@@ -109,13 +110,16 @@ extension RelayTarget {
             backoff: try parameters["backoff"].map { value throws(RelayTargetURLError) in
                 guard let duration = Self.parseDuration(value) else {
                     throw .invalidValue(
-                        parameter: "backoff", value: value, expected: "a duration such as 30s, 5m, 1h or 1h30m, at most 30 days")
+                        parameter: "backoff", value: value,
+                        expected: "a duration such as 30s, 5m, 1h or 1h30m, at most 30 days")
                 }
                 return duration
             })
     }
 
-    static let parameterNames: Set<String> = ["tls", "verify", "auth", "from", "allow", "deny", "backoff", "helo", "ca"]
+    static let parameterNames: Set<String> = [
+        "tls", "verify", "auth", "from", "allow", "deny", "backoff", "helo", "ca",
+    ]
 
     private static func parameters(_ query: Substring) throws(RelayTargetURLError) -> [String: String] {
         var result: [String: String] = [:]
@@ -205,7 +209,8 @@ extension RelayTarget {
                 bytes.append(byte)
                 continue
             }
-            guard utf8.count >= 2, let high = hexValue(utf8.removeFirst()), let low = hexValue(utf8.removeFirst()) else {
+            guard utf8.count >= 2, let high = hexValue(utf8.removeFirst()), let low = hexValue(utf8.removeFirst())
+            else {
                 throw .invalidPercentEncoding(part)
             }
             bytes.append(high << 4 | low)

@@ -15,7 +15,8 @@ public struct SMTPClientAuthentication: Sendable, Hashable, CustomStringConverti
 
         /// The mechanism for a configuration value such as `plain`, `login` or `cram-md5` (any case).
         public init?(name: String) {
-            guard let mechanism = Self.allCases.first(where: { $0.rawValue.caseInsensitiveCompare(name) == .orderedSame })
+            guard
+                let mechanism = Self.allCases.first(where: { $0.rawValue.caseInsensitiveCompare(name) == .orderedSame })
             else { return nil }
             self = mechanism
         }

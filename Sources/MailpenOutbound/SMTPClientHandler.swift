@@ -120,12 +120,14 @@ final class SMTPClientHandler: ChannelInboundHandler {
         // is the STARTTLS injection attack (CVE-2011-0411 and kin), so it ends the attempt instead.
         guard !parser.hasBufferedInput else {
             perform(
-                machine.connectionFailed("the server sent more data right after its reply to STARTTLS (refused as a possible injection)"),
+                machine.connectionFailed(
+                    "the server sent more data right after its reply to STARTTLS (refused as a possible injection)"),
                 context: context)
             return
         }
         guard let startTLS else {
-            perform(machine.connectionFailed("STARTTLS was accepted but no TLS context is configured"), context: context)
+            perform(
+                machine.connectionFailed("STARTTLS was accepted but no TLS context is configured"), context: context)
             return
         }
         do {

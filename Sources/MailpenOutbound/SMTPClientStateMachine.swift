@@ -113,7 +113,8 @@ public struct SMTPClientStateMachine: Sendable {
         if let problem = message.envelopeProblem() { return problem }
         let helo = configuration.heloName
         if helo.isEmpty || helo.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) {
-            return "the HELO name \"\(helo.debugDescription.dropFirst().dropLast())\" is empty or has spaces or control characters"
+            return
+                "the HELO name \"\(helo.debugDescription.dropFirst().dropLast())\" is empty or has spaces or control characters"
         }
         return nil
     }
@@ -145,7 +146,8 @@ public struct SMTPClientStateMachine: Sendable {
         case .idle, .closed:
             return .none
         case .handshaking:
-            return finish(failure: .temporaryFailure, error: "the server sent a reply during the TLS handshake", quit: false)
+            return finish(
+                failure: .temporaryFailure, error: "the server sent a reply during the TLS handshake", quit: false)
         default:
             break
         }
@@ -218,7 +220,8 @@ public struct SMTPClientStateMachine: Sendable {
         case .sendingMessage:
             return finish(
                 failure: .temporaryFailure,
-                error: "timed out after \(Self.describe(currentTimeout)) sending the message data (the server stopped reading)",
+                error:
+                    "timed out after \(Self.describe(currentTimeout)) sending the message data (the server stopped reading)",
                 quit: false, judgingRecipientsByTheirReplies: true)
         default:
             return finish(
@@ -258,7 +261,8 @@ public struct SMTPClientStateMachine: Sendable {
             guard capabilities.supportsStartTLS else {
                 // Temporary: a missing STARTTLS is also what an attacker stripping it from the reply looks like.
                 return finish(
-                    failure: .temporaryFailure, error: "the server does not offer STARTTLS, which tls=starttls requires",
+                    failure: .temporaryFailure,
+                    error: "the server does not offer STARTTLS, which tls=starttls requires",
                     quit: true)
             }
             state = .awaitingStartTLS
@@ -326,7 +330,8 @@ public struct SMTPClientStateMachine: Sendable {
             return send(authentication.cramMD5Response(challenge: Array(challenge)), timeout: timeout)
         case .plain(responseSent: true), .outcome:
             return finish(
-                failure: .temporaryFailure, error: "the server asked for more than AUTH \(authentication.mechanism.rawValue) needs: \(reply.text)",
+                failure: .temporaryFailure,
+                error: "the server asked for more than AUTH \(authentication.mechanism.rawValue) needs: \(reply.text)",
                 quit: false)
         }
     }
@@ -349,7 +354,8 @@ public struct SMTPClientStateMachine: Sendable {
         if let limit = capabilities.maximumMessageSize, messageSize > limit {
             return finish(
                 failure: .permanentFailure,
-                error: "the message is \(messageSize) octets and the server accepts at most \(limit) (SIZE); nothing was sent",
+                error:
+                    "the message is \(messageSize) octets and the server accepts at most \(limit) (SIZE); nothing was sent",
                 quit: true)
         }
         var mail = "MAIL FROM:<\(message.mailFrom)>"
@@ -427,7 +433,8 @@ public struct SMTPClientStateMachine: Sendable {
     private mutating func finishWithoutData(quit: Bool) -> Action {
         if let mailReply, !mailReply.isPositiveCompletion {
             return finish(
-                failure: OutboundResult.Outcome(replyCode: mailReply.code), error: "MAIL FROM refused: \(mailReply.text)",
+                failure: OutboundResult.Outcome(replyCode: mailReply.code),
+                error: "MAIL FROM refused: \(mailReply.text)",
                 quit: quit)
         }
         return finish(

@@ -31,7 +31,8 @@ public enum SMTPDataEncoding {
     private static let stuffingDot: [UInt8] = [UInt8(ascii: ".")]
 
     /// Calls `emit` with the output in pieces: runs of message bytes, CRLFs and stuffing dots (flagged).
-    private static func walk(_ message: some Collection<UInt8>, _ emit: (ArraySlice<UInt8>, _ isStuffing: Bool) -> Void) {
+    private static func walk(_ message: some Collection<UInt8>, _ emit: (ArraySlice<UInt8>, _ isStuffing: Bool) -> Void)
+    {
         let bytes = Array(message)
         var runStart = 0
         var index = 0

@@ -19,7 +19,8 @@ public struct SMTPReplyParser: Sendable {
             case .malformedLine(let line): return "the server sent a line that is not an SMTP reply: \"\(line)\""
             case .inconsistentCode(let expected, let found):
                 return "the server's multi-line reply changed its code from \(expected) to \(found)"
-            case .lineTooLong: return "the server sent a reply line longer than \(SMTPReplyParser.maximumLineLength) octets"
+            case .lineTooLong:
+                return "the server sent a reply line longer than \(SMTPReplyParser.maximumLineLength) octets"
             case .tooManyLines: return "the server sent a reply with more than \(SMTPReplyParser.maximumLines) lines"
             }
         }
@@ -104,8 +105,10 @@ public struct SMTPReplyParser: Sendable {
     /// long lines cut, so a hostile server cannot write escape sequences into someone's terminal.
     private static func printable(_ bytes: some Collection<UInt8>) -> String {
         let text = String(decoding: bytes.prefix(1024), as: UTF8.self)
-        return String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
-            scalar.value < 0x20 && scalar != "\t" || scalar.value == 0x7F ? "?" : scalar
-        }))
+        return String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map { scalar in
+                    scalar.value < 0x20 && scalar != "\t" || scalar.value == 0x7F ? "?" : scalar
+                }))
     }
 }
