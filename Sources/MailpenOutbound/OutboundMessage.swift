@@ -40,7 +40,9 @@ public struct OutboundMessage: Sendable, Hashable {
         if address.utf8.count > maximumAddressLength {
             return "the \(role) address is longer than \(maximumAddressLength) octets"
         }
-        let isUnsafe = { (byte: UInt8) in byte < 0x20 || byte == 0x7F || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") }
+        let isUnsafe = { (byte: UInt8) in
+            byte < 0x20 || byte == 0x7F || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">")
+        }
         if address.utf8.contains(where: isUnsafe) {
             let shown = address.debugDescription.dropFirst().dropLast()
             return "the \(role) address \"\(shown)\" contains control characters or angle brackets"

@@ -8,7 +8,13 @@ public enum SMTPDataEncoding {
     public static func encode(_ message: some Collection<UInt8>) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(message.count + message.count / 64 + 5)
-        walk(message) { piece, _ in output.append(contentsOf: piece) }
+        walk(message) { piece in
+            switch piece {
+            case .run(let bytes): output.append(contentsOf: bytes)
+            case .lineEnd: output.append(contentsOf: [0x0D, 0x0A])
+            case .stuffingDot: output.append(UInt8(ascii: "."))
+            }
+        }
         output.append(contentsOf: [UInt8(ascii: "."), 0x0D, 0x0A])
         return output
     }
@@ -16,8 +22,12 @@ public enum SMTPDataEncoding {
     /// The size RFC 1870 asks for in `SIZE=`: the message with CRLF line endings, before dot-stuffing.
     public static func messageSize(of message: some Collection<UInt8>) -> Int {
         var size = 0
-        walk(message) { piece, isStuffing in
-            if !isStuffing { size += piece.count }
+        walk(message) { piece in
+            switch piece {
+            case .run(let bytes): size += bytes.count
+            case .lineEnd: size += 2
+            case .stuffingDot: break
+            }
         }
         return size
     }
@@ -27,36 +37,51 @@ public enum SMTPDataEncoding {
         message.contains { $0 >= 0x80 }
     }
 
-    private static let crlf: [UInt8] = [0x0D, 0x0A]
-    private static let stuffingDot: [UInt8] = [UInt8(ascii: ".")]
+    /// A piece of the DATA stream: message bytes as they are, a line end that was a bare CR or LF (or was
+    /// missing at the end), or a dot added in front of a line.
+    private enum Piece {
+        case run(UnsafeBufferPointer<UInt8>)
+        case lineEnd
+        case stuffingDot
+    }
 
-    /// Calls `emit` with the output in pieces: runs of message bytes, CRLFs and stuffing dots (flagged).
-    private static func walk(_ message: some Collection<UInt8>, _ emit: (ArraySlice<UInt8>, _ isStuffing: Bool) -> Void)
-    {
+    /// Calls `emit` with the DATA stream in pieces. Correct CRLF line ends stay inside runs, so a well-formed
+    /// message is a few long runs.
+    private static func walk(_ message: some Collection<UInt8>, _ emit: (Piece) -> Void) {
         let bytes = Array(message)
-        var runStart = 0
-        var index = 0
-        var atLineStart = true
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == 0x0D || byte == 0x0A {
-                emit(bytes[runStart..<index], false)
-                emit(crlf[...], false)
-                // CRLF counts as one line ending; a CR or LF on its own is also one.
-                index += byte == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A ? 2 : 1
-                runStart = index
-                atLineStart = true
-                continue
+        bytes.withUnsafeBufferPointer { buffer in
+            var runStart = 0
+            var index = 0
+            var atLineStart = true
+            func endRun(at end: Int) {
+                if end > runStart { emit(.run(UnsafeBufferPointer(rebasing: buffer[runStart..<end]))) }
             }
-            if atLineStart && byte == UInt8(ascii: ".") {
-                emit(bytes[runStart..<index], false)
-                emit(stuffingDot[...], true)
-                runStart = index
+            while index < buffer.count {
+                let byte = buffer[index]
+                if byte == 0x0D && index + 1 < buffer.count && buffer[index + 1] == 0x0A {
+                    index += 2
+                    atLineStart = true
+                    continue
+                }
+                if byte == 0x0D || byte == 0x0A {
+                    // A CR or LF on its own ends a line too, and goes out as CRLF.
+                    endRun(at: index)
+                    emit(.lineEnd)
+                    index += 1
+                    runStart = index
+                    atLineStart = true
+                    continue
+                }
+                if atLineStart && byte == UInt8(ascii: ".") {
+                    endRun(at: index)
+                    emit(.stuffingDot)
+                    runStart = index
+                }
+                atLineStart = false
+                index += 1
             }
-            atLineStart = false
-            index += 1
+            endRun(at: buffer.count)
+            if !atLineStart { emit(.lineEnd) }
         }
-        emit(bytes[runStart..<bytes.count], false)
-        if !atLineStart { emit(crlf[...], false) }
     }
 }

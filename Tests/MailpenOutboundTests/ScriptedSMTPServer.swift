@@ -140,6 +140,31 @@ final class ScriptedConnection {
         }
     }
 
+    /// Reads the DATA stream like a slow server, pausing for `pause` after every `interval` octets, and returns
+    /// how many octets it had (end marker included). The stream is counted, not kept, so that reading stays
+    /// cheap: only the end of each read is checked for CRLF.CRLF, as the client sends nothing after it.
+    func consumeDataPaced(pausing pause: Duration, every interval: Int) async throws -> Int {
+        let end: [UInt8] = [0x0D, 0x0A, 0x2E, 0x0D, 0x0A]
+        var tail = buffer.suffix(5)
+        var count = buffer.count
+        buffer = []
+        var sincePause = 0
+        while !tail.elementsEqual(end) {
+            if sincePause >= interval {
+                try await Task.sleep(for: pause)
+                sincePause = 0
+            }
+            guard let chunk = try await input.next() else {
+                throw ScriptedSMTPServer.ScriptedServerError.unexpected("end of input in DATA")
+            }
+            count += chunk.readableBytes
+            sincePause += chunk.readableBytes
+            tail = (tail + chunk.readableBytesView.suffix(5)).suffix(5)
+        }
+        transcript.append("<data \(count) octets>")
+        return count
+    }
+
     /// Waits until the client closes the connection, reading (and recording) whatever it still sends.
     func drain() async throws {
         while try await readLine() != nil {}
