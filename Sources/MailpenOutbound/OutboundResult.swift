@@ -43,8 +43,9 @@ public struct OutboundResult: Sendable, Hashable, CustomStringConvertible {
     public var lastReply: SMTPServerReply?
     /// Every recipient of the message, in envelope order.
     public var recipients: [Recipient]
-    /// Why the attempt failed when no reply says it: a connection, TLS or timeout failure, or a message the
-    /// server's announced extensions cannot carry. `nil` when the server's replies tell the whole story.
+    /// Why the attempt failed, in one sentence: the refusing reply with the step it answered ("MAIL FROM
+    /// refused: 550 …"), or a connection, TLS or timeout failure, or a message the server's announced
+    /// extensions cannot carry. `nil` when the message was sent (refused recipients are in ``recipients``).
     public var error: String?
 
     public init(outcome: Outcome, lastReply: SMTPServerReply?, recipients: [Recipient], error: String?) {

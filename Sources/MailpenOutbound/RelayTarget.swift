@@ -7,7 +7,7 @@ import Darwin
 /// A real SMTP server that Mailpen relays ("releases") messages to, with everything needed to reach it:
 /// address, TLS, credentials, an optional sender override and timeouts, plus the recipient patterns and
 /// retry backoff a queue applies. Parse one from a URL with ``init(url:)``.
-public struct RelayTarget: Sendable, Hashable, CustomStringConvertible {
+public struct RelayTarget: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
     public var host: String
     public var port: Int
     public var tls: SMTPClientTLSMode
@@ -75,6 +75,9 @@ public struct RelayTarget: Sendable, Hashable, CustomStringConvertible {
         if let mailFrom { text += "&from=\(mailFrom.addingURLPercentEncoding())" }
         return text
     }
+
+    /// The same as ``description``: the password stays out of debug output too.
+    public var debugDescription: String { description }
 
     /// This machine's host name, or `localhost` if it has none.
     public static var defaultHeloName: String {

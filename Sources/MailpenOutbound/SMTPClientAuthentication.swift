@@ -3,7 +3,7 @@ import Foundation
 
 /// How a client logs in to a relay: the SASL mechanism, chosen by configuration (the client never picks a
 /// weaker one on its own), and the credentials.
-public struct SMTPClientAuthentication: Sendable, Hashable, CustomStringConvertible {
+public struct SMTPClientAuthentication: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
     /// The SASL mechanisms the client speaks.
     public enum Mechanism: String, Sendable, Hashable, CaseIterable {
         /// RFC 4616: the credentials in one base64 response.
@@ -34,6 +34,9 @@ public struct SMTPClientAuthentication: Sendable, Hashable, CustomStringConverti
 
     /// Never shows the password.
     public var description: String { "AUTH \(mechanism.rawValue) as \(username)" }
+
+    /// Never shows the password either, so `dump` and `String(reflecting:)` are safe in logs.
+    public var debugDescription: String { description }
 
     /// The initial response of AUTH PLAIN: base64 of NUL, username, NUL, password.
     var plainResponse: String {

@@ -119,6 +119,8 @@ struct RelayTargetURLTests {
     @Test func descriptionHidesThePassword() throws {
         let target = try RelayTarget(url: "smtp://me:hunter2@mx.example.com:587?auth=login&verify=false")
         #expect(target.description == "smtp://me:***@mx.example.com:587?tls=starttls&verify=false&auth=login")
+        #expect(!String(reflecting: target).contains("hunter2"))
+        #expect(!String(reflecting: target.authentication).contains("hunter2"))
     }
 
     @Test func nullSenderOverride() throws {
