@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "MailpenMIME", targets: ["MailpenMIME"]),
         .library(name: "MailpenSMTP", targets: ["MailpenSMTP"]),
         .library(name: "MailpenStore", targets: ["MailpenStore"]),
+        .library(name: "MailpenOutbound", targets: ["MailpenOutbound"]),
         .executable(name: "mailpen", targets: ["mailpen"]),
     ],
     dependencies: [
@@ -116,6 +117,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // SMTP client for relaying captured mail: pure client core, thin NIO transport.
+        .target(
+            name: "MailpenOutbound",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Small C helpers the Swift code cannot reach directly (glibc's mallopt).
         .target(name: "CMailpenSupport"),
         .executableTarget(
@@ -197,6 +210,22 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailpenOutboundTests",
+            dependencies: [
+                "MailpenOutbound",
+                "Mailpen",
+                "MailpenSMTP",
+                "MailpenStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

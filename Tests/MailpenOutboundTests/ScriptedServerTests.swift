@@ -1,0 +1,270 @@
+import Foundation
+import Testing
+
+@testable import MailpenOutbound
+
+/// The client against scripted servers, for replies Mailpen's own server never gives.
+@Suite("SMTP client against scripted servers")
+struct ScriptedServerTests {
+    static let client = OutboundSMTPClient()
+
+    static func target(port: Int, tls: SMTPClientTLSMode = .none, timeouts: SMTPClientTimeouts = .uniform(.seconds(10)))
+        -> RelayTarget
+    {
+        RelayTarget(host: "127.0.0.1", port: port, tls: tls, heloName: "client.test", timeouts: timeouts)
+    }
+
+    /// Generous limits everywhere but `step`, so a busy machine cannot time out the wrong step.
+    static func timeouts(_ limit: Duration, for step: WritableKeyPath<SMTPClientTimeouts, Duration>)
+        -> SMTPClientTimeouts
+    {
+        var timeouts = SMTPClientTimeouts.uniform(.seconds(10))
+        timeouts[keyPath: step] = limit
+        return timeouts
+    }
+
+    static let message = OutboundMessage(
+        mailFrom: "a@example.com", recipients: ["b@example.com"], content: Array("Subject: s\r\n\r\nbody\r\n".utf8))
+
+    /// Runs `script` on a fresh server, sends `message` to it and returns the result and the transcript.
+    static func run(
+        _ message: OutboundMessage = message, tls: SMTPClientTLSMode = .none,
+        timeouts: SMTPClientTimeouts = .uniform(.seconds(10)),
+        _ script: @escaping @Sendable (ScriptedConnection) async throws -> Void
+    ) async throws -> (OutboundResult, [String]) {
+        let server = try await ScriptedSMTPServer.start(script)
+        let result = await client.send(message, to: target(port: server.port, tls: tls, timeouts: timeouts))
+        await server.stop()
+        return (result, server.received)
+    }
+
+    @Test func greylistingOnRecipientIsTemporary() async throws {
+        let (result, received) = try await Self.run { connection in
+            try await connection.reply("220 mx.test ESMTP")
+            try await connection.expect("EHLO")
+            try await connection.reply("250-mx.test\r\n250 ENHANCEDSTATUSCODES")
+            try await connection.expect("MAIL FROM:<a@example.com>")
+            try await connection.reply("250 2.1.0 Ok")
+            try await connection.expect("RCPT TO:<b@example.com>")
+            try await connection.reply("451 4.7.1 Greylisted, try again in 5 minutes")
+            try await connection.expect("QUIT")
+            try await connection.reply("221 Bye")
+        }
+        #expect(result.outcome == .temporaryFailure)
+        #expect(result.recipients.first?.reply?.text == "451 4.7.1 Greylisted, try again in 5 minutes")
+        #expect(result.recipientsToRetry == ["b@example.com"])
+        #expect(!received.contains("DATA"))
+    }
+
+    @Test func oneOfTwoRecipientsRefused() async throws {
+        let message = OutboundMessage(
+            mailFrom: "a@example.com", recipients: ["good@example.com", "gone@example.com"],
+            content: Array("Subject: s\r\n\r\nbody\r\n".utf8))
+        let (result, received) = try await Self.run(message) { connection in
+            try await connection.reply("220 mx.test ESMTP")
+            try await connection.expect("EHLO")
+            try await connection.reply("250 mx.test")
+            try await connection.expect("MAIL FROM:")
+            try await connection.reply("250 2.1.0 Ok")
+            try await connection.expect("RCPT TO:<good@example.com>")
+            try await connection.reply("250 2.1.5 Ok")
+            try await connection.expect("RCPT TO:<gone@example.com>")
+            try await connection.reply("550 5.1.1 <gone@example.com>: Recipient address rejected")
+            try await connection.expect("DATA")
+            try await connection.reply("354 End data with <CR><LF>.<CR><LF>")
+            _ = try await connection.readData()
+            try await connection.reply("250 2.0.0 Ok: queued as ABC")
+            try await connection.expect("QUIT")
+            try await connection.reply("221 Bye")
+        }
+        #expect(result.outcome == .sent)
+        #expect(result.lastReply?.text == "250 2.0.0 Ok: queued as ABC")
+        #expect(result.recipients.map(\.outcome) == [.sent, .permanentFailure])
+        #expect(result.recipients[1].reply?.code == 550)
+        #expect(received.contains("<data 23 octets>"))
+    }
+
+    @Test func greeting421() async throws {
+        let (result, received) = try await Self.run { connection in
+            try await connection.reply("421 4.3.2 mx.test overloaded, try later")
+            try await connection.drain()
+        }
+        #expect(result.outcome == .temporaryFailure)
+        #expect(result.error == "the server closed the session: 421 4.3.2 mx.test overloaded, try later")
+        #expect(received.isEmpty, "no QUIT after 421")
+    }
+
+    @Test func heloFallbackWhenEhloIsNotRecognised() async throws {
+        let (result, received) = try await Self.run { connection in
+            try await connection.reply("220 old.test SMTP")
+            try await connection.expect("EHLO client.test")
+            try await connection.reply("502 5.5.2 Error: command not recognized")
+            try await connection.expect("HELO client.test")
+            try await connection.reply("250 old.test")
+            try await connection.expect("MAIL FROM:<a@example.com>")
+            try await connection.reply("250 Ok")
+            try await connection.expect("RCPT TO:<b@example.com>")
+            try await connection.reply("250 Ok")
+            try await connection.expect("DATA")
+            try await connection.reply("354 Go")
+            _ = try await connection.readData()
+            try await connection.reply("250 Ok: queued")
+            try await connection.expect("QUIT")
+            try await connection.reply("221 Bye")
+        }
+        #expect(result.outcome == .sent)
+        #expect(received.contains("MAIL FROM:<a@example.com>"), "no SIZE or BODY after HELO")
+    }
+
+    @Test func eightBitMessageToAServerWithout8BitMIMEIsNotSent() async throws {
+        let message = OutboundMessage(
+            mailFrom: "a@example.com", recipients: ["b@example.com"],
+            content: Array("Subject: s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nGrüße\r\n".utf8))
+        let (result, received) = try await Self.run(message) { connection in
+            try await connection.reply("220 mx.test ESMTP")
+            try await connection.expect("EHLO")
+            try await connection.reply("250-mx.test\r\n250-PIPELINING\r\n250 SIZE 10000")
+            try await connection.drain()
+        }
+        #expect(result.outcome == .permanentFailure)
+        #expect(
+            result.error == "the message has 8-bit octets and the server does not announce 8BITMIME; nothing was sent")
+        #expect(received == ["EHLO client.test", "QUIT"])
+    }
+
+    @Test func pipelinedGroupArrivesBeforeAnyReply() async throws {
+        let message = OutboundMessage(
+            mailFrom: "a@example.com", recipients: ["b@example.com", "c@example.com"],
+            content: Array("Subject: s\r\n\r\nbody\r\n".utf8))
+        let (result, received) = try await Self.run(message, timeouts: .uniform(.seconds(5))) { connection in
+            try await connection.reply("220 mx.test ESMTP")
+            try await connection.expect("EHLO")
+            try await connection.reply("250-mx.test\r\n250-PIPELINING\r\n250 SIZE 10000")
+            // A client that waited for each reply would stall here until its timeout.
+            try await connection.expect("MAIL FROM:<a@example.com> SIZE=20")
+            try await connection.expect("RCPT TO:<b@example.com>")
+            try await connection.expect("RCPT TO:<c@example.com>")
+            try await connection.expect("DATA")
+            try await connection.reply("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n452 4.5.3 Too many recipients\r\n354 Go")
+            _ = try await connection.readData()
+            try await connection.reply("250 2.0.0 Ok: queued")
+            try await connection.expect("QUIT")
+            try await connection.reply("221 Bye")
+        }
+        #expect(result.outcome == .sent)
+        #expect(result.recipients.map(\.outcome) == [.sent, .temporaryFailure])
+        #expect(result.recipientsToRetry == ["c@example.com"])
+        #expect(received.prefix(5).last == "DATA")
+    }
+
+    @Test func stalledServerTimesOut() async throws {
+        let (result, _) = try await Self.run(timeouts: Self.timeouts(.milliseconds(300), for: \.command)) {
+            connection in
+            try await connection.reply("220 mx.test ESMTP")
+            try await connection.expect("EHLO")
+            try await connection.drain()
+        }
+        #expect(result.outcome == .temporaryFailure)
+        #expect(result.error == "timed out after 300 ms waiting for the reply to EHLO")
+    }
+
+    @Test func serverThatStopsReadingTimesOutTheDataBlock() async throws {
+        // Far more than the loopback socket buffers hold, so the writes must stall.
+        let line = Array(String(repeating: "x", count: 998).utf8) + [0x0D, 0x0A]
+        var content = Array("Subject: big\r\n\r\n".utf8)
+        for _ in 0..<(16 * 1024) { content += line }
+        let message = OutboundMessage(mailFrom: "a@example.com", recipients: ["b@example.com"], content: content)
+        let (result, _) = try await Self.run(message, timeouts: Self.timeouts(.milliseconds(500), for: \.dataBlock)) {
+            connection in
+            try await connection.reply("220 mx.test ESMTP")
+            try await connection.expect("EHLO")
+            try await connection.reply("250 mx.test")
+            try await connection.expect("MAIL")
+            try await connection.reply("250 Ok")
+            try await connection.expect("RCPT")
+            try await connection.reply("250 Ok")
+            try await connection.expect("DATA")
+            try await connection.reply("354 Go")
+            await connection.stall(for: .seconds(30))
+        }
+        #expect(result.outcome == .temporaryFailure)
+        #expect(result.error == "timed out after 500 ms sending the message data (the server stopped reading)")
+    }
+
+    @Test func slowButSteadyReaderIsNotTimedOut() async throws {
+        // The data-block timeout limits each block, not the whole message (RFC 5321 §4.5.3.2.5).
+        var content = Array("Subject: slow\r\n\r\n".utf8)
+        // More than the socket buffers hold, so the client's writes are paced by the reader: over 3 s in all,
+        // in steps of 100 ms, each well within the limit of 1 s.
+        for _ in 0..<(16 * 1024) { content += Array(String(repeating: "s", count: 1022).utf8) + [0x0D, 0x0A] }
+        let message = OutboundMessage(mailFrom: "a@example.com", recipients: ["b@example.com"], content: content)
+        let expectedSize = content.count + 3
+        let started = ContinuousClock.now
+        let (result, _) = try await Self.run(message, timeouts: Self.timeouts(.seconds(1), for: \.dataBlock)) {
+            connection in
+            try await connection.reply("220 mx.test ESMTP")
+            try await connection.expect("EHLO")
+            try await connection.reply("250 mx.test")
+            try await connection.expect("MAIL")
+            try await connection.reply("250 Ok")
+            try await connection.expect("RCPT")
+            try await connection.reply("250 Ok")
+            try await connection.expect("DATA")
+            try await connection.reply("354 Go")
+            let count = try await connection.consumeDataPaced(pausing: .milliseconds(100), every: 512 * 1024)
+            try await connection.reply(count == expectedSize ? "250 Ok" : "554 wrong size \(count)")
+            try await connection.expect("QUIT")
+            try await connection.reply("221 Bye")
+        }
+        #expect(result.outcome == .sent, "\(result)")
+        #expect(ContinuousClock.now - started > .seconds(2), "the whole transfer outlasted one block's limit")
+    }
+
+    @Test func dataAfterTheStartTLSReplyIsRefused() async throws {
+        let (result, received) = try await Self.run(tls: .startTLS) { connection in
+            try await connection.reply("220 mx.test ESMTP")
+            try await connection.expect("EHLO")
+            try await connection.reply("250-mx.test\r\n250 STARTTLS")
+            try await connection.expect("STARTTLS")
+            // An attacker's injected reply rides along with the 220, before the handshake.
+            try await connection.reply("220 2.0.0 Ready\r\n250-injected\r\n250 AUTH PLAIN")
+            try await connection.drain()
+        }
+        #expect(result.outcome == .temporaryFailure)
+        #expect(result.error?.contains("possible injection") == true)
+        #expect(received == ["EHLO client.test", "STARTTLS"])
+    }
+
+    @Test func malformedReplyEndsTheAttempt() async throws {
+        let (result, _) = try await Self.run { connection in
+            try await connection.reply("220 mx.test ESMTP")
+            try await connection.expect("EHLO")
+            try await connection.reply("HTTP/1.1 400 Bad Request")
+            try await connection.drain()
+        }
+        #expect(result.outcome == .temporaryFailure)
+        #expect(
+            result.error
+                == "the server sent a line that is not an SMTP reply: \"HTTP/1.1 400 Bad Request\" while waiting for the reply to EHLO"
+        )
+    }
+
+    @Test func connectionClosedMidDialogue() async throws {
+        let (result, _) = try await Self.run { connection in
+            try await connection.reply("220 mx.test ESMTP")
+            try await connection.expect("EHLO")
+        }
+        #expect(result.outcome == .temporaryFailure)
+        #expect(result.error == "the server closed the connection while waiting for the reply to EHLO")
+    }
+
+    @Test func nothingListening() async throws {
+        let server = try await ScriptedSMTPServer.start { _ in }
+        let port = server.port
+        await server.stop()
+        let result = await Self.client.send(Self.message, to: Self.target(port: port))
+        #expect(result.outcome == .temporaryFailure)
+        #expect(result.error?.hasPrefix("could not connect to 127.0.0.1:\(port): ") == true)
+        #expect(result.recipients.map(\.outcome) == [.temporaryFailure])
+    }
+}
