@@ -38,7 +38,7 @@ struct APIFixture {
     func deliver(_ raw: String, inbox: String = "default", to: [String] = ["bob@example.com"], from: String = "alice@example.com")
         async throws -> MessageSummary
     {
-        let events = await store.changes.subscribe()
+        let events = await store.indexed.subscribe()
         let summary = try await store.store(
             IncomingMessage(
                 inbox: inbox, raw: Array(raw.utf8),
@@ -48,7 +48,7 @@ struct APIFixture {
                     clientAddress: "127.0.0.1", clientPort: 40000, tlsVersion: "TLSv1.3", authenticatedUser: nil),
                 inboxCreation: .withPassword("pw")))
         for try await event in events {
-            if case .searchable(_, let ids) = event, ids.contains(summary.id) { break }
+            if event.ids.contains(summary.id) { break }
         }
         return summary
     }

@@ -74,10 +74,11 @@ struct MailpenStoreTests {
     /// stopped.
     @Test func indexesATrickleWithoutAutomaticMerging() async throws {
         try await withStore { store, path in
-            let searchable = await store.changes.subscribe()
+            let searchable = await store.indexed.subscribe()
             _ = try await store.store(incoming(sampleMessage))
             for try await event in searchable {
-                if case .searchable = event { break }
+                _ = event
+                break
             }
             #expect(try await Self.automergeLevels(store) == [0, 0])
             try await store.close()
@@ -121,15 +122,15 @@ struct MailpenStoreTests {
     /// indexing the awaited message); once nobody waits, it merges what piled up.
     @Test func noMergingWhileAWaitIsPending() async throws {
         try await withStore { store, _ in
-            let events = await store.changes.subscribe(bufferSize: 1024)
+            let events = await store.indexed.subscribe(bufferSize: 1024)
             let never = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:nevermatches"))
-            let baseline = await store.changes.subscriberCount
+            let baseline = await store.indexed.subscriberCount
             let waiting = Task { try await store.waitForMessages(never, count: 1, timeout: .seconds(60)) }
             try await waitUntilSubscribed(store, baseline: baseline)
             for number in 0..<10 {
                 let id = try await store.store(incoming("Subject: note \(number)\r\n\r\nshared\r\n")).id
                 searchable: for try await event in events {
-                    if case .searchable(_, let ids) = event, ids.contains(id) { break searchable }
+                    if event.ids.contains(id) { break searchable }
                 }
                 // Longer than the quiet moment the indexer waits for before merging when nobody waits.
                 try await Task.sleep(for: .milliseconds(150))
@@ -152,7 +153,7 @@ struct MailpenStoreTests {
     /// meanwhile: forty commits in quick succession make far fewer runs (each announced once).
     @Test func aStreamOfCommitsIsIndexedInFewerRuns() async throws {
         try await withStore { store, _ in
-            let events = await store.changes.subscribe(bufferSize: 4096)
+            let events = await store.indexed.subscribe(bufferSize: 4096)
             let commits = 40
             let started = ContinuousClock.now
             for number in 0..<commits {
@@ -162,7 +163,7 @@ struct MailpenStoreTests {
             var runs = 0
             var indexed = 0
             for try await event in events {
-                guard case .searchable(_, let ids) = event else { continue }
+                let ids = event.ids
                 runs += 1
                 indexed += ids.count
                 if indexed == commits { break }
@@ -210,13 +211,13 @@ struct MailpenStoreTests {
     @Test func closingEmptiesBothLogs() async throws {
         try await withDatabasePath { path in
             let store = try SQLiteStore(configuration: .init(path: path))
-            let events = await store.changes.subscribe()
+            let events = await store.indexed.subscribe()
             var stored: Set<String> = []
             for index in 0..<20 {
                 stored.insert(try await store.store(incoming("Subject: logged \(index)\r\n\r\n" + String(repeating: "word ", count: 300))).id)
             }
             for try await event in events {
-                if case .searchable(_, let ids) = event { stored.subtract(ids) }
+                stored.subtract(event.ids)
                 if stored.isEmpty { break }
             }
             let indexLog = path + "-search-wal"
@@ -264,7 +265,7 @@ struct MailpenStoreTests {
             var older: [String] = []
             for number in 0..<5 { older.append(try await send("alpha \(number)")) }
             let search = MessageQuery(inbox: "default", search: try SearchQuery(parsing: query))
-            let baseline = await store.changes.subscriberCount
+            let baseline = await store.indexed.subscriberCount
             async let found = store.waitForMessages(search, count: 7, timeout: .seconds(20))
             try await waitUntilSubscribed(store, baseline: baseline)
             _ = try await send("gamma", from: "bob")  // matches none of the queries
@@ -319,16 +320,13 @@ struct MailpenStoreTests {
 
     @Test func changeFeedPublishesCommittedChanges() async throws {
         try await withStore { store, _ in
-            let events = await store.changes.subscribe()
+            let events = await store.subscribe()
             let stored = try await store.store(incoming(sampleMessage))
             let read = try await store.setRead(id: stored.id, true)
             try await store.deleteMessage(id: stored.id)
             _ = try await store.createInbox(named: "shop")
             try await store.clearInbox(named: "shop")
-            var iterator = events.filter { event in
-                if case .searchable = event { return false }
-                return true
-            }.makeAsyncIterator()
+            var iterator = events.makeAsyncIterator()
             #expect(try await iterator.next() == .stored(stored))
             #expect(try await iterator.next() == .updated(read))
             #expect(try await iterator.next() == .deleted(inbox: "default", ids: [stored.id]))
@@ -339,7 +337,7 @@ struct MailpenStoreTests {
 
     @Test func slowSubscriberIsToldItFellBehind() async throws {
         try await withStore { store, _ in
-            let events = await store.changes.subscribe(bufferSize: 3)
+            let events = await store.indexed.subscribe(bufferSize: 3)
             for index in 0..<5 { _ = try await store.store(incoming("Subject: \(index)\r\n\r\n")) }
             var received = 0
             await #expect(throws: ChangeFeedError.fellBehind) {

@@ -49,7 +49,7 @@ struct MembershipCacheTests {
     @Test("a search after a commit sees the commit")
     func searchesSeeEveryCommit() async throws {
         try await withStore { store, _ in
-            let events = await store.changes.subscribe(bufferSize: 4096)
+            let events = await store.indexed.subscribe(bufferSize: 4096)
             var ids: [String] = []
             func send(_ count: Int) async throws {
                 for index in 0..<count {
@@ -60,7 +60,7 @@ struct MembershipCacheTests {
             var searchable = 0
             func waitUntilSearchable(_ total: Int) async throws {
                 for try await event in events {
-                    if case .searchable(_, let found) = event { searchable += found.count }
+                    searchable += event.ids.count
                     if searchable >= total { return }
                 }
             }
@@ -170,7 +170,7 @@ struct WaitMatcherTests {
             let matcher = try #require(store.matcher)
             await store.indexer.stop()
             let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:invoice from:shop"))
-            let baseline = await store.changes.subscriberCount
+            let baseline = await store.indexed.subscriberCount
             async let found = store.waitForMessages(query, count: 1, timeout: .seconds(20))
             try await waitUntilSubscribed(store, baseline: baseline)
             #expect(await matcher.registeredCount == 1)
@@ -189,7 +189,7 @@ struct WaitMatcherTests {
         try await withStore { store, _ in
             let first = try await store.store(incoming("Subject: invoice 1\r\n\r\nx\r\n"))
             let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:invoice"))
-            let baseline = await store.changes.subscriberCount
+            let baseline = await store.indexed.subscriberCount
             async let found = store.waitForMessages(query, count: 2, timeout: .seconds(20))
             try await waitUntilSubscribed(store, baseline: baseline)
             let second = try await store.store(incoming("Subject: invoice 2\r\n\r\nx\r\n"))
@@ -207,7 +207,7 @@ struct WaitMatcherTests {
             let arrivals = Arrivals()
             let probe = await matcher.register(MessageQuery(inbox: "default")) { arrivals.append("probe", $0) }
             defer { matcher.unregister(probe) }
-            let baseline = await store.changes.subscriberCount
+            let baseline = await store.indexed.subscriberCount
             async let found = store.waitForMessages(query, count: 1, timeout: .seconds(20))
             try await waitUntilSubscribed(store, baseline: baseline)
             // A small message is checked (the probe works); the large one is not.
@@ -236,7 +236,7 @@ struct WaitMatcherTests {
             #expect(arrivals.all.isEmpty)
             // While a wait is counted, the same message would have been checked.
             let never = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:nevermatches"))
-            let baseline = await store.changes.subscriberCount
+            let baseline = await store.indexed.subscriberCount
             let waiting = Task { try await store.waitForMessages(never, count: 1, timeout: .seconds(60)) }
             try await waitUntilSubscribed(store, baseline: baseline)
             let watched = try await store.store(incoming("Subject: watched\r\n\r\nx\r\n"))
@@ -258,7 +258,7 @@ struct WaitMatcherTests {
                 try await store.waitForMessages(never, count: 1, timeout: .milliseconds(100))
             }
             #expect(await matcher.registeredCount == 0)
-            let baseline = await store.changes.subscriberCount
+            let baseline = await store.indexed.subscriberCount
             let waiting = Task { try await store.waitForMessages(never, count: 1, timeout: .seconds(60)) }
             try await waitUntilSubscribed(store, baseline: baseline)
             #expect(await matcher.registeredCount == 1)
@@ -269,7 +269,7 @@ struct WaitMatcherTests {
         try await withDatabasePath { path in
             let store = try SQLiteStore(configuration: .init(path: path))
             let never = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:nevermatches"))
-            let baseline = await store.changes.subscriberCount
+            let baseline = await store.indexed.subscriberCount
             let waiting = Task { try await store.waitForMessages(never, count: 1, timeout: .seconds(60)) }
             try await waitUntilSubscribed(store, baseline: baseline)
             try await store.close()
@@ -404,5 +404,5 @@ private final class Arrivals: Sendable {
 /// Returns once a wait has subscribed to the change feed (beyond the subscriptions of `baseline`): mail
 /// stored after that wakes it.
 func waitUntilSubscribed(_ store: SQLiteStore, baseline: Int) async throws {
-    while await store.changes.subscriberCount <= baseline { try await Task.sleep(for: .milliseconds(5)) }
+    while await store.indexed.subscriberCount <= baseline { try await Task.sleep(for: .milliseconds(5)) }
 }

@@ -186,14 +186,14 @@ struct SearchMatchingTests {
     func matches(query: String, expected: Set<String>) async throws {
         try await withStore { store, _ in
             var keys: [String: String] = [:]
-            let events = await store.changes.subscribe()
+            let events = await store.indexed.subscribe()
             for message in Self.messages {
                 let summary = try await store.store(incoming(message.raw, to: [message.rcpt]))
                 keys[summary.id] = message.key
             }
             var searchable = 0
             for try await event in events {
-                if case .searchable(_, let ids) = event { searchable += ids.count }
+                searchable += event.ids.count
                 if searchable == Self.messages.count { break }
             }
             let page = try await store.messages(MessageQuery(inbox: "default", search: try SearchQuery(parsing: query)))
@@ -250,7 +250,7 @@ struct SearchTotalTests {
         let (query, predicate) = Self.queries[caseIndex]
         try await withStore { store, _ in
             let samples = Self.samples()
-            let events = await store.changes.subscribe(bufferSize: 4096)
+            let events = await store.indexed.subscribe(bufferSize: 4096)
             var ids: [Int: String] = [:]
             for sample in samples {
                 let body = sample.words.sorted().joined(separator: " ")
@@ -260,7 +260,7 @@ struct SearchTotalTests {
             }
             var searchable = 0
             for try await event in events {
-                if case .searchable(_, let found) = event { searchable += found.count }
+                searchable += event.ids.count
                 if searchable == samples.count { break }
             }
             for sample in samples {

@@ -50,10 +50,10 @@ struct StoreLimitTests {
             let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:wanted"))
             let waiting = Task { try await store.waitForMessages(query, count: 2, timeout: .seconds(20)) }
             // The first match is deleted once the wait has had every chance to count it: once it is searchable.
-            let events = await store.changes.subscribe()
+            let events = await store.indexed.subscribe()
             let first = try await store.store(incoming("Subject: wanted one\r\n\r\nbody\r\n"))
             for try await event in events {
-                if case .searchable(_, let ids) = event, ids.contains(first.id) { break }
+                if event.ids.contains(first.id) { break }
             }
             try await store.deleteMessage(id: first.id)
             let second = try await store.store(incoming("Subject: wanted two\r\n\r\nbody\r\n"))
@@ -68,14 +68,14 @@ struct StoreLimitTests {
             var configuration = SQLiteStore.Configuration(path: path)
             configuration.indexBatchBytes = 1
             let store = try SQLiteStore(configuration: configuration)
-            let events = await store.changes.subscribe()
+            let events = await store.indexed.subscribe()
             var stored: [String] = []
             for index in 0..<5 {
                 stored.append(try await store.store(incoming("Subject: batch \(index)\r\n\r\nneedle\r\n")).id)
             }
             var announced: [[String]] = []
             for try await event in events {
-                if case .searchable(_, let ids) = event { announced.append(ids) }
+                announced.append(event.ids)
                 if announced.flatMap({ $0 }).count == 5 { break }
             }
             // One message a batch: each is announced on its own, and every one is found.

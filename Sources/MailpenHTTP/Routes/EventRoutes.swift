@@ -86,7 +86,7 @@ struct EventRoutes {
             })
     }
 
-    /// The text of one event, or `nil` for events this stream does not carry.
+    /// The text of one event, or `nil` for an event of another inbox than the stream's.
     static func serverSentEvent(for event: StoreEvent, inbox: String?) -> String? {
         if let inbox, event.inboxName.caseInsensitiveCompare(inbox) != .orderedSame { return nil }
         let name: String
@@ -107,8 +107,6 @@ struct EventRoutes {
         case .inbox(let inbox, let change):
             name = "inbox"
             data = "{\"name\":\(APIJSON.quoted(inbox)),\"change\":\(APIJSON.quoted(change.rawValue))}"
-        case .searchable:
-            return nil
         }
         return "event: \(name)\ndata: \(data)\n\n"
     }

@@ -1,17 +1,16 @@
 import NIOCore
 
-/// Fans out committed ``StoreEvent``s to any number of subscribers.
+/// Fans out events to any number of subscribers, in the order they are published.
 ///
-/// Each subscriber has a bounded buffer. One that falls behind is not allowed to slow ingest: its stream
-/// ends with ``ChangeFeedError/fellBehind`` and it must reload and subscribe again.
-public actor ChangeFeed {
+/// Each subscriber has a bounded buffer. One that falls behind is not allowed to slow the publisher: its
+/// stream ends with ``ChangeFeedError/fellBehind`` and it must reload and subscribe again.
+public actor ChangeFeed<Event: Sendable> {
     private let loop: any EventLoop
-    private var subscribers: [Int: AsyncThrowingStream<StoreEvent, any Error>.Continuation] = [:]
+    private var subscribers: [Int: AsyncThrowingStream<Event, any Error>.Continuation] = [:]
     private var nextID = 0
     private var isFinished = false
 
-    /// A feed that runs on `loop`, where the store's writer commits, so that the writer publishes without
-    /// a hop (``publish(_:)`` checks it is called there).
+    /// A feed that runs on `loop`: publishing from that loop costs no hop.
     init(loop: any EventLoop) {
         self.loop = loop
     }
@@ -21,9 +20,9 @@ public actor ChangeFeed {
     }
 
     /// A new stream of every event published from now on.
-    public func subscribe(bufferSize: Int = 4096) -> AsyncThrowingStream<StoreEvent, any Error> {
+    public func subscribe(bufferSize: Int = 4096) -> AsyncThrowingStream<Event, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(
-            of: StoreEvent.self, throwing: (any Error).self, bufferingPolicy: .bufferingOldest(bufferSize))
+            of: Event.self, throwing: (any Error).self, bufferingPolicy: .bufferingOldest(bufferSize))
         if isFinished {
             continuation.finish()
             return stream
@@ -41,15 +40,19 @@ public actor ChangeFeed {
     /// The number of live subscribers.
     public var subscriberCount: Int { subscribers.count }
 
-    /// Publishes from any thread, on the feed's own.
-    nonisolated func publishSoon(_ events: [StoreEvent]) {
+    /// Publishes `events` from any thread: at once when called on the feed's loop, else on it.
+    nonisolated func publishFromAnyThread(_ events: [Event]) {
         guard !events.isEmpty else { return }
-        loop.execute {
-            self.assumeIsolated { $0.publish(events) }
+        if loop.inEventLoop {
+            assumeIsolated { $0.publish(events) }
+        } else {
+            loop.execute {
+                self.assumeIsolated { $0.publish(events) }
+            }
         }
     }
 
-    func publish(_ events: [StoreEvent]) {
+    func publish(_ events: [Event]) {
         guard !events.isEmpty else { return }
         for (id, continuation) in subscribers {
             for event in events {

@@ -12,8 +12,6 @@ public enum StoreEvent: Sendable, Hashable {
     case updated(MessageSummary)
     /// An inbox was created, changed or deleted.
     case inbox(name: String, change: InboxChange)
-    /// Stored messages were added to the search index: searches and waits can now find them.
-    case searchable(inbox: String, ids: [String])
 
     /// What happened to an inbox.
     public enum InboxChange: String, Sendable, Hashable {
@@ -33,7 +31,7 @@ public enum StoreEvent: Sendable, Hashable {
     public var inboxName: String {
         switch self {
         case .stored(let summary), .updated(let summary): return summary.inbox
-        case .deleted(let inbox, _), .cleared(let inbox), .searchable(let inbox, _): return inbox
+        case .deleted(let inbox, _), .cleared(let inbox): return inbox
         case .inbox(let name, _): return name
         }
     }

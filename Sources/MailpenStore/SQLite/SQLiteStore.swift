@@ -39,7 +39,9 @@ public final class SQLiteStore: MailpenStore {
     public let configuration: Configuration
     private let logger: Logger
     /// Every committed change, for anyone who subscribes.
-    let changes: ChangeFeed
+    let changes: ChangeFeed<StoreEvent>
+    /// What the search index has taken in, for the waits (on the indexer's thread).
+    let indexed: ChangeFeed<IndexedMessages>
     let database: any DatabaseWriter
     let writer: StoreWriter
     /// Advanced by the writer after each transaction: tells cached memberships when they are stale.
@@ -154,13 +156,16 @@ public final class SQLiteStore: MailpenStore {
         }
         checkpointer = checkpointConnection.map { IndexCheckpointer(loop: checkpointLoop, connection: $0, logger: logger) }
         changes = ChangeFeed(loop: writerLoop)
+        indexed = ChangeFeed(loop: indexerLoop)
         indexer = SearchIndexer(
             loop: indexerLoop, store: database, index: searchDatabase ?? database,
-            indexSchema: isInMemory ? "search." : "", feed: changes, checkpointer: checkpointer,
+            indexSchema: isInMemory ? "search." : "", feed: indexed, checkpointer: checkpointer,
             waits: waits, maximumBatchBytes: configuration.indexBatchBytes, logger: logger)
+        // The wait matcher first: it checks new mail for waiting requests while the replies go out.
         writer = StoreWriter(
-            loop: writerLoop, database: database, commits: commits, feed: changes, indexer: indexer,
-            matcher: matcher, waits: waits, retention: configuration.retention, logger: logger)
+            loop: writerLoop, database: database, commits: commits,
+            listeners: (matcher.map { [$0] } ?? []) + [changes, indexer], handsOverNewMessages: matcher != nil,
+            waits: waits, retention: configuration.retention, logger: logger)
         indexer.start()
     }
 
@@ -173,6 +178,7 @@ public final class SQLiteStore: MailpenStore {
         await writer.flush()
         await indexer.stop()
         await changes.finish()
+        await indexed.finish()
         // Waits end with the feed; let them, so that none reaches for the matcher's thread once it stops.
         await waits.untilEmpty(within: .seconds(5))
         try await threads.shutdownGracefully()

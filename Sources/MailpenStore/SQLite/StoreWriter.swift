@@ -24,10 +24,11 @@ actor StoreWriter {
     private let loop: any EventLoop
     private let database: any DatabaseWriter
     private let commits: CommitCounter
-    private let feed: ChangeFeed
-    private let indexer: SearchIndexer?
-    /// Gets the committed messages of up to 256 KB while requests wait for mail (`nil` for in-memory stores).
-    private let matcher: WaitMatcher?
+    /// Told of each commit, in this order.
+    private let listeners: [any CommitListener]
+    /// Whether commits carry their new messages of up to 256 KB, for the wait matcher, while requests
+    /// wait for mail.
+    private let handsOverNewMessages: Bool
     private let waits: WaitCounter
     private let retention: RetentionDefaults
     private let maximumBatchBytes = 64 * 1024 * 1024
@@ -48,17 +49,15 @@ actor StoreWriter {
     }
 
     init(
-        loop: any EventLoop, database: any DatabaseWriter, commits: CommitCounter, feed: ChangeFeed,
-        indexer: SearchIndexer?, matcher: WaitMatcher?, waits: WaitCounter, retention: RetentionDefaults,
-        logger: Logger
+        loop: any EventLoop, database: any DatabaseWriter, commits: CommitCounter, listeners: [any CommitListener],
+        handsOverNewMessages: Bool, waits: WaitCounter, retention: RetentionDefaults, logger: Logger
     ) {
-        self.matcher = matcher
+        self.listeners = listeners
+        self.handsOverNewMessages = handsOverNewMessages
         self.waits = waits
         self.loop = loop
         self.database = database
         self.commits = commits
-        self.indexer = indexer
-        self.feed = feed
         self.retention = retention
         self.logger = logger
     }
@@ -116,7 +115,7 @@ actor StoreWriter {
         var inboxes = inboxCache
         var routes = routeCache
         let retention = self.retention
-        let collectsNew = matcher != nil && !waits.isEmpty
+        let collectsNew = handsOverNewMessages && !waits.isEmpty
         let results: [Result<MessageSummary, any Error>]
         var events: [StoreEvent] = []
         var newEntries: [WaitMatcher.Entry] = []
@@ -140,12 +139,10 @@ actor StoreWriter {
             logger.error("could not store \(batch.count) message(s): \(error)")
             results = Array(repeating: .failure(error), count: batch.count)
         }
-        // First: the waits are checked while the replies go out.
-        matcher?.add(newEntries)
+        // The listeners first: the waits are checked while the replies go out.
+        let commit = Commit(events: events, newMessages: newEntries)
+        for listener in listeners { listener.committed(commit) }
         Self.complete(zip(batch.map(\.waiter), results))
-        feed.assumeIsolated { $0.publish(events) }
-        indexer?.messagesStored()
-        if events.contains(where: \.removesMessages) { indexer?.messagesDeleted() }
     }
 
     /// Hands out results: one hop per event loop for all of its waiters, resumption for async callers.
@@ -280,8 +277,8 @@ actor StoreWriter {
         let outcome = Result { try database.write(change) }
         commits.advance()
         let (value, events) = try outcome.get()
-        feed.assumeIsolated { $0.publish(events) }
-        if events.contains(where: \.removesMessages) { indexer?.messagesDeleted() }
+        let commit = Commit(events: events)
+        for listener in listeners { listener.committed(commit) }
         return value
     }
 }

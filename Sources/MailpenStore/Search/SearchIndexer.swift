@@ -6,15 +6,15 @@ import NIOCore
 
 /// Keeps the search index up to date behind the writer, on a thread of its own: a burst of mail is
 /// acknowledged as fast as it can be stored, and becomes searchable a moment later, in larger (cheaper)
-/// batches, while a trickle is searchable within milliseconds. Every batch it indexes is announced on the change feed as
-/// ``StoreEvent/searchable(inbox:ids:)``, which is what waiting requests listen for.
-actor SearchIndexer {
+/// batches, while a trickle is searchable within milliseconds. Every batch it indexes is announced on a feed
+/// of its own (``IndexedMessages``), which is what waiting requests listen for.
+actor SearchIndexer: CommitListener {
     private let loop: any EventLoop
     private let store: any DatabaseReader
     private let index: any DatabaseWriter
     /// Where the index tables are, as seen from `index`: `""` or `"search."`.
     private let indexSchema: String
-    private let feed: ChangeFeed
+    private let feed: ChangeFeed<IndexedMessages>
     private let checkpointer: IndexCheckpointer?
     private let waits: WaitCounter
     private let logger: Logger
@@ -41,7 +41,7 @@ actor SearchIndexer {
 
     init(
         loop: any EventLoop, store: any DatabaseReader, index: any DatabaseWriter, indexSchema: String,
-        feed: ChangeFeed, checkpointer: IndexCheckpointer?, waits: WaitCounter, maximumBatchBytes: Int, logger: Logger
+        feed: ChangeFeed<IndexedMessages>, checkpointer: IndexCheckpointer?, waits: WaitCounter, maximumBatchBytes: Int, logger: Logger
     ) {
         self.maximumBatchBytes = Int64(maximumBatchBytes)
         self.loop = loop
@@ -100,6 +100,11 @@ actor SearchIndexer {
     /// on two cores, indexing the same message at the same moment would only hold up their answers (by
     /// 0.2 ms at the median with one wait), and search sees the message 5 ms later.
     static let delayWhileWaiting = TimeAmount.milliseconds(5)
+
+    nonisolated func committed(_ commit: Commit) {
+        if commit.storesMessages { messagesStored() }
+        if commit.removesMessages { messagesDeleted() }
+    }
 
     /// Messages were deleted: their entries go in a purge a second later, merged with others.
     nonisolated func messagesDeleted() {
@@ -173,7 +178,7 @@ actor SearchIndexer {
                 try db.execute(sql: "UPDATE \(indexSchema)index_state SET indexed_seq = ?", arguments: [lastSeq])
             }
             indexedSeq = lastSeq
-            feed.publishSoon(announced.map { StoreEvent.searchable(inbox: $0.key, ids: $0.value) })
+            feed.publishFromAnyThread(announced.map { IndexedMessages(inbox: $0.key, ids: $0.value) })
             checkpointIfDue(indexed: rows.count)
             if hasMore { messagesStored() }
             scheduleMerging(afterBurst: rows.count >= Self.burstSize)

@@ -52,29 +52,25 @@ extension SQLiteStore {
         // Registered first, so that the batches committed from here on are checked as they arrive.
         let registration = await matcher?.register(query) { input.yield(.arrived($0)) }
         defer { if let registration { matcher?.unregister(registration) } }
-        // Subscribed before the first look, so that nothing indexed in between is missed.
-        let subscription = await changes.subscribe(bufferSize: 1024)
+        // Subscribed before the first look, so that nothing indexed or deleted in between is missed.
+        let indexedNews = await indexed.subscribe(bufferSize: 1024)
+        let changeNews = await changes.subscribe(bufferSize: 1024)
+        let inbox = query.inbox
         // Discarding: the lookups' tasks are not kept once done, however long the wait.
         return try await withThrowingDiscardingTaskGroup(returning: [MessageSummary].self) { group in
             group.addTask {
                 defer { input.finish() }
-                var events = subscription
-                while true {
-                    do {
-                        for try await event in events {
-                            guard event.inboxName.caseInsensitiveCompare(query.inbox) == .orderedSame
-                            else { continue }
-                            switch event {
-                            case .searchable(_, let ids): input.yield(.searchable(ids))
-                            case .deleted(_, let ids): input.yield(.deleted(ids))
-                            case .cleared, .inbox(_, .deleted): input.yield(.emptied)
-                            default: break
-                            }
-                        }
-                        return  // The store closes, or the wait ends.
-                    } catch ChangeFeedError.fellBehind {
-                        events = await self.changes.subscribe(bufferSize: 1024)
-                        input.yield(.missedEvents)
+                await Self.relay(self.indexed, from: indexedNews, into: input) { news in
+                    news.inbox.caseInsensitiveCompare(inbox) == .orderedSame ? .searchable(news.ids) : nil
+                }
+            }
+            group.addTask {
+                await Self.relay(self.changes, from: changeNews, into: input) { event in
+                    guard event.inboxName.caseInsensitiveCompare(inbox) == .orderedSame else { return nil }
+                    switch event {
+                    case .deleted(_, let ids): return .deleted(ids)
+                    case .cleared, .inbox(_, .deleted): return .emptied
+                    default: return nil
                     }
                 }
             }
@@ -123,6 +119,26 @@ extension SQLiteStore {
             }
             try Task.checkCancellation()
             throw StoreError.closed
+        }
+    }
+
+    /// Hands a wait what a feed says of its inbox until the feed ends (the store closes) or the wait does,
+    /// subscribing again when the wait fell behind, and saying so: it must look again.
+    private static func relay<Event: Sendable>(
+        _ feed: ChangeFeed<Event>, from first: AsyncThrowingStream<Event, any Error>,
+        into input: AsyncStream<WaitInput>.Continuation, _ meaning: @Sendable (Event) -> WaitInput?
+    ) async {
+        var events = first
+        while !Task.isCancelled {
+            do {
+                for try await event in events {
+                    if let news = meaning(event) { input.yield(news) }
+                }
+                return
+            } catch {
+                events = await feed.subscribe(bufferSize: 1024)
+                input.yield(.missedEvents)
+            }
         }
     }
 

@@ -14,7 +14,7 @@ import NIOCore
 /// and `inbox` rows the query joins) and writes only the in-memory database, so it never takes the main
 /// file's write lock. The writer hands over no message larger than ``largestMessage``; a wait falls back
 /// to the search index for those, and for any batch whose check fails.
-actor WaitMatcher {
+actor WaitMatcher: CommitListener {
     /// A committed message, as the writer hands it over.
     struct Entry: Sendable {
         var seq: Int64
@@ -95,6 +95,10 @@ actor WaitMatcher {
         try connection.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM search.\(SearchIndexSchema.textTable)") ?? 0
         }
+    }
+
+    nonisolated func committed(_ commit: Commit) {
+        add(commit.newMessages)
     }
 
     /// Checks committed messages against the registered waits, on the matcher's thread.
