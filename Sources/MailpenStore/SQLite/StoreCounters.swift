@@ -39,3 +39,9 @@ final class WaitCounter: Sendable {
         }
     }
 }
+
+/// How many messages were committed in how many transactions.
+struct WriterStatistics: Sendable {
+    var batches = 0
+    var messages = 0
+}

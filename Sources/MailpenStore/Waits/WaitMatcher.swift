@@ -135,7 +135,7 @@ actor WaitMatcher: CommitListener {
                     guard db.isInsideTransaction else { break }
                     do {
                         let checked = Set(ids)
-                        let matching = try SQLiteStore.summaries(matching: wait.query, inRows: rows, in: db)
+                        let matching = try MessageSQL.summaries(matching: wait.query, inRows: rows, in: db)
                             .filter { checked.contains($0.id) }
                         arrivals.append((wait, Arrival(checked: ids, matching: matching)))
                     } catch {
