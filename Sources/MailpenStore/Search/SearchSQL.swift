@@ -214,9 +214,11 @@ struct FieldTest: Sendable {
         return "\(filter) : \(Self.quoted(value))"
     }
 
-    /// A GLOB test for text too short for the index.
+    /// A GLOB test for text too short for the index. The unary plus keeps it from being handed to FTS5 as a
+    /// constraint: FTS5 cannot use a pattern this short anyway, and SQLite 3.40 (Debian 12's) crashes when it
+    /// gets two such patterns, the second with non-ASCII characters (`subject:ab from:éé`).
     func globCondition(prefix: String) -> String {
-        "(" + columns.map { "\(prefix)\($0) GLOB ?" }.joined(separator: " OR ") + ")"
+        "(" + columns.map { "+\(prefix)\($0) GLOB ?" }.joined(separator: " OR ") + ")"
     }
 
     var globArguments: [(any DatabaseValueConvertible)?] {
