@@ -4,7 +4,9 @@ import Testing
 @testable import MailpenStore
 
 /// Expects `text` to fail at `position` with a reason containing `reason`.
-private func expectError(_ text: String, at position: Int, _ reason: String, sourceLocation: SourceLocation = #_sourceLocation) {
+private func expectError(
+    _ text: String, at position: Int, _ reason: String, sourceLocation: SourceLocation = #_sourceLocation
+) {
     do {
         let query = try SearchQuery(parsing: text)
         Issue.record("expected an error, got \(query.terms)", sourceLocation: sourceLocation)
@@ -42,7 +44,8 @@ struct SearchLimitTests {
     @Test("the largest size in each unit parses; one more is out of range", arguments: sizeEdges)
     func sizeEdge(largest: String, bytes: Int, pastLargest: String) throws {
         #expect(try SearchQuery(parsing: "larger:\(largest)").terms == [SearchTerm(.largerThan(bytes))])
-        #expect(try SearchQuery(parsing: "-smaller:\(largest)").terms == [SearchTerm(.smallerThan(bytes), negated: true)])
+        #expect(
+            try SearchQuery(parsing: "-smaller:\(largest)").terms == [SearchTerm(.smallerThan(bytes), negated: true)])
         expectError("larger:\(pastLargest)", at: 8, "out of range")
         expectError("is:read smaller:\(pastLargest)", at: 17, "out of range")
     }
@@ -51,7 +54,8 @@ struct SearchLimitTests {
     func longNumbers() throws {
         expectError("larger:" + String(repeating: "9", count: 40), at: 8, "out of range")
         expectError("larger:" + String(repeating: "9", count: 40) + "k", at: 8, "out of range")
-        #expect(try SearchQuery(parsing: "larger:" + String(repeating: "0", count: 40) + "1k").terms == [SearchTerm(.largerThan(1024))])
+        let zeros = String(repeating: "0", count: 40)
+        #expect(try SearchQuery(parsing: "larger:\(zeros)1k").terms == [SearchTerm(.largerThan(1024))])
         #expect(try SearchQuery(parsing: "smaller:0").terms == [SearchTerm(.smallerThan(0))])
         // A bad unit is a bad unit, however large the number.
         expectError("larger:" + String(repeating: "9", count: 40) + "x", at: 8, "sizes are written like")
@@ -118,7 +122,8 @@ struct SearchLimitTests {
         #expect(try SearchQuery(parsing: "abc\\").terms == [SearchTerm(.text("abc\\", isPhrase: false))])
         #expect(try SearchQuery(parsing: "a\u{0}b").terms.count == 2)
         // A combining mark does not hide the negation, quote or colon before it.
-        #expect(try SearchQuery(parsing: "-\u{301}abc").terms == [SearchTerm(.text("\u{301}abc", isPhrase: false), negated: true)])
+        let negated = SearchTerm(.text("\u{301}abc", isPhrase: false), negated: true)
+        #expect(try SearchQuery(parsing: "-\u{301}abc").terms == [negated])
         #expect(try SearchQuery(parsing: "\"\u{301}x\"").terms == [SearchTerm(.text("\u{301}x", isPhrase: true))])
         #expect(try SearchQuery(parsing: "from:\u{301}x").terms == [SearchTerm(.address(.from, "\u{301}x"))])
         // Nor does it join the space before it to the next term.

@@ -65,13 +65,16 @@ struct SearchQueryTextTests {
     static let trickyValues = [
         "plain", "two words", "tab\u{A0}nbsp", "quote\"inside", "\"", "\"\"", "back\\slash", "\\", "ends\\",
         "colon:inside", ":", "from:alice", "is:read", "-dash", "!bang", "equals=sign", "=", "<angle>", "<<x>>", "<",
-        "\u{301}combining first", "last combining e\u{301}", "\u{600}prepend", "prepend\u{600}", "👩‍👩‍👧", "🇺🇸🇫",
+        "\u{301}combining first", "last combining e\u{301}", "\u{600}prepend", "prepend\u{600}",
+        "👩‍👩‍👧", "🇺🇸🇫",
         "straße", "über", "σοφια", "i\u{307}stanbul", String(repeating: "long ", count: 200),
     ]
 
     /// One term of every kind holding `value`, as the parser could return it.
     static func terms(holding value: String) -> [SearchTerm] {
-        var conditions: [SearchCondition] = [.text(value, isPhrase: true), .subject(value), .messageID(value), .tag(value)]
+        var conditions: [SearchCondition] = [
+            .text(value, isPhrase: true), .subject(value), .messageID(value), .tag(value),
+        ]
         conditions += SearchCondition.AddressField.allCases.map { .address($0, value) }
         conditions.append(.header(name: "x-campaign", value: value))
         if !value.unicodeScalars.contains("=") {
@@ -91,7 +94,9 @@ struct SearchQueryTextTests {
     @Test("tricky values in every kind of term print back to themselves", arguments: trickyValues)
     func trickyRoundTrip(value: String) throws {
         for term in Self.terms(holding: value) {
-            let query = SearchQuery(terms: [SearchTerm(.text("before", isPhrase: false)), term, SearchTerm(.isRead(true))])
+            let query = SearchQuery(terms: [
+                SearchTerm(.text("before", isPhrase: false)), term, SearchTerm(.isRead(true)),
+            ])
             #expect(try SearchQuery(parsing: query.text) == query, "\(term) printed as \(query.text)")
         }
     }

@@ -184,8 +184,8 @@ struct SearchQueryParser {
                     throw self.error("dates are written YYYY-MM-DD, not '\(Self.shown(value))'", at: position)
                 case .noSuchDay:
                     throw self.error(
-                        "dates are written YYYY-MM-DD, and '\(Self.shown(value))' is not a day from 0001-01-01 to 9999-12-31",
-                        at: position)
+                        "dates are written YYYY-MM-DD, and '\(Self.shown(value))' is not a day"
+                            + " from 0001-01-01 to 9999-12-31", at: position)
                 }
             }
             if case .before = field { return .receivedBefore(date) }

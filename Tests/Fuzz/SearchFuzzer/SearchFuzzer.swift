@@ -21,7 +21,8 @@ import GRDB
 /// Sets up the store before the first input, so that the first input's run is like any other.
 @_cdecl("LLVMFuzzerInitialize")
 public func searchFuzzerInitialize(
-    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
 ) -> Int32 {
     _ = SearchFixture.shared
     return 0
@@ -35,7 +36,8 @@ public func searchFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) 
         query = try SearchQuery(parsing: text)
     } catch {
         precondition(
-            (1...(text.count + 1)).contains(error.position), "error position out of range for \(text.debugDescription): \(error)")
+            (1...(text.count + 1)).contains(error.position),
+            "error position out of range for \(text.debugDescription): \(error)")
         precondition(!error.reason.isEmpty, "an error without a reason for \(text.debugDescription)")
         return 0
     }
@@ -52,9 +54,11 @@ func checkRoundTrip(_ query: SearchQuery, from text: String) {
         let reparsed = try SearchQuery(parsing: printed)
         precondition(
             reparsed == query,
-            "\(text.debugDescription) parsed to \(query.terms), printed as \(printed.debugDescription), which parses to \(reparsed.terms)")
+            "\(text.debugDescription) parsed to \(query.terms), printed as \(printed.debugDescription), "
+                + "which parses to \(reparsed.terms)")
     } catch {
-        preconditionFailure("\(text.debugDescription) printed as \(printed.debugDescription), which does not parse: \(error)")
+        preconditionFailure(
+            "\(text.debugDescription) printed as \(printed.debugDescription), which does not parse: \(error)")
     }
 }
 
@@ -89,7 +93,8 @@ final class SearchFixture: Sendable {
                     IncomingMessage(
                         inbox: "default", raw: Array(Self.message.utf8),
                         envelope: MessageEnvelope(
-                            source: .smtp, mailFrom: "alice@example.com", recipients: [.init(address: "bob@example.com")]),
+                            source: .smtp, mailFrom: "alice@example.com",
+                            recipients: [.init(address: "bob@example.com")]),
                         inboxCreation: .never))
                 // Polled rather than awaited on the change feed, whose subscription holds a weak reference:
                 // LeakSanitizer cannot follow Swift's pointer to its side table, and reports it as a leak.
