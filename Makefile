@@ -13,7 +13,7 @@ run: deps release
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(MAKE) test-swift test-e2e test-ui test-web test-fuzz-mime test-fuzz-smtp
+	$(MAKE) test-swift test-e2e test-ui test-web test-fuzz-mime test-fuzz-smtp test-fuzz-search
 
 test-swift:
 	$(SWIFT) test --skip-build
@@ -60,7 +60,7 @@ clean:
 	rm -rf .build out
 
 # ---- Fuzzers (swiftc straight from a module's pure sources, under libFuzzer and AddressSanitizer) ----
-# `make fuzz-mime` / `make fuzz-smtp` run until stopped (FUZZ_SECONDS=N limits them); `make test` runs
+# `make fuzz-mime` / `make fuzz-smtp` / `make fuzz-search` run until stopped (FUZZ_SECONDS=N limits them); `make test` runs
 # each for 60 s. They exit non-zero on any crash, sanitizer report, timeout, OOM or broken invariant,
 # and the input lands in .build/<name>-tools/fuzz-artifacts/.
 SWIFT_MODE   := -swift-version 6 -enable-upcoming-feature ExistentialAny -enable-upcoming-feature MemberImportVisibility
@@ -102,6 +102,28 @@ fuzz-smtp: .build/smtp-tools/smtp-fuzzer
 test-fuzz-smtp: .build/smtp-tools/smtp-fuzzer
 	$(call run-fuzzer,smtp,8192,60)
 
+# MailpenStore's search grammar: parsing, printing and the store's SQL for each query against the real
+# schema. The SQL needs GRDB, so SwiftPM builds this one (with everything it links instrumented) in a
+# scratch path of its own; MAILPEN_FUZZ adds its target to the package. swiftc keeps only the last
+# -sanitize= it is given, so both sanitizers go in one, after the one `--sanitize fuzzer` adds (which
+# also leaves `main` to libFuzzer).
+SEARCH_FUZZ_BUILD := MAILPEN_FUZZ=1 $(SWIFT) build --scratch-path .build/fuzz --product mailpen-search-fuzzer \
+                     --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
+
+build-search-fuzzer:
+	$(SEARCH_FUZZ_BUILD)
+	@mkdir -p .build/search-tools && ln -sf "$$($(SEARCH_FUZZ_BUILD) --show-bin-path)/mailpen-search-fuzzer" \
+		.build/search-tools/search-fuzzer
+
+# On a crash, Swift's own backtracer would outlive the fuzzer, holding its output open and make waiting.
+fuzz-search test-fuzz-search: export SWIFT_BACKTRACE = enable=no
+
+fuzz-search: build-search-fuzzer
+	$(call run-fuzzer,search,4096,$(FUZZ_SECONDS))
+
+test-fuzz-search: build-search-fuzzer
+	$(call run-fuzzer,search,4096,60)
+
 # ---- MailpenMIME: parse benchmark ----
 $(MIME_TOOLS)/bench-mime: $(MIME_SOURCES) scripts/bench_mime.swift
 	@mkdir -p $(MIME_TOOLS)
@@ -113,7 +135,7 @@ bench-mime: $(MIME_TOOLS)/bench-mime
 	mkdir -p out
 	$(PYTHON) scripts/bench_mime.py --swift $(MIME_TOOLS)/bench-mime --json out/bench-mime.json
 
-.PHONY: fuzz-mime test-fuzz-mime bench-mime fuzz-smtp test-fuzz-smtp
+.PHONY: fuzz-mime test-fuzz-mime bench-mime fuzz-smtp test-fuzz-smtp build-search-fuzzer fuzz-search test-fuzz-search
 
 # ---- Web UI: the message list's model under node's own test runner (no packages) ----
 NODE ?= node

@@ -231,3 +231,16 @@ let package = Package(
         ),
     ]
 )
+
+// The search grammar's libFuzzer target, for `make fuzz-search` and `make test-fuzz-search` only: they set
+// MAILPEN_FUZZ and build it, in debug (it imports MailpenStore @testable), with the fuzzer sanitizer (whose
+// runtime supplies `main`) in a scratch path of their own. Other builds never see it.
+if Context.environment["MAILPEN_FUZZ"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "mailpen-search-fuzzer",
+            dependencies: ["MailpenStore", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Tests/Fuzz/SearchFuzzer",
+            swiftSettings: swiftSettings
+        ))
+}
