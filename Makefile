@@ -50,8 +50,11 @@ bench-smtp:
 bench-api:
 	$(PYTHON) scripts/bench_api.py --binary $(RELEASE_BINARY) --json out/bench-api.json
 
+# The four checks on the 100 KB newsletter, against their 50 ms budget (the `bench-checks` target).
 bench-checks:
-	scripts/bench_checks.sh --json out/bench-checks.json
+	$(SWIFT) build -c release --product bench-checks
+	mkdir -p out
+	.build/release/bench-checks $(CURDIR) --json out/bench-checks.json
 
 bench-ui:
 	$(PYTHON) scripts/ui_bench.py --binary $(RELEASE_BINARY) --json out/bench-ui.json

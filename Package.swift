@@ -147,6 +147,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Times the message checks against their budget (`make bench-checks`).
+        .executableTarget(
+            name: "bench-checks",
+            dependencies: ["MailpenChecks", "MailpenMIME"],
+            path: "Sources/MailpenChecksBench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MailpenMIMETests",
             dependencies: ["MailpenMIME"],
