@@ -12,7 +12,7 @@ struct HTMLAnchor: Sendable {
 /// HTML: `href`, `src`, `srcset`, `background`, `poster`, `action`, `data`, `style`
 /// attributes' `url()`, and `url()`/`@import` in `<style>` sheets. Text: see
 /// `TextURLScanner`. `data:` URLs and fragment-only references (`#top`) are not listed.
-struct LinkExtractor {
+package struct LinkExtractor {
     static let maximumOccurrences = 50
     static let maximumTextLength = 200
 
@@ -58,7 +58,7 @@ struct LinkExtractor {
     }
 
     /// The lowercased scheme of `url`, nil when relative.
-    static func scheme(of url: String) -> String? {
+    package static func scheme(of url: String) -> String? {
         var scheme: [UInt8] = []
         for byte in url.utf8 {
             if byte == Bytes.colon {
