@@ -66,7 +66,8 @@ clean:
 # `make fuzz-mime` / `make fuzz-smtp` run until stopped (FUZZ_SECONDS=N limits them); `make test` runs
 # each for 60 s. They exit non-zero on any crash, sanitizer report, timeout, OOM or broken invariant,
 # and the input lands in .build/<name>-tools/fuzz-artifacts/.
-SWIFT_MODE   := -swift-version 6 -enable-upcoming-feature ExistentialAny -enable-upcoming-feature MemberImportVisibility
+SWIFT_MODE   := -swift-version 6 -enable-upcoming-feature ExistentialAny -enable-upcoming-feature MemberImportVisibility \
+                -package-name mailpen
 FUZZ_SECONDS ?= 0
 
 # $(call build-fuzzer): the fuzzer at $@ from the prerequisites' sources.

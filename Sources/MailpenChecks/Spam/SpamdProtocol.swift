@@ -1,3 +1,5 @@
+import MailpenMIME
+
 /// spamd's SPAMC/1.5 protocol (SpamAssassin's `spamd/PROTOCOL`): building requests and
 /// reading replies into a `SpamReport`. Pure; the connection lives in MailpenChecksNetwork's
 /// `SpamdClient`.
@@ -54,7 +56,7 @@ package enum SpamdProtocol {
         }
         var spamHeader: Substring? = nil
         for line in lines.dropFirst() {
-            if let colon = line.firstIndex(of: ":"), Bytes.asciiLowercased(String(line[..<colon])) == "spam" {
+            if let colon = line.firstIndex(of: ":"), ByteText.lowercasedASCII(String(line[..<colon])) == "spam" {
                 spamHeader = line[line.index(after: colon)...]
             }
         }
@@ -86,7 +88,7 @@ package enum SpamdProtocol {
         guard parts.count == 2 else {
             return nil
         }
-        let verdict = Bytes.asciiLowercased(Bytes.trimmed(parts[0]))
+        let verdict = ByteText.lowercasedASCII(Bytes.trimmed(parts[0]))
         let numbers = parts[1].split(separator: "/", maxSplits: 1)
         guard numbers.count == 2, let score = Double(Bytes.trimmed(numbers[0])),
             let threshold = Double(Bytes.trimmed(numbers[1]))
