@@ -69,17 +69,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Spam score, HTML compatibility, links and lint over a parsed message.
+        // Spam score, HTML compatibility, links and lint over a parsed message. Pure Swift, no I/O.
         .target(
             name: "MailpenChecks",
+            dependencies: ["MailpenMIME"],
+            resources: [.copy("Resources/caniemail.json"), .copy("Resources/caniemail.LICENSE")],
+            swiftSettings: swiftSettings
+        ),
+        // The checks that do I/O: spamd over TCP and link following over HTTP.
+        .target(
+            name: "MailpenChecksNetwork",
             dependencies: [
+                "MailpenChecks",
                 "MailpenMIME",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
-            resources: [.copy("Resources/caniemail.json"), .copy("Resources/caniemail.LICENSE")],
             swiftSettings: swiftSettings
         ),
         // The HTTP API, server-sent events and the web UI.
@@ -88,6 +95,7 @@ let package = Package(
             dependencies: [
                 "MailpenStore",
                 "MailpenChecks",
+                "MailpenChecksNetwork",
                 "MailpenMIME",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -160,6 +168,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Times the message checks against their budget (`make bench-checks`).
+        .executableTarget(
+            name: "bench-checks",
+            dependencies: ["MailpenChecks", "MailpenMIME"],
+            path: "Sources/MailpenChecksBench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MailpenMIMETests",
             dependencies: ["MailpenMIME"],
@@ -179,10 +194,12 @@ let package = Package(
             dependencies: ["MailpenStore"],
             swiftSettings: swiftSettings
         ),
+        // Both checks targets: the network tests (Network/) share the pure ones' message builders.
         .testTarget(
             name: "MailpenChecksTests",
             dependencies: [
                 "MailpenChecks",
+                "MailpenChecksNetwork",
                 "MailpenMIME",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Foundation
+import MailpenChecks
 import NIOCore
 
 /// Where AsyncHTTPClient would connect for a URL, read exactly as it reads it (Foundation's

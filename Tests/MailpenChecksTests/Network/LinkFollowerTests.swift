@@ -3,6 +3,7 @@ import NIOPosix
 import Testing
 
 @testable import MailpenChecks
+@testable import MailpenChecksNetwork
 
 @Suite("Link following", .serialized)
 struct LinkFollowerTests {

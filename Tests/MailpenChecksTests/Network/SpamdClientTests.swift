@@ -4,6 +4,7 @@ import NIOPosix
 import Testing
 
 @testable import MailpenChecks
+@testable import MailpenChecksNetwork
 
 /// A loopback stand-in for spamd: reads one request and sends a canned reply (or none).
 final class FakeSpamd: Sendable {

@@ -1,3 +1,4 @@
+import MailpenChecks
 import MailpenMIME
 
 /// The checks that do I/O: spamd and link following.

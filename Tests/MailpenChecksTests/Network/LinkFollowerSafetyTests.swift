@@ -2,6 +2,7 @@ import Synchronization
 import Testing
 
 @testable import MailpenChecks
+@testable import MailpenChecksNetwork
 
 /// Link following must not let a captured message make Mailpen probe this machine or its
 /// networks, follow without bound, or outlive the client that asked.

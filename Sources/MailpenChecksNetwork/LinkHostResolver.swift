@@ -1,3 +1,4 @@
+import MailpenChecks
 import NIOPosix
 import Synchronization
 
