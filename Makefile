@@ -6,9 +6,9 @@ DEBUG_BINARY := .build/debug/mailpen
 
 PREFIX ?= /usr/local
 
-.PHONY: run test deps build release install test-swift test-e2e test-ui bench bench-smtp bench-api bench-checks bench-ui clean
+.PHONY: run test deps deps-run build release install test-swift test-e2e test-ui bench bench-smtp bench-api bench-checks bench-ui clean
 
-run: deps release
+run: deps-run release
 	$(RELEASE_BINARY) serve $(ARGS)
 
 test: deps
@@ -25,12 +25,15 @@ test-ui:
 	MAILPEN_BINARY=$(abspath $(DEBUG_BINARY)) $(PYTHON) -m pytest -q Tests/ui
 
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh test
 
-build: deps
+deps-run:
+	@scripts/install-deps.sh run
+
+build: deps-run
 	$(SWIFT) build --product mailpen
 
-release: deps
+release: deps-run
 	$(SWIFT) build -c release --product mailpen
 
 # Links the release binary into $(PREFIX)/bin (it finds its web UI through the link) and, as `sendmail`,
