@@ -13,7 +13,7 @@ struct IMAPBodyStructure {
     }
 
     private func write(_ part: MIMEPart, to writer: inout IMAPWriter) {
-        let header = Self.ContentType(part: part)
+        let header = Self.ContentType(part: part, content: content)
         writer.raw("(")
         if part.isMultipart && !part.children.isEmpty {
             for child in part.children { write(child, to: &writer) }
@@ -31,18 +31,28 @@ struct IMAPBodyStructure {
         let isBrokenMultipart = part.isMultipart
         let type = isBrokenMultipart ? "text" : header.type
         let subtype = isBrokenMultipart ? "plain" : header.subtype
-        let parameters = isBrokenMultipart ? [("charset", "us-ascii")] : header.parameters
+        var parameters = isBrokenMultipart ? [] : header.parameters
+        // Dovecot names the default charset of text parts; clients then need not know RFC 2045's default.
+        if type.lowercased() == "text" && !parameters.contains(where: { $0.0.lowercased() == "charset" }) {
+            parameters.append(("charset", "us-ascii"))
+        }
         writer.string(type)
         writer.space()
         writer.string(subtype)
         writer.space()
         Self.writeParameters(parameters, to: &writer)
         writer.space()
-        writer.nstring(part.header.first(named: "content-id")?.unfoldedValue)
+        writeField("content-id", of: part, to: &writer)
         writer.space()
-        writer.nstring(part.header.first(named: "content-description")?.unfoldedValue)
+        writeField("content-description", of: part, to: &writer)
         writer.space()
-        writer.string(part.header.first(named: "content-transfer-encoding")?.unfoldedValue ?? "7bit")
+        if let encoding = content.rawField("content-transfer-encoding", of: part).map(Self.withoutLineBreaks),
+            !encoding.isEmpty
+        {
+            writer.string(encoding)
+        } else {
+            writer.string("7bit")
+        }
         writer.space()
         let body = content.bodyRange(of: part)
         writer.raw(String(body.count))
@@ -51,7 +61,7 @@ struct IMAPBodyStructure {
             let encapsulated = part.children.first
         {
             writer.space()
-            IMAPEnvelope(header: encapsulated.header).write(to: &writer)
+            IMAPEnvelope(content: content, part: encapsulated).write(to: &writer)
             writer.space()
             write(encapsulated, to: &writer)
             writer.space()
@@ -71,8 +81,8 @@ struct IMAPBodyStructure {
     /// Disposition, language and location (the extension data after the MD5 or the multipart parameters).
     private func writeExtensions(of part: MIMEPart, to writer: inout IMAPWriter) {
         writer.space()
-        if let disposition = part.header.first(named: "content-disposition")?.unfoldedValue,
-            let parsed = Self.parseParameterized(Array(disposition.utf8), hasSubtype: false)
+        if let disposition = content.rawField("content-disposition", of: part),
+            let parsed = Self.parseParameterized(disposition, hasSubtype: false)
         {
             writer.raw("(")
             writer.string(parsed.type)
@@ -83,11 +93,10 @@ struct IMAPBodyStructure {
             writer.raw("NIL")
         }
         writer.space()
-        let languages = (part.header.first(named: "content-language")?.unfoldedValue ?? "")
-            .split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" }).map(String.init)
-        if languages.count == 1 {
-            writer.string(languages[0])
-        } else if languages.isEmpty {
+        let languages = (content.rawField("content-language", of: part) ?? [])
+            .split(whereSeparator: { $0 == UInt8(ascii: ",") || $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A })
+        // Always a list, as Dovecot writes it.
+        if languages.isEmpty {
             writer.raw("NIL")
         } else {
             writer.raw("(")
@@ -98,14 +107,26 @@ struct IMAPBodyStructure {
             writer.raw(")")
         }
         writer.space()
-        writer.nstring(part.header.first(named: "content-location")?.unfoldedValue)
+        writeField("content-location", of: part, to: &writer)
+    }
+
+    /// A field's value as written, line breaks removed, or NIL.
+    private func writeField(_ name: String, of part: MIMEPart, to writer: inout IMAPWriter) {
+        if let value = content.rawField(name, of: part) {
+            writer.string(Self.withoutLineBreaks(value))
+        } else {
+            writer.raw("NIL")
+        }
+    }
+
+    static func withoutLineBreaks(_ value: [UInt8]) -> [UInt8] {
+        value.filter { $0 != 0x0D && $0 != 0x0A }
     }
 
     private func lineCount(_ range: Range<Int>) -> Int {
         var lines = 0
+        // Line breaks, as Dovecot counts: a last line without one does not count.
         for index in range where content.bytes[index] == 0x0A { lines += 1 }
-        // A last line without a line break still counts.
-        if let last = range.last, content.bytes[last] != 0x0A { lines += 1 }
         return lines
     }
 
@@ -132,9 +153,9 @@ struct IMAPBodyStructure {
         var subtype: String
         var parameters: [(String, String)]
 
-        init(part: MIMEPart) {
-            if let value = part.header.first(named: "content-type")?.unfoldedValue,
-                let parsed = IMAPBodyStructure.parseParameterized(Array(value.utf8), hasSubtype: true),
+        init(part: MIMEPart, content: IMAPMessageContent) {
+            if let value = content.rawField("content-type", of: part),
+                let parsed = IMAPBodyStructure.parseParameterized(value, hasSubtype: true),
                 parsed.type.lowercased() == part.contentType.type, parsed.subtype.lowercased() == part.contentType.subtype
             {
                 type = parsed.type
@@ -144,7 +165,7 @@ struct IMAPBodyStructure {
                 // Absent or invalid: RFC 2045's default (or message/rfc822 inside a digest).
                 type = part.contentType.type
                 subtype = part.contentType.subtype
-                parameters = part.contentType.type == "text" ? [("charset", "us-ascii")] : []
+                parameters = []
             }
         }
     }
@@ -199,6 +220,80 @@ struct IMAPBodyStructure {
                 continue
             }
         }
-        return (type, subtype, parameters)
+        return (type, subtype, mergingRFC2231Continuations(parameters))
+    }
+
+    /// Joins RFC 2231 pieces (`name*0*=…; name*1=…`) into one `name*` (or `name`) parameter as Dovecot
+    /// does, so clients that decode RFC 2231 see one value: plain pieces of an extended value get their
+    /// `%` escaped, and a value whose first piece is plain gets an empty charset and language. Pieces
+    /// with a gap in their numbering are left as they are.
+    static func mergingRFC2231Continuations(_ parameters: [(String, String)]) -> [(String, String)] {
+        struct Piece {
+            var key: String
+            var index: Int
+            var extended: Bool
+            var value: String
+            var order: Int
+        }
+        var plain: [(String, String)] = []
+        var pieces: [Piece] = []
+        for (order, (name, value)) in parameters.enumerated() {
+            guard let star = name.firstIndex(of: "*") else {
+                plain.append((name, value))
+                continue
+            }
+            var rest = name[name.index(after: star)...]
+            var index = 0
+            let digits = rest.prefix { $0.isASCII && $0.isNumber }
+            var extended = digits.isEmpty  // `name*`: one extended value
+            if !digits.isEmpty {
+                guard digits.count <= 4, let number = Int(digits) else {
+                    plain.append((name, value))
+                    continue
+                }
+                index = number
+                rest = rest.dropFirst(digits.count)
+                extended = rest == "*"
+                if extended { rest = rest.dropFirst() }
+            }
+            guard rest.isEmpty else {
+                plain.append((name, value))
+                continue
+            }
+            pieces.append(Piece(key: String(name[..<star]), index: index, extended: extended, value: value, order: order))
+        }
+        guard !pieces.isEmpty else { return plain }
+        pieces.sort { ($0.key, $0.index, $0.order) < ($1.key, $1.index, $1.order) }
+        var merged = plain
+        var start = 0
+        while start < pieces.count {
+            var end = start
+            while end < pieces.count, pieces[end].key.lowercased() == pieces[start].key.lowercased() { end += 1 }
+            let group = pieces[start..<end]
+            let complete = group.enumerated().allSatisfy { $0.offset == $0.element.index }
+            let hasExtended = group.contains { $0.extended }
+            if complete {
+                var value = !group[start].extended && hasExtended ? "''" : ""
+                for piece in group {
+                    value += !piece.extended && hasExtended ? piece.value.replacingPercent : piece.value
+                }
+                merged.append((group[start].key + (hasExtended ? "*" : ""), value))
+            } else {
+                for piece in group {
+                    merged.append(("\(piece.key)*\(piece.index)" + (piece.extended ? "*" : ""), piece.value))
+                }
+            }
+            start = end
+        }
+        return merged
+    }
+}
+
+extension String {
+    /// `%` written as `%25`, for a plain piece inside an RFC 2231 extended value.
+    fileprivate var replacingPercent: String {
+        var out = ""
+        for character in self { out += character == "%" ? "%25" : String(character) }
+        return out
     }
 }

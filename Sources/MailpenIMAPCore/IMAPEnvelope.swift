@@ -12,24 +12,27 @@ struct IMAPEnvelope: Equatable {
         var host: [UInt8]?
     }
 
-    var date: String?
-    var subject: String?
+    var date: [UInt8]?
+    var subject: [UInt8]?
     var from: [Address]
     var sender: [Address]
     var replyTo: [Address]
     var to: [Address]
     var cc: [Address]
     var bcc: [Address]
-    var inReplyTo: String?
-    var messageID: String?
+    var inReplyTo: [UInt8]?
+    var messageID: [UInt8]?
 
-    init(header: MIMEHeader) {
-        func value(_ name: String) -> String? { header.first(named: name)?.unfoldedValue }
+    /// The envelope of `part`: the message root, or the root of an encapsulated message.
+    init(content: IMAPMessageContent, part: MIMEPart) {
         func addresses(_ name: String) -> [Address] {
-            value(name).map { Self.parseAddresses(Array($0.utf8)) } ?? []
+            content.rawField(name, of: part).map(Self.parseAddresses) ?? []
         }
-        date = value("date")
-        subject = value("subject")
+        func plain(_ name: String) -> [UInt8]? {
+            content.rawField(name, of: part).map(IMAPBodyStructure.withoutLineBreaks)
+        }
+        date = plain("date")
+        subject = content.rawField("subject", of: part).map(Self.forHumans)
         from = addresses("from")
         // RFC 3501: an absent or empty Sender or Reply-To is the From.
         let sender = addresses("sender")
@@ -39,24 +42,44 @@ struct IMAPEnvelope: Equatable {
         to = addresses("to")
         cc = addresses("cc")
         bcc = addresses("bcc")
-        inReplyTo = value("in-reply-to")
-        messageID = value("message-id")
+        inReplyTo = plain("in-reply-to")
+        messageID = plain("message-id")
+    }
+
+    /// White space runs (folding included) as one space, ends trimmed: how Dovecot shows a subject.
+    static func forHumans(_ value: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var pendingSpace = false
+        for byte in value {
+            if byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A {
+                pendingSpace = !out.isEmpty
+                continue
+            }
+            if pendingSpace { out.append(0x20) }
+            pendingSpace = false
+            out.append(byte)
+        }
+        return out
     }
 
     func write(to writer: inout IMAPWriter) {
         writer.raw("(")
-        writer.nstring(date.flatMap { $0.isEmpty ? nil : $0 })
+        Self.write(date, to: &writer)
         writer.space()
-        writer.nstring(subject.flatMap { $0.isEmpty ? nil : $0 })
+        Self.write(subject, to: &writer)
         for list in [from, sender, replyTo, to, cc, bcc] {
             writer.space()
             Self.write(list, to: &writer)
         }
         writer.space()
-        writer.nstring(inReplyTo.flatMap { $0.isEmpty ? nil : $0 })
+        Self.write(inReplyTo, to: &writer)
         writer.space()
-        writer.nstring(messageID.flatMap { $0.isEmpty ? nil : $0 })
+        Self.write(messageID, to: &writer)
         writer.raw(")")
+    }
+
+    private static func write(_ value: [UInt8]?, to writer: inout IMAPWriter) {
+        if let value { writer.string(value) } else { writer.raw("NIL") }
     }
 
     private static func write(_ list: [Address], to writer: inout IMAPWriter) {
@@ -103,10 +126,18 @@ struct IMAPEnvelope: Equatable {
         var current: IMAPHeaderTokenizer.Token? { index < tokens.count ? tokens[index] : nil }
 
         mutating func addressList() -> [Address] {
+            var afterComma = false
             while index < tokens.count {
+                if current == .special(UInt8(ascii: ",")) {
+                    // An empty element between two commas: Dovecot lists a mailbox with neither part.
+                    if afterComma { result.append(Address(name: nil, route: nil, mailbox: Self.missingMailbox, host: Self.missingDomain)) }
+                    afterComma = true
+                    index += 1
+                    continue
+                }
                 let before = index
                 address(inGroup: false)
-                if current == .special(UInt8(ascii: ",")) { index += 1 }
+                afterComma = false
                 if index == before { index += 1 }  // a stray special: skip it
             }
             return result
@@ -144,12 +175,9 @@ struct IMAPEnvelope: Equatable {
                     return
                 case .special(UInt8(ascii: "@")):
                     index += 1
-                    let domain = self.domain()
-                    var name = comment
-                    while case .comment(let text)? = current {
-                        if name == nil { name = text }
-                        index += 1
-                    }
+                    let (domain, trailingComment) = self.domain()
+                    // `addr@host (Name)`: the comment names the mailbox.
+                    let name = comment ?? trailingComment
                     result.append(
                         Address(
                             name: name.flatMap { $0.isEmpty ? nil : $0 }, route: nil,
@@ -217,7 +245,7 @@ struct IMAPEnvelope: Equatable {
             var domain: [UInt8] = []
             if current == .special(UInt8(ascii: "@")) {
                 index += 1
-                domain = self.domain()
+                domain = self.domain().domain
             }
             if current == .special(UInt8(ascii: ">")) { index += 1 }
             if localPart.isEmpty && domain.isEmpty && name == nil { return }  // `<>`
@@ -228,18 +256,20 @@ struct IMAPEnvelope: Equatable {
                     host: domain.isEmpty ? Self.missingDomain : domain))
         }
 
-        mutating func domain() -> [UInt8] {
+        /// A domain, and the first comment in or after it.
+        mutating func domain() -> (domain: [UInt8], comment: [UInt8]?) {
             var domain: [UInt8] = []
+            var comment: [UInt8]?
             while let token = current {
                 switch token {
                 case .atom(let text), .domainLiteral(let text): domain.append(contentsOf: text)
                 case .special(UInt8(ascii: ".")): domain.append(UInt8(ascii: "."))
-                case .comment: break
-                default: return domain
+                case .comment(let text): if comment == nil { comment = text }
+                default: return (domain, comment)
                 }
                 index += 1
             }
-            return domain
+            return (domain, comment)
         }
 
         mutating func skipToSeparator(inGroup: Bool) {

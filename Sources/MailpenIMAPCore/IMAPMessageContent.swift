@@ -100,6 +100,49 @@ public struct IMAPMessageContent: Sendable {
         return found
     }
 
+    // MARK: - Header fields as written
+
+    /// The value of the first field called `name` in `part`'s header as written: the bytes after the
+    /// colon (white space after it skipped), folding line breaks included; nil when there is no such field.
+    func rawField(_ name: String, of part: MIMEPart) -> [UInt8]? {
+        let range = headerRange(of: part)
+        let wanted = Array(name.utf8).map(IMAPParseBuffer.upper)
+        var index = range.lowerBound
+        while index < range.upperBound {
+            let lineEnd = endOfLine(from: index, limit: range.upperBound)
+            let first = bytes[index]
+            if first == 0x0D || first == 0x0A { return nil }  // the blank line ending the header
+            guard first != 0x20, first != 0x09, let colon = bytes[index..<lineEnd].firstIndex(of: UInt8(ascii: ":")) else {
+                index = lineEnd
+                continue
+            }
+            var nameEnd = colon
+            while nameEnd > index, bytes[nameEnd - 1] == 0x20 || bytes[nameEnd - 1] == 0x09 { nameEnd -= 1 }
+            guard bytes[index..<nameEnd].map(IMAPParseBuffer.upper).elementsEqual(wanted) else {
+                index = lineEnd
+                continue
+            }
+            // The field runs on over continuation lines.
+            var fieldEnd = lineEnd
+            while fieldEnd < range.upperBound, bytes[fieldEnd] == 0x20 || bytes[fieldEnd] == 0x09 {
+                fieldEnd = endOfLine(from: fieldEnd, limit: range.upperBound)
+            }
+            var valueStart = colon + 1
+            while valueStart < fieldEnd, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
+            var valueEnd = fieldEnd
+            while valueEnd > valueStart, bytes[valueEnd - 1] == 0x0A || bytes[valueEnd - 1] == 0x0D { valueEnd -= 1 }
+            return Array(bytes[valueStart..<valueEnd])
+        }
+        return nil
+    }
+
+    /// The index after the LF ending the line that starts at `start` (or `limit`).
+    private func endOfLine(from start: Int, limit: Int) -> Int {
+        var index = start
+        while index < limit, bytes[index] != 0x0A { index += 1 }
+        return min(index + 1, limit)
+    }
+
     // MARK: - Sections
 
     /// The part a section path names (RFC 3501 §6.4.5), nil when there is none. A number counts the

@@ -179,7 +179,7 @@ extension IMAPSessionStateMachine {
                 item("RFC822.SIZE \(content?.bytes.count ?? message.info.size)")
             case .envelope:
                 item("ENVELOPE ")
-                if let content { IMAPEnvelope(header: content.message.header).write(to: &writer) } else { writer.raw("NIL") }
+                if let content { IMAPEnvelope(content: content, part: content.message.root).write(to: &writer) } else { writer.raw("NIL") }
             case .bodyStructure(let extensible):
                 item(extensible ? "BODYSTRUCTURE " : "BODY ")
                 if let content { IMAPBodyStructure(content: content, extensible: extensible).write(to: &writer) } else { writer.raw("NIL") }
