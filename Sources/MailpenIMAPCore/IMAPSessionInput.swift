@@ -22,6 +22,11 @@ public struct IMAPSessionInput: Sendable {
         self.maximumCommandSize = maximumCommandSize
     }
 
+    /// Whether the next input byte starts a new command (none is partly read, dropped or skipped).
+    public var isAtCommandStart: Bool {
+        command.isEmpty && literalRemaining == 0 && refusal == nil && skippingTag == nil
+    }
+
     /// What feeding the machine led to.
     public enum Step: Sendable {
         /// Input was taken; carry out this action (often ``IMAPSessionStateMachine/Action/none``) and feed
