@@ -55,7 +55,9 @@ struct IMAPParseBuffer {
     }
 
     mutating func expect(_ text: String) throws(IMAPParseError) {
-        guard take(text) else { throw IMAPParseError("expected \(text)") }
+        guard take(text) else {
+            throw IMAPParseError(text == "\r\n" ? "expected CRLF" : text == " " ? "expected a space" : "expected \(text)")
+        }
     }
 
     mutating func space() throws(IMAPParseError) { try expect(" ") }

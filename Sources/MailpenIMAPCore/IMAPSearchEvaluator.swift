@@ -41,11 +41,11 @@ struct IMAPSearchEvaluator {
         case .smaller(let limit):
             return size(of: message, content) < limit
         case .received(let comparison, let date):
-            let day = IMAPDate(secondsSince1970: Int64(message.info.internalDate.timeIntervalSince1970.rounded(.down)))
+            let day = IMAPDate(secondsSince1970: IMAPDateTime.secondsSince1970(message.info.internalDate))
             return Self.compare(day, comparison, date)
         case .sent(let comparison, let date):
             guard let sent = content?.message.date else { return false }
-            return Self.compare(IMAPDate(secondsSince1970: Int64(sent.timeIntervalSince1970.rounded(.down))), comparison, date)
+            return Self.compare(IMAPDate(secondsSince1970: IMAPDateTime.secondsSince1970(sent)), comparison, date)
         case .header(let name, let text):
             guard let content else { return false }
             let values = content.message.header.fields.filter { $0.hasName(name) }.map(\.value)

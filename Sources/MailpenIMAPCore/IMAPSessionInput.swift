@@ -22,6 +22,11 @@ public struct IMAPSessionInput: Sendable {
         self.maximumCommandSize = maximumCommandSize
     }
 
+    /// Framing with the limits of a session's configuration.
+    public init(configuration: IMAPSessionStateMachine.Configuration) {
+        self.init(maximumLineLength: configuration.maximumLineLength, maximumCommandSize: configuration.maximumCommandSize)
+    }
+
     /// Whether the next input byte starts a new command (none is partly read, dropped or skipped).
     public var isAtCommandStart: Bool {
         command.isEmpty && literalRemaining == 0 && refusal == nil && skippingTag == nil

@@ -352,6 +352,8 @@ public struct IMAPSessionStateMachine: Sendable {
     /// A BAD response; too many of them close the connection.
     mutating func bad(tag: String?, _ reason: String) -> Action {
         errorCount += 1
+        // A response line carries no control characters, whatever a reason says.
+        let reason = String(String.UnicodeScalarView(reason.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
         var writer = IMAPWriter()
         if let tag { writer.tagged(tag, .bad, reason) } else { writer.untagged("BAD " + reason) }
         guard errorCount >= configuration.maximumErrors else { return Action(output: IMAPResponse(bytes: writer.bytes)) }

@@ -8,6 +8,11 @@ public struct POP3SessionInput: Sendable {
         framer = POP3LineFramer(maximumLength: maximumLineLength)
     }
 
+    /// Framing with the line limit of a session's configuration.
+    public init(configuration: POP3SessionStateMachine.Configuration) {
+        self.init(maximumLineLength: configuration.maximumLineLength)
+    }
+
     /// What feeding the machine led to.
     public enum Step: Sendable {
         /// The machine took a line and asks for this.

@@ -195,7 +195,7 @@ struct SimulatedIMAPSession {
                 precondition(!text.contains(13), "a bare CR in a line")
                 line += text
                 index = end + 1
-                guard let count = IMAPSessionInput.literalAnnouncement(at: text) else { break }
+                guard let count = IMAPSessionInput.literalAnnouncement(at: text)?.size else { break }
                 precondition(index + count <= bytes.count, "a literal shorter than announced")
                 index += count
                 line += Array("<literal>".utf8)

@@ -1,4 +1,5 @@
 import Foundation
+import MailpenMIME
 import Testing
 
 @testable import MailpenIMAPCore

@@ -1,4 +1,5 @@
 import Foundation
+import MailpenMIME
 import Testing
 
 @testable import MailpenIMAPCore
@@ -63,8 +64,8 @@ struct IMAPMessageContentTests {
         ("\"Doe, John\" <j@x.org>", "((\"Doe, John\" NIL \"j\" \"x.org\"))"),
         ("j@x.org (John)", "((\"John\" NIL \"j\" \"x.org\"))"),
         ("<@a.net,@b.net:j@x.org>", "((NIL \"@a.net,@b.net\" \"j\" \"x.org\"))"),
-        ("team: a@x.org;", "((NIL NIL \"team\" NIL) (NIL NIL \"a\" \"x.org\") (NIL NIL NIL NIL))"),
-        ("a@x.org,,b@x.org", "((NIL NIL \"a\" \"x.org\") (NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\") (NIL NIL \"b\" \"x.org\"))"),
+        ("team: a@x.org;", "((NIL NIL \"team\" NIL)(NIL NIL \"a\" \"x.org\")(NIL NIL NIL NIL))"),
+        ("a@x.org,,b@x.org", "((NIL NIL \"a\" \"x.org\")(NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\")(NIL NIL \"b\" \"x.org\"))"),
         ("undisclosed", "((NIL NIL \"undisclosed\" \"MISSING_DOMAIN\"))"),
         ("=?utf-8?q?J=C3=B6rg?= <j@x.org>", "((\"=?utf-8?q?J=C3=B6rg?=\" NIL \"j\" \"x.org\"))"),
         ("\"a b\"@x.org", "((NIL NIL \"\\\"a b\\\"\" \"x.org\"))"),
@@ -95,5 +96,8 @@ struct IMAPMessageContentTests {
     @Test func internalDatesAreIMAPDateTimes() {
         #expect(IMAPDateTime.format(Date(timeIntervalSince1970: 0)) == " 1-Jan-1970 00:00:00 +0000")
         #expect(IMAPDateTime.format(Date(timeIntervalSince1970: 1_709_251_199)) == "29-Feb-2024 23:59:59 +0000")
+        #expect(IMAPDateTime.format(Date(timeIntervalSince1970: .infinity)) == " 1-Jan-1970 00:00:00 +0000")
+        #expect(IMAPDateTime.format(Date(timeIntervalSince1970: 1e300)) == "31-Dec-9999 23:59:59 +0000")
+        #expect(IMAPDateTime.format(Date(timeIntervalSince1970: -1e300)) == " 1-Jan-0000 00:00:00 +0000")
     }
 }

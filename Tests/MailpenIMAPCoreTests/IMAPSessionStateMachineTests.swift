@@ -422,3 +422,17 @@ struct IMAPSessionStateMachineTests {
         #expect(actual == expected)
     }
 }
+
+@Suite("IMAP fuzzer findings")
+struct IMAPFuzzerFindingTests {
+    /// A literal announced as `{14+}` and followed by CR and a byte other than LF: the parser's reason
+    /// ("expected" and the CRLF it wanted) went into the BAD line and broke it in two.
+    @Test func aReasonNeverBreaksTheResponseLine() {
+        var driver = IMAPDriver()
+        driver.send("a LOGIN bob secret\r\n")
+        let response = driver.send(bytes: Array("10 APPEND \"INBOX\" {14+}\r".utf8) + [0xF9] + Array("Subject: x\r\n".utf8))
+        #expect(response == "10 BAD expected CRLF\r\n")
+        let literal = driver.send("11 LOGIN {1+}\r\nx\r\n")
+        #expect(!literal.contains("\r\n\r\n"))
+    }
+}
