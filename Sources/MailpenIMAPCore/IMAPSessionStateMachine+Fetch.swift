@@ -233,7 +233,7 @@ extension IMAPSessionStateMachine {
     mutating func store(tag: String, set: IMAPSequenceSet, flags: IMAPStoreFlags, byUID: Bool) -> Action {
         guard let uids = resolve(set, byUID: byUID) else { return bad(tag: tag, "invalid message sequence number") }
         guard var current = selection else { return bad(tag: tag, "no mailbox selected") }
-        if current.readOnly { return no(tag, "[READ-ONLY] The mailbox is read-only") }
+        if current.readOnly { return no(tag, "[READ-ONLY] The mailbox is read-only", expunges: byUID) }
         guard !flags.flags.contains(.recent) else { return bad(tag: tag, "\\Recent cannot be stored") }
         var changedRead: [String] = []
         var readValue = false
@@ -278,7 +278,7 @@ extension IMAPSessionStateMachine {
 
     mutating func search(tag: String, key: IMAPSearchKey, charset: String?, byUID: Bool) -> Action {
         if let charset, charset != "US-ASCII", charset != "UTF-8" {
-            return no(tag, "[BADCHARSET (US-ASCII UTF-8)] Unsupported charset")
+            return no(tag, "[BADCHARSET (US-ASCII UTF-8)] Unsupported charset", expunges: byUID)
         }
         let all = selection?.messages.map(\.info.uid) ?? []
         return continueSearch(SearchWork(tag: tag, byUID: byUID, key: key, remaining: all))

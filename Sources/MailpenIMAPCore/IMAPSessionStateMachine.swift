@@ -372,9 +372,11 @@ public struct IMAPSessionStateMachine: Sendable {
         return Action(output: IMAPResponse(bytes: writer.bytes))
     }
 
-    mutating func no(_ tag: String, _ text: String) -> Action {
+    /// Pending mailbox updates, then a tagged NO. FETCH, STORE and SEARCH by sequence number pass
+    /// `expunges: false`: not even their failures may carry an EXPUNGE (RFC 3501 §7.4.1).
+    mutating func no(_ tag: String, _ text: String, expunges: Bool = true) -> Action {
         var writer = IMAPWriter()
-        flushUpdates(into: &writer, expunges: true)
+        flushUpdates(into: &writer, expunges: expunges)
         writer.tagged(tag, .no, text)
         return Action(output: IMAPResponse(bytes: writer.bytes))
     }

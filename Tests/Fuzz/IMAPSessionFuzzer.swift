@@ -188,11 +188,12 @@ struct SimulatedIMAPSession {
             while true {
                 var end = index
                 while end < bytes.count, bytes[end] != 10 { end += 1 }
-                precondition(end < bytes.count, "output not ending in CRLF")
-                precondition(end - 1 > index || !line.isEmpty, "an empty line")
-                precondition(end > 0 && bytes[end - 1] == 13, "a line ending in a bare LF")
+                let output = String(decoding: bytes, as: UTF8.self).debugDescription
+                precondition(end < bytes.count, "output not ending in CRLF: \(output)")
+                precondition(end - 1 > index || !line.isEmpty, "an empty line: \(output)")
+                precondition(end > 0 && bytes[end - 1] == 13, "a line ending in a bare LF: \(output)")
                 let text = Array(bytes[index..<(end - 1)])
-                precondition(!text.contains(13), "a bare CR in a line")
+                precondition(!text.contains(13), "a bare CR in a line: \(output)")
                 line += text
                 index = end + 1
                 guard let count = IMAPSessionInput.literalAnnouncement(at: text)?.size else { break }

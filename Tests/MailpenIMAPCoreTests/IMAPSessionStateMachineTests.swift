@@ -436,3 +436,18 @@ struct IMAPFuzzerFindingTests {
         #expect(!literal.contains("\r\n\r\n"))
     }
 }
+
+extension IMAPFuzzerFindingTests {
+    /// STORE in a mailbox opened with EXAMINE is refused; the refusal flushed pending updates, expunges
+    /// included, which RFC 3501 §7.4.1 forbids while answering STORE, FETCH or SEARCH.
+    @Test(arguments: ["STORE 1 +FLAGS (\\Deleted)", "SEARCH CHARSET KOI8-R ALL"])
+    func refusalsOfSequenceCommandsCarryNoExpunge(command: String) {
+        var driver = IMAPDriver()
+        driver.select("EXAMINE INBOX")
+        _ = driver.machine.mailboxChanged(.removed(["m2"]))
+        let response = driver.send("c \(command)\r\n")
+        #expect(response.tagged.hasPrefix("c NO"))
+        #expect(!response.contains("EXPUNGE"))
+        #expect(driver.send("d NOOP\r\n").lines == ["* 2 EXPUNGE", "d OK NOOP completed"])
+    }
+}
