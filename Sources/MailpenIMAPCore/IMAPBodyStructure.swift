@@ -156,7 +156,8 @@ struct IMAPBodyStructure {
         init(part: MIMEPart, content: IMAPMessageContent) {
             if let value = content.rawField("content-type", of: part),
                 let parsed = IMAPBodyStructure.parseParameterized(value, hasSubtype: true),
-                parsed.type.lowercased() == part.contentType.type, parsed.subtype.lowercased() == part.contentType.subtype
+                parsed.type.lowercased() == part.contentType.type,
+                parsed.subtype.lowercased() == part.contentType.subtype
             {
                 type = parsed.type
                 subtype = parsed.subtype
@@ -173,7 +174,9 @@ struct IMAPBodyStructure {
     private static let mimeSpecials: Set<UInt8> = Set("()<>@,;:\\\"/[]?=".utf8)
 
     /// `type[/subtype] *(; name=value)` with the header's own spelling; nil when the type is missing.
-    static func parseParameterized(_ value: [UInt8], hasSubtype: Bool) -> (type: String, subtype: String, parameters: [(String, String)])? {
+    static func parseParameterized(_ value: [UInt8], hasSubtype: Bool) -> (
+        type: String, subtype: String, parameters: [(String, String)]
+    )? {
         let tokens = IMAPHeaderTokenizer.tokenize(value, specials: mimeSpecials).filter {
             if case .comment = $0 { return false }
             return true
@@ -260,7 +263,8 @@ struct IMAPBodyStructure {
                 plain.append((name, value))
                 continue
             }
-            pieces.append(Piece(key: String(name[..<star]), index: index, extended: extended, value: value, order: order))
+            pieces.append(
+                Piece(key: String(name[..<star]), index: index, extended: extended, value: value, order: order))
         }
         guard !pieces.isEmpty else { return plain }
         pieces.sort { ($0.key, $0.index, $0.order) < ($1.key, $1.index, $1.order) }

@@ -122,7 +122,8 @@ public enum IMAPCommandParser {
             try buffer.space()
             let set = try buffer.sequenceSet()
             let mailbox = try spaceMailbox(&buffer)
-            return keyword == "COPY" ? .copy(set, mailbox: mailbox, byUID: false) : .move(set, mailbox: mailbox, byUID: false)
+            return keyword == "COPY"
+                ? .copy(set, mailbox: mailbox, byUID: false) : .move(set, mailbox: mailbox, byUID: false)
         case "UID":
             try buffer.space()
             let sub = try buffer.atom().uppercased()
@@ -137,7 +138,8 @@ public enum IMAPCommandParser {
                 try buffer.space()
                 let set = try buffer.sequenceSet()
                 let mailbox = try spaceMailbox(&buffer)
-                return sub == "COPY" ? .copy(set, mailbox: mailbox, byUID: true) : .move(set, mailbox: mailbox, byUID: true)
+                return sub == "COPY"
+                    ? .copy(set, mailbox: mailbox, byUID: true) : .move(set, mailbox: mailbox, byUID: true)
             default:
                 throw IMAPParseError("unknown UID command")
             }
@@ -213,7 +215,8 @@ public enum IMAPCommandParser {
     static func fetchAttribute(_ buffer: inout IMAPParseBuffer) throws(IMAPParseError) -> IMAPFetchAttribute {
         let name = try buffer.run("a fetch item") { byte in
             let upper = IMAPParseBuffer.upper(byte)
-            return (upper >= UInt8(ascii: "A") && upper <= UInt8(ascii: "Z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+            return (upper >= UInt8(ascii: "A") && upper <= UInt8(ascii: "Z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
                 || byte == UInt8(ascii: ".")
         }.uppercased()
         switch name {
@@ -292,7 +295,8 @@ public enum IMAPCommandParser {
 
     // MARK: - SEARCH
 
-    private static func search(_ buffer: inout IMAPParseBuffer, byUID: Bool) throws(IMAPParseError) -> IMAPCommand.Kind {
+    private static func search(_ buffer: inout IMAPParseBuffer, byUID: Bool) throws(IMAPParseError) -> IMAPCommand.Kind
+    {
         try buffer.space()
         var charset: String?
         if buffer.take("CHARSET ") {

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// IMAP's date-time (RFC 3501 §9, `"dd-Mon-yyyy hh:mm:ss +zzzz"`, the day padded with a space), in UTC.

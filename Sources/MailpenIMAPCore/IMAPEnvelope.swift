@@ -130,7 +130,10 @@ struct IMAPEnvelope: Equatable {
             while index < tokens.count {
                 if current == .special(UInt8(ascii: ",")) {
                     // An empty element between two commas: Dovecot lists a mailbox with neither part.
-                    if afterComma { result.append(Address(name: nil, route: nil, mailbox: Self.missingMailbox, host: Self.missingDomain)) }
+                    if afterComma {
+                        result.append(
+                            Address(name: nil, route: nil, mailbox: Self.missingMailbox, host: Self.missingDomain))
+                    }
                     afterComma = true
                     index += 1
                     continue

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// One message of the inbox as the caller lists it for SELECT, EXAMINE and STATUS.
@@ -76,7 +76,8 @@ struct IMAPSessionMessage: Sendable, Hashable {
     }
 
     static func isKeyword(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 64 && !name.hasPrefix("\\") && name.utf8.allSatisfy(IMAPParseBuffer.isAtomChar)
+        !name.isEmpty && name.utf8.count <= 64 && !name.hasPrefix("\\")
+            && name.utf8.allSatisfy(IMAPParseBuffer.isAtomChar)
     }
 
     func has(_ flag: IMAPFlag) -> Bool {

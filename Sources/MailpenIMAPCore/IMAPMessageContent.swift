@@ -64,13 +64,16 @@ public struct IMAPMessageContent: Sendable {
 
     /// Walks the tree once: a multipart's children start after the last delimiter line before their
     /// bodies; an encapsulated message starts where its part's body does.
-    private static func recordHeaderStarts(of part: MIMEPart, at start: Int, in bytes: [UInt8], into starts: inout [String: Int]) {
+    private static func recordHeaderStarts(
+        of part: MIMEPart, at start: Int, in bytes: [UInt8], into starts: inout [String: Int]
+    ) {
         starts[part.id] = start
         if part.isMultipart, let boundary = part.contentType.parameters["boundary"] {
             let delimiter = Array(("--" + boundary.trimmingTrailingWhitespace).utf8)
             var cursor = part.bodyRange.lowerBound
             for child in part.children {
-                let childStart = lastDelimiterEnd(delimiter, in: bytes, from: cursor, upTo: child.bodyRange.lowerBound) ?? cursor
+                let childStart =
+                    lastDelimiterEnd(delimiter, in: bytes, from: cursor, upTo: child.bodyRange.lowerBound) ?? cursor
                 recordHeaderStarts(of: child, at: childStart, in: bytes, into: &starts)
                 cursor = max(cursor, child.bodyRange.upperBound)
             }
@@ -112,7 +115,8 @@ public struct IMAPMessageContent: Sendable {
             let lineEnd = endOfLine(from: index, limit: range.upperBound)
             let first = bytes[index]
             if first == 0x0D || first == 0x0A { return nil }  // the blank line ending the header
-            guard first != 0x20, first != 0x09, let colon = bytes[index..<lineEnd].firstIndex(of: UInt8(ascii: ":")) else {
+            guard first != 0x20, first != 0x09, let colon = bytes[index..<lineEnd].firstIndex(of: UInt8(ascii: ":"))
+            else {
                 index = lineEnd
                 continue
             }

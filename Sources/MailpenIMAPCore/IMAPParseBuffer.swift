@@ -18,7 +18,8 @@ struct IMAPParseBuffer {
     var peek: UInt8? { position < bytes.count ? bytes[position] : nil }
 
     /// Runs `body`; when it throws, the position is restored and the error rethrown.
-    mutating func composite<T>(_ body: (inout IMAPParseBuffer) throws(IMAPParseError) -> T) throws(IMAPParseError) -> T {
+    mutating func composite<T>(_ body: (inout IMAPParseBuffer) throws(IMAPParseError) -> T) throws(IMAPParseError) -> T
+    {
         let saved = position
         do {
             return try body(&self)
@@ -56,7 +57,8 @@ struct IMAPParseBuffer {
 
     mutating func expect(_ text: String) throws(IMAPParseError) {
         guard take(text) else {
-            throw IMAPParseError(text == "\r\n" ? "expected CRLF" : text == " " ? "expected a space" : "expected \(text)")
+            throw IMAPParseError(
+                text == "\r\n" ? "expected CRLF" : text == " " ? "expected a space" : "expected \(text)")
         }
     }
 

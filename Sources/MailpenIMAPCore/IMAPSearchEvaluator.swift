@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import MailpenMIME
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Evaluates a SEARCH key for one message of the session's view. Flags, sizes, dates, UIDs and sequence
 /// numbers come from the snapshot; header and text keys read the parsed message the caller loaded

@@ -24,7 +24,8 @@ public struct IMAPSessionInput: Sendable {
 
     /// Framing with the limits of a session's configuration.
     public init(configuration: IMAPSessionStateMachine.Configuration) {
-        self.init(maximumLineLength: configuration.maximumLineLength, maximumCommandSize: configuration.maximumCommandSize)
+        self.init(
+            maximumLineLength: configuration.maximumLineLength, maximumCommandSize: configuration.maximumCommandSize)
     }
 
     /// Whether the next input byte starts a new command (none is partly read, dropped or skipped).
@@ -129,7 +130,9 @@ public struct IMAPSessionInput: Sendable {
         command.isEmpty ? IMAPCommandParser.tag(of: input) : IMAPCommandParser.tag(of: command)
     }
 
-    private mutating func overlong(tag: String?, machine: inout IMAPSessionStateMachine) -> IMAPSessionStateMachine.Action {
+    private mutating func overlong(tag: String?, machine: inout IMAPSessionStateMachine)
+        -> IMAPSessionStateMachine.Action
+    {
         command = []
         if let pending = refusal {
             refusal = nil

@@ -4,7 +4,8 @@ extension IMAPSessionStateMachine {
         let tag = command.tag
         switch command.kind {
         case .capability:
-            return complete(tag, "CAPABILITY completed", expunges: true, before: untaggedLine("CAPABILITY \(capabilities)"))
+            return complete(
+                tag, "CAPABILITY completed", expunges: true, before: untaggedLine("CAPABILITY \(capabilities)"))
         case .noop:
             return complete(tag, "NOOP completed", expunges: true)
         case .check:
@@ -25,18 +26,24 @@ extension IMAPSessionStateMachine {
                 return bad(tag: tag, connection.isTLS ? "TLS already active" : "STARTTLS not available")
             }
             waiting = .tls
-            return Action(output: respond { $0.tagged(tag, .ok, "Begin TLS negotiation now") }.output, request: .startTLS)
+            return Action(
+                output: respond { $0.tagged(tag, .ok, "Begin TLS negotiation now") }.output, request: .startTLS)
         case .login(let username, let password):
             guard case .notAuthenticated = phase else { return bad(tag: tag, "already authenticated") }
             guard mayUsePlaintext else { return privacyRequired(tag) }
             return check(tag: tag, IMAPCredentials(username: username, password: password))
         case .authenticate(let mechanism, let initialResponse):
             guard case .notAuthenticated = phase else { return bad(tag: tag, "already authenticated") }
-            guard mechanism == "PLAIN" else { return respond { $0.tagged(tag, .no, "Unsupported authentication mechanism") } }
+            guard mechanism == "PLAIN" else {
+                return respond { $0.tagged(tag, .no, "Unsupported authentication mechanism") }
+            }
             guard mayUsePlaintext else { return privacyRequired(tag) }
             guard let initialResponse else {
                 waiting = .plainResponse(tag: tag)
-                return respond { $0.raw("+ "); $0.crlf() }
+                return respond {
+                    $0.raw("+ ")
+                    $0.crlf()
+                }
             }
             return authenticatePlain(tag: tag, response: initialResponse)
         default:
@@ -48,14 +55,17 @@ extension IMAPSessionStateMachine {
             // Nothing the clients ask for (CONDSTORE, QRESYNC, UTF8=ACCEPT) is offered, so nothing is enabled.
             return complete(tag, "ENABLE completed", expunges: true, before: untaggedLine("ENABLED"))
         case .namespace:
-            return complete(tag, "NAMESPACE completed", expunges: true, before: untaggedLine("NAMESPACE ((\"\" \"/\")) NIL NIL"))
+            return complete(
+                tag, "NAMESPACE completed", expunges: true, before: untaggedLine("NAMESPACE ((\"\" \"/\")) NIL NIL"))
         case .select(let mailbox), .examine(let mailbox):
             var readOnly = false
             if case .examine = command.kind { readOnly = true }
             // A SELECT, even one that fails, leaves the selected mailbox first (RFC 3501 §6.3.1).
             selection = nil
             phase = .authenticated
-            guard mailbox == "INBOX" else { return respond { $0.tagged(tag, .no, "[NONEXISTENT] Mailpen has only INBOX") } }
+            guard mailbox == "INBOX" else {
+                return respond { $0.tagged(tag, .no, "[NONEXISTENT] Mailpen has only INBOX") }
+            }
             return loadMailbox(tag: tag, .select(readOnly: readOnly))
         case .status(let mailbox, let attributes):
             guard mailbox == "INBOX" else { return no(tag, "[NONEXISTENT] Mailpen has only INBOX") }
@@ -63,12 +73,14 @@ extension IMAPSessionStateMachine {
         case .list(let reference, let pattern), .lsub(let reference, let pattern):
             var isList = false
             if case .list = command.kind { isList = true }
-            return complete(tag, (isList ? "LIST" : "LSUB") + " completed", expunges: true,
-                            before: listing(reference: reference, pattern: pattern, keyword: isList ? "LIST" : "LSUB"))
+            return complete(
+                tag, (isList ? "LIST" : "LSUB") + " completed", expunges: true,
+                before: listing(reference: reference, pattern: pattern, keyword: isList ? "LIST" : "LSUB"))
         case .create(let mailbox):
             return no(tag, mailbox == "INBOX" ? "[ALREADYEXISTS] INBOX exists" : "[CANNOT] Mailpen has only INBOX")
         case .delete(let mailbox):
-            return no(tag, mailbox == "INBOX" ? "[CANNOT] INBOX cannot be deleted" : "[NONEXISTENT] Mailpen has only INBOX")
+            return no(
+                tag, mailbox == "INBOX" ? "[CANNOT] INBOX cannot be deleted" : "[NONEXISTENT] Mailpen has only INBOX")
         case .rename:
             return no(tag, "[CANNOT] Mailpen's mailboxes cannot be renamed")
         case .subscribe(let mailbox):
@@ -129,7 +141,9 @@ extension IMAPSessionStateMachine {
     }
 
     mutating func authenticatePlain(tag: String, response: String) -> Action {
-        guard let credentials = IMAPSASL.decodePlain(response) else { return bad(tag: tag, "invalid SASL PLAIN response") }
+        guard let credentials = IMAPSASL.decodePlain(response) else {
+            return bad(tag: tag, "invalid SASL PLAIN response")
+        }
         return check(tag: tag, credentials)
     }
 
@@ -163,7 +177,9 @@ extension IMAPSessionStateMachine {
             var next = [Bool](repeating: false, count: name.count + 1)
             if byte == UInt8(ascii: "*") || byte == UInt8(ascii: "%") {
                 for n in 0...name.count {
-                    next[n] = matches[n] || (n > 0 && next[n - 1] && (byte == UInt8(ascii: "*") || name[n - 1] != UInt8(ascii: "/")))
+                    next[n] =
+                        matches[n]
+                        || (n > 0 && next[n - 1] && (byte == UInt8(ascii: "*") || name[n - 1] != UInt8(ascii: "/")))
                 }
             } else {
                 for n in 1...max(1, name.count) where n <= name.count {

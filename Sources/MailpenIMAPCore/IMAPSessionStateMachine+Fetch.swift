@@ -42,7 +42,8 @@ extension IMAPSessionStateMachine {
                 }
             }
         }
-        return current.messages.enumerated().filter { set.contains(UInt32($0.offset + 1), largest: count) }.map(\.element.info.uid)
+        return current.messages.enumerated().filter { set.contains(UInt32($0.offset + 1), largest: count) }.map(
+            \.element.info.uid)
     }
 
     // MARK: - FETCH
@@ -80,7 +81,9 @@ extension IMAPSessionStateMachine {
                     }
                     work.batch = batch
                     waiting = .fetch(work)
-                    return Action(output: writer.bytes.isEmpty ? nil : IMAPResponse(bytes: writer.bytes), request: .loadMessages(ids: ids))
+                    return Action(
+                        output: writer.bytes.isEmpty ? nil : IMAPResponse(bytes: writer.bytes),
+                        request: .loadMessages(ids: ids))
                 }
             }
             work.remaining.removeFirst()
@@ -89,7 +92,8 @@ extension IMAPSessionStateMachine {
         waiting = .nothing
         if !work.newlySeen.isEmpty {
             waiting = .readFlags(tag: work.tag, completion: "FETCH completed", output: [])
-            return Action(output: IMAPResponse(bytes: writer.bytes), request: .setRead(ids: work.newlySeen, isRead: true))
+            return Action(
+                output: IMAPResponse(bytes: writer.bytes), request: .setRead(ids: work.newlySeen, isRead: true))
         }
         if work.missing {
             var done = writer
@@ -127,7 +131,9 @@ extension IMAPSessionStateMachine {
         case .search(var work):
             let evaluator = searchEvaluator
             for uid in work.batch {
-                guard let index = selection?.index(ofUID: uid), let current = selection?.messages[index] else { continue }
+                guard let index = selection?.index(ofUID: uid), let current = selection?.messages[index] else {
+                    continue
+                }
                 let content = messages[current.info.id].map { IMAPMessageContent(raw: $0) }
                 if evaluator.matches(work.key, message: current, sequenceNumber: UInt32(index + 1), content: content) {
                     work.matches.append(uid)
@@ -147,7 +153,9 @@ extension IMAPSessionStateMachine {
     }
 
     /// One `* n FETCH (...)` line (with literals).
-    private mutating func writeFetch(uid: UInt32, content: IMAPMessageContent?, work: inout FetchWork, into writer: inout IMAPWriter) {
+    private mutating func writeFetch(
+        uid: UInt32, content: IMAPMessageContent?, work: inout FetchWork, into writer: inout IMAPWriter
+    ) {
         guard var current = selection, let index = current.index(ofUID: uid) else { return }
         var setsSeen = false
         if !current.readOnly, !current.messages[index].info.isRead, !current.messages[index].isGone,
@@ -179,10 +187,18 @@ extension IMAPSessionStateMachine {
                 item("RFC822.SIZE \(content?.bytes.count ?? message.info.size)")
             case .envelope:
                 item("ENVELOPE ")
-                if let content { IMAPEnvelope(content: content, part: content.message.root).write(to: &writer) } else { writer.raw("NIL") }
+                if let content {
+                    IMAPEnvelope(content: content, part: content.message.root).write(to: &writer)
+                } else {
+                    writer.raw("NIL")
+                }
             case .bodyStructure(let extensible):
                 item(extensible ? "BODYSTRUCTURE " : "BODY ")
-                if let content { IMAPBodyStructure(content: content, extensible: extensible).write(to: &writer) } else { writer.raw("NIL") }
+                if let content {
+                    IMAPBodyStructure(content: content, extensible: extensible).write(to: &writer)
+                } else {
+                    writer.raw("NIL")
+                }
             case .rfc822:
                 item("RFC822 ")
                 writer.literal(content?.bytes ?? [])

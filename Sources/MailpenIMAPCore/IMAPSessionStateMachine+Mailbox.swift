@@ -23,11 +23,15 @@ extension IMAPSessionStateMachine {
                 case .unseen: return "UNSEEN \(messages.filter { !$0.isRead }.count)"
                 }
             }
-            return complete(tag, "STATUS completed", expunges: true, before: untaggedLine("STATUS INBOX (\(values.joined(separator: " ")))"))
+            return complete(
+                tag, "STATUS completed", expunges: true,
+                before: untaggedLine("STATUS INBOX (\(values.joined(separator: " ")))"))
         case .select(let readOnly):
             cache.removeAll()
             var unique: [IMAPSessionMessage] = []
-            for message in messages where unique.last?.info.uid != message.uid { unique.append(IMAPSessionMessage(message)) }
+            for message in messages where unique.last?.info.uid != message.uid {
+                unique.append(IMAPSessionMessage(message))
+            }
             selection = Selection(
                 readOnly: readOnly, uidValidity: snapshot.uidValidity, uidNext: uidNext, messages: unique,
                 knownCount: unique.count)
@@ -36,8 +40,12 @@ extension IMAPSessionStateMachine {
             for message in unique { keywords.formUnion(message.sessionFlags) }
             let keywordNames = keywords.map(\.name).sorted()
             var writer = IMAPWriter()
-            writer.untagged("FLAGS (" + (["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"] + keywordNames).joined(separator: " ") + ")")
-            writer.untagged("OK [PERMANENTFLAGS (" + (readOnly ? "" : "\\Seen \\Deleted") + ")] Other flags stay in this session")
+            writer.untagged(
+                "FLAGS ("
+                    + (["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"] + keywordNames).joined(
+                        separator: " ") + ")")
+            writer.untagged(
+                "OK [PERMANENTFLAGS (" + (readOnly ? "" : "\\Seen \\Deleted") + ")] Other flags stay in this session")
             writer.untagged("\(unique.count) EXISTS")
             writer.untagged("0 RECENT")
             if let firstUnseen = unique.firstIndex(where: { !$0.info.isRead }) {

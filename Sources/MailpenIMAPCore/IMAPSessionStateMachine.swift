@@ -205,7 +205,9 @@ public struct IMAPSessionStateMachine: Sendable {
     var offersStartTLSNow: Bool { configuration.offersStartTLS && !connection.isTLS }
 
     var capabilities: String {
-        var names = ["IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "UNSELECT", "CHILDREN"]
+        var names = [
+            "IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "UNSELECT", "CHILDREN",
+        ]
         if case .notAuthenticated = phase {
             if offersStartTLSNow { names.append("STARTTLS") }
             names.append(mayUsePlaintext ? "AUTH=PLAIN" : "LOGINDISABLED")
@@ -298,7 +300,13 @@ public struct IMAPSessionStateMachine: Sendable {
             return (false, Action(output: IMAPResponse(bytes: writer.bytes)))
         }
         guard synchronizing else { return (true, .none) }
-        return (true, respond { $0.raw("+ Ready for literal data"); $0.crlf() })
+        return (
+            true,
+            respond {
+                $0.raw("+ Ready for literal data")
+                $0.crlf()
+            }
+        )
     }
 
     /// The answer to ``Request/checkCredentials(_:)``.
@@ -353,10 +361,13 @@ public struct IMAPSessionStateMachine: Sendable {
     mutating func bad(tag: String?, _ reason: String) -> Action {
         errorCount += 1
         // A response line carries no control characters, whatever a reason says.
-        let reason = String(String.UnicodeScalarView(reason.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
+        let reason = String(
+            String.UnicodeScalarView(reason.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
         var writer = IMAPWriter()
         if let tag { writer.tagged(tag, .bad, reason) } else { writer.untagged("BAD " + reason) }
-        guard errorCount >= configuration.maximumErrors else { return Action(output: IMAPResponse(bytes: writer.bytes)) }
+        guard errorCount >= configuration.maximumErrors else {
+            return Action(output: IMAPResponse(bytes: writer.bytes))
+        }
         phase = .closed
         waiting = .nothing
         writer.untagged("BYE Too many invalid commands")

@@ -45,7 +45,9 @@ public enum POP3CommandParser {
         }
     }
 
-    private static func noArguments(_ command: POP3Command, _ arguments: [String]) throws(POP3CommandError) -> POP3Command {
+    private static func noArguments(_ command: POP3Command, _ arguments: [String]) throws(POP3CommandError)
+        -> POP3Command
+    {
         guard arguments.isEmpty else { throw POP3CommandError("no arguments expected") }
         return command
     }

@@ -222,7 +222,8 @@ public struct POP3SessionStateMachine: Sendable {
         guard let raw else { return .send(.error("message \(number) is no longer available", code: "SYS/PERM")) }
         let size = messages[number - 1].size
         if let topLines {
-            return .send(POP3Response(.ok, "top of message follows", body: POP3MessageEncoder.top(raw, bodyLines: topLines)))
+            return .send(
+                POP3Response(.ok, "top of message follows", body: POP3MessageEncoder.top(raw, bodyLines: topLines)))
         }
         return .send(POP3Response(.ok, "\(size) octets", body: POP3MessageEncoder.retrieve(raw)))
     }

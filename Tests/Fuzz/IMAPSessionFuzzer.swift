@@ -40,7 +40,8 @@ struct SimulatedIMAPSession {
     init(options: UInt8) {
         self.options = options
         let configuration = IMAPSessionStateMachine.Configuration(
-            hostname: "fuzz.example", offersStartTLS: options & 1 != 0, allowsPlaintextAuthentication: options & 0x20 != 0,
+            hostname: "fuzz.example", offersStartTLS: options & 1 != 0,
+            allowsPlaintextAuthentication: options & 0x20 != 0,
             maximumLineLength: 512, maximumLiteralSize: 1024, maximumCommandSize: 2048, maximumErrors: 8,
             fetchBatchSize: options & 0x40 != 0 ? 1 : 8, cachedMessages: options & 0x40 != 0 ? 1 : 4)
         machine = IMAPSessionStateMachine(configuration: configuration, connection: .init(isLoopback: options & 2 != 0))
@@ -135,7 +136,9 @@ struct SimulatedIMAPSession {
             transcript.append("auth \(credentials.username)")
             perform(machine.credentialsChecked(accepted: options & 4 != 0))
         case .loadMailbox:
-            perform(machine.mailboxLoaded(IMAPMailboxSnapshot(uidValidity: 7, uidNext: nextUID, messages: inbox.map(\.info))))
+            perform(
+                machine.mailboxLoaded(
+                    IMAPMailboxSnapshot(uidValidity: 7, uidNext: nextUID, messages: inbox.map(\.info))))
         case .loadMessages(let ids):
             precondition(!ids.isEmpty, "an empty load")
             var loaded: [String: [UInt8]] = [:]
@@ -161,7 +164,8 @@ struct SimulatedIMAPSession {
         case 0:
             let raw = Array("Subject: new \(changeCount)\r\n\r\nnew\r\n".utf8)
             let info = IMAPMessageInfo(
-                uid: nextUID, id: "n\(changeCount)", size: raw.count, internalDate: Date(timeIntervalSince1970: 1_700_100_000),
+                uid: nextUID, id: "n\(changeCount)", size: raw.count,
+                internalDate: Date(timeIntervalSince1970: 1_700_100_000),
                 isRead: false)
             nextUID += 1
             inbox.append((info, raw))

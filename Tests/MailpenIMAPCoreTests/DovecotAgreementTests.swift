@@ -23,14 +23,20 @@ struct DovecotAgreementTests {
     static let knownDifferences: [String: (items: Set<String>, reason: String)] = [
         "boundary-not-found": (["BODYSTRUCTURE", "BODY"], "a multipart whose boundary never occurs is one text part"),
         "multipart-no-boundary-param": (["BODYSTRUCTURE", "BODY"], "a multipart without a boundary is one text part"),
-        "invalid-content-type-and-encoding": (["BODYSTRUCTURE", "BODY"], "an invalid type is text/plain (RFC 2045), not text/\"\""),
-        "malformed-header-line": (["ENVELOPE", "BODYSTRUCTURE", "BODY"], "the header ends at the first line that is no field"),
+        "invalid-content-type-and-encoding": (
+            ["BODYSTRUCTURE", "BODY"], "an invalid type is text/plain (RFC 2045), not text/\"\""
+        ),
+        "malformed-header-line": (
+            ["ENVELOPE", "BODYSTRUCTURE", "BODY"], "the header ends at the first line that is no field"
+        ),
         "missing-final-boundary": (["BODYSTRUCTURE", "BODY"], "the last part's final line break is not part of it"),
         "preamble-epilogue": (["BODYSTRUCTURE", "BODY"], "consecutive delimiters make no empty part"),
     ]
 
     @Test func everyMIMEFixtureHasADovecotRecording() {
-        let messages = (try? FileManager.default.contentsOfDirectory(atPath: Self.repository.appendingPathComponent("fixtures/mime").path)) ?? []
+        let messages =
+            (try? FileManager.default.contentsOfDirectory(
+                atPath: Self.repository.appendingPathComponent("fixtures/mime").path)) ?? []
         #expect(Self.fixtures.count == messages.filter { $0.hasSuffix(".eml") }.count)
         #expect(Self.fixtures.count > 50)
     }
@@ -38,7 +44,8 @@ struct DovecotAgreementTests {
     @Test(arguments: fixtures)
     func agreesWithDovecot(name: String) throws {
         let raw = try Array(Data(contentsOf: Self.repository.appendingPathComponent("fixtures/mime/\(name).eml")))
-        let recorded = try Array(Data(contentsOf: Self.repository.appendingPathComponent("fixtures/imap/dovecot/\(name).txt")))
+        let recorded = try Array(
+            Data(contentsOf: Self.repository.appendingPathComponent("fixtures/imap/dovecot/\(name).txt")))
         let dovecot = try IMAPValue.fetchItems(recorded)
 
         let content = IMAPMessageContent(raw: raw)
@@ -57,7 +64,10 @@ struct DovecotAgreementTests {
             if known.contains(item) {
                 #expect(ours[item] != dovecot[item], "\(name) \(item) now agrees: drop it from the known differences")
             } else {
-                #expect(ours[item] == dovecot[item], "\(name) \(item)\n  dovecot: \(dovecot[item].map(String.init(describing:)) ?? "")\n  mailpen: \(ours[item].map(String.init(describing:)) ?? "")")
+                #expect(
+                    ours[item] == dovecot[item],
+                    "\(name) \(item)\n  dovecot: \(dovecot[item].map(String.init(describing:)) ?? "")\n  mailpen: \(ours[item].map(String.init(describing:)) ?? "")"
+                )
             }
         }
     }
@@ -129,7 +139,9 @@ indirect enum IMAPValue: Equatable, CustomStringConvertible {
             return .string(Array(bytes[index..<index + count]))
         default:
             let start = index
-            while index < bytes.count, ![0x20, UInt8(ascii: "("), UInt8(ascii: ")")].contains(bytes[index]) { index += 1 }
+            while index < bytes.count, ![0x20, UInt8(ascii: "("), UInt8(ascii: ")")].contains(bytes[index]) {
+                index += 1
+            }
             return .atom(String(decoding: bytes[start..<index], as: UTF8.self))
         }
     }

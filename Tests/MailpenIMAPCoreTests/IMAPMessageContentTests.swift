@@ -23,10 +23,16 @@ struct IMAPMessageContentTests {
         // multipart/report: 1 text/plain, 2 message/delivery-status, 3 message/rfc822 holding a multipart.
         let content = try Self.fixture("dsn-postfix-bounce")
         #expect(Self.text(content.bytes(of: IMAPSection(part: [1])))?.hasPrefix("This is the mail system") == true)
-        #expect(Self.text(content.bytes(of: IMAPSection(part: [1], text: .mime)))?.hasPrefix("Content-Description: Notification") == true)
-        #expect(Self.text(content.bytes(of: IMAPSection(part: [3], text: .header)))?.contains("Subject: Welcome to Staging App") == true)
+        #expect(
+            Self.text(content.bytes(of: IMAPSection(part: [1], text: .mime)))?.hasPrefix(
+                "Content-Description: Notification") == true)
+        #expect(
+            Self.text(content.bytes(of: IMAPSection(part: [3], text: .header)))?.contains(
+                "Subject: Welcome to Staging App") == true)
         #expect(Self.text(content.bytes(of: IMAPSection(part: [3, 1]))) == "Welcome aboard!")
-        #expect(Self.text(content.bytes(of: IMAPSection(part: [3, 2], text: .mime)))?.hasPrefix("Content-Type: text/html") == true)
+        #expect(
+            Self.text(content.bytes(of: IMAPSection(part: [3, 2], text: .mime)))?.hasPrefix("Content-Type: text/html")
+                == true)
         #expect(content.bytes(of: IMAPSection(part: [3, 3])) == nil)
         #expect(content.bytes(of: IMAPSection(part: [1, 1])) == nil)
         #expect(content.bytes(of: IMAPSection(part: [1], text: .header)) == nil)
@@ -36,7 +42,9 @@ struct IMAPMessageContentTests {
     @Test func headerFieldsKeepFoldingAndEndInABlankLine() throws {
         let content = try Self.fixture("folded-headers-mbox-from")
         let subject = Self.text(content.bytes(of: IMAPSection(text: .headerFields(["SUBJECT"], not: false))))
-        #expect(subject?.hasPrefix("Subject: This is a rather long subject line that a mailing list folded over\r\n  several") == true)
+        #expect(
+            subject?.hasPrefix(
+                "Subject: This is a rather long subject line that a mailing list folded over\r\n  several") == true)
         #expect(subject?.hasSuffix("characters\r\n\r\n") == true)
         let none = Self.text(content.bytes(of: IMAPSection(text: .headerFields(["X-NOTHING"], not: false))))
         #expect(none == "\r\n")
@@ -65,7 +73,10 @@ struct IMAPMessageContentTests {
         ("j@x.org (John)", "((\"John\" NIL \"j\" \"x.org\"))"),
         ("<@a.net,@b.net:j@x.org>", "((NIL \"@a.net,@b.net\" \"j\" \"x.org\"))"),
         ("team: a@x.org;", "((NIL NIL \"team\" NIL)(NIL NIL \"a\" \"x.org\")(NIL NIL NIL NIL))"),
-        ("a@x.org,,b@x.org", "((NIL NIL \"a\" \"x.org\")(NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\")(NIL NIL \"b\" \"x.org\"))"),
+        (
+            "a@x.org,,b@x.org",
+            "((NIL NIL \"a\" \"x.org\")(NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\")(NIL NIL \"b\" \"x.org\"))"
+        ),
         ("undisclosed", "((NIL NIL \"undisclosed\" \"MISSING_DOMAIN\"))"),
         ("=?utf-8?q?J=C3=B6rg?= <j@x.org>", "((\"=?utf-8?q?J=C3=B6rg?=\" NIL \"j\" \"x.org\"))"),
         ("\"a b\"@x.org", "((NIL NIL \"\\\"a b\\\"\" \"x.org\"))"),
@@ -90,7 +101,9 @@ struct IMAPMessageContentTests {
         writer.string("caf\u{e9}")
         writer.space()
         writer.string("two\r\nlines")
-        #expect(String(decoding: writer.bytes, as: UTF8.self) == "\"plain\" \"say \\\"hi\\\" \\\\o/\" {5}\r\ncafé {10}\r\ntwo\r\nlines")
+        #expect(
+            String(decoding: writer.bytes, as: UTF8.self)
+                == "\"plain\" \"say \\\"hi\\\" \\\\o/\" {5}\r\ncafé {10}\r\ntwo\r\nlines")
     }
 
     @Test func internalDatesAreIMAPDateTimes() {

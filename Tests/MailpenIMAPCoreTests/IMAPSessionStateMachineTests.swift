@@ -26,14 +26,26 @@ struct IMAPSessionStateMachineTests {
         ("ID NIL", [.notAuthenticated: "OK", .authenticated: "OK", .selected: "OK", .examined: "OK"]),
         ("STARTTLS", [.notAuthenticated: "BAD", .authenticated: "BAD", .selected: "BAD", .examined: "BAD"]),
         ("LOGIN bob secret", [.notAuthenticated: "OK", .authenticated: "BAD", .selected: "BAD", .examined: "BAD"]),
-        ("AUTHENTICATE PLAIN AGJvYgBzZWNyZXQ=", [.notAuthenticated: "OK", .authenticated: "BAD", .selected: "BAD", .examined: "BAD"]),
-        ("AUTHENTICATE CRAM-MD5", [.notAuthenticated: "NO", .authenticated: "BAD", .selected: "BAD", .examined: "BAD"]),
+        (
+            "AUTHENTICATE PLAIN AGJvYgBzZWNyZXQ=",
+            [.notAuthenticated: "OK", .authenticated: "BAD", .selected: "BAD", .examined: "BAD"]
+        ),
+        (
+            "AUTHENTICATE CRAM-MD5",
+            [.notAuthenticated: "NO", .authenticated: "BAD", .selected: "BAD", .examined: "BAD"]
+        ),
         ("ENABLE CONDSTORE", [.notAuthenticated: "BAD", .authenticated: "OK", .selected: "OK", .examined: "OK"]),
         ("NAMESPACE", [.notAuthenticated: "BAD", .authenticated: "OK", .selected: "OK", .examined: "OK"]),
         ("LIST \"\" *", [.notAuthenticated: "BAD", .authenticated: "OK", .selected: "OK", .examined: "OK"]),
         ("LSUB \"\" *", [.notAuthenticated: "BAD", .authenticated: "OK", .selected: "OK", .examined: "OK"]),
-        ("STATUS INBOX (MESSAGES)", [.notAuthenticated: "BAD", .authenticated: "OK", .selected: "OK", .examined: "OK"]),
-        ("STATUS Trash (MESSAGES)", [.notAuthenticated: "BAD", .authenticated: "NO", .selected: "NO", .examined: "NO"]),
+        (
+            "STATUS INBOX (MESSAGES)",
+            [.notAuthenticated: "BAD", .authenticated: "OK", .selected: "OK", .examined: "OK"]
+        ),
+        (
+            "STATUS Trash (MESSAGES)",
+            [.notAuthenticated: "BAD", .authenticated: "NO", .selected: "NO", .examined: "NO"]
+        ),
         ("SELECT INBOX", [.notAuthenticated: "BAD", .authenticated: "OK", .selected: "OK", .examined: "OK"]),
         ("EXAMINE INBOX", [.notAuthenticated: "BAD", .authenticated: "OK", .selected: "OK", .examined: "OK"]),
         ("SELECT Sent", [.notAuthenticated: "BAD", .authenticated: "NO", .selected: "NO", .examined: "NO"]),
@@ -46,12 +58,27 @@ struct IMAPSessionStateMachineTests {
         ("CHECK", [.notAuthenticated: "BAD", .authenticated: "BAD", .selected: "OK", .examined: "OK"]),
         ("FETCH 1 FLAGS", [.notAuthenticated: "BAD", .authenticated: "BAD", .selected: "OK", .examined: "OK"]),
         ("FETCH 9 FLAGS", [.notAuthenticated: "BAD", .authenticated: "BAD", .selected: "BAD", .examined: "BAD"]),
-        ("UID FETCH 1:* (UID FLAGS)", [.notAuthenticated: "BAD", .authenticated: "BAD", .selected: "OK", .examined: "OK"]),
-        ("STORE 1 +FLAGS (\\Flagged)", [.notAuthenticated: "BAD", .authenticated: "BAD", .selected: "OK", .examined: "NO"]),
-        ("UID STORE 10 -FLAGS (\\Seen)", [.notAuthenticated: "BAD", .authenticated: "BAD", .selected: "OK", .examined: "NO"]),
+        (
+            "UID FETCH 1:* (UID FLAGS)",
+            [.notAuthenticated: "BAD", .authenticated: "BAD", .selected: "OK", .examined: "OK"]
+        ),
+        (
+            "STORE 1 +FLAGS (\\Flagged)",
+            [.notAuthenticated: "BAD", .authenticated: "BAD", .selected: "OK", .examined: "NO"]
+        ),
+        (
+            "UID STORE 10 -FLAGS (\\Seen)",
+            [.notAuthenticated: "BAD", .authenticated: "BAD", .selected: "OK", .examined: "NO"]
+        ),
         ("SEARCH ALL", [.notAuthenticated: "BAD", .authenticated: "BAD", .selected: "OK", .examined: "OK"]),
-        ("UID SEARCH SUBJECT lunch", [.notAuthenticated: "BAD", .authenticated: "BAD", .selected: "OK", .examined: "OK"]),
-        ("SEARCH CHARSET KOI8-R ALL", [.notAuthenticated: "BAD", .authenticated: "BAD", .selected: "NO", .examined: "NO"]),
+        (
+            "UID SEARCH SUBJECT lunch",
+            [.notAuthenticated: "BAD", .authenticated: "BAD", .selected: "OK", .examined: "OK"]
+        ),
+        (
+            "SEARCH CHARSET KOI8-R ALL",
+            [.notAuthenticated: "BAD", .authenticated: "BAD", .selected: "NO", .examined: "NO"]
+        ),
         ("EXPUNGE", [.notAuthenticated: "BAD", .authenticated: "BAD", .selected: "OK", .examined: "NO"]),
         ("UID EXPUNGE 1:*", [.notAuthenticated: "BAD", .authenticated: "BAD", .selected: "OK", .examined: "NO"]),
         ("COPY 1 Trash", [.notAuthenticated: "BAD", .authenticated: "BAD", .selected: "NO", .examined: "NO"]),
@@ -76,16 +103,21 @@ struct IMAPSessionStateMachineTests {
     }
 
     @Test func greetingAdvertisesCapabilities() {
-        var machine = IMAPSessionStateMachine(configuration: .init(hostname: "imap.test"), connection: .init(isLoopback: true))
+        var machine = IMAPSessionStateMachine(
+            configuration: .init(hostname: "imap.test"), connection: .init(isLoopback: true))
         #expect(machine.inputMode == .suspended)
         let greeting = machine.connectionOpened().output?.text ?? ""
-        #expect(greeting.hasPrefix("* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS UNSELECT CHILDREN AUTH=PLAIN]"))
+        #expect(
+            greeting.hasPrefix(
+                "* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS UNSELECT CHILDREN AUTH=PLAIN]"
+            ))
         #expect(machine.inputMode == .command)
         #expect(machine.connectionOpened() == .none)
     }
 
     @Test func plaintextLoginIsRefusedOnAnInsecureConnection() {
-        var driver = IMAPDriver(.init(hostname: "imap.test", offersStartTLS: true), connection: .init(isLoopback: false))
+        var driver = IMAPDriver(
+            .init(hostname: "imap.test", offersStartTLS: true), connection: .init(isLoopback: false))
         #expect(driver.send("a CAPABILITY\r\n").contains("STARTTLS LOGINDISABLED"))
         #expect(driver.send("b LOGIN bob secret\r\n").tagged.hasPrefix("b NO [PRIVACYREQUIRED]"))
         #expect(driver.send("c AUTHENTICATE PLAIN AGJvYgBzZWNyZXQ=\r\n").tagged.hasPrefix("c NO [PRIVACYREQUIRED]"))
@@ -112,7 +144,8 @@ struct IMAPSessionStateMachineTests {
         #expect(driver.send("a AUTHENTICATE PLAIN\r\n") == "+ \r\n")
         #expect(driver.machine.inputMode == .line)
         #expect(driver.send("YWRtaW4AYm9iAHNlY3JldA==\r\n").tagged.hasPrefix("a OK"))
-        #expect(driver.checked == [IMAPCredentials(username: "bob", password: "secret", authorizationIdentity: "admin")])
+        #expect(
+            driver.checked == [IMAPCredentials(username: "bob", password: "secret", authorizationIdentity: "admin")])
         var cancelled = IMAPDriver()
         cancelled.send("a AUTHENTICATE PLAIN\r\n")
         #expect(cancelled.send("*\r\n").tagged == "a BAD authentication cancelled")
@@ -138,7 +171,8 @@ struct IMAPSessionStateMachineTests {
     @Test func appendIsRefusedBeforeItsMessageIsSent() {
         var driver = IMAPDriver()
         driver.send("a LOGIN bob secret\r\n")
-        #expect(driver.send("b APPEND INBOX (\\Seen) {310}\r\n").tagged.hasPrefix("b NO [CANNOT] APPEND is not supported"))
+        #expect(
+            driver.send("b APPEND INBOX (\\Seen) {310}\r\n").tagged.hasPrefix("b NO [CANNOT] APPEND is not supported"))
         #expect(driver.machine.inputMode == .command)
         // With LITERAL+ the message comes anyway: it is read and dropped, then refused.
         let message = String(repeating: "x", count: 300)
@@ -210,10 +244,13 @@ struct IMAPSessionStateMachineTests {
     @Test func fetchBodySectionsAndPartials() {
         var driver = IMAPDriver()
         driver.select()
-        let response = driver.send("c FETCH 1 (BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)] BODY.PEEK[TEXT]<6.10> BODY.PEEK[1])\r\n")
+        let response = driver.send(
+            "c FETCH 1 (BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)] BODY.PEEK[TEXT]<6.10> BODY.PEEK[1])\r\n")
         #expect(
-            response == "* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT FROM)] {51}\r\nFrom: Alice <alice@example.com>\r\nSubject: Hello\r\n\r\n"
-                + " BODY[TEXT]<6> {10}\r\nbody line\r BODY[1] {30}\r\nFirst body line\r\nSecond line\r\n)\r\nc OK FETCH completed\r\n")
+            response
+                == "* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT FROM)] {51}\r\nFrom: Alice <alice@example.com>\r\nSubject: Hello\r\n\r\n"
+                + " BODY[TEXT]<6> {10}\r\nbody line\r BODY[1] {30}\r\nFirst body line\r\nSecond line\r\n)\r\nc OK FETCH completed\r\n"
+        )
     }
 
     @Test func fetchingABodySetsSeenAndStoresIt() {
@@ -242,7 +279,8 @@ struct IMAPSessionStateMachineTests {
         driver.select()
         #expect(
             driver.send("c FETCH 1 (ENVELOPE BODYSTRUCTURE)\r\n").lines.first
-                == "* 1 FETCH (ENVELOPE (\"Mon, 2 Jan 2023 10:00:00 +0000\" \"Hello\" ((\"Alice\" NIL \"alice\" \"example.com\")) ((\"Alice\" NIL \"alice\" \"example.com\")) ((\"Alice\" NIL \"alice\" \"example.com\")) ((NIL NIL \"bob\" \"example.com\")) NIL NIL NIL \"<one@example.com>\") BODYSTRUCTURE (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 30 2 NIL NIL NIL NIL))")
+                == "* 1 FETCH (ENVELOPE (\"Mon, 2 Jan 2023 10:00:00 +0000\" \"Hello\" ((\"Alice\" NIL \"alice\" \"example.com\")) ((\"Alice\" NIL \"alice\" \"example.com\")) ((\"Alice\" NIL \"alice\" \"example.com\")) ((NIL NIL \"bob\" \"example.com\")) NIL NIL NIL \"<one@example.com>\") BODYSTRUCTURE (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 30 2 NIL NIL NIL NIL))"
+        )
     }
 
     @Test func storeChangesFlagsAndPersistsOnlySeen() {
@@ -250,7 +288,8 @@ struct IMAPSessionStateMachineTests {
         driver.select()
         #expect(
             driver.send("c STORE 2:3 +FLAGS (\\Seen \\Flagged $Work)\r\n").lines == [
-                "* 2 FETCH (FLAGS (\\Flagged \\Seen $Work))", "* 3 FETCH (FLAGS (\\Flagged \\Seen $Work))", "c OK STORE completed",
+                "* 2 FETCH (FLAGS (\\Flagged \\Seen $Work))", "* 3 FETCH (FLAGS (\\Flagged \\Seen $Work))",
+                "c OK STORE completed",
             ])
         #expect(driver.requests.last == .setRead(ids: ["m2", "m3"], isRead: true))
         #expect(driver.send("d STORE 1 FLAGS.SILENT (\\Answered)\r\n").lines == ["d OK STORE completed"])
@@ -320,10 +359,13 @@ struct IMAPSessionStateMachineTests {
         driver.select()
         #expect(driver.send("c IDLE\r\n") == "+ idling\r\n")
         #expect(driver.machine.inputMode == .line)
-        let newMessage = IMAPMessageInfo(uid: 40, id: "m4", size: 10, internalDate: Date(timeIntervalSince1970: 0), isRead: false)
+        let newMessage = IMAPMessageInfo(
+            uid: 40, id: "m4", size: 10, internalDate: Date(timeIntervalSince1970: 0), isRead: false)
         #expect(driver.perform(driver.machine.mailboxChanged(.added([newMessage]))) == "* 4 EXISTS\r\n")
         #expect(driver.perform(driver.machine.mailboxChanged(.removed(["m2"]))) == "* 2 EXPUNGE\r\n")
-        #expect(driver.perform(driver.machine.mailboxChanged(.readChanged(id: "m3", isRead: true))) == "* 2 FETCH (UID 30 FLAGS (\\Seen))\r\n")
+        #expect(
+            driver.perform(driver.machine.mailboxChanged(.readChanged(id: "m3", isRead: true)))
+                == "* 2 FETCH (UID 30 FLAGS (\\Seen))\r\n")
         #expect(driver.send("done\r\n") == "c OK IDLE terminated\r\n")
         #expect(driver.send("d IDLE\r\n") == "+ idling\r\n")
         #expect(driver.send("e NOOP\r\n") == "d BAD expected DONE\r\n")
@@ -333,9 +375,14 @@ struct IMAPSessionStateMachineTests {
         var driver = IMAPDriver()
         driver.select()
         _ = driver.machine.mailboxChanged(.removed(["m1"]))
-        _ = driver.machine.mailboxChanged(.added([IMAPMessageInfo(uid: 40, id: "m4", size: 10, internalDate: Date(timeIntervalSince1970: 0), isRead: false)]))
+        _ = driver.machine.mailboxChanged(
+            .added([
+                IMAPMessageInfo(
+                    uid: 40, id: "m4", size: 10, internalDate: Date(timeIntervalSince1970: 0), isRead: false)
+            ]))
         // FETCH by sequence number may report the new message, not the expunge.
-        #expect(driver.send("c FETCH 1 (UID)\r\n").lines == ["* 1 FETCH (UID 10)", "* 4 EXISTS", "c OK FETCH completed"])
+        #expect(
+            driver.send("c FETCH 1 (UID)\r\n").lines == ["* 1 FETCH (UID 10)", "* 4 EXISTS", "c OK FETCH completed"])
         #expect(driver.send("d SEARCH ALL\r\n").lines == ["* SEARCH 1 2 3 4", "d OK SEARCH completed"])
         // NOOP may.
         #expect(driver.send("e NOOP\r\n").lines == ["* 1 EXPUNGE", "e OK NOOP completed"])
@@ -346,7 +393,8 @@ struct IMAPSessionStateMachineTests {
         var driver = IMAPDriver()
         driver.select()
         _ = driver.machine.mailboxChanged(.removed(["m3"]))
-        #expect(driver.send("c UID SEARCH ALL\r\n").lines == ["* SEARCH 10 20 30", "* 3 EXPUNGE", "c OK SEARCH completed"])
+        #expect(
+            driver.send("c UID SEARCH ALL\r\n").lines == ["* SEARCH 10 20 30", "* 3 EXPUNGE", "c OK SEARCH completed"])
     }
 
     @Test func aMessageThatVanishedBeforeLoadingEndsTheFetchInNo() {
@@ -373,7 +421,10 @@ struct IMAPSessionStateMachineTests {
 
     @Test func logoutSaysByeAndCloses() {
         var driver = IMAPDriver()
-        #expect(driver.send("a LOGOUT\r\nb NOOP\r\n").lines == ["* BYE imap.test Mailpen IMAP signing off", "a OK LOGOUT completed"])
+        #expect(
+            driver.send("a LOGOUT\r\nb NOOP\r\n").lines == [
+                "* BYE imap.test Mailpen IMAP signing off", "a OK LOGOUT completed",
+            ])
         #expect(driver.closed)
         #expect(driver.machine.inputMode == .closed)
         #expect(driver.machine.idleTimeoutExpired() == .none)
@@ -407,7 +458,8 @@ struct IMAPSessionStateMachineTests {
 
     @Test(arguments: [1, 2, 3, 5, 13])
     func theOutcomeDoesNotDependOnHowInputIsCut(readSize: Int) {
-        let session = "a LOGIN {3+}\r\nbob {6}\r\nsecret\r\nb SELECT INBOX\r\nc FETCH 1:* (FLAGS BODY.PEEK[HEADER])\r\nd IDLE\r\nDONE\r\ne LOGOUT\r\n"
+        let session =
+            "a LOGIN {3+}\r\nbob {6}\r\nsecret\r\nb SELECT INBOX\r\nc FETCH 1:* (FLAGS BODY.PEEK[HEADER])\r\nd IDLE\r\nDONE\r\ne LOGOUT\r\n"
         var whole = IMAPDriver()
         let expected = whole.send(session)
         var pieces = IMAPDriver()
@@ -430,7 +482,8 @@ struct IMAPFuzzerFindingTests {
     @Test func aReasonNeverBreaksTheResponseLine() {
         var driver = IMAPDriver()
         driver.send("a LOGIN bob secret\r\n")
-        let response = driver.send(bytes: Array("10 APPEND \"INBOX\" {14+}\r".utf8) + [0xF9] + Array("Subject: x\r\n".utf8))
+        let response = driver.send(
+            bytes: Array("10 APPEND \"INBOX\" {14+}\r".utf8) + [0xF9] + Array("Subject: x\r\n".utf8))
         #expect(response == "10 BAD expected CRLF\r\n")
         let literal = driver.send("11 LOGIN {1+}\r\nx\r\n")
         #expect(!literal.contains("\r\n\r\n"))

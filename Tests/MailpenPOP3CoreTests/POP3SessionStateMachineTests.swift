@@ -25,7 +25,10 @@ struct POP3SessionStateMachineTests {
         ("PASS secret", [.authorization: "-ERR", .userGiven: "+OK", .transaction: "-ERR", .afterDelete: "-ERR"]),
         ("AUTH", [.authorization: "+OK", .userGiven: "+OK", .transaction: "-ERR", .afterDelete: "-ERR"]),
         ("AUTH PLAIN", [.authorization: "+", .userGiven: "+", .transaction: "-ERR", .afterDelete: "-ERR"]),
-        ("AUTH PLAIN AGJvYgBzZWNyZXQ=", [.authorization: "+OK", .userGiven: "+OK", .transaction: "-ERR", .afterDelete: "-ERR"]),
+        (
+            "AUTH PLAIN AGJvYgBzZWNyZXQ=",
+            [.authorization: "+OK", .userGiven: "+OK", .transaction: "-ERR", .afterDelete: "-ERR"]
+        ),
         ("AUTH CRAM-MD5", [.authorization: "-ERR", .userGiven: "-ERR", .transaction: "-ERR", .afterDelete: "-ERR"]),
         ("APOP bob 0123", [.authorization: "-ERR", .userGiven: "-ERR", .transaction: "-ERR", .afterDelete: "-ERR"]),
         ("STLS", [.authorization: "-ERR", .userGiven: "-ERR", .transaction: "-ERR", .afterDelete: "-ERR"]),
@@ -59,7 +62,8 @@ struct POP3SessionStateMachineTests {
     }
 
     @Test func greetingNamesTheHost() {
-        var machine = POP3SessionStateMachine(configuration: .init(hostname: "pop.test"), connection: .init(isLoopback: true))
+        var machine = POP3SessionStateMachine(
+            configuration: .init(hostname: "pop.test"), connection: .init(isLoopback: true))
         #expect(machine.inputMode == .suspended)
         #expect(machine.connectionOpened() == .send(.ok("pop.test Mailpen POP3 ready")))
         #expect(machine.inputMode == .commandLine)
@@ -166,7 +170,8 @@ struct POP3SessionStateMachineTests {
         var driver = POP3Driver()
         // "admin\0bob\0secret"
         #expect(driver.send("AUTH PLAIN YWRtaW4AYm9iAHNlY3JldA==").status.hasPrefix("+OK maildrop"))
-        #expect(driver.checked == [POP3Credentials(username: "bob", password: "secret", authorizationIdentity: "admin")])
+        #expect(
+            driver.checked == [POP3Credentials(username: "bob", password: "secret", authorizationIdentity: "admin")])
     }
 
     @Test func authPlainWithAContinuation() {
@@ -212,7 +217,8 @@ struct POP3SessionStateMachineTests {
     }
 
     @Test func stlsIsRefusedOnceTLSIsOn() {
-        var driver = POP3Driver(.init(hostname: "pop.test", offersSTLS: true), connection: .init(isLoopback: false, isTLS: true))
+        var driver = POP3Driver(
+            .init(hostname: "pop.test", offersSTLS: true), connection: .init(isLoopback: false, isTLS: true))
         #expect(driver.send("STLS").status == "-ERR TLS already active")
         #expect(!driver.startedTLS)
     }
