@@ -13,7 +13,7 @@ run: deps-run release
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(MAKE) test-swift test-e2e test-ui test-web test-fuzz-mime test-fuzz-smtp test-fuzz-search
+	$(MAKE) test-swift test-e2e test-ui test-web test-fuzz-mime test-fuzz-smtp test-fuzz-search test-fuzz-pop3 test-fuzz-imap
 
 test-swift:
 	$(SWIFT) test --skip-build
@@ -151,3 +151,38 @@ test-web:
 	$(NODE) --test Tests/web/
 
 .PHONY: test-web
+
+# MailpenPOP3Core: the session state machine and its line framing. An input's first byte sets the
+# session's options (see Tests/Fuzz/POP3SessionFuzzer.swift); the rest is what the client sends.
+POP3_SOURCES := $(wildcard Sources/MailpenPOP3Core/*.swift)
+
+.build/pop3-tools/pop3-fuzzer: $(POP3_SOURCES) Tests/Fuzz/POP3SessionFuzzer.swift
+	$(build-fuzzer)
+
+fuzz-pop3: .build/pop3-tools/pop3-fuzzer
+	$(call run-fuzzer,pop3,8192,$(FUZZ_SECONDS))
+
+test-fuzz-pop3: .build/pop3-tools/pop3-fuzzer
+	$(call run-fuzzer,pop3,8192,60)
+
+# MailpenIMAPCore imports MailpenMIME, so MailpenMIME is built first as a module of its own (instrumented
+# like the rest); the fuzzer answers the session's requests from a small inbox
+# (see Tests/Fuzz/IMAPSessionFuzzer.swift).
+IMAP_TOOLS   := .build/imap-tools
+IMAP_SOURCES := $(wildcard Sources/MailpenIMAPCore/*.swift)
+
+$(IMAP_TOOLS)/MailpenMIME.o: $(MIME_SOURCES)
+	@mkdir -p $(IMAP_TOOLS)
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -g -wmo $(SWIFT_MODE) -module-name MailpenMIME \
+		-emit-module -emit-module-path $(IMAP_TOOLS)/MailpenMIME.swiftmodule -c $(MIME_SOURCES) -o $@
+
+$(IMAP_TOOLS)/imap-fuzzer: $(IMAP_SOURCES) Tests/Fuzz/IMAPSessionFuzzer.swift $(IMAP_TOOLS)/MailpenMIME.o
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -g -use-ld=lld $(SWIFT_MODE) -I $(IMAP_TOOLS) $^ -o $@
+
+fuzz-imap: $(IMAP_TOOLS)/imap-fuzzer
+	$(call run-fuzzer,imap,8192,$(FUZZ_SECONDS))
+
+test-fuzz-imap: $(IMAP_TOOLS)/imap-fuzzer
+	$(call run-fuzzer,imap,8192,60)
+
+.PHONY: fuzz-pop3 test-fuzz-pop3 fuzz-imap test-fuzz-imap

@@ -137,6 +137,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // POP3 server protocol as a pure state machine (no NIO, no storage); a NIO handler wires it to the store.
+        .target(
+            name: "MailpenPOP3Core",
+            swiftSettings: swiftSettings
+        ),
+        // IMAP4rev1 server protocol as a pure state machine and response encoder over MailpenMIME.
+        .target(
+            name: "MailpenIMAPCore",
+            dependencies: ["MailpenMIME"],
+            swiftSettings: swiftSettings
+        ),
         // Small C helpers the Swift code cannot reach directly (glibc's mallopt).
         .target(name: "CMailpenSupport"),
         .executableTarget(
@@ -187,6 +198,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailpenPOP3CoreTests",
+            dependencies: ["MailpenPOP3Core"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailpenIMAPCoreTests",
+            dependencies: ["MailpenIMAPCore", "MailpenMIME"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
