@@ -9,6 +9,8 @@ APT_PACKAGES=(libsqlite3-dev)
 PIP_PACKAGES=()
 if [ "$PURPOSE" = "test" ]; then
     APT_PACKAGES+=(sqlite3 swaks postfix curl util-linux spamassassin spamd spamc chromium chromium-driver)
+    # Mail clients for the POP3 and IMAP tests (mpop, mbsync) and the network namespace of the plaintext-login test.
+    APT_PACKAGES+=(mpop isync iproute2)
     PIP_PACKAGES+=(pytest selenium schemathesis)
 elif [ "$PURPOSE" != "run" ]; then
     echo "usage: $0 [run|test]" >&2

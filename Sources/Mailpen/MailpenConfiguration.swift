@@ -20,6 +20,12 @@ public struct MailpenConfiguration: Sendable {
         case strict
     }
 
+    /// What a POP3 client's deletions do when it QUITs.
+    public enum POP3DeletionMode: String, Sendable, CaseIterable {
+        case delete
+        case markRead = "mark-read"
+    }
+
     public var smtpHost = "127.0.0.1"
     public var smtpPort = 2525
     public var httpHost = "127.0.0.1"
@@ -59,6 +65,21 @@ public struct MailpenConfiguration: Sendable {
     public var httpIdleTimeoutSeconds = 60
     /// How often server-sent event streams get a heartbeat.
     public var heartbeatInterval: Duration = .seconds(15)
+
+    /// The POP3 listeners, plain (with STLS) and implicit TLS; both off unless set.
+    public var pop3Host: String?
+    public var pop3Port: Int?
+    public var pop3sHost: String?
+    public var pop3sPort: Int?
+    public var pop3DeletionMode: POP3DeletionMode = .delete
+    /// The IMAP listeners, plain (with STARTTLS) and implicit TLS; both off unless set.
+    public var imapHost: String?
+    public var imapPort: Int?
+    public var imapsHost: String?
+    public var imapsPort: Int?
+    /// Whether POP3 and IMAP accept a plaintext password on a connection that is neither TLS nor from
+    /// loopback.
+    public var allowPlaintextLogin = false
 
     public init() {}
 

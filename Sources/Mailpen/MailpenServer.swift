@@ -2,6 +2,8 @@ import Foundation
 import Logging
 import MailpenChecks
 import MailpenHTTP
+import MailpenIMAP
+import MailpenPOP3
 import MailpenSMTP
 import MailpenStore
 import NIOCore
@@ -14,10 +16,13 @@ import ServiceLifecycle
 /// read the bound ports back.
 public actor MailpenServer {
     public let configuration: MailpenConfiguration
-    private let logger: Logger
+    let logger: Logger
     /// The server's Prometheus metrics, also served at `/metrics`.
     public let metrics = MailpenMetrics()
     private var smtp: SMTPServer?
+    var pop3: POP3Server?
+    var imap: IMAPServer?
+    var mailboxWatcher: MailboxWatcher?
     private var httpTask: Task<Void, any Error>?
     private var httpGroup: ServiceGroup?
     private var maintenanceTask: Task<Void, Never>?
@@ -28,6 +33,12 @@ public actor MailpenServer {
     public private(set) var smtpAddress: SocketAddress?
     /// The bound implicit-TLS SMTP address, if configured, once started.
     public private(set) var smtpsAddress: SocketAddress?
+    /// The bound POP3 addresses (plain, implicit TLS), if configured, once started.
+    public internal(set) var pop3Address: SocketAddress?
+    public internal(set) var pop3sAddress: SocketAddress?
+    /// The bound IMAP addresses (plain, implicit TLS), if configured, once started.
+    public internal(set) var imapAddress: SocketAddress?
+    public internal(set) var imapsAddress: SocketAddress?
     /// The bound HTTP address, once started.
     public private(set) var httpAddress: SocketAddress?
 
@@ -45,7 +56,9 @@ public actor MailpenServer {
             logger: logger)
         self.store = store
         do {
-            try await startSMTP(store: store)
+            let tlsContext = try makeTLSContext()
+            try await startSMTP(store: store, tlsContext: tlsContext)
+            try await startMailAccess(store: store, tlsContext: tlsContext)
             try await startHTTP(store: store)
         } catch {
             await stop()
@@ -72,6 +85,7 @@ public actor MailpenServer {
             await smtp.shutdown()
             self.smtp = nil
         }
+        await stopMailAccess()
         if let httpTask {
             await httpGroup?.triggerGracefulShutdown()
             _ = await httpTask.result
@@ -101,7 +115,7 @@ public actor MailpenServer {
         }
     }
 
-    private func startSMTP(store: any MailpenStore) async throws {
+    private func startSMTP(store: any MailpenStore, tlsContext: NIOSSLContext?) async throws {
         let delivery = StoreDelivery(
             store: store, policy: configuration.authenticationPolicy, metrics: metrics, logger: logger)
         let smtp = SMTPServer(
@@ -110,7 +124,7 @@ public actor MailpenServer {
                 port: configuration.smtpPort,
                 implicitTLSHost: configuration.smtpsHost,
                 implicitTLSPort: configuration.smtpsPort,
-                tlsContext: try makeTLSContext(),
+                tlsContext: tlsContext,
                 session: .init(
                     hostname: configuration.hostname,
                     maximumMessageSize: configuration.maxMessageSize,
@@ -141,7 +155,7 @@ public actor MailpenServer {
             checks.spamEngine = .spamassassin(spamdConfiguration)
         }
         let advertisement = SMTPAdvertisement(
-            host: configuration.smtpHost == "0.0.0.0" ? configuration.hostname : configuration.smtpHost,
+            host: advertisedHost(configuration.smtpHost),
             port: smtpAddress?.port ?? configuration.smtpPort,
             startTLS: configuration.tls != .off,
             implicitTLSPort: smtpsAddress?.port)
@@ -152,6 +166,8 @@ public actor MailpenServer {
             allowedHosts: AllowedHosts(listeningHost: configuration.httpHost, extra: configuration.allowedHosts),
             logger: logger)
         dependencies.heartbeatInterval = configuration.heartbeatInterval
+        dependencies.pop3 = mailAccessAdvertisement(plain: pop3Address, implicitTLS: pop3sAddress)
+        dependencies.imap = mailAccessAdvertisement(plain: imapAddress, implicitTLS: imapsAddress)
         let limits = MailpenHTTP.ConnectionLimits(
             maximumConnections: configuration.httpMaxConnections,
             idleTimeout: .seconds(configuration.httpIdleTimeoutSeconds))

@@ -32,8 +32,11 @@ struct InboxResource: ResponseEncodable, Sendable {
     var routes: [String]
     var createdAt: Date
     var smtp: SMTPSettingsResource
+    /// The POP3 and IMAP settings, null when that server is off.
+    @ExplicitNull var pop3: MailAccessSettingsResource?
+    @ExplicitNull var imap: MailAccessSettingsResource?
 
-    init(_ inbox: Inbox, smtp: SMTPAdvertisement) {
+    init(_ inbox: Inbox, smtp: SMTPAdvertisement, pop3: MailAccessAdvertisement? = nil, imap: MailAccessAdvertisement? = nil) {
         name = inbox.name
         total = inbox.total
         unread = inbox.unread
@@ -44,6 +47,8 @@ struct InboxResource: ResponseEncodable, Sendable {
         self.smtp = SMTPSettingsResource(
             host: smtp.host, port: smtp.port, username: inbox.smtpUsername, password: inbox.smtpPassword,
             startTLS: smtp.startTLS, implicitTLSPort: smtp.implicitTLSPort)
+        self.pop3 = pop3.map { MailAccessSettingsResource($0, username: inbox.smtpUsername, password: inbox.smtpPassword) }
+        self.imap = imap.map { MailAccessSettingsResource($0, username: inbox.smtpUsername, password: inbox.smtpPassword) }
     }
 }
 

@@ -42,7 +42,7 @@ struct InboxRoutes {
     }
 
     private func resource(_ inbox: Inbox) -> InboxResource {
-        InboxResource(inbox, smtp: dependencies.smtp)
+        InboxResource(inbox, smtp: dependencies.smtp, pop3: dependencies.pop3, imap: dependencies.imap)
     }
 
     private func inbox(_ context: MailpenRequestContext) async throws -> Inbox {
