@@ -87,11 +87,9 @@ fuzz-mime: $(MIME_TOOLS)/mime-fuzzer
 test-fuzz-mime: $(MIME_TOOLS)/mime-fuzzer
 	$(call run-fuzzer,mime,65536,60)
 
-# MailpenSMTP: the session state machine and its input framing, which need no NIO. An input's first
+# MailpenSMTPCore: the session state machine and its input framing, which need no NIO. An input's first
 # byte sets the session's options; the rest is what the client sends.
-SMTP_SOURCES := $(addprefix Sources/MailpenSMTP/,SMTPSessionStateMachine.swift SMTPSessionInput.swift \
-                  SMTPCommand.swift SMTPCommandParser.swift SMTPParameterRules.swift SMTPReply.swift \
-                  SMTPEnvelope.swift SMTPCredentials.swift SMTPDeliveryResult.swift DotUnstuffer.swift LineFramer.swift)
+SMTP_SOURCES := $(wildcard Sources/MailpenSMTPCore/*.swift)
 
 .build/smtp-tools/smtp-fuzzer: $(SMTP_SOURCES) Tests/Fuzz/SMTPSessionFuzzer.swift
 	$(build-fuzzer)

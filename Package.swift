@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Mailpen", targets: ["Mailpen"]),
         .library(name: "MailpenMIME", targets: ["MailpenMIME"]),
         .library(name: "MailpenSMTP", targets: ["MailpenSMTP"]),
+        .library(name: "MailpenSMTPCore", targets: ["MailpenSMTPCore"]),
         .library(name: "MailpenStore", targets: ["MailpenStore"]),
         .executable(name: "mailpen", targets: ["mailpen"]),
     ],
@@ -38,10 +39,18 @@ let package = Package(
             name: "MailpenMIME",
             swiftSettings: swiftSettings
         ),
-        // SMTP server: pure command parser and session state machine, thin NIO handlers.
+        // The SMTP protocol without I/O: command parser, session and AUTH state machines, input framing,
+        // envelope values and the catalog of replies. No NIO, so it builds alone (and under libFuzzer).
+        .target(
+            name: "MailpenSMTPCore",
+            swiftSettings: swiftSettings
+        ),
+        // The SMTP server: NIO handlers, TLS, listeners and limits around MailpenSMTPCore, and the seam
+        // to the host (SMTPBackend.swift).
         .target(
             name: "MailpenSMTP",
             dependencies: [
+                "MailpenSMTPCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -104,6 +113,7 @@ let package = Package(
             name: "Mailpen",
             dependencies: [
                 "MailpenSMTP",
+                "MailpenSMTPCore",
                 "MailpenStore",
                 "MailpenHTTP",
                 "MailpenMIME",
@@ -140,6 +150,7 @@ let package = Package(
             dependencies: [
                 "Mailpen",
                 "MailpenSMTP",
+                "MailpenSMTPCore",
                 "MailpenStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -153,9 +164,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MailpenSMTPCoreTests",
+            dependencies: ["MailpenSMTPCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MailpenSMTPTests",
             dependencies: [
                 "MailpenSMTP",
+                "MailpenSMTPCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

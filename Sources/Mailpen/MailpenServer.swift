@@ -3,6 +3,7 @@ import Logging
 import MailpenChecks
 import MailpenHTTP
 import MailpenSMTP
+import MailpenSMTPCore
 import MailpenStore
 import NIOCore
 import NIOSSL

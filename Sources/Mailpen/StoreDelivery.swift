@@ -1,6 +1,7 @@
 import Logging
 import MailpenHTTP
 import MailpenSMTP
+import MailpenSMTPCore
 import MailpenStore
 import NIOCore
 

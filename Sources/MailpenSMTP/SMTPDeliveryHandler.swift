@@ -1,3 +1,4 @@
+import MailpenSMTPCore
 import NIOCore
 
 /// Receives each finished transaction. The SMTP layer replies with what this returns, so the final

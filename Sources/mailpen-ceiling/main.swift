@@ -11,6 +11,7 @@ import Foundation
 import Logging
 import Mailpen
 import MailpenSMTP
+import MailpenSMTPCore
 import MailpenStore
 import NIOCore
 import UnixSignals

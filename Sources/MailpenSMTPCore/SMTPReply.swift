@@ -82,7 +82,7 @@ extension SMTPReply {
     static let tooManyConnections = SMTPReply(421, "4.7.0", "Error: too many connections, try again later")
     static let shuttingDown = SMTPReply(421, "4.3.2", "Service shutting down, closing connection")
     static let timeout = SMTPReply(421, "4.4.2", "Error: timeout exceeded, closing connection")
-    static let storageFailure = SMTPReply(451, "4.3.0", "Error: could not store message, try again later")
+    public static let storageFailure = SMTPReply(451, "4.3.0", "Error: could not store message, try again later")
     static let bye = SMTPReply(221, "2.0.0", "Bye")
 
     static func syntax(_ text: String) -> SMTPReply {

@@ -1,7 +1,7 @@
 /// The whole SMTP server protocol of one connection as a pure state machine: it takes what the client
 /// sent (command lines, message bytes) and what the outside world decided (delivery, authentication,
 /// TLS, shutdown) and answers with the action to take. It owns no socket, clock or storage, so every
-/// command in every state is unit-testable; ``SMTPServerHandler`` adapts it to SwiftNIO.
+/// command in every state is unit-testable; MailpenSMTP's channel handler adapts it to SwiftNIO.
 public struct SMTPSessionStateMachine: Sendable {
     /// Settings that shape the session's replies and limits.
     public struct Configuration: Sendable {

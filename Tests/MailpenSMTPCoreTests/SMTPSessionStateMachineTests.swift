@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import MailpenSMTP
+@testable import MailpenSMTPCore
 
 @Suite("SMTP session state machine")
 struct SMTPSessionStateMachineTests {

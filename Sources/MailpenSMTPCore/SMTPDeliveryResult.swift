@@ -1,4 +1,4 @@
-/// The outcome of handing a transaction to an ``SMTPDeliveryHandler``.
+/// The outcome of handing a transaction to the host (MailpenSMTP's `SMTPDeliveryHandler`).
 public enum SMTPDeliveryResult: Sendable, Hashable {
     /// Stored under `id`; the client gets `250 2.0.0 Ok: queued as <id>`.
     case accepted(id: String)
