@@ -58,10 +58,10 @@ struct StoreDelivery: SMTPDeliveryHandler, SMTPAuthenticator {
                 "stored \(summary.id) in \(summary.inbox): from=<\(LogText.escaped(envelope.mailFrom))> to=<\(LogText.escaped(recipients))> size=\(summary.size) subject=\"\(LogText.escaped(summary.subject))\"")
             return .accepted(id: summary.id)
         case .failure(StoreError.inboxNotFound(let name)):
-            return .rejected(SMTPReply(550, "5.1.1", "Error: inbox \(name) does not exist"))
+            return .rejected(.inboxDoesNotExist(name))
         case .failure(let error):
             logger.error("could not store message: \(error)")
-            return .rejected(SMTPReply(451, "4.3.0", "Error: could not store message, try again later"))
+            return .rejected(.storageFailure)
         }
     }
 

@@ -145,7 +145,7 @@ public struct SMTPSessionStateMachine: Sendable {
             return .replyAndClose([.tooManyConnections])
         }
         state = .awaitingHello
-        return .reply(SMTPReply(220, nil, "\(configuration.hostname) ESMTP Mailpen"))
+        return .reply(.greeting(hostname: configuration.hostname))
     }
 
     /// A line arrived in ``InputMode/commandLine`` or ``InputMode/authenticationResponse`` mode.
@@ -302,18 +302,11 @@ public struct SMTPSessionStateMachine: Sendable {
             state = .closed
             return .replyAndClose([.bye])
         case .help:
-            return .reply(
-                SMTPReply(
-                    code: 214, enhancedCode: "2.0.0",
-                    lines: [
-                        "Mailpen captures every message it is sent and relays none.",
-                        "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY EXPN STARTTLS AUTH",
-                        "See http://\(configuration.hostname):8025/ for the captured mail",
-                    ]))
+            return .reply(.help(hostname: configuration.hostname))
         case .verify:
-            return .reply(SMTPReply(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery"))
+            return .reply(.cannotVerify)
         case .expand:
-            return .reply(SMTPReply(502, "5.5.1", "Error: EXPN not supported"))
+            return .reply(.expandNotSupported)
         case .startTLS:
             return startTLS()
         case .authenticate(let mechanism, let initialResponse):
@@ -326,21 +319,11 @@ public struct SMTPSessionStateMachine: Sendable {
         session.heloName = domain
         session.usedExtendedHello = extended
         state = .ready
-        guard extended else { return .reply(SMTPReply(250, nil, configuration.hostname)) }
-        var lines = [
-            "\(configuration.hostname) Hello \(domain)",
-            "PIPELINING",
-            "SIZE \(configuration.maximumMessageSize)",
-            "8BITMIME",
-            "SMTPUTF8",
-            "ENHANCEDSTATUSCODES",
-            "CHUNKING",
-            "DSN",
-        ]
-        if offersStartTLS { lines.append("STARTTLS") }
-        lines.append("AUTH PLAIN LOGIN CRAM-MD5")
-        lines.append("HELP")
-        return .reply(SMTPReply(code: 250, enhancedCode: nil, lines: lines))
+        guard extended else { return .reply(.hello(hostname: configuration.hostname)) }
+        return .reply(
+            .extendedHello(
+                hostname: configuration.hostname, clientDomain: domain,
+                maximumMessageSize: configuration.maximumMessageSize, offersStartTLS: offersStartTLS))
     }
 
     private mutating func startTransaction(reversePath: String, parameters: [SMTPParameter]) -> Action {
@@ -349,12 +332,11 @@ public struct SMTPSessionStateMachine: Sendable {
         case .inTransaction: return .reply(.nestedMail)
         default: break
         }
-        if let failure = SMTPParameterRules.validateMail(parameters, maxMessageSize: configuration.maximumMessageSize) {
-            return .reply(failure)
-        }
+        let failure = SMTPParameterRules.validateMail(parameters, maximumMessageSize: configuration.maximumMessageSize)
+        if let failure { return .reply(failure) }
         draft = Draft(mailFrom: reversePath, parameters: parameters)
         state = .inTransaction
-        return .reply(SMTPReply(250, "2.1.0", "Ok"))
+        return .reply(.senderAccepted)
     }
 
     private mutating func addRecipient(_ address: String, parameters: [SMTPParameter]) -> Action {
@@ -366,7 +348,7 @@ public struct SMTPSessionStateMachine: Sendable {
         if let failure = SMTPParameterRules.validateRecipient(parameters) { return .reply(failure) }
         current.recipients.append(SMTPRecipient(address: address, parameters: parameters))
         draft = current
-        return .reply(SMTPReply(250, "2.1.5", "Ok"))
+        return .reply(.recipientAccepted)
     }
 
     private mutating func startData() -> Action {
@@ -411,7 +393,7 @@ public struct SMTPSessionStateMachine: Sendable {
     private mutating func finishChunk(size: Int, isLast: Bool) -> Action {
         if isLast { return startDelivery() }
         state = .inTransaction
-        return .reply(SMTPReply(250, "2.0.0", "Ok: \(size) octets received"))
+        return .reply(.chunkReceived(octets: size))
     }
 
     private mutating func startDelivery() -> Action {
@@ -438,34 +420,30 @@ public struct SMTPSessionStateMachine: Sendable {
     }
 
     private mutating func startTLS() -> Action {
-        if session.tlsVersion != nil { return .reply(SMTPReply(503, "5.5.1", "Error: TLS already active")) }
-        guard configuration.offersStartTLS else { return .reply(SMTPReply(502, "5.5.1", "Error: STARTTLS not available")) }
+        if session.tlsVersion != nil { return .reply(.tlsAlreadyActive) }
+        guard configuration.offersStartTLS else { return .reply(.startTLSNotAvailable) }
         if isInTransaction { return .reply(.badSequence) }
         state = .startingTLS
-        return .replyAndStartTLS(SMTPReply(220, "2.0.0", "Ready to start TLS"))
+        return .replyAndStartTLS(.readyToStartTLS)
     }
 
     // MARK: - AUTH
 
     private mutating func startAuthentication(mechanism: String, initialResponse: String?) -> Action {
-        guard session.heloName != nil, session.usedExtendedHello else {
-            return .reply(SMTPReply(503, "5.5.1", "Error: send EHLO first"))
-        }
-        if session.authenticatedUser != nil { return .reply(SMTPReply(503, "5.5.1", "Error: already authenticated")) }
-        if isInTransaction {
-            return .reply(SMTPReply(503, "5.5.1", "Error: AUTH not permitted during a mail transaction"))
-        }
+        guard session.heloName != nil, session.usedExtendedHello else { return .reply(.extendedHelloFirst) }
+        if session.authenticatedUser != nil { return .reply(.alreadyAuthenticated) }
+        if isInTransaction { return .reply(.authenticationInTransaction) }
         switch mechanism {
         case "PLAIN":
             guard let initialResponse else {
                 state = .authenticating(.plainResponse)
-                return .reply(SMTPReply(334, nil, ""))
+                return .reply(.challenge(""))
             }
             return continueAuthentication(.plainResponse, response: Array(initialResponse.utf8))
         case "LOGIN":
             guard let initialResponse else {
                 state = .authenticating(.loginUsername)
-                return .reply(SMTPReply(334, nil, SASL.encode("Username:")))
+                return .reply(.challenge(SASL.encode("Username:")))
             }
             return continueAuthentication(.loginUsername, response: Array(initialResponse.utf8))
         case "CRAM-MD5":
@@ -475,9 +453,9 @@ public struct SMTPSessionStateMachine: Sendable {
             challengeCount += 1
             let challenge = "<\(challengeNonce).\(challengeCount)@\(configuration.hostname)>"
             state = .authenticating(.cramMD5Response(challenge: challenge))
-            return .reply(SMTPReply(334, nil, SASL.encode(challenge)))
+            return .reply(.challenge(SASL.encode(challenge)))
         default:
-            return .reply(SMTPReply(504, "5.5.4", "Error: unsupported authentication mechanism \(mechanism)"))
+            return .reply(.unsupportedMechanism(mechanism))
         }
     }
 
@@ -514,7 +492,7 @@ public struct SMTPSessionStateMachine: Sendable {
                 return .reply(.cannotDecodeResponse)
             }
             state = .authenticating(.loginPassword(username: username))
-            return .reply(SMTPReply(334, nil, SASL.encode("Password:")))
+            return .reply(.challenge(SASL.encode("Password:")))
         case .loginPassword(let username):
             guard let password = String(validating: decoded, as: UTF8.self) else {
                 state = afterFailure
