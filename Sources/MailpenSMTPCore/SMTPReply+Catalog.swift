@@ -31,7 +31,7 @@ extension SMTPReply {
             "DSN",
         ]
         if offersStartTLS { lines.append("STARTTLS") }
-        lines.append("AUTH PLAIN LOGIN CRAM-MD5")
+        lines.append("AUTH " + SMTPAuthenticationMachine.mechanisms.joined(separator: " "))
         lines.append("HELP")
         return SMTPReply(code: 250, enhancedCode: nil, lines: lines)
     }

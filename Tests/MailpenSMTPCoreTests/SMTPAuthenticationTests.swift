@@ -3,6 +3,8 @@ import Testing
 
 @testable import MailpenSMTPCore
 
+/// AUTH within a session: when it is allowed, and what a finished dialogue does to the session. The
+/// dialogues themselves are tested in ``SMTPAuthenticationMachineTests``.
 @Suite("SMTP AUTH exchanges")
 struct SMTPAuthenticationTests {
     private func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
