@@ -173,7 +173,9 @@ let package = Package(
             dependencies: [
                 "MailpenSMTP",
                 "MailpenSMTPCore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

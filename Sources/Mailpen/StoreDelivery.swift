@@ -65,7 +65,12 @@ struct StoreDelivery: SMTPDeliveryHandler, SMTPAuthenticator {
         }
     }
 
-    func authenticate(_ credentials: SMTPCredentials) async -> Bool {
+    func authenticate(_ credentials: SMTPCredentials, on eventLoop: any EventLoop) -> EventLoopFuture<Bool> {
+        // AUTH is once per session, not per message: the store's async API is fine here.
+        eventLoop.makeFutureWithTask { await isAccepted(credentials) }
+    }
+
+    private func isAccepted(_ credentials: SMTPCredentials) async -> Bool {
         guard Inbox.isValidName(credentials.username) else {
             logger.info("AUTH refused: '\(LogText.escaped(credentials.username))' is not a valid inbox name")
             return false
