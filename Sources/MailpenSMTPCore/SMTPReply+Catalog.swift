@@ -36,15 +36,14 @@ extension SMTPReply {
         return SMTPReply(code: 250, enhancedCode: nil, lines: lines)
     }
 
-    /// The answer to HELP.
-    public static func help(hostname: String) -> SMTPReply {
-        SMTPReply(
-            code: 214, enhancedCode: "2.0.0",
-            lines: [
-                "Mailpen captures every message it is sent and relays none.",
-                "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY EXPN STARTTLS AUTH",
-                "See http://\(hostname):8025/ for the captured mail",
-            ])
+    /// The answer to HELP; `webURL` is where the captured mail can be read, if there is such a place.
+    public static func help(webURL: String?) -> SMTPReply {
+        var lines = [
+            "Mailpen captures every message it is sent and relays none.",
+            "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY EXPN STARTTLS AUTH",
+        ]
+        if let webURL { lines.append("See \(webURL) for the captured mail") }
+        return SMTPReply(code: 214, enhancedCode: "2.0.0", lines: lines)
     }
 
     /// The answer to NOOP and RSET.

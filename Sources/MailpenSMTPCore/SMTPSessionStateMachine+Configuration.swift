@@ -12,19 +12,23 @@ extension SMTPSessionStateMachine {
         public var maximumErrors: Int
         /// Whether STARTTLS is offered (a certificate is configured and TLS is not on yet).
         public var offersStartTLS: Bool
+        /// Where the captured mail can be read (the web UI), named in the HELP reply; `nil` names none.
+        public var helpURL: String?
 
         public init(
             hostname: String = "localhost",
             maximumMessageSize: Int = 50 * 1024 * 1024,
             maximumRecipients: Int = 1000,
             maximumErrors: Int = 20,
-            offersStartTLS: Bool = false
+            offersStartTLS: Bool = false,
+            helpURL: String? = nil
         ) {
             self.hostname = hostname
             self.maximumMessageSize = maximumMessageSize
             self.maximumRecipients = maximumRecipients
             self.maximumErrors = maximumErrors
             self.offersStartTLS = offersStartTLS
+            self.helpURL = helpURL
         }
     }
 }

@@ -239,7 +239,7 @@ public struct SMTPSessionStateMachine: Sendable {
             state = .closed
             return .replyAndClose([.bye])
         case .help:
-            return .reply(.help(hostname: configuration.hostname))
+            return .reply(.help(webURL: configuration.helpURL))
         case .verify:
             return .reply(.cannotVerify)
         case .expand:

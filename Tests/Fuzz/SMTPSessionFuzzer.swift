@@ -9,8 +9,9 @@
 // - the outcome does not depend on how the input is cut into reads (up to a STARTTLS, which drops what
 //   was pipelined after it, so what follows depends on the reads).
 //
-// The first input byte sets the session's options: 0x01 offers STARTTLS, 0x08 rejects deliveries,
-// 0x10 accepts AUTH, 0x20 refuses the connection (too many connections). The rest is what the client sends.
+// The first input byte sets the session's options: 0x01 offers STARTTLS, 0x02 names a web URL in HELP,
+// 0x08 rejects deliveries, 0x10 accepts AUTH, 0x20 refuses the connection (too many connections). The
+// rest is what the client sends.
 
 /// One simulated connection: what the server replied and delivered, in order.
 struct SimulatedSession {
@@ -30,7 +31,8 @@ struct SimulatedSession {
         machine = SMTPSessionStateMachine(
             configuration: .init(
                 hostname: "fuzz.example", maximumMessageSize: Self.maximumMessageSize,
-                maximumRecipients: Self.maximumRecipients, maximumErrors: 8, offersStartTLS: options & 1 != 0),
+                maximumRecipients: Self.maximumRecipients, maximumErrors: 8, offersStartTLS: options & 1 != 0,
+                helpURL: options & 2 != 0 ? "http://fuzz.example:8025/" : nil),
             challengeNonce: "fuzz")
         perform(machine.connectionOpened(accepting: options & 0x20 == 0))
     }

@@ -8,7 +8,7 @@ struct SMTPReplyCatalogTests {
     static let replies: [SMTPReply] = [
         .greeting(hostname: "mx.test"), .hello(hostname: "mx.test"),
         .extendedHello(hostname: "mx.test", clientDomain: "c.test", maximumMessageSize: 10, offersStartTLS: true),
-        .help(hostname: "mx.test"), .ok, .cannotVerify, .bye,
+        .help(webURL: "http://mx.test:8025/"), .help(webURL: nil), .ok, .cannotVerify, .bye,
         .senderAccepted, .recipientAccepted, .startMailInput, .chunkReceived(octets: 5), .queued(as: "ID"),
         .storageFailure, .inboxDoesNotExist("shop"),
         .messageTooBig, .tooManyRecipients, .lineTooLong,
