@@ -219,5 +219,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // libFuzzer targets, one per module fuzzed: `make fuzz-NAME` builds them with -DFUZZING under
+        // libFuzzer and AddressSanitizer (see the Makefile's fuzzer section); a plain build makes stubs.
+        .executableTarget(
+            name: "mime-fuzzer",
+            dependencies: ["MailpenMIME"],
+            path: "Tests/Fuzz/MIME",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "smtp-fuzzer",
+            dependencies: ["MailpenSMTPCore"],
+            path: "Tests/Fuzz/SMTP",
+            swiftSettings: swiftSettings
+        ),
+        // The MIME parse benchmark driven by scripts/bench_mime.py (`make bench-mime`).
+        .executableTarget(
+            name: "mime-bench",
+            dependencies: ["MailpenMIME"],
+            path: "scripts/mime-bench",
+            swiftSettings: swiftSettings
+        ),
     ]
 )
