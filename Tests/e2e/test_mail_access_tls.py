@@ -69,7 +69,7 @@ def test_starttls_and_implicit_tls(make_server):
 
 def test_inbox_api_advertises_the_mail_access_settings(make_server):
     server = mailaccess.start(make_server, TLS_LISTENERS, args=["--tls", "auto"])
-    mailaccess.send(server, "shop", ["one"])
+    mailaccess.api(server, "/api/v1/inboxes", "POST", {"name": "shop", "password": PASSWORD})
     inbox = mailaccess.api(server, "/api/v1/inboxes/shop")
     assert inbox["pop3"] == {"host": "127.0.0.1", "port": server.pop3, "username": "shop", "password": PASSWORD,
                              "startTLS": True, "implicitTLSPort": server.pop3s}
@@ -165,7 +165,7 @@ def test_plaintext_login_is_refused_from_a_non_loopback_address(make_server, oth
     server = mailaccess.start(make_server, ("pop3", "imap"), host=host)
     mailaccess.send(server, "shop", ["one"])
     output = run_client(namespace, host, server, expect_allowed=False)
-    assert "POP3 LOGIN REFUSED -ERR [AUTH] plaintext authentication disallowed" in output
+    assert "POP3 LOGIN REFUSED b'-ERR [AUTH] plaintext authentication disallowed" in output
     assert "'USER'" not in output and "'SASL'" not in output
     assert "LOGINDISABLED" in output and "AUTH=PLAIN" not in output
     assert "IMAP LOGIN REFUSED" in output and "PRIVACYREQUIRED" in output

@@ -125,10 +125,14 @@ def maildir_files(path):
 
 
 def by_message_id(files):
+    """The Maildir's messages by Message-ID, each without the X-TUID header mbsync adds to track what it
+    copied (its only change to a message)."""
     out = {}
     for name in files:
         with open(name, "rb") as f:
             data = f.read()
+        header, separator, body = data.partition(b"\n\n")
+        data = re.sub(rb"(?m)^X-TUID: [^\n]*\n", b"", header + b"\n", count=1)[:-1] + separator + body
         out[email.message_from_bytes(data)["Message-ID"]] = (name, data)
     return out
 
