@@ -1,6 +1,6 @@
 import Logging
-import MailpenListener
 import MailpenIMAPCore
+import MailpenListener
 import NIOCore
 import NIOPosix
 import NIOSSL

@@ -258,15 +258,17 @@ struct Serve: AsyncParsableCommand {
             lines.append("  SMTPS  \(Parse.describe(smtps))  (implicit TLS)")
         }
         let plaintext = configuration.allowPlaintextLogin ? "plaintext login allowed" : "plaintext login on loopback or TLS only"
+        let upgrade = configuration.tls == .off ? "no TLS" : "STARTTLS"
         if let pop3 = await server.pop3Address {
+            let stls = configuration.tls == .off ? "no TLS" : "STLS"
             let delete = configuration.pop3DeletionMode == .delete ? "DELE deletes" : "DELE marks read"
-            lines.append("  POP3   \(Parse.describe(pop3))  (\(configuration.tls == .off ? "no STLS" : "STLS"); \(plaintext); \(delete))")
+            lines.append("  POP3   \(Parse.describe(pop3))  (\(stls); \(plaintext); \(delete))")
         }
         if let pop3s = await server.pop3sAddress {
             lines.append("  POP3S  \(Parse.describe(pop3s))  (implicit TLS)")
         }
         if let imap = await server.imapAddress {
-            lines.append("  IMAP   \(Parse.describe(imap))  (\(configuration.tls == .off ? "no STARTTLS" : "STARTTLS"); \(plaintext))")
+            lines.append("  IMAP   \(Parse.describe(imap))  (\(upgrade); \(plaintext))")
         }
         if let imaps = await server.imapsAddress {
             lines.append("  IMAPS  \(Parse.describe(imaps))  (implicit TLS)")

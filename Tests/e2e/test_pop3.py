@@ -1,13 +1,16 @@
 """POP3 end to end with Python's poplib: every command of RFC 1939 with CAPA, STLS, SASL PLAIN and the
 response codes, against a real `mailpen serve`."""
 import base64
+import imaplib
 import poplib
 import socket
+import subprocess
 import time
 
 import pytest
 
 import mailaccess
+from conftest import free_port, wait_for_port
 from mailaccess import PASSWORD
 
 DOTTED_BODY = "Hello.\r\n.a line starting with a dot\r\n..two dots\r\n.\r\nend\r\n"
@@ -201,3 +204,27 @@ def test_overlong_line_and_too_many_errors(make_server):
         lines = [reader.readline() for _ in range(30)]
         assert b"-ERR too many errors\r\n" in lines
         assert reader.readline() == b""  # closed
+
+
+def test_environment_turns_the_listeners_on(make_server):
+    pop3, imap = free_port(), free_port()
+    server = make_server(env={"MAILPEN_POP3": f"127.0.0.1:{pop3}", "MAILPEN_IMAP": f"127.0.0.1:{imap}",
+                              "MAILPEN_POP3_DELETE": "mark-read"})
+    wait_for_port(pop3)
+    wait_for_port(imap)
+    ids = mailaccess.send(server, "shop", ["one"])
+    client = poplib.POP3("127.0.0.1", pop3, timeout=30)
+    client.user("shop")
+    client.pass_(PASSWORD)
+    client.dele(1)
+    client.quit()
+    assert [(m["id"], m["read"]) for m in mailaccess.inbox_messages(server, "shop")] == [(ids[0], True)]
+    reader = imaplib.IMAP4("127.0.0.1", imap, timeout=30)
+    reader.login("shop", PASSWORD)
+    assert reader.select("INBOX") == ("OK", [b"1"])
+    reader.logout()
+
+    bad = make_server(start=False)
+    result = subprocess.run(bad.command() + ["--pop3-delete", "keep"], capture_output=True, timeout=60)
+    assert result.returncode != 0
+    assert b"--pop3-delete takes 'delete' or 'mark-read', not 'keep'" in result.stderr

@@ -2,7 +2,6 @@ import Logging
 import MailpenPOP3
 import MailpenPOP3Core
 import MailpenStore
-import Synchronization
 
 /// Serves the store's inboxes to POP3 sessions: logins as for SMTP, one session per inbox at a time in
 /// this process, and a QUIT's deletions carried out as deletions or as read flags.
@@ -53,55 +52,5 @@ struct StorePOP3Backend: POP3Backend {
         case .markRead:
             return await MessageChanges(store: store, logger: logger).setRead(ids: update.messageIDs, true)
         }
-    }
-}
-
-/// The inboxes POP3 sessions hold (RFC 1939 §8: a maildrop is locked for one session), by name regardless
-/// of case.
-final class MaildropLocks: Sendable {
-    private let held = Mutex<Set<String>>([])
-
-    /// Takes the lock; false when another session holds it.
-    func lock(_ inbox: String) -> Bool {
-        held.withLock { $0.insert(inbox.lowercased()).inserted }
-    }
-
-    func unlock(_ inbox: String) {
-        _ = held.withLock { $0.remove(inbox.lowercased()) }
-    }
-}
-
-/// Deletions and read flags for a list of messages, as POP3's QUIT and IMAP's EXPUNGE and STORE make them:
-/// a message that has gone meanwhile counts as done.
-struct MessageChanges {
-    let store: any MailpenStore
-    let logger: Logger
-
-    func delete(ids: [String]) async -> Bool {
-        for id in ids {
-            do {
-                try await store.deleteMessage(id: id)
-            } catch StoreError.messageNotFound {
-                continue
-            } catch {
-                logger.error("could not delete message \(id): \(error)")
-                return false
-            }
-        }
-        return true
-    }
-
-    func setRead(ids: [String], _ isRead: Bool) async -> Bool {
-        for id in ids {
-            do {
-                try await store.setRead(id: id, isRead)
-            } catch StoreError.messageNotFound {
-                continue
-            } catch {
-                logger.error("could not mark message \(id) read: \(error)")
-                return false
-            }
-        }
-        return true
     }
 }

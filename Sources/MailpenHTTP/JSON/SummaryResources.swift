@@ -36,7 +36,10 @@ struct InboxResource: ResponseEncodable, Sendable {
     @ExplicitNull var pop3: MailAccessSettingsResource?
     @ExplicitNull var imap: MailAccessSettingsResource?
 
-    init(_ inbox: Inbox, smtp: SMTPAdvertisement, pop3: MailAccessAdvertisement? = nil, imap: MailAccessAdvertisement? = nil) {
+    init(
+        _ inbox: Inbox, smtp: SMTPAdvertisement, pop3: MailAccessAdvertisement? = nil,
+        imap: MailAccessAdvertisement? = nil
+    ) {
         name = inbox.name
         total = inbox.total
         unread = inbox.unread
@@ -47,8 +50,9 @@ struct InboxResource: ResponseEncodable, Sendable {
         self.smtp = SMTPSettingsResource(
             host: smtp.host, port: smtp.port, username: inbox.smtpUsername, password: inbox.smtpPassword,
             startTLS: smtp.startTLS, implicitTLSPort: smtp.implicitTLSPort)
-        self.pop3 = pop3.map { MailAccessSettingsResource($0, username: inbox.smtpUsername, password: inbox.smtpPassword) }
-        self.imap = imap.map { MailAccessSettingsResource($0, username: inbox.smtpUsername, password: inbox.smtpPassword) }
+        let login = (username: inbox.smtpUsername, password: inbox.smtpPassword)
+        self.pop3 = pop3.map { MailAccessSettingsResource($0, username: login.username, password: login.password) }
+        self.imap = imap.map { MailAccessSettingsResource($0, username: login.username, password: login.password) }
     }
 }
 
