@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "MailpenSMTP", targets: ["MailpenSMTP"]),
         .library(name: "MailpenStore", targets: ["MailpenStore"]),
         .library(name: "MailpenOutbound", targets: ["MailpenOutbound"]),
+        .library(name: "MailpenTesting", targets: ["MailpenTesting"]),
         .executable(name: "mailpen", targets: ["mailpen"]),
     ],
     dependencies: [
@@ -129,6 +130,27 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Mailpen in-process for tests of apps that send mail: free ports, an in-memory store, send and wait.
+        .target(
+            name: "MailpenTesting",
+            dependencies: [
+                "Mailpen",
+                "MailpenStore",
+                "MailpenMIME",
+                "MailpenOutbound",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Helpers shared by Mailpen's own test targets (only they depend on it): temporary folders, stores on
+        // them, test envelopes.
+        .target(
+            name: "MailpenTestSupport",
+            dependencies: ["MailpenStore", "MailpenTesting"],
+            path: "Tests/MailpenTestSupport",
+            swiftSettings: swiftSettings
+        ),
         // Small C helpers the Swift code cannot reach directly (glibc's mallopt).
         .target(name: "CMailpenSupport"),
         .executableTarget(
@@ -136,6 +158,7 @@ let package = Package(
             dependencies: [
                 "Mailpen",
                 "MailpenMIME",
+                "MailpenOutbound",
                 "CMailpenSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -176,7 +199,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MailpenStoreTests",
-            dependencies: ["MailpenStore"],
+            dependencies: ["MailpenStore", "MailpenTestSupport", "MailpenTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -195,6 +218,8 @@ let package = Package(
             dependencies: [
                 "MailpenHTTP",
                 "MailpenStore",
+                "MailpenTestSupport",
+                "MailpenTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
@@ -204,6 +229,9 @@ let package = Package(
             dependencies: [
                 "Mailpen",
                 "MailpenStore",
+                "MailpenOutbound",
+                "MailpenTestSupport",
+                "MailpenTesting",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -217,6 +245,7 @@ let package = Package(
             name: "MailpenOutboundTests",
             dependencies: [
                 "MailpenOutbound",
+                "MailpenTesting",
                 "Mailpen",
                 "MailpenSMTP",
                 "MailpenStore",
@@ -226,6 +255,18 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailpenTestingTests",
+            dependencies: [
+                "MailpenTesting",
+                "MailpenOutbound",
+                "MailpenMIME",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),
