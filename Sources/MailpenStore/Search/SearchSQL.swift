@@ -127,9 +127,9 @@ struct SearchSQL {
         case .hasAttachment:
             return ("m.attachment_count > 0", [])
         case .receivedBefore(let date):
-            return ("m.received_at < ?", [date.milliseconds])
+            return ("m.received_at < ?", [Self.milliseconds(date)])
         case .receivedOnOrAfter(let date):
-            return ("m.received_at >= ?", [date.milliseconds])
+            return ("m.received_at >= ?", [Self.milliseconds(date)])
         case .largerThan(let size):
             return ("m.size > ?", [size])
         case .smallerThan(let size):
@@ -145,6 +145,18 @@ struct SearchSQL {
         }
         let quoted = "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         return isPhrase ? quoted : quoted + "*"
+    }
+
+    /// `date` as `received_at` holds it, in milliseconds, held to what an Int64 can take: the parser gives
+    /// only days of the years 1 to 9999, but a query built in code may hold any date, and converting one out
+    /// of range (or NaN) would trap.
+    static func milliseconds(_ date: Date) -> Int64 {
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        guard !milliseconds.isNaN else { return 0 }
+        // Double(Int64.max) rounds up to 2^63, which is already out of range.
+        guard milliseconds < Double(Int64.max) else { return .max }
+        guard milliseconds > Double(Int64.min) else { return .min }
+        return Int64(milliseconds)
     }
 
     /// `value` as a GLOB pattern matching exactly it.
@@ -202,9 +214,11 @@ struct FieldTest: Sendable {
         return "\(filter) : \(Self.quoted(value))"
     }
 
-    /// A GLOB test for text too short for the index.
+    /// A GLOB test for text too short for the index. The unary plus keeps it from being handed to FTS5 as a
+    /// constraint: FTS5 cannot use a pattern this short anyway, and SQLite 3.40 (Debian 12's) crashes when it
+    /// gets two such patterns, the second with non-ASCII characters (`subject:ab from:éé`).
     func globCondition(prefix: String) -> String {
-        "(" + columns.map { "\(prefix)\($0) GLOB ?" }.joined(separator: " OR ") + ")"
+        "(" + columns.map { "+\(prefix)\($0) GLOB ?" }.joined(separator: " OR ") + ")"
     }
 
     var globArguments: [(any DatabaseValueConvertible)?] {
