@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """API latency benchmark at scale: with N messages (default 100,000) in one inbox, the p50/p99 of a list
 page, searches (word, phrase, field, negation), get message, raw, and the wait wake-up (from the SMTP 250
-to the wait's response), plus Mailpen's resident memory. Targets (DESIGN §9): list p99 < 10 ms, search
+to the wait's response), plus Mailpen's resident memory. Targets: list p99 < 10 ms, search
 p99 < 50 ms, wake-up < 5 ms, RSS < 150 MB."""
 import argparse
 import http.client
