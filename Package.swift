@@ -188,6 +188,7 @@ let package = Package(
                 "Mailpen",
                 "MailpenMIME",
                 "MailpenOutbound",
+                "MailpenStore",
                 "CMailpenSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

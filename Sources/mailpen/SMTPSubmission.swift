@@ -11,6 +11,9 @@ struct SMTPSubmission {
     /// The password for `inbox`; any works unless Mailpen checks credentials.
     var password: String?
 
+    /// The password sent without `--password`: any works unless Mailpen checks credentials.
+    static let defaultPassword = "mailpen"
+
     /// Why the message was not sent, and whether trying again later could work.
     struct Failure: Error, CustomStringConvertible {
         let message: String
@@ -25,7 +28,7 @@ struct SMTPSubmission {
             host: host, port: port, tls: .none, heloName: "mailpen-cli", timeouts: .uniform(.seconds(30)))
         if let inbox {
             target.authentication = SMTPClientAuthentication(
-                mechanism: .plain, username: inbox, password: password ?? "mailpen")
+                mechanism: .plain, username: inbox, password: password ?? Self.defaultPassword)
         }
         let result = await OutboundSMTPClient().send(
             OutboundMessage(mailFrom: from, recipients: recipients, content: message), to: target)

@@ -19,7 +19,7 @@ struct SendCommand: AsyncParsableCommand {
     @Option(help: "Extra header 'Name: value' (repeatable).") var header: [String] = []
     @Option(help: "Deliver into this inbox (logs in with it as the SMTP username).") var inbox: String?
     @Option(help: "SMTP password for --inbox (needed with --smtp-auth strict; env: MAILPEN_PASSWORD).") var password: String?
-    @Option(help: "Mailpen's SMTP address (env: MAILPEN_SMTP). (default: 127.0.0.1:2525)") var smtp: String?
+    @Option(help: "Mailpen's SMTP address (env: MAILPEN_SMTP). (default: \(SMTPAddress.defaultAddress))") var smtp: String?
 
     func run() async throws {
         guard !to.isEmpty || !cc.isEmpty || !bcc.isEmpty else { throw ValidationError("give at least one --to, --cc or --bcc") }

@@ -18,7 +18,7 @@ struct APIFixture {
         logger.logLevel = .critical
         return MailpenHTTP.Dependencies(
             store: store, smtp: SMTPAdvertisement(host: "127.0.0.1", port: 2525, startTLS: true, implicitTLSPort: nil),
-            webRoot: webRoot, basicAuthentication: basicAuthentication, maxMessageSize: 64 * 1024,
+            webRoot: webRoot, basicAuthentication: basicAuthentication, maximumMessageSize: 64 * 1024,
             createsInboxesOnFirstUse: createsInboxesOnFirstUse, logger: logger)
     }
 

@@ -130,7 +130,7 @@ struct MailpenRelayTests {
     }
 
     @Test func messageOverTheServersSizeLimitIsNotSent() async throws {
-        try await MailpenServerFixture.with({ $0.maxMessageSize = 100 }) { server in
+        try await MailpenServerFixture.with({ $0.maximumMessageSize = 100 }) { server in
             let message = OutboundMessage(
                 mailFrom: "a@example.com", recipients: ["b@example.com"],
                 content: Array(("Subject: s\r\n\r\n" + String(repeating: "z", count: 200) + "\r\n").utf8))

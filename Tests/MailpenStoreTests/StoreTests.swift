@@ -18,9 +18,9 @@ struct StoreTests {
 
     /// GRDB switches a pool's writer to `synchronous = NORMAL` when it enables WAL; the store must win, or a
     /// 250 would be sent for a commit still in the page cache.
-    @Test(arguments: [(true, 2), (false, 1)])
-    func commitsAreFlushedAsConfigured(full: Bool, expected: Int) async throws {
-        try await withStore({ $0.synchronousFull = full }) { store, _ in
+    @Test(arguments: [(Durability.full, 2), (.normal, 1)])
+    func commitsAreFlushedAsConfigured(durability: Durability, expected: Int) async throws {
+        try await withStore({ $0.durability = durability }) { store, _ in
             let level = try await store.database.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
             #expect(level == expected)
         }
@@ -306,18 +306,18 @@ struct StoreTests {
 
     @Test func inboxLifecycle() async throws {
         try await withStore { store, _ in
-            let shop = try await store.createInbox(named: "shop", password: "secret", maxMessages: 10)
+            let shop = try await store.createInbox(named: "shop", password: "secret", maximumMessages: 10)
             #expect(shop.smtpUsername == "shop")
             #expect(shop.smtpPassword == "secret")
-            #expect(shop.maxMessages == 10)
+            #expect(shop.maximumMessages == 10)
             await #expect(throws: StoreError.inboxExists("SHOP")) { try await store.createInbox(named: "SHOP") }
             await #expect(throws: StoreError.invalidInboxName("no spaces")) { try await store.createInbox(named: "no spaces") }
             await #expect(throws: StoreError.invalidInboxName("")) { try await store.createInbox(named: "") }
             _ = try await store.store(incoming(Self.sampleMessage, inbox: "shop"))
             #expect(try await store.inbox(named: "Shop")?.total == 1)
-            let updated = try await store.updateInbox(named: "shop", .init(maxMessages: .some(nil), maxAgeSeconds: 60))
-            #expect(updated.maxMessages == nil)
-            #expect(updated.maxAgeSeconds == 60)
+            let updated = try await store.updateInbox(named: "shop", .init(maximumMessages: .some(nil), maximumAgeSeconds: 60))
+            #expect(updated.maximumMessages == nil)
+            #expect(updated.maximumAgeSeconds == 60)
             try await store.deleteInbox(named: "shop")
             #expect(try await store.inbox(named: "shop") == nil)
             await #expect(throws: StoreError.cannotDeleteDefaultInbox) { try await store.deleteInbox(named: "default") }
@@ -354,14 +354,14 @@ struct StoreTests {
     }
 
     @Test func perInboxRetentionOverridesTheDefault() async throws {
-        try await withStore(retention: .init(maxMessages: 100)) { store, _ in
-            _ = try await store.createInbox(named: "small", maxMessages: 2)
+        try await withStore(retention: .init(maximumMessages: 100)) { store, _ in
+            _ = try await store.createInbox(named: "small", maximumMessages: 2)
             for index in 0..<4 { _ = try await store.store(incoming("Subject: \(index)\r\n\r\n", inbox: "small")) }
             for index in 0..<4 { _ = try await store.store(incoming("Subject: \(index)\r\n\r\n")) }
             #expect(try await store.summaries(inInbox: "small").map(\.subject) == ["3", "2"])
             #expect(try await store.inbox(named: "default")?.total == 4)
             // Lowering the limit prunes at once.
-            _ = try await store.updateInbox(named: "default", .init(maxMessages: 1))
+            _ = try await store.updateInbox(named: "default", .init(maximumMessages: 1))
             #expect(try await store.summaries(inInbox: "default").map(\.subject) == ["3"])
         }
     }

@@ -1,11 +1,12 @@
 """`mailpen serve` as a user runs it: flags, environment variables, banner, signals, bad settings."""
 import os
+import re
 import signal
 import smtplib
 import stat
 import subprocess
 
-from conftest import BINARY, free_port
+from conftest import BINARY, ROOT, free_port
 
 
 def test_banner_names_every_address(make_server):
@@ -101,3 +102,51 @@ def test_read_only_database_is_reported(workdir):
     result = subprocess.run(command, capture_output=True, text=True, timeout=30)
     assert result.returncode != 0
     assert "read-only" in result.stderr and db.rsplit("/", 1)[0] in result.stderr, result.stderr
+
+
+def serve_help_defaults():
+    """`mailpen serve --help` as {option: its "(default: …)" text, or None}."""
+    text = subprocess.run([BINARY, "serve", "--help"], capture_output=True, text=True, timeout=30, check=True).stdout
+    entries = {}
+    current = None
+    for line in text.splitlines():
+        match = re.match(r"\s+--([a-z0-9-]+)", line)
+        if match:
+            current = match.group(1)
+            entries[current] = line
+        elif current and line.startswith("    ") and line.strip():
+            entries[current] += " " + line.strip()
+        else:
+            current = None
+    defaults = {}
+    for option, entry in entries.items():
+        found = re.search(r"\(default: ([^()]*(?:\([^()]*\)[^()]*)*)\)", " ".join(entry.split()))
+        defaults[option] = found.group(1) if found else None
+    defaults.pop("help", None)
+    defaults.pop("version", None)
+    return defaults
+
+
+def documented_serve_defaults():
+    """The table of `mailpen serve` options in docs/cli.md as {option: default column}."""
+    with open(os.path.join(ROOT, "docs", "cli.md"), encoding="utf-8") as f:
+        section = f.read().split("## `mailpen serve`", 1)[1].split("\n## ", 1)[0]
+    defaults = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]]
+        if len(cells) == 4 and cells[0].startswith("`--"):
+            defaults[cells[0].strip("`").split()[0][2:]] = cells[2].strip("`")
+    return defaults
+
+
+def test_documented_defaults_match_the_help():
+    help_defaults = serve_help_defaults()
+    documented = documented_serve_defaults()
+    assert set(documented) == set(help_defaults), "options in docs/cli.md and in `mailpen serve --help` differ"
+    for option, default in help_defaults.items():
+        if option == "web-root":  # a rule, explained below the table, not a value
+            assert documented[option] == "see below"
+        elif default is None:
+            assert documented[option] in ("none", "off"), option
+        else:
+            assert documented[option] == default, option
