@@ -304,6 +304,7 @@ let package = Package(
             dependencies: [
                 "MailpenOutbound",
                 "MailpenTesting",
+                "MailpenTestSupport",
                 "Mailpen",
                 "MailpenSMTP",
                 "MailpenStore",
