@@ -153,7 +153,7 @@ struct MessageListRouteTests {
     @Test func waitReturnsAlreadyStoredAndTimesOut() async throws {
         try await withAPI { fixture, client in
             try await fixture.deliver(TestMessage(subject: "Welcome aboard"))
-            let found = try await client.execute(uri: "/api/v1/inboxes/default/wait?q=subject%3Awelcome&timeout=2", method: .get)
+            let found = try await client.execute(uri: "/api/v1/inboxes/default/wait?q=subject%3Awelcome&timeout=10", method: .get)
             #expect(found.status == .ok)
             #expect(try (found.json["messages"] as? [[String: Any]])?.count == 1)
             #expect(found.headers[.connection] == "close")
