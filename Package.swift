@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "MailpenSMTPCore", targets: ["MailpenSMTPCore"]),
         .library(name: "MailpenStore", targets: ["MailpenStore"]),
         .library(name: "MailpenOutbound", targets: ["MailpenOutbound"]),
+        .library(name: "MailpenTesting", targets: ["MailpenTesting"]),
         .executable(name: "mailpen", targets: ["mailpen"]),
     ],
     dependencies: [
@@ -147,6 +148,27 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Mailpen in-process for tests of apps that send mail: free ports, an in-memory store, send and wait.
+        .target(
+            name: "MailpenTesting",
+            dependencies: [
+                "Mailpen",
+                "MailpenStore",
+                "MailpenMIME",
+                "MailpenOutbound",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Helpers shared by Mailpen's own test targets (only they depend on it): temporary folders, stores on
+        // them, test envelopes.
+        .target(
+            name: "MailpenTestSupport",
+            dependencies: ["MailpenStore", "MailpenTesting"],
+            path: "Tests/MailpenTestSupport",
+            swiftSettings: swiftSettings
+        ),
         // POP3 server protocol as a pure state machine (no NIO, no storage); a NIO handler wires it to the store.
         .target(
             name: "MailpenPOP3Core",
@@ -165,6 +187,8 @@ let package = Package(
             dependencies: [
                 "Mailpen",
                 "MailpenMIME",
+                "MailpenOutbound",
+                "MailpenStore",
                 "CMailpenSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -231,7 +255,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MailpenStoreTests",
-            dependencies: ["MailpenStore"],
+            dependencies: ["MailpenStore", "MailpenTestSupport", "MailpenTesting"],
             swiftSettings: swiftSettings
         ),
         // Both checks targets: the network tests (Network/) share the pure ones' message builders.
@@ -252,6 +276,8 @@ let package = Package(
             dependencies: [
                 "MailpenHTTP",
                 "MailpenStore",
+                "MailpenTestSupport",
+                "MailpenTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
@@ -261,6 +287,9 @@ let package = Package(
             dependencies: [
                 "Mailpen",
                 "MailpenStore",
+                "MailpenOutbound",
+                "MailpenTestSupport",
+                "MailpenTesting",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -274,6 +303,8 @@ let package = Package(
             name: "MailpenOutboundTests",
             dependencies: [
                 "MailpenOutbound",
+                "MailpenTesting",
+                "MailpenTestSupport",
                 "Mailpen",
                 "MailpenSMTP",
                 "MailpenStore",
@@ -283,6 +314,18 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailpenTestingTests",
+            dependencies: [
+                "MailpenTesting",
+                "MailpenOutbound",
+                "MailpenMIME",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -42,7 +42,7 @@ public actor MailpenServer {
         let store = try SQLiteStore(
             configuration: .init(
                 path: configuration.databasePath, retention: configuration.retention,
-                synchronousFull: configuration.durableCommits),
+                durability: configuration.durability),
             logger: logger)
         self.store = store
         do {
@@ -114,11 +114,11 @@ public actor MailpenServer {
                 tlsContext: try makeTLSContext(),
                 session: .init(
                     hostname: configuration.hostname,
-                    maximumMessageSize: configuration.maxMessageSize,
-                    maximumRecipients: configuration.maxRecipients, helpURL: configuredWebURL),
-                maximumConnections: configuration.maxConnections,
+                    maximumMessageSize: configuration.maximumMessageSize,
+                    maximumRecipients: configuration.maximumRecipients, helpURL: configuredWebURL),
+                maximumConnections: configuration.maximumConnections,
                 idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),
-                maximumLineLength: configuration.maxLineLength,
+                maximumLineLength: configuration.maximumLineLength,
                 shutdownGracePeriod: .seconds(Int64(configuration.shutdownGraceSeconds))),
             deliveryHandler: delivery,
             authenticator: delivery,
@@ -156,13 +156,13 @@ public actor MailpenServer {
             implicitTLSPort: smtpsAddress?.port)
         var dependencies = MailpenHTTP.Dependencies(
             store: store, smtp: advertisement, checks: checks, metrics: metrics, webRoot: configuration.webRoot,
-            basicAuthentication: configuration.uiAuthentication, maxMessageSize: configuration.maxMessageSize,
+            basicAuthentication: configuration.uiAuthentication, maximumMessageSize: configuration.maximumMessageSize,
             createsInboxesOnFirstUse: configuration.authenticationPolicy == .any,
             allowedHosts: AllowedHosts(listeningHost: configuration.httpHost, extra: configuration.allowedHosts),
             logger: logger)
         dependencies.heartbeatInterval = configuration.heartbeatInterval
         let limits = MailpenHTTP.ConnectionLimits(
-            maximumConnections: configuration.httpMaxConnections,
+            maximumConnections: configuration.httpMaximumConnections,
             idleTimeout: .seconds(configuration.httpIdleTimeoutSeconds))
         let application = MailpenHTTP.makeApplication(
             dependencies, host: configuration.httpHost, port: configuration.httpPort, limits: limits

@@ -20,7 +20,7 @@ public enum MailpenHTTP {
         /// HTTP basic credentials (`user:password`) required for every request, if set.
         public var basicAuthentication: String?
         /// Largest message accepted by the ingest route.
-        public var maxMessageSize: Int
+        public var maximumMessageSize: Int
         /// Whether ingest into an inbox that does not exist creates it, as SMTP AUTH does with
         /// `--smtp-auth any`.
         public var createsInboxesOnFirstUse: Bool
@@ -35,7 +35,7 @@ public enum MailpenHTTP {
         public init(
             store: any MailpenStore, smtp: SMTPAdvertisement, checks: MessageChecks = MessageChecks(),
             metrics: MailpenMetrics = MailpenMetrics(), webRoot: String? = nil, basicAuthentication: String? = nil,
-            maxMessageSize: Int = 50 * 1024 * 1024, createsInboxesOnFirstUse: Bool = true,
+            maximumMessageSize: Int = 50 * 1024 * 1024, createsInboxesOnFirstUse: Bool = true,
             allowedHosts: AllowedHosts = AllowedHosts(listeningHost: "127.0.0.1"), logger: Logger
         ) {
             self.allowedHosts = allowedHosts
@@ -45,7 +45,7 @@ public enum MailpenHTTP {
             self.metrics = metrics
             self.webRoot = webRoot
             self.basicAuthentication = basicAuthentication
-            self.maxMessageSize = maxMessageSize
+            self.maximumMessageSize = maximumMessageSize
             self.createsInboxesOnFirstUse = createsInboxesOnFirstUse
             self.logger = logger
         }

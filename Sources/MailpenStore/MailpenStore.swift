@@ -16,7 +16,7 @@ public protocol MailpenStore: Sendable {
     func inbox(named name: String) async throws -> Inbox?
     /// Creates an inbox; a missing password is generated.
     func createInbox(
-        named name: String, password: String?, maxMessages: Int?, maxAgeSeconds: Int?, routes: [String]
+        named name: String, password: String?, maximumMessages: Int?, maximumAgeSeconds: Int?, routes: [String]
     ) async throws -> Inbox
     /// Changes an inbox's settings and applies its new retention limit at once.
     func updateInbox(named name: String, _ update: InboxUpdate) async throws -> Inbox
@@ -68,11 +68,11 @@ public protocol MailpenStore: Sendable {
 
 extension MailpenStore {
     public func createInbox(
-        named name: String, password: String? = nil, maxMessages: Int? = nil, maxAgeSeconds: Int? = nil,
+        named name: String, password: String? = nil, maximumMessages: Int? = nil, maximumAgeSeconds: Int? = nil,
         routes: [String] = []
     ) async throws -> Inbox {
         try await createInbox(
-            named: name, password: password, maxMessages: maxMessages, maxAgeSeconds: maxAgeSeconds, routes: routes)
+            named: name, password: password, maximumMessages: maximumMessages, maximumAgeSeconds: maximumAgeSeconds, routes: routes)
     }
 
     public func messages(_ query: MessageQuery, limit: Int = 50) async throws -> MessagePage {

@@ -17,10 +17,10 @@ struct InboxRoutes {
         }
         group.post("inboxes") { request, context in
             let body = try await request.decodeJSON(as: InboxCreateRequest.self)
-            try Self.validate(maxMessages: body.maxMessages, maxAgeSeconds: body.maxAgeSeconds, password: body.password)
+            try Self.validate(maximumMessages: body.maximumMessages, maximumAgeSeconds: body.maximumAgeSeconds, password: body.password)
             let inbox = try await store.createInbox(
-                named: body.name, password: body.password, maxMessages: body.maxMessages,
-                maxAgeSeconds: body.maxAgeSeconds, routes: body.routes ?? [])
+                named: body.name, password: body.password, maximumMessages: body.maximumMessages,
+                maximumAgeSeconds: body.maximumAgeSeconds, routes: body.routes ?? [])
             return EditedResponse(status: .created, response: resource(inbox))
         }
         group.get("inboxes/:inbox") { _, context in
@@ -28,11 +28,11 @@ struct InboxRoutes {
         }
         group.patch("inboxes/:inbox") { request, context in
             let body = try await request.decodeJSON(as: InboxUpdateRequest.self)
-            try Self.validate(maxMessages: body.maxMessages ?? nil, maxAgeSeconds: body.maxAgeSeconds ?? nil, password: body.password)
+            try Self.validate(maximumMessages: body.maximumMessages ?? nil, maximumAgeSeconds: body.maximumAgeSeconds ?? nil, password: body.password)
             let name = try context.pathParameter("inbox")
             let inbox = try await store.updateInbox(
                 named: name,
-                .init(password: body.password, maxMessages: body.maxMessages, maxAgeSeconds: body.maxAgeSeconds, routes: body.routes))
+                .init(password: body.password, maximumMessages: body.maximumMessages, maximumAgeSeconds: body.maximumAgeSeconds, routes: body.routes))
             return resource(inbox)
         }
         group.delete("inboxes/:inbox") { _, context in
@@ -51,11 +51,11 @@ struct InboxRoutes {
         return inbox
     }
 
-    private static func validate(maxMessages: Int?, maxAgeSeconds: Int?, password: String?) throws {
-        if let maxMessages, !(0...1_000_000_000).contains(maxMessages) {
+    private static func validate(maximumMessages: Int?, maximumAgeSeconds: Int?, password: String?) throws {
+        if let maximumMessages, !(0...1_000_000_000).contains(maximumMessages) {
             throw APIError.badRequest("maxMessages must be between 0 and 1000000000")
         }
-        if let maxAgeSeconds, !(1...3_153_600_000).contains(maxAgeSeconds) {
+        if let maximumAgeSeconds, !(1...3_153_600_000).contains(maximumAgeSeconds) {
             throw APIError.badRequest("maxAgeSeconds must be between 1 and 3153600000")
         }
         if let password, password.unicodeScalars.isEmpty || password.unicodeScalars.count > 256 {
