@@ -4,7 +4,9 @@
 set -euo pipefail
 
 APT_PACKAGES=(libsqlite3-dev sqlite3 swaks postfix curl util-linux spamassassin spamd spamc chromium chromium-driver)
-PIP_PACKAGES=(pytest selenium schemathesis)
+PIP_PACKAGES=(pytest selenium schemathesis mailpit-api-client)
+# Packages whose module is not named after them: package=module.
+declare -A PIP_MODULES=([mailpit-api-client]=mailpit)
 
 missing_apt=()
 for package in "${APT_PACKAGES[@]}"; do
@@ -13,7 +15,8 @@ done
 
 missing_pip=()
 for package in "${PIP_PACKAGES[@]}"; do
-    python3 -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('${package//-/_}') is None)" 2>/dev/null \
+    module="${PIP_MODULES[$package]:-${package//-/_}}"
+    python3 -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('$module') is None)" 2>/dev/null \
         || missing_pip+=("$package")
 done
 

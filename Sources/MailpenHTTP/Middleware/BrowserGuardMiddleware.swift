@@ -11,7 +11,7 @@ struct BrowserGuardMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // Liveness probes reach /healthz by whatever address the platform gives them; it tells nothing.
-        if request.uri.path == "/healthz" { return try await next(request, context) }
+        if ["/healthz", "/livez", "/readyz"].contains(request.uri.path) { return try await next(request, context) }
         let authority = request.head.authority
         if let authority, !allowedHosts.allows(authority: authority) {
             return APIError.jsonResponse(

@@ -1,0 +1,152 @@
+"""MailHog's clients against Mailpen's MailHog listener: the call sequences of cypress-mailhog and the
+`mailhog` npm client (replayed from their sources), with the fields and quirks they depend on."""
+import base64
+import json
+import quopri
+import re
+import socket
+import urllib.parse
+
+from compat_support import call, send, start_compat_server, wait_until
+
+
+def hog(server):
+    return f"http://127.0.0.1:{server.mailhog_port}"
+
+
+def npm_request(method, url):
+    """The npm client's `request`: an empty body resolves with the response, anything else is JSON.parse'd
+    (and a body that is not JSON rejects)."""
+    status, headers, data = call(method, url)
+    if not data:
+        return {"statusCode": status}
+    return json.loads(data)
+
+
+def npm_get_content(mail, type_pattern):
+    """The npm client's getContent: the top-level content, then the MIME parts, decoded by their headers."""
+    parts = [mail["Content"]] + (mail["MIME"]["Parts"] if mail["MIME"] else [])
+    for part in parts:
+        content_type = ",".join(part["Headers"].get("Content-Type", []))
+        if re.match(type_pattern, content_type, re.I):
+            encoding = ",".join(part["Headers"].get("Content-Transfer-Encoding", [])).lower()
+            body = part["Body"]
+            if encoding == "quoted-printable":
+                return quopri.decodestring(body.encode()).decode()
+            if encoding == "base64":
+                return base64.b64decode(body).decode()
+            return body
+    return None
+
+
+def test_cypress_mailhog_call_sequence(make_server):
+    server = start_compat_server(make_server)
+    send(server, "Welcome")
+    send(server, "Receipt", sender="billing@example.com")
+    # messages(limit): GET /api/v2/messages?limit=N, body parsed from text (MailHog sends text/json).
+    status, headers, data = call("GET", hog(server) + "/api/v2/messages?limit=50")
+    assert status == 200 and headers["Content-Type"] == "text/json"
+    items = json.loads(data.decode())["items"]
+    assert len(items) == 2
+    # mhGetMailsBySubject: Content.Headers.Subject[0]
+    assert [m for m in items if m["Content"]["Headers"]["Subject"][0] == "Receipt"]
+    # mhGetMailsByRecipient: To[].Mailbox@Domain (the envelope)
+    receipt = next(m for m in items if m["Content"]["Headers"]["Subject"][0] == "Receipt")
+    assert [f"{r['Mailbox']}@{r['Domain']}" for r in receipt["To"]] == [
+        "bob@example.com", "carol@example.com", "audit@example.com"]
+    # mhGetMailsBySender: Raw.From
+    assert receipt["Raw"]["From"] == "billing@example.com"
+    # mhGetBody: Content.Body, still transfer-encoded
+    assert "=E2=9C=93" in receipt["Content"]["Body"]
+    # mhGetJimMode: a MailHog without Jim answers 404; mhSetJimMode(false) is a DELETE
+    assert call("GET", hog(server) + "/api/v2/jim")[0] == 404
+    assert call("DELETE", hog(server) + "/api/v2/jim")[0] == 200
+    # mhDeleteAll
+    assert call("DELETE", hog(server) + "/api/v1/messages")[0] == 200
+    assert json.loads(call("GET", hog(server) + "/api/v2/messages?limit=50")[2])["items"] == []
+
+
+def test_mailhog_npm_call_sequence(make_server):
+    server = start_compat_server(make_server)
+    for number in range(3):
+        send(server, f"Report {number}", sender=f"sender{number}@example.com",
+             recipients=[f"user{number}@example.com"])
+    url = hog(server)
+    # messages(start, limit)
+    result = npm_request("GET", url + "/api/v2/messages?start=1&limit=1")
+    assert (result["total"], result["count"], result["start"]) == (3, 1, 1)
+    mail = result["items"][0]
+    # The getters the client injects read these fields.
+    assert mail["Content"]["Headers"]["Subject"] == ["Report 1"]
+    assert mail["Content"]["Headers"]["From"] == ["Shop <shop@example.com>"]
+    assert mail["Content"]["Headers"]["To"] == ["Bob <bob@example.com>"]
+    assert mail["Content"]["Headers"]["Cc"] == ["carol@example.com"]
+    assert mail["Content"]["Headers"]["Reply-To"] == ["help@example.com"]
+    assert re.match(r"\d{4}-\d\d-\d\dT", mail["Created"])
+    assert npm_get_content(mail, r"^text/plain($|;)") is None  # the text is a nested part (multipart/alternative)
+    alternative = mail["MIME"]["Parts"][0]
+    assert alternative["Headers"]["Content-Type"][0].startswith("multipart/alternative")
+    texts = [p for p in alternative["MIME"]["Parts"] if p["Headers"]["Content-Type"][0].startswith("text/plain")]
+    assert quopri.decodestring(texts[0]["Body"].encode()).decode().startswith("Thanks, see https://example.com/o/1 \u2713")
+    # getAttachments: /^attachment;\s*filename="?([^"]+)"?$/ on each top-level part's Content-Disposition
+    names = [re.match(r'^attachment;\s*filename="?([^"]+)"?$', ",".join(p["Headers"].get("Content-Disposition", [])))
+             for p in mail["MIME"]["Parts"]]
+    assert [m.group(1) for m in names if m] == ["notes.txt"]
+    # search(query, kind, start, limit); latestFrom / latestTo / latestContaining use (kind, 0, 1)
+    def latest(kind, query):
+        path = f"/api/v2/search?kind={kind}&query={urllib.parse.quote(query)}&limit=1"
+        found = wait_until(lambda: npm_request("GET", url + path)["count"] and npm_request("GET", url + path))
+        return found and found["items"][0]
+    assert latest("from", "sender2@example.com")["Raw"]["From"] == "sender2@example.com"
+    assert latest("to", "user0@example.com")["Content"]["Headers"]["Subject"] == ["Report 0"]
+    assert latest("containing", "Report 1")["Content"]["Headers"]["Subject"] == ["Report 1"]
+    assert npm_request("GET", url + "/api/v2/search?kind=to&query=nobody%40example.com")["count"] == 0
+    assert call("GET", url + "/api/v2/search?kind=subject&query=x")[0] == 400
+    # v1: one message, its download, a part's download, an unknown id
+    mail_id = mail["ID"]
+    one = npm_request("GET", url + f"/api/v1/messages/{mail_id}")
+    assert one["ID"] == mail_id and one["Raw"]["To"] == ["user1@example.com"]
+    status, _, data = call("GET", url + "/api/v1/messages/NOPE")
+    assert (status, data) == (200, b"null")
+    status, headers, data = call("GET", url + f"/api/v1/messages/{mail_id}/download")
+    assert status == 200 and headers["Content-Type"] == "message/rfc822" and data.startswith(b"From: Shop")
+    status, headers, data = call("GET", url + f"/api/v1/messages/{mail_id}/mime/part/2/download")
+    assert status == 200 and base64.b64decode(data.strip()) == b"attached notes"
+    # releaseMessage: MailHog answers a release it could not make with a 500
+    status, _, _ = call("POST", url + f"/api/v1/messages/{mail_id}/release",
+                        json.dumps({"host": "127.0.0.1", "port": "1", "email": "x@example.com"}).encode(),
+                        {"Content-Type": "application/json"})
+    assert status == 500
+    # deleteMessage / deleteAll resolve with the response object: their bodies are empty (the client would
+    # JSON.parse anything else).
+    assert npm_request("DELETE", url + f"/api/v1/messages/{mail_id}") == {"statusCode": 200}
+    assert npm_request("GET", url + "/api/v2/messages")["total"] == 2
+    assert npm_request("DELETE", url + "/api/v1/messages") == {"statusCode": 200}
+    result = npm_request("GET", url + "/api/v2/messages")
+    assert (result["total"], result["count"], result["items"]) == (0, 0, [])
+
+
+def test_mailhog_limit_is_capped_at_250_and_v1_lists_everything(make_server):
+    server = start_compat_server(make_server)
+    send(server, "One")
+    result = json.loads(call("GET", hog(server) + "/api/v2/messages?limit=100000&start=-3")[2])
+    assert (result["start"], result["count"]) == (0, 1)
+    listed = json.loads(call("GET", hog(server) + "/api/v1/messages")[2])
+    assert isinstance(listed, list) and listed[0]["Content"]["Headers"]["Subject"] == ["One"]
+
+
+def test_mailhog_events_stream_new_messages(make_server):
+    server = start_compat_server(make_server)
+    connection = socket.create_connection(("127.0.0.1", server.mailhog_port), timeout=10)
+    connection.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    received = b""
+    while b": connected" not in received:
+        received += connection.recv(4096)
+    send(server, "Streamed")
+    while True:
+        if b"data: " in received and b"\n\n" in received.split(b"data: ", 1)[1]:
+            break
+        received += connection.recv(65536)
+    payload = json.loads(received.split(b"data: ", 1)[1].split(b"\n\n", 1)[0])
+    assert payload["Content"]["Headers"]["Subject"] == ["Streamed"]
+    connection.close()
