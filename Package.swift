@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Mailpen", targets: ["Mailpen"]),
         .library(name: "MailpenMIME", targets: ["MailpenMIME"]),
         .library(name: "MailpenSMTP", targets: ["MailpenSMTP"]),
+        .library(name: "MailpenSMTPCore", targets: ["MailpenSMTPCore"]),
         .library(name: "MailpenStore", targets: ["MailpenStore"]),
         .library(name: "MailpenOutbound", targets: ["MailpenOutbound"]),
         .executable(name: "mailpen", targets: ["mailpen"]),
@@ -40,10 +41,18 @@ let package = Package(
             name: "MailpenMIME",
             swiftSettings: swiftSettings
         ),
-        // SMTP server: pure command parser and session state machine, thin NIO handlers.
+        // The SMTP protocol without I/O: command parser, session and AUTH state machines, input framing,
+        // envelope values and the catalog of replies. No NIO, so it builds alone (and under libFuzzer).
+        .target(
+            name: "MailpenSMTPCore",
+            swiftSettings: swiftSettings
+        ),
+        // The SMTP server: NIO handlers, TLS, listeners and limits around MailpenSMTPCore, and the seam
+        // to the host (SMTPBackend.swift).
         .target(
             name: "MailpenSMTP",
             dependencies: [
+                "MailpenSMTPCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -70,17 +79,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Spam score, HTML compatibility, links and lint over a parsed message.
+        // Spam score, HTML compatibility, links and lint over a parsed message. Pure Swift, no I/O.
         .target(
             name: "MailpenChecks",
+            dependencies: ["MailpenMIME"],
+            resources: [.copy("Resources/caniemail.json"), .copy("Resources/caniemail.LICENSE")],
+            swiftSettings: swiftSettings
+        ),
+        // The checks that do I/O: spamd over TCP and link following over HTTP.
+        .target(
+            name: "MailpenChecksNetwork",
             dependencies: [
+                "MailpenChecks",
                 "MailpenMIME",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
-            resources: [.copy("Resources/caniemail.json"), .copy("Resources/caniemail.LICENSE")],
             swiftSettings: swiftSettings
         ),
         // Mailpit's API v1 and MailHog's API v1/v2 over the store, for their clients to use unchanged.
@@ -106,6 +122,7 @@ let package = Package(
                 "MailpenCompat",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 "MailpenChecks",
+                "MailpenChecksNetwork",
                 "MailpenMIME",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -123,6 +140,7 @@ let package = Package(
             name: "Mailpen",
             dependencies: [
                 "MailpenSMTP",
+                "MailpenSMTPCore",
                 "MailpenStore",
                 "MailpenHTTP",
                 "MailpenMIME",
@@ -145,6 +163,17 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // POP3 server protocol as a pure state machine (no NIO, no storage); a NIO handler wires it to the store.
+        .target(
+            name: "MailpenPOP3Core",
+            swiftSettings: swiftSettings
+        ),
+        // IMAP4rev1 server protocol as a pure state machine and response encoder over MailpenMIME.
+        .target(
+            name: "MailpenIMAPCore",
+            dependencies: ["MailpenMIME"],
             swiftSettings: swiftSettings
         ),
         // Small C helpers the Swift code cannot reach directly (glibc's mallopt).
@@ -171,11 +200,19 @@ let package = Package(
             dependencies: [
                 "Mailpen",
                 "MailpenSMTP",
+                "MailpenSMTPCore",
                 "MailpenStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Times the message checks against their budget (`make bench-checks`).
+        .executableTarget(
+            name: "bench-checks",
+            dependencies: ["MailpenChecks", "MailpenMIME"],
+            path: "Sources/MailpenChecksBench",
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -184,12 +221,30 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MailpenSMTPCoreTests",
+            dependencies: ["MailpenSMTPCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MailpenSMTPTests",
             dependencies: [
                 "MailpenSMTP",
+                "MailpenSMTPCore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailpenPOP3CoreTests",
+            dependencies: ["MailpenPOP3Core"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailpenIMAPCoreTests",
+            dependencies: ["MailpenIMAPCore", "MailpenMIME"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -197,10 +252,12 @@ let package = Package(
             dependencies: ["MailpenStore"],
             swiftSettings: swiftSettings
         ),
+        // Both checks targets: the network tests (Network/) share the pure ones' message builders.
         .testTarget(
             name: "MailpenChecksTests",
             dependencies: [
                 "MailpenChecks",
+                "MailpenChecksNetwork",
                 "MailpenMIME",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -256,6 +313,39 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // libFuzzer targets, one per module fuzzed: `make fuzz-NAME` builds them with -DFUZZING under
+        // libFuzzer and AddressSanitizer (see the Makefile's fuzzer section); a plain build makes stubs.
+        .executableTarget(
+            name: "mime-fuzzer",
+            dependencies: ["MailpenMIME"],
+            path: "Tests/Fuzz/MIME",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "smtp-fuzzer",
+            dependencies: ["MailpenSMTPCore"],
+            path: "Tests/Fuzz/SMTP",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "pop3-fuzzer",
+            dependencies: ["MailpenPOP3Core"],
+            path: "Tests/Fuzz/POP3",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "imap-fuzzer",
+            dependencies: ["MailpenIMAPCore", "MailpenMIME"],
+            path: "Tests/Fuzz/IMAP",
+            swiftSettings: swiftSettings
+        ),
+        // The MIME parse benchmark driven by scripts/bench_mime.py (`make bench-mime`).
+        .executableTarget(
+            name: "mime-bench",
+            dependencies: ["MailpenMIME"],
+            path: "scripts/mime-bench",
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# Installs (as root) or lists (otherwise) the system and Python packages Mailpen's build, tests and
-# benchmarks need. Safe to run repeatedly: it only acts on what is missing.
+# Installs (as root) or lists (otherwise) the system and Python packages Mailpen needs: `run` what building
+# and running it needs (`make run`), `test` also what the tests and benchmarks use (`make test`, the
+# default). Safe to run repeatedly: it only acts on what is missing.
 set -euo pipefail
 
-APT_PACKAGES=(libsqlite3-dev sqlite3 swaks postfix curl util-linux spamassassin spamd spamc chromium chromium-driver)
-PIP_PACKAGES=(pytest selenium schemathesis mailpit-api-client)
+PURPOSE="${1:-test}"
+APT_PACKAGES=(libsqlite3-dev)
+PIP_PACKAGES=()
 # Packages whose module is not named after them: package=module.
 declare -A PIP_MODULES=([mailpit-api-client]=mailpit)
+if [ "$PURPOSE" = "test" ]; then
+    APT_PACKAGES+=(sqlite3 swaks postfix curl util-linux spamassassin spamd spamc chromium chromium-driver)
+    PIP_PACKAGES+=(pytest selenium schemathesis mailpit-api-client)
+elif [ "$PURPOSE" != "run" ]; then
+    echo "usage: $0 [run|test]" >&2
+    exit 64
+fi
 
 missing_apt=()
 for package in "${APT_PACKAGES[@]}"; do
@@ -14,7 +23,7 @@ for package in "${APT_PACKAGES[@]}"; do
 done
 
 missing_pip=()
-for package in "${PIP_PACKAGES[@]}"; do
+for package in "${PIP_PACKAGES[@]+"${PIP_PACKAGES[@]}"}"; do
     module="${PIP_MODULES[$package]:-${package//-/_}}"
     python3 -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('$module') is None)" 2>/dev/null \
         || missing_pip+=("$package")

@@ -5,7 +5,8 @@ import MailpenMIME
 ///
 /// A value type holding configuration only; create one at startup (with the `--spamd`
 /// setting) and call it from any task. Each check is independent: the HTTP API calls
-/// one per endpoint. Results are `Codable` with camelCase keys.
+/// one per endpoint. Results are `Codable` with camelCase keys. The checks that do I/O,
+/// `spam(_:)` (which may ask spamd) and `links(_:follow:)`, come with MailpenChecksNetwork.
 public struct MessageChecks: Sendable {
     /// The engine `spam(_:)` uses.
     public var spamEngine: SpamEngine

@@ -10,7 +10,7 @@ import Darwin
 /// mail carries stray 8-bit bytes. These helpers decode UTF-8 when valid and
 /// fall back to Windows-1252/Latin-1 otherwise, so no byte is ever lost or
 /// turned into a replacement character silently.
-enum ByteText {
+package enum ByteText {
     /// Decodes `bytes` as UTF-8 when valid, otherwise as Windows-1252 (a superset of Latin-1).
     static func string(utf8OrLatin1 bytes: UnsafeBufferPointer<UInt8>) -> String {
         if let string = validUTF8String(bytes) {
@@ -43,7 +43,7 @@ enum ByteText {
     }
 
     /// ASCII-lowercases a string without touching non-ASCII characters.
-    static func lowercasedASCII(_ string: String) -> String {
+    package static func lowercasedASCII(_ string: String) -> String {
         var needsWork = false
         for byte in string.utf8 where byte >= ASCII.upperA && byte <= ASCII.upperZ {
             needsWork = true

@@ -1,6 +1,7 @@
-/// Named character references for `HTMLText`: the HTML 4 set (plus `&apos;`),
-/// which covers what mail templates use.
-enum HTMLEntities {
+/// Character references: the named ones of HTML 4 (plus `&apos;`), which cover what mail
+/// templates use, and their decoding. One table and one decoder for `HTMLText` and for
+/// MailpenChecks' HTML tokenizer, so the text view and the checks read `&…;` alike.
+package enum HTMLEntities {
     static let named: [String: UInt32] = [
         "AElig": 0x00C6,
         "Aacute": 0x00C1,
@@ -257,6 +258,98 @@ enum HTMLEntities {
         "zwnj": 0x200C,
     ]
 
-    /// References that browsers also accept without the trailing semicolon.
+    /// References that browsers also accept without the trailing semicolon. Only these: with
+    /// every name, `?a=1&lang=en` in a link would lose its `&lang`.
     static let legacyWithoutSemicolon: Set<String> = ["amp", "lt", "gt", "quot", "nbsp", "copy", "reg"]
+
+    /// `text` with character references decoded.
+    package static func decode(_ text: String) -> String {
+        guard text.utf8.contains(ASCII.ampersand) else {
+            return text
+        }
+        let bytes = Array(text.utf8)
+        return self.decode(bytes, 0..<bytes.count)
+    }
+
+    /// `input[range]` as a string with character references decoded; a reference ends with the range.
+    package static func decode(_ input: [UInt8], _ range: Range<Int>) -> String {
+        guard input[range].contains(ASCII.ampersand) else {
+            return String(decoding: input[range], as: UTF8.self)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(range.count)
+        var index = range.lowerBound
+        while index < range.upperBound {
+            if input[index] == ASCII.ampersand {
+                let (scalar, length) = self.reference(in: input, at: index, end: range.upperBound)
+                if let scalar {
+                    Charset.appendUTF8(scalar, to: &out)
+                } else {
+                    out.append(ASCII.ampersand)
+                }
+                index += length
+            } else {
+                out.append(input[index])
+                index += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The character reference at `start` (an `&`), read no further than `end`: its scalar (nil
+    /// when it is not a reference, and the `&` stands for itself) and how many bytes it takes.
+    static func reference(in input: [UInt8], at start: Int, end: Int) -> (scalar: UInt32?, length: Int) {
+        var cursor = start + 1
+        guard cursor < end else {
+            return (nil, 1)
+        }
+        if input[cursor] == ASCII.hash {
+            cursor += 1
+            var isHex = false
+            if cursor < end && (input[cursor] | 0x20) == ASCII.lowerX {
+                isHex = true
+                cursor += 1
+            }
+            var value: UInt32 = 0
+            let digitsStart = cursor
+            // At most 8 digits, so the value fits in 32 bits.
+            while cursor < end && cursor - digitsStart < 8 {
+                let byte = input[cursor]
+                if isHex, let digit = ASCII.hexValue(byte) {
+                    value = value * 16 + UInt32(digit)
+                } else if !isHex && ASCII.isDigit(byte) {
+                    value = value * 10 + UInt32(byte - ASCII.zero)
+                } else {
+                    break
+                }
+                cursor += 1
+            }
+            guard cursor > digitsStart else {
+                return (nil, 1)
+            }
+            if cursor < end && input[cursor] == ASCII.semicolon {
+                cursor += 1
+            }
+            if value == 0 || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF) {
+                value = 0xFFFD
+            }
+            return (value, cursor - start)
+        }
+        let nameStart = cursor
+        while cursor < end && cursor - nameStart < 32 && (ASCII.isAlpha(input[cursor]) || ASCII.isDigit(input[cursor]))
+        {
+            cursor += 1
+        }
+        guard cursor > nameStart else {
+            return (nil, 1)
+        }
+        let name = String(decoding: input[nameStart..<cursor], as: UTF8.self)
+        if cursor < end && input[cursor] == ASCII.semicolon, let value = self.named[name] {
+            return (value, cursor + 1 - start)
+        }
+        if self.legacyWithoutSemicolon.contains(name), let value = self.named[name] {
+            return (value, cursor - start)
+        }
+        return (nil, 1)
+    }
 }

@@ -59,7 +59,7 @@ public enum HTMLText {
                 if byte == ASCII.lessThan {
                     self.tag()
                 } else if byte == ASCII.ampersand {
-                    let (scalar, length) = HTMLText.characterReference(self.input, at: self.index)
+                    let (scalar, length) = HTMLEntities.reference(in: self.input, at: self.index, end: count)
                     self.index += length
                     if let scalar {
                         self.emitScalar(scalar)
@@ -153,15 +153,18 @@ public enum HTMLText {
                 if self.index + 3 < count && self.input[self.index + 2] == ASCII.minus
                     && self.input[self.index + 3] == ASCII.minus
                 {
-                    self.index = HTMLText.find(self.input, [ASCII.minus, ASCII.minus, ASCII.greaterThan], from: self.index + 4)
+                    self.index =
+                        HTMLText.find(self.input, [ASCII.minus, ASCII.minus, ASCII.greaterThan], from: self.index + 4)
                         .map { $0 + 3 } ?? count
                 } else {
-                    self.index = HTMLText.find(self.input, [ASCII.greaterThan], from: self.index + 2).map { $0 + 1 } ?? count
+                    self.index =
+                        HTMLText.find(self.input, [ASCII.greaterThan], from: self.index + 2).map { $0 + 1 } ?? count
                 }
                 return
             }
             if next == ASCII.question {
-                self.index = HTMLText.find(self.input, [ASCII.greaterThan], from: self.index + 2).map { $0 + 1 } ?? count
+                self.index =
+                    HTMLText.find(self.input, [ASCII.greaterThan], from: self.index + 2).map { $0 + 1 } ?? count
                 return
             }
             let isClosing = next == ASCII.slash
@@ -207,7 +210,7 @@ public enum HTMLText {
                 while cursor < count && ASCII.isWhitespace(self.input[cursor]) {
                     cursor += 1
                 }
-                var value: ArraySlice<UInt8> = []
+                var value = cursor..<cursor
                 if cursor < count && self.input[cursor] == ASCII.equals {
                     cursor += 1
                     while cursor < count && ASCII.isWhitespace(self.input[cursor]) {
@@ -217,7 +220,7 @@ public enum HTMLText {
                         let quote = self.input[cursor]
                         let valueStart = cursor + 1
                         cursor = HTMLText.find(self.input, [quote], from: valueStart) ?? count
-                        value = self.input[valueStart..<cursor]
+                        value = valueStart..<cursor
                         cursor = min(cursor + 1, count)
                     } else {
                         let valueStart = cursor
@@ -226,13 +229,13 @@ public enum HTMLText {
                         {
                             cursor += 1
                         }
-                        value = self.input[valueStart..<cursor]
+                        value = valueStart..<cursor
                     }
                 }
                 if wantsAttributes {
                     let attributeName = HTMLText.lowercasedName(self.input, attributeStart..<attributeEnd)
                     if attributes[attributeName] == nil {
-                        attributes[attributeName] = HTMLText.decodeReferences(value)
+                        attributes[attributeName] = HTMLEntities.decode(self.input, value)
                     }
                 }
             }
@@ -247,7 +250,8 @@ public enum HTMLText {
                 let closing = Array("</\(name)".utf8)
                 self.index = HTMLText.findIgnoringCase(self.input, closing, from: self.index) ?? self.input.count
                 if self.index < self.input.count {
-                    self.index = HTMLText.find(self.input, [ASCII.greaterThan], from: self.index).map { $0 + 1 }
+                    self.index =
+                        HTMLText.find(self.input, [ASCII.greaterThan], from: self.index).map { $0 + 1 }
                         ?? self.input.count
                 }
                 return
@@ -369,120 +373,34 @@ public enum HTMLText {
         }
     }
 
-    /// Decodes a character reference at `start` ("&"). Returns the scalar (nil when
-    /// not a reference) and how many bytes to consume.
-    static func characterReference(_ input: [UInt8], at start: Int) -> (UInt32?, Int) {
-        let count = input.count
-        var cursor = start + 1
-        guard cursor < count else {
-            return (nil, 1)
-        }
-        if input[cursor] == ASCII.hash {
-            cursor += 1
-            var isHex = false
-            if cursor < count && (input[cursor] | 0x20) == ASCII.lowerX {
-                isHex = true
-                cursor += 1
-            }
-            var value: UInt32 = 0
-            let digitsStart = cursor
-            while cursor < count && cursor - digitsStart < 8 {
-                let byte = input[cursor]
-                if isHex, let digit = ASCII.hexValue(byte) {
-                    value = value * 16 + UInt32(digit)
-                } else if !isHex && ASCII.isDigit(byte) {
-                    value = value * 10 + UInt32(byte - ASCII.zero)
-                } else {
-                    break
-                }
-                cursor += 1
-            }
-            guard cursor > digitsStart else {
-                return (nil, 1)
-            }
-            if cursor < count && input[cursor] == ASCII.semicolon {
-                cursor += 1
-            }
-            if value == 0 || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF) {
-                value = 0xFFFD
-            }
-            return (value, cursor - start)
-        }
-        let nameStart = cursor
-        while cursor < count && cursor - nameStart < 32 && (ASCII.isAlpha(input[cursor]) || ASCII.isDigit(input[cursor])) {
-            cursor += 1
-        }
-        guard cursor > nameStart else {
-            return (nil, 1)
-        }
-        let name = String(decoding: input[nameStart..<cursor], as: UTF8.self)
-        if cursor < count && input[cursor] == ASCII.semicolon, let value = HTMLEntities.named[name] {
-            return (value, cursor + 1 - start)
-        }
-        if HTMLEntities.legacyWithoutSemicolon.contains(name), let value = HTMLEntities.named[name] {
-            return (value, cursor - start)
-        }
-        return (nil, 1)
-    }
-
-    /// Decodes character references in an attribute value.
-    static func decodeReferences(_ value: ArraySlice<UInt8>) -> String {
-        let bytes = Array(value)
-        guard bytes.contains(ASCII.ampersand) else {
-            return String(decoding: bytes, as: UTF8.self)
-        }
-        var out: [UInt8] = []
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == ASCII.ampersand {
-                let (scalar, length) = characterReference(bytes, at: index)
-                if let scalar {
-                    Charset.appendUTF8(scalar, to: &out)
-                } else {
-                    out.append(ASCII.ampersand)
-                }
-                index += length
-            } else {
-                out.append(bytes[index])
-                index += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
+    /// The first index at or after `start` where `needle` occurs.
     static func find(_ input: [UInt8], _ needle: [UInt8], from start: Int) -> Int? {
-        guard !needle.isEmpty, start < input.count else {
-            return nil
-        }
-        var index = start
-        let last = input.count - needle.count
-        while index <= last {
-            if input[index] == needle[0] {
-                var matched = true
-                for offset in 1..<needle.count where input[index + offset] != needle[offset] {
-                    matched = false
-                    break
-                }
-                if matched {
-                    return index
-                }
-            }
-            index += 1
-        }
-        return nil
+        self.find(input, needle, from: start, folding: { $0 })
     }
 
+    /// The first index at or after `start` where `needle` occurs, ignoring ASCII case.
     static func findIgnoringCase(_ input: [UInt8], _ needle: [UInt8], from start: Int) -> Int? {
+        self.find(input, needle.map(ASCII.lowercased), from: start, folding: ASCII.lowercased)
+    }
+
+    /// The search of both: `needle` (already folded) against `input`'s bytes folded by `fold`.
+    /// Inlined so that each caller gets a loop with its fold built in.
+    @inline(__always)
+    private static func find(
+        _ input: [UInt8],
+        _ needle: [UInt8],
+        from start: Int,
+        folding fold: (UInt8) -> UInt8
+    ) -> Int? {
         guard !needle.isEmpty, start < input.count else {
             return nil
         }
-        let lowered = needle.map(ASCII.lowercased)
         var index = start
         let last = input.count - needle.count
         while index <= last {
-            if ASCII.lowercased(input[index]) == lowered[0] {
+            if fold(input[index]) == needle[0] {
                 var matched = true
-                for offset in 1..<needle.count where ASCII.lowercased(input[index + offset]) != lowered[offset] {
+                for offset in 1..<needle.count where fold(input[index + offset]) != needle[offset] {
                     matched = false
                     break
                 }

@@ -70,6 +70,17 @@ struct LinkExtractorTests {
         #expect(report.links.last?.occurrences.first?.line == 3)
     }
 
+    /// One reference table serves the text view and the checks; a query parameter named like a
+    /// reference (`&lang`, `&sect`, `&not`) stays as written unless it ends with `;`.
+    @Test func characterReferencesInURLsAndLinkText() throws {
+        let html = """
+            <a href="https://shop.example.com/?a=1&lang=en&sect=2&not=3&amp;b=&#52;">Read &hellip; &eacute;t&eacute; &copy 2025</a>
+            """
+        let link = try #require(self.report(text: "", html: html).links.first)
+        #expect(link.url == "https://shop.example.com/?a=1&lang=en&sect=2&not=3&b=4")
+        #expect(link.occurrences.first?.text == "Read … été © 2025")
+    }
+
     @Test func schemes() {
         #expect(LinkExtractor.scheme(of: "HTTPS://x") == "https")
         #expect(LinkExtractor.scheme(of: "/relative/path") == nil)

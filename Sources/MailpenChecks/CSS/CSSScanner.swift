@@ -1,3 +1,5 @@
+import MailpenMIME
+
 /// A tolerant scanner for style sheets and `style` attributes, after CSS Syntax Level 3's
 /// error recovery: it reports at-rules, selectors, declarations (with `!important`) and
 /// comments, nested to any depth, and keeps going after any error.
@@ -57,14 +59,14 @@ struct CSSScanner {
                 break
             }
             let byte = self.bytes[self.index]
-            if byte == Bytes.closeBrace {
+            if byte == ASCII.closeBrace {
                 if self.stack.count > 1 {
                     self.stack.removeLast()
                 }
                 self.index += 1
                 continue
             }
-            if byte == Bytes.at {
+            if byte == ASCII.at {
                 self.atRule()
                 continue
             }
@@ -82,13 +84,13 @@ struct CSSScanner {
     private mutating func skipSpaceAndComments() {
         while self.index < self.end {
             let byte = self.bytes[self.index]
-            if Bytes.isSpace(byte) || byte == Bytes.semicolon && self.stack.last != .declarations {
+            if ASCII.isHTMLSpace(byte) || byte == ASCII.semicolon && self.stack.last != .declarations {
                 self.index += 1
-            } else if byte == Bytes.slash && self.peek(1) == Bytes.asterisk {
+            } else if byte == ASCII.slash && self.peek(1) == ASCII.asterisk {
                 self.comment()
-            } else if byte == Bytes.lessThan && Bytes.hasPrefix(self.bytes, at: self.index, lowercase: "<!--") {
+            } else if byte == ASCII.lessThan && Bytes.hasPrefix(self.bytes, at: self.index, lowercase: "<!--") {
                 self.index += 4
-            } else if byte == Bytes.minus && Bytes.hasPrefix(self.bytes, at: self.index, lowercase: "-->") {
+            } else if byte == ASCII.minus && Bytes.hasPrefix(self.bytes, at: self.index, lowercase: "-->") {
                 self.index += 3
             } else {
                 return
@@ -100,7 +102,7 @@ struct CSSScanner {
         self.items.append(.comment(line: self.lineAt(self.index)))
         var cursor = self.index + 2
         while cursor + 1 < self.end {
-            if self.bytes[cursor] == Bytes.asterisk && self.bytes[cursor + 1] == Bytes.slash {
+            if self.bytes[cursor] == ASCII.asterisk && self.bytes[cursor + 1] == ASCII.slash {
                 self.index = cursor + 2
                 return
             }
@@ -132,33 +134,33 @@ struct CSSScanner {
         scan: while cursor < self.end {
             let byte = self.bytes[cursor]
             switch byte {
-            case Bytes.semicolon where depth == 0:
+            case ASCII.semicolon where depth == 0:
                 terminator = .semicolon
                 break scan
-            case Bytes.openBrace:
+            case ASCII.openBrace:
                 terminator = .openBrace
                 break scan
-            case Bytes.closeBrace:
+            case ASCII.closeBrace:
                 terminator = .closeBrace
                 break scan
-            case Bytes.openParen:
+            case ASCII.openParen:
                 depth += 1
-            case Bytes.closeParen:
+            case ASCII.closeParen:
                 depth = max(0, depth - 1)
-            case Bytes.quote, Bytes.apostrophe:
+            case ASCII.quote, ASCII.apostrophe:
                 cursor = self.skipString(from: cursor)
                 continue scan
-            case Bytes.backslash:
+            case ASCII.backslash:
                 cursor = min(cursor + 2, self.end)
                 continue scan
-            case Bytes.slash where cursor + 1 < self.end && self.bytes[cursor + 1] == Bytes.asterisk:
+            case ASCII.slash where cursor + 1 < self.end && self.bytes[cursor + 1] == ASCII.asterisk:
                 // A comment inside an item is dropped from its text.
                 self.items.append(.comment(line: self.lineAt(cursor)))
                 out.append(contentsOf: self.bytes[copiedUpTo..<cursor])
-                out.append(Bytes.space)
+                out.append(ASCII.space)
                 var close = cursor + 2
                 while close + 1 < self.end
-                    && !(self.bytes[close] == Bytes.asterisk && self.bytes[close + 1] == Bytes.slash)
+                    && !(self.bytes[close] == ASCII.asterisk && self.bytes[close + 1] == ASCII.slash)
                 {
                     close += 1
                 }
@@ -184,10 +186,10 @@ struct CSSScanner {
             if byte == quote {
                 return cursor + 1
             }
-            if byte == Bytes.lf {
+            if byte == ASCII.lf {
                 return cursor
             }
-            if byte == Bytes.backslash {
+            if byte == ASCII.backslash {
                 cursor += 1
             }
             cursor += 1
@@ -208,7 +210,7 @@ struct CSSScanner {
         let nameStart = cursor
         while cursor < self.end {
             let byte = self.bytes[cursor]
-            if Bytes.isLetter(byte) || Bytes.isDigit(byte) || byte == Bytes.minus || byte == Bytes.underscore
+            if ASCII.isAlpha(byte) || ASCII.isDigit(byte) || byte == ASCII.minus || byte == ASCII.underscore
                 || byte >= 0x80
             {
                 cursor += 1
@@ -273,18 +275,18 @@ struct CSSScanner {
     /// Splits `property: value [!important]`; nil when there is no property.
     static func declaration(_ text: String, line: Int) -> CSSDeclaration? {
         let utf8 = Array(text.utf8)
-        guard let colon = utf8.firstIndex(of: Bytes.colon) else {
+        guard let colon = utf8.firstIndex(of: ASCII.colon) else {
             return nil
         }
         let property = Bytes.trimmed(String(decoding: utf8[0..<colon], as: UTF8.self))
-        guard !property.isEmpty, !property.utf8.contains(where: Bytes.isSpace) else {
+        guard !property.isEmpty, !property.utf8.contains(where: ASCII.isHTMLSpace) else {
             return nil
         }
         var valueBytes = Array(utf8[(colon + 1)...])
         var important = false
         // `! important` with any spacing and case, at the end.
-        if let bang = valueBytes.lastIndex(of: Bytes.exclamation) {
-            let keyword = Bytes.asciiLowercased(
+        if let bang = valueBytes.lastIndex(of: ASCII.exclamation) {
+            let keyword = ByteText.lowercasedASCII(
                 Bytes.trimmed(String(decoding: valueBytes[(bang + 1)...], as: UTF8.self))
             )
             if keyword == "important" {
@@ -292,7 +294,7 @@ struct CSSScanner {
                 valueBytes.removeSubrange(bang...)
             }
         }
-        let name = property.hasPrefix("--") ? property : Bytes.asciiLowercased(property)
+        let name = property.hasPrefix("--") ? property : ByteText.lowercasedASCII(property)
         return CSSDeclaration(
             property: name,
             value: Bytes.trimmed(String(decoding: valueBytes, as: UTF8.self)),

@@ -1,3 +1,5 @@
+import MailpenMIME
+
 /// The selector syntax a selector list uses, as caniemail.com classifies it.
 struct CSSSelectorFeatures: Sendable, Equatable {
     var grouping = false
@@ -61,54 +63,54 @@ enum CSSSelectorScanner {
         while index < count {
             let byte = bytes[index]
             switch byte {
-            case _ where Bytes.isSpace(byte):
+            case _ where ASCII.isHTMLSpace(byte):
                 if inCompound {
                     pendingSpace = true
                 }
                 index += 1
-            case Bytes.comma:
+            case ASCII.comma:
                 features.grouping = true
                 endCompound()
                 index += 1
-            case Bytes.greaterThan:
+            case ASCII.greaterThan:
                 features.child = true
                 endCompound()
                 index += 1
-            case Bytes.plus:
+            case ASCII.plus:
                 features.adjacentSibling = true
                 endCompound()
                 index += 1
-            case Bytes.tilde:
+            case ASCII.tilde:
                 features.generalSibling = true
                 endCompound()
                 index += 1
-            case Bytes.asterisk:
+            case ASCII.asterisk:
                 startCompoundPart()
                 features.universal = true
                 index += 1
-            case Bytes.dot:
+            case ASCII.dot:
                 startCompoundPart()
                 features.className = true
                 addQualifier()
                 index = Self.skipName(bytes, from: index + 1)
-            case Bytes.hash:
+            case ASCII.hash:
                 startCompoundPart()
                 features.id = true
                 addQualifier()
                 index = Self.skipName(bytes, from: index + 1)
-            case Bytes.openBracket:
+            case ASCII.openBracket:
                 startCompoundPart()
                 features.attribute = true
                 addQualifier()
-                while index < count && bytes[index] != Bytes.closeBracket {
+                while index < count && bytes[index] != ASCII.closeBracket {
                     index += 1
                 }
                 index += 1
-            case Bytes.colon:
+            case ASCII.colon:
                 startCompoundPart()
                 var isElement = false
                 index += 1
-                if index < count && bytes[index] == Bytes.colon {
+                if index < count && bytes[index] == ASCII.colon {
                     isElement = true
                     index += 1
                 }
@@ -122,11 +124,11 @@ enum CSSSelectorScanner {
                 } else if !name.isEmpty && !features.pseudoClasses.contains(name) {
                     features.pseudoClasses.append(name)
                 }
-                if index < count && bytes[index] == Bytes.openParen {
+                if index < count && bytes[index] == ASCII.openParen {
                     index = Self.skipParenthesized(bytes, from: index)
                 }
             default:
-                if CSSValueScanner.isNameByte(byte) || byte == Bytes.backslash {
+                if CSSValueScanner.isNameByte(byte) || byte == ASCII.backslash {
                     startCompoundPart()
                     features.type = true
                     index = Self.skipName(bytes, from: index)
@@ -141,7 +143,7 @@ enum CSSSelectorScanner {
     private static func skipName(_ bytes: [UInt8], from start: Int) -> Int {
         var index = start
         while index < bytes.count {
-            if bytes[index] == Bytes.backslash {
+            if bytes[index] == ASCII.backslash {
                 index += 2
             } else if CSSValueScanner.isNameByte(bytes[index]) {
                 index += 1
@@ -156,9 +158,9 @@ enum CSSSelectorScanner {
         var depth = 0
         var index = start
         while index < bytes.count {
-            if bytes[index] == Bytes.openParen {
+            if bytes[index] == ASCII.openParen {
                 depth += 1
-            } else if bytes[index] == Bytes.closeParen {
+            } else if bytes[index] == ASCII.closeParen {
                 depth -= 1
                 if depth == 0 {
                     return index + 1

@@ -1,3 +1,5 @@
+import MailpenMIME
+
 /// A component of a declaration value, enough to tell which CSS features it uses.
 enum CSSValueToken: Sendable, Equatable {
     /// A keyword, lowercased (`flex`, `system-ui`, `initial`).
@@ -22,15 +24,15 @@ enum CSSValueScanner {
         let count = bytes.count
         while index < count {
             let byte = bytes[index]
-            if Bytes.isSpace(byte) {
+            if ASCII.isHTMLSpace(byte) {
                 index += 1
-            } else if byte == Bytes.quote || byte == Bytes.apostrophe {
+            } else if byte == ASCII.quote || byte == ASCII.apostrophe {
                 index = Self.skipString(bytes, from: index)
             } else if Self.startsNumber(bytes, at: index) {
                 index = Self.number(bytes, from: index, into: &tokens)
             } else if Self.startsIdentifier(bytes, at: index) {
                 index = Self.identifier(bytes, from: index, into: &tokens)
-            } else if byte == Bytes.hash {
+            } else if byte == ASCII.hash {
                 index += 1
                 while index < count && Self.isNameByte(bytes[index]) {
                     index += 1
@@ -63,35 +65,35 @@ enum CSSValueScanner {
     }
 
     static func isNameByte(_ byte: UInt8) -> Bool {
-        Bytes.isLetter(byte) || Bytes.isDigit(byte) || byte == Bytes.minus || byte == Bytes.underscore || byte >= 0x80
+        ASCII.isAlpha(byte) || ASCII.isDigit(byte) || byte == ASCII.minus || byte == ASCII.underscore || byte >= 0x80
     }
 
     private static func startsNumber(_ bytes: [UInt8], at index: Int) -> Bool {
         let byte = bytes[index]
-        if Bytes.isDigit(byte) {
+        if ASCII.isDigit(byte) {
             return true
         }
         let next = index + 1 < bytes.count ? bytes[index + 1] : 0
-        if byte == Bytes.dot {
-            return Bytes.isDigit(next)
+        if byte == ASCII.dot {
+            return ASCII.isDigit(next)
         }
-        if byte == Bytes.plus || byte == Bytes.minus {
-            if Bytes.isDigit(next) {
+        if byte == ASCII.plus || byte == ASCII.minus {
+            if ASCII.isDigit(next) {
                 return true
             }
-            return next == Bytes.dot && index + 2 < bytes.count && Bytes.isDigit(bytes[index + 2])
+            return next == ASCII.dot && index + 2 < bytes.count && ASCII.isDigit(bytes[index + 2])
         }
         return false
     }
 
     private static func startsIdentifier(_ bytes: [UInt8], at index: Int) -> Bool {
         let byte = bytes[index]
-        if Bytes.isLetter(byte) || byte == Bytes.underscore || byte >= 0x80 || byte == Bytes.backslash {
+        if ASCII.isAlpha(byte) || byte == ASCII.underscore || byte >= 0x80 || byte == ASCII.backslash {
             return true
         }
-        if byte == Bytes.minus, index + 1 < bytes.count {
+        if byte == ASCII.minus, index + 1 < bytes.count {
             let next = bytes[index + 1]
-            return Bytes.isLetter(next) || next == Bytes.minus || next == Bytes.underscore || next >= 0x80
+            return ASCII.isAlpha(next) || next == ASCII.minus || next == ASCII.underscore || next >= 0x80
         }
         return false
     }
@@ -99,14 +101,14 @@ enum CSSValueScanner {
     private static func number(_ bytes: [UInt8], from start: Int, into tokens: inout [CSSValueToken]) -> Int {
         var index = start + 1
         let count = bytes.count
-        while index < count && (Bytes.isDigit(bytes[index]) || bytes[index] == Bytes.dot) {
+        while index < count && (ASCII.isDigit(bytes[index]) || bytes[index] == ASCII.dot) {
             index += 1
         }
         // An exponent (1e3) is rare in mail; "1em" must stay a dimension, so it is not read.
         guard index < count else {
             return index
         }
-        if bytes[index] == Bytes.percent {
+        if bytes[index] == ASCII.percent {
             tokens.append(.percentage)
             return index + 1
         }
@@ -123,12 +125,12 @@ enum CSSValueScanner {
     private static func identifier(_ bytes: [UInt8], from start: Int, into tokens: inout [CSSValueToken]) -> Int {
         var index = start
         let count = bytes.count
-        while index < count && (Self.isNameByte(bytes[index]) || bytes[index] == Bytes.backslash) {
-            index += bytes[index] == Bytes.backslash ? 2 : 1
+        while index < count && (Self.isNameByte(bytes[index]) || bytes[index] == ASCII.backslash) {
+            index += bytes[index] == ASCII.backslash ? 2 : 1
         }
         index = min(index, count)
         let name = Bytes.lowercasedString(bytes, start..<index)
-        guard index < count, bytes[index] == Bytes.openParen else {
+        guard index < count, bytes[index] == ASCII.openParen else {
             tokens.append(.identifier(name))
             return index
         }
@@ -142,11 +144,11 @@ enum CSSValueScanner {
     private static func url(_ bytes: [UInt8], from start: Int, into tokens: inout [CSSValueToken]) -> Int {
         var index = start
         let count = bytes.count
-        while index < count && Bytes.isSpace(bytes[index]) {
+        while index < count && ASCII.isHTMLSpace(bytes[index]) {
             index += 1
         }
         var url: String
-        if index < count && (bytes[index] == Bytes.quote || bytes[index] == Bytes.apostrophe) {
+        if index < count && (bytes[index] == ASCII.quote || bytes[index] == ASCII.apostrophe) {
             let quote = bytes[index]
             let valueStart = index + 1
             var valueEnd = valueStart
@@ -155,12 +157,12 @@ enum CSSValueScanner {
             }
             url = String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self)
             index = valueEnd
-            while index < count && bytes[index] != Bytes.closeParen {
+            while index < count && bytes[index] != ASCII.closeParen {
                 index += 1
             }
         } else {
             let valueStart = index
-            while index < count && bytes[index] != Bytes.closeParen {
+            while index < count && bytes[index] != ASCII.closeParen {
                 index += 1
             }
             url = Bytes.trimmed(String(decoding: bytes[valueStart..<index], as: UTF8.self))
@@ -176,7 +178,7 @@ enum CSSValueScanner {
             if bytes[index] == quote {
                 return index + 1
             }
-            if bytes[index] == Bytes.backslash {
+            if bytes[index] == ASCII.backslash {
                 index += 1
             }
             index += 1

@@ -1,3 +1,5 @@
+import MailpenMIME
+
 /// Where a document uses one caniemail.com feature.
 struct FeatureUse: Sendable {
     /// Distinct lines, ascending.
@@ -72,7 +74,7 @@ struct FeatureDetector {
             case .comment(_, let line):
                 self.record("html-comments", line)
             case .doctype(let content, let line):
-                if Bytes.asciiLowercased(content) == "html" {
+                if ByteText.lowercasedASCII(content) == "html" {
                     self.record("html-doctype", line)
                 }
             default:
@@ -97,24 +99,24 @@ struct FeatureDetector {
                 self.record("amp", line)
             }
         case "a":
-            let href = Bytes.asciiLowercased(Bytes.trimmed(tag.attribute("href") ?? ""))
+            let href = ByteText.lowercasedASCII(Bytes.trimmed(tag.attribute("href") ?? ""))
             if href.hasPrefix("#") {
                 self.record("html-anchor-links", line)
             } else if href.hasPrefix("mailto:") {
                 self.record("html-mailto-links", line)
             }
         case "button":
-            let type = Bytes.asciiLowercased(tag.attribute("type") ?? "submit")
+            let type = ByteText.lowercasedASCII(tag.attribute("type") ?? "submit")
             if type == "submit" || type == "reset" {
                 self.record("html-button-" + type, line)
             }
         case "input":
-            let type = Bytes.asciiLowercased(Bytes.trimmed(tag.attribute("type") ?? "text"))
+            let type = ByteText.lowercasedASCII(Bytes.trimmed(tag.attribute("type") ?? "text"))
             if HTMLFeatureMap.inputTypes.contains(type) {
                 self.record("html-input-" + type, line)
             }
         case "meta":
-            let name = Bytes.asciiLowercased(tag.attribute("name") ?? "")
+            let name = ByteText.lowercasedASCII(tag.attribute("name") ?? "")
             if name == "color-scheme" || name == "supported-color-schemes" {
                 self.record("html-meta-color-scheme", line)
             }

@@ -1,3 +1,5 @@
+import MailpenMIME
+
 /// Which caniemail.com features HTML elements, attributes and image URLs stand for.
 enum HTMLFeatureMap {
     /// Element name → feature slug.
@@ -59,7 +61,7 @@ enum HTMLFeatureMap {
     /// Image features of an image URL: its format, and `image-base64` for base64 `data:` URLs.
     static func imageFeatures(_ url: String) -> [String] {
         let trimmed = Bytes.trimmed(url)
-        let lower = Bytes.asciiLowercased(String(trimmed.prefix(64)))
+        let lower = ByteText.lowercasedASCII(String(trimmed.prefix(64)))
         if lower.hasPrefix("data:") {
             var found: [String] = []
             if lower.contains(";base64") {
@@ -84,7 +86,7 @@ enum HTMLFeatureMap {
         guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else {
             return []
         }
-        let fileExtension = Bytes.asciiLowercased(String(path[path.index(after: dot)...]))
+        let fileExtension = ByteText.lowercasedASCII(String(path[path.index(after: dot)...]))
         return self.imageExtensions[fileExtension].map { [$0] } ?? []
     }
 }

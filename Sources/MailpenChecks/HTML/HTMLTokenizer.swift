@@ -1,3 +1,5 @@
+import MailpenMIME
+
 /// A tolerant, single-pass HTML tokenizer after the WHATWG tokenizer's states, reduced to
 /// what the checks need: tags with attributes, text, raw-text element content, comments
 /// and the doctype.
@@ -32,7 +34,7 @@ struct HTMLTokenizer {
         self.tokens.reserveCapacity(count / 24)
         var textStart = 0
         var scan = 0
-        while let next = self.firstIndex(of: Bytes.lessThan, from: scan) {
+        while let next = self.firstIndex(of: ASCII.lessThan, from: scan) {
             guard self.startsMarkup(at: next) else {
                 scan = next + 1  // a literal '<'
                 continue
@@ -57,17 +59,17 @@ struct HTMLTokenizer {
             return false
         }
         let next = self.bytes[start + 1]
-        if next == Bytes.exclamation || next == Bytes.question || Bytes.isLetter(next) {
+        if next == ASCII.exclamation || next == ASCII.question || ASCII.isAlpha(next) {
             return true
         }
-        return next == Bytes.slash && start + 2 < self.bytes.count
+        return next == ASCII.slash && start + 2 < self.bytes.count
     }
 
     /// Consumes the markup at `index` (a `<` for which `startsMarkup` holds).
     private mutating func markup() {
         let start = self.index
         let next = self.bytes[start + 1]
-        if next == Bytes.exclamation {
+        if next == ASCII.exclamation {
             if Bytes.hasPrefix(self.bytes, at: start, lowercase: "<!--") {
                 self.comment(start)
             } else if Bytes.hasPrefix(self.bytes, at: start, lowercase: "<!doctype") {
@@ -75,13 +77,13 @@ struct HTMLTokenizer {
             } else {
                 self.bogusComment(start, contentStart: start + 2)
             }
-        } else if next == Bytes.question {
+        } else if next == ASCII.question {
             self.bogusComment(start, contentStart: start + 1)
-        } else if next == Bytes.slash {
+        } else if next == ASCII.slash {
             let third = self.bytes[start + 2]
-            if Bytes.isLetter(third) {
+            if ASCII.isAlpha(third) {
                 self.tag(start, isEndTag: true)
-            } else if third == Bytes.greaterThan {
+            } else if third == ASCII.greaterThan {
                 self.index = start + 3  // "</>" is dropped
             } else {
                 self.bogusComment(start, contentStart: start + 2)
@@ -96,21 +98,21 @@ struct HTMLTokenizer {
         var scan = contentStart
         let count = self.bytes.count
         // "<!-->" and "<!--->" are complete (empty) comments.
-        if scan < count && self.bytes[scan] == Bytes.greaterThan {
+        if scan < count && self.bytes[scan] == ASCII.greaterThan {
             self.emitComment(contentStart..<contentStart, at: start, resumeAt: scan + 1)
             return
         }
-        if scan + 1 < count && self.bytes[scan] == Bytes.minus && self.bytes[scan + 1] == Bytes.greaterThan {
+        if scan + 1 < count && self.bytes[scan] == ASCII.minus && self.bytes[scan + 1] == ASCII.greaterThan {
             self.emitComment(contentStart..<contentStart, at: start, resumeAt: scan + 2)
             return
         }
-        while let dash = self.firstIndex(of: Bytes.minus, from: scan) {
-            if dash + 2 < count && self.bytes[dash + 1] == Bytes.minus && self.bytes[dash + 2] == Bytes.greaterThan {
+        while let dash = self.firstIndex(of: ASCII.minus, from: scan) {
+            if dash + 2 < count && self.bytes[dash + 1] == ASCII.minus && self.bytes[dash + 2] == ASCII.greaterThan {
                 self.emitComment(contentStart..<dash, at: start, resumeAt: dash + 3)
                 return
             }
-            if dash + 3 < count && self.bytes[dash + 1] == Bytes.minus && self.bytes[dash + 2] == Bytes.exclamation
-                && self.bytes[dash + 3] == Bytes.greaterThan
+            if dash + 3 < count && self.bytes[dash + 1] == ASCII.minus && self.bytes[dash + 2] == ASCII.exclamation
+                && self.bytes[dash + 3] == ASCII.greaterThan
             {
                 self.emitComment(contentStart..<dash, at: start, resumeAt: dash + 4)
                 return
@@ -121,7 +123,7 @@ struct HTMLTokenizer {
     }
 
     private mutating func bogusComment(_ start: Int, contentStart: Int) {
-        let end = self.firstIndex(of: Bytes.greaterThan, from: contentStart) ?? self.bytes.count
+        let end = self.firstIndex(of: ASCII.greaterThan, from: contentStart) ?? self.bytes.count
         self.emitComment(min(contentStart, end)..<end, at: start, resumeAt: min(end + 1, self.bytes.count))
     }
 
@@ -132,7 +134,7 @@ struct HTMLTokenizer {
 
     private mutating func doctype(_ start: Int) {
         let contentStart = start + 9
-        let end = self.firstIndex(of: Bytes.greaterThan, from: contentStart) ?? self.bytes.count
+        let end = self.firstIndex(of: ASCII.greaterThan, from: contentStart) ?? self.bytes.count
         let content = Bytes.trimmed(String(decoding: self.bytes[min(contentStart, end)..<end], as: UTF8.self))
         self.tokens.append(.doctype(content, line: self.lines.line(at: start)))
         self.index = min(end + 1, self.bytes.count)
@@ -144,7 +146,7 @@ struct HTMLTokenizer {
         let nameStart = cursor
         while cursor < count {
             let byte = self.bytes[cursor]
-            if Bytes.isSpace(byte) || byte == Bytes.slash || byte == Bytes.greaterThan {
+            if ASCII.isHTMLSpace(byte) || byte == ASCII.slash || byte == ASCII.greaterThan {
                 break
             }
             cursor += 1
@@ -155,17 +157,17 @@ struct HTMLTokenizer {
         // Attributes (end tags have them too in broken markup; they are parsed and dropped).
         while cursor < count {
             let byte = self.bytes[cursor]
-            if Bytes.isSpace(byte) {
+            if ASCII.isHTMLSpace(byte) {
                 cursor += 1
                 continue
             }
-            if byte == Bytes.greaterThan {
+            if byte == ASCII.greaterThan {
                 cursor += 1
                 break
             }
-            if byte == Bytes.slash {
+            if byte == ASCII.slash {
                 cursor += 1
-                if cursor < count && self.bytes[cursor] == Bytes.greaterThan {
+                if cursor < count && self.bytes[cursor] == ASCII.greaterThan {
                     selfClosing = true
                 }
                 continue
@@ -174,26 +176,26 @@ struct HTMLTokenizer {
             cursor += 1  // the first character may be '='
             while cursor < count {
                 let byte = self.bytes[cursor]
-                if Bytes.isSpace(byte) || byte == Bytes.slash || byte == Bytes.greaterThan || byte == Bytes.equals {
+                if ASCII.isHTMLSpace(byte) || byte == ASCII.slash || byte == ASCII.greaterThan || byte == ASCII.equals {
                     break
                 }
                 cursor += 1
             }
             let attributeName = Bytes.lowercasedString(self.bytes, attributeStart..<cursor)
             var probe = cursor
-            while probe < count && Bytes.isSpace(self.bytes[probe]) {
+            while probe < count && ASCII.isHTMLSpace(self.bytes[probe]) {
                 probe += 1
             }
-            guard probe < count, self.bytes[probe] == Bytes.equals else {
+            guard probe < count, self.bytes[probe] == ASCII.equals else {
                 attributes.append(HTMLAttribute(name: attributeName, value: "", hasValue: false))
                 continue
             }
             cursor = probe + 1
-            while cursor < count && Bytes.isSpace(self.bytes[cursor]) {
+            while cursor < count && ASCII.isHTMLSpace(self.bytes[cursor]) {
                 cursor += 1
             }
             var valueRange = cursor..<cursor
-            if cursor < count, self.bytes[cursor] == Bytes.quote || self.bytes[cursor] == Bytes.apostrophe {
+            if cursor < count, self.bytes[cursor] == ASCII.quote || self.bytes[cursor] == ASCII.apostrophe {
                 let quote = self.bytes[cursor]
                 let valueStart = cursor + 1
                 let valueEnd = self.firstIndex(of: quote, from: valueStart) ?? count
@@ -201,7 +203,9 @@ struct HTMLTokenizer {
                 cursor = min(valueEnd + 1, count)
             } else {
                 let valueStart = cursor
-                while cursor < count && !Bytes.isSpace(self.bytes[cursor]) && self.bytes[cursor] != Bytes.greaterThan {
+                while cursor < count && !ASCII.isHTMLSpace(self.bytes[cursor])
+                    && self.bytes[cursor] != ASCII.greaterThan
+                {
                     cursor += 1
                 }
                 valueRange = valueStart..<cursor
@@ -246,17 +250,17 @@ struct HTMLTokenizer {
         let name = Array(element.utf8)
         var scan = start
         var end = count
-        search: while let less = self.firstIndex(of: Bytes.lessThan, from: scan) {
+        search: while let less = self.firstIndex(of: ASCII.lessThan, from: scan) {
             scan = less + 1
-            guard less + 2 + name.count <= count, self.bytes[less + 1] == Bytes.slash else {
+            guard less + 2 + name.count <= count, self.bytes[less + 1] == ASCII.slash else {
                 continue
             }
-            for (offset, byte) in name.enumerated() where Bytes.lowercased(self.bytes[less + 2 + offset]) != byte {
+            for (offset, byte) in name.enumerated() where ASCII.lowercased(self.bytes[less + 2 + offset]) != byte {
                 continue search
             }
             let after = less + 2 + name.count
-            if after == count || Bytes.isSpace(self.bytes[after]) || self.bytes[after] == Bytes.slash
-                || self.bytes[after] == Bytes.greaterThan
+            if after == count || ASCII.isHTMLSpace(self.bytes[after]) || self.bytes[after] == ASCII.slash
+                || self.bytes[after] == ASCII.greaterThan
             {
                 end = less
                 break

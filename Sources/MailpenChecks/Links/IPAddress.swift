@@ -4,7 +4,7 @@
 /// it is, so the parser accepts every spelling a resolver or browser would: besides dotted
 /// quads and RFC 4291 IPv6 text, the `inet_aton` forms `127.1`, `0x7f.1`, `0177.0.0.1` and
 /// `2130706433`, and a trailing dot (`127.0.0.1.`) as URL parsers allow.
-struct IPAddress: Hashable, Sendable, CustomStringConvertible {
+package struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     enum Value: Hashable, Sendable {
         case v4(UInt32)
         case v6(UInt128)
@@ -12,17 +12,17 @@ struct IPAddress: Hashable, Sendable, CustomStringConvertible {
 
     let value: Value
 
-    init(v4: UInt32) {
+    package init(v4: UInt32) {
         self.value = .v4(v4)
     }
 
-    init(v6: UInt128) {
+    package init(v6: UInt128) {
         self.value = .v6(v6)
     }
 
     /// `text` as an address (IPv6 with or without brackets, an IPv6 zone is ignored); nil for
     /// anything else, e.g. a host name.
-    init?(literal text: String) {
+    package init?(literal text: String) {
         var text = Substring(text)
         if text.hasPrefix("["), text.hasSuffix("]") {
             text = text.dropFirst().dropLast()
@@ -41,7 +41,7 @@ struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Dotted quad, or RFC 5952 text for IPv6 (`::ffff:127.0.0.1` for IPv4-mapped addresses).
-    var description: String {
+    package var description: String {
         switch self.value {
         case .v4(let value):
             return Self.dottedQuad(value)
@@ -55,7 +55,7 @@ struct IPAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// What kind of address this is; IPv6 forms that embed an IPv4 address (mapped, compatible,
     /// NAT64, 6to4) are the kind of the IPv4 address they reach.
-    var addressClass: IPAddressClass {
+    package var addressClass: IPAddressClass {
         switch self.value {
         case .v4(let value):
             return Self.classify(v4: value)
@@ -272,7 +272,7 @@ struct IPAddress: Hashable, Sendable, CustomStringConvertible {
 
 /// The kinds of address link following tells apart: only `global` ones are on the public
 /// internet; the rest reach this machine, its networks, or nothing.
-enum IPAddressClass: Sendable, Equatable, CustomStringConvertible {
+package enum IPAddressClass: Sendable, Equatable, CustomStringConvertible {
     case global
     case loopback
     case unspecified
@@ -288,7 +288,7 @@ enum IPAddressClass: Sendable, Equatable, CustomStringConvertible {
     case reserved
 
     /// "a loopback address", for "refused: 127.0.0.1 is a loopback address".
-    var description: String {
+    package var description: String {
         switch self {
         case .global: return "a public address"
         case .loopback: return "a loopback address"

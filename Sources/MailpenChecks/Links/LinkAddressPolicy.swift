@@ -4,20 +4,20 @@
 /// by default only public addresses are requested, never this machine (loopback), its LAN or
 /// other non-public ranges. The decision is made on the resolved address about to be
 /// connected to, for every redirect hop.
-struct LinkAddressPolicy: Sendable, Equatable {
+package struct LinkAddressPolicy: Sendable, Equatable {
     /// Every address may be requested (for people who check links to their own staging hosts).
-    var allowsPrivateAddresses: Bool
+    package var allowsPrivateAddresses: Bool
     /// Non-public address and port pairs allowed anyway; lets tests stand a loopback server in
     /// for a public one while every other loopback port stays refused.
-    var allowedEndpoints: Set<LinkEndpoint>
+    package var allowedEndpoints: Set<LinkEndpoint>
 
-    init(allowsPrivateAddresses: Bool = false, allowedEndpoints: Set<LinkEndpoint> = []) {
+    package init(allowsPrivateAddresses: Bool = false, allowedEndpoints: Set<LinkEndpoint> = []) {
         self.allowsPrivateAddresses = allowsPrivateAddresses
         self.allowedEndpoints = allowedEndpoints
     }
 
     /// The class that makes `address` off limits, nil when it may be connected to on `port`.
-    func refusedClass(of address: IPAddress, port: Int) -> IPAddressClass? {
+    package func refusedClass(of address: IPAddress, port: Int) -> IPAddressClass? {
         let addressClass = address.addressClass
         if addressClass == .global || self.allowsPrivateAddresses
             || self.allowedEndpoints.contains(LinkEndpoint(address: address, port: port))
@@ -29,21 +29,32 @@ struct LinkAddressPolicy: Sendable, Equatable {
 }
 
 /// An address and TCP port.
-struct LinkEndpoint: Hashable, Sendable {
-    var address: IPAddress
-    var port: Int
+package struct LinkEndpoint: Hashable, Sendable {
+    package var address: IPAddress
+    package var port: Int
+
+    package init(address: IPAddress, port: Int) {
+        self.address = address
+        self.port = port
+    }
 }
 
 /// A link (or redirect hop) not requested because its host is, or resolves to, an address
 /// the policy refuses.
-struct LinkRefusal: Error, Sendable, Equatable, CustomStringConvertible {
+package struct LinkRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     /// The host as written in the URL (brackets removed).
-    var host: String
-    var address: IPAddress
-    var addressClass: IPAddressClass
+    package var host: String
+    package var address: IPAddress
+    package var addressClass: IPAddressClass
+
+    package init(host: String, address: IPAddress, addressClass: IPAddressClass) {
+        self.host = host
+        self.address = address
+        self.addressClass = addressClass
+    }
 
     /// "refused: localhost resolves to 127.0.0.1, a loopback address; --links-allow-private allows it".
-    var description: String {
+    package var description: String {
         let what: String
         if IPAddress(literal: self.host) == nil {
             what = "\(self.host) resolves to \(self.address), \(self.addressClass)"

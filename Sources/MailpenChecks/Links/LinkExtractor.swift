@@ -1,3 +1,5 @@
+import MailpenMIME
+
 /// An `<a href>` with its text, for the spam rules that compare the two.
 struct HTMLAnchor: Sendable {
     var href: String
@@ -12,7 +14,7 @@ struct HTMLAnchor: Sendable {
 /// HTML: `href`, `src`, `srcset`, `background`, `poster`, `action`, `data`, `style`
 /// attributes' `url()`, and `url()`/`@import` in `<style>` sheets. Text: see
 /// `TextURLScanner`. `data:` URLs and fragment-only references (`#top`) are not listed.
-struct LinkExtractor {
+package struct LinkExtractor {
     static let maximumOccurrences = 50
     static let maximumTextLength = 200
 
@@ -48,30 +50,30 @@ struct LinkExtractor {
     /// `url` without surrounding white space and embedded tabs or line breaks (as browsers read it).
     static func normalized(_ url: String) -> String {
         let trimmed = Bytes.trimmed(url)
-        guard trimmed.utf8.contains(where: { $0 == Bytes.tab || $0 == Bytes.lf || $0 == Bytes.cr }) else {
+        guard trimmed.utf8.contains(where: { $0 == ASCII.tab || $0 == ASCII.lf || $0 == ASCII.cr }) else {
             return trimmed
         }
         return String(
-            decoding: trimmed.utf8.filter { $0 != Bytes.tab && $0 != Bytes.lf && $0 != Bytes.cr },
+            decoding: trimmed.utf8.filter { $0 != ASCII.tab && $0 != ASCII.lf && $0 != ASCII.cr },
             as: UTF8.self
         )
     }
 
     /// The lowercased scheme of `url`, nil when relative.
-    static func scheme(of url: String) -> String? {
+    package static func scheme(of url: String) -> String? {
         var scheme: [UInt8] = []
         for byte in url.utf8 {
-            if byte == Bytes.colon {
+            if byte == ASCII.colon {
                 return scheme.isEmpty ? nil : String(decoding: scheme, as: UTF8.self)
             }
             guard
-                Bytes.isLetter(byte)
+                ASCII.isAlpha(byte)
                     || (!scheme.isEmpty
-                        && (Bytes.isDigit(byte) || byte == Bytes.plus || byte == Bytes.minus || byte == Bytes.dot))
+                        && (ASCII.isDigit(byte) || byte == ASCII.plus || byte == ASCII.minus || byte == ASCII.dot))
             else {
                 return nil
             }
-            scheme.append(Bytes.lowercased(byte))
+            scheme.append(ASCII.lowercased(byte))
         }
         return nil
     }
@@ -212,7 +214,7 @@ struct LinkExtractor {
         case "a", "area":
             return .link
         case "link":
-            let relation = Bytes.asciiLowercased(tag.attribute("rel") ?? "")
+            let relation = ByteText.lowercasedASCII(tag.attribute("rel") ?? "")
             if relation.contains("stylesheet") {
                 return .stylesheet
             }

@@ -19,7 +19,7 @@ public struct LinkFollowing: Sendable, Equatable {
     /// `--links-allow-private` option). Off, such links and redirects are refused unrequested.
     public var allowsPrivateAddresses: Bool
     /// Non-public endpoints allowed even when `allowsPrivateAddresses` is off (tests).
-    var allowedPrivateEndpoints: Set<LinkEndpoint> = []
+    package var allowedPrivateEndpoints: Set<LinkEndpoint> = []
 
     public init(
         timeout: Duration = .seconds(5),
@@ -40,7 +40,7 @@ public struct LinkFollowing: Sendable, Equatable {
     }
 
     /// The address decision these settings make.
-    var addressPolicy: LinkAddressPolicy {
+    package var addressPolicy: LinkAddressPolicy {
         LinkAddressPolicy(
             allowsPrivateAddresses: self.allowsPrivateAddresses,
             allowedEndpoints: self.allowedPrivateEndpoints

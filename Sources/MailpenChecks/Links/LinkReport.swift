@@ -79,6 +79,24 @@ public struct LinkReport: Sendable, Codable, Equatable {
         /// Total time in milliseconds.
         public var durationMs: Int
 
+        package init(
+            statusCode: Int?,
+            finalURL: String,
+            redirects: [Redirect],
+            method: String,
+            error: String?,
+            ok: Bool,
+            durationMs: Int
+        ) {
+            self.statusCode = statusCode
+            self.finalURL = finalURL
+            self.redirects = redirects
+            self.method = method
+            self.error = error
+            self.ok = ok
+            self.durationMs = durationMs
+        }
+
         private enum CodingKeys: String, CodingKey {
             case statusCode, redirects, method, error, ok, durationMs
             case finalURL = "finalUrl"
@@ -91,5 +109,11 @@ public struct LinkReport: Sendable, Codable, Equatable {
         public var statusCode: Int
         /// Where it pointed (resolved against `url`).
         public var location: String
+
+        package init(url: String, statusCode: Int, location: String) {
+            self.url = url
+            self.statusCode = statusCode
+            self.location = location
+        }
     }
 }

@@ -1,3 +1,5 @@
+import MailpenMIME
+
 /// Finds URLs in plain text the way mail clients linkify them: `http://`, `https://`
 /// and `www.` up to white space or `<>"`, without trailing punctuation and unbalanced
 /// closing brackets.
@@ -16,25 +18,25 @@ enum TextURLScanner {
         var index = 0
         while index < count {
             let byte = bytes[index]
-            if byte == Bytes.lf {
+            if byte == ASCII.lf {
                 line += 1
                 index += 1
                 continue
             }
-            let lower = Bytes.lowercased(byte)
+            let lower = ASCII.lowercased(byte)
             guard lower == 0x68 || lower == 0x77, Self.startsURL(bytes, at: index) else {  // h, w
                 index += 1
                 continue
             }
             // Inside a word ("xhttp://") it is not a link.
-            if index > 0, CSSValueScanner.isNameByte(bytes[index - 1]) || bytes[index - 1] == Bytes.dot {
+            if index > 0, CSSValueScanner.isNameByte(bytes[index - 1]) || bytes[index - 1] == ASCII.dot {
                 index += 1
                 continue
             }
             var end = index
             while end < count {
                 let byte = bytes[end]
-                if Bytes.isSpace(byte) || byte == Bytes.lessThan || byte == Bytes.greaterThan || byte == Bytes.quote
+                if ASCII.isHTMLSpace(byte) || byte == ASCII.lessThan || byte == ASCII.greaterThan || byte == ASCII.quote
                     || byte < 0x20
                 {
                     break
@@ -52,10 +54,10 @@ enum TextURLScanner {
 
     private static func startsURL(_ bytes: [UInt8], at index: Int) -> Bool {
         if Bytes.hasPrefix(bytes, at: index, lowercase: "http://") {
-            return index + 7 < bytes.count && !Bytes.isSpace(bytes[index + 7])
+            return index + 7 < bytes.count && !ASCII.isHTMLSpace(bytes[index + 7])
         }
         if Bytes.hasPrefix(bytes, at: index, lowercase: "https://") {
-            return index + 8 < bytes.count && !Bytes.isSpace(bytes[index + 8])
+            return index + 8 < bytes.count && !ASCII.isHTMLSpace(bytes[index + 8])
         }
         if Bytes.hasPrefix(bytes, at: index, lowercase: "www.") {
             return index + 4 < bytes.count && CSSValueScanner.isNameByte(bytes[index + 4])
@@ -69,13 +71,13 @@ enum TextURLScanner {
         while end > start {
             let last = bytes[end - 1]
             switch last {
-            case Bytes.dot, Bytes.comma, Bytes.semicolon, Bytes.colon, Bytes.exclamation, Bytes.question,
-                Bytes.apostrophe, Bytes.asterisk:
+            case ASCII.dot, ASCII.comma, ASCII.semicolon, ASCII.colon, ASCII.exclamation, ASCII.question,
+                ASCII.apostrophe, ASCII.asterisk:
                 end -= 1
-            case Bytes.closeParen, Bytes.closeBracket, Bytes.closeBrace:
+            case ASCII.closeParen, ASCII.closeBracket, ASCII.closeBrace:
                 let open: UInt8 =
-                    last == Bytes.closeParen
-                    ? Bytes.openParen : last == Bytes.closeBracket ? Bytes.openBracket : Bytes.openBrace
+                    last == ASCII.closeParen
+                    ? ASCII.openParen : last == ASCII.closeBracket ? ASCII.openBracket : ASCII.openBrace
                 var balance = 0
                 for byte in bytes[start..<end] {
                     if byte == open {

@@ -23,10 +23,10 @@ extension LintCheck {
             guard let field = input.header.first(named: "list-unsubscribe") else {
                 return []
             }
-            let hasHTTPS = Bytes.asciiLowercased(field.unfoldedValue).contains("<https://")
+            let hasHTTPS = ByteText.lowercasedASCII(field.unfoldedValue).contains("<https://")
             let post = input.header.first(named: "list-unsubscribe-post")?.unfoldedValue
             let hasPost =
-                post.map { Bytes.asciiLowercased($0).filter { $0 != " " } == "list-unsubscribe=one-click" } ?? false
+                post.map { ByteText.lowercasedASCII($0).filter { $0 != " " } == "list-unsubscribe=one-click" } ?? false
             if hasHTTPS && hasPost {
                 return []
             }
@@ -55,7 +55,7 @@ extension LintCheck {
 extension LintInput {
     /// Why the message looks like bulk mail, or nil.
     var bulkReason: String? {
-        if let precedence = self.header["precedence"].map(Bytes.asciiLowercased),
+        if let precedence = self.header["precedence"].map(ByteText.lowercasedASCII),
             ["bulk", "list", "junk"].contains(Bytes.trimmed(precedence))
         {
             return "Precedence: \(Bytes.trimmed(precedence))"
@@ -64,10 +64,10 @@ extension LintInput {
         where self.header.first(named: name) != nil {
             return "it has a \(self.header.first(named: name)?.name ?? name) header"
         }
-        if let text = self.message.textBody, Bytes.asciiLowercased(text).contains("unsubscribe") {
+        if let text = self.message.textBody, ByteText.lowercasedASCII(text).contains("unsubscribe") {
             return "its text mentions unsubscribing"
         }
-        if Bytes.asciiLowercased(self.message.htmlText).contains("unsubscribe") {
+        if ByteText.lowercasedASCII(self.message.htmlText).contains("unsubscribe") {
             return "its HTML mentions unsubscribing"
         }
         return nil

@@ -26,7 +26,7 @@ extension LintCheck {
             guard let envelope = input.envelope, input.raw.eightBitBodyLines.count > 0 else {
                 return []
             }
-            let body = Bytes.asciiLowercased(envelope.bodyParameter ?? "")
+            let body = ByteText.lowercasedASCII(envelope.bodyParameter ?? "")
             guard body != "8bitmime" && body != "binarymime" else {
                 return []
             }

@@ -1,3 +1,5 @@
+import MailpenMIME
+
 /// Line-level facts about the raw message, gathered in one pass: over-long lines, bare
 /// LFs and 8-bit bytes in the header and the body.
 struct RawMessageScan: Sendable {
@@ -38,24 +40,15 @@ struct RawMessageScan: Sendable {
                     lineHasEightBit = true
                     continue
                 }
-                guard byte == Bytes.lf else {
+                guard byte == ASCII.lf else {
                     continue
                 }
-                let hasCR = index > lineStart && bytes[index - 1] == Bytes.cr
+                let hasCR = index > lineStart && bytes[index - 1] == ASCII.cr
                 let length = index - lineStart - (hasCR ? 1 : 0)
                 if !hasCR {
                     self.bareLFs.add(line: line)
                 }
-                if length > Self.maximumLineLength {
-                    self.longLines.add(line: line, value: length)
-                }
-                if lineHasEightBit {
-                    if inHeader {
-                        self.eightBitHeaderLines.add(line: line)
-                    } else {
-                        self.eightBitBodyLines.add(line: line)
-                    }
-                }
+                self.addLine(line, length: length, hasEightBit: lineHasEightBit, inHeader: inHeader)
                 if inHeader && length == 0 {
                     inHeader = false
                 }
@@ -64,16 +57,20 @@ struct RawMessageScan: Sendable {
                 lineHasEightBit = false
             }
             // The last line, when it has no line break.
-            let length = bytes.count - lineStart
-            if length > Self.maximumLineLength {
-                self.longLines.add(line: line, value: length)
-            }
-            if lineHasEightBit {
-                if inHeader {
-                    self.eightBitHeaderLines.add(line: line)
-                } else {
-                    self.eightBitBodyLines.add(line: line)
-                }
+            self.addLine(line, length: bytes.count - lineStart, hasEightBit: lineHasEightBit, inHeader: inHeader)
+        }
+    }
+
+    /// Records what a line (`length` bytes without its line break) breaks besides bare LFs.
+    private mutating func addLine(_ line: Int, length: Int, hasEightBit: Bool, inHeader: Bool) {
+        if length > Self.maximumLineLength {
+            self.longLines.add(line: line, value: length)
+        }
+        if hasEightBit {
+            if inHeader {
+                self.eightBitHeaderLines.add(line: line)
+            } else {
+                self.eightBitBodyLines.add(line: line)
             }
         }
     }

@@ -92,7 +92,7 @@ extension BuiltinSpamRules {
 
     /// Line length without the CR of a CRLF.
     static func length(_ line: ArraySlice<UInt8>) -> Int {
-        line.last == Bytes.cr ? line.count - 1 : line.count
+        line.last == ASCII.cr ? line.count - 1 : line.count
     }
 }
 
@@ -108,7 +108,7 @@ extension SpamInput {
     var uppercaseRatio: Double? {
         var letters = 0
         var upper = 0
-        for byte in self.visibleText.utf8 where Bytes.isLetter(byte) {
+        for byte in self.visibleText.utf8 where ASCII.isAlpha(byte) {
             letters += 1
             if byte < 0x61 {
                 upper += 1
@@ -135,8 +135,8 @@ extension SpamInput {
         let text = self.visibleText.utf8
         var index = text.startIndex
         while let dollar = text[index...].firstIndex(of: 0x24) {
-            let digits = text[text.index(after: dollar)...].prefix { Bytes.isDigit($0) || $0 == Bytes.comma }
-            if digits.filter({ $0 == Bytes.comma }).count >= 2 {
+            let digits = text[text.index(after: dollar)...].prefix { ASCII.isDigit($0) || $0 == ASCII.comma }
+            if digits.filter({ $0 == ASCII.comma }).count >= 2 {
                 return true
             }
             index = text.index(after: dollar)

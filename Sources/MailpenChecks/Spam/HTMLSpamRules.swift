@@ -25,7 +25,7 @@ extension BuiltinSpamRules {
                 }
                 for token in html.tokens {
                     if case .comment(let range, _) = token,
-                        Bytes.asciiLowercased(Bytes.trimmed(html.string(range))).hasPrefix("saved from url=")
+                        ByteText.lowercasedASCII(Bytes.trimmed(html.string(range))).hasPrefix("saved from url=")
                     {
                         return true
                     }

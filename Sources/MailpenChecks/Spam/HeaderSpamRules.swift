@@ -47,27 +47,27 @@ extension BuiltinSpamRules {
             guard let subject = input.subject, let to = input.message.to.first else {
                 return false
             }
-            let local = Bytes.asciiLowercased(DomainNames.localPart(ofAddress: to.address))
-            return local.count >= 3 && Bytes.asciiLowercased(subject).contains(local)
+            let local = ByteText.lowercasedASCII(DomainNames.localPart(ofAddress: to.address))
+            return local.count >= 3 && ByteText.lowercasedASCII(subject).contains(local)
         },
         BuiltinSpamRule("FROM_EXCESS_BASE64", 0.001, "From: base64 encoded unnecessarily") { input in
             guard let field = input.header.first(named: "from") else {
                 return false
             }
-            let raw = Bytes.asciiLowercased(field.unfoldedValue)
+            let raw = ByteText.lowercasedASCII(field.unfoldedValue)
             return raw.contains("=?") && raw.contains("?b?") && field.value.unicodeScalars.allSatisfy(\.isASCII)
         },
         BuiltinSpamRule("FROM_LOCAL_HEX", 0.331, "From: localpart has long hexadecimal sequence") { input in
             guard let from = input.from else {
                 return false
             }
-            return Self.longestRun(in: DomainNames.localPart(ofAddress: from.address), where: Bytes.isHexDigit) >= 11
+            return Self.longestRun(in: DomainNames.localPart(ofAddress: from.address), where: ASCII.isHexDigit) >= 11
         },
         BuiltinSpamRule("FROM_LOCAL_DIGITS", 0.001, "From: localpart has long digit sequence") { input in
             guard let from = input.from else {
                 return false
             }
-            return Self.longestRun(in: DomainNames.localPart(ofAddress: from.address), where: Bytes.isDigit) >= 11
+            return Self.longestRun(in: DomainNames.localPart(ofAddress: from.address), where: ASCII.isDigit) >= 11
         },
         BuiltinSpamRule("FREEMAIL_FROM", 0.001, "Sender email is commonly abused enduser mail provider") { input in
             input.fromIsFreemail
@@ -76,7 +76,7 @@ extension BuiltinSpamRules {
             guard input.fromIsFreemail, let from = input.from, let replyTo = input.replyTo else {
                 return false
             }
-            return Bytes.asciiLowercased(from.address) != Bytes.asciiLowercased(replyTo.address)
+            return ByteText.lowercasedASCII(from.address) != ByteText.lowercasedASCII(replyTo.address)
         },
         BuiltinSpamRule("FREEMAIL_FORGED_REPLYTO", 0.1, "Freemail in Reply-To, but not From") { input in
             guard let replyTo = input.replyTo, let domain = DomainNames.domain(ofAddress: replyTo.address) else {
@@ -90,7 +90,7 @@ extension BuiltinSpamRules {
             else {
                 return false
             }
-            return DomainNames.localPart(ofAddress: replyTo.address).utf8.last.map(Bytes.isDigit) ?? false
+            return DomainNames.localPart(ofAddress: replyTo.address).utf8.last.map(ASCII.isDigit) ?? false
         },
         BuiltinSpamRule("FREEMAIL_ENVFROM_END_DIGIT", 0.1, "Envelope-from freemail username ends in digit") { input in
             guard let mailFrom = input.envelope?.mailFrom, let domain = DomainNames.domain(ofAddress: mailFrom),
@@ -98,7 +98,7 @@ extension BuiltinSpamRules {
             else {
                 return false
             }
-            return DomainNames.localPart(ofAddress: mailFrom).utf8.last.map(Bytes.isDigit) ?? false
+            return DomainNames.localPart(ofAddress: mailFrom).utf8.last.map(ASCII.isDigit) ?? false
         },
         BuiltinSpamRule(
             "HEADER_FROM_DIFFERENT_DOMAINS",

@@ -63,7 +63,7 @@ struct SpamInput {
         self.textParts = message.allParts.filter { part in
             part.children.isEmpty && !part.isMultipart && part.contentType.type == "text" && !part.isAttachment
         }
-        self.words = Self.words(Bytes.asciiLowercased(self.visibleText))
+        self.words = Self.words(ByteText.lowercasedASCII(self.visibleText))
         self.textWordHashes = Self.wordHashes(text)
         self.htmlWordHashes = Self.wordHashes(self.htmlText)
         self.greetings = Self.greetings(in: self.visibleText)
@@ -90,17 +90,17 @@ struct SpamInput {
         self.endTagCounts = endTagCounts
         self.iframes = iframes
         self.fonts = fonts
-        self.htmlWordBytes = self.htmlText.utf8.reduce(0) { $0 + (Bytes.isSpace($1) ? 0 : 1) }
+        self.htmlWordBytes = self.htmlText.utf8.reduce(0) { $0 + (ASCII.isHTMLSpace($1) ? 0 : 1) }
     }
 
     static func greetings(in text: String) -> [String] {
         var found: [String] = []
         for line in text.split(separator: "\n") {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
-            guard trimmed.utf8.count > 5, Bytes.asciiLowercased(String(trimmed.prefix(5))) == "dear " else {
+            guard trimmed.utf8.count > 5, ByteText.lowercasedASCII(String(trimmed.prefix(5))) == "dear " else {
                 continue
             }
-            let greeting = Self.words(Bytes.asciiLowercased(String(trimmed.prefix(60))))
+            let greeting = Self.words(ByteText.lowercasedASCII(String(trimmed.prefix(60))))
             if greeting.count >= 2 {
                 found.append(String(greeting[1]))
             }
@@ -114,8 +114,8 @@ struct SpamInput {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         var length = 0
         for byte in text.utf8 {
-            if Bytes.isLetter(byte) || Bytes.isDigit(byte) || byte >= 0x80 {
-                hash = (hash ^ UInt64(Bytes.lowercased(byte))) &* 0x100_0000_01B3
+            if ASCII.isAlpha(byte) || ASCII.isDigit(byte) || byte >= 0x80 {
+                hash = (hash ^ UInt64(ASCII.lowercased(byte))) &* 0x100_0000_01B3
                 length += 1
             } else if length > 0 {
                 hashes.append(hash &+ UInt64(length))
@@ -137,7 +137,7 @@ struct SpamInput {
         var index = utf8.startIndex
         while index != utf8.endIndex {
             let byte = utf8[index]
-            let isWord = Bytes.isLetter(byte) || Bytes.isDigit(byte) || byte >= 0x80
+            let isWord = ASCII.isAlpha(byte) || ASCII.isDigit(byte) || byte >= 0x80
             if isWord {
                 if start == nil {
                     start = index
@@ -171,6 +171,6 @@ struct SpamInput {
 
     /// The raw (still encoded) lines of `part`'s body.
     func rawBodyLines(of part: MIMEPart) -> [ArraySlice<UInt8>] {
-        self.message.rawBody(of: part).split(separator: Bytes.lf, omittingEmptySubsequences: false)
+        self.message.rawBody(of: part).split(separator: ASCII.lf, omittingEmptySubsequences: false)
     }
 }

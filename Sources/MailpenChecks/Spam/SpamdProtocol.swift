@@ -1,8 +1,11 @@
+import MailpenMIME
+
 /// spamd's SPAMC/1.5 protocol (SpamAssassin's `spamd/PROTOCOL`): building requests and
-/// reading replies into a `SpamReport`. Pure; the connection lives in `SpamdClient`.
-enum SpamdProtocol {
+/// reading replies into a `SpamReport`. Pure; the connection lives in MailpenChecksNetwork's
+/// `SpamdClient`.
+package enum SpamdProtocol {
     /// What spamd is asked for.
-    enum Command: String, Sendable {
+    package enum Command: String, Sendable {
         /// Score plus the names of the rules that fired.
         case symbols = "SYMBOLS"
         /// Score plus the report table, with each rule's points and description.
@@ -10,7 +13,7 @@ enum SpamdProtocol {
     }
 
     /// The request bytes: command line, headers, blank line, message.
-    static func request(_ command: Command, message: [UInt8], user: String?) -> [UInt8] {
+    package static func request(_ command: Command, message: [UInt8], user: String?) -> [UInt8] {
         var head = "\(command.rawValue) SPAMC/1.5\r\nContent-length: \(message.count)\r\n"
         if let user, !user.isEmpty {
             head += "User: \(user)\r\n"
@@ -20,12 +23,16 @@ enum SpamdProtocol {
     }
 
     /// Why a reply could not be read.
-    struct ReplyError: Error, Equatable, CustomStringConvertible {
-        var description: String
+    package struct ReplyError: Error, Equatable, CustomStringConvertible {
+        package var description: String
+
+        package init(description: String) {
+            self.description = description
+        }
     }
 
     /// Reads a complete reply (spamd closes the connection after it).
-    static func parseReply(_ bytes: [UInt8], command: Command) throws(ReplyError) -> SpamReport {
+    package static func parseReply(_ bytes: [UInt8], command: Command) throws(ReplyError) -> SpamReport {
         let text = String(decoding: bytes, as: UTF8.self)
         let headEnd = text.firstRange(of: "\r\n\r\n") ?? text.firstRange(of: "\n\n")
         let head = headEnd.map { text[..<$0.lowerBound] } ?? text[...]
@@ -49,7 +56,7 @@ enum SpamdProtocol {
         }
         var spamHeader: Substring? = nil
         for line in lines.dropFirst() {
-            if let colon = line.firstIndex(of: ":"), Bytes.asciiLowercased(String(line[..<colon])) == "spam" {
+            if let colon = line.firstIndex(of: ":"), ByteText.lowercasedASCII(String(line[..<colon])) == "spam" {
                 spamHeader = line[line.index(after: colon)...]
             }
         }
@@ -81,7 +88,7 @@ enum SpamdProtocol {
         guard parts.count == 2 else {
             return nil
         }
-        let verdict = Bytes.asciiLowercased(Bytes.trimmed(parts[0]))
+        let verdict = ByteText.lowercasedASCII(Bytes.trimmed(parts[0]))
         let numbers = parts[1].split(separator: "/", maxSplits: 1)
         guard numbers.count == 2, let score = Double(Bytes.trimmed(numbers[0])),
             let threshold = Double(Bytes.trimmed(numbers[1]))

@@ -23,8 +23,8 @@ extension BuiltinSpamRules {
         },
         BuiltinSpamRule("HTTPS_HTTP_MISMATCH", 0.1, "Link text says https:// but the link goes to http://") { input in
             input.anchors.contains { anchor in
-                Bytes.asciiLowercased(anchor.text).hasPrefix("https://")
-                    && Bytes.asciiLowercased(Bytes.trimmed(anchor.href)).hasPrefix("http://")
+                ByteText.lowercasedASCII(anchor.text).hasPrefix("https://")
+                    && ByteText.lowercasedASCII(Bytes.trimmed(anchor.href)).hasPrefix("http://")
             }
         },
         BuiltinSpamRule(
@@ -40,10 +40,10 @@ extension BuiltinSpamRules {
     static func hasHexLabel(_ host: String) -> Bool {
         for label in host.split(whereSeparator: { $0 == "." || $0 == "-" }) where label.count >= 6 {
             let bytes = Array(label.utf8)
-            guard bytes.allSatisfy(Bytes.isHexDigit), bytes.contains(where: Bytes.isDigit) else {
+            guard bytes.allSatisfy(ASCII.isHexDigit), bytes.contains(where: ASCII.isDigit) else {
                 continue
             }
-            if Self.longestRun(in: String(label), where: { !Bytes.isDigit($0) }) < 3 {
+            if Self.longestRun(in: String(label), where: { !ASCII.isDigit($0) }) < 3 {
                 return true
             }
         }
@@ -55,14 +55,14 @@ extension BuiltinSpamRules {
         guard let target = URLParts(anchor.href), target.scheme == "http" || target.scheme == "https" else {
             return false
         }
-        var text = Bytes.asciiLowercased(Bytes.trimmed(anchor.text))
+        var text = ByteText.lowercasedASCII(Bytes.trimmed(anchor.text))
         guard !text.isEmpty, !text.contains(" ") else {
             return false
         }
         if !text.contains("://") {
             // A bare domain ("www.bank.com", "bank.com/login") reads as a link too.
             guard text.contains("."), let last = text.split(separator: "/").first?.split(separator: ".").last,
-                last.count >= 2, last.utf8.allSatisfy(Bytes.isLetter)
+                last.count >= 2, last.utf8.allSatisfy(ASCII.isAlpha)
             else {
                 return false
             }

@@ -1,3 +1,5 @@
+import MailpenMIME
+
 /// Facts about domain names and addresses that spam rules and the lint share.
 enum DomainNames {
     /// The domain of an address (after the last `@`), lowercased; nil without one.
@@ -5,7 +7,7 @@ enum DomainNames {
         guard let at = address.lastIndex(of: "@") else {
             return nil
         }
-        var domain = Bytes.asciiLowercased(String(address[address.index(after: at)...]))
+        var domain = ByteText.lowercasedASCII(String(address[address.index(after: at)...]))
         if domain.hasSuffix(".") {
             domain.removeLast()
         }
@@ -32,7 +34,7 @@ enum DomainNames {
     /// country code's generic second level (`mail.shop.co.uk` → `shop.co.uk`).
     /// An approximation of the Public Suffix List, good enough for alignment hints.
     static func organizationalDomain(_ domain: String) -> String {
-        let labels = Bytes.asciiLowercased(domain).split(separator: ".", omittingEmptySubsequences: true)
+        let labels = ByteText.lowercasedASCII(domain).split(separator: ".", omittingEmptySubsequences: true)
         guard labels.count > 2 else {
             return labels.joined(separator: ".")
         }
@@ -61,7 +63,7 @@ enum DomainNames {
     ]
 
     static func isFreemail(_ domain: String) -> Bool {
-        let domain = Bytes.asciiLowercased(domain)
+        let domain = ByteText.lowercasedASCII(domain)
         if self.freemailDomains.contains(domain) {
             return true
         }
@@ -81,7 +83,7 @@ enum DomainNames {
     ]
 
     static func isShortener(_ host: String) -> Bool {
-        var host = Bytes.asciiLowercased(host)
+        var host = ByteText.lowercasedASCII(host)
         if host.hasPrefix("www.") {
             host.removeFirst(4)
         }

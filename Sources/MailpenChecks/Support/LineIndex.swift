@@ -1,3 +1,5 @@
+import MailpenMIME
+
 /// Maps byte offsets to 1-based line numbers, so every finding can say where it is.
 ///
 /// Built with one pass over the bytes; each lookup is a binary search, so callers may
@@ -10,7 +12,7 @@ struct LineIndex: Sendable {
         var newlines: [Int] = []
         newlines.reserveCapacity(bytes.count / 40)
         bytes.withUnsafeBufferPointer { buffer in
-            for index in buffer.indices where buffer[index] == Bytes.lf {
+            for index in buffer.indices where buffer[index] == ASCII.lf {
                 newlines.append(index)
             }
         }

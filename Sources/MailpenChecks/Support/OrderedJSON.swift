@@ -1,3 +1,5 @@
+import MailpenMIME
+
 /// A JSON value whose objects keep their member order.
 ///
 /// caniemail.com lists each client's tested versions in the order they were tested,
@@ -68,7 +70,7 @@ indirect enum OrderedJSON: Sendable {
         mutating func skipSpace() {
             while self.index < self.bytes.count {
                 switch self.bytes[self.index] {
-                case Bytes.space, Bytes.tab, Bytes.lf, Bytes.cr:
+                case ASCII.space, ASCII.tab, ASCII.lf, ASCII.cr:
                     self.index += 1
                 default:
                     return
@@ -85,11 +87,11 @@ indirect enum OrderedJSON: Sendable {
                 throw SyntaxError(offset: self.index, reason: "unexpected end")
             }
             switch self.bytes[self.index] {
-            case Bytes.openBrace:
+            case ASCII.openBrace:
                 return try self.object(depth: depth)
-            case Bytes.openBracket:
+            case ASCII.openBracket:
                 return try self.array(depth: depth)
-            case Bytes.quote:
+            case ASCII.quote:
                 return .string(try self.string())
             case 0x74:  // t
                 try self.literal("true")
@@ -109,18 +111,18 @@ indirect enum OrderedJSON: Sendable {
             self.index += 1
             var members: [(key: String, value: OrderedJSON)] = []
             self.skipSpace()
-            if self.index < self.bytes.count && self.bytes[self.index] == Bytes.closeBrace {
+            if self.index < self.bytes.count && self.bytes[self.index] == ASCII.closeBrace {
                 self.index += 1
                 return .object(members)
             }
             while true {
                 self.skipSpace()
-                guard self.index < self.bytes.count, self.bytes[self.index] == Bytes.quote else {
+                guard self.index < self.bytes.count, self.bytes[self.index] == ASCII.quote else {
                     throw SyntaxError(offset: self.index, reason: "expected a member name")
                 }
                 let key = try self.string()
                 self.skipSpace()
-                guard self.index < self.bytes.count, self.bytes[self.index] == Bytes.colon else {
+                guard self.index < self.bytes.count, self.bytes[self.index] == ASCII.colon else {
                     throw SyntaxError(offset: self.index, reason: "expected ':'")
                 }
                 self.index += 1
@@ -129,9 +131,9 @@ indirect enum OrderedJSON: Sendable {
                 guard self.index < self.bytes.count else {
                     throw SyntaxError(offset: self.index, reason: "unterminated object")
                 }
-                if self.bytes[self.index] == Bytes.comma {
+                if self.bytes[self.index] == ASCII.comma {
                     self.index += 1
-                } else if self.bytes[self.index] == Bytes.closeBrace {
+                } else if self.bytes[self.index] == ASCII.closeBrace {
                     self.index += 1
                     return .object(members)
                 } else {
@@ -144,7 +146,7 @@ indirect enum OrderedJSON: Sendable {
             self.index += 1
             var elements: [OrderedJSON] = []
             self.skipSpace()
-            if self.index < self.bytes.count && self.bytes[self.index] == Bytes.closeBracket {
+            if self.index < self.bytes.count && self.bytes[self.index] == ASCII.closeBracket {
                 self.index += 1
                 return .array(elements)
             }
@@ -154,9 +156,9 @@ indirect enum OrderedJSON: Sendable {
                 guard self.index < self.bytes.count else {
                     throw SyntaxError(offset: self.index, reason: "unterminated array")
                 }
-                if self.bytes[self.index] == Bytes.comma {
+                if self.bytes[self.index] == ASCII.comma {
                     self.index += 1
-                } else if self.bytes[self.index] == Bytes.closeBracket {
+                } else if self.bytes[self.index] == ASCII.closeBracket {
                     self.index += 1
                     return .array(elements)
                 } else {
@@ -176,7 +178,7 @@ indirect enum OrderedJSON: Sendable {
             let start = self.index
             while self.index < self.bytes.count {
                 let byte = self.bytes[self.index]
-                if Bytes.isDigit(byte) || byte == Bytes.minus || byte == Bytes.plus || byte == Bytes.dot
+                if ASCII.isDigit(byte) || byte == ASCII.minus || byte == ASCII.plus || byte == ASCII.dot
                     || byte == 0x65 || byte == 0x45
                 {
                     self.index += 1
@@ -198,10 +200,10 @@ indirect enum OrderedJSON: Sendable {
             while self.index < self.bytes.count {
                 let byte = self.bytes[self.index]
                 self.index += 1
-                if byte == Bytes.quote {
+                if byte == ASCII.quote {
                     return String(decoding: out, as: UTF8.self)
                 }
-                guard byte == Bytes.backslash else {
+                guard byte == ASCII.backslash else {
                     out.append(byte)
                     continue
                 }
@@ -211,11 +213,11 @@ indirect enum OrderedJSON: Sendable {
                 let escape = self.bytes[self.index]
                 self.index += 1
                 switch escape {
-                case 0x6E: out.append(Bytes.lf)  // n
-                case 0x74: out.append(Bytes.tab)  // t
-                case 0x72: out.append(Bytes.cr)  // r
+                case 0x6E: out.append(ASCII.lf)  // n
+                case 0x74: out.append(ASCII.tab)  // t
+                case 0x72: out.append(ASCII.cr)  // r
                 case 0x62: out.append(0x08)  // b
-                case 0x66: out.append(Bytes.formFeed)  // f
+                case 0x66: out.append(ASCII.formFeed)  // f
                 case 0x75:  // u
                     var scalar = try self.hex4()
                     if (0xD800..<0xDC00).contains(scalar), Bytes.hasPrefix(self.bytes, at: self.index, lowercase: "\\u")

@@ -1,3 +1,5 @@
+import MailpenMIME
+
 /// The pieces of an absolute URL the rules look at, read leniently from text
 /// (Foundation's `URL` rejects much of what mail actually contains).
 struct URLParts: Sendable, Equatable {
@@ -13,10 +15,10 @@ struct URLParts: Sendable, Equatable {
         guard let schemeEnd = url.firstRange(of: "://") else {
             return nil
         }
-        let scheme = Bytes.asciiLowercased(String(url[..<schemeEnd.lowerBound]))
+        let scheme = ByteText.lowercasedASCII(String(url[..<schemeEnd.lowerBound]))
         guard !scheme.isEmpty,
             scheme.utf8.allSatisfy({
-                Bytes.isLetter($0) || Bytes.isDigit($0) || $0 == Bytes.plus || $0 == Bytes.minus || $0 == Bytes.dot
+                ASCII.isAlpha($0) || ASCII.isDigit($0) || $0 == ASCII.plus || $0 == ASCII.minus || $0 == ASCII.dot
             })
         else {
             return nil
@@ -46,7 +48,7 @@ struct URLParts: Sendable, Equatable {
             return nil
         }
         self.scheme = scheme
-        self.host = Bytes.asciiLowercased(String(host))
+        self.host = ByteText.lowercasedASCII(String(host))
         self.port = port
     }
 
@@ -55,7 +57,7 @@ struct URLParts: Sendable, Equatable {
         let labels = self.host.split(separator: ".", omittingEmptySubsequences: false)
         return labels.count == 4
             && labels.allSatisfy { label in
-                !label.isEmpty && label.count <= 3 && label.utf8.allSatisfy(Bytes.isDigit)
+                !label.isEmpty && label.count <= 3 && label.utf8.allSatisfy(ASCII.isDigit)
             }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import MailpenChecks
+import MailpenChecksNetwork
 import MailpenMIME
 import MailpenStore
 

@@ -1,0 +1,31 @@
+import MailpenChecks
+import MailpenMIME
+
+/// The checks that do I/O: spamd and link following.
+extension MessageChecks {
+    /// The spam score from `spamEngine`.
+    ///
+    /// Throws `CheckError.spamdUnavailable` when the engine is spamd and it cannot be
+    /// reached, times out or answers nonsense (the API answers 502).
+    public func spam(_ context: CheckContext) async throws -> SpamReport {
+        switch self.spamEngine {
+        case .builtin:
+            return self.builtinSpam(context)
+        case .spamassassin(let configuration):
+            return try await SpamdClient(configuration: configuration).check(context.message.raw)
+        }
+    }
+
+    /// Every URL of the HTML and text bodies; with `follow`, each http(s) URL is requested
+    /// (see `LinkFollowing`: public addresses only unless allowed, at most `maximumLinks`,
+    /// within `deadline`) and its `status` set. Cancelling the calling task cancels the
+    /// requests in flight; the links not finished say "not checked: cancelled".
+    public func links(_ context: CheckContext, follow: Bool) async -> LinkReport {
+        let report = self.links(context)
+        guard follow else {
+            return report
+        }
+        let links = await LinkFollower(configuration: self.linkFollowing).follow(report.links)
+        return LinkReport(links: links, followed: true)
+    }
+}

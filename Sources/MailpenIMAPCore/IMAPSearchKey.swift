@@ -1,0 +1,78 @@
+/// A SEARCH key (RFC 3501 §6.4.4). The session evaluates it itself over its snapshot and, for the keys that
+/// read the message (addresses, subject, headers, body text, sent dates), over the parsed messages the
+/// caller loads for it; see ``IMAPSearchEvaluator``.
+public indirect enum IMAPSearchKey: Sendable, Hashable {
+    case all
+    case and([IMAPSearchKey])
+    case or(IMAPSearchKey, IMAPSearchKey)
+    case not(IMAPSearchKey)
+    case sequenceNumbers(IMAPSequenceSet)
+    case uids(IMAPSequenceSet)
+    /// A flag is set (ANSWERED, DELETED, DRAFT, FLAGGED, SEEN, KEYWORD x) or, with `set: false`, not set.
+    case flag(IMAPFlag, set: Bool)
+    /// NEW, OLD and RECENT: Mailpen has no recent messages (RFC 3501 allows a server to set none).
+    case recent(Bool)
+    case new
+    case larger(Int)
+    case smaller(Int)
+    /// BEFORE, ON, SINCE over the internal date.
+    case received(IMAPDateComparison, IMAPDate)
+    /// SENTBEFORE, SENTON, SENTSINCE over the Date header.
+    case sent(IMAPDateComparison, IMAPDate)
+    /// A header field (FROM, TO, CC, BCC, SUBJECT, HEADER name) contains the text, case-insensitively.
+    case header(String, String)
+    case body(String)
+    case text(String)
+
+    /// Whether evaluating the key needs the message's content.
+    var needsContent: Bool {
+        switch self {
+        case .and(let keys): return keys.contains { $0.needsContent }
+        case .or(let a, let b): return a.needsContent || b.needsContent
+        case .not(let key): return key.needsContent
+        case .sent, .header, .body, .text: return true
+        default: return false
+        }
+    }
+}
+
+/// BEFORE/ON/SINCE.
+public enum IMAPDateComparison: Sendable, Hashable {
+    case before
+    case on
+    case since
+}
+
+/// A calendar date as IMAP searches use it (`1-Feb-1994`), without a time or zone.
+public struct IMAPDate: Sendable, Hashable, Comparable {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+
+    public init(year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    public static func < (lhs: IMAPDate, rhs: IMAPDate) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+
+    static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// The UTC calendar date of a time given in seconds since 1970 (days-from-civil, inverted).
+    init(secondsSince1970 seconds: Int64) {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        self.init(year: Int(year), month: Int(month), day: Int(day))
+    }
+}

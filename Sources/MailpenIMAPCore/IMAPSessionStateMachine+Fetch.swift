@@ -1,0 +1,346 @@
+import MailpenMIME
+
+extension IMAPSessionStateMachine {
+    /// A FETCH under way: the messages still to answer (by UID, so new arrivals cannot shift them) and the
+    /// messages whose `\Seen` a body fetch set.
+    struct FetchWork: Sendable {
+        var tag: String
+        var byUID: Bool
+        var attributes: [IMAPFetchAttribute]
+        var remaining: [UInt32]
+        var batch: [UInt32] = []
+        var newlySeen: [String] = []
+        var missing = false
+    }
+
+    /// A SEARCH that reads messages: the candidates still to check and the matches so far.
+    struct SearchWork: Sendable {
+        var tag: String
+        var byUID: Bool
+        var key: IMAPSearchKey
+        var remaining: [UInt32]
+        var batch: [UInt32] = []
+        var matches: [UInt32] = []
+    }
+
+    // MARK: - Sequence sets
+
+    /// The UIDs a set names, in mailbox order; nil when a sequence number is out of range.
+    func resolve(_ set: IMAPSequenceSet, byUID: Bool) -> [UInt32]? {
+        guard let current = selection else { return nil }
+        if byUID {
+            let largest = current.largestUID
+            return current.messages.filter { set.contains($0.info.uid, largest: largest) }.map(\.info.uid)
+        }
+        let count = UInt32(current.messages.count)
+        for range in set.ranges {
+            for bound in [range.first, range.last] {
+                switch bound {
+                case .number(let number) where number > count: return nil
+                case .last where count == 0: return nil
+                default: continue
+                }
+            }
+        }
+        return current.messages.enumerated().filter { set.contains(UInt32($0.offset + 1), largest: count) }.map(
+            \.element.info.uid)
+    }
+
+    // MARK: - FETCH
+
+    mutating func fetch(tag: String, set: IMAPSequenceSet, attributes: [IMAPFetchAttribute], byUID: Bool) -> Action {
+        guard let uids = resolve(set, byUID: byUID) else { return bad(tag: tag, "invalid message sequence number") }
+        var attributes = attributes
+        if byUID && !attributes.contains(.uid) { attributes.insert(.uid, at: 0) }
+        let work = FetchWork(tag: tag, byUID: byUID, attributes: attributes, remaining: uids)
+        return continueFetch(work, output: [])
+    }
+
+    /// Answers the messages it has content for, then asks for the next batch or finishes.
+    private mutating func continueFetch(_ work: FetchWork, output: [UInt8]) -> Action {
+        var work = work
+        var writer = IMAPWriter()
+        writer.raw(output)
+        let needsContent = work.attributes.contains { $0.needsContent }
+        while let uid = work.remaining.first {
+            guard let id = message(uid: uid)?.info.id else {
+                work.remaining.removeFirst()
+                continue
+            }
+            var content: IMAPMessageContent?
+            if needsContent {
+                content = cache.content(for: id)
+                if content == nil {
+                    // Ask for this message and the next ones not cached, up to a batch.
+                    var batch: [UInt32] = []
+                    var ids: [String] = []
+                    for candidate in work.remaining where batch.count < configuration.fetchBatchSize {
+                        guard let candidateID = message(uid: candidate)?.info.id else { continue }
+                        batch.append(candidate)
+                        ids.append(candidateID)
+                    }
+                    work.batch = batch
+                    waiting = .fetch(work)
+                    return Action(
+                        output: writer.bytes.isEmpty ? nil : IMAPResponse(bytes: writer.bytes),
+                        request: .loadMessages(ids: ids))
+                }
+            }
+            work.remaining.removeFirst()
+            writeFetch(uid: uid, content: content, work: &work, into: &writer)
+        }
+        waiting = .nothing
+        if !work.newlySeen.isEmpty {
+            waiting = .readFlags(tag: work.tag, completion: "FETCH completed", output: [])
+            return Action(
+                output: IMAPResponse(bytes: writer.bytes), request: .setRead(ids: work.newlySeen, isRead: true))
+        }
+        if work.missing {
+            var done = writer
+            flushUpdates(into: &done, expunges: work.byUID)
+            done.tagged(work.tag, .no, "Some messages were expunged and could not be fetched")
+            return Action(output: IMAPResponse(bytes: done.bytes))
+        }
+        return complete(work.tag, "FETCH completed", expunges: work.byUID, before: writer.bytes)
+    }
+
+    /// The answer to ``Request/loadMessages(ids:)``: raw bytes by id; ids that have gone are left out.
+    public mutating func messagesLoaded(_ messages: [String: [UInt8]]) -> Action {
+        switch waiting {
+        case .fetch(var work):
+            for uid in work.batch {
+                guard let id = message(uid: uid)?.info.id else { continue }
+                if let raw = messages[id] {
+                    cache.insert(IMAPMessageContent(raw: raw), for: id)
+                } else {
+                    // Gone before it could be read: answered without it, and the command ends in NO.
+                    work.remaining.removeAll { $0 == uid }
+                    work.missing = true
+                }
+            }
+            // A cache smaller than the batch keeps only part of it: answer the batch from what arrived.
+            var writer = IMAPWriter()
+            for uid in work.batch where work.remaining.first == uid {
+                guard let id = message(uid: uid)?.info.id, let raw = messages[id] else { continue }
+                let content = cache.content(for: id) ?? IMAPMessageContent(raw: raw)
+                work.remaining.removeFirst()
+                writeFetch(uid: uid, content: content, work: &work, into: &writer)
+            }
+            work.batch = []
+            return continueFetch(work, output: writer.bytes)
+        case .search(var work):
+            let evaluator = searchEvaluator
+            for uid in work.batch {
+                guard let index = selection?.index(ofUID: uid), let current = selection?.messages[index] else {
+                    continue
+                }
+                let content = messages[current.info.id].map { IMAPMessageContent(raw: $0) }
+                if evaluator.matches(work.key, message: current, sequenceNumber: UInt32(index + 1), content: content) {
+                    work.matches.append(uid)
+                }
+            }
+            work.remaining.removeFirst(min(work.batch.count, work.remaining.count))
+            work.batch = []
+            return continueSearch(work)
+        default:
+            return .none
+        }
+    }
+
+    private func message(uid: UInt32) -> IMAPSessionMessage? {
+        guard let current = selection, let index = current.index(ofUID: uid) else { return nil }
+        return current.messages[index]
+    }
+
+    /// One `* n FETCH (...)` line (with literals).
+    private mutating func writeFetch(
+        uid: UInt32, content: IMAPMessageContent?, work: inout FetchWork, into writer: inout IMAPWriter
+    ) {
+        guard var current = selection, let index = current.index(ofUID: uid) else { return }
+        var setsSeen = false
+        if !current.readOnly, !current.messages[index].info.isRead, !current.messages[index].isGone,
+            work.attributes.contains(where: \.setsSeen)
+        {
+            current.messages[index].info.isRead = true
+            current.messages[index].flagsChanged = false
+            selection = current
+            setsSeen = true
+            work.newlySeen.append(current.messages[index].info.id)
+        }
+        let message = current.messages[index]
+        writer.raw("* \(index + 1) FETCH (")
+        var first = true
+        func item(_ name: String) {
+            if !first { writer.space() }
+            first = false
+            writer.raw(name)
+        }
+        for attribute in work.attributes {
+            switch attribute {
+            case .uid:
+                item("UID \(message.info.uid)")
+            case .flags:
+                item("FLAGS \(message.flagList)")
+            case .internalDate:
+                item("INTERNALDATE \"\(IMAPDateTime.format(message.info.internalDate))\"")
+            case .rfc822Size:
+                item("RFC822.SIZE \(content?.bytes.count ?? message.info.size)")
+            case .envelope:
+                item("ENVELOPE ")
+                if let content {
+                    IMAPEnvelope(content: content, part: content.message.root).write(to: &writer)
+                } else {
+                    writer.raw("NIL")
+                }
+            case .bodyStructure(let extensible):
+                item(extensible ? "BODYSTRUCTURE " : "BODY ")
+                if let content {
+                    IMAPBodyStructure(content: content, extensible: extensible).write(to: &writer)
+                } else {
+                    writer.raw("NIL")
+                }
+            case .rfc822:
+                item("RFC822 ")
+                writer.literal(content?.bytes ?? [])
+            case .rfc822Header:
+                item("RFC822.HEADER ")
+                writer.literal(content.flatMap { $0.bytes(of: IMAPSection(text: .header)) } ?? [])
+            case .rfc822Text:
+                item("RFC822.TEXT ")
+                writer.literal(content.flatMap { $0.bytes(of: IMAPSection(text: .text)) } ?? [])
+            case .section(let section, let partial, _):
+                let origin = partial.map { "<\($0.origin)>" } ?? ""
+                item("BODY[\(section.specifier)]\(origin) ")
+                guard let data = content?.bytes(of: section) else {
+                    writer.raw("NIL")
+                    continue
+                }
+                if let partial {
+                    let start = min(data.count, partial.origin)
+                    let end = start + min(data.count - start, partial.length)
+                    writer.literal(data[data.startIndex + start..<data.startIndex + end])
+                } else {
+                    writer.literal(data)
+                }
+            }
+        }
+        if setsSeen && !work.attributes.contains(.flags) { item("FLAGS \(message.flagList)") }
+        writer.raw(")")
+        writer.crlf()
+    }
+
+    /// The answer to ``Request/setRead(ids:isRead:)``.
+    public mutating func readFlagsStored(succeeded: Bool) -> Action {
+        guard case .readFlags(let tag, let completion, let output) = waiting else { return .none }
+        waiting = .nothing
+        guard succeeded else {
+            var writer = IMAPWriter()
+            writer.raw(output)
+            writer.tagged(tag, .no, "[UNAVAILABLE] The read flag could not be stored")
+            return Action(output: IMAPResponse(bytes: writer.bytes))
+        }
+        // FETCH and STORE by sequence number may not be followed by EXPUNGE; the UID forms may, but a
+        // later command will carry them just as well.
+        return complete(tag, completion, expunges: false, before: output)
+    }
+
+    // MARK: - STORE
+
+    mutating func store(tag: String, set: IMAPSequenceSet, flags: IMAPStoreFlags, byUID: Bool) -> Action {
+        guard let uids = resolve(set, byUID: byUID) else { return bad(tag: tag, "invalid message sequence number") }
+        guard var current = selection else { return bad(tag: tag, "no mailbox selected") }
+        if current.readOnly { return no(tag, "[READ-ONLY] The mailbox is read-only", expunges: byUID) }
+        guard !flags.flags.contains(.recent) else { return bad(tag: tag, "\\Recent cannot be stored") }
+        var changedRead: [String] = []
+        var readValue = false
+        var writer = IMAPWriter()
+        for uid in uids {
+            guard let index = current.index(ofUID: uid) else { continue }
+            var message = current.messages[index]
+            var wanted = Set(message.flags)
+            switch flags.operation {
+            case .replace: wanted = Set(flags.flags)
+            case .add: wanted.formUnion(flags.flags)
+            case .remove: wanted.subtract(flags.flags)
+            }
+            let isRead = wanted.contains(.seen)
+            wanted.remove(.seen)
+            message.sessionFlags = wanted.filter { $0.name.hasPrefix("\\") || IMAPSessionMessage.isKeyword($0.name) }
+            if isRead != message.info.isRead && !message.isGone {
+                message.info.isRead = isRead
+                changedRead.append(message.info.id)
+                readValue = isRead
+            }
+            message.flagsChanged = false
+            current.messages[index] = message
+            if !flags.silent {
+                writer.untagged("\(index + 1) FETCH (" + (byUID ? "UID \(uid) " : "") + "FLAGS \(message.flagList))")
+            }
+        }
+        selection = current
+        if !changedRead.isEmpty {
+            waiting = .readFlags(tag: tag, completion: "STORE completed", output: writer.bytes)
+            return Action(request: .setRead(ids: changedRead, isRead: readValue))
+        }
+        return complete(tag, "STORE completed", expunges: byUID, before: writer.bytes)
+    }
+
+    // MARK: - SEARCH
+
+    var searchEvaluator: IMAPSearchEvaluator {
+        IMAPSearchEvaluator(
+            largestSequenceNumber: UInt32(selection?.messages.count ?? 0), largestUID: selection?.largestUID ?? 0)
+    }
+
+    mutating func search(tag: String, key: IMAPSearchKey, charset: String?, byUID: Bool) -> Action {
+        if let charset, charset != "US-ASCII", charset != "UTF-8" {
+            return no(tag, "[BADCHARSET (US-ASCII UTF-8)] Unsupported charset", expunges: byUID)
+        }
+        let all = selection?.messages.map(\.info.uid) ?? []
+        return continueSearch(SearchWork(tag: tag, byUID: byUID, key: key, remaining: all))
+    }
+
+    private mutating func continueSearch(_ work: SearchWork) -> Action {
+        var work = work
+        if work.key.needsContent, !work.remaining.isEmpty {
+            work.batch = Array(work.remaining.prefix(configuration.fetchBatchSize))
+            let ids = work.batch.compactMap { message(uid: $0)?.info.id }
+            waiting = .search(work)
+            return Action(request: .loadMessages(ids: ids))
+        }
+        let evaluator = searchEvaluator
+        for uid in work.remaining {
+            guard let index = selection?.index(ofUID: uid), let current = selection?.messages[index] else { continue }
+            if evaluator.matches(work.key, message: current, sequenceNumber: UInt32(index + 1), content: nil) {
+                work.matches.append(uid)
+            }
+        }
+        waiting = .nothing
+        let numbers = work.matches.compactMap { uid -> String? in
+            if work.byUID { return String(uid) }
+            return selection?.index(ofUID: uid).map { String($0 + 1) }
+        }
+        return complete(
+            work.tag, "SEARCH completed", expunges: work.byUID,
+            before: untaggedLine((["SEARCH"] + numbers).joined(separator: " ")))
+    }
+}
+
+extension IMAPFetchAttribute {
+    /// Whether answering needs the message's bytes.
+    var needsContent: Bool {
+        switch self {
+        case .uid, .flags, .internalDate, .rfc822Size: return false
+        default: return true
+        }
+    }
+
+    /// BODY[...] without PEEK, RFC822 and RFC822.TEXT set `\Seen` (RFC 3501 §6.4.5).
+    var setsSeen: Bool {
+        switch self {
+        case .section(_, _, let peek): return !peek
+        case .rfc822, .rfc822Text: return true
+        default: return false
+        }
+    }
+}

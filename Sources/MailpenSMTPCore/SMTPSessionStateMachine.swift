@@ -1,0 +1,408 @@
+/// The whole SMTP server protocol of one connection as a pure state machine: it takes what the client
+/// sent (command lines, message bytes) and what the outside world decided (delivery, authentication,
+/// TLS, shutdown) and answers with the action to take. It owns no socket, clock or storage, so every
+/// command in every state is unit-testable; MailpenSMTP's channel handler adapts it to SwiftNIO.
+///
+/// What it asks of its driver is in `SMTPSessionStateMachine+Action.swift`, its settings in
+/// `SMTPSessionStateMachine+Configuration.swift`, the AUTH dialogue in ``SMTPAuthenticationMachine`` and
+/// every reply it sends in `SMTPReply+Catalog.swift`.
+public struct SMTPSessionStateMachine: Sendable {
+    private enum State: Sendable {
+        case connecting
+        case awaitingHello
+        case ready
+        case inTransaction
+        case receivingData
+        case receivingChunk(size: Int, remaining: Int, isLast: Bool)
+        case discardingChunk(remaining: Int, reply: SMTPReply)
+        case delivering
+        case authenticating
+        case checkingCredentials(username: String)
+        case startingTLS
+        case closed
+    }
+
+    private struct Draft: Sendable {
+        var mailFrom: String
+        var parameters: [SMTPParameter]
+        var recipients: [SMTPRecipient] = []
+        var usesChunking = false
+    }
+
+    public let configuration: Configuration
+    private var state: State = .connecting
+    private var draft: Draft?
+    private var body: [UInt8] = []
+    private var overflow = 0
+    private var unstuffer = DotUnstuffer()
+    private var errorCount = 0
+    private var authentication: SMTPAuthenticationMachine
+    private var isShuttingDown = false
+
+    /// Facts about the session recorded in every envelope; the caller fills in the client address.
+    public private(set) var session: SMTPSessionInfo
+
+    /// Creates a session. `challengeNonce` is a random string used to make CRAM-MD5 challenges unique.
+    public init(configuration: Configuration, session: SMTPSessionInfo = SMTPSessionInfo(), challengeNonce: String) {
+        self.configuration = configuration
+        self.session = session
+        self.authentication = SMTPAuthenticationMachine(
+            hostname: configuration.hostname, challengeNonce: challengeNonce)
+    }
+
+    /// How the next input must be framed.
+    public var inputMode: InputMode {
+        switch state {
+        case .awaitingHello, .ready, .inTransaction: return .commandLine
+        case .authenticating: return .authenticationResponse
+        case .receivingData: return .messageData
+        case .receivingChunk(_, let remaining, _), .discardingChunk(let remaining, _): return .chunk(remaining: remaining)
+        case .connecting, .delivering, .checkingCredentials, .startingTLS: return .suspended
+        case .closed: return .closed
+        }
+    }
+
+    /// Whether a mail transaction is under way (between MAIL and its final reply).
+    public var isInTransaction: Bool {
+        switch state {
+        case .inTransaction, .receivingData, .receivingChunk, .discardingChunk, .delivering: return true
+        default: return false
+        }
+    }
+
+    private var offersStartTLS: Bool { configuration.offersStartTLS && session.tlsVersion == nil }
+
+    // MARK: - Events from the connection
+
+    /// The connection is open: greet, or refuse when the server is over its connection limit.
+    public mutating func connectionOpened(accepting: Bool = true) -> Action {
+        guard accepting else {
+            state = .closed
+            return .replyAndClose([.tooManyConnections])
+        }
+        state = .awaitingHello
+        return .reply(.greeting(hostname: configuration.hostname))
+    }
+
+    /// A line arrived in ``InputMode/commandLine`` or ``InputMode/authenticationResponse`` mode.
+    public mutating func receive(line: some Collection<UInt8>) -> Action {
+        switch state {
+        case .authenticating:
+            return countingErrors(follow(authentication.receive(response: line)))
+        case .awaitingHello, .ready, .inTransaction:
+            if isShuttingDown && !isInTransaction { return close(with: .shuttingDown) }
+            do {
+                let command = try SMTPCommandParser.parse(line)
+                return countingErrors(handle(command))
+            } catch {
+                return countingErrors(.reply(error.reply))
+            }
+        default:
+            return .none
+        }
+    }
+
+    /// A command line longer than the limit arrived (its bytes were dropped).
+    public mutating func receiveOverlongLine() -> Action {
+        switch state {
+        case .authenticating:
+            authentication.abandon()
+            state = session.heloName == nil ? .awaitingHello : .ready
+            return countingErrors(.reply(.lineTooLong))
+        case .awaitingHello, .ready, .inTransaction:
+            return countingErrors(.reply(.lineTooLong))
+        default:
+            return .none
+        }
+    }
+
+    /// Message bytes arrived in ``InputMode/messageData`` or ``InputMode/chunk(remaining:)`` mode.
+    /// Returns how many were consumed (the rest belongs to what follows) and the action, if any.
+    public mutating func receive(messageBytes input: UnsafeRawBufferPointer) -> (consumed: Int, action: Action) {
+        switch state {
+        case .receivingData:
+            let (consumed, finished) = unstuffer.consume(
+                input, into: &body, limit: configuration.maximumMessageSize, overflow: &overflow)
+            guard finished else { return (consumed, .none) }
+            if overflow > 0 {
+                resetTransaction()
+                return (consumed, countingErrors(.reply(.messageTooBig)))
+            }
+            return (consumed, startDelivery())
+
+        case .receivingChunk(let size, let remaining, let isLast):
+            let count = min(remaining, input.count)
+            body.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[0..<count]))
+            guard count == remaining else {
+                state = .receivingChunk(size: size, remaining: remaining - count, isLast: isLast)
+                return (count, .none)
+            }
+            return (count, finishChunk(size: size, isLast: isLast))
+
+        case .discardingChunk(let remaining, let reply):
+            let count = min(remaining, input.count)
+            guard count == remaining else {
+                state = .discardingChunk(remaining: remaining - count, reply: reply)
+                return (count, .none)
+            }
+            state = draft == nil ? (session.heloName == nil ? .awaitingHello : .ready) : .inTransaction
+            return (count, countingErrors(.reply(reply)))
+
+        default:
+            return (0, .none)
+        }
+    }
+
+    /// The delivery handler finished with the transaction handed out by ``Action/deliver(_:)``.
+    public mutating func deliveryCompleted(_ result: SMTPDeliveryResult) -> Action {
+        guard case .delivering = state else { return .none }
+        resetTransaction()
+        let reply: SMTPReply
+        switch result {
+        case .accepted(let id): reply = .queued(as: id)
+        case .rejected(let rejection): reply = rejection
+        }
+        if isShuttingDown {
+            state = .closed
+            return .replyAndClose([reply, .shuttingDown])
+        }
+        return .reply(reply)
+    }
+
+    /// The authenticator decided on the credentials handed out by ``Action/checkCredentials(_:)``.
+    public mutating func credentialsChecked(accepted: Bool) -> Action {
+        guard case .checkingCredentials(let username) = state else { return .none }
+        state = .ready
+        guard accepted else { return countingErrors(.reply(.authenticationFailed)) }
+        session.authenticatedUser = username
+        return .reply(.authenticationSucceeded)
+    }
+
+    /// The TLS handshake after STARTTLS (or on an implicit-TLS port) completed. The session starts over
+    /// (RFC 3207 §4.2): the client must greet again and authenticate again.
+    public mutating func tlsEstablished(version: String) -> Action {
+        session.tlsVersion = version
+        session.heloName = nil
+        session.usedExtendedHello = false
+        session.authenticatedUser = nil
+        draft = nil
+        if case .startingTLS = state { state = .awaitingHello }
+        return .none
+    }
+
+    /// The client has been silent for too long. A session already closed stays closed, without a reply.
+    public mutating func idleTimeoutExpired() -> Action {
+        guard case .closed = state else { return close(with: .timeout) }
+        return .none
+    }
+
+    /// The server is shutting down. An idle session is closed now; a session in a transaction finishes it
+    /// first (the caller enforces a grace period with ``shutdownGraceExpired()``).
+    public mutating func shutdownRequested() -> Action {
+        isShuttingDown = true
+        switch state {
+        case .awaitingHello, .ready, .authenticating, .connecting:
+            return close(with: .shuttingDown)
+        default:
+            return .none
+        }
+    }
+
+    /// The grace period for a shutdown is over: close whatever is in progress.
+    public mutating func shutdownGraceExpired() -> Action {
+        guard case .closed = state else { return close(with: .shuttingDown) }
+        return .none
+    }
+
+    // MARK: - Commands
+
+    private mutating func handle(_ command: SMTPCommand) -> Action {
+        switch command {
+        case .hello(let domain):
+            return greet(domain: domain, extended: false)
+        case .extendedHello(let domain):
+            return greet(domain: domain, extended: true)
+        case .mail(let reversePath, let parameters):
+            return startTransaction(reversePath: reversePath, parameters: parameters)
+        case .recipient(let forwardPath, let parameters):
+            return addRecipient(forwardPath, parameters: parameters)
+        case .data:
+            return startData()
+        case .binaryData(let size, let isLast):
+            return startChunk(size: size, isLast: isLast)
+        case .reset:
+            resetTransaction()
+            return .reply(.ok)
+        case .noop:
+            return .reply(.ok)
+        case .quit:
+            state = .closed
+            return .replyAndClose([.bye])
+        case .help:
+            return .reply(.help(webURL: configuration.helpURL))
+        case .verify:
+            return .reply(.cannotVerify)
+        case .expand:
+            return .reply(.expandNotSupported)
+        case .startTLS:
+            return startTLS()
+        case .authenticate(let mechanism, let initialResponse):
+            return startAuthentication(mechanism: mechanism, initialResponse: initialResponse)
+        }
+    }
+
+    private mutating func greet(domain: String, extended: Bool) -> Action {
+        draft = nil
+        session.heloName = domain
+        session.usedExtendedHello = extended
+        state = .ready
+        guard extended else { return .reply(.hello(hostname: configuration.hostname)) }
+        return .reply(
+            .extendedHello(
+                hostname: configuration.hostname, clientDomain: domain,
+                maximumMessageSize: configuration.maximumMessageSize, offersStartTLS: offersStartTLS))
+    }
+
+    private mutating func startTransaction(reversePath: String, parameters: [SMTPParameter]) -> Action {
+        switch state {
+        case .awaitingHello: return .reply(.heloFirst)
+        case .inTransaction: return .reply(.nestedMail)
+        default: break
+        }
+        let failure = SMTPParameterRules.validateMail(parameters, maximumMessageSize: configuration.maximumMessageSize)
+        if let failure { return .reply(failure) }
+        draft = Draft(mailFrom: reversePath, parameters: parameters)
+        state = .inTransaction
+        return .reply(.senderAccepted)
+    }
+
+    private mutating func addRecipient(_ address: String, parameters: [SMTPParameter]) -> Action {
+        guard case .inTransaction = state, var current = draft else {
+            return .reply(session.heloName == nil ? .heloFirst : .needMail)
+        }
+        if current.usesChunking { return .reply(.badSequence) }
+        guard current.recipients.count < configuration.maximumRecipients else { return .reply(.tooManyRecipients) }
+        if let failure = SMTPParameterRules.validateRecipient(parameters) { return .reply(failure) }
+        current.recipients.append(SMTPRecipient(address: address, parameters: parameters))
+        draft = current
+        return .reply(.recipientAccepted)
+    }
+
+    private mutating func startData() -> Action {
+        guard case .inTransaction = state, let current = draft else {
+            return .reply(session.heloName == nil ? .heloFirst : .needMail)
+        }
+        guard !current.recipients.isEmpty else { return .reply(.needRecipient) }
+        guard !current.usesChunking else { return .reply(.badSequence) }
+        body = []
+        overflow = 0
+        unstuffer = DotUnstuffer()
+        state = .receivingData
+        return .reply(.startMailInput)
+    }
+
+    private mutating func startChunk(size: Int, isLast: Bool) -> Action {
+        // The chunk's octets follow the command whatever the reply; they must be read either way.
+        guard case .inTransaction = state, var current = draft, !current.recipients.isEmpty else {
+            let reply: SMTPReply = session.heloName == nil ? .heloFirst : (draft == nil ? .needMail : .needRecipient)
+            return discard(size, then: reply)
+        }
+        if !current.usesChunking {
+            current.usesChunking = true
+            draft = current
+            body = []
+        }
+        if body.count + size > configuration.maximumMessageSize {
+            resetTransaction()
+            return discard(size, then: .messageTooBig)
+        }
+        state = .receivingChunk(size: size, remaining: size, isLast: isLast)
+        if size == 0 { return finishChunk(size: 0, isLast: isLast) }
+        return .none
+    }
+
+    private mutating func discard(_ size: Int, then reply: SMTPReply) -> Action {
+        if size == 0 { return .reply(reply) }
+        state = .discardingChunk(remaining: size, reply: reply)
+        return .none
+    }
+
+    private mutating func finishChunk(size: Int, isLast: Bool) -> Action {
+        if isLast { return startDelivery() }
+        state = .inTransaction
+        return .reply(.chunkReceived(octets: size))
+    }
+
+    private mutating func startDelivery() -> Action {
+        guard let current = draft else {
+            resetTransaction()
+            return .reply(.needMail)
+        }
+        let envelope = SMTPEnvelope(
+            mailFrom: current.mailFrom,
+            mailParameters: current.parameters,
+            recipients: current.recipients,
+            session: session)
+        let message = body
+        body = []
+        state = .delivering
+        return .deliver(SMTPTransaction(envelope: envelope, message: message))
+    }
+
+    private mutating func resetTransaction() {
+        draft = nil
+        body = []
+        overflow = 0
+        state = session.heloName == nil ? .awaitingHello : .ready
+    }
+
+    private mutating func startTLS() -> Action {
+        if session.tlsVersion != nil { return .reply(.tlsAlreadyActive) }
+        guard configuration.offersStartTLS else { return .reply(.startTLSNotAvailable) }
+        if isInTransaction { return .reply(.badSequence) }
+        state = .startingTLS
+        return .replyAndStartTLS(.readyToStartTLS)
+    }
+
+    // MARK: - AUTH
+
+    private mutating func startAuthentication(mechanism: String, initialResponse: String?) -> Action {
+        guard session.heloName != nil, session.usedExtendedHello else { return .reply(.extendedHelloFirst) }
+        if session.authenticatedUser != nil { return .reply(.alreadyAuthenticated) }
+        if isInTransaction { return .reply(.authenticationInTransaction) }
+        return follow(authentication.start(mechanism: mechanism, initialResponse: initialResponse))
+    }
+
+    /// Turns a step of the AUTH dialogue into the session's state and action.
+    private mutating func follow(_ step: SMTPAuthenticationMachine.Action) -> Action {
+        switch step {
+        case .challenge(let reply):
+            state = .authenticating
+            return .reply(reply)
+        case .check(let credentials):
+            state = .checkingCredentials(username: credentials.username)
+            return .checkCredentials(credentials)
+        case .fail(let reply):
+            state = session.heloName == nil ? .awaitingHello : .ready
+            return .reply(reply)
+        }
+    }
+
+    // MARK: - Helpers
+
+    private mutating func close(with reply: SMTPReply) -> Action {
+        state = .closed
+        body = []
+        draft = nil
+        return .replyAndClose([reply])
+    }
+
+    /// Counts failed replies and closes the session once a client has made too many mistakes.
+    private mutating func countingErrors(_ action: Action) -> Action {
+        guard case .reply(let reply) = action, reply.code >= 400 else { return action }
+        errorCount += 1
+        guard errorCount >= configuration.maximumErrors else { return action }
+        state = .closed
+        return .replyAndClose([reply, .tooManyErrors])
+    }
+}
