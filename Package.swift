@@ -105,6 +105,7 @@ let package = Package(
             dependencies: [
                 "MailpenStore",
                 "MailpenChecks",
+                "MailpenChecksNetwork",
                 "MailpenMIME",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

@@ -9,7 +9,10 @@ import urllib.request
 
 from conftest import free_port, wait_for_port
 
+# Date and Delivered-To because the Python mailpit-api-client refuses headers without them (as it would
+# refuse Mailpit's).
 HTML_MESSAGE = (
+    "Date: Fri, 04 Dec 2026 10:00:00 +0000\r\nDelivered-To: bob@example.com\r\n"
     "From: Shop <shop@example.com>\r\nTo: Bob <bob@example.com>\r\nCc: carol@example.com\r\n"
     "Reply-To: help@example.com\r\nSubject: {subject}\r\nMessage-ID: <{mid}@example.com>\r\nMIME-Version: 1.0\r\n"
     "List-Unsubscribe: <https://example.com/u>, <mailto:u@example.com>\r\n"

@@ -155,7 +155,7 @@ def test_mailpit_api_npm_call_sequence(make_server):
     assert headers["Subject"] == ["Invoice 7"] and headers["Message-Id"] == ["<invoice-7@example.com>"]
     assert list(headers) == sorted(headers)
     status, response_headers, data = call("GET", url + f"/api/v1/message/{message_id}/raw")
-    assert status == 200 and data.startswith(b"From: Shop") and response_headers["Content-Type"].startswith("text/plain")
+    assert status == 200 and b"\r\nFrom: Shop <shop@example.com>\r\n" in data and response_headers["Content-Type"].startswith("text/plain")
     # getMessageAttachment(id, partID) as a blob with its type; getAttachmentThumbnail
     inline = summary["Inline"][0]
     status, response_headers, data = call("GET", url + f"/api/v1/message/{message_id}/part/{inline['PartID']}")

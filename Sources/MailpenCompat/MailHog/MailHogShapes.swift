@@ -125,7 +125,9 @@ extension MailHog.Path {
             mailbox = String(address[..<at])
             domain = String(address[address.index(after: at)...])
         }
-        let params = parameters.map { $0.value.map { value in "\($0.keyword)=\(value)" } ?? $0.keyword }.joined(separator: " ")
+        let params = parameters.map { parameter in
+            parameter.value.map { "\(parameter.keyword)=\($0)" } ?? parameter.keyword
+        }.joined(separator: " ")
         self.init(relays: nil, mailbox: mailbox, domain: domain, params: params)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MailpenChecks
+import MailpenChecksNetwork
 import MailpenMIME
 import MailpenStore
 

@@ -14,8 +14,9 @@ extension MailpitAPI {
         router.get("api/v1/message/:id") { request, context in
             try await answer {
                 var stored = try await storedMessage(request, context)
-                // Opening a message marks it read, as in Mailpit.
-                if !stored.summary.isRead {
+                // Opening a message marks it read, as in Mailpit, but not when another site's page opens it
+                // (an image pointing here would otherwise change the mailbox).
+                if !stored.summary.isRead, !request.comesFromAnotherSite {
                     stored.summary = try await dependencies.store.update(id: stored.summary.id, isRead: true, tags: nil)
                 }
                 return CompatJSON.response(Mailpit.Message(stored, parsed: MIMEMessage(stored.raw)))

@@ -65,6 +65,7 @@ extension Mailpit.Message {
             subject: summary.subject,
             listUnsubscribe: Mailpit.ListUnsubscribe(parsed),
             date: CompatJSON.time(parsed.date ?? summary.receivedAt),
+            read: summary.isRead,
             tags: summary.tags,
             username: stored.envelope.authenticatedUser,
             text: parsed.textBody ?? (parsed.htmlBody == nil ? "" : parsed.htmlText),

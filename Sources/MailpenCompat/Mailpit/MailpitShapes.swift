@@ -129,6 +129,9 @@ enum Mailpit {
         var subject: String
         var listUnsubscribe: ListUnsubscribe
         var date: String
+        /// Gone from Mailpit's current description, but older Mailpits sent it and clients written then (the
+        /// Python `mailpit-api-client`) refuse a message without it.
+        var read: Bool
         var tags: [String]
         var username: String?
         var text: String
@@ -149,6 +152,7 @@ enum Mailpit {
             case subject = "Subject"
             case listUnsubscribe = "ListUnsubscribe"
             case date = "Date"
+            case read = "Read"
             case tags = "Tags"
             case username = "Username"
             case text = "Text"

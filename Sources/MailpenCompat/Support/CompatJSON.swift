@@ -24,7 +24,7 @@ enum CompatJSON {
     static func response(_ value: some Encodable, contentType: String = "application/json") -> Response {
         Response(
             status: .ok, headers: [.contentType: contentType],
-            body: .init(byteBuffer: ByteBuffer(data: data(value))))
+            body: .init(byteBuffer: ByteBuffer(bytes: data(value))))
     }
 
     /// `2026-11-29T19:46:09.355Z`.

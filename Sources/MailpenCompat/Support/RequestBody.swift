@@ -39,6 +39,15 @@ extension Request {
         return type.trimmingCharacters(in: .whitespaces).lowercased()
     }
 
+    /// Whether a browser says another site's page made the request (`Sec-Fetch-Site` other than
+    /// `same-origin` or `none`); clients outside browsers send no such header.
+    var comesFromAnotherSite: Bool {
+        guard let site = headers.first(where: { $0.name.canonicalName == "sec-fetch-site" })?.value.lowercased() else {
+            return false
+        }
+        return site != "same-origin" && site != "none"
+    }
+
     /// Whether the body is declared JSON (`application/json` or `…+json`).
     var hasJSONBody: Bool {
         mediaType == "application/json" || mediaType.hasSuffix("+json")

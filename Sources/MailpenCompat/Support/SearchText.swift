@@ -1,3 +1,5 @@
+import Foundation
+
 /// Builds search texts in Mailpen's grammar from values a client gave.
 enum SearchText {
     /// `value` as a quoted search value: `"…"` with `\"` and `\\` escaped.
