@@ -8,10 +8,10 @@ PURPOSE="${1:-test}"
 APT_PACKAGES=(libsqlite3-dev)
 PIP_PACKAGES=()
 # Packages whose module is not named after them: package=module.
-declare -A PIP_MODULES=([mailpit-api-client]=mailpit)
+declare -A PIP_MODULES=([mailpit-api-client]=mailpit [websocket-client]=websocket)
 if [ "$PURPOSE" = "test" ]; then
     APT_PACKAGES+=(sqlite3 swaks postfix curl util-linux spamassassin spamd spamc chromium chromium-driver)
-    PIP_PACKAGES+=(pytest selenium schemathesis mailpit-api-client)
+    PIP_PACKAGES+=(pytest selenium schemathesis mailpit-api-client mailhog websocket-client)
 elif [ "$PURPOSE" != "run" ]; then
     echo "usage: $0 [run|test]" >&2
     exit 64

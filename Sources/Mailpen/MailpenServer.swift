@@ -183,7 +183,8 @@ public actor MailpenServer {
         let (mailHogBound, mailHogContinuation) = AsyncStream<SocketAddress?>.makeStream()
         if let host = configuration.mailHogAPIHost, let port = configuration.mailHogAPIPort {
             services.append(
-                MailpenHTTP.makeMailHogApplication(dependencies, compat: compat, host: host, port: port, limits: limits) { channel in
+                MailpenHTTP.makeMailHogApplication(dependencies, compat: compat, host: host, port: port, limits: limits)
+                { channel in
                     mailHogContinuation.yield(channel.localAddress)
                     mailHogContinuation.finish()
                 })

@@ -63,7 +63,8 @@ public enum MailpenHTTP {
         router.add(middleware: BrowserGuardMiddleware(allowedHosts: dependencies.allowedHosts))
         router.add(
             middleware: BasicAuthenticationMiddleware(
-                operatorCredentials: dependencies.basicAuthentication, store: dependencies.store))
+                operatorCredentials: dependencies.basicAuthentication,
+                checksInboxPasswords: !dependencies.createsInboxesOnFirstUse, store: dependencies.store))
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: InboxAccessMiddleware(dependencies: dependencies))
         router.add(middleware: MethodNotAllowedMiddleware())
@@ -87,13 +88,16 @@ public enum MailpenHTTP {
 
     /// The router of the MailHog listener: MailHog's API v1 and v2 behind the same Host, origin and
     /// credential checks as Mailpen's API.
-    public static func makeMailHogRouter(_ dependencies: Dependencies, compat: CompatDependencies) -> Router<MailpenRequestContext> {
+    public static func makeMailHogRouter(
+        _ dependencies: Dependencies, compat: CompatDependencies
+    ) -> Router<MailpenRequestContext> {
         let router = Router(context: MailpenRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: dependencies.metrics))
         router.add(middleware: BrowserGuardMiddleware(allowedHosts: dependencies.allowedHosts))
         router.add(
             middleware: BasicAuthenticationMiddleware(
-                operatorCredentials: dependencies.basicAuthentication, store: dependencies.store))
+                operatorCredentials: dependencies.basicAuthentication,
+                checksInboxPasswords: !dependencies.createsInboxesOnFirstUse, store: dependencies.store))
         router.add(middleware: ErrorMiddleware())
         MailHogAPI<MailpenRequestContext>(dependencies: compat).register(on: router)
         return router
@@ -152,7 +156,8 @@ public enum MailpenHTTP {
         let server = HTTPServerBuilder.http1WebSocketUpgrade(
             webSocketRouter: router,
             configuration: .init(
-                http1: .init(additionalChannelHandlers: [limiter.makeHandler()], idleTimeout: TimeAmount(limits.idleTimeout)),
+                http1: .init(
+                    additionalChannelHandlers: [limiter.makeHandler()], idleTimeout: TimeAmount(limits.idleTimeout)),
                 ws: .init(autoPing: .enabled(timePeriod: .seconds(30)))))
         return Application(
             router: router,

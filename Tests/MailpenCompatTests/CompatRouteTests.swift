@@ -18,14 +18,17 @@ struct CompatRouteTests {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         var dependencies = MailpenHTTP.Dependencies(
-            store: fixture.store, smtp: SMTPAdvertisement(host: "127.0.0.1", port: 2525, startTLS: false, implicitTLSPort: nil),
+            store: fixture.store,
+            smtp: SMTPAdvertisement(host: "127.0.0.1", port: 2525, startTLS: false, implicitTLSPort: nil),
             logger: logger)
         dependencies.mailpitAPI = fixture.dependencies
         return dependencies
     }
 
     /// The main listener's router: Mailpen's API and Mailpit's.
-    static func withMailpit(_ body: @Sendable (CompatStoreFixture, any TestClientProtocol) async throws -> Void) async throws {
+    static func withMailpit(_ body: @Sendable (CompatStoreFixture, any TestClientProtocol) async throws -> Void)
+        async throws
+    {
         try await withCompatStore { fixture in
             let application = Application(router: MailpenHTTP.makeResponderBuilder(dependencies(fixture)))
             try await application.test(.router) { client in try await body(fixture, client) }
@@ -33,7 +36,9 @@ struct CompatRouteTests {
     }
 
     /// The `--mailhog-api` listener's router.
-    static func withMailHog(_ body: @Sendable (CompatStoreFixture, any TestClientProtocol) async throws -> Void) async throws {
+    static func withMailHog(_ body: @Sendable (CompatStoreFixture, any TestClientProtocol) async throws -> Void)
+        async throws
+    {
         try await withCompatStore { fixture in
             let router = MailpenHTTP.makeMailHogRouter(dependencies(fixture), compat: fixture.dependencies)
             try await Application(router: router).test(.router) { client in try await body(fixture, client) }
@@ -65,7 +70,8 @@ struct CompatRouteTests {
         try await Self.withMailpit { fixture, client in
             let message = try await fixture.deliver("Open me")
             let foreign = try await client.execute(
-                uri: "/api/v1/message/\(message.id)", method: .get, headers: [HTTPField.Name("Sec-Fetch-Site")!: "cross-site"])
+                uri: "/api/v1/message/\(message.id)", method: .get,
+                headers: [HTTPField.Name("Sec-Fetch-Site")!: "cross-site"])
             #expect(foreign.status == .ok)
             #expect(try await fixture.store.summary(id: message.id)?.isRead == false)
             let opened = try await client.execute(uri: "/api/v1/message/latest", method: .get)
@@ -98,7 +104,8 @@ struct CompatRouteTests {
         try await Self.withMailpit { fixture, client in
             try await fixture.deliver("One")
             try await fixture.deliver("Two", inbox: "shop")
-            let response = try await client.execute(uri: "/api/v1/messages", method: .delete, body: ByteBuffer(string: body))
+            let response = try await client.execute(
+                uri: "/api/v1/messages", method: .delete, body: ByteBuffer(string: body))
             #expect(response.status == .ok && String(buffer: response.body) == "ok")
             #expect(try await fixture.store.inboxes().map(\.total).reduce(0, +) == 0)
         }
@@ -127,7 +134,8 @@ struct CompatRouteTests {
             #expect(chaos.status == .badRequest && String(buffer: chaos.body) == "Chaos is not enabled")
             let message = try await fixture.deliver("Keep")
             let release = try await client.execute(
-                uri: "/api/v1/message/\(message.id)/release", method: .post, headers: [.contentType: "application/json"],
+                uri: "/api/v1/message/\(message.id)/release", method: .post,
+                headers: [.contentType: "application/json"],
                 body: ByteBuffer(string: #"{"To":["x@example.com"]}"#))
             #expect(release.status == .badRequest && String(buffer: release.body) == "Relay is not enabled")
             let wrongMethod = try await client.execute(uri: "/api/v1/messages", method: .post)
@@ -146,12 +154,17 @@ struct CompatRouteTests {
             ]
             let requests: [(String, HTTPRequest.Method, String)] = [
                 ("/api/v1/messages", .delete, ""), ("/api/v1/messages", .put, #"{"Read":true}"#),
-                ("/api/v1/search?query=Keep", .delete, ""), ("/api/v1/tags", .put, #"{"IDs":["\#(message.id)"],"Tags":["x"]}"#),
+                ("/api/v1/search?query=Keep", .delete, ""),
+                ("/api/v1/tags", .put, #"{"IDs":["\#(message.id)"],"Tags":["x"]}"#),
                 ("/api/v1/tags/x", .delete, ""),
-                ("/api/v1/send", .post, #"{"From":{"Email":"a@example.com"},"To":[{"Email":"b@example.com"}],"Subject":"s"}"#),
+                (
+                    "/api/v1/send", .post,
+                    #"{"From":{"Email":"a@example.com"},"To":[{"Email":"b@example.com"}],"Subject":"s"}"#
+                ),
             ]
             for (path, method, body) in requests {
-                let response = try await client.execute(uri: path, method: method, headers: foreign, body: ByteBuffer(string: body))
+                let response = try await client.execute(
+                    uri: path, method: method, headers: foreign, body: ByteBuffer(string: body))
                 #expect(response.status == .forbidden, "\(method) \(path)")
             }
             let socket = try await client.execute(

@@ -12,7 +12,8 @@ struct CompatStoreFixture {
     let directory: URL
 
     static func make() throws -> CompatStoreFixture {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailpen-compat-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mailpen-compat-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let store = try SQLiteStore(configuration: .init(path: directory.appendingPathComponent("m.sqlite").path))
         return CompatStoreFixture(store: store, directory: directory)
@@ -23,12 +24,14 @@ struct CompatStoreFixture {
     func deliver(_ subject: String, inbox: String = "default", from: String = "alice@example.com", user: String? = nil)
         async throws -> MessageSummary
     {
-        let raw = "From: Alice <\(from)>\r\nTo: bob@example.com\r\nSubject: \(subject)\r\nMessage-ID: <\(subject.hashValue)@x>\r\n\r\nBody of \(subject)\r\n"
+        let raw =
+            "From: Alice <\(from)>\r\nTo: bob@example.com\r\nSubject: \(subject)\r\nMessage-ID: <\(subject.hashValue)@x>\r\n\r\nBody of \(subject)\r\n"
         return try await store.store(
             IncomingMessage(
                 inbox: inbox, raw: Array(raw.utf8),
                 envelope: MessageEnvelope(
-                    source: .smtp, mailFrom: from, recipients: [.init(address: "bob@example.com")], heloName: "client.test",
+                    source: .smtp, mailFrom: from, recipients: [.init(address: "bob@example.com")],
+                    heloName: "client.test",
                     authenticatedUser: user),
                 inboxCreation: .withPassword("pw-\(inbox)")))
     }
@@ -61,10 +64,12 @@ func withCompatStore(_ body: (CompatStoreFixture) async throws -> Void) async th
 let compatFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("fixtures/compat")
 
-/// A golden file of this test target.
+/// A golden file of this test target, without the line break editors leave at its end.
 func golden(_ name: String) throws -> Data {
     let url = try #require(Bundle.module.url(forResource: "Golden/\(name)", withExtension: nil))
-    return try Data(contentsOf: url)
+    var data = try Data(contentsOf: url)
+    while data.last == UInt8(ascii: "\n") || data.last == UInt8(ascii: "\r") { data.removeLast() }
+    return data
 }
 
 /// Encodes `value` as the compatibility APIs do and reads it back as a JSON object.

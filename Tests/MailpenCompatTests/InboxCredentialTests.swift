@@ -15,14 +15,16 @@ import Testing
 @Suite("Inbox credentials")
 struct InboxCredentialTests {
     static func withRouter(
-        operatorCredentials: String? = nil, _ body: @Sendable (CompatStoreFixture, any TestClientProtocol) async throws -> Void
+        operatorCredentials: String? = nil, strict: Bool = false,
+        _ body: @Sendable (CompatStoreFixture, any TestClientProtocol) async throws -> Void
     ) async throws {
         try await withCompatStore { fixture in
             var logger = Logger(label: "test")
             logger.logLevel = .critical
             var dependencies = MailpenHTTP.Dependencies(
-                store: fixture.store, smtp: SMTPAdvertisement(host: "127.0.0.1", port: 2525, startTLS: false, implicitTLSPort: nil),
-                basicAuthentication: operatorCredentials, logger: logger)
+                store: fixture.store,
+                smtp: SMTPAdvertisement(host: "127.0.0.1", port: 2525, startTLS: false, implicitTLSPort: nil),
+                basicAuthentication: operatorCredentials, createsInboxesOnFirstUse: !strict, logger: logger)
             dependencies.mailpitAPI = fixture.dependencies
             let application = Application(router: MailpenHTTP.makeResponderBuilder(dependencies))
             try await application.test(.router) { client in try await body(fixture, client) }
@@ -69,14 +71,20 @@ struct InboxCredentialTests {
             try await fixture.deliver("Default mail")
             #expect(try await client.execute(uri: "/api/v1/messages", method: .get).status == .unauthorized)
             #expect(try await client.execute(uri: "/livez", method: .get).status == .ok)
-            let wrong = try await client.execute(uri: "/api/v1/messages", method: .get, headers: Self.authorization("shop", "nope"))
+            let wrong = try await client.execute(
+                uri: "/api/v1/messages", method: .get, headers: Self.authorization("shop", "nope"))
             #expect(wrong.status == .unauthorized)
-            let all = try await client.execute(uri: "/api/v1/messages", method: .get, headers: Self.authorization("qa", "secret"))
+            let all = try await client.execute(
+                uri: "/api/v1/messages", method: .get, headers: Self.authorization("qa", "secret"))
             #expect(Self.text(all).contains("\"total\":2"))
-            let shop = try await client.execute(uri: "/api/v1/messages", method: .get, headers: Self.authorization("SHOP", "pw-shop"))
+            let shop = try await client.execute(
+                uri: "/api/v1/messages", method: .get, headers: Self.authorization("SHOP", "pw-shop"))
             #expect(Self.text(shop).contains("\"total\":1") && Self.text(shop).contains("Shop mail"))
-            let inboxes = try await client.execute(uri: "/api/v1/inboxes", method: .get, headers: Self.authorization("shop", "pw-shop"))
-            #expect(Self.text(inboxes).contains("\"name\":\"shop\"") && !Self.text(inboxes).contains("\"name\":\"default\""))
+            let inboxes = try await client.execute(
+                uri: "/api/v1/inboxes", method: .get, headers: Self.authorization("shop", "pw-shop"))
+            #expect(
+                Self.text(inboxes).contains("\"name\":\"shop\"") && !Self.text(inboxes).contains("\"name\":\"default\"")
+            )
             let create = try await client.execute(
                 uri: "/api/v1/inboxes", method: .post,
                 headers: Self.authorization("shop", "pw-shop").merging([.contentType: "application/json"]),
@@ -85,14 +93,39 @@ struct InboxCredentialTests {
         }
     }
 
+    /// On an open server (no `--ui-auth`, `--smtp-auth any`) the name narrows the view, whatever the password,
+    /// as SMTP takes any password there; it reveals nothing that no credentials would not.
     @Test func withoutCredentialsEveryInboxIsVisibleWhenNoneAreRequired() async throws {
         try await Self.withRouter { fixture, client in
             try await fixture.deliver("Shop mail", inbox: "shop")
             try await fixture.deliver("Default mail")
             let all = try await client.execute(uri: "/api/v1/messages", method: .get)
             #expect(Self.text(all).contains("\"total\":2"))
-            let wrong = try await client.execute(uri: "/api/v1/messages", method: .get, headers: Self.authorization("shop", "x"))
+            let named = try await client.execute(
+                uri: "/api/v1/messages", method: .get, headers: Self.authorization("shop", "x"))
+            #expect(
+                named.status == .ok && Self.text(named).contains("\"total\":1")
+                    && Self.text(named).contains("Shop mail"))
+            let unknown = try await client.execute(
+                uri: "/api/v1/messages", method: .get, headers: Self.authorization("blog", "x"))
+            #expect(unknown.status == .ok && Self.text(unknown).contains("\"total\":0"))
+        }
+    }
+
+    @Test func strictSMTPAuthenticationChecksTheInboxPassword() async throws {
+        try await Self.withRouter(strict: true) { fixture, client in
+            try await fixture.deliver("Shop mail", inbox: "shop")
+            try await fixture.deliver("Default mail")
+            #expect(try await client.execute(uri: "/api/v1/messages", method: .get).status == .ok)
+            let wrong = try await client.execute(
+                uri: "/api/v1/messages", method: .get, headers: Self.authorization("shop", "x"))
             #expect(wrong.status == .unauthorized)
+            let unknown = try await client.execute(
+                uri: "/api/v1/messages", method: .get, headers: Self.authorization("blog", "x"))
+            #expect(unknown.status == .unauthorized)
+            let right = try await client.execute(
+                uri: "/api/v1/messages", method: .get, headers: Self.authorization("shop", "pw-shop"))
+            #expect(Self.text(right).contains("\"total\":1") && Self.text(right).contains("Shop mail"))
         }
     }
 }

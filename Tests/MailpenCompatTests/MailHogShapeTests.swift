@@ -1,8 +1,8 @@
 import Foundation
-import MailpenStore
 import Testing
 
 @testable import MailpenCompat
+@testable import MailpenStore
 
 @Suite("MailHog JSON shapes")
 struct MailHogShapeTests {
@@ -13,11 +13,14 @@ struct MailHogShapeTests {
     static func stored(_ raw: String) -> StoredMessage {
         StoredMessage(
             summary: MessageSummary(
-                id: "01M8MDFVAACGBSQPW0RZ78CSRZ", inbox: "default", receivedAt: Date(timeIntervalSince1970: 1_796_067_969.355 - 86400),
-                from: nil, to: [], cc: [], subject: "Hi", snippet: "", size: raw.utf8.count, attachmentCount: 0, isRead: false,
+                id: "01M8MDFVAACGBSQPW0RZ78CSRZ", inbox: "default",
+                receivedAt: Date(timeIntervalSince1970: 1_796_067_969.355 - 86400),
+                from: nil, to: [], cc: [], subject: "Hi", snippet: "", size: raw.utf8.count, attachmentCount: 0,
+                isRead: false,
                 tags: []),
             envelope: MessageEnvelope(
-                source: .smtp, mailFrom: "alice@example.com", mailParameters: [.init(keyword: "BODY", value: "8BITMIME")],
+                source: .smtp, mailFrom: "alice@example.com",
+                mailParameters: [.init(keyword: "BODY", value: "8BITMIME")],
                 recipients: [.init(address: "bob@example.com")], heloName: "client.test"),
             raw: Array(raw.utf8))
     }
@@ -46,9 +49,13 @@ struct MailHogShapeTests {
     }
 
     @Test func searchKindsMapToMailpenTerms() {
-        #expect(MailHogAPI<TestContext>.search(kind: "from", query: "a@b.c") == (try? SearchQuery(parsing: "from:a@b.c")))
-        #expect(MailHogAPI<TestContext>.search(kind: "to", query: "x\"y") == (try? SearchQuery(parsing: #"rcpt:"x\"y""#)))
-        #expect(MailHogAPI<TestContext>.search(kind: "containing", query: "two words") == (try? SearchQuery(parsing: #""two words""#)))
+        #expect(
+            MailHogAPI<TestContext>.search(kind: "from", query: "a@b.c") == (try? SearchQuery(parsing: "from:a@b.c")))
+        #expect(
+            MailHogAPI<TestContext>.search(kind: "to", query: "x\"y") == (try? SearchQuery(parsing: #"rcpt:"x\"y""#)))
+        #expect(
+            MailHogAPI<TestContext>.search(kind: "containing", query: "two words")
+                == (try? SearchQuery(parsing: #""two words""#)))
         #expect(MailHogAPI<TestContext>.search(kind: "subject", query: "x") == nil)
         #expect(MailHogAPI<TestContext>.search(kind: "to", query: "") == nil)
     }

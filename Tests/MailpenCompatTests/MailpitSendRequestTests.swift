@@ -9,17 +9,22 @@ struct MailpitSendRequestTests {
     /// The description's example body for `POST /api/v1/send`, built from the examples of its fields.
     static func exampleBody() throws -> [String: Any] {
         let swagger = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: compatFixtures.appendingPathComponent("mailpit-api-v1.swagger.json")))
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: compatFixtures.appendingPathComponent("mailpit-api-v1.swagger.json")))
                 as? [String: Any])
         let paths = try #require(swagger["paths"] as? [String: Any])
-        let send = try #require(((paths["/api/v1/send"] as? [String: Any])?["post"] as? [String: Any])?["parameters"] as? [[String: Any]])
+        let send = try #require(
+            ((paths["/api/v1/send"] as? [String: Any])?["post"] as? [String: Any])?["parameters"] as? [[String: Any]])
         let schema = try #require(send.first?["schema"] as? [String: Any])
         func example(_ schema: [String: Any]) -> Any? {
             if let value = schema["example"] { return value }
-            if schema["type"] as? String == "object", let properties = schema["properties"] as? [String: [String: Any]] {
+            if schema["type"] as? String == "object", let properties = schema["properties"] as? [String: [String: Any]]
+            {
                 return properties.compactMapValues(example)
             }
-            if schema["type"] as? String == "array", let items = schema["items"] as? [String: Any], let item = example(items) {
+            if schema["type"] as? String == "array", let items = schema["items"] as? [String: Any],
+                let item = example(items)
+            {
                 return [item]
             }
             return nil
@@ -65,16 +70,27 @@ struct MailpitSendRequestTests {
         #expect(invalid(#"{"From":{"Email":"a@b.c"}}"#) == "No valid recipients found")
         #expect(invalid(#"{"From":{"Email":"nope"},"To":[{"Email":"a@b.c"}]}"#) == "Invalid From address: nope")
         #expect(invalid(#"{"From":{"Email":"a@b.c"},"Bcc":["x y@b.c"]}"#) == "Invalid Bcc address: x y@b.c")
-        #expect(invalid(#"{"From":{"Email":"a@b.c"},"To":[{"Email":"a@b.c"}],"Headers":{"X-A":"1\r\nBcc: x@y.z"}}"#) == "Invalid header: X-A")
-        #expect(invalid(#"{"From":{"Email":"a@b.c"},"To":[{"Email":"a@b.c"}],"Attachments":[{"Filename":"f","Content":"***"}]}"#)
-            == "Attachment content for f is not base64")
+        // A line break in an address would start a header of the sender's choosing.
+        #expect(
+            invalid(#"{"From":{"Email":"a@b.c"},"To":[{"Email":"a\r\nBcc:x@y.z"}]}"#)
+                == "Invalid To address: a\r\nBcc:x@y.z")
+        #expect(invalid(#"{"From":{"Email":"a\nb@c.d"},"To":[{"Email":"a@b.c"}]}"#) == "Invalid From address: a\nb@c.d")
+        #expect(
+            invalid(#"{"From":{"Email":"a@b.c"},"To":[{"Email":"a@b.c"}],"Headers":{"X-A":"1\r\nBcc: x@y.z"}}"#)
+                == "Invalid header: X-A")
+        #expect(
+            invalid(
+                #"{"From":{"Email":"a@b.c"},"To":[{"Email":"a@b.c"}],"Attachments":[{"Filename":"f","Content":"***"}]}"#
+            )
+                == "Attachment content for f is not base64")
         // Go's decoder matches field names without regard to case.
         #expect(invalid(#"{"from":{"email":"a@b.c"},"to":[{"email":"d@e.f"}]}"#) == nil)
     }
 
     @Test func nonASCIINamesAndSubjectsAreEncodedWords() throws {
         let request = try MailpitSendRequest(
-            try LenientJSONObject(Array(#"{"From":{"Email":"a@b.c","Name":"Zoë"},"To":[{"Email":"d@e.f"}],"Subject":"Grüße"}"#.utf8)))
+            try LenientJSONObject(
+                Array(#"{"From":{"Email":"a@b.c","Name":"Zoë"},"To":[{"Email":"d@e.f"}],"Subject":"Grüße"}"#.utf8)))
         let parsed = MIMEMessage(request.compose(date: Date(), messageID: "m@x", boundary: "B"))
         #expect(parsed.subject == "Grüße")
         #expect(parsed.from.first?.name == "Zoë")

@@ -42,7 +42,9 @@ struct VisibleMessagesTests {
             #expect(try await fixture.store.summary(id: shopMail.id) != nil)
             #expect(try await blog.delete(.all) == 1)
             #expect(try await fixture.store.summary(id: shopMail.id) != nil)
-            #expect(try await VisibleMessages(store: fixture.store, access: .inbox("nobody")).page(.all, start: 0, limit: 5).total == 0)
+            #expect(
+                try await VisibleMessages(store: fixture.store, access: .inbox("nobody")).page(.all, start: 0, limit: 5)
+                    .total == 0)
         }
     }
 

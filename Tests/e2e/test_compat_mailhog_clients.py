@@ -1,11 +1,14 @@
-"""MailHog's clients against Mailpen's MailHog listener: the call sequences of cypress-mailhog and the
-`mailhog` npm client (replayed from their sources), with the fields and quirks they depend on."""
+"""MailHog's clients against Mailpen's MailHog listener: the Python `mailhog` client driven end to end, and
+the call sequences of cypress-mailhog and the `mailhog` npm client (replayed from their sources, as npm is
+not reachable here), with the fields and quirks they depend on."""
 import base64
 import json
 import quopri
 import re
 import socket
 import urllib.parse
+
+from mailhog import Mailhog
 
 from compat_support import call, send, start_compat_server, wait_until
 
@@ -37,6 +40,34 @@ def npm_get_content(mail, type_pattern):
                 return base64.b64decode(body).decode()
             return body
     return None
+
+
+def test_python_mailhog_client_lists_searches_and_deletes(make_server):
+    server = start_compat_server(make_server)
+    send(server, "Welcome", sender="hello@example.com", recipients=["jane@example.com"])
+    send(server, "Receipt", sender="billing@example.com", recipients=["joe@example.com"])
+    client = Mailhog(host="127.0.0.1", port=server.mailhog_port)
+
+    messages = client.messages()
+    assert (messages.total, messages.count, messages.start) == (2, 2, 0)
+    newest = messages.items[0]
+    # The client reads the envelope paths and a header map it takes as strings ("['Receipt']").
+    assert newest.get_sender() == "billing@example.com" and newest.get_recipients() == ["joe@example.com"]
+    assert newest.get_subject() == "Receipt"
+    assert newest.content.size > 0 and "=E2=9C=93" in newest.content.body
+    assert newest.mime is not None and len(newest.mime.parts) == 3
+    assert [m.get_subject() for m in client.messages(start=1, limit=1).items] == ["Welcome"]
+
+    # Searches read the search index, which follows the writer by a few milliseconds.
+    found = wait_until(lambda: client.search("joe@example.com", kind="to").items)
+    assert [m.get_subject() for m in found] == ["Receipt"]
+    assert client.search("Welcome").count == 1
+    assert client.search("nobody@example.com", kind="to").items == []
+
+    client.delete(newest)
+    assert [m.get_subject() for m in client.messages().items] == ["Welcome"]
+    client.delete_all()
+    assert client.messages().total == 0
 
 
 def test_cypress_mailhog_call_sequence(make_server):
@@ -153,3 +184,74 @@ def test_mailhog_events_stream_new_messages(make_server):
     payload = json.loads(received.split(b"data: ", 1)[1].split(b"\n\n", 1)[0])
     assert payload["Content"]["Headers"]["Subject"] == ["Streamed"]
     connection.close()
+
+
+def php_flatten(parts):
+    """rpkamp/mailhog-client's flattenParts: nested multiparts (`MIME.Parts`) are walked, leaves kept."""
+    flat = []
+    for part in parts:
+        nested = (part.get("MIME") or {}).get("Parts")
+        flat += php_flatten(nested) if nested is not None else [part]
+    return flat
+
+
+def php_message(data):
+    """rpkamp/mailhog-client's MessageFactory::fromMailhogResponse, field for field."""
+    parts = php_flatten(data["MIME"]["Parts"]) if (data.get("MIME") or {}).get("Parts") is not None else []
+    body = data["Content"]["Body"]
+    attachments = []
+    if parts:
+        body = ""
+        for part in parts:
+            content_type = part["Headers"].get("Content-Type", [None])[0]
+            if content_type and content_type.lower().startswith("text/html"):
+                body = part["Body"]
+                break
+            if content_type and content_type.lower().startswith("text/plain") and "name=" not in content_type.lower():
+                body = part["Body"]
+        for part in parts:
+            disposition = part["Headers"].get("Content-Disposition", [""])[0]
+            if disposition.lower().startswith("attachment"):
+                name = re.search(r"filename=(?P<filename>.*?)(;|$)", disposition, re.I)
+                encoding = part["Headers"].get("Content-Transfer-Encoding", [None])[0]
+                content = base64.b64decode(part["Body"]) if encoding == "base64" else part["Body"].encode()
+                attachments.append((name.group("filename") if name else "unknown",
+                                    part["Headers"].get("Content-Type", ["application/octet-stream"])[0].split(";")[0],
+                                    content))
+    return {"id": data["ID"], "sender": f"{data['From']['Mailbox']}@{data['From']['Domain']}",
+            "recipients": [f"{r['Mailbox']}@{r['Domain']}" for r in data["To"]],
+            "subject": data["Content"]["Headers"]["Subject"][0], "body": body, "attachments": attachments}
+
+
+def test_php_mailhog_client_call_sequence(make_server):
+    """The calls of rpkamp/mailhog-client (PHP; Composer is not reachable here), replayed over HTTP."""
+    server = start_compat_server(make_server)
+    url = hog(server)
+    send(server, "Invoice", sender="billing@example.com", recipients=["jane@example.com"])
+    send(server, "Plain", sender="plain@example.com", recipients=["joe@example.com"])
+    # getNumberOfMessages: GET /api/v2/messages?limit=1, reads total
+    assert json.loads(call("GET", url + "/api/v2/messages?limit=1")[2])["total"] == 2
+    # getAllMessages: pages with start=1, 2, … (the client's pre-increment) until a page has count 0, so it
+    # never sees the newest message, against MailHog as here
+    seen, start = [], 0
+    while True:
+        start += 1
+        page = json.loads(call("GET", url + f"/api/v2/messages?limit=50&start={start}")[2])
+        if page["count"] == 0:
+            break
+        seen += [php_message(item) for item in page["items"]]
+    assert [m["subject"] for m in seen] == ["Invoice"]
+    invoice = seen[0]
+    assert invoice["sender"] == "billing@example.com" and invoice["recipients"] == ["jane@example.com"]
+    # The HTML part wins over the text, found through the nested multipart/alternative.
+    assert invoice["body"].startswith("<p style=\"display:flex\">Thanks")
+    assert invoice["attachments"] == [('"notes.txt"', "text/plain", b"attached notes")]
+    # getMessageById: the message, or null for an unknown id (the client throws NoSuchMessageException)
+    assert php_message(json.loads(call("GET", url + f"/api/v1/messages/{invoice['id']}")[2]))["subject"] == "Invoice"
+    assert json.loads(call("GET", url + "/api/v1/messages/unknown")[2]) is None
+    # releaseMessage posts {Host, Port, Email} and ignores the answer; purgeMessages empties the mailbox
+    status, _, _ = call("POST", url + f"/api/v1/messages/{invoice['id']}/release",
+                        json.dumps({"Host": "127.0.0.1", "Port": "1", "Email": "x@example.com"}).encode())
+    assert status == 500
+    assert call("DELETE", url + "/api/v1/messages")[0] == 200
+    assert json.loads(call("GET", url + "/api/v2/messages?limit=1")[2])["total"] == 0

@@ -88,7 +88,8 @@ public struct MailHogAPI<Context: CompatRequestContext>: Sendable {
                 headers[.contentType] = type
             }
             // MailHog sends the part's headers as the response's and its (still encoded) body after a blank line.
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "\r\n" + parts[index].body)))
+            return Response(
+                status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "\r\n" + parts[index].body)))
         }
         router.post("api/v1/messages/:id/release") { request, context in
             guard try await visible(context).message(id: context.parameters.get("id") ?? "") != nil else {
@@ -136,7 +137,8 @@ public struct MailHogAPI<Context: CompatRequestContext>: Sendable {
     private func messages(_ page: VisibleMessages.Page, start: Int) async throws -> Response {
         let items = try await full(page.messages)
         return CompatJSON.response(
-            MailHog.Messages(total: page.total, count: items.count, start: start, items: items), contentType: Self.jsonType)
+            MailHog.Messages(total: page.total, count: items.count, start: start, items: items),
+            contentType: Self.jsonType)
     }
 
     /// The full messages of a page, in its order (each needs its bytes).

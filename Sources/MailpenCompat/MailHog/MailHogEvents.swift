@@ -21,7 +21,8 @@ struct MailHogEvents<Context: CompatRequestContext>: Sendable {
                 body: ResponseBody { writer in
                     try await writer.write(ByteBuffer(string: ": connected\n\n"))
                     try await withThrowingTaskGroup(of: String?.self) { group in
-                        let (texts, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(1024))
+                        let (texts, continuation) = AsyncStream.makeStream(
+                            of: String.self, bufferingPolicy: .bufferingOldest(1024))
                         group.addTask {
                             defer { continuation.finish() }
                             do {

@@ -22,7 +22,11 @@ enum MailHog {
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             // MailHog writes `"Relays": null` for a path without source routes.
-            if let relays { try container.encode(relays, forKey: .relays) } else { try container.encodeNil(forKey: .relays) }
+            if let relays {
+                try container.encode(relays, forKey: .relays)
+            } else {
+                try container.encodeNil(forKey: .relays)
+            }
             try container.encode(mailbox, forKey: .mailbox)
             try container.encode(domain, forKey: .domain)
             try container.encode(params, forKey: .params)

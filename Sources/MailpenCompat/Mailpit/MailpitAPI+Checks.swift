@@ -32,7 +32,8 @@ extension MailpitAPI {
                     return CompatJSON.response(Mailpit.SpamAssassin(try await checks.spam(checkContext)))
                 } catch let error as CheckError {
                     // Mailpit reports an unreachable spamd in the answer, not as a failed request.
-                    return CompatJSON.response(Mailpit.SpamAssassin(error: error.description, isSpam: false, score: 0, rules: []))
+                    return CompatJSON.response(
+                        Mailpit.SpamAssassin(error: error.description, isSpam: false, score: 0, rules: []))
                 }
             }
         }
@@ -119,21 +120,25 @@ extension Mailpit.HTMLCheck {
                 }
                 results.append(
                     Result(
-                        name: "\(client.familyName) \(client.platformName) \(client.version)", family: client.familyName,
+                        name: "\(client.familyName) \(client.platformName) \(client.version)",
+                        family: client.familyName,
                         platform: client.platform, version: client.version, support: support, noteNumber: noteNumber))
             }
             guard !results.isEmpty else { continue }
             let score = Self.percentages(feature.supported, feature.partial, feature.unsupported)
             warnings.append(
                 Warning(
-                    slug: feature.slug, title: feature.title, description: feature.notes ?? "", category: feature.category,
+                    slug: feature.slug, title: feature.title, description: feature.notes ?? "",
+                    category: feature.category,
                     url: feature.url, keywords: "", tags: [], notesByNumber: notes, results: results,
-                    score: Score(found: feature.occurrences, supported: score.0, partial: score.1, unsupported: score.2)))
+                    score: Score(found: feature.occurrences, supported: score.0, partial: score.1, unsupported: score.2)
+                ))
         }
         let total = Self.percentages(counts.supported, counts.partial, counts.unsupported)
         self.init(
             platforms: platforms.mapValues { $0.sorted() },
-            total: Total(nodes: nodes, tests: report.features.count, supported: total.0, partial: total.1, unsupported: total.2),
+            total: Total(
+                nodes: nodes, tests: report.features.count, supported: total.0, partial: total.1, unsupported: total.2),
             warnings: warnings)
     }
 

@@ -7,7 +7,9 @@ import NIOCore
 
 extension MailpitAPI {
     /// Parts are served from Mailpen's origin: any a browser could run is sandboxed.
-    static var partContentSecurityPolicy: String { "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'" }
+    static var partContentSecurityPolicy: String {
+        "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+    }
 
     /// `/api/v1/message/{ID}[/headers|/raw|/part/{PartID}[/thumb]|/release]` and `/view/{ID}.html|.txt`.
     func registerMessage(on router: Router<Context>) {
@@ -55,7 +57,8 @@ extension MailpitAPI {
         router.get("api/v1/message/:id/part/:partID/thumb") { request, context in
             try await answer {
                 // Mailpit documents only 200 and 400 here: an unknown message or part is a 400.
-                guard let id = try await resolveID(request, context), let stored = try await visible(context).message(id: id),
+                guard let id = try await resolveID(request, context),
+                    let stored = try await visible(context).message(id: id),
                     MIMEMessage(stored.raw).part(withID: context.parameters.get("partID") ?? "") != nil
                 else { return PlainText.badRequest("Attachment not found") }
                 // Mailpen decodes no images: every part gets the blank thumbnail Mailpit gives a non-image.
@@ -79,7 +82,8 @@ extension MailpitAPI {
                 let id = String(file.dropLast(isHTML ? 5 : 4))
                 var resolved: String? = id
                 if id == "latest" {
-                    resolved = try await visible(context).latest(try SearchQuery(parsing: request.queryParameter("query") ?? ""))?.id
+                    resolved = try await visible(context).latest(
+                        try SearchQuery(parsing: request.queryParameter("query") ?? ""))?.id
                 }
                 guard let resolved, let stored = try await visible(context).message(id: resolved) else {
                     return PlainText.response(.notFound, "Message not found")
@@ -100,7 +104,9 @@ extension MailpitAPI {
                         .contentSecurityPolicy: Self.viewContentSecurityPolicy,
                         .xContentTypeOptions: "nosniff",
                     ],
-                    body: .init(byteBuffer: ByteBuffer(string: Self.linkingInlineImages(html, id: stored.summary.id, parsed: parsed))))
+                    body: .init(
+                        byteBuffer: ByteBuffer(
+                            string: Self.linkingInlineImages(html, id: stored.summary.id, parsed: parsed))))
             }
         }
     }
@@ -132,7 +138,11 @@ extension MailpitAPI {
         var out: [UInt8] = []
         for byte in bytes {
             var byte = byte
-            if upper, (0x61...0x7A).contains(byte) { byte -= 0x20 } else if !upper, (0x41...0x5A).contains(byte) { byte += 0x20 }
+            if upper, (0x61...0x7A).contains(byte) {
+                byte -= 0x20
+            } else if !upper, (0x41...0x5A).contains(byte) {
+                byte += 0x20
+            }
             upper = byte == UInt8(ascii: "-")
             out.append(byte)
         }
@@ -172,7 +182,8 @@ extension MailpitAPI {
         for (contentID, partID) in parsed.contentIDs {
             let url = "/api/v1/message/\(id)/part/\(partID)"
             for quote in ["\"", "'", ""] {
-                html = html.replacingOccurrences(of: "=\(quote)cid:\(contentID)", with: "=\(quote)\(url)", options: .caseInsensitive)
+                html = html.replacingOccurrences(
+                    of: "=\(quote)cid:\(contentID)", with: "=\(quote)\(url)", options: .caseInsensitive)
             }
         }
         return html

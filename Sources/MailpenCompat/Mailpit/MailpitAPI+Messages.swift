@@ -20,7 +20,8 @@ extension MailpitAPI {
                 let ids = try body.strings("IDs") ?? []
                 let search = try body.string("Search") ?? ""
                 if !ids.isEmpty && !search.isEmpty {
-                    throw CompatError(status: .badRequest, message: "You may specify either IDs or a search query, not both")
+                    throw CompatError(
+                        status: .badRequest, message: "You may specify either IDs or a search query, not both")
                 }
                 let visible = visible(context)
                 if !ids.isEmpty {
@@ -68,7 +69,9 @@ extension MailpitAPI {
     }
 
     /// A page in Mailpit's shape: the matches, their counts, the mailbox's totals and every tag.
-    func summaries(_ search: SearchQuery, start: Int, limit: Int, _ context: Context) async throws -> Mailpit.MessagesSummary {
+    func summaries(_ search: SearchQuery, start: Int, limit: Int, _ context: Context) async throws
+        -> Mailpit.MessagesSummary
+    {
         let visible = visible(context)
         let page = try await visible.page(search, start: start, limit: limit)
         let totals = try await visible.totals()

@@ -20,9 +20,11 @@ extension MailpitAPI {
                 }
                 let send = try MailpitSendRequest(body)
                 let raw = send.compose(
-                    date: Date(), messageID: "\(UUID().uuidString.lowercased())@mailpen", boundary: "mailpen-\(UUID().uuidString)")
+                    date: Date(), messageID: "\(UUID().uuidString.lowercased())@mailpen",
+                    boundary: "mailpen-\(UUID().uuidString)")
                 guard raw.count <= dependencies.maxMessageSize else {
-                    throw MailpitSendRequest.Invalid(message: "message larger than the maximum of \(dependencies.maxMessageSize) bytes")
+                    throw MailpitSendRequest.Invalid(
+                        message: "message larger than the maximum of \(dependencies.maxMessageSize) bytes")
                 }
                 let user = context.inboxAccess.inboxName
                 let envelope = MessageEnvelope(
@@ -36,7 +38,9 @@ extension MailpitAPI {
                         inboxCreation: dependencies.createsInboxesOnFirstUse ? .withGeneratedPassword : .never,
                         routesByRecipient: user == nil))
                 let tags = Self.cleanedTags(send.tags)
-                if !tags.isEmpty { summary = try await dependencies.store.update(id: summary.id, isRead: nil, tags: tags) }
+                if !tags.isEmpty {
+                    summary = try await dependencies.store.update(id: summary.id, isRead: nil, tags: tags)
+                }
                 return CompatJSON.response(Mailpit.SendConfirmation(id: summary.id))
             } catch let error as MailpitSendRequest.Invalid {
                 return Self.jsonError(error.message)

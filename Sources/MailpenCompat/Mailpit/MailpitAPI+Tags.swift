@@ -7,7 +7,8 @@ extension MailpitAPI {
     func registerTags(on router: Router<Context>) {
         router.get("api/v1/tags") { _, context in
             try await answer {
-                CompatJSON.response(try await visible(context).tagCounts().keys.sorted { $0.lowercased() < $1.lowercased() })
+                CompatJSON.response(
+                    try await visible(context).tagCounts().keys.sorted { $0.lowercased() < $1.lowercased() })
             }
         }
         router.put("api/v1/tags") { request, context in
@@ -69,8 +70,12 @@ extension MailpitAPI {
     static func cleanedTags(_ tags: [String]) -> [String] {
         var cleaned: [String] = []
         for tag in tags {
-            let kept = String(tag.unicodeScalars.filter { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-._ ".unicodeScalars.contains($0)) })
-                .trimmingCharacters(in: .whitespaces)
+            let kept = String(
+                tag.unicodeScalars.filter {
+                    $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-._ ".unicodeScalars.contains($0))
+                }
+            )
+            .trimmingCharacters(in: .whitespaces)
             if !kept.isEmpty, !cleaned.contains(where: { $0.caseInsensitiveCompare(kept) == .orderedSame }) {
                 cleaned.append(kept)
             }

@@ -34,8 +34,10 @@ public struct MailpitAPI<Context: CompatRequestContext>: Sendable {
             "api/v1/message/:id/raw": ["GET", "HEAD"], "api/v1/message/:id/part/:part": ["GET", "HEAD"],
             "api/v1/message/:id/part/:part/thumb": ["GET", "HEAD"], "api/v1/message/:id/release": ["POST"],
             "api/v1/message/:id/html-check": ["GET", "HEAD"], "api/v1/message/:id/link-check": ["GET", "HEAD"],
-            "api/v1/message/:id/sa-check": ["GET", "HEAD"], "api/v1/send": ["POST"], "api/v1/tags": ["GET", "HEAD", "PUT"],
-            "api/v1/tags/:tag": ["PUT", "DELETE"], "api/v1/chaos": ["GET", "HEAD", "PUT"], "api/v1/info": ["GET", "HEAD"],
+            "api/v1/message/:id/sa-check": ["GET", "HEAD"], "api/v1/send": ["POST"],
+            "api/v1/tags": ["GET", "HEAD", "PUT"],
+            "api/v1/tags/:tag": ["PUT", "DELETE"], "api/v1/chaos": ["GET", "HEAD", "PUT"],
+            "api/v1/info": ["GET", "HEAD"],
             "api/v1/webui": ["GET", "HEAD"], "view/:file": ["GET", "HEAD"], "api/events": ["GET", "HEAD"],
             "livez": ["GET", "HEAD"], "readyz": ["GET", "HEAD"],
         ]
@@ -74,7 +76,8 @@ public struct MailpitAPI<Context: CompatRequestContext>: Sendable {
             return PlainText.notFound
         } catch let error as StoreError {
             switch error {
-            case .invalidTag, .tooManyTags, .invalidInboxName, .inboxNotFound: return PlainText.badRequest(error.description)
+            case .invalidTag, .tooManyTags, .invalidInboxName, .inboxNotFound:
+                return PlainText.badRequest(error.description)
             default: throw error
             }
         }

@@ -53,7 +53,9 @@ struct MailpitEventFrames: Sendable {
             frames.append(CompatJSON.string(Mailpit.Event(type: "new", data: entry)))
         case .updated(let summary):
             frames.append(
-                CompatJSON.string(Mailpit.Event(type: "update", data: Update(id: summary.id, read: summary.isRead, tags: summary.tags))))
+                CompatJSON.string(
+                    Mailpit.Event(
+                        type: "update", data: Update(id: summary.id, read: summary.isRead, tags: summary.tags))))
             return frames
         case .deleted(_, let ids):
             frames += ids.map { CompatJSON.string(Mailpit.Event(type: "delete", data: Deletion(id: $0))) }
@@ -64,7 +66,9 @@ struct MailpitEventFrames: Sendable {
         }
         if let totals = try? await VisibleMessages(store: store, access: access).totals() {
             frames.append(
-                CompatJSON.string(Mailpit.Event(type: "stats", data: Stats(total: totals.total, unread: totals.unread, version: version))))
+                CompatJSON.string(
+                    Mailpit.Event(
+                        type: "stats", data: Stats(total: totals.total, unread: totals.unread, version: version))))
         }
         return frames
     }

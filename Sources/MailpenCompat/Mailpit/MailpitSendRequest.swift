@@ -52,7 +52,9 @@ struct MailpitSendRequest: Equatable {
         to = try (body.objects("To") ?? []).map { try mailbox($0, "To") }
         cc = try (body.objects("Cc") ?? []).map { try mailbox($0, "Cc") }
         bcc = try body.strings("Bcc") ?? []
-        if let invalid = bcc.first(where: { !Self.isAddress($0) }) { throw Invalid(message: "Invalid Bcc address: \(invalid)") }
+        if let invalid = bcc.first(where: { !Self.isAddress($0) }) {
+            throw Invalid(message: "Invalid Bcc address: \(invalid)")
+        }
         replyTo = try (body.objects("ReplyTo") ?? []).map { try mailbox($0, "ReplyTo") }
         guard !(to.isEmpty && cc.isEmpty && bcc.isEmpty) else { throw Invalid(message: "No valid recipients found") }
         subject = try body.string("Subject") ?? ""
@@ -61,7 +63,8 @@ struct MailpitSendRequest: Equatable {
         let headerMap = try body.stringMap("Headers") ?? [:]
         for (name, value) in headerMap {
             guard !name.isEmpty, name.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: ":") }),
-                !value.contains(where: { $0 == "\r" || $0 == "\n" })
+                // Scalars, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
+                !value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" })
             else { throw Invalid(message: "Invalid header: \(name)") }
         }
         headers = headerMap.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
@@ -69,7 +72,9 @@ struct MailpitSendRequest: Equatable {
         attachments = try (body.objects("Attachments") ?? []).map { object in
             let filename = try object.string("Filename") ?? ""
             guard !filename.isEmpty else { throw Invalid(message: "Attachment filename is required") }
-            guard let content = Data(base64Encoded: try object.string("Content") ?? "", options: .ignoreUnknownCharacters) else {
+            guard
+                let content = Data(base64Encoded: try object.string("Content") ?? "", options: .ignoreUnknownCharacters)
+            else {
                 throw Invalid(message: "Attachment content for \(filename) is not base64")
             }
             let declared = try object.string("ContentType") ?? ""
@@ -100,7 +105,8 @@ struct MailpitSendRequest: Equatable {
         let attached = attachments.filter { $0.contentID.isEmpty }
         var body: [String] = []
         func textPart(_ type: String, _ content: String) -> [String] {
-            ["Content-Type: \(type); charset=UTF-8", "Content-Transfer-Encoding: base64", ""] + Self.base64Lines(Array(content.utf8))
+            ["Content-Type: \(type); charset=UTF-8", "Content-Transfer-Encoding: base64", ""]
+                + Self.base64Lines(Array(content.utf8))
         }
         func filePart(_ file: Attachment, disposition: String) -> [String] {
             var part = [
@@ -120,7 +126,9 @@ struct MailpitSendRequest: Equatable {
         var alternatives: [[String]] = []
         if !text.isEmpty || html.isEmpty { alternatives.append(textPart("text/plain", text)) }
         if !html.isEmpty {
-            alternatives.append(multipart("related", "r", [textPart("text/html", html)] + inline.map { filePart($0, disposition: "inline") }))
+            alternatives.append(
+                multipart(
+                    "related", "r", [textPart("text/html", html)] + inline.map { filePart($0, disposition: "inline") }))
         }
         body = multipart("alternative", "a", alternatives)
         if !attached.isEmpty {
@@ -129,12 +137,16 @@ struct MailpitSendRequest: Equatable {
         return Array(((lines + body).joined(separator: "\r\n") + "\r\n").utf8)
     }
 
-    /// A local part and a domain without spaces, angle brackets or line breaks.
+    /// A local part and a domain without spaces, angle brackets, commas, quotes or control characters (a
+    /// line break would start a header of the client's choosing).
     static func isAddress(_ text: String) -> Bool {
         guard let at = text.lastIndex(of: "@"), at != text.startIndex, text.index(after: at) != text.endIndex,
             text.utf8.count <= 320
         else { return false }
-        return !text.contains { $0 == " " || $0 == "<" || $0 == ">" || $0 == "\r" || $0 == "\n" || $0 == "," || $0 == "\"" }
+        // Scalars, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
+        return !text.unicodeScalars.contains {
+            $0.value < 0x20 || $0.value == 0x7F || $0 == " " || $0 == "<" || $0 == ">" || $0 == "," || $0 == "\""
+        }
     }
 
     private static func format(_ mailbox: Mailbox) -> String {
@@ -165,7 +177,8 @@ struct MailpitSendRequest: Equatable {
     private static func rfc5322Date(_ date: Date) -> String {
         date.formatted(
             Date.VerbatimFormatStyle(
-                format: "\(weekday: .abbreviated), \(day: .twoDigits) \(month: .abbreviated) \(year: .defaultDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits) +0000",
+                format:
+                    "\(weekday: .abbreviated), \(day: .twoDigits) \(month: .abbreviated) \(year: .defaultDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits) +0000",
                 locale: Locale(identifier: "en_US_POSIX"), timeZone: .gmt, calendar: Calendar(identifier: .gregorian)))
     }
 
@@ -173,7 +186,8 @@ struct MailpitSendRequest: Equatable {
     static func contentType(forFilename filename: String) -> String {
         let types = [
             "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp",
-            "svg": "image/svg+xml", "pdf": "application/pdf", "txt": "text/plain", "csv": "text/csv", "html": "text/html",
+            "svg": "image/svg+xml", "pdf": "application/pdf", "txt": "text/plain", "csv": "text/csv",
+            "html": "text/html",
             "json": "application/json", "zip": "application/zip", "ics": "text/calendar",
         ]
         let ext = filename.split(separator: ".").last.map { $0.lowercased() } ?? ""

@@ -50,9 +50,15 @@ extension Mailpit.Message {
             let bytes = parsed.decodedBody(ofPartWithID: attachment.partID) ?? []
             let shape = Mailpit.Attachment(attachment, bytes: bytes)
             // Mailpit lists inline parts that a Content-ID names (embedded images) apart from attachments.
-            if attachment.isInline && attachment.contentID != nil { inline.append(shape) } else { attachments.append(shape) }
+            if attachment.isInline && attachment.contentID != nil {
+                inline.append(shape)
+            } else {
+                attachments.append(shape)
+            }
         }
-        let returnPath = parsed.header["Return-Path"].map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "<> ")) }
+        let returnPath = parsed.header["Return-Path"].map {
+            $0.trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
+        }
         self.init(
             id: summary.id,
             messageID: parsed.messageID ?? "",

@@ -50,16 +50,20 @@ struct VisibleMessages: Sendable {
         let candidates = inboxes.filter { $0.total > 0 }
         if candidates.count <= 1 {
             guard let inbox = candidates.first else { return Page(total: 0, unread: 0, messages: []) }
-            let page = try await store.messages(MessageQuery(inbox: inbox.name, search: search), limit: limit, offset: start)
+            let page = try await store.messages(
+                MessageQuery(inbox: inbox.name, search: search), limit: limit, offset: start)
             return Page(total: page.total, unread: page.unread, messages: page.messages)
         }
         let (window, overflow) = start.addingReportingOverflow(limit)
-        guard !overflow, window <= Self.maximumMergedWindow else { throw Failure.windowTooDeep(Self.maximumMergedWindow) }
+        guard !overflow, window <= Self.maximumMergedWindow else {
+            throw Failure.windowTooDeep(Self.maximumMergedWindow)
+        }
         var total = 0
         var unread = 0
         var merged: [MessageSummary] = []
         for inbox in candidates {
-            let page = try await store.messages(MessageQuery(inbox: inbox.name, search: search), limit: window, offset: 0)
+            let page = try await store.messages(
+                MessageQuery(inbox: inbox.name, search: search), limit: window, offset: 0)
             total += page.total
             unread += page.unread
             merged += page.messages

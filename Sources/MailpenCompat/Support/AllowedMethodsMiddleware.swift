@@ -11,7 +11,9 @@ struct AllowedMethodsMiddleware<Context: RequestContext>: RouterMiddleware {
         self.routes = routes.map { ($0.key.split(separator: "/"), $0.value) }
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {

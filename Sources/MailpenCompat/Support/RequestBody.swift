@@ -62,8 +62,10 @@ struct CompatError: Error {
 
 /// Plain-text answers in Mailpit's and MailHog's words.
 enum PlainText {
-    static func response(_ status: HTTPResponse.Status, _ text: String, contentType: String = "text/plain") -> Response {
-        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
+    static func response(_ status: HTTPResponse.Status, _ text: String, contentType: String = "text/plain") -> Response
+    {
+        Response(
+            status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// Mailpit's `ok`.

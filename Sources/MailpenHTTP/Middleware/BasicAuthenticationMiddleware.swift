@@ -6,20 +6,26 @@ import MailpenStore
 import NIOCore
 
 /// Reads HTTP basic credentials and decides which inboxes the request may see. The operator's pair
-/// (`--ui-auth user:password`) opens every inbox; an inbox's name and SMTP password open that inbox alone
-/// (checked as `--smtp-auth strict` checks them), on Mailpen's API and the Mailpit and MailHog APIs alike.
-/// Without `--ui-auth`, a request without credentials sees every inbox; with it, it gets a 401. Wrong
-/// credentials always get a 401. Health probes (`/healthz`, `/livez`, `/readyz`) need none: they tell nothing
-/// about the mail. What an inbox credential may reach is ``InboxAccessMiddleware``'s business.
+/// (`--ui-auth user:password`) opens every inbox; an inbox's name opens that inbox alone, on Mailpen's API
+/// and the Mailpit and MailHog APIs alike, as the SMTP username names it. Its SMTP password is checked when
+/// anything is protected (`--ui-auth`, or `--smtp-auth strict`); on an open server, where a request without
+/// credentials sees every inbox, the name alone narrows the view, as `--smtp-auth any` takes any password.
+/// With `--ui-auth`, a request without credentials gets a 401; wrong credentials always do. Health probes
+/// (`/healthz`, `/livez`, `/readyz`) need none: they tell nothing about the mail. What an inbox credential
+/// may reach is ``InboxAccessMiddleware``'s business.
 struct BasicAuthenticationMiddleware: RouterMiddleware {
     typealias Context = MailpenRequestContext
 
     /// `user:password`, or `nil` when the server needs no credentials.
     let operatorCredentials: String?
+    /// Whether an inbox credential's password must be the inbox's SMTP password.
+    let checksInboxPasswords: Bool
     let store: any MailpenStore
 
-    init(operatorCredentials: String?, store: any MailpenStore) {
+    init(operatorCredentials: String?, checksInboxPasswords: Bool, store: any MailpenStore) {
         self.operatorCredentials = operatorCredentials
+        // With --ui-auth, a name without its password would get round the operator's credentials.
+        self.checksInboxPasswords = checksInboxPasswords || operatorCredentials != nil
         self.store = store
     }
 
@@ -33,14 +39,20 @@ struct BasicAuthenticationMiddleware: RouterMiddleware {
             context.inboxAccess = .everyInbox
             return try await next(request, context)
         }
-        if let operatorCredentials, Self.constantTimeEqual(credentials.user + ":" + credentials.password, operatorCredentials) {
+        if let operatorCredentials,
+            Self.constantTimeEqual(credentials.user + ":" + credentials.password, operatorCredentials)
+        {
             context.inboxAccess = .everyInbox
             return try await next(request, context)
         }
-        guard Inbox.isValidName(credentials.user), let inbox = try await store.inbox(named: credentials.user),
-            Self.constantTimeEqual(credentials.password, inbox.smtpPassword)
-        else { return Self.challenge() }
-        context.inboxAccess = .inbox(inbox.name)
+        guard Inbox.isValidName(credentials.user) else { return Self.challenge() }
+        let inbox = try await store.inbox(named: credentials.user)
+        if checksInboxPasswords {
+            guard let inbox, Self.constantTimeEqual(credentials.password, inbox.smtpPassword) else {
+                return Self.challenge()
+            }
+        }
+        context.inboxAccess = .inbox(inbox?.name ?? credentials.user)
         return try await next(request, context)
     }
 

@@ -31,7 +31,8 @@ struct InboxAccessMiddleware: RouterMiddleware {
         case ("inboxes", 1):
             guard request.method == .get || request.method == .head else { return Self.refusal(name) }
             guard let inbox = try await dependencies.store.inbox(named: name) else { return Self.refusal(name) }
-            return try InboxListResource(inboxes: [InboxResource(inbox, smtp: dependencies.smtp)]).response(from: request, context: context)
+            return try InboxListResource(inboxes: [InboxResource(inbox, smtp: dependencies.smtp)]).response(
+                from: request, context: context)
         case ("inboxes", _):
             let named = rest[1].removingPercentEncoding ?? rest[1]
             guard named.caseInsensitiveCompare(name) == .orderedSame else { return Self.refusal(name) }
@@ -40,7 +41,9 @@ struct InboxAccessMiddleware: RouterMiddleware {
             return try await next(request, context)
         case ("messages", 2...):
             let id = rest[1].removingPercentEncoding ?? rest[1]
-            guard let summary = try await dependencies.store.summary(id: id), context.inboxAccess.allows(inbox: summary.inbox) else {
+            guard let summary = try await dependencies.store.summary(id: id),
+                context.inboxAccess.allows(inbox: summary.inbox)
+            else {
                 throw StoreError.messageNotFound(id)
             }
             return try await next(request, context)
@@ -50,7 +53,9 @@ struct InboxAccessMiddleware: RouterMiddleware {
             guard inbox == nil else { return try await next(request, context) }
             var head = request.head
             let query = request.uri.query.map { $0 + "&" } ?? ""
-            head.path = request.uri.path + "?" + query + "inbox=" + (name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? name)
+            head.path =
+                request.uri.path + "?" + query + "inbox="
+                + (name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? name)
             return try await next(Request(head: head, body: request.body), context)
         default:
             return Self.refusal(name)
