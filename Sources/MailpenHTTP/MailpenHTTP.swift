@@ -152,13 +152,19 @@ public enum MailpenHTTP {
     ) -> some ApplicationProtocol {
         let limiter = HTTPConnectionLimiter(maximum: limits.maximumConnections)
         let router = makeResponderBuilder(dependencies)
+        let webSocketResponder = router.buildResponder()
+        let idleTimeout = TimeAmount(limits.idleTimeout)
         // The same router answers web socket upgrades (Mailpit's `/api/events`), behind the same middleware.
-        let server = HTTPServerBuilder.http1WebSocketUpgrade(
-            webSocketRouter: router,
-            configuration: .init(
-                http1: .init(
-                    additionalChannelHandlers: [limiter.makeHandler()], idleTimeout: TimeAmount(limits.idleTimeout)),
-                ws: .init(autoPing: .enabled(timePeriod: .seconds(30)))))
+        // That channel adds its HTTP handlers at the first request, so connections are admitted before it.
+        let server = HTTPServerBuilder { responder in
+            AdmittedChildChannel(
+                base: HTTP1WebSocketUpgradeChannel(
+                    responder: responder, webSocketResponder: webSocketResponder,
+                    configuration: .init(
+                        http1: .init(additionalChannelHandlers: [limiter.makeHandler(admits: false)], idleTimeout: idleTimeout),
+                        ws: .init(autoPing: .enabled(timePeriod: .seconds(30))))),
+                limiter: limiter, firstRequestTimeout: idleTimeout)
+        }
         return Application(
             router: router,
             server: server,
