@@ -161,7 +161,8 @@ public enum MailpenHTTP {
                 base: HTTP1WebSocketUpgradeChannel(
                     responder: responder, webSocketResponder: webSocketResponder,
                     configuration: .init(
-                        http1: .init(additionalChannelHandlers: [limiter.makeHandler(admits: false)], idleTimeout: idleTimeout),
+                        http1: .init(
+                            additionalChannelHandlers: [limiter.makeHandler(admits: false)], idleTimeout: idleTimeout),
                         ws: .init(autoPing: .enabled(timePeriod: .seconds(30))))),
                 limiter: limiter, firstRequestTimeout: idleTimeout)
         }

@@ -47,7 +47,12 @@ extension MailpitAPI {
             } catch let error as CompatError {
                 return Self.jsonError(error.message)
             } catch let error as StoreError {
-                return Self.jsonError(error.description)
+                // The client's mistakes are a 400 in its words; the store's own trouble goes on to a 500.
+                switch error {
+                case .inboxNotFound, .invalidInboxName, .invalidTag, .tooManyTags:
+                    return Self.jsonError(error.description)
+                default: throw error
+                }
             }
         }
     }
