@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.0"),
     ],
     targets: [
         // RFC 5322 / MIME message model and parser. Pure Swift, no I/O.
@@ -99,11 +100,29 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Mailpit's API v1 and MailHog's API v1/v2 over the store, for their clients to use unchanged.
+        .target(
+            name: "MailpenCompat",
+            dependencies: [
+                "MailpenStore",
+                "MailpenChecks",
+                "MailpenChecksNetwork",
+                "MailpenMIME",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP API, server-sent events and the web UI.
         .target(
             name: "MailpenHTTP",
             dependencies: [
                 "MailpenStore",
+                "MailpenCompat",
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 "MailpenChecks",
                 "MailpenChecksNetwork",
                 "MailpenMIME",
@@ -297,6 +316,17 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailpenCompatTests",
+            dependencies: [
+                "MailpenCompat",
+                "MailpenHTTP",
+                "MailpenStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            resources: [.copy("Golden")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

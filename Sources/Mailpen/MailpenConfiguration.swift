@@ -68,6 +68,11 @@ public struct MailpenConfiguration: Sendable {
     public var httpIdleTimeoutSeconds = Int(http.idleTimeout.components.seconds)
     /// How often server-sent event streams get a heartbeat.
     public var heartbeatInterval: Duration = .seconds(15)
+    /// The listener for MailHog's API v1 and v2 (`--mailhog-api`), off when `nil`.
+    public var mailHogAPIHost: String?
+    public var mailHogAPIPort: Int?
+    /// The version the Mailpit and MailHog APIs report.
+    public var version = "dev"
 
     public init() {}
 

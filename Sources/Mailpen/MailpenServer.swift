@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MailpenChecks
+import MailpenCompat
 import MailpenHTTP
 import MailpenSMTP
 import MailpenSMTPCore
@@ -31,6 +32,8 @@ public actor MailpenServer {
     public private(set) var smtpsAddress: SocketAddress?
     /// The bound HTTP address, once started.
     public private(set) var httpAddress: SocketAddress?
+    /// The bound MailHog API address, if configured, once started.
+    public private(set) var mailHogAddress: SocketAddress?
 
     public init(configuration: MailpenConfiguration, logger: Logger = Logger(label: "mailpen")) {
         self.configuration = configuration
@@ -161,6 +164,12 @@ public actor MailpenServer {
             allowedHosts: AllowedHosts(listeningHost: configuration.httpHost, extra: configuration.allowedHosts),
             logger: logger)
         dependencies.heartbeatInterval = configuration.heartbeatInterval
+        let compat = CompatDependencies(
+            store: store, checks: checks, createsInboxesOnFirstUse: configuration.authenticationPolicy == .any,
+            maxMessageSize: configuration.maxMessageSize, version: configuration.version,
+            databasePath: configuration.databasePath, usesSpamAssassin: configuration.spamd != nil,
+            heartbeatInterval: configuration.heartbeatInterval, logger: logger)
+        dependencies.mailpitAPI = compat
         let limits = MailpenHTTP.ConnectionLimits(
             maximumConnections: configuration.httpMaximumConnections,
             idleTimeout: .seconds(configuration.httpIdleTimeoutSeconds))
@@ -170,10 +179,25 @@ public actor MailpenServer {
             continuation.yield(channel.localAddress)
             continuation.finish()
         }
+        var services: [any Service] = [application]
+        let (mailHogBound, mailHogContinuation) = AsyncStream<SocketAddress?>.makeStream()
+        if let host = configuration.mailHogAPIHost, let port = configuration.mailHogAPIPort {
+            services.append(
+                MailpenHTTP.makeMailHogApplication(dependencies, compat: compat, host: host, port: port, limits: limits)
+                { channel in
+                    mailHogContinuation.yield(channel.localAddress)
+                    mailHogContinuation.finish()
+                })
+        } else {
+            mailHogContinuation.finish()
+        }
         let group = ServiceGroup(
-            configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [], logger: logger))
         let task = Task {
-            defer { continuation.finish() }
+            defer {
+                continuation.finish()
+                mailHogContinuation.finish()
+            }
             try await group.run()
         }
         httpGroup = group
@@ -185,6 +209,14 @@ public actor MailpenServer {
             throw MailpenServerError.httpDidNotStart
         }
         httpAddress = address
+        if configuration.mailHogAPIPort != nil {
+            var mailHogIterator = mailHogBound.makeAsyncIterator()
+            guard let address = await mailHogIterator.next() ?? nil else {
+                try await task.value
+                throw MailpenServerError.httpDidNotStart
+            }
+            mailHogAddress = address
+        }
     }
 }
 

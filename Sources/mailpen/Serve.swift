@@ -23,6 +23,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "HTTP listen address for the web UI and API. (default: \(defaults.httpHost):\(defaults.httpPort))")
     var http: String?
 
+    @Option(help: "Listen address for MailHog's API v1 and v2 (e.g. 127.0.0.1:8026), for MailHog's clients; off by default. Mailpit's API is always on the --http listener.")
+    var mailhogApi: String?
+
     @Option(help: "A host name the HTTP server also answers to, besides localhost, 127.0.0.1, [::1] and the --http host (repeatable; env: comma-separated; '*' for any). Requests for other names are refused, which stops DNS rebinding.")
     var allowedHost: [String] = []
 
@@ -126,6 +129,12 @@ struct Serve: AsyncParsableCommand {
         if let http = settings.value(http, "HTTP") {
             (configuration.httpHost, configuration.httpPort) = try Parse.address(http, option: "--http")
         }
+        if let mailHog = settings.value(mailhogApi, "MAILHOG_API") {
+            let (host, port) = try Parse.address(mailHog, option: "--mailhog-api")
+            configuration.mailHogAPIHost = host
+            configuration.mailHogAPIPort = port
+        }
+        configuration.version = MailpenVersion.current
         if !allowedHost.isEmpty {
             configuration.allowedHosts = allowedHost
         } else if let hosts = settings.value(nil, "ALLOWED_HOSTS") {
@@ -228,6 +237,9 @@ struct Serve: AsyncParsableCommand {
                         + "to reach it as http://\(name):\(http.port ?? configuration.httpPort)/ add --allowed-host \(name) "
                         + "(and any other name or address it is reached by)")
             }
+        }
+        if let mailHog = await server.mailHogAddress {
+            lines.append("  MailHog API  http://\(Parse.describe(mailHog))/api/v2/messages")
         }
         let path = configuration.databasePath == ":memory:"
             ? ":memory: (mail is lost on exit)"
