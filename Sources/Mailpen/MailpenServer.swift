@@ -166,7 +166,7 @@ public actor MailpenServer {
         dependencies.heartbeatInterval = configuration.heartbeatInterval
         let compat = CompatDependencies(
             store: store, checks: checks, createsInboxesOnFirstUse: configuration.authenticationPolicy == .any,
-            maxMessageSize: configuration.maxMessageSize, version: configuration.version,
+            maximumMessageSize: configuration.maximumMessageSize, version: configuration.version,
             databasePath: configuration.databasePath, usesSpamAssassin: configuration.spamd != nil,
             heartbeatInterval: configuration.heartbeatInterval, logger: logger)
         dependencies.mailpitAPI = compat

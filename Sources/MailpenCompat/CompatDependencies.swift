@@ -10,7 +10,7 @@ public struct CompatDependencies: Sendable {
     /// Whether mail sent through the API may create its inbox (as SMTP AUTH does with `--smtp-auth any`).
     public var createsInboxesOnFirstUse: Bool
     /// Largest message the send route accepts.
-    public var maxMessageSize: Int
+    public var maximumMessageSize: Int
     /// Mailpen's version, reported where Mailpit reports its own.
     public var version: String
     /// The database file, reported by Mailpit's info route.
@@ -25,14 +25,14 @@ public struct CompatDependencies: Sendable {
 
     public init(
         store: any MailpenStore, checks: MessageChecks = MessageChecks(), createsInboxesOnFirstUse: Bool = true,
-        maxMessageSize: Int = 50 * 1024 * 1024, version: String = "dev", databasePath: String = ":memory:",
+        maximumMessageSize: Int = 50 * 1024 * 1024, version: String = "dev", databasePath: String = ":memory:",
         usesSpamAssassin: Bool = false, startedAt: Date = Date(), heartbeatInterval: Duration = .seconds(15),
         logger: Logger
     ) {
         self.store = store
         self.checks = checks
         self.createsInboxesOnFirstUse = createsInboxesOnFirstUse
-        self.maxMessageSize = maxMessageSize
+        self.maximumMessageSize = maximumMessageSize
         self.version = version
         self.databasePath = databasePath
         self.usesSpamAssassin = usesSpamAssassin

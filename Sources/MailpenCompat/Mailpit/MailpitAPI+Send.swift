@@ -14,7 +14,7 @@ extension MailpitAPI {
                 }
                 let body: LenientJSONObject
                 do {
-                    body = try LenientJSONObject(try await request.bodyBytes(upTo: dependencies.maxMessageSize))
+                    body = try LenientJSONObject(try await request.bodyBytes(upTo: dependencies.maximumMessageSize))
                 } catch let error as LenientJSONObject.Invalid {
                     throw MailpitSendRequest.Invalid(message: error.message)
                 }
@@ -22,9 +22,9 @@ extension MailpitAPI {
                 let raw = send.compose(
                     date: Date(), messageID: "\(UUID().uuidString.lowercased())@mailpen",
                     boundary: "mailpen-\(UUID().uuidString)")
-                guard raw.count <= dependencies.maxMessageSize else {
+                guard raw.count <= dependencies.maximumMessageSize else {
                     throw MailpitSendRequest.Invalid(
-                        message: "message larger than the maximum of \(dependencies.maxMessageSize) bytes")
+                        message: "message larger than the maximum of \(dependencies.maximumMessageSize) bytes")
                 }
                 let user = context.inboxAccess.inboxName
                 let envelope = MessageEnvelope(
