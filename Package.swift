@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "MailpenSMTPCore", targets: ["MailpenSMTPCore"]),
         .library(name: "MailpenStore", targets: ["MailpenStore"]),
         .library(name: "MailpenOutbound", targets: ["MailpenOutbound"]),
+        .library(name: "MailpenRelay", targets: ["MailpenRelay"]),
         .executable(name: "mailpen", targets: ["mailpen"]),
     ],
     dependencies: [
@@ -33,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
         // RFC 5322 / MIME message model and parser. Pure Swift, no I/O.
@@ -103,6 +105,7 @@ let package = Package(
             name: "MailpenHTTP",
             dependencies: [
                 "MailpenStore",
+                "MailpenRelay",
                 "MailpenChecks",
                 "MailpenChecksNetwork",
                 "MailpenMIME",
@@ -121,6 +124,7 @@ let package = Package(
         .target(
             name: "Mailpen",
             dependencies: [
+                "MailpenRelay",
                 "MailpenSMTP",
                 "MailpenSMTPCore",
                 "MailpenStore",
@@ -144,6 +148,20 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Relaying captured mail: named relays and their policy, the retry schedule, and the sender that
+        // works through the store's delivery queue with the outbound client.
+        .target(
+            name: "MailpenRelay",
+            dependencies: [
+                "MailpenOutbound",
+                "MailpenStore",
+                "MailpenMIME",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -274,6 +292,7 @@ let package = Package(
             name: "MailpenOutboundTests",
             dependencies: [
                 "MailpenOutbound",
+                "MailpenRelay",
                 "Mailpen",
                 "MailpenSMTP",
                 "MailpenStore",
