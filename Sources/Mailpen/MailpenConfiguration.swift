@@ -1,3 +1,4 @@
+import MailpenRelay
 import MailpenStore
 
 /// Everything `mailpen serve` can be told: listeners, TLS, authentication policy, limits and storage.
@@ -59,6 +60,8 @@ public struct MailpenConfiguration: Sendable {
     public var httpIdleTimeoutSeconds = 60
     /// How often server-sent event streams get a heartbeat.
     public var heartbeatInterval: Duration = .seconds(15)
+    /// The relays captured mail may be released to; none unless configured.
+    public var relays = RelayConfiguration()
 
     public init() {}
 

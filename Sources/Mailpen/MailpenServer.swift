@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MailpenChecks
 import MailpenHTTP
+import MailpenRelay
 import MailpenSMTP
 import MailpenSMTPCore
 import MailpenStore
@@ -22,6 +23,8 @@ public actor MailpenServer {
     private var httpTask: Task<Void, any Error>?
     private var httpGroup: ServiceGroup?
     private var maintenanceTask: Task<Void, Never>?
+    /// Sends released mail to the configured relays, once started.
+    public private(set) var relays: RelayService?
 
     /// The open store, once started.
     public private(set) var store: (any MailpenStore)?
@@ -46,6 +49,7 @@ public actor MailpenServer {
             logger: logger)
         self.store = store
         do {
+            try await startRelays(store: store)
             try await startSMTP(store: store)
             try await startHTTP(store: store)
         } catch {
@@ -81,6 +85,10 @@ public actor MailpenServer {
         }
         maintenanceTask?.cancel()
         maintenanceTask = nil
+        if let relays {
+            await relays.stop()
+            self.relays = nil
+        }
         if let store {
             do {
                 try await store.close()
@@ -100,6 +108,14 @@ public actor MailpenServer {
         case .files(let certificate, let privateKey):
             return try SMTPTLS.makeContext(certificatePath: certificate, privateKeyPath: privateKey)
         }
+    }
+
+    private func startRelays(store: SQLiteStore) async throws {
+        let relays = RelayService(
+            configuration: configuration.relays, store: store, queue: store, hostname: configuration.hostname,
+            metricsFactory: metrics.metricsFactory, logger: logger)
+        try await relays.start()
+        self.relays = relays
     }
 
     private func startSMTP(store: any MailpenStore) async throws {
@@ -161,6 +177,7 @@ public actor MailpenServer {
             allowedHosts: AllowedHosts(listeningHost: configuration.httpHost, extra: configuration.allowedHosts),
             logger: logger)
         dependencies.heartbeatInterval = configuration.heartbeatInterval
+        dependencies.relays = relays
         let limits = MailpenHTTP.ConnectionLimits(
             maximumConnections: configuration.httpMaxConnections,
             idleTimeout: .seconds(configuration.httpIdleTimeoutSeconds))

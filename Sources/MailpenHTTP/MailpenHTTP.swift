@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import MailpenChecks
+import MailpenRelay
 import MailpenStore
 import NIOCore
 
@@ -30,6 +31,8 @@ public enum MailpenHTTP {
         public var streamStallTimeout: Duration = .seconds(30)
         /// How often an event stream gets a comment when nothing else happens.
         public var heartbeatInterval: Duration = .seconds(15)
+        /// Releases to configured relays; `nil` when the server has none to offer.
+        public var relays: RelayService?
         public var logger: Logger
 
         public init(
@@ -73,6 +76,7 @@ public enum MailpenHTTP {
         MessageRoutes(dependencies: dependencies).register(on: api)
         CheckRoutes(dependencies: dependencies).register(on: api)
         EventRoutes(dependencies: dependencies).register(on: api)
+        RelayRoutes(dependencies: dependencies).register(on: api)
         return router
     }
 

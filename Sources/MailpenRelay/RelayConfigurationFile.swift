@@ -84,7 +84,8 @@ enum RelayConfigurationFile {
         invalid: (String) -> RelayConfigurationError
     ) throws(RelayConfigurationError) -> Relay {
         if let unknown = fields.keys.sorted().first(where: { !relayKeys.contains($0) }) {
-            throw invalid("unknown key relays.\(name).\(unknown) (known: \(relayKeys.sorted().joined(separator: ", ")))")
+            throw invalid(
+                "unknown key relays.\(name).\(unknown) (known: \(relayKeys.sorted().joined(separator: ", ")))")
         }
         func string(_ key: String) throws(RelayConfigurationError) -> String? {
             guard let value = fields[key] else { return nil }

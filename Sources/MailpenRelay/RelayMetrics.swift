@@ -7,8 +7,11 @@ struct RelayMetrics: Sendable {
     let factory: any MetricsFactory
 
     func attemptFinished(relay: String, outcome: String, duration: Duration) {
-        Counter(label: "mailpen_relay_attempts_total", dimensions: [("relay", relay), ("outcome", outcome)], factory: factory)
-            .increment()
+        Counter(
+            label: "mailpen_relay_attempts_total", dimensions: [("relay", relay), ("outcome", outcome)],
+            factory: factory
+        )
+        .increment()
         Timer(label: "mailpen_relay_attempt_duration_seconds", dimensions: [("relay", relay)], factory: factory)
             .recordNanoseconds(
                 duration.components.seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue
@@ -16,8 +19,11 @@ struct RelayMetrics: Sendable {
     }
 
     func deliveryFinished(relay: String, status: String) {
-        Counter(label: "mailpen_relay_deliveries_total", dimensions: [("relay", relay), ("status", status)], factory: factory)
-            .increment()
+        Counter(
+            label: "mailpen_relay_deliveries_total", dimensions: [("relay", relay), ("status", status)],
+            factory: factory
+        )
+        .increment()
     }
 
     func deliveriesQueued(relay: String, count: Int) {

@@ -53,8 +53,11 @@ public actor RelayService {
     public func start() async throws {
         let recovered = try await queue.recoverInterruptedDeliveries(now: Date())
         if recovered > 0 { logger.warning("resuming \(recovered) delivery(ies) interrupted mid-attempt") }
-        let changes = await store.subscribe(bufferSize: 65_536)
-        autoRelayTask = Task { await self.followStoredMessages(changes) }
+        // Without relays no rule can apply: nothing to follow.
+        if !configuration.isEmpty {
+            let changes = await store.subscribe(bufferSize: 65_536)
+            autoRelayTask = Task { await self.followStoredMessages(changes) }
+        }
         senderTask = Task { await self.runSender() }
     }
 
@@ -215,7 +218,9 @@ public actor RelayService {
             var matcher = AutoRelayMatcher(message)
             for compiled in rules where matcher.matches(compiled.query) {
                 guard let relay = configuration.relay(named: compiled.rule.relay) else {
-                    logger.warning("auto-relay rule of inbox \(summary.inbox) names relay \(compiled.rule.relay), which is not configured")
+                    logger.warning(
+                        "auto-relay rule of inbox \(summary.inbox) names relay \(compiled.rule.relay), which is not configured"
+                    )
                     continue
                 }
                 let candidates = compiled.rule.to ?? message.envelope.recipients.map(\.address)
@@ -305,7 +310,8 @@ public actor RelayService {
         } catch {
             return retryOrGiveUp(
                 delivery, relay: relay, recipients: delivery.recipients,
-                attempt: .init(at: now(), outcome: "temporaryFailure", reply: nil, error: "could not read the message: \(error)"))
+                attempt: .init(
+                    at: now(), outcome: "temporaryFailure", reply: nil, error: "could not read the message: \(error)"))
         }
         guard let message = stored else { return failed("the message was deleted before it could be sent") }
         let pending = delivery.pendingRecipients

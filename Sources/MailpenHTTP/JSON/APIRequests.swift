@@ -46,9 +46,10 @@ struct InboxUpdateRequest: Decodable, Sendable {
     var maxMessages: Int??
     var maxAgeSeconds: Int??
     var routes: [String]?
+    var autoRelay: [AutoRelayRuleResource]?
 
     enum CodingKeys: String, CodingKey {
-        case password, maxMessages, maxAgeSeconds, routes
+        case password, maxMessages, maxAgeSeconds, routes, autoRelay
     }
 
     init(from decoder: any Decoder) throws {
@@ -56,6 +57,7 @@ struct InboxUpdateRequest: Decodable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         password = try container.decodeIfPresent(String.self, forKey: .password)
         routes = try container.decodeIfPresent([String].self, forKey: .routes)
+        autoRelay = try container.decodeIfPresent([AutoRelayRuleResource].self, forKey: .autoRelay)
         maxMessages = try Self.decodeResettable(container, .maxMessages)
         maxAgeSeconds = try Self.decodeResettable(container, .maxAgeSeconds)
     }

@@ -25,7 +25,8 @@ extension SQLiteStore: DeliveryQueue {
             guard
                 let inbox = try String.fetchOne(
                     db,
-                    sql: "SELECT inbox.name FROM message JOIN inbox ON inbox.id = message.inbox_id WHERE message.id = ?",
+                    sql:
+                        "SELECT inbox.name FROM message JOIN inbox ON inbox.id = message.inbox_id WHERE message.id = ?",
                     arguments: [messageID])
             else { throw StoreError.messageNotFound(messageID) }
             var created: [Delivery] = []
@@ -111,7 +112,8 @@ extension SQLiteStore: DeliveryQueue {
         try ensureOpen()
         return try await writer.perform { db in
             try db.execute(
-                sql: "UPDATE delivery SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE status = 'sending'",
+                sql:
+                    "UPDATE delivery SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE status = 'sending'",
                 arguments: [now.milliseconds, now.milliseconds])
             return (db.changesCount, [])
         }
@@ -193,7 +195,8 @@ extension SQLiteStore: DeliveryQueue {
             try db.execute(sql: "DELETE FROM auto_relay_rule WHERE inbox_id = ?", arguments: [reference.id])
             for (position, rule) in rules.enumerated() {
                 try db.execute(
-                    sql: "INSERT INTO auto_relay_rule (inbox_id, position, relay, query, recipients) VALUES (?, ?, ?, ?, ?)",
+                    sql:
+                        "INSERT INTO auto_relay_rule (inbox_id, position, relay, query, recipients) VALUES (?, ?, ?, ?, ?)",
                     arguments: [reference.id, position, rule.relay, rule.query, try rule.to.map(Self.json)])
             }
             return ((), [.inbox(name: reference.name, change: .updated)])
