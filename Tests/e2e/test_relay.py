@@ -40,6 +40,7 @@ def api(server, method, path, body=None, headers=None):
 def capture(server, recipients, subject, client=None):
     own = client is None
     client = client or smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=30)
+    client.ehlo_or_helo_if_needed()
     message = f"From: app@example.com\r\nTo: {', '.join(recipients)}\r\nSubject: {subject}\r\n\r\nbody of {subject}\r\n"
     client.mail("app@example.com")
     for recipient in recipients:
