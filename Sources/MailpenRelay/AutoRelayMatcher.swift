@@ -6,13 +6,40 @@ import MailpenStore
 /// than through the search index (which takes in new mail a moment later). The grammar is the search's; each
 /// condition is a case-insensitive substring test of the same fields the search looks at.
 struct AutoRelayMatcher {
-    let message: StoredMessage
-    private let parsed: MIMEMessage
+    let summary: MessageSummary
+    let envelope: MessageEnvelope
+    /// The message's bytes: empty when no query looks into them (see ``needsContent(_:)``).
+    let raw: [UInt8]
+    /// Parsed only when a condition needs the message's headers or text (`rcpt:`, `subject:`, sizes and
+    /// dates do not).
+    private var parsedMessage: MIMEMessage?
     private var searchableText: String?
 
-    init(_ message: StoredMessage) {
-        self.message = message
-        self.parsed = MIMEMessage(message.raw)
+    init(summary: MessageSummary, envelope: MessageEnvelope, raw: [UInt8]) {
+        self.summary = summary
+        self.envelope = envelope
+        self.raw = raw
+    }
+
+    private var parsed: MIMEMessage {
+        mutating get {
+            if let parsedMessage { return parsedMessage }
+            let parsed = MIMEMessage(raw)
+            parsedMessage = parsed
+            return parsed
+        }
+    }
+
+    /// Whether `query` looks into the message's bytes (its headers or text), or only at its summary and
+    /// envelope, which are cheaper to read.
+    static func needsContent(_ query: SearchQuery) -> Bool {
+        query.terms.contains { term in
+            switch term.condition {
+            case .text, .messageID, .header: return true
+            case .address(let field, _): return field != .recipient
+            default: return false
+            }
+        }
     }
 
     mutating func matches(_ query: SearchQuery) -> Bool {
@@ -23,7 +50,6 @@ struct AutoRelayMatcher {
     }
 
     private mutating func matches(_ condition: SearchCondition) -> Bool {
-        let summary = message.summary
         switch condition {
         case .text(let value, _):
             if searchableText == nil {
@@ -40,7 +66,7 @@ struct AutoRelayMatcher {
             case .bcc: addresses = parsed.bcc.map(Self.text)
             case .replyTo: addresses = parsed.replyTo.map(Self.text)
             case .addressed: addresses = parsed.allAddresses.map(Self.text)
-            case .recipient: addresses = message.envelope.recipients.map(\.address)
+            case .recipient: addresses = envelope.recipients.map(\.address)
             }
             return addresses.contains { SearchFolding.fold($0).contains(value) }
         case .subject(let value):

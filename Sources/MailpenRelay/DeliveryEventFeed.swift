@@ -51,7 +51,8 @@ final class Doorbell: Sendable {
     /// Returns at the next ring (or at once if one is pending) or after `timeout`.
     func wait(timeout: Duration) async {
         let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
+            // A cancelled timer must not ring: that ring would cut the next wait short.
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
             self?.ring()
         }
         defer { timer.cancel() }

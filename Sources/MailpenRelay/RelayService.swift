@@ -25,6 +25,24 @@ public actor RelayService {
     private var autoRelayTask: Task<Void, Never>?
     private var attempts: [String: Task<Void, Never>] = [:]
     private var rules: [String: [CompiledRule]] = [:]
+    /// Stored messages not yet checked against their inbox's auto-relay rules.
+    private var awaitingAutoRelay: [MessageSummary] = []
+    private var isAutoRelaying = false
+    /// Finished attempts not yet recorded, and whether a recording is under way.
+    private var awaitingRecord: [(result: DeliveryAttemptResult, duration: Duration)] = []
+    private var isRecording = false
+    /// The shortest time between two of the relay's own writes (claims, records, auto-relay batches). They
+    /// share the store's one writer with ingest, and each commit is flushed to disk: paced, a burst of relayed
+    /// mail costs ingest a few commits a second, not three per message.
+    private let writeInterval: Duration
+    private var lastWrite = ContinuousClock.now - .seconds(1)
+    /// When a message was last stored, and when the current run of arriving mail began. Ingest comes first:
+    /// while mail keeps arriving, relaying waits (a burst of auto-relayed mail would otherwise take the CPU
+    /// from the ingest it follows), and after ``ingestPatience`` of it, makes one attempt at a time.
+    private var lastStored = ContinuousClock.now - .seconds(1)
+    private var ingestBusySince = ContinuousClock.now - .seconds(1)
+    private static let ingestQuietPeriod = Duration.milliseconds(250)
+    private static let ingestPatience = Duration.seconds(10)
 
     /// An auto-relay rule with its query parsed once.
     private struct CompiledRule {
@@ -35,8 +53,10 @@ public actor RelayService {
     public init(
         configuration: RelayConfiguration, store: any MailpenStore, queue: any DeliveryQueue, hostname: String,
         client: OutboundSMTPClient = OutboundSMTPClient(), metricsFactory: (any MetricsFactory)? = nil,
-        maximumConcurrentAttempts: Int = 8, logger: Logger = Logger(label: "mailpen.relay")
+        maximumConcurrentAttempts: Int = 8, writeInterval: Duration = .milliseconds(100),
+        logger: Logger = Logger(label: "mailpen.relay")
     ) {
+        self.writeInterval = writeInterval
         self.configuration = configuration
         self.store = store
         self.queue = queue
@@ -119,7 +139,7 @@ public actor RelayService {
                 relay: relay.name, recipients: refused, hasAllowList: !relay.policy.allow.isEmpty)
         }
         let deliveries = try await queue.enqueue(
-            messageID: messageID, relay: relay.name, recipients: [recipients], at: Date())
+            [DeliveryRequest(messageID: messageID, relay: relay.name, recipients: recipients)], at: Date())
         queued(deliveries)
         logger.info("released \(messageID) to relay \(relay.name) for \(recipients.count) recipient(s)")
         return deliveries
@@ -194,7 +214,14 @@ public actor RelayService {
                 for try await event in changes {
                     switch event {
                     case .stored(let summary):
-                        await autoRelay(summary)
+                        let now = ContinuousClock.now
+                        if now - lastStored >= Self.ingestQuietPeriod { ingestBusySince = now }
+                        lastStored = now
+                        awaitingAutoRelay.append(summary)
+                        if !isAutoRelaying {
+                            isAutoRelaying = true
+                            Task { await self.autoRelayBatches() }
+                        }
                     case .inbox(let name, _):
                         rules[name.lowercased()] = nil
                     default:
@@ -211,11 +238,49 @@ public actor RelayService {
         }
     }
 
-    private func autoRelay(_ summary: MessageSummary) async {
+    /// Works through the stored messages waiting for the rules, a batch at a time: while one batch is
+    /// checked and queued, the next gathers, and each batch's deliveries are queued in one commit.
+    private func autoRelayBatches() async {
+        while !awaitingAutoRelay.isEmpty {
+            await paceWrite()
+            let batch = awaitingAutoRelay
+            awaitingAutoRelay = []
+            var requests: [DeliveryRequest] = []
+            for summary in batch { requests += await autoRelayRequests(for: summary) }
+            guard !requests.isEmpty else { continue }
+            do {
+                queued(try await queue.enqueue(requests, at: Date()))
+            } catch {
+                // One message deleted meanwhile fails the batch: queue the others one by one.
+                for request in requests {
+                    do {
+                        queued(try await queue.enqueue([request], at: Date()))
+                    } catch {
+                        logger.error("auto-relay of \(request.messageID) to \(request.relay) failed: \(error)")
+                    }
+                }
+            }
+        }
+        isAutoRelaying = false
+    }
+
+    /// The deliveries the inbox's rules make of a new message: per matching rule, its recipients the relay
+    /// allows.
+    private func autoRelayRequests(for summary: MessageSummary) async -> [DeliveryRequest] {
         do {
             let rules = try await compiledRules(inbox: summary.inbox)
-            guard !rules.isEmpty, let message = try await store.message(id: summary.id) else { return }
-            var matcher = AutoRelayMatcher(message)
+            guard !rules.isEmpty else { return [] }
+            // Most rules look at recipients only: then the envelope will do, without the message's bytes.
+            var matcher: AutoRelayMatcher
+            if rules.contains(where: { AutoRelayMatcher.needsContent($0.query) }) {
+                guard let message = try await store.message(id: summary.id) else { return [] }
+                matcher = AutoRelayMatcher(summary: message.summary, envelope: message.envelope, raw: message.raw)
+            } else {
+                guard let envelope = try await store.envelope(id: summary.id) else { return [] }
+                matcher = AutoRelayMatcher(summary: summary, envelope: envelope, raw: [])
+            }
+            let envelope = matcher.envelope
+            var requests: [DeliveryRequest] = []
             for compiled in rules where matcher.matches(compiled.query) {
                 guard let relay = configuration.relay(named: compiled.rule.relay) else {
                     logger.warning(
@@ -223,44 +288,60 @@ public actor RelayService {
                     )
                     continue
                 }
-                let candidates = compiled.rule.to ?? message.envelope.recipients.map(\.address)
+                let candidates = compiled.rule.to ?? envelope.recipients.map(\.address)
                 let allowed = candidates.filter { relay.policy.permits($0, origin: .automatic) }
                 guard !allowed.isEmpty else { continue }
-                let deliveries = try await queue.enqueue(
-                    messageID: summary.id, relay: relay.name, recipients: [allowed], at: Date())
-                queued(deliveries)
+                requests.append(DeliveryRequest(messageID: summary.id, relay: relay.name, recipients: allowed))
             }
+            return requests
         } catch StoreError.inboxNotFound, StoreError.messageNotFound {
-            // Gone before its turn.
+            return []  // Gone before its turn.
         } catch {
             logger.error("auto-relay of \(summary.id) failed: \(error)")
+            return []
         }
+    }
+
+    /// Waits until the next relay write is due (see ``writeInterval``), gathering work meanwhile.
+    private func paceWrite() async {
+        let due = lastWrite + writeInterval
+        if due > ContinuousClock.now { try? await Task.sleep(until: due, clock: .continuous) }
+        lastWrite = ContinuousClock.now
     }
 
     // MARK: - Sending
 
+    /// Claims due deliveries several attempts' worth at a time (fewer commits competing with ingest) and
+    /// keeps up to ``maximumConcurrentAttempts`` of them in flight.
     private func runSender() async {
+        var backlog: [Delivery] = []
+        let claimSize = maximumConcurrentAttempts * 4
         while !Task.isCancelled {
-            var claimedAll = false
-            let capacity = maximumConcurrentAttempts - attempts.count
-            if capacity > 0 {
+            let now = ContinuousClock.now
+            let isIngestBusy = now - lastStored < Self.ingestQuietPeriod
+            let concurrency =
+                !isIngestBusy ? maximumConcurrentAttempts : now - ingestBusySince < Self.ingestPatience ? 0 : 1
+            while attempts.count < concurrency, !backlog.isEmpty {
+                let delivery = backlog.removeFirst()
+                attempts[delivery.id] = Task { await self.attempt(delivery) }
+                metrics?.sending(attempts.count)
+            }
+            if backlog.isEmpty && attempts.count < concurrency {
                 do {
-                    let claimed = try await queue.claimDueDeliveries(now: Date(), limit: capacity)
-                    for delivery in claimed {
-                        attempts[delivery.id] = Task { await self.attempt(delivery) }
-                    }
-                    metrics?.sending(attempts.count)
-                    claimedAll = claimed.count == capacity
+                    await paceWrite()
+                    backlog = try await queue.claimDueDeliveries(now: Date(), limit: claimSize)
+                    if !backlog.isEmpty { continue }
                 } catch {
                     logger.error("could not read the delivery queue: \(error)")
                 }
             }
-            if claimedAll { continue }
-            var wait = Duration.seconds(60)
-            if attempts.count < maximumConcurrentAttempts, let due = try? await queue.nextDueDate() {
+            // While ingest is busy, look again once it may have gone quiet.
+            var wait = isIngestBusy ? Self.ingestQuietPeriod : Duration.seconds(60)
+            if !isIngestBusy, backlog.isEmpty, attempts.count < concurrency, let due = try? await queue.nextDueDate() {
                 let seconds = max(0, min(due.timeIntervalSinceNow, 60))
-                wait = .milliseconds(Int64(seconds * 1000) + 5)
+                wait = min(wait, .milliseconds(Int64(seconds * 1000) + 5))
             }
+            // Woken early by a new delivery or a finished attempt.
             await doorbell.wait(timeout: wait)
         }
     }
@@ -268,24 +349,41 @@ public actor RelayService {
     private func attempt(_ delivery: Delivery) async {
         let started = ContinuousClock.now
         let result = await outcome(of: delivery)
-        do {
-            let recorded = try await queue.recordAttempt(result)
-            events.publish(recorded)
-            metrics?.attemptFinished(
-                relay: delivery.relay, outcome: result.attempt.outcome, duration: ContinuousClock.now - started)
-            if recorded.status == .sent || recorded.status == .failed {
-                metrics?.deliveryFinished(relay: delivery.relay, status: recorded.status.rawValue)
+        awaitingRecord.append((result, ContinuousClock.now - started))
+        guard !isRecording else { return }
+        isRecording = true
+        // Attempts that end while a batch is being recorded go in the next batch: one commit for many.
+        while !awaitingRecord.isEmpty {
+            await paceWrite()
+            let batch = awaitingRecord
+            awaitingRecord = []
+            do {
+                let recorded = try await queue.recordAttempts(batch.map(\.result))
+                let byID = Dictionary(batch.map { ($0.result.deliveryID, $0) }, uniquingKeysWith: { first, _ in first })
+                for delivery in recorded {
+                    guard let (result, duration) = byID[delivery.id] else { continue }
+                    finished(delivery, result: result, duration: duration)
+                }
+            } catch {
+                logger.error("could not record \(batch.count) delivery attempt(s): \(error)")
             }
-            let detail = result.attempt.error ?? result.attempt.reply ?? ""
-            logger.info(
-                "delivery \(delivery.id) of \(delivery.messageID) to relay \(delivery.relay): attempt \(recorded.attempts) \(result.attempt.outcome), now \(recorded.status.rawValue) \(detail)"
-            )
-        } catch {
-            logger.error("could not record an attempt of delivery \(delivery.id): \(error)")
+            for (result, _) in batch { attempts[result.deliveryID] = nil }
+            metrics?.sending(attempts.count)
+            doorbell.ring()
         }
-        attempts[delivery.id] = nil
-        metrics?.sending(attempts.count)
-        doorbell.ring()
+        isRecording = false
+    }
+
+    private func finished(_ delivery: Delivery, result: DeliveryAttemptResult, duration: Duration) {
+        events.publish(delivery)
+        metrics?.attemptFinished(relay: delivery.relay, outcome: result.attempt.outcome, duration: duration)
+        if delivery.status == .sent || delivery.status == .failed {
+            metrics?.deliveryFinished(relay: delivery.relay, status: delivery.status.rawValue)
+        }
+        let detail = result.attempt.error ?? result.attempt.reply ?? ""
+        logger.info(
+            "delivery \(delivery.id) of \(delivery.messageID) to relay \(delivery.relay): attempt \(delivery.attempts) \(result.attempt.outcome), now \(delivery.status.rawValue) \(detail)"
+        )
     }
 
     /// Makes one attempt and works out the delivery's next state.

@@ -70,7 +70,10 @@ struct RelayConfigurationTests {
         #expect(team.target.host == "smtp.example.com" && team.target.port == 2525 && team.target.tls == .none)
         #expect(team.target.authentication == .init(mechanism: .login, username: "bot", password: "s3cret:with@"))
         #expect(team.target.mailFrom == "bounces@example.com")
-        #expect(team.policy == RecipientPolicy(allow: ["*@mycompany.example", "qa@partner.example"], deny: ["ceo@mycompany.example"]))
+        #expect(
+            team.policy
+                == RecipientPolicy(
+                    allow: ["*@mycompany.example", "qa@partner.example"], deny: ["ceo@mycompany.example"]))
         #expect(team.retry.maximumDelay == .seconds(300) && team.retry.giveUpAfter == .seconds(7200))
         let staging = try #require(parsed.relays.first { $0.name == "staging" })
         #expect(staging.target.tls == .implicit && staging.target.port == 4650 && !staging.target.verifiesCertificate)
@@ -109,8 +112,9 @@ struct RelayConfigurationTests {
         #expect(policy.permits("bob@mycompany.example", origin: .explicit))
         #expect(!policy.permits("ceo@mycompany.example", origin: .explicit))
         #expect(!policy.permits("bob@mycompany.example.evil", origin: .explicit))
-        #expect(policy.refused(["a@mycompany.example", "b@other.example", "ceo@mycompany.example"], origin: .explicit)
-            == ["b@other.example", "ceo@mycompany.example"])
+        #expect(
+            policy.refused(["a@mycompany.example", "b@other.example", "ceo@mycompany.example"], origin: .explicit)
+                == ["b@other.example", "ceo@mycompany.example"])
     }
 
     @Test func wildcardsMatchWholeAddresses() {
@@ -139,8 +143,9 @@ struct RelayConfigurationTests {
             let delay = next.map { $0.timeIntervalSince(queued) } ?? -1
             #expect((24...36).contains(delay), "\(random): \(delay)")
         }
-        #expect(policy.nextAttempt(afterAttempts: 1, queuedAt: queued, now: queued, random: 0.5)
-            == queued.addingTimeInterval(30))
+        #expect(
+            policy.nextAttempt(afterAttempts: 1, queuedAt: queued, now: queued, random: 0.5)
+                == queued.addingTimeInterval(30))
         let late = queued.addingTimeInterval(24 * 3600 - 10)
         #expect(policy.nextAttempt(afterAttempts: 30, queuedAt: queued, now: late, random: 0.5) == nil)
     }

@@ -8,7 +8,7 @@ import Testing
 @testable import MailpenRelay
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Releasing captured mail end to end: a Mailpen that captures, its relay service and delivery queue, and a
@@ -95,7 +95,10 @@ struct RelayDeliveryTests {
                 let delivery = try #require(deliveries.first)
                 #expect(delivery.status == .sent, "\(delivery)")
                 #expect(delivery.attempts == 1)
-                #expect(delivery.recipients == [.init(address: "dev@mycompany.example", status: .sent, reply: "250 2.1.5 Ok")])
+                #expect(
+                    delivery.recipients == [
+                        .init(address: "dev@mycompany.example", status: .sent, reply: "250 2.1.5 Ok")
+                    ])
                 let reply = try #require(delivery.lastReply)
                 #expect(reply.hasPrefix("250 2.0.0 Ok: queued as "))
 
@@ -184,11 +187,11 @@ struct RelayDeliveryTests {
         defer { try? FileManager.default.removeItem(at: file) }
         // Port 9 (discard) on loopback: nothing listens, so every attempt fails to connect.
         try """
-            relays:
-              down:
-                url: smtp://127.0.0.1:9?tls=none
-                retry: { backoff: 100ms, giveUpAfter: 1s }
-            """.write(to: file, atomically: true, encoding: .utf8)
+        relays:
+          down:
+            url: smtp://127.0.0.1:9?tls=none
+            retry: { backoff: 100ms, giveUpAfter: 1s }
+        """.write(to: file, atomically: true, encoding: .utf8)
         let configuration = try RelayConfiguration.load(flags: [], environment: nil, file: file.path)
         try await MailpenServerFixture.with({ $0.relays = configuration }) { source in
             let id = try await Self.capture(into: source, to: ["b@example.com"])
@@ -209,11 +212,17 @@ struct RelayDeliveryTests {
         try await MailpenServerFixture.with({ $0.relays = try! Self.relay("team", url) }) { source in
             let id = try await Self.capture(into: source, to: ["bob@mycompany.example", "eve@other.example"])
             let relays = try await Self.relays(source)
-            await #expect(throws: RelayError.refusedByPolicy(relay: "team", recipients: ["eve@other.example"], hasAllowList: true)) {
+            await #expect(
+                throws: RelayError.refusedByPolicy(relay: "team", recipients: ["eve@other.example"], hasAllowList: true)
+            ) {
                 try await relays.release(messageID: id, relay: "team", to: nil)
             }
-            await #expect(throws: RelayError.refusedByPolicy(relay: "team", recipients: ["ceo@mycompany.example"], hasAllowList: true)) {
-                try await relays.release(messageID: id, relay: "team", to: ["bob@mycompany.example", "ceo@mycompany.example"])
+            await #expect(
+                throws: RelayError.refusedByPolicy(
+                    relay: "team", recipients: ["ceo@mycompany.example"], hasAllowList: true)
+            ) {
+                try await relays.release(
+                    messageID: id, relay: "team", to: ["bob@mycompany.example", "ceo@mycompany.example"])
             }
             await #expect(throws: RelayError.unknownRelay("nope")) {
                 try await relays.release(messageID: id, relay: "nope", to: ["bob@mycompany.example"])
@@ -260,7 +269,8 @@ struct RelayDeliveryTests {
                 try await relays.setAutoRelayRules([AutoRelayRule(relay: "gone", query: "")], inbox: "default")
             }
             await #expect(throws: RelayError.self) {
-                try await relays.setAutoRelayRules([AutoRelayRule(relay: "team", query: "subject:\"open")], inbox: "default")
+                try await relays.setAutoRelayRules(
+                    [AutoRelayRule(relay: "team", query: "subject:\"open")], inbox: "default")
             }
             #expect(try await Self.queue(source).autoRelayRules(inbox: "default").isEmpty)
         }
@@ -269,7 +279,8 @@ struct RelayDeliveryTests {
     // MARK: - Restarts
 
     @Test func queuedAndInterruptedDeliveriesResumeAfterARestart() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailpen-restart-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mailpen-restart-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("mailpen.sqlite").path
@@ -286,7 +297,10 @@ struct RelayDeliveryTests {
             _ = try await Self.relays(source).release(messageID: id, relay: "team", to: ["b@example.com"])
             let later = Date().addingTimeInterval(3600)
             interrupted = try #require(
-                try await queue.enqueue(messageID: id, relay: "team", recipients: [["c@example.com"]], at: later).first
+                try await queue.enqueue(
+                    [DeliveryRequest(messageID: id, relay: "team", recipients: ["c@example.com"])], at: later
+                )
+                .first
             ).id
             let claimed = try await queue.claimDueDeliveries(now: later.addingTimeInterval(1), limit: 10)
             #expect(claimed.map(\.id).contains(interrupted))

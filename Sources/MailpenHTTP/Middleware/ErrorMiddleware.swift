@@ -27,12 +27,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as RelayError {
             return APIError.jsonResponse(status: .badRequest, message: error.description)
         } catch let error as DeliveryQueueError {
-            let status: HTTPResponse.Status
-            switch error {
-            case .deliveryNotFound: status = .notFound
-            case .invalid: status = .badRequest
-            }
-            return APIError.jsonResponse(status: status, message: error.description)
+            return APIError.jsonResponse(status: .badRequest, message: error.description)
         } catch let error as SearchSyntaxError {
             return APIError.jsonResponse(status: .badRequest, message: error.description)
         } catch let error as DecodingError {

@@ -94,7 +94,20 @@ public struct Delivery: Sendable, Hashable, Codable {
     }
 }
 
-/// What a sender learned from one attempt, to be recorded by ``DeliveryQueue/recordAttempt(_:)``.
+/// A delivery to queue: a stored message, a relay and the recipients.
+public struct DeliveryRequest: Sendable, Hashable {
+    public var messageID: String
+    public var relay: String
+    public var recipients: [String]
+
+    public init(messageID: String, relay: String, recipients: [String]) {
+        self.messageID = messageID
+        self.relay = relay
+        self.recipients = recipients
+    }
+}
+
+/// What a sender learned from one attempt, to be recorded by ``DeliveryQueue/recordAttempts(_:)``.
 public struct DeliveryAttemptResult: Sendable, Hashable {
     public var deliveryID: String
     /// The delivery's new state: `sent`, `failed`, or `queued` for another attempt at ``nextAttemptAt``.

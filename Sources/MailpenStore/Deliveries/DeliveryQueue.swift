@@ -3,10 +3,10 @@ import Foundation
 /// The durable queue of relay deliveries, kept in the store beside the messages so that it survives
 /// restarts and crashes. Deliberately small, so that every storage backend can carry it:
 ///
-/// - ``enqueue(messageID:relay:recipients:at:)`` adds `queued` deliveries;
+/// - ``enqueue(_:at:)`` adds `queued` deliveries;
 /// - ``claimDueDeliveries(now:limit:)`` moves due `queued` deliveries to `sending` and hands them to one
 ///   sender only (SQLite: one writer; a shared database: a row lock skipped by other nodes);
-/// - ``recordAttempt(_:)`` stores what an attempt did (the next state, the reply, the history);
+/// - ``recordAttempts(_:)`` stores what attempts did (the next state, the reply, the history);
 /// - ``recoverInterruptedDeliveries(now:)`` puts back deliveries left `sending` by a crash, at start-up;
 /// - the listings read the queue for the API.
 ///
@@ -15,13 +15,15 @@ import Foundation
 ///
 /// Auto-relay rules live here too: they are the queue's input, per inbox, and are removed with the inbox.
 public protocol DeliveryQueue: Sendable {
-    /// Queues one delivery of a stored message per recipient list, all due at `at`. Throws
-    /// ``StoreError/messageNotFound(_:)`` if the message does not exist.
-    func enqueue(messageID: String, relay: String, recipients: [[String]], at: Date) async throws -> [Delivery]
+    /// Queues one delivery per request, all due at `at`, in one transaction (a burst of auto-relayed mail
+    /// costs one commit, not one each). Throws ``StoreError/messageNotFound(_:)``, queuing nothing, if a
+    /// message does not exist.
+    func enqueue(_ requests: [DeliveryRequest], at: Date) async throws -> [Delivery]
     /// Marks up to `limit` deliveries due by `now` as `sending` and returns them, earliest due first.
     func claimDueDeliveries(now: Date, limit: Int) async throws -> [Delivery]
-    /// Records an attempt on a delivery being sent; returns the delivery as it now stands.
-    func recordAttempt(_ result: DeliveryAttemptResult) async throws -> Delivery
+    /// Records attempts on deliveries being sent, in one transaction; returns the deliveries as they now
+    /// stand (those no longer in the queue are left out).
+    func recordAttempts(_ results: [DeliveryAttemptResult]) async throws -> [Delivery]
     /// Puts deliveries left `sending` (by a process that stopped mid-attempt) back into the queue, due at
     /// `now`; returns how many.
     func recoverInterruptedDeliveries(now: Date) async throws -> Int
@@ -42,13 +44,11 @@ public protocol DeliveryQueue: Sendable {
 
 /// Why the delivery queue refused a change.
 public enum DeliveryQueueError: Error, Hashable, CustomStringConvertible {
-    case deliveryNotFound(String)
     /// The request breaks a limit of the queue (see ``DeliveryLimits``).
     case invalid(String)
 
     public var description: String {
         switch self {
-        case .deliveryNotFound(let id): return "delivery '\(id)' does not exist"
         case .invalid(let reason): return reason
         }
     }

@@ -12,39 +12,38 @@ extension SQLiteStore: DeliveryQueue {
 
     private static let deliveryIDs = Mutex(MessageIdentifierGenerator())
 
-    public func enqueue(messageID: String, relay: String, recipients: [[String]], at date: Date) async throws
-        -> [Delivery]
-    {
+    public func enqueue(_ requests: [DeliveryRequest], at date: Date) async throws -> [Delivery] {
         try ensureOpen()
-        for list in recipients where list.isEmpty || list.count > DeliveryLimits.maximumRecipients {
+        for request in requests
+        where request.recipients.isEmpty || request.recipients.count > DeliveryLimits.maximumRecipients {
             throw DeliveryQueueError.invalid(
-                "a delivery needs 1 to \(DeliveryLimits.maximumRecipients) recipients, not \(list.count)")
+                "a delivery needs 1 to \(DeliveryLimits.maximumRecipients) recipients, not \(request.recipients.count)")
         }
-        let ids = Self.deliveryIDs.withLock { generator in recipients.map { _ in generator.next(at: date) } }
+        guard !requests.isEmpty else { return [] }
+        let ids = Self.deliveryIDs.withLock { generator in requests.map { _ in generator.next(at: date) } }
         return try await writer.perform { db in
-            guard
-                let inbox = try String.fetchOne(
-                    db,
-                    sql:
-                        "SELECT inbox.name FROM message JOIN inbox ON inbox.id = message.inbox_id WHERE message.id = ?",
-                    arguments: [messageID])
-            else { throw StoreError.messageNotFound(messageID) }
+            let inboxOf = try db.cachedStatement(
+                sql: "SELECT inbox.name FROM message JOIN inbox ON inbox.id = message.inbox_id WHERE message.id = ?")
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO delivery (id, message_id, inbox, relay, recipients, status, next_attempt_at,
+                        created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)
+                    """)
             var created: [Delivery] = []
-            for (id, list) in zip(ids, recipients) {
+            for (id, request) in zip(ids, requests) {
+                guard let inbox = try String.fetchOne(inboxOf, arguments: [request.messageID]) else {
+                    throw StoreError.messageNotFound(request.messageID)
+                }
                 let delivery = Delivery(
-                    id: id, messageID: messageID, inbox: inbox, relay: relay,
-                    recipients: list.map { Delivery.Recipient(address: $0) }, status: .queued, attempts: 0,
-                    lastReply: nil, lastError: nil, nextAttemptAt: date, createdAt: date, updatedAt: date, history: [])
-                try db.execute(
-                    sql: """
-                        INSERT INTO delivery (id, message_id, inbox, relay, recipients, status, next_attempt_at,
-                            created_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)
-                        """,
-                    arguments: [
-                        id, messageID, inbox, relay, try Self.json(delivery.recipients), date.milliseconds,
-                        date.milliseconds, date.milliseconds,
-                    ])
+                    id: id, messageID: request.messageID, inbox: inbox, relay: request.relay,
+                    recipients: request.recipients.map { Delivery.Recipient(address: $0) }, status: .queued,
+                    attempts: 0, lastReply: nil, lastError: nil, nextAttemptAt: date, createdAt: date,
+                    updatedAt: date, history: [])
+                try insert.execute(arguments: [
+                    id, request.messageID, inbox, request.relay, try Self.json(delivery.recipients),
+                    date.milliseconds, date.milliseconds, date.milliseconds,
+                ])
                 created.append(delivery)
             }
             return (created, [])
@@ -72,39 +71,41 @@ extension SQLiteStore: DeliveryQueue {
         }
     }
 
-    public func recordAttempt(_ result: DeliveryAttemptResult) async throws -> Delivery {
+    public func recordAttempts(_ results: [DeliveryAttemptResult]) async throws -> [Delivery] {
         try ensureOpen()
+        guard !results.isEmpty else { return [] }
         return try await writer.perform { db in
-            guard
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT \(Self.deliveryColumns) FROM delivery WHERE id = ?",
-                    arguments: [result.deliveryID])
-            else { throw DeliveryQueueError.deliveryNotFound(result.deliveryID) }
-            var delivery = try Self.decodeDelivery(row)
-            for recipient in result.recipients {
-                if let index = delivery.recipients.firstIndex(where: { $0.address == recipient.address }) {
-                    delivery.recipients[index] = recipient
-                }
-            }
-            delivery.status = result.status
-            delivery.attempts += 1
-            delivery.lastReply = result.attempt.reply
-            delivery.lastError = result.attempt.error
-            delivery.nextAttemptAt = result.status == .queued ? result.nextAttemptAt : nil
-            delivery.updatedAt = result.attempt.at
-            delivery.history = Array((delivery.history + [result.attempt]).suffix(DeliveryLimits.attemptsKept))
-            try db.execute(
+            let select = try db.cachedStatement(sql: "SELECT \(Self.deliveryColumns) FROM delivery WHERE id = ?")
+            let update = try db.cachedStatement(
                 sql: """
                     UPDATE delivery SET recipients = ?, status = ?, attempts = ?, last_reply = ?, last_error = ?,
                         next_attempt_at = ?, updated_at = ?, history = ?
                     WHERE id = ?
-                    """,
-                arguments: [
+                    """)
+            var recorded: [Delivery] = []
+            for result in results {
+                guard let row = try Row.fetchOne(select, arguments: [result.deliveryID]) else { continue }
+                var delivery = try Self.decodeDelivery(row)
+                for recipient in result.recipients {
+                    if let index = delivery.recipients.firstIndex(where: { $0.address == recipient.address }) {
+                        delivery.recipients[index] = recipient
+                    }
+                }
+                delivery.status = result.status
+                delivery.attempts += 1
+                delivery.lastReply = result.attempt.reply
+                delivery.lastError = result.attempt.error
+                delivery.nextAttemptAt = result.status == .queued ? result.nextAttemptAt : nil
+                delivery.updatedAt = result.attempt.at
+                delivery.history = Array((delivery.history + [result.attempt]).suffix(DeliveryLimits.attemptsKept))
+                try update.execute(arguments: [
                     try Self.json(delivery.recipients), delivery.status.rawValue, delivery.attempts,
                     delivery.lastReply, delivery.lastError, delivery.nextAttemptAt?.milliseconds,
                     delivery.updatedAt.milliseconds, try Self.json(delivery.history), delivery.id,
                 ])
-            return (delivery, [])
+                recorded.append(delivery)
+            }
+            return (recorded, [])
         }
     }
 
