@@ -205,6 +205,59 @@ struct RelayDeliveryTests {
         }
     }
 
+    @Test func partlyRefusedRecipientsAreRecordedAndOnlyTheRetriableOnesRetried() async throws {
+        // First connection: a@ accepted, b@ greylisted, c@ unknown; later ones accept b@.
+        let connections = Atomic<Int>(0)
+        let server = try await ScriptedSMTPServer.start { connection in
+            let number = connections.add(1, ordering: .sequentiallyConsistent).newValue
+            try await connection.reply("220 mx.test ESMTP")
+            try await connection.expect("EHLO")
+            try await connection.reply("250-mx.test\r\n250 ENHANCEDSTATUSCODES")
+            try await connection.expect("MAIL FROM:")
+            try await connection.reply("250 2.1.0 Ok")
+            while let line = try await connection.readLine(), line.uppercased().hasPrefix("RCPT TO:") {
+                if line.contains("<a@") || (line.contains("<b@") && number > 1) {
+                    try await connection.reply("250 2.1.5 Ok")
+                } else if line.contains("<b@") {
+                    try await connection.reply("451 4.7.1 greylisted")
+                } else {
+                    try await connection.reply("550 5.1.1 no such user")
+                }
+                if line.contains("<c@") || number > 1 { break }
+            }
+            try await connection.expect("DATA")
+            try await connection.reply("354 go on")
+            _ = try await connection.readData()
+            try await connection.reply("250 2.0.0 Ok: queued as T\(number)")
+            try await connection.expect("QUIT")
+            try await connection.reply("221 Bye")
+        }
+        defer { Task { await server.stop() } }
+        let url = "smtp://127.0.0.1:\(server.port)?tls=none&allow=*@example.com&backoff=100ms"
+        try await MailpenServerFixture.with({ $0.relays = try! Self.relay("mx", url) }) { source in
+            let recipients = ["a@example.com", "b@example.com", "c@example.com"]
+            let id = try await Self.capture(into: source, to: recipients)
+            _ = try await Self.relays(source).release(messageID: id, relay: "mx", to: recipients)
+            let delivery = try #require(try await Self.finished(id, in: source).first)
+            #expect(delivery.status == .sent)
+            #expect(delivery.attempts == 2)
+            #expect(
+                delivery.recipients == [
+                    .init(address: "a@example.com", status: .sent, reply: "250 2.1.5 Ok"),
+                    .init(address: "b@example.com", status: .sent, reply: "250 2.1.5 Ok"),
+                    .init(address: "c@example.com", status: .failed, reply: "550 5.1.1 no such user"),
+                ])
+            #expect(delivery.history.map(\.reply) == ["250 2.0.0 Ok: queued as T1", "250 2.0.0 Ok: queued as T2"])
+        }
+        let recipientLines = server.received.filter { $0.uppercased().hasPrefix("RCPT TO:") }
+        #expect(
+            recipientLines == [
+                "RCPT TO:<a@example.com>", "RCPT TO:<b@example.com>", "RCPT TO:<c@example.com>",
+                "RCPT TO:<b@example.com>",
+            ],
+            "the second attempt carries only the greylisted recipient")
+    }
+
     // MARK: - Policy
 
     @Test func releaseOutsideThePolicyIsRefusedAndNothingIsQueued() async throws {
