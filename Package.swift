@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "MailpenStore", targets: ["MailpenStore"]),
         .library(name: "MailpenOutbound", targets: ["MailpenOutbound"]),
         .library(name: "MailpenRelay", targets: ["MailpenRelay"]),
+        .library(name: "MailpenTesting", targets: ["MailpenTesting"]),
         .executable(name: "mailpen", targets: ["mailpen"]),
     ],
     dependencies: [
@@ -35,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.0"),
     ],
     targets: [
         // RFC 5322 / MIME message model and parser. Pure Swift, no I/O.
@@ -100,12 +102,30 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Mailpit's API v1 and MailHog's API v1/v2 over the store, for their clients to use unchanged.
+        .target(
+            name: "MailpenCompat",
+            dependencies: [
+                "MailpenStore",
+                "MailpenChecks",
+                "MailpenChecksNetwork",
+                "MailpenMIME",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP API, server-sent events and the web UI.
         .target(
             name: "MailpenHTTP",
             dependencies: [
                 "MailpenStore",
                 "MailpenRelay",
+                "MailpenCompat",
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 "MailpenChecks",
                 "MailpenChecksNetwork",
                 "MailpenMIME",
@@ -165,6 +185,27 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Mailpen in-process for tests of apps that send mail: free ports, an in-memory store, send and wait.
+        .target(
+            name: "MailpenTesting",
+            dependencies: [
+                "Mailpen",
+                "MailpenStore",
+                "MailpenMIME",
+                "MailpenOutbound",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Helpers shared by Mailpen's own test targets (only they depend on it): temporary folders, stores on
+        // them, test envelopes.
+        .target(
+            name: "MailpenTestSupport",
+            dependencies: ["MailpenStore", "MailpenTesting"],
+            path: "Tests/MailpenTestSupport",
+            swiftSettings: swiftSettings
+        ),
         // POP3 server protocol as a pure state machine (no NIO, no storage); a NIO handler wires it to the store.
         .target(
             name: "MailpenPOP3Core",
@@ -183,6 +224,8 @@ let package = Package(
             dependencies: [
                 "Mailpen",
                 "MailpenMIME",
+                "MailpenOutbound",
+                "MailpenStore",
                 "CMailpenSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -249,7 +292,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MailpenStoreTests",
-            dependencies: ["MailpenStore"],
+            dependencies: ["MailpenStore", "MailpenTestSupport", "MailpenTesting"],
             swiftSettings: swiftSettings
         ),
         // Both checks targets: the network tests (Network/) share the pure ones' message builders.
@@ -270,6 +313,8 @@ let package = Package(
             dependencies: [
                 "MailpenHTTP",
                 "MailpenStore",
+                "MailpenTestSupport",
+                "MailpenTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
@@ -279,6 +324,9 @@ let package = Package(
             dependencies: [
                 "Mailpen",
                 "MailpenStore",
+                "MailpenOutbound",
+                "MailpenTestSupport",
+                "MailpenTesting",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -289,10 +337,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MailpenCompatTests",
+            dependencies: [
+                "MailpenCompat",
+                "MailpenHTTP",
+                "MailpenStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            resources: [.copy("Golden")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MailpenOutboundTests",
             dependencies: [
                 "MailpenOutbound",
                 "MailpenRelay",
+                "MailpenTesting",
+                "MailpenTestSupport",
                 "Mailpen",
                 "MailpenSMTP",
                 "MailpenStore",
@@ -302,6 +363,18 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailpenTestingTests",
+            dependencies: [
+                "MailpenTesting",
+                "MailpenOutbound",
+                "MailpenMIME",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),

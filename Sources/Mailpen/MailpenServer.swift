@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MailpenChecks
+import MailpenCompat
 import MailpenHTTP
 import MailpenRelay
 import MailpenSMTP
@@ -34,6 +35,8 @@ public actor MailpenServer {
     public private(set) var smtpsAddress: SocketAddress?
     /// The bound HTTP address, once started.
     public private(set) var httpAddress: SocketAddress?
+    /// The bound MailHog API address, if configured, once started.
+    public private(set) var mailHogAddress: SocketAddress?
 
     public init(configuration: MailpenConfiguration, logger: Logger = Logger(label: "mailpen")) {
         self.configuration = configuration
@@ -45,7 +48,7 @@ public actor MailpenServer {
         let store = try SQLiteStore(
             configuration: .init(
                 path: configuration.databasePath, retention: configuration.retention,
-                synchronousFull: configuration.durableCommits),
+                durability: configuration.durability),
             logger: logger)
         self.store = store
         do {
@@ -130,11 +133,11 @@ public actor MailpenServer {
                 tlsContext: try makeTLSContext(),
                 session: .init(
                     hostname: configuration.hostname,
-                    maximumMessageSize: configuration.maxMessageSize,
-                    maximumRecipients: configuration.maxRecipients, helpURL: configuredWebURL),
-                maximumConnections: configuration.maxConnections,
+                    maximumMessageSize: configuration.maximumMessageSize,
+                    maximumRecipients: configuration.maximumRecipients, helpURL: configuredWebURL),
+                maximumConnections: configuration.maximumConnections,
                 idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),
-                maximumLineLength: configuration.maxLineLength,
+                maximumLineLength: configuration.maximumLineLength,
                 shutdownGracePeriod: .seconds(Int64(configuration.shutdownGraceSeconds))),
             deliveryHandler: delivery,
             authenticator: delivery,
@@ -172,14 +175,20 @@ public actor MailpenServer {
             implicitTLSPort: smtpsAddress?.port)
         var dependencies = MailpenHTTP.Dependencies(
             store: store, smtp: advertisement, checks: checks, metrics: metrics, webRoot: configuration.webRoot,
-            basicAuthentication: configuration.uiAuthentication, maxMessageSize: configuration.maxMessageSize,
+            basicAuthentication: configuration.uiAuthentication, maximumMessageSize: configuration.maximumMessageSize,
             createsInboxesOnFirstUse: configuration.authenticationPolicy == .any,
             allowedHosts: AllowedHosts(listeningHost: configuration.httpHost, extra: configuration.allowedHosts),
             logger: logger)
         dependencies.heartbeatInterval = configuration.heartbeatInterval
         dependencies.relays = relays
+        let compat = CompatDependencies(
+            store: store, checks: checks, createsInboxesOnFirstUse: configuration.authenticationPolicy == .any,
+            maximumMessageSize: configuration.maximumMessageSize, version: configuration.version,
+            databasePath: configuration.databasePath, usesSpamAssassin: configuration.spamd != nil,
+            heartbeatInterval: configuration.heartbeatInterval, logger: logger)
+        dependencies.mailpitAPI = compat
         let limits = MailpenHTTP.ConnectionLimits(
-            maximumConnections: configuration.httpMaxConnections,
+            maximumConnections: configuration.httpMaximumConnections,
             idleTimeout: .seconds(configuration.httpIdleTimeoutSeconds))
         let application = MailpenHTTP.makeApplication(
             dependencies, host: configuration.httpHost, port: configuration.httpPort, limits: limits
@@ -187,10 +196,25 @@ public actor MailpenServer {
             continuation.yield(channel.localAddress)
             continuation.finish()
         }
+        var services: [any Service] = [application]
+        let (mailHogBound, mailHogContinuation) = AsyncStream<SocketAddress?>.makeStream()
+        if let host = configuration.mailHogAPIHost, let port = configuration.mailHogAPIPort {
+            services.append(
+                MailpenHTTP.makeMailHogApplication(dependencies, compat: compat, host: host, port: port, limits: limits)
+                { channel in
+                    mailHogContinuation.yield(channel.localAddress)
+                    mailHogContinuation.finish()
+                })
+        } else {
+            mailHogContinuation.finish()
+        }
         let group = ServiceGroup(
-            configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [], logger: logger))
         let task = Task {
-            defer { continuation.finish() }
+            defer {
+                continuation.finish()
+                mailHogContinuation.finish()
+            }
             try await group.run()
         }
         httpGroup = group
@@ -202,6 +226,14 @@ public actor MailpenServer {
             throw MailpenServerError.httpDidNotStart
         }
         httpAddress = address
+        if configuration.mailHogAPIPort != nil {
+            var mailHogIterator = mailHogBound.makeAsyncIterator()
+            guard let address = await mailHogIterator.next() ?? nil else {
+                try await task.value
+                throw MailpenServerError.httpDidNotStart
+            }
+            mailHogAddress = address
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Mailpen
 import MailpenStore
+import MailpenTesting
 import Synchronization
 import Testing
 
@@ -39,7 +40,7 @@ struct RelayDeliveryTests {
     }
 
     static func relays(_ server: MailpenServerFixture) async throws -> RelayService {
-        try #require(await server.server.relays)
+        try #require(await server.mailpen.server.relays)
     }
 
     /// Polls until every delivery of the message is `sent` or `failed`.

@@ -18,10 +18,10 @@ struct InboxRoutes {
         }
         group.post("inboxes") { request, context in
             let body = try await request.decodeJSON(as: InboxCreateRequest.self)
-            try Self.validate(maxMessages: body.maxMessages, maxAgeSeconds: body.maxAgeSeconds, password: body.password)
+            try Self.validate(maximumMessages: body.maximumMessages, maximumAgeSeconds: body.maximumAgeSeconds, password: body.password)
             let inbox = try await store.createInbox(
-                named: body.name, password: body.password, maxMessages: body.maxMessages,
-                maxAgeSeconds: body.maxAgeSeconds, routes: body.routes ?? [])
+                named: body.name, password: body.password, maximumMessages: body.maximumMessages,
+                maximumAgeSeconds: body.maximumAgeSeconds, routes: body.routes ?? [])
             return EditedResponse(status: .created, response: resource(inbox))
         }
         group.get("inboxes/:inbox") { _, context in
@@ -30,7 +30,7 @@ struct InboxRoutes {
         }
         group.patch("inboxes/:inbox") { request, context in
             let body = try await request.decodeJSON(as: InboxUpdateRequest.self)
-            try Self.validate(maxMessages: body.maxMessages ?? nil, maxAgeSeconds: body.maxAgeSeconds ?? nil, password: body.password)
+            try Self.validate(maximumMessages: body.maximumMessages ?? nil, maximumAgeSeconds: body.maximumAgeSeconds ?? nil, password: body.password)
             let name = try context.pathParameter("inbox")
             let rules = body.autoRelay?.map(\.rule)
             if let rules, !rules.isEmpty {
@@ -40,7 +40,7 @@ struct InboxRoutes {
             }
             var inbox = try await store.updateInbox(
                 named: name,
-                .init(password: body.password, maxMessages: body.maxMessages, maxAgeSeconds: body.maxAgeSeconds, routes: body.routes))
+                .init(password: body.password, maximumMessages: body.maximumMessages, maximumAgeSeconds: body.maximumAgeSeconds, routes: body.routes))
             if let rules {
                 if let relays = dependencies.relays {
                     try await relays.setAutoRelayRules(rules, inbox: inbox.name)
@@ -73,11 +73,11 @@ struct InboxRoutes {
         return inbox
     }
 
-    private static func validate(maxMessages: Int?, maxAgeSeconds: Int?, password: String?) throws {
-        if let maxMessages, !(0...1_000_000_000).contains(maxMessages) {
+    private static func validate(maximumMessages: Int?, maximumAgeSeconds: Int?, password: String?) throws {
+        if let maximumMessages, !(0...1_000_000_000).contains(maximumMessages) {
             throw APIError.badRequest("maxMessages must be between 0 and 1000000000")
         }
-        if let maxAgeSeconds, !(1...3_153_600_000).contains(maxAgeSeconds) {
+        if let maximumAgeSeconds, !(1...3_153_600_000).contains(maximumAgeSeconds) {
             throw APIError.badRequest("maxAgeSeconds must be between 1 and 3153600000")
         }
         if let password, password.unicodeScalars.isEmpty || password.unicodeScalars.count > 256 {

@@ -3,20 +3,26 @@ import HummingbirdTesting
 import Logging
 import MailpenChecks
 import MailpenStore
+import MailpenTestSupport
 import NIOCore
 import NIOPosix
-import Synchronization
 import Testing
 
 @testable import MailpenHTTP
 
 @Suite("Link following over HTTP", .serialized)
-struct LinkFollowHangUpTests {
+struct LinkFollowingOverHTTPTests {
     /// A client that hangs up while `?follow=1` runs stops the requests in flight: the links'
     /// server sees its connections closed at once, not at the 60 s request timeout.
     @Test func aClientThatHangsUpStopsTheFollow() async throws {
         let links = try await HangingServer.start()
-        let fixture = try APIFixture.make()
+        try await withAPIFixture { fixture in
+            try await followLinks(of: fixture, to: links)
+        }
+        try await links.stop()
+    }
+
+    private func followLinks(of fixture: APIFixture, to links: HangingServer) async throws {
         let html = (0..<4).map { "<a href=\"http://127.0.0.1:\(links.port)/\($0)\">x</a>" }.joined()
         let summary = try await fixture.deliver(
             "From: a@example.com\r\nTo: b@example.com\r\nSubject: links\r\nContent-Type: text/html\r\n\r\n\(html)\r\n"
@@ -45,27 +51,13 @@ struct LinkFollowHangUpTests {
                 .connect(host: "127.0.0.1", port: port).get()
             let request = "GET /api/v1/messages/\(summary.id)/checks/links?follow=1 HTTP/1.1\r\nHost: localhost\r\n\r\n"
             try await connection.writeAndFlush(ByteBuffer(string: request))
-            #expect(await Self.eventually { links.connectionsOpen == 4 })
+            // Within five seconds, where the request timeout would take sixty.
+            #expect(await links.connections.wait(until: { $0.open == 4 }, timeout: .seconds(5)) != nil)
 
             try await connection.close()
-            #expect(await Self.eventually { links.connectionsOpen == 0 })
-            #expect(links.connectionsAccepted == 4)
+            #expect(await links.connections.wait(until: { $0.open == 0 }, timeout: .seconds(5)) != nil)
+            #expect(links.connections.value.accepted == 4)
         }
-        await fixture.close()
-        try await links.stop()
-    }
-
-    /// Polls `condition` for up to five seconds.
-    private static func eventually(_ condition: () -> Bool) async -> Bool {
-        let clock = ContinuousClock()
-        let end = clock.now + .seconds(5)
-        while clock.now < end {
-            if condition() {
-                return true
-            }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
     }
 }
 
@@ -73,19 +65,22 @@ struct LinkFollowHangUpTests {
 private final class HangingServer: Sendable {
     let channel: any Channel
     let port: Int
-    private let counters: Counters
+    /// How many connections it has accepted and how many of them are open, for tests to wait on.
+    let connections: ObservedValue<Connections>
 
-    var connectionsAccepted: Int { self.counters.accepted.load(ordering: .relaxed) }
-    var connectionsOpen: Int { self.counters.open.load(ordering: .relaxed) }
+    struct Connections: Sendable {
+        var accepted = 0
+        var open = 0
+    }
 
-    private init(channel: any Channel, counters: Counters) {
+    private init(channel: any Channel, connections: ObservedValue<Connections>) {
         self.channel = channel
         self.port = channel.localAddress?.port ?? 0
-        self.counters = counters
+        self.connections = connections
     }
 
     static func start() async throws -> HangingServer {
-        let counters = Counters()
+        let counters = ObservedValue(Connections())
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -93,34 +88,31 @@ private final class HangingServer: Sendable {
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        return HangingServer(channel: channel, counters: counters)
+        return HangingServer(channel: channel, connections: counters)
     }
 
     func stop() async throws {
         try await self.channel.close()
     }
 
-    private final class Counters: Sendable {
-        let accepted = Atomic<Int>(0)
-        let open = Atomic<Int>(0)
-    }
-
     private final class Counter: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
-        private let counters: Counters
+        private let counters: ObservedValue<Connections>
 
-        init(counters: Counters) {
+        init(counters: ObservedValue<Connections>) {
             self.counters = counters
         }
 
         func channelActive(context: ChannelHandlerContext) {
-            self.counters.accepted.add(1, ordering: .relaxed)
-            self.counters.open.add(1, ordering: .relaxed)
+            self.counters.update { connections in
+                connections.accepted += 1
+                connections.open += 1
+            }
             context.fireChannelActive()
         }
 
         func channelInactive(context: ChannelHandlerContext) {
-            self.counters.open.subtract(1, ordering: .relaxed)
+            self.counters.update { $0.open -= 1 }
             context.fireChannelInactive()
         }
     }

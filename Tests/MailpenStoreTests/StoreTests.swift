@@ -1,72 +1,29 @@
 import Foundation
 import GRDB
+import MailpenTestSupport
+import MailpenTesting
 import NIOCore
 import Testing
 
 @testable import MailpenStore
 
-/// The path of a database file in a fresh folder, removed with everything in it afterwards.
-func withDatabasePath(_ body: (String) async throws -> Void) async throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailpen-store-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    try await body(directory.appendingPathComponent("test.sqlite").path)
-}
-
-/// A store on a fresh database file, removed afterwards.
-func withStore(
-    retention: RetentionDefaults = .init(),
-    _ body: (SQLiteStore, String) async throws -> Void
-) async throws {
-    try await withDatabasePath { path in
-        let store = try SQLiteStore(configuration: .init(path: path, retention: retention))
-        do {
-            try await body(store, path)
-        } catch {
-            try? await store.close()
-            throw error
-        }
-        try? await store.close()
-    }
-}
-
-func incoming(
-    _ raw: String, inbox: String = "default", to: [String] = ["bob@example.com"], create: Bool = false
-) -> IncomingMessage {
-    IncomingMessage(
-        inbox: inbox,
-        raw: Array(raw.utf8),
-        envelope: MessageEnvelope(
-            source: .smtp, mailFrom: "alice@example.com", recipients: to.map { .init(address: $0) }),
-        inboxCreation: create ? .withPassword("pw") : .never)
-}
-
-let sampleMessage = """
-    From: =?UTF-8?Q?Al=C3=AFce?= <alice@example.com>\r
-    To: Bob <bob@example.com>, carol@example.com\r
-    Cc: dave@example.com\r
-    Subject: =?UTF-8?B?SGVsbG8g8J+Riw==?=\r
-    Date: Sun, 29 Nov 2026 10:00:00 +0000\r
-    Message-ID: <abc@example.com>\r
-    \r
-    Hi Bob, this is the body.\r
-
-    """
-
 @Suite("Store")
-struct MailpenStoreTests {
+struct StoreTests {
+    /// A message with encoded words in its header, as mail from the world has.
+    static let sampleMessage = TestMessage(
+        from: "=?UTF-8?Q?Al=C3=AFce?= <alice@example.com>", to: ["Bob <bob@example.com>", "carol@example.com"],
+        cc: ["dave@example.com"], subject: "=?UTF-8?B?SGVsbG8g8J+Riw==?=", text: "Hi Bob, this is the body.\n",
+        date: Date(timeIntervalSince1970: 1_795_946_400), messageID: "<abc@example.com>"
+    ).string
+
     /// GRDB switches a pool's writer to `synchronous = NORMAL` when it enables WAL; the store must win, or a
     /// 250 would be sent for a commit still in the page cache.
-    @Test(arguments: [(true, 2), (false, 1)])
-    func commitsAreFlushedAsConfigured(full: Bool, expected: Int) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailpen-sync-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteStore(
-            configuration: .init(path: directory.appendingPathComponent("db.sqlite").path, synchronousFull: full))
-        let level = try await store.database.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
-        #expect(level == expected)
-        try await store.close()
+    @Test(arguments: [(Durability.full, 2), (.normal, 1)])
+    func commitsAreFlushedAsConfigured(durability: Durability, expected: Int) async throws {
+        try await withStore({ $0.durability = durability }) { store, _ in
+            let level = try await store.database.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+            #expect(level == expected)
+        }
     }
 
     /// FTS5's automatic merging runs inside the inserting transaction and stalls a waiting test's wake-up
@@ -75,7 +32,7 @@ struct MailpenStoreTests {
     @Test func indexesATrickleWithoutAutomaticMerging() async throws {
         try await withStore { store, path in
             let searchable = await store.indexed.subscribe()
-            _ = try await store.store(incoming(sampleMessage))
+            _ = try await store.store(incoming(Self.sampleMessage))
             for try await event in searchable {
                 _ = event
                 break
@@ -126,7 +83,7 @@ struct MailpenStoreTests {
             let never = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:nevermatches"))
             let baseline = await store.indexed.subscriberCount
             let waiting = Task { try await store.waitForMessages(never, count: 1, timeout: .seconds(60)) }
-            try await waitUntilSubscribed(store, baseline: baseline)
+            await store.indexed.subscriberCount(where: { $0 > baseline })
             for number in 0..<10 {
                 let id = try await store.store(incoming("Subject: note \(number)\r\n\r\nshared\r\n")).id
                 searchable: for try await event in events {
@@ -140,6 +97,7 @@ struct MailpenStoreTests {
             waiting.cancel()
             var merged = piled
             for _ in 0..<100 where merged >= piled {
+                // Merging announces nothing: the index's segments are looked at until they shrink.
                 try await Task.sleep(for: .milliseconds(100))
                 merged = try await Self.segmentCount(store)
             }
@@ -192,19 +150,17 @@ struct MailpenStoreTests {
     }
 
     @Test func createsDefaultInboxAndSurvivesReopen() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailpen-reopen-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("db.sqlite").path
-        let first = try SQLiteStore(configuration: .init(path: path))
-        #expect(try await first.inboxes().map(\.name) == ["default"])
-        let stored = try await first.store(incoming(sampleMessage))
-        try await first.close()
-        let second = try SQLiteStore(configuration: .init(path: path))
-        #expect(try await second.inboxes().map(\.name) == ["default"])
-        #expect(try await second.rawMessage(id: stored.id) == Array(sampleMessage.utf8))
-        #expect(try await second.inbox(named: "default")?.total == 1)
-        try await second.close()
+        try await withDatabasePath { path in
+            let first = try SQLiteStore(configuration: .init(path: path))
+            #expect(try await first.inboxes().map(\.name) == ["default"])
+            let stored = try await first.store(incoming(Self.sampleMessage))
+            try await first.close()
+            let second = try SQLiteStore(configuration: .init(path: path))
+            #expect(try await second.inboxes().map(\.name) == ["default"])
+            #expect(try await second.rawMessage(id: stored.id) == Array(Self.sampleMessage.utf8))
+            #expect(try await second.inbox(named: "default")?.total == 1)
+            try await second.close()
+        }
     }
 
     /// Closing puts both write-ahead logs back into their files.
@@ -243,6 +199,7 @@ struct MailpenStoreTests {
             // The index lives in its log until half a second without mail; then it is copied into the file.
             var sizeAfter = sizeBefore
             for _ in 0..<100 where sizeAfter <= sizeBefore {
+                // A checkpoint announces nothing: the file is looked at until it grows.
                 try await Task.sleep(for: .milliseconds(50))
                 sizeAfter = try FileManager.default.attributesOfItem(atPath: indexFile)[.size] as? Int ?? 0
             }
@@ -267,7 +224,7 @@ struct MailpenStoreTests {
             let search = MessageQuery(inbox: "default", search: try SearchQuery(parsing: query))
             let baseline = await store.indexed.subscriberCount
             async let found = store.waitForMessages(search, count: 7, timeout: .seconds(20))
-            try await waitUntilSubscribed(store, baseline: baseline)
+            await store.indexed.subscriberCount(where: { $0 > baseline })
             _ = try await send("gamma", from: "bob")  // matches none of the queries
             let again = try await send("alpha again")
             let beta = try await send("alpha beta")
@@ -286,13 +243,13 @@ struct MailpenStoreTests {
 
     @Test func summaryColumnsComeFromTheParsedMessage() async throws {
         try await withStore { store, _ in
-            let summary = try await store.store(incoming(sampleMessage))
+            let summary = try await store.store(incoming(Self.sampleMessage))
             #expect(summary.subject == "Hello 👋")
             #expect(summary.from == MessageAddress(name: "Alïce", address: "alice@example.com"))
             #expect(summary.to.map(\.address) == ["bob@example.com", "carol@example.com"])
             #expect(summary.cc.map(\.address) == ["dave@example.com"])
             #expect(summary.snippet.hasPrefix("Hi Bob, this is the body."))
-            #expect(summary.size == sampleMessage.utf8.count)
+            #expect(summary.size == Self.sampleMessage.utf8.count)
             #expect(!summary.isRead)
             let listed = try await store.summaries(inInbox: "default")
             #expect(listed == [summary])
@@ -321,7 +278,7 @@ struct MailpenStoreTests {
     @Test func changeFeedPublishesCommittedChanges() async throws {
         try await withStore { store, _ in
             let events = await store.subscribe()
-            let stored = try await store.store(incoming(sampleMessage))
+            let stored = try await store.store(incoming(Self.sampleMessage))
             let read = try await store.setRead(id: stored.id, true)
             try await store.deleteMessage(id: stored.id)
             _ = try await store.createInbox(named: "shop")
@@ -349,18 +306,18 @@ struct MailpenStoreTests {
 
     @Test func inboxLifecycle() async throws {
         try await withStore { store, _ in
-            let shop = try await store.createInbox(named: "shop", password: "secret", maxMessages: 10)
+            let shop = try await store.createInbox(named: "shop", password: "secret", maximumMessages: 10)
             #expect(shop.smtpUsername == "shop")
             #expect(shop.smtpPassword == "secret")
-            #expect(shop.maxMessages == 10)
+            #expect(shop.maximumMessages == 10)
             await #expect(throws: StoreError.inboxExists("SHOP")) { try await store.createInbox(named: "SHOP") }
             await #expect(throws: StoreError.invalidInboxName("no spaces")) { try await store.createInbox(named: "no spaces") }
             await #expect(throws: StoreError.invalidInboxName("")) { try await store.createInbox(named: "") }
-            _ = try await store.store(incoming(sampleMessage, inbox: "shop"))
+            _ = try await store.store(incoming(Self.sampleMessage, inbox: "shop"))
             #expect(try await store.inbox(named: "Shop")?.total == 1)
-            let updated = try await store.updateInbox(named: "shop", .init(maxMessages: .some(nil), maxAgeSeconds: 60))
-            #expect(updated.maxMessages == nil)
-            #expect(updated.maxAgeSeconds == 60)
+            let updated = try await store.updateInbox(named: "shop", .init(maximumMessages: .some(nil), maximumAgeSeconds: 60))
+            #expect(updated.maximumMessages == nil)
+            #expect(updated.maximumAgeSeconds == 60)
             try await store.deleteInbox(named: "shop")
             #expect(try await store.inbox(named: "shop") == nil)
             await #expect(throws: StoreError.cannotDeleteDefaultInbox) { try await store.deleteInbox(named: "default") }
@@ -371,9 +328,9 @@ struct MailpenStoreTests {
     @Test func missingInboxIsCreatedOnlyWhenAsked() async throws {
         try await withStore { store, _ in
             await #expect(throws: StoreError.inboxNotFound("team")) {
-                try await store.store(incoming(sampleMessage, inbox: "team"))
+                try await store.store(incoming(Self.sampleMessage, inbox: "team"))
             }
-            let stored = try await store.store(incoming(sampleMessage, inbox: "team", create: true))
+            let stored = try await store.store(incoming(Self.sampleMessage, inbox: "team", create: true))
             #expect(stored.inbox == "team")
             #expect(try await store.inbox(named: "team")?.smtpPassword == "pw")
         }
@@ -381,8 +338,8 @@ struct MailpenStoreTests {
 
     @Test func readStateKeepsCountsRight() async throws {
         try await withStore { store, _ in
-            let first = try await store.store(incoming(sampleMessage))
-            _ = try await store.store(incoming(sampleMessage))
+            let first = try await store.store(incoming(Self.sampleMessage))
+            _ = try await store.store(incoming(Self.sampleMessage))
             #expect(try await store.inbox(named: "default")?.unread == 2)
             _ = try await store.setRead(id: first.id, true)
             _ = try await store.setRead(id: first.id, true)
@@ -397,88 +354,38 @@ struct MailpenStoreTests {
     }
 
     @Test func perInboxRetentionOverridesTheDefault() async throws {
-        try await withStore(retention: .init(maxMessages: 100)) { store, _ in
-            _ = try await store.createInbox(named: "small", maxMessages: 2)
+        try await withStore(retention: .init(maximumMessages: 100)) { store, _ in
+            _ = try await store.createInbox(named: "small", maximumMessages: 2)
             for index in 0..<4 { _ = try await store.store(incoming("Subject: \(index)\r\n\r\n", inbox: "small")) }
             for index in 0..<4 { _ = try await store.store(incoming("Subject: \(index)\r\n\r\n")) }
             #expect(try await store.summaries(inInbox: "small").map(\.subject) == ["3", "2"])
             #expect(try await store.inbox(named: "default")?.total == 4)
             // Lowering the limit prunes at once.
-            _ = try await store.updateInbox(named: "default", .init(maxMessages: 1))
+            _ = try await store.updateInbox(named: "default", .init(maximumMessages: 1))
             #expect(try await store.summaries(inInbox: "default").map(\.subject) == ["3"])
         }
     }
 
     @Test func rawBytesAreKeptOutOfTheMessageTable() async throws {
         try await withStore { store, path in
-            _ = try await store.store(incoming(sampleMessage))
+            _ = try await store.store(incoming(Self.sampleMessage))
             try await store.close()
-            let columns = try await sqliteColumns(path: path, table: "message")
+            let columns = try await Self.sqliteColumns(path: path, table: "message")
             #expect(!columns.contains("raw"))
-            #expect(try await sqliteColumns(path: path, table: "message_raw").contains("raw"))
+            #expect(try await Self.sqliteColumns(path: path, table: "message_raw").contains("raw"))
         }
     }
-}
 
-/// Reads a table's columns with the sqlite3 command-line shell (an independent reader of the file).
-func sqliteColumns(path: String, table: String) async throws -> [String] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-    process.arguments = [path, "SELECT name FROM pragma_table_info('\(table)')"]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
-}
-
-@Suite("Message ids")
-struct MessageIdentifierTests {
-    @Test func monotonicWithinOneMillisecond() {
-        var generator = MessageIdentifierGenerator()
-        let now = Date()
-        let ids = (0..<1000).map { _ in generator.next(at: now) }
-        #expect(ids == ids.sorted())
-        #expect(Set(ids).count == ids.count)
-    }
-
-    @Test func clockGoingBackwardsStillSorts() {
-        var generator = MessageIdentifierGenerator()
-        let first = generator.next(at: Date(timeIntervalSince1970: 2_000_000))
-        let second = generator.next(at: Date(timeIntervalSince1970: 1_000_000))
-        #expect(first < second)
-    }
-
-    @Test func encodesKnownValue() {
-        #expect(MessageIdentifierGenerator.encode(milliseconds: 0, high: 0, low: 0) == "00000000000000000000000000")
-        #expect(MessageIdentifierGenerator.encode(milliseconds: 1, high: 0, low: 31) == "0000000001000000000000000Z")
-    }
-}
-
-@Suite("Envelope JSON")
-struct EnvelopeJSONTests {
-    static let envelopes: [MessageEnvelope] = [
-        MessageEnvelope(source: .smtp, mailFrom: "", recipients: []),
-        MessageEnvelope(
-            source: .smtp, mailFrom: "jürgen@bücher.example",
-            mailParameters: [.init(keyword: "SIZE", value: "10"), .init(keyword: "SMTPUTF8", value: nil)],
-            recipients: [.init(address: "\"odd \\\" quote\"@x.example", parameters: [.init(keyword: "NOTIFY", value: "NEVER")])],
-            heloName: "tab\there\u{1}", usedExtendedHello: true, clientAddress: "::1", clientPort: 65535,
-            tlsVersion: "TLSv1.3", authenticatedUser: "shop"),
-        MessageEnvelope(source: .http, mailFrom: "a@b", recipients: [.init(address: "c@d")], usedExtendedHello: false),
-    ]
-
-    @Test("hand-written JSON decodes to the same envelope", arguments: envelopes)
-    func roundTrip(envelope: MessageEnvelope) throws {
-        let json = EnvelopeJSON.encode(envelope)
-        let decoded = try JSONDecoder().decode(MessageEnvelope.self, from: Data(json.utf8))
-        #expect(decoded == envelope)
-        // Same keys and order as JSONEncoder with sorted keys.
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let reference = try JSONSerialization.jsonObject(with: encoder.encode(envelope)) as? NSDictionary
-        let ours = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? NSDictionary
-        #expect(reference == ours)
+    /// Reads a table's columns with the sqlite3 command-line shell (an independent reader of the file).
+    private static func sqliteColumns(path: String, table: String) async throws -> [String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [path, "SELECT name FROM pragma_table_info('\(table)')"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 }

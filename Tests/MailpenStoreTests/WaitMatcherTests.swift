@@ -1,163 +1,10 @@
 import Foundation
 import GRDB
+import MailpenTestSupport
 import Synchronization
 import Testing
 
 @testable import MailpenStore
-
-@Suite("Search: row sets")
-struct RowSetTests {
-    static func set(_ rows: [Int64], largest: Int64) -> RowSet {
-        var set = RowSet(largest: largest)
-        for row in rows { set.insert(row) }
-        return set
-    }
-
-    @Test("pages from the largest row down match sorting the rows")
-    func pagesNewestFirst() {
-        // Every third row, and runs of whole and empty words: pages must cross words in every way.
-        let rows = (1...700).filter { $0 % 3 == 0 || (128..<256).contains($0) }.filter { !(400..<520).contains($0) }.map(Int64.init)
-        let set = Self.set(rows, largest: 700)
-        let descending = Array(rows.reversed())
-        #expect(set.count == rows.count)
-        for (limit, offset) in [(50, 0), (50, 63), (50, 64), (1, 0), (7, 129), (1000, 0), (10, rows.count - 3), (10, rows.count), (0, 5)] {
-            let expected = Array(descending.dropFirst(offset).prefix(limit))
-            #expect(set.largest(limit, skipping: offset) == expected, "limit \(limit) offset \(offset)")
-        }
-    }
-
-    @Test("sets of different sizes combine as if the smaller were padded with empty rows")
-    func differentSizes() {
-        let small = Self.set([1, 5, 63, 64, 100], largest: 100)
-        var large = Self.set([1, 63, 64, 100, 101, 500], largest: 600)
-        #expect(large.countOfIntersection(with: small) == 4)
-        var subtracted = large
-        subtracted.subtract(small)
-        #expect(Array(subtracted) == [101, 500])
-        large.formIntersection(small)
-        #expect(Array(large) == [1, 63, 64, 100])
-        var shrunk = small
-        shrunk.formIntersection(Self.set([5, 100, 300], largest: 400))
-        #expect(Array(shrunk) == [5, 100])
-    }
-}
-
-@Suite("Search: inbox membership between commits")
-struct MembershipCacheTests {
-    /// A search reads the inbox's membership once and keeps it for the next searches; every commit must
-    /// make the next search read it again: reads, deletions, new mail and clearing all show at once.
-    @Test("a search after a commit sees the commit")
-    func searchesSeeEveryCommit() async throws {
-        try await withStore { store, _ in
-            let events = await store.indexed.subscribe(bufferSize: 4096)
-            var ids: [String] = []
-            func send(_ count: Int) async throws {
-                for index in 0..<count {
-                    let raw = "From: alice@example.com\r\nSubject: Note \(ids.count)\r\n\r\nalpha \(index)\r\n"
-                    ids.append(try await store.store(incoming(raw)).id)
-                }
-            }
-            var searchable = 0
-            func waitUntilSearchable(_ total: Int) async throws {
-                for try await event in events {
-                    searchable += event.ids.count
-                    if searchable >= total { return }
-                }
-            }
-            let alpha = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "alpha"))
-            func expectTotals(_ total: Int, unread: Int, newest: String?, _ comment: Comment) async throws {
-                let page = try await store.messages(alpha, limit: 1)
-                #expect(page.total == total, comment)
-                #expect(page.unread == unread, comment)
-                #expect(page.messages.first?.id == newest, comment)
-            }
-
-            try await send(40)
-            try await waitUntilSearchable(40)
-            try await expectTotals(40, unread: 40, newest: ids.last, "first search")
-            try await expectTotals(40, unread: 40, newest: ids.last, "repeated search")
-
-            for id in ids.prefix(3) { _ = try await store.setRead(id: id, true) }
-            try await expectTotals(40, unread: 37, newest: ids.last, "after marking three read")
-
-            try await store.deleteMessage(id: ids[0])  // read
-            try await store.deleteMessage(id: ids[39])  // unread, the newest
-            try await expectTotals(38, unread: 36, newest: ids[38], "after two deletions")
-
-            _ = try await store.setRead(id: ids[1], false)
-            try await expectTotals(38, unread: 37, newest: ids[38], "after marking one unread again")
-
-            try await send(5)
-            try await waitUntilSearchable(45)
-            try await expectTotals(43, unread: 42, newest: ids.last, "after five new messages")
-
-            _ = try await store.clearInbox(named: "default")
-            try await expectTotals(0, unread: 0, newest: nil, "after clearing the inbox")
-        }
-    }
-}
-
-@Suite("Lists: deep pages")
-struct DeepPageTests {
-    /// Pages past `deepListOffset` come from the inbox's rows kept between requests, brought up to date
-    /// by the rows added since, or read afresh after deletions: after each change they must equal the pages
-    /// of the index (read near the top, in one page of everything), with another inbox's mail interleaved.
-    @Test("pages deep into a plain list stay exact as mail comes and goes")
-    func deepPagesStayExact() async throws {
-        try await withDatabasePath { path in
-            var configuration = SQLiteStore.Configuration(path: path)
-            configuration.deepListOffset = 5
-            let store = try SQLiteStore(configuration: configuration)
-            _ = try await store.createInbox(named: "other")
-            var ids: [String] = []
-            func send(_ count: Int) async throws {
-                for number in 0..<count {
-                    ids.append(try await store.store(incoming("Subject: note \(number)\r\n\r\nx\r\n")).id)
-                    _ = try await store.store(incoming("Subject: elsewhere\r\n\r\nx\r\n", inbox: "other"))
-                }
-            }
-            func expectDeepPages(_ comment: Comment) async throws {
-                let everything = try await store.messages(MessageQuery(inbox: "default"), limit: 1000, offset: 0)
-                #expect(everything.messages.map(\.id) == ids.reversed(), comment)
-                for (offset, limit) in [(5, 7), (6, 50), (17, 3), (ids.count - 2, 10), (ids.count + 3, 10)] {
-                    let page = try await store.messages(MessageQuery(inbox: "default"), limit: limit, offset: offset)
-                    let expected = Array(everything.messages.dropFirst(offset).prefix(limit)).map(\.id)
-                    #expect(page.messages.map(\.id) == expected, "\(comment), offset \(offset)")
-                    #expect(page.total == ids.count, comment)
-                    #expect(page.unread == everything.unread, comment)
-                }
-            }
-            try await send(30)
-            try await expectDeepPages("first pages")
-            try await expectDeepPages("again, unchanged")
-            try await send(4)
-            try await expectDeepPages("after four new messages")
-            try await store.deleteMessage(id: ids.remove(at: 10))
-            try await expectDeepPages("after deleting one in the middle")
-            _ = try await store.setRead(id: ids[3], true)
-            try await expectDeepPages("after marking one read")
-            try await store.deleteMessage(id: ids.removeLast())
-            try await send(1)
-            try await expectDeepPages("after deleting the newest and adding one")
-            _ = try await store.clearInbox(named: "default")
-            ids = []
-            try await send(12)
-            try await expectDeepPages("after clearing and refilling")
-            // An inbox deleted and created again under its name starts with none of its old rows.
-            let other = MessageQuery(inbox: "other")
-            #expect(try await store.messages(other, limit: 3, offset: 40).messages.count == 3)
-            try await store.deleteInbox(named: "other")
-            _ = try await store.createInbox(named: "other")
-            var again: [String] = []
-            for number in 0..<9 {
-                again.append(try await store.store(incoming("Subject: again \(number)\r\n\r\nx\r\n", inbox: "other")).id)
-            }
-            let page = try await store.messages(other, limit: 3, offset: 5)
-            #expect(page.messages.map(\.id) == Array(again.reversed().dropFirst(5).prefix(3)))
-            try await store.close()
-        }
-    }
-}
 
 @Suite("Waits: the wait matcher")
 struct WaitMatcherTests {
@@ -172,7 +19,7 @@ struct WaitMatcherTests {
             let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:invoice from:shop"))
             let baseline = await store.indexed.subscriberCount
             async let found = store.waitForMessages(query, count: 1, timeout: .seconds(20))
-            try await waitUntilSubscribed(store, baseline: baseline)
+            await store.indexed.subscriberCount(where: { $0 > baseline })
             #expect(await matcher.registeredCount == 1)
             _ = try await store.store(incoming("From: shop@example.com\r\nSubject: receipt\r\n\r\nno\r\n"))
             _ = try await store.store(incoming("From: other@example.com\r\nSubject: invoice 7\r\n\r\nno\r\n"))
@@ -191,7 +38,7 @@ struct WaitMatcherTests {
             let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:invoice"))
             let baseline = await store.indexed.subscriberCount
             async let found = store.waitForMessages(query, count: 2, timeout: .seconds(20))
-            try await waitUntilSubscribed(store, baseline: baseline)
+            await store.indexed.subscriberCount(where: { $0 > baseline })
             let second = try await store.store(incoming("Subject: invoice 2\r\n\r\nx\r\n"))
             #expect(try await found.map(\.id) == [second.id, first.id])
         }
@@ -209,7 +56,7 @@ struct WaitMatcherTests {
             defer { matcher.unregister(probe) }
             let baseline = await store.indexed.subscriberCount
             async let found = store.waitForMessages(query, count: 1, timeout: .seconds(20))
-            try await waitUntilSubscribed(store, baseline: baseline)
+            await store.indexed.subscriberCount(where: { $0 > baseline })
             // A small message is checked (the probe works); the large one is not.
             let small = try await store.store(incoming("Subject: small\r\n\r\nx\r\n"))
             let line = String(repeating: "x", count: 998) + "\r\n"
@@ -238,7 +85,7 @@ struct WaitMatcherTests {
             let never = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:nevermatches"))
             let baseline = await store.indexed.subscriberCount
             let waiting = Task { try await store.waitForMessages(never, count: 1, timeout: .seconds(60)) }
-            try await waitUntilSubscribed(store, baseline: baseline)
+            await store.indexed.subscriberCount(where: { $0 > baseline })
             let watched = try await store.store(incoming("Subject: watched\r\n\r\nx\r\n"))
             _ = try await matcher.indexedCount()
             #expect(arrivals.all["probe"]?.map(\.checked) == [[watched.id]])
@@ -260,7 +107,7 @@ struct WaitMatcherTests {
             #expect(await matcher.registeredCount == 0)
             let baseline = await store.indexed.subscriberCount
             let waiting = Task { try await store.waitForMessages(never, count: 1, timeout: .seconds(60)) }
-            try await waitUntilSubscribed(store, baseline: baseline)
+            await store.indexed.subscriberCount(where: { $0 > baseline })
             #expect(await matcher.registeredCount == 1)
             waiting.cancel()
             await #expect(throws: CancellationError.self) { try await waiting.value }
@@ -271,7 +118,7 @@ struct WaitMatcherTests {
             let never = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:nevermatches"))
             let baseline = await store.indexed.subscriberCount
             let waiting = Task { try await store.waitForMessages(never, count: 1, timeout: .seconds(60)) }
-            try await waitUntilSubscribed(store, baseline: baseline)
+            await store.indexed.subscriberCount(where: { $0 > baseline })
             try await store.close()
             await #expect(throws: StoreError.closed) { try await waiting.value }
         }
@@ -399,10 +246,4 @@ private final class Arrivals: Sendable {
     }
 
     var all: [String: [WaitMatcher.Arrival]] { delivered.withLock { $0 } }
-}
-
-/// Returns once a wait has subscribed to the change feed (beyond the subscriptions of `baseline`): mail
-/// stored after that wakes it.
-func waitUntilSubscribed(_ store: SQLiteStore, baseline: Int) async throws {
-    while await store.indexed.subscriberCount <= baseline { try await Task.sleep(for: .milliseconds(5)) }
 }
