@@ -199,8 +199,8 @@ struct RelayDeliveryTests {
             _ = try await Self.relays(source).release(messageID: id, relay: "down", to: ["b@example.com"])
             let delivery = try #require(try await Self.finished(id, in: source).first)
             #expect(delivery.status == .failed)
-            // 100 ms, 200 ms, 400 ms...: at most five attempts fit in a second (fewer on a loaded machine).
-            #expect((2...5).contains(delivery.attempts), "\(delivery)")
+            // 100 ms, 200 ms, 400 ms...: at most five attempts fit in a second (on a loaded machine, fewer).
+            #expect((1...5).contains(delivery.attempts), "\(delivery)")
             #expect(delivery.lastError?.contains("could not connect to 127.0.0.1:9") == true)
             #expect(delivery.lastError?.hasSuffix("gave up: the retry time ran out") == true)
         }
