@@ -6,7 +6,8 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from uihelpers import Mailpen, make_message, open_ui, screenshot, wait
+from testmessage import make_message
+from uihelpers import Mailpen, open_ui, screenshot, wait
 
 
 @pytest.fixture
