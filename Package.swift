@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "MailpenSMTPCore", targets: ["MailpenSMTPCore"]),
         .library(name: "MailpenStore", targets: ["MailpenStore"]),
         .library(name: "MailpenOutbound", targets: ["MailpenOutbound"]),
+        .library(name: "MailpenRelay", targets: ["MailpenRelay"]),
         .library(name: "MailpenTesting", targets: ["MailpenTesting"]),
         .executable(name: "mailpen", targets: ["mailpen"]),
     ],
@@ -34,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.0"),
     ],
     targets: [
@@ -121,6 +123,7 @@ let package = Package(
             name: "MailpenHTTP",
             dependencies: [
                 "MailpenStore",
+                "MailpenRelay",
                 "MailpenCompat",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 "MailpenChecks",
@@ -141,6 +144,7 @@ let package = Package(
         .target(
             name: "Mailpen",
             dependencies: [
+                "MailpenRelay",
                 "MailpenSMTP",
                 "MailpenSMTPCore",
                 "MailpenStore",
@@ -164,6 +168,20 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Relaying captured mail: named relays and their policy, the retry schedule, and the sender that
+        // works through the store's delivery queue with the outbound client.
+        .target(
+            name: "MailpenRelay",
+            dependencies: [
+                "MailpenOutbound",
+                "MailpenStore",
+                "MailpenMIME",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -333,6 +351,7 @@ let package = Package(
             name: "MailpenOutboundTests",
             dependencies: [
                 "MailpenOutbound",
+                "MailpenRelay",
                 "MailpenTesting",
                 "MailpenTestSupport",
                 "Mailpen",

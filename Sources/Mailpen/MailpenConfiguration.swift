@@ -1,4 +1,5 @@
 import MailpenHTTP
+import MailpenRelay
 import MailpenSMTP
 import MailpenSMTPCore
 import MailpenStore
@@ -68,6 +69,8 @@ public struct MailpenConfiguration: Sendable {
     public var httpIdleTimeoutSeconds = Int(http.idleTimeout.components.seconds)
     /// How often server-sent event streams get a heartbeat.
     public var heartbeatInterval: Duration = .seconds(15)
+    /// The relays captured mail may be released to; none unless configured.
+    public var relays = RelayConfiguration()
     /// The listener for MailHog's API v1 and v2 (`--mailhog-api`), off when `nil`.
     public var mailHogAPIHost: String?
     public var mailHogAPIPort: Int?

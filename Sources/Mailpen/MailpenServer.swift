@@ -3,6 +3,7 @@ import Logging
 import MailpenChecks
 import MailpenCompat
 import MailpenHTTP
+import MailpenRelay
 import MailpenSMTP
 import MailpenSMTPCore
 import MailpenStore
@@ -23,6 +24,8 @@ public actor MailpenServer {
     private var httpTask: Task<Void, any Error>?
     private var httpGroup: ServiceGroup?
     private var maintenanceTask: Task<Void, Never>?
+    /// Sends released mail to the configured relays, once started.
+    public private(set) var relays: RelayService?
 
     /// The open store, once started.
     public private(set) var store: (any MailpenStore)?
@@ -49,6 +52,7 @@ public actor MailpenServer {
             logger: logger)
         self.store = store
         do {
+            try await startRelays(store: store)
             try await startSMTP(store: store)
             try await startHTTP(store: store)
         } catch {
@@ -84,6 +88,10 @@ public actor MailpenServer {
         }
         maintenanceTask?.cancel()
         maintenanceTask = nil
+        if let relays {
+            await relays.stop()
+            self.relays = nil
+        }
         if let store {
             do {
                 try await store.close()
@@ -103,6 +111,14 @@ public actor MailpenServer {
         case .files(let certificate, let privateKey):
             return try SMTPTLS.makeContext(certificatePath: certificate, privateKeyPath: privateKey)
         }
+    }
+
+    private func startRelays(store: SQLiteStore) async throws {
+        let relays = RelayService(
+            configuration: configuration.relays, store: store, queue: store, hostname: configuration.hostname,
+            metricsFactory: metrics.metricsFactory, logger: logger)
+        try await relays.start()
+        self.relays = relays
     }
 
     private func startSMTP(store: any MailpenStore) async throws {
@@ -164,6 +180,7 @@ public actor MailpenServer {
             allowedHosts: AllowedHosts(listeningHost: configuration.httpHost, extra: configuration.allowedHosts),
             logger: logger)
         dependencies.heartbeatInterval = configuration.heartbeatInterval
+        dependencies.relays = relays
         let compat = CompatDependencies(
             store: store, checks: checks, createsInboxesOnFirstUse: configuration.authenticationPolicy == .any,
             maximumMessageSize: configuration.maximumMessageSize, version: configuration.version,

@@ -4,6 +4,7 @@ import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import MailpenChecks
+import MailpenRelay
 import MailpenCompat
 import MailpenStore
 import NIOCore
@@ -32,6 +33,8 @@ public enum MailpenHTTP {
         public var streamStallTimeout: Duration = .seconds(30)
         /// How often an event stream gets a comment when nothing else happens.
         public var heartbeatInterval: Duration = .seconds(15)
+        /// Releases to configured relays; `nil` when the server has none to offer.
+        public var relays: RelayService?
         /// Mailpit's API v1 at its own paths beside Mailpen's (and what it needs), or `nil` to serve
         /// Mailpen's API alone.
         public var mailpitAPI: CompatDependencies?
@@ -80,6 +83,7 @@ public enum MailpenHTTP {
         MessageRoutes(dependencies: dependencies).register(on: api)
         CheckRoutes(dependencies: dependencies).register(on: api)
         EventRoutes(dependencies: dependencies).register(on: api)
+        RelayRoutes(dependencies: dependencies).register(on: api)
         if let mailpit = dependencies.mailpitAPI {
             MailpitAPI<MailpenRequestContext>(dependencies: mailpit).register(on: router)
         }

@@ -98,6 +98,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. (default: \(defaultLogLevel.rawValue))")
     var logLevel: String?
 
+    @Option(help: "A relay captured mail may be released to, NAME=smtp://[user:password@]host:port?tls=…&allow=… (repeatable; env: entries separated by ';'). See docs/relay.md.")
+    var relay: [String] = []
+
+    @Option(help: "YAML file of relays and their retry policy (see docs/relay.md).")
+    var relayConfig: String?
+
     func run() async throws {
         MemoryTuning.apply()
         let settings = Settings(environment: ProcessInfo.processInfo.environment)
@@ -211,6 +217,13 @@ struct Serve: AsyncParsableCommand {
             }
             configuration.durability = durability
         }
+        do {
+            try configuration.loadRelays(
+                flags: relay, environment: relay.isEmpty ? settings.value(nil, "RELAY") : nil,
+                file: settings.value(relayConfig, "RELAY_CONFIG"))
+        } catch {
+            throw ValidationError("\(error)")
+        }
         return configuration
     }
 
@@ -221,7 +234,11 @@ struct Serve: AsyncParsableCommand {
         case .automatic: tlsDescription = "STARTTLS with a self-signed certificate"
         case .files(let certificate, _): tlsDescription = "STARTTLS with \(certificate)"
         }
-        var lines = ["Mailpen \(MailpenVersion.current) is capturing mail. Nothing is relayed."]
+        var lines = [
+            "Mailpen \(MailpenVersion.current) is capturing mail. "
+                + (configuration.relaySummaries.isEmpty
+                    ? "Nothing is relayed." : "Mail is relayed only when released or matched by an auto-relay rule.")
+        ]
         if let smtp = await server.smtpAddress {
             lines.append("  SMTP   \(Parse.describe(smtp))  (\(tlsDescription); AUTH \(configuration.authenticationPolicy.rawValue))")
         }
@@ -245,6 +262,7 @@ struct Serve: AsyncParsableCommand {
             ? ":memory: (mail is lost on exit)"
             : URL(fileURLWithPath: configuration.databasePath).standardizedFileURL.path
         lines.append("  DB     \(path)")
+        for relay in configuration.relaySummaries { lines.append("  RELAY  \(relay)") }
         try? FileHandle.standardOutput.write(contentsOf: Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 }

@@ -48,9 +48,10 @@ struct InboxUpdateRequest: Decodable, Sendable {
     var maximumMessages: Int??
     var maximumAgeSeconds: Int??
     var routes: [String]?
+    var autoRelay: [AutoRelayRuleResource]?
 
     enum CodingKeys: String, CodingKey {
-        case password, routes
+        case password, routes, autoRelay
         case maximumMessages = "maxMessages"
         case maximumAgeSeconds = "maxAgeSeconds"
     }
@@ -60,6 +61,7 @@ struct InboxUpdateRequest: Decodable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         password = try container.decodeIfPresent(String.self, forKey: .password)
         routes = try container.decodeIfPresent([String].self, forKey: .routes)
+        autoRelay = try container.decodeIfPresent([AutoRelayRuleResource].self, forKey: .autoRelay)
         maximumMessages = try Self.decodeResettable(container, .maximumMessages)
         maximumAgeSeconds = try Self.decodeResettable(container, .maximumAgeSeconds)
     }

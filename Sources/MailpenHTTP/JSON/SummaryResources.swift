@@ -32,14 +32,17 @@ struct InboxResource: ResponseEncodable, Sendable {
     var routes: [String]
     var createdAt: Date
     var smtp: SMTPSettingsResource
+    /// The inbox's auto-relay rules; shown for one inbox, not in lists.
+    var autoRelay: [AutoRelayRuleResource]?
 
     enum CodingKeys: String, CodingKey {
-        case name, total, unread, routes, createdAt, smtp
+        case name, total, unread, routes, createdAt, smtp, autoRelay
         case maximumMessages = "maxMessages"
         case maximumAgeSeconds = "maxAgeSeconds"
     }
 
-    init(_ inbox: Inbox, smtp: SMTPAdvertisement) {
+    init(_ inbox: Inbox, smtp: SMTPAdvertisement, autoRelay: [AutoRelayRule]? = nil) {
+        self.autoRelay = autoRelay?.map(AutoRelayRuleResource.init)
         name = inbox.name
         total = inbox.total
         unread = inbox.unread
