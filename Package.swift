@@ -107,6 +107,7 @@ let package = Package(
             name: "MailpenCompat",
             dependencies: [
                 "MailpenStore",
+                "MailpenRelay",
                 "MailpenChecks",
                 "MailpenChecksNetwork",
                 "MailpenMIME",
