@@ -21,7 +21,7 @@ extension MailpenServer {
                 configuration: .init(
                     host: configuration.pop3Host, port: configuration.pop3Port,
                     implicitTLSHost: configuration.pop3sHost, implicitTLSPort: configuration.pop3sPort,
-                    tlsContext: tlsContext, session: session, maximumConnections: configuration.maxConnections),
+                    tlsContext: tlsContext, session: session, maximumConnections: configuration.maximumConnections),
                 backend: StorePOP3Backend(store: store, authentication: authentication, logger: logger),
                 logger: logger)
             pop3 = server
@@ -38,7 +38,7 @@ extension MailpenServer {
                 configuration: .init(
                     host: configuration.imapHost, port: configuration.imapPort,
                     implicitTLSHost: configuration.imapsHost, implicitTLSPort: configuration.imapsPort,
-                    tlsContext: tlsContext, session: session, maximumConnections: configuration.maxConnections),
+                    tlsContext: tlsContext, session: session, maximumConnections: configuration.maximumConnections),
                 backend: StoreIMAPBackend(
                     store: store, authentication: authentication, watcher: watcher, logger: logger),
                 logger: logger)

@@ -27,24 +27,33 @@ struct InboxResource: ResponseEncodable, Sendable {
     var name: String
     var total: Int
     var unread: Int
-    @ExplicitNull var maxMessages: Int?
-    @ExplicitNull var maxAgeSeconds: Int?
+    @ExplicitNull var maximumMessages: Int?
+    @ExplicitNull var maximumAgeSeconds: Int?
     var routes: [String]
     var createdAt: Date
     var smtp: SMTPSettingsResource
+    /// The inbox's auto-relay rules; shown for one inbox, not in lists.
+    var autoRelay: [AutoRelayRuleResource]?
     /// The POP3 and IMAP settings, null when that server is off.
     @ExplicitNull var pop3: MailAccessSettingsResource?
     @ExplicitNull var imap: MailAccessSettingsResource?
 
+    enum CodingKeys: String, CodingKey {
+        case name, total, unread, routes, createdAt, smtp, autoRelay, pop3, imap
+        case maximumMessages = "maxMessages"
+        case maximumAgeSeconds = "maxAgeSeconds"
+    }
+
     init(
-        _ inbox: Inbox, smtp: SMTPAdvertisement, pop3: MailAccessAdvertisement? = nil,
-        imap: MailAccessAdvertisement? = nil
+        _ inbox: Inbox, smtp: SMTPAdvertisement, autoRelay: [AutoRelayRule]? = nil,
+        pop3: MailAccessAdvertisement? = nil, imap: MailAccessAdvertisement? = nil
     ) {
+        self.autoRelay = autoRelay?.map(AutoRelayRuleResource.init)
         name = inbox.name
         total = inbox.total
         unread = inbox.unread
-        maxMessages = inbox.maxMessages
-        maxAgeSeconds = inbox.maxAgeSeconds
+        maximumMessages = inbox.maximumMessages
+        maximumAgeSeconds = inbox.maximumAgeSeconds
         routes = inbox.routes
         createdAt = inbox.createdAt
         self.smtp = SMTPSettingsResource(
