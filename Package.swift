@@ -151,12 +151,54 @@ let package = Package(
                 "MailpenStore",
                 "MailpenHTTP",
                 "MailpenMIME",
+                "MailpenPOP3",
+                "MailpenPOP3Core",
+                "MailpenIMAP",
+                "MailpenIMAPCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // TCP listeners for the mail-access servers: connection limits, loopback checks, graceful shutdown.
+        .target(
+            name: "MailpenListener",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // POP3 server: thin NIO handlers over the pure MailpenPOP3Core, storage behind a protocol.
+        .target(
+            name: "MailpenPOP3",
+            dependencies: [
+                "MailpenPOP3Core",
+                "MailpenListener",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // IMAP server: thin NIO handlers over the pure MailpenIMAPCore, storage behind a protocol.
+        .target(
+            name: "MailpenIMAP",
+            dependencies: [
+                "MailpenIMAPCore",
+                "MailpenListener",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

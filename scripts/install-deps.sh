@@ -11,6 +11,8 @@ PIP_PACKAGES=()
 declare -A PIP_MODULES=([mailpit-api-client]=mailpit [websocket-client]=websocket)
 if [ "$PURPOSE" = "test" ]; then
     APT_PACKAGES+=(sqlite3 swaks postfix curl util-linux spamassassin spamd spamc chromium chromium-driver)
+    # Mail clients for the POP3 and IMAP tests (mpop, mbsync) and the network namespace of the plaintext-login test.
+    APT_PACKAGES+=(mpop isync iproute2)
     PIP_PACKAGES+=(pytest selenium schemathesis mailpit-api-client mailhog websocket-client)
 elif [ "$PURPOSE" != "run" ]; then
     echo "usage: $0 [run|test]" >&2

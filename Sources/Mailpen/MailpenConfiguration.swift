@@ -25,6 +25,12 @@ public struct MailpenConfiguration: Sendable {
         case strict
     }
 
+    /// What a POP3 client's deletions do when it QUITs.
+    public enum POP3DeletionMode: String, Sendable, CaseIterable {
+        case delete
+        case markRead = "mark-read"
+    }
+
     // The defaults of the layers' own configurations, so that each default is defined once: there.
     private static let smtp = SMTPServer.Configuration()
     private static let http = MailpenHTTP.ConnectionLimits()
@@ -76,6 +82,21 @@ public struct MailpenConfiguration: Sendable {
     public var mailHogAPIPort: Int?
     /// The version the Mailpit and MailHog APIs report.
     public var version = "dev"
+
+    /// The POP3 listeners, plain (with STLS) and implicit TLS; both off unless set.
+    public var pop3Host: String?
+    public var pop3Port: Int?
+    public var pop3sHost: String?
+    public var pop3sPort: Int?
+    public var pop3DeletionMode: POP3DeletionMode = .delete
+    /// The IMAP listeners, plain (with STARTTLS) and implicit TLS; both off unless set.
+    public var imapHost: String?
+    public var imapPort: Int?
+    public var imapsHost: String?
+    public var imapsPort: Int?
+    /// Whether POP3 and IMAP accept a plaintext password on a connection that is neither TLS nor from
+    /// loopback.
+    public var allowPlaintextLogin = false
 
     public init() {}
 

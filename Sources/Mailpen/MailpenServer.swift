@@ -3,6 +3,8 @@ import Logging
 import MailpenChecks
 import MailpenCompat
 import MailpenHTTP
+import MailpenIMAP
+import MailpenPOP3
 import MailpenRelay
 import MailpenSMTP
 import MailpenSMTPCore
@@ -17,10 +19,13 @@ import ServiceLifecycle
 /// read the bound ports back.
 public actor MailpenServer {
     public let configuration: MailpenConfiguration
-    private let logger: Logger
+    let logger: Logger
     /// The server's Prometheus metrics, also served at `/metrics`.
     public let metrics = MailpenMetrics()
     private var smtp: SMTPServer?
+    var pop3: POP3Server?
+    var imap: IMAPServer?
+    var mailboxWatcher: MailboxWatcher?
     private var httpTask: Task<Void, any Error>?
     private var httpGroup: ServiceGroup?
     private var maintenanceTask: Task<Void, Never>?
@@ -33,6 +38,12 @@ public actor MailpenServer {
     public private(set) var smtpAddress: SocketAddress?
     /// The bound implicit-TLS SMTP address, if configured, once started.
     public private(set) var smtpsAddress: SocketAddress?
+    /// The bound POP3 addresses (plain, implicit TLS), if configured, once started.
+    public internal(set) var pop3Address: SocketAddress?
+    public internal(set) var pop3sAddress: SocketAddress?
+    /// The bound IMAP addresses (plain, implicit TLS), if configured, once started.
+    public internal(set) var imapAddress: SocketAddress?
+    public internal(set) var imapsAddress: SocketAddress?
     /// The bound HTTP address, once started.
     public private(set) var httpAddress: SocketAddress?
     /// The bound MailHog API address, if configured, once started.
@@ -52,8 +63,10 @@ public actor MailpenServer {
             logger: logger)
         self.store = store
         do {
+            let tlsContext = try makeTLSContext()
             try await startRelays(store: store)
-            try await startSMTP(store: store)
+            try await startSMTP(store: store, tlsContext: tlsContext)
+            try await startMailAccess(store: store, tlsContext: tlsContext)
             try await startHTTP(store: store)
         } catch {
             await stop()
@@ -80,6 +93,7 @@ public actor MailpenServer {
             await smtp.shutdown()
             self.smtp = nil
         }
+        await stopMailAccess()
         if let httpTask {
             await httpGroup?.triggerGracefulShutdown()
             _ = await httpTask.result
@@ -121,7 +135,7 @@ public actor MailpenServer {
         self.relays = relays
     }
 
-    private func startSMTP(store: any MailpenStore) async throws {
+    private func startSMTP(store: any MailpenStore, tlsContext: NIOSSLContext?) async throws {
         let delivery = StoreDelivery(
             store: store, policy: configuration.authenticationPolicy, metrics: metrics, logger: logger)
         let smtp = SMTPServer(
@@ -130,7 +144,7 @@ public actor MailpenServer {
                 port: configuration.smtpPort,
                 implicitTLSHost: configuration.smtpsHost,
                 implicitTLSPort: configuration.smtpsPort,
-                tlsContext: try makeTLSContext(),
+                tlsContext: tlsContext,
                 session: .init(
                     hostname: configuration.hostname,
                     maximumMessageSize: configuration.maximumMessageSize,
@@ -169,7 +183,7 @@ public actor MailpenServer {
             checks.spamEngine = .spamassassin(spamdConfiguration)
         }
         let advertisement = SMTPAdvertisement(
-            host: configuration.smtpHost == "0.0.0.0" ? configuration.hostname : configuration.smtpHost,
+            host: advertisedHost(configuration.smtpHost),
             port: smtpAddress?.port ?? configuration.smtpPort,
             startTLS: configuration.tls != .off,
             implicitTLSPort: smtpsAddress?.port)
@@ -180,6 +194,8 @@ public actor MailpenServer {
             allowedHosts: AllowedHosts(listeningHost: configuration.httpHost, extra: configuration.allowedHosts),
             logger: logger)
         dependencies.heartbeatInterval = configuration.heartbeatInterval
+        dependencies.pop3 = mailAccessAdvertisement(plain: pop3Address, implicitTLS: pop3sAddress)
+        dependencies.imap = mailAccessAdvertisement(plain: imapAddress, implicitTLS: imapsAddress)
         dependencies.relays = relays
         var compat = CompatDependencies(
             store: store, checks: checks, createsInboxesOnFirstUse: configuration.authenticationPolicy == .any,

@@ -71,32 +71,12 @@ struct StoreDelivery: SMTPDeliveryHandler, SMTPAuthenticator {
     }
 
     private func isAccepted(_ credentials: SMTPCredentials) async -> Bool {
-        guard Inbox.isValidName(credentials.username) else {
-            logger.info("AUTH refused: '\(LogText.escaped(credentials.username))' is not a valid inbox name")
-            return false
-        }
-        do {
-            let existing = try await store.inbox(named: credentials.username)
-            switch policy {
-            case .strict:
-                guard let existing else { return false }
-                return credentials.isValid(forPassword: existing.smtpPassword)
-            case .any:
-                if existing == nil {
-                    var password = Inbox.makePassword()
-                    if case .password(_, let given) = credentials, !given.isEmpty { password = given }
-                    do {
-                        _ = try await store.createInbox(named: credentials.username, password: password)
-                    } catch StoreError.inboxExists {
-                        // Another session created it first.
-                    }
-                }
-                return true
-            }
-        } catch {
-            logger.error("AUTH check failed: \(error)")
-            return false
-        }
+        var givenPassword: String?
+        if case .password(_, let password) = credentials { givenPassword = password }
+        let authentication = InboxAuthentication(store: store, policy: policy, logger: logger)
+        return await authentication.authenticate(
+            username: credentials.username, givenPassword: givenPassword, mechanism: "SMTP AUTH",
+            proves: credentials.isValid(forPassword:))
     }
 }
 

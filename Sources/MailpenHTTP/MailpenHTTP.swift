@@ -16,6 +16,9 @@ public enum MailpenHTTP {
     public struct Dependencies: Sendable {
         public var store: any MailpenStore
         public var smtp: SMTPAdvertisement
+        /// The POP3 and IMAP servers, advertised with each inbox when they run.
+        public var pop3: MailAccessAdvertisement?
+        public var imap: MailAccessAdvertisement?
         public var checks: MessageChecks
         public var metrics: MailpenMetrics
         /// The folder with the web UI (`index.html` and its assets), if any.

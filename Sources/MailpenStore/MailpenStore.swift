@@ -53,6 +53,9 @@ public protocol MailpenStore: Sendable {
     func waitForMessages(_ query: MessageQuery, count: Int, timeout: Duration) async throws -> [MessageSummary]
     /// A stream of every change committed from now on.
     func subscribe(bufferSize: Int) async -> AsyncThrowingStream<StoreEvent, any Error>
+    /// For mail clients (POP3, IMAP): the inbox's messages whose UID is above `afterUID` (0 for all), oldest
+    /// first, with its UIDVALIDITY; nil when there is no such inbox.
+    func mailbox(named name: String, afterUID: Int64) async throws -> Mailbox?
 
     // MARK: Changing
 

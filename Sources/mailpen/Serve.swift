@@ -50,6 +50,24 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Implicit-TLS (SMTPS) listen address, e.g. 127.0.0.1:4650. Needs --tls auto or --tls-cert.")
     var smtps: String?
 
+    @Option(help: "POP3 listen address, e.g. 127.0.0.1:1110 (STLS offered with --tls). Log in with an inbox's name and SMTP password. (default: off)")
+    var pop3: String?
+
+    @Option(help: "Implicit-TLS POP3 (POP3S) listen address, e.g. 127.0.0.1:1995. Needs --tls auto or --tls-cert. (default: off)")
+    var pop3s: String?
+
+    @Option(help: "What a POP3 client's deletions do when it quits: 'delete' the messages, or 'mark-read' and keep them. (default: delete)")
+    var pop3Delete: String?
+
+    @Option(help: "IMAP listen address, e.g. 127.0.0.1:1143 (STARTTLS offered with --tls). Log in with an inbox's name and SMTP password. (default: off)")
+    var imap: String?
+
+    @Option(help: "Implicit-TLS IMAP (IMAPS) listen address, e.g. 127.0.0.1:1993. Needs --tls auto or --tls-cert. (default: off)")
+    var imaps: String?
+
+    @Flag(help: "Let POP3 and IMAP clients send a password over a connection that is neither TLS nor from this machine's loopback; by default such logins are refused.")
+    var allowPlaintextLogin = false
+
     @Option(help: "'any': any AUTH credentials are accepted and the username names the inbox; 'strict': they must match an inbox's SMTP username and password. (default: \(defaults.authenticationPolicy.rawValue))")
     var smtpAuth: String?
 
@@ -171,6 +189,7 @@ struct Serve: AsyncParsableCommand {
         if configuration.smtpsPort != nil && configuration.tls == .off {
             throw ValidationError("--smtps needs a certificate: add --tls auto or --tls-cert and --tls-key")
         }
+        try readMailAccess(settings, into: &configuration)
         if let policy = settings.value(smtpAuth, "SMTP_AUTH") {
             guard let parsed = MailpenConfiguration.AuthenticationPolicy(rawValue: policy) else {
                 throw ValidationError("--smtp-auth takes 'any' or 'strict', not '\(policy)'")
@@ -227,6 +246,31 @@ struct Serve: AsyncParsableCommand {
         return configuration
     }
 
+    /// The POP3 and IMAP options.
+    private func readMailAccess(_ settings: Settings, into configuration: inout MailpenConfiguration) throws {
+        let listeners: [(String?, String, String, WritableKeyPath<MailpenConfiguration, String?>,
+            WritableKeyPath<MailpenConfiguration, Int?>, Bool)] = [
+            (pop3, "POP3", "--pop3", \.pop3Host, \.pop3Port, false),
+            (pop3s, "POP3S", "--pop3s", \.pop3sHost, \.pop3sPort, true),
+            (imap, "IMAP", "--imap", \.imapHost, \.imapPort, false),
+            (imaps, "IMAPS", "--imaps", \.imapsHost, \.imapsPort, true),
+        ]
+        for (option, name, flag, host, port, needsTLS) in listeners {
+            guard let address = settings.value(option, name) else { continue }
+            (configuration[keyPath: host], configuration[keyPath: port]) = try Parse.address(address, option: flag)
+            if needsTLS && configuration.tls == .off {
+                throw ValidationError("\(flag) needs a certificate: add --tls auto or --tls-cert and --tls-key")
+            }
+        }
+        if let mode = settings.value(pop3Delete, "POP3_DELETE") {
+            guard let parsed = MailpenConfiguration.POP3DeletionMode(rawValue: mode) else {
+                throw ValidationError("--pop3-delete takes 'delete' or 'mark-read', not '\(mode)'")
+            }
+            configuration.pop3DeletionMode = parsed
+        }
+        configuration.allowPlaintextLogin = try allowPlaintextLogin || settings.flag("ALLOW_PLAINTEXT_LOGIN")
+    }
+
     private func printBanner(_ server: MailpenServer, _ configuration: MailpenConfiguration) async {
         let tlsDescription: String
         switch configuration.tls {
@@ -244,6 +288,22 @@ struct Serve: AsyncParsableCommand {
         }
         if let smtps = await server.smtpsAddress {
             lines.append("  SMTPS  \(Parse.describe(smtps))  (implicit TLS)")
+        }
+        let plaintext = configuration.allowPlaintextLogin ? "plaintext login allowed" : "plaintext login on loopback or TLS only"
+        let upgrade = configuration.tls == .off ? "no TLS" : "STARTTLS"
+        if let pop3 = await server.pop3Address {
+            let stls = configuration.tls == .off ? "no TLS" : "STLS"
+            let delete = configuration.pop3DeletionMode == .delete ? "DELE deletes" : "DELE marks read"
+            lines.append("  POP3   \(Parse.describe(pop3))  (\(stls); \(plaintext); \(delete))")
+        }
+        if let pop3s = await server.pop3sAddress {
+            lines.append("  POP3S  \(Parse.describe(pop3s))  (implicit TLS)")
+        }
+        if let imap = await server.imapAddress {
+            lines.append("  IMAP   \(Parse.describe(imap))  (\(upgrade); \(plaintext))")
+        }
+        if let imaps = await server.imapsAddress {
+            lines.append("  IMAPS  \(Parse.describe(imaps))  (implicit TLS)")
         }
         if let http = await server.httpAddress {
             lines.append("  HTTP   http://\(Parse.describe(http))/  (\(configuration.webRoot == nil ? "API only: no web UI folder found" : "web UI and API")\(configuration.uiAuthentication == nil ? "" : ", basic auth"))")

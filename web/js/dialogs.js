@@ -1,4 +1,4 @@
-// Modal dialogs (<dialog>): confirmation, inbox creation and the SMTP settings panel.
+// Modal dialogs (<dialog>): confirmation, inbox creation and the connection settings panel.
 
 import { h, icon, clear, copyText, displayHost } from "./util.js";
 import { snippets } from "./snippets.js";
@@ -67,7 +67,8 @@ export function createInboxDialog(create) {
   name.focus();
 }
 
-/** The SMTP settings panel of one inbox, with copy buttons and framework snippets. */
+/** The connection settings of one inbox — SMTP, and IMAP and POP3 when the server runs them — with copy buttons
+ * and snippets for frameworks and mail clients. */
 export function settingsDialog(inbox, notify) {
   const smtp = inbox.smtp;
   const dialog = h("dialog", { className: "dialog dialog-wide", "aria-labelledby": "settings-title" });
@@ -84,7 +85,7 @@ export function settingsDialog(inbox, notify) {
     reveal.textContent = shown ? "Show" : "Hide";
     secret.textContent = shown ? "•".repeat(Math.min(12, Math.max(6, smtp.password.length))) : smtp.password;
   } }, "Show");
-  const list = snippets(smtp, inbox.name);
+  const list = snippets(smtp, inbox.name, inbox);
   const tabs = h("div", { className: "snippet-tabs", role: "tablist", "aria-label": "Snippets" });
   const panel = h("div", { className: "snippet", role: "tabpanel", id: "snippet-panel", tabIndex: 0 });
   const show = (item) => {
@@ -116,11 +117,12 @@ export function settingsDialog(inbox, notify) {
   const host = displayHost(smtp.host);
   dialog.append(...[
     h("div", { className: "dialog-head" },
-      h("h2", { id: "settings-title" }, "SMTP settings — ", h("span", { className: "inbox-name" }, inbox.name)),
+      h("h2", { id: "settings-title" }, "Connection settings — ", h("span", { className: "inbox-name" }, inbox.name)),
       h("form", { method: "dialog" }, h("button", { type: "submit", className: "btn btn-icon", "aria-label": "Close" }, icon("close")))),
     h("p", {}, inbox.name === "default"
       ? "Mail sent without logging in lands here. Logging in with another inbox's name sends it there instead."
       : "Log in with this username and mail lands in this inbox."),
+    h("h3", {}, "SMTP: send mail here"),
     h("dl", { className: "settings-grid" },
       field("Host", host),
       field("Port", smtp.port),
@@ -130,10 +132,35 @@ export function settingsDialog(inbox, notify) {
       field("Implicit TLS (SMTPS)", smtp.implicitTLSPort ? `port ${smtp.implicitTLSPort}` : "off", false),
       field("Authentication", "PLAIN, LOGIN, CRAM-MD5 (optional)", false)),
     inbox.routes?.length ? h("p", {}, "Also receives unauthenticated mail to: ", inbox.routes.map((r, i) => [i ? ", " : "", h("code", {}, r)])) : null,
+    ...mailAccessSections(inbox, field),
     h("h3", {}, "Snippets"),
     tabs, panel].filter(Boolean));
   show(initial);
   dialog.addEventListener("close", () => dialog.remove());
   document.body.append(dialog);
   dialog.showModal();
+}
+
+/** The IMAP and POP3 sections of the connection settings: only for the servers that run. */
+function mailAccessSections(inbox, field) {
+  const sections = [];
+  const describe = (name, settings, startName, implicitName) => [
+    h("h3", {}, `${name}: read this inbox in a mail client`),
+    h("dl", { className: "settings-grid", "data-protocol": name.toLowerCase() },
+      field("Host", displayHost(settings.host)),
+      field("Port", settings.port ?? "off", settings.port != null),
+      field(startName, settings.port == null ? "—" : settings.startTLS ? "offered" : "not offered", false),
+      field(implicitName, settings.implicitTLSPort ? `port ${settings.implicitTLSPort}` : "off", false),
+      field("Username", settings.username),
+      field("Password", "the SMTP password above", false)),
+  ];
+  if (inbox.imap) sections.push(...describe("IMAP", inbox.imap, "STARTTLS", "Implicit TLS (IMAPS)"));
+  if (inbox.pop3) sections.push(...describe("POP3", inbox.pop3, "STLS", "Implicit TLS (POP3S)"));
+  if (sections.length) {
+    sections.push(h("p", { className: "hint" },
+      "Passwords are accepted over a plain connection only from this machine (or with --allow-plaintext-login); "
+      + "from elsewhere use STARTTLS or implicit TLS. "
+      + (inbox.pop3 ? "A POP3 client that deletes what it downloads deletes it here too, unless the server runs with --pop3-delete mark-read." : "")));
+  }
+  return sections;
 }

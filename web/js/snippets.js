@@ -1,11 +1,11 @@
-// Copy-paste SMTP settings for common frameworks, filled in with an inbox's real host, port and
-// credentials.
+// Copy-paste SMTP settings for common frameworks, and a mail client's manual setup when the server runs IMAP
+// or POP3, filled in with an inbox's real host, port and credentials.
 
 import { displayHost, shellQuote } from "./util.js";
 
 const q = (text) => JSON.stringify(text); // a double-quoted string literal valid in Ruby, Python, JS, PHP
 
-export function snippets(smtp, inbox) {
+export function snippets(smtp, inbox, resource = {}) {
   const host = displayHost(smtp.host);
   const port = smtp.port;
   const user = smtp.username;
@@ -85,7 +85,41 @@ sendmail_path = "/path/to/mailpen sendmail -t -i --smtp ${server}${inboxFlags}"
       id: "curl", label: "curl", file: "shell", lang: "sh",
       code: curlCommand(smtp, inbox),
     },
+    ...(resource.imap || resource.pop3 ? [thunderbird(smtp, resource)] : []),
   ];
+}
+
+/** Thunderbird's manual account setup, field by field: IMAP when it runs, else POP3, and SMTP to send. */
+export function thunderbird(smtp, resource) {
+  const incoming = resource.imap ? ["IMAP", resource.imap] : ["POP3", resource.pop3];
+  const [protocol, settings] = incoming;
+  const implicit = settings.port == null || (settings.implicitTLSPort && !settings.startTLS);
+  const security = implicit ? "SSL/TLS" : settings.startTLS ? "STARTTLS" : "None";
+  const port = implicit ? settings.implicitTLSPort : settings.port;
+  const smtpSecurity = smtp.startTLS ? "STARTTLS" : "None";
+  return {
+    id: "thunderbird", label: "Thunderbird", file: "Account Settings → Add Mail Account → Configure manually", lang: "text",
+    code: `Your full name:  Mailpen ${settings.username}
+Email address:   ${settings.username}@mailpen.test
+Password:        ${settings.password}
+
+Incoming server
+  Protocol:                ${protocol}
+  Hostname:                ${displayHost(settings.host)}
+  Port:                    ${port}
+  Connection security:     ${security}
+  Authentication method:   Normal password
+  Username:                ${settings.username}
+
+Outgoing server
+  Hostname:                ${displayHost(smtp.host)}
+  Port:                    ${smtp.port}
+  Connection security:     ${smtpSecurity}
+  Authentication method:   Normal password
+  Username:                ${smtp.username}`,
+    note: (security === "None" ? "Thunderbird warns that the connection is not encrypted: Mailpen accepts the password because it comes from this machine. " : "")
+      + (security !== "None" || smtpSecurity !== "None" ? "Mailpen's certificate may be self-signed: confirm the security exception Thunderbird offers." : ""),
+  };
 }
 
 function envValue(text) {

@@ -34,14 +34,20 @@ struct InboxResource: ResponseEncodable, Sendable {
     var smtp: SMTPSettingsResource
     /// The inbox's auto-relay rules; shown for one inbox, not in lists.
     var autoRelay: [AutoRelayRuleResource]?
+    /// The POP3 and IMAP settings, null when that server is off.
+    @ExplicitNull var pop3: MailAccessSettingsResource?
+    @ExplicitNull var imap: MailAccessSettingsResource?
 
     enum CodingKeys: String, CodingKey {
-        case name, total, unread, routes, createdAt, smtp, autoRelay
+        case name, total, unread, routes, createdAt, smtp, autoRelay, pop3, imap
         case maximumMessages = "maxMessages"
         case maximumAgeSeconds = "maxAgeSeconds"
     }
 
-    init(_ inbox: Inbox, smtp: SMTPAdvertisement, autoRelay: [AutoRelayRule]? = nil) {
+    init(
+        _ inbox: Inbox, smtp: SMTPAdvertisement, autoRelay: [AutoRelayRule]? = nil,
+        pop3: MailAccessAdvertisement? = nil, imap: MailAccessAdvertisement? = nil
+    ) {
         self.autoRelay = autoRelay?.map(AutoRelayRuleResource.init)
         name = inbox.name
         total = inbox.total
@@ -53,6 +59,9 @@ struct InboxResource: ResponseEncodable, Sendable {
         self.smtp = SMTPSettingsResource(
             host: smtp.host, port: smtp.port, username: inbox.smtpUsername, password: inbox.smtpPassword,
             startTLS: smtp.startTLS, implicitTLSPort: smtp.implicitTLSPort)
+        let login = (username: inbox.smtpUsername, password: inbox.smtpPassword)
+        self.pop3 = pop3.map { MailAccessSettingsResource($0, username: login.username, password: login.password) }
+        self.imap = imap.map { MailAccessSettingsResource($0, username: login.username, password: login.password) }
     }
 }
 

@@ -58,7 +58,8 @@ struct InboxRoutes {
     }
 
     private func resource(_ inbox: Inbox, autoRelay: [AutoRelayRule]? = nil) -> InboxResource {
-        InboxResource(inbox, smtp: dependencies.smtp, autoRelay: autoRelay)
+        InboxResource(
+            inbox, smtp: dependencies.smtp, autoRelay: autoRelay, pop3: dependencies.pop3, imap: dependencies.imap)
     }
 
     /// An inbox's auto-relay rules, when the store keeps them.
