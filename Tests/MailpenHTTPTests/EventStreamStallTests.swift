@@ -42,6 +42,9 @@ struct EventStreamStallTests {
                     _ = try await fixture.store.store(incoming(raw))
                 }
 
+                // The client stays silent well past the stall timeout, so the server's blocked write times out
+                // (reading sooner would unblock it in time: that is the behaviour for a slow, live client).
+                try await Task.sleep(for: .seconds(3))
                 // Reading again drains what was buffered; the server has since closed its end.
                 try await connection.setOption(.autoRead, value: true).get()
                 connection.read()
