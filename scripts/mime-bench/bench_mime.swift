@@ -19,9 +19,9 @@ struct MIMEBench {
     }
 
     #if canImport(Glibc)
-    static let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
+    static let rusageSelf = __rusage_who_t(RUSAGE_SELF.rawValue)
     #else
-    static let RUSAGE_SELF_WHO = RUSAGE_SELF
+    static let rusageSelf = RUSAGE_SELF
     #endif
 
     /// Peak resident set (VmHWM from /proc/self/status; ru_maxrss would include the
@@ -36,7 +36,7 @@ struct MIMEBench {
             }
         }
         var usage = rusage()
-        getrusage(RUSAGE_SELF_WHO, &usage)
+        getrusage(rusageSelf, &usage)
         return Int(usage.ru_maxrss)
     }
 

@@ -86,7 +86,7 @@ struct SimulatedSession {
         case .reply(let reply):
             record(reply)
         case .replyAndClose(let replies):
-            replies.forEach { record($0) }
+            for reply in replies { record(reply) }
             isClosed = true
             precondition(machine.inputMode == .closed, "closing replies, but the machine takes input")
         case .replyAndStartTLS(let reply):
