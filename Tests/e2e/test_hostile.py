@@ -348,7 +348,7 @@ def test_log_lines_cannot_be_forged_by_a_subject_or_username(server):
         except smtplib.SMTPException:
             pass
     # The AUTH refusal is logged after the stored message: once it is there, both are.
-    log = server.wait_for_log("AUTH refused")
+    log = server.wait_for_log("AUTH login refused")
     forged = [line for line in log.splitlines() if "forged" in line]
     assert forged, log
     for line in forged:
