@@ -16,8 +16,12 @@ test: deps
 	$(MAKE) test-swift test-e2e test-ui test-web test-fuzz-mime test-fuzz-smtp test-fuzz-search test-fuzz-pop3 test-fuzz-imap
 
 # A crash's backtrace names the crashed thread only, quickly: a full symbolicated one took 13 minutes.
+# The XCTest cases (MailpenTesting's XCTest style) run in a process of their own, so that servers they
+# start and stop never share a process with the Swift Testing suites running side by side.
+SWIFT_TEST := SWIFT_BACKTRACE=enable=yes,threads=crashed,symbolicate=fast $(SWIFT) test --skip-build
 test-swift:
-	SWIFT_BACKTRACE=enable=yes,threads=crashed,symbolicate=fast $(SWIFT) test --skip-build
+	$(SWIFT_TEST) --disable-xctest
+	$(SWIFT_TEST) --disable-swift-testing
 
 test-e2e:
 	MAILPEN_BINARY=$(abspath $(DEBUG_BINARY)) $(PYTHON) -m pytest -q Tests/e2e

@@ -73,8 +73,8 @@ struct LinkFollowerTests {
         #expect(statuses[server.url("/to-ftp")]?.error == "redirect to unsupported URL ftp://files.example.com/")
         #expect(statuses["http://127.0.0.1:\(refusedPort)/"]?.error == "connection refused")
         #expect(statuses["mailto:x@example.com"] == nil)
-        // Links are followed side by side: the whole run costs about one timeout, not the hang's plus the rest.
-        #expect(elapsed < .seconds(8))
+        // The hanging link ends at its timeout instead of holding the run (concurrency has a test of its own).
+        #expect(elapsed < .seconds(15))
     }
 
     @Test func concurrencyIsBounded() async throws {
