@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
     ],
     targets: [
         // RFC 5322 / MIME message model and parser. Pure Swift, no I/O.
@@ -108,12 +109,27 @@ let package = Package(
             resources: [.copy("Resources/openapi.json")],
             swiftSettings: swiftSettings
         ),
+        // PostgreSQL storage: the same store on a database that several Mailpen nodes share.
+        .target(
+            name: "MailpenPostgres",
+            dependencies: [
+                "MailpenStore",
+                "MailpenMIME",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Wires SMTP, store and HTTP into one server.
         .target(
             name: "Mailpen",
             dependencies: [
                 "MailpenSMTP",
                 "MailpenStore",
+                "MailpenPostgres",
                 "MailpenHTTP",
                 "MailpenMIME",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -154,6 +170,7 @@ let package = Package(
             name: "mailpen",
             dependencies: [
                 "Mailpen",
+                "MailpenPostgres",
                 "MailpenMIME",
                 "CMailpenSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -212,7 +229,12 @@ let package = Package(
         ),
         .testTarget(
             name: "MailpenStoreTests",
-            dependencies: ["MailpenStore"],
+            dependencies: [
+                "MailpenStore",
+                "MailpenPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Both checks targets: the network tests (Network/) share the pure ones' message builders.

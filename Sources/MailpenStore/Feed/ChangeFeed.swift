@@ -11,7 +11,7 @@ public actor ChangeFeed<Event: Sendable> {
     private var isFinished = false
 
     /// A feed that runs on `loop`: publishing from that loop costs no hop.
-    init(loop: any EventLoop) {
+    package init(loop: any EventLoop) {
         self.loop = loop
     }
 
@@ -41,7 +41,7 @@ public actor ChangeFeed<Event: Sendable> {
     public var subscriberCount: Int { subscribers.count }
 
     /// Publishes `events` from any thread: at once when called on the feed's loop, else on it.
-    nonisolated func publishFromAnyThread(_ events: [Event]) {
+    package nonisolated func publishFromAnyThread(_ events: [Event]) {
         guard !events.isEmpty else { return }
         if loop.inEventLoop {
             assumeIsolated { $0.publish(events) }
@@ -52,7 +52,7 @@ public actor ChangeFeed<Event: Sendable> {
         }
     }
 
-    func publish(_ events: [Event]) {
+    package func publish(_ events: [Event]) {
         guard !events.isEmpty else { return }
         for (id, continuation) in subscribers {
             for event in events {
@@ -65,7 +65,17 @@ public actor ChangeFeed<Event: Sendable> {
         }
     }
 
-    func finish() {
+    /// Ends every subscriber's stream with ``ChangeFeedError/fellBehind``: events may have been missed (a
+    /// store that learns of other servers' changes lost its news of them for a while), so each must reload.
+    package func dropSubscribers() {
+        for continuation in subscribers.values {
+            continuation.onTermination = nil
+            continuation.finish(throwing: ChangeFeedError.fellBehind)
+        }
+        subscribers = [:]
+    }
+
+    package func finish() {
         isFinished = true
         for continuation in subscribers.values {
             continuation.onTermination = nil
