@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Mailpen", targets: ["Mailpen"]),
         .library(name: "MailpenMIME", targets: ["MailpenMIME"]),
         .library(name: "MailpenSMTP", targets: ["MailpenSMTP"]),
+        .library(name: "MailpenSMTPCore", targets: ["MailpenSMTPCore"]),
         .library(name: "MailpenStore", targets: ["MailpenStore"]),
         .library(name: "MailpenOutbound", targets: ["MailpenOutbound"]),
         .executable(name: "mailpen", targets: ["mailpen"]),
@@ -40,10 +41,18 @@ let package = Package(
             name: "MailpenMIME",
             swiftSettings: swiftSettings
         ),
-        // SMTP server: pure command parser and session state machine, thin NIO handlers.
+        // The SMTP protocol without I/O: command parser, session and AUTH state machines, input framing,
+        // envelope values and the catalog of replies. No NIO, so it builds alone (and under libFuzzer).
+        .target(
+            name: "MailpenSMTPCore",
+            swiftSettings: swiftSettings
+        ),
+        // The SMTP server: NIO handlers, TLS, listeners and limits around MailpenSMTPCore, and the seam
+        // to the host (SMTPBackend.swift).
         .target(
             name: "MailpenSMTP",
             dependencies: [
+                "MailpenSMTPCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -128,6 +137,7 @@ let package = Package(
             name: "Mailpen",
             dependencies: [
                 "MailpenSMTP",
+                "MailpenSMTPCore",
                 "MailpenStore",
                 "MailpenPostgres",
                 "MailpenHTTP",
@@ -189,6 +199,7 @@ let package = Package(
             dependencies: [
                 "Mailpen",
                 "MailpenSMTP",
+                "MailpenSMTPCore",
                 "MailpenStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -209,10 +220,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MailpenSMTPCoreTests",
+            dependencies: ["MailpenSMTPCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MailpenSMTPTests",
             dependencies: [
                 "MailpenSMTP",
+                "MailpenSMTPCore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -287,6 +306,39 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // libFuzzer targets, one per module fuzzed: `make fuzz-NAME` builds them with -DFUZZING under
+        // libFuzzer and AddressSanitizer (see the Makefile's fuzzer section); a plain build makes stubs.
+        .executableTarget(
+            name: "mime-fuzzer",
+            dependencies: ["MailpenMIME"],
+            path: "Tests/Fuzz/MIME",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "smtp-fuzzer",
+            dependencies: ["MailpenSMTPCore"],
+            path: "Tests/Fuzz/SMTP",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "pop3-fuzzer",
+            dependencies: ["MailpenPOP3Core"],
+            path: "Tests/Fuzz/POP3",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "imap-fuzzer",
+            dependencies: ["MailpenIMAPCore", "MailpenMIME"],
+            path: "Tests/Fuzz/IMAP",
+            swiftSettings: swiftSettings
+        ),
+        // The MIME parse benchmark driven by scripts/bench_mime.py (`make bench-mime`).
+        .executableTarget(
+            name: "mime-bench",
+            dependencies: ["MailpenMIME"],
+            path: "scripts/mime-bench",
             swiftSettings: swiftSettings
         ),
     ]

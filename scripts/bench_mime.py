@@ -8,8 +8,8 @@ Measures, in one run and on the same files:
   * one message with a 25 MB base64 attachment: parse time and peak memory.
 Each measurement runs in its own process so peak RSS (VmHWM) is per task.
 
-Usage: python3 scripts/bench_mime.py --swift .build/mime-tools/bench-mime [--seconds 3] [--json out.json]
-The Swift side is scripts/bench_mime.swift compiled with `swiftc -O` (see the Makefile).
+Usage: python3 scripts/bench_mime.py --swift .build/release/mime-bench [--seconds 3] [--json out.json]
+The Swift side is scripts/mime-bench/bench_mime.swift, the SwiftPM product mime-bench (see the Makefile).
 """
 import argparse
 import base64
@@ -137,7 +137,7 @@ def run(command):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--swift', help='the compiled Swift benchmark (scripts/bench_mime.swift)')
+    parser.add_argument('--swift', help='the compiled Swift benchmark (scripts/mime-bench/bench_mime.swift)')
     parser.add_argument('--fixtures', default=os.path.join(ROOT, 'fixtures', 'mime'))
     parser.add_argument('--seconds', type=float, default=3.0)
     parser.add_argument('--large-mb', type=int, default=25)

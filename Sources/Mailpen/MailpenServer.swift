@@ -3,6 +3,7 @@ import Logging
 import MailpenChecks
 import MailpenHTTP
 import MailpenSMTP
+import MailpenSMTPCore
 import MailpenStore
 import NIOCore
 import NIOSSL
@@ -114,7 +115,7 @@ public actor MailpenServer {
                 session: .init(
                     hostname: configuration.hostname,
                     maximumMessageSize: configuration.maxMessageSize,
-                    maximumRecipients: configuration.maxRecipients),
+                    maximumRecipients: configuration.maxRecipients, helpURL: configuredWebURL),
                 maximumConnections: configuration.maxConnections,
                 idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),
                 maximumLineLength: configuration.maxLineLength,
@@ -128,6 +129,14 @@ public actor MailpenServer {
         let addresses = await smtp.localAddresses
         smtpAddress = addresses.first
         smtpsAddress = addresses.count > 1 ? addresses[1] : nil
+    }
+
+    /// The web UI's address for SMTP's HELP reply, from the configuration: SMTP starts before HTTP (whose
+    /// API shows the bound SMTP port), so the bound HTTP address is not known yet. `nil` for port 0.
+    private var configuredWebURL: String? {
+        guard configuration.httpPort != 0 else { return nil }
+        let host = ["0.0.0.0", "::"].contains(configuration.httpHost) ? configuration.hostname : configuration.httpHost
+        return "http://\(host.contains(":") ? "[\(host)]" : host):\(configuration.httpPort)/"
     }
 
     private func startHTTP(store: any MailpenStore) async throws {

@@ -1,6 +1,7 @@
 import Logging
 import MailpenHTTP
 import MailpenSMTP
+import MailpenSMTPCore
 import MailpenStore
 import NIOCore
 
@@ -57,14 +58,19 @@ struct StoreDelivery: SMTPDeliveryHandler, SMTPAuthenticator {
                 "stored \(summary.id) in \(summary.inbox): from=<\(LogText.escaped(envelope.mailFrom))> to=<\(LogText.escaped(recipients))> size=\(summary.size) subject=\"\(LogText.escaped(summary.subject))\"")
             return .accepted(id: summary.id)
         case .failure(StoreError.inboxNotFound(let name)):
-            return .rejected(SMTPReply(550, "5.1.1", "Error: inbox \(name) does not exist"))
+            return .rejected(.inboxDoesNotExist(name))
         case .failure(let error):
             logger.error("could not store message: \(error)")
-            return .rejected(SMTPReply(451, "4.3.0", "Error: could not store message, try again later"))
+            return .rejected(.storageFailure)
         }
     }
 
-    func authenticate(_ credentials: SMTPCredentials) async -> Bool {
+    func authenticate(_ credentials: SMTPCredentials, on eventLoop: any EventLoop) -> EventLoopFuture<Bool> {
+        // AUTH is once per session, not per message: the store's async API is fine here.
+        eventLoop.makeFutureWithTask { await isAccepted(credentials) }
+    }
+
+    private func isAccepted(_ credentials: SMTPCredentials) async -> Bool {
         guard Inbox.isValidName(credentials.username) else {
             logger.info("AUTH refused: '\(LogText.escaped(credentials.username))' is not a valid inbox name")
             return false

@@ -29,7 +29,7 @@ public enum IMAPCommandParser {
     }
 
     /// The tag at the start of a partial command, if it has one (for answering a refused literal).
-    static func tag(of bytes: some Collection<UInt8>) -> String? {
+    package static func tag(of bytes: some Collection<UInt8>) -> String? {
         var buffer = IMAPParseBuffer(Array(bytes.prefix(256)))
         guard let tag = try? buffer.tag(), buffer.take(" ") else { return nil }
         return tag

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import MailpenSMTPCore
 
 extension SMTPCredentials {
     /// Whether these credentials prove knowledge of `expected`.

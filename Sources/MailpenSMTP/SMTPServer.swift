@@ -1,4 +1,5 @@
 import Logging
+import MailpenSMTPCore
 import NIOCore
 import NIOExtras
 import NIOPosix

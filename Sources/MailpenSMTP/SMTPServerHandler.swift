@@ -1,4 +1,5 @@
 import Logging
+import MailpenSMTPCore
 import NIOCore
 import NIOExtras
 import NIOSSL
@@ -255,11 +256,10 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func check(_ credentials: SMTPCredentials, context: ChannelHandlerContext) {
-        let authenticator = dependencies.authenticator
-        let promise = context.eventLoop.makePromise(of: Bool.self)
-        promise.completeWithTask { await authenticator.authenticate(credentials) }
+        let future = dependencies.authenticator.authenticate(credentials, on: context.eventLoop)
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        promise.futureResult.whenSuccess { accepted in
+        future.hop(to: context.eventLoop).whenComplete { outcome in
+            let accepted = (try? outcome.get()) ?? false
             let (handler, context) = loopBound.value
             guard !handler.isClosing else { return }
             handler.perform(handler.machine.credentialsChecked(accepted: accepted), context: context)
@@ -299,11 +299,4 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private static func makeNonce() -> String {
         String(UInt64.random(in: UInt64.min...UInt64.max), radix: 36)
     }
-}
-
-/// Hooks for metrics: the SMTP layer reports sessions and reply codes without depending on a metrics library.
-public protocol SMTPSessionObserver: Sendable {
-    func sessionOpened()
-    func sessionClosed()
-    func replied(code: Int)
 }

@@ -11,6 +11,7 @@ import Foundation
 import Logging
 import Mailpen
 import MailpenSMTP
+import MailpenSMTPCore
 import MailpenStore
 import NIOCore
 import UnixSignals
@@ -39,7 +40,9 @@ struct EarlyAcknowledgement: SMTPDeliveryHandler {
 
 /// Refuses AUTH: the benchmark sends without it.
 struct NoAuthentication: SMTPAuthenticator {
-    func authenticate(_ credentials: SMTPCredentials) async -> Bool { false }
+    func authenticate(_ credentials: SMTPCredentials, on eventLoop: any EventLoop) -> EventLoopFuture<Bool> {
+        eventLoop.makeSucceededFuture(false)
+    }
 }
 
 func option(_ name: String) -> String? {

@@ -37,7 +37,7 @@ struct LinkFollowerSafetyTests {
                 "http://[::1]:\(port)/ok", "http://0.0.0.0:\(port)/ok", "http://user@127.0.0.1:\(port)/ok",
                 "http://10.0.0.1:\(port)/ok", "http://169.254.169.254/latest/meta-data/",
             ],
-            LinkFollowing(timeout: .seconds(1))
+            LinkFollowing(timeout: .seconds(10))
         )
         try await server.stop()
 
@@ -77,7 +77,7 @@ struct LinkFollowerSafetyTests {
     @Test func linksToThisMachineAreFollowedWhenPrivateAddressesAreAllowed() async throws {
         let server = try await TestHTTPServer.start()
         let urls = [server.url("/ok"), "http://localhost:\(server.port)/ok", "http://0x7f.1:\(server.port)/ok"]
-        let statuses = await self.follow(urls, LinkFollowing(timeout: .seconds(1), allowsPrivateAddresses: true))
+        let statuses = await self.follow(urls, LinkFollowing(timeout: .seconds(10), allowsPrivateAddresses: true))
         try await server.stop()
         for url in urls {
             #expect(statuses[url]?.statusCode == 200 && statuses[url]?.ok == true, "\(url)")
@@ -93,7 +93,7 @@ struct LinkFollowerSafetyTests {
         let target = try await TestHTTPServer.start()
         // The first server stands in for a public host: its one endpoint is allowed, every other
         // loopback endpoint stays refused as the default policy refuses them.
-        var following = LinkFollowing(timeout: .seconds(1))
+        var following = LinkFollowing(timeout: .seconds(10))
         following.allowedPrivateEndpoints = [try Self.loopback(allowed.port)]
         let direct = allowed.url("/redirect?to=\(target.url("/ok"))")
         let odd = allowed.url("/redirect?to=http://0x7f.1:\(target.port)/ok")
@@ -120,7 +120,7 @@ struct LinkFollowerSafetyTests {
         let server = try await TestHTTPServer.start()
         let name = "mailpen-link-test.invalid"
         let resolver = NameResolver([name: ["127.0.0.1"], "rebound.invalid": ["10.1.2.3"]])
-        var following = LinkFollowing(timeout: .seconds(2))
+        var following = LinkFollowing(timeout: .seconds(10))
         following.allowedPrivateEndpoints = [try Self.loopback(server.port)]
         let follower = LinkFollower(configuration: following, resolver: resolver)
 
@@ -142,7 +142,7 @@ struct LinkFollowerSafetyTests {
         let server = try await TestHTTPServer.start()
         // Nothing listens on 127.0.0.2 (the server is bound to 127.0.0.1): connection refused.
         let resolver = NameResolver(["two.invalid": ["127.0.0.2", "10.0.0.1", "127.0.0.1"]])
-        var following = LinkFollowing(timeout: .seconds(2))
+        var following = LinkFollowing(timeout: .seconds(10))
         following.allowedPrivateEndpoints = [
             try Self.loopback(server.port),
             LinkEndpoint(address: try #require(IPAddress(literal: "127.0.0.2")), port: server.port),
@@ -157,7 +157,7 @@ struct LinkFollowerSafetyTests {
     @Test func atMost200LinksAreFollowed() async throws {
         let server = try await TestHTTPServer.start()
         let urls = (0..<201).map { server.url("/ok?\($0)") }
-        let statuses = await self.follow(urls, LinkFollowing(timeout: .seconds(5), allowsPrivateAddresses: true))
+        let statuses = await self.follow(urls, LinkFollowing(timeout: .seconds(10), allowsPrivateAddresses: true))
         try await server.stop()
         #expect(urls.prefix(200).allSatisfy { statuses[$0]?.statusCode == 200 })
         let last = try #require(statuses[server.url("/ok?200")])

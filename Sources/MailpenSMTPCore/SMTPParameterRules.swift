@@ -2,7 +2,7 @@
 /// (SIZE, BODY, SMTPUTF8, AUTH, DSN's RET/ENVID/NOTIFY/ORCPT).
 enum SMTPParameterRules {
     /// Checks MAIL parameters; returns the failure reply, or `nil` when they are acceptable.
-    static func validateMail(_ parameters: [SMTPParameter], maxMessageSize: Int) -> SMTPReply? {
+    static func validateMail(_ parameters: [SMTPParameter], maximumMessageSize: Int) -> SMTPReply? {
         var seen = Set<String>()
         for parameter in parameters {
             guard seen.insert(parameter.keyword).inserted else {
@@ -13,7 +13,7 @@ enum SMTPParameterRules {
                 guard let value = parameter.value, value.count <= 18, value.allSatisfy(\.isASCIIDigit),
                     let size = Int(value)
                 else { return .syntax("SIZE=number") }
-                if size > maxMessageSize { return .messageTooBig }
+                if size > maximumMessageSize { return .messageTooBig }
             case "BODY":
                 guard let value = parameter.value?.uppercased(), value == "7BIT" || value == "8BITMIME" else {
                     return .syntax("BODY=7BIT or BODY=8BITMIME")

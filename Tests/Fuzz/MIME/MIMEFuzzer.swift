@@ -1,9 +1,7 @@
-// libFuzzer entry point for MailpenMIME. Built from the module's sources directly
-// (not by SwiftPM; see `make fuzz-mime`):
-//   swiftc -sanitize=fuzzer,address -parse-as-library \
-//       Sources/MailpenMIME/*.swift Tests/Fuzz/MIMEFuzzer.swift -o mime-fuzzer
-// Seeded with fixtures/mime. Any crash, sanitizer report, timeout or out-of-memory
-// is a bug: the parser must accept every input.
+// libFuzzer entry point for MailpenMIME, the SwiftPM product `mime-fuzzer` (`make fuzz-mime`), seeded with
+// fixtures/mime. Any crash, sanitizer report, timeout or out-of-memory is a bug: the parser must accept
+// every input.
+import MailpenMIME
 
 /// Parses the input and reads every view, so lazy decoding paths run too.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -46,3 +44,14 @@ public func mimeFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) ->
     sink &+= MIMEContentType.parse(text)?.parameters.count ?? 0
     return sink == Int.min ? 1 : 0
 }
+
+#if !FUZZING
+/// A plain build makes this stub, so that the package links without libFuzzer; `make fuzz-mime` builds the
+/// fuzzer (with -DFUZZING, where libFuzzer supplies `main`).
+@main
+enum MIMEFuzzerStub {
+    static func main() {
+        print("mime-fuzzer is built without libFuzzer: run `make fuzz-mime` for the fuzzer")
+    }
+}
+#endif

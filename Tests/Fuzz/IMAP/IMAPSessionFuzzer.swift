@@ -1,4 +1,6 @@
 import Foundation
+import MailpenIMAPCore
+import MailpenMIME
 
 // libFuzzer entry point for the IMAP session: the state machine fed through IMAPSessionInput, as a server
 // feeds it, answering its requests from a small inbox. Built from the pure sources of MailpenIMAPCore and
@@ -245,3 +247,14 @@ public func imapSessionFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: 
     }
     return 0
 }
+
+#if !FUZZING
+/// A plain build makes this stub, so that the package links without libFuzzer; `make fuzz-imap` builds the
+/// fuzzer (with -DFUZZING, where libFuzzer supplies `main`).
+@main
+enum IMAPFuzzerStub {
+    static func main() {
+        print("imap-fuzzer is built without libFuzzer: run `make fuzz-imap` for the fuzzer")
+    }
+}
+#endif

@@ -1,76 +1,12 @@
 /// The whole SMTP server protocol of one connection as a pure state machine: it takes what the client
 /// sent (command lines, message bytes) and what the outside world decided (delivery, authentication,
 /// TLS, shutdown) and answers with the action to take. It owns no socket, clock or storage, so every
-/// command in every state is unit-testable; ``SMTPServerHandler`` adapts it to SwiftNIO.
+/// command in every state is unit-testable; MailpenSMTP's channel handler adapts it to SwiftNIO.
+///
+/// What it asks of its driver is in `SMTPSessionStateMachine+Action.swift`, its settings in
+/// `SMTPSessionStateMachine+Configuration.swift`, the AUTH dialogue in ``SMTPAuthenticationMachine`` and
+/// every reply it sends in `SMTPReply+Catalog.swift`.
 public struct SMTPSessionStateMachine: Sendable {
-    /// Settings that shape the session's replies and limits.
-    public struct Configuration: Sendable {
-        /// The name in the greeting and EHLO reply.
-        public var hostname: String
-        /// Largest accepted message in octets (advertised with SIZE).
-        public var maximumMessageSize: Int
-        /// Most recipients per transaction.
-        public var maximumRecipients: Int
-        /// Failed commands after which the connection is closed with `421 4.7.0`.
-        public var maximumErrors: Int
-        /// Whether STARTTLS is offered (a certificate is configured and TLS is not on yet).
-        public var offersStartTLS: Bool
-
-        public init(
-            hostname: String = "localhost",
-            maximumMessageSize: Int = 50 * 1024 * 1024,
-            maximumRecipients: Int = 1000,
-            maximumErrors: Int = 20,
-            offersStartTLS: Bool = false
-        ) {
-            self.hostname = hostname
-            self.maximumMessageSize = maximumMessageSize
-            self.maximumRecipients = maximumRecipients
-            self.maximumErrors = maximumErrors
-            self.offersStartTLS = offersStartTLS
-        }
-    }
-
-    /// How the caller must frame the next input bytes.
-    public enum InputMode: Sendable, Equatable {
-        /// CRLF-terminated command lines, fed to ``receive(line:)``.
-        case commandLine
-        /// CRLF-terminated SASL responses, also fed to ``receive(line:)``.
-        case authenticationResponse
-        /// DATA content, fed to ``receive(messageBytes:)`` until it reports the end.
-        case messageData
-        /// `remaining` octets of a BDAT chunk, fed to ``receive(messageBytes:)``.
-        case chunk(remaining: Int)
-        /// Nothing may be read now: a delivery, credential check or TLS handshake is pending.
-        case suspended
-        /// The session is over.
-        case closed
-    }
-
-    /// What the caller must do next.
-    public enum Action: Sendable {
-        /// Nothing to do.
-        case none
-        /// Send the reply and go on reading.
-        case reply(SMTPReply)
-        /// Send the replies, then close the connection.
-        case replyAndClose([SMTPReply])
-        /// Send the reply, discard any input already buffered, and start a TLS handshake; then call
-        /// ``tlsEstablished(version:)``.
-        case replyAndStartTLS(SMTPReply)
-        /// Hand the transaction to the delivery handler, then call ``deliveryCompleted(_:)``.
-        case deliver(SMTPTransaction)
-        /// Check the credentials, then call ``credentialsChecked(accepted:)``.
-        case checkCredentials(SMTPCredentials)
-    }
-
-    private enum AuthenticationStep: Sendable {
-        case plainResponse
-        case loginUsername
-        case loginPassword(username: String)
-        case cramMD5Response(challenge: String)
-    }
-
     private enum State: Sendable {
         case connecting
         case awaitingHello
@@ -80,7 +16,7 @@ public struct SMTPSessionStateMachine: Sendable {
         case receivingChunk(size: Int, remaining: Int, isLast: Bool)
         case discardingChunk(remaining: Int, reply: SMTPReply)
         case delivering
-        case authenticating(AuthenticationStep)
+        case authenticating
         case checkingCredentials(username: String)
         case startingTLS
         case closed
@@ -94,14 +30,13 @@ public struct SMTPSessionStateMachine: Sendable {
     }
 
     public let configuration: Configuration
-    private let challengeNonce: String
     private var state: State = .connecting
     private var draft: Draft?
     private var body: [UInt8] = []
     private var overflow = 0
     private var unstuffer = DotUnstuffer()
     private var errorCount = 0
-    private var challengeCount = 0
+    private var authentication: SMTPAuthenticationMachine
     private var isShuttingDown = false
 
     /// Facts about the session recorded in every envelope; the caller fills in the client address.
@@ -111,7 +46,8 @@ public struct SMTPSessionStateMachine: Sendable {
     public init(configuration: Configuration, session: SMTPSessionInfo = SMTPSessionInfo(), challengeNonce: String) {
         self.configuration = configuration
         self.session = session
-        self.challengeNonce = challengeNonce
+        self.authentication = SMTPAuthenticationMachine(
+            hostname: configuration.hostname, challengeNonce: challengeNonce)
     }
 
     /// How the next input must be framed.
@@ -145,14 +81,14 @@ public struct SMTPSessionStateMachine: Sendable {
             return .replyAndClose([.tooManyConnections])
         }
         state = .awaitingHello
-        return .reply(SMTPReply(220, nil, "\(configuration.hostname) ESMTP Mailpen"))
+        return .reply(.greeting(hostname: configuration.hostname))
     }
 
     /// A line arrived in ``InputMode/commandLine`` or ``InputMode/authenticationResponse`` mode.
     public mutating func receive(line: some Collection<UInt8>) -> Action {
         switch state {
-        case .authenticating(let step):
-            return countingErrors(continueAuthentication(step, response: line))
+        case .authenticating:
+            return countingErrors(follow(authentication.receive(response: line)))
         case .awaitingHello, .ready, .inTransaction:
             if isShuttingDown && !isInTransaction { return close(with: .shuttingDown) }
             do {
@@ -170,6 +106,7 @@ public struct SMTPSessionStateMachine: Sendable {
     public mutating func receiveOverlongLine() -> Action {
         switch state {
         case .authenticating:
+            authentication.abandon()
             state = session.heloName == nil ? .awaitingHello : .ready
             return countingErrors(.reply(.lineTooLong))
         case .awaitingHello, .ready, .inTransaction:
@@ -302,18 +239,11 @@ public struct SMTPSessionStateMachine: Sendable {
             state = .closed
             return .replyAndClose([.bye])
         case .help:
-            return .reply(
-                SMTPReply(
-                    code: 214, enhancedCode: "2.0.0",
-                    lines: [
-                        "Mailpen captures every message it is sent and relays none.",
-                        "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY EXPN STARTTLS AUTH",
-                        "See http://\(configuration.hostname):8025/ for the captured mail",
-                    ]))
+            return .reply(.help(webURL: configuration.helpURL))
         case .verify:
-            return .reply(SMTPReply(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery"))
+            return .reply(.cannotVerify)
         case .expand:
-            return .reply(SMTPReply(502, "5.5.1", "Error: EXPN not supported"))
+            return .reply(.expandNotSupported)
         case .startTLS:
             return startTLS()
         case .authenticate(let mechanism, let initialResponse):
@@ -326,21 +256,11 @@ public struct SMTPSessionStateMachine: Sendable {
         session.heloName = domain
         session.usedExtendedHello = extended
         state = .ready
-        guard extended else { return .reply(SMTPReply(250, nil, configuration.hostname)) }
-        var lines = [
-            "\(configuration.hostname) Hello \(domain)",
-            "PIPELINING",
-            "SIZE \(configuration.maximumMessageSize)",
-            "8BITMIME",
-            "SMTPUTF8",
-            "ENHANCEDSTATUSCODES",
-            "CHUNKING",
-            "DSN",
-        ]
-        if offersStartTLS { lines.append("STARTTLS") }
-        lines.append("AUTH PLAIN LOGIN CRAM-MD5")
-        lines.append("HELP")
-        return .reply(SMTPReply(code: 250, enhancedCode: nil, lines: lines))
+        guard extended else { return .reply(.hello(hostname: configuration.hostname)) }
+        return .reply(
+            .extendedHello(
+                hostname: configuration.hostname, clientDomain: domain,
+                maximumMessageSize: configuration.maximumMessageSize, offersStartTLS: offersStartTLS))
     }
 
     private mutating func startTransaction(reversePath: String, parameters: [SMTPParameter]) -> Action {
@@ -349,12 +269,11 @@ public struct SMTPSessionStateMachine: Sendable {
         case .inTransaction: return .reply(.nestedMail)
         default: break
         }
-        if let failure = SMTPParameterRules.validateMail(parameters, maxMessageSize: configuration.maximumMessageSize) {
-            return .reply(failure)
-        }
+        let failure = SMTPParameterRules.validateMail(parameters, maximumMessageSize: configuration.maximumMessageSize)
+        if let failure { return .reply(failure) }
         draft = Draft(mailFrom: reversePath, parameters: parameters)
         state = .inTransaction
-        return .reply(SMTPReply(250, "2.1.0", "Ok"))
+        return .reply(.senderAccepted)
     }
 
     private mutating func addRecipient(_ address: String, parameters: [SMTPParameter]) -> Action {
@@ -366,7 +285,7 @@ public struct SMTPSessionStateMachine: Sendable {
         if let failure = SMTPParameterRules.validateRecipient(parameters) { return .reply(failure) }
         current.recipients.append(SMTPRecipient(address: address, parameters: parameters))
         draft = current
-        return .reply(SMTPReply(250, "2.1.5", "Ok"))
+        return .reply(.recipientAccepted)
     }
 
     private mutating func startData() -> Action {
@@ -411,7 +330,7 @@ public struct SMTPSessionStateMachine: Sendable {
     private mutating func finishChunk(size: Int, isLast: Bool) -> Action {
         if isLast { return startDelivery() }
         state = .inTransaction
-        return .reply(SMTPReply(250, "2.0.0", "Ok: \(size) octets received"))
+        return .reply(.chunkReceived(octets: size))
     }
 
     private mutating func startDelivery() -> Action {
@@ -438,106 +357,35 @@ public struct SMTPSessionStateMachine: Sendable {
     }
 
     private mutating func startTLS() -> Action {
-        if session.tlsVersion != nil { return .reply(SMTPReply(503, "5.5.1", "Error: TLS already active")) }
-        guard configuration.offersStartTLS else { return .reply(SMTPReply(502, "5.5.1", "Error: STARTTLS not available")) }
+        if session.tlsVersion != nil { return .reply(.tlsAlreadyActive) }
+        guard configuration.offersStartTLS else { return .reply(.startTLSNotAvailable) }
         if isInTransaction { return .reply(.badSequence) }
         state = .startingTLS
-        return .replyAndStartTLS(SMTPReply(220, "2.0.0", "Ready to start TLS"))
+        return .replyAndStartTLS(.readyToStartTLS)
     }
 
     // MARK: - AUTH
 
     private mutating func startAuthentication(mechanism: String, initialResponse: String?) -> Action {
-        guard session.heloName != nil, session.usedExtendedHello else {
-            return .reply(SMTPReply(503, "5.5.1", "Error: send EHLO first"))
-        }
-        if session.authenticatedUser != nil { return .reply(SMTPReply(503, "5.5.1", "Error: already authenticated")) }
-        if isInTransaction {
-            return .reply(SMTPReply(503, "5.5.1", "Error: AUTH not permitted during a mail transaction"))
-        }
-        switch mechanism {
-        case "PLAIN":
-            guard let initialResponse else {
-                state = .authenticating(.plainResponse)
-                return .reply(SMTPReply(334, nil, ""))
-            }
-            return continueAuthentication(.plainResponse, response: Array(initialResponse.utf8))
-        case "LOGIN":
-            guard let initialResponse else {
-                state = .authenticating(.loginUsername)
-                return .reply(SMTPReply(334, nil, SASL.encode("Username:")))
-            }
-            return continueAuthentication(.loginUsername, response: Array(initialResponse.utf8))
-        case "CRAM-MD5":
-            guard initialResponse == nil else {
-                return .reply(.syntax("CRAM-MD5 takes no initial response"))
-            }
-            challengeCount += 1
-            let challenge = "<\(challengeNonce).\(challengeCount)@\(configuration.hostname)>"
-            state = .authenticating(.cramMD5Response(challenge: challenge))
-            return .reply(SMTPReply(334, nil, SASL.encode(challenge)))
-        default:
-            return .reply(SMTPReply(504, "5.5.4", "Error: unsupported authentication mechanism \(mechanism)"))
-        }
+        guard session.heloName != nil, session.usedExtendedHello else { return .reply(.extendedHelloFirst) }
+        if session.authenticatedUser != nil { return .reply(.alreadyAuthenticated) }
+        if isInTransaction { return .reply(.authenticationInTransaction) }
+        return follow(authentication.start(mechanism: mechanism, initialResponse: initialResponse))
     }
 
-    private mutating func continueAuthentication(_ step: AuthenticationStep, response line: some Collection<UInt8>) -> Action {
-        let afterFailure: State = session.heloName == nil ? .awaitingHello : .ready
-        guard let text = String(validating: line, as: UTF8.self) else {
-            state = afterFailure
-            return .reply(.cannotDecodeResponse)
-        }
-        let response = text.trimmingSMTPWhitespace()
-        if response == "*" {
-            state = afterFailure
-            return .reply(.authenticationCancelled)
-        }
-        guard let decoded = SASL.decode(response) else {
-            state = afterFailure
-            return .reply(.cannotDecodeResponse)
-        }
+    /// Turns a step of the AUTH dialogue into the session's state and action.
+    private mutating func follow(_ step: SMTPAuthenticationMachine.Action) -> Action {
         switch step {
-        case .plainResponse:
-            let fields = decoded.split(separator: 0, omittingEmptySubsequences: false)
-            guard fields.count == 3,
-                let username = String(validating: fields[1], as: UTF8.self),
-                let password = String(validating: fields[2], as: UTF8.self),
-                !username.isEmpty
-            else {
-                state = afterFailure
-                return .reply(.cannotDecodeResponse)
-            }
-            return check(.password(username: username, password: password))
-        case .loginUsername:
-            guard let username = String(validating: decoded, as: UTF8.self), !username.isEmpty else {
-                state = afterFailure
-                return .reply(.cannotDecodeResponse)
-            }
-            state = .authenticating(.loginPassword(username: username))
-            return .reply(SMTPReply(334, nil, SASL.encode("Password:")))
-        case .loginPassword(let username):
-            guard let password = String(validating: decoded, as: UTF8.self) else {
-                state = afterFailure
-                return .reply(.cannotDecodeResponse)
-            }
-            return check(.password(username: username, password: password))
-        case .cramMD5Response(let challenge):
-            guard let text = String(validating: decoded, as: UTF8.self),
-                let space = text.lastIndex(of: " "),
-                space != text.startIndex
-            else {
-                state = afterFailure
-                return .reply(.cannotDecodeResponse)
-            }
-            let username = String(text[..<space])
-            let digest = String(text[text.index(after: space)...])
-            return check(.challengeResponse(username: username, challenge: challenge, digest: digest))
+        case .challenge(let reply):
+            state = .authenticating
+            return .reply(reply)
+        case .check(let credentials):
+            state = .checkingCredentials(username: credentials.username)
+            return .checkCredentials(credentials)
+        case .fail(let reply):
+            state = session.heloName == nil ? .awaitingHello : .ready
+            return .reply(reply)
         }
-    }
-
-    private mutating func check(_ credentials: SMTPCredentials) -> Action {
-        state = .checkingCredentials(username: credentials.username)
-        return .checkCredentials(credentials)
     }
 
     // MARK: - Helpers

@@ -1,9 +1,7 @@
-import Foundation
-
 /// Credentials a client presented with AUTH, in the form the mechanism delivers them.
 ///
 /// PLAIN and LOGIN reveal the password; CRAM-MD5 only proves knowledge of it, so checking it needs the
-/// stored password (``isValid(forPassword:)``).
+/// stored password (`isValid(forPassword:)` in MailpenSMTP, which has the HMAC).
 public enum SMTPCredentials: Sendable, Hashable {
     /// From AUTH PLAIN or AUTH LOGIN.
     case password(username: String, password: String)
@@ -24,18 +22,5 @@ public enum SMTPCredentials: Sendable, Hashable {
         case .password: return "PLAIN/LOGIN"
         case .challengeResponse: return "CRAM-MD5"
         }
-    }
-}
-
-/// Base64 helpers for SASL exchanges.
-enum SASL {
-    static func decode(_ text: String) -> [UInt8]? {
-        if text == "=" { return [] }
-        guard let data = Data(base64Encoded: text) else { return nil }
-        return Array(data)
-    }
-
-    static func encode(_ text: String) -> String {
-        Data(text.utf8).base64EncodedString()
     }
 }

@@ -1,7 +1,5 @@
-// Parse benchmark entry point for MailpenMIME, compiled together with the module's
-// sources (no SwiftPM involved):
-//   swiftc -O -wmo -parse-as-library -module-name MIMEBench \
-//       Sources/MailpenMIME/*.swift scripts/bench_mime.swift -o bench-mime
+// Parse benchmark entry point for MailpenMIME, the SwiftPM product `mime-bench`
+// (`swift build -c release --product mime-bench`; `make bench-mime` builds and runs it).
 // Driven by scripts/bench_mime.py, which compares it with Python's email package.
 // Prints one JSON object on stdout.
 #if canImport(Glibc)
@@ -10,6 +8,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import MailpenMIME
 
 @main
 struct MIMEBench {

@@ -1,5 +1,5 @@
 // libFuzzer entry point for the POP3 session: the state machine fed through POP3SessionInput, as a server
-// feeds it. Built from the pure sources of MailpenPOP3Core directly (not by SwiftPM; see `make fuzz-pop3`),
+// feeds it. The SwiftPM product `pop3-fuzzer` (`make fuzz-pop3`), built from MailpenPOP3Core alone,
 // seeded with fixtures/pop3. Any crash, sanitizer report, timeout or broken invariant is a bug:
 // - every response is well formed: a status line starting `+OK`, `-ERR` or `+ ` with no CR or LF inside
 //   it, and a multi-line body whose lines all end in CRLF, with no bare CR or LF, ending in `.` CRLF;
@@ -12,6 +12,7 @@
 // The first input byte sets the session's options: 0x01 offers STLS, 0x02 the client is on loopback,
 // 0x04 accepts credentials, 0x08 the maildrop is locked, 0x10 the update fails, 0x20 marks read instead
 // of deleting, 0x40 a message vanishes before RETR. The rest is what the client sends.
+import MailpenPOP3Core
 
 struct SimulatedPOP3Session {
     private(set) var transcript: [String] = []
@@ -198,3 +199,14 @@ public func pop3SessionFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: 
     }
     return 0
 }
+
+#if !FUZZING
+/// A plain build makes this stub, so that the package links without libFuzzer; `make fuzz-pop3` builds the
+/// fuzzer (with -DFUZZING, where libFuzzer supplies `main`).
+@main
+enum POP3FuzzerStub {
+    static func main() {
+        print("pop3-fuzzer is built without libFuzzer: run `make fuzz-pop3` for the fuzzer")
+    }
+}
+#endif

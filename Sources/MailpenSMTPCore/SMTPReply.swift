@@ -1,6 +1,7 @@
 /// One SMTP reply: a three-digit code, an optional enhanced status code (RFC 3463) and one or more text lines.
 ///
 /// Replies are values so that the session state machine can return them without knowing how they are written.
+/// Every reply Mailpen sends is listed in the catalog (`SMTPReply+Catalog.swift`).
 public struct SMTPReply: Sendable, Hashable {
     /// The three-digit reply code, for example `250`.
     public var code: Int
@@ -59,41 +60,5 @@ public struct SMTPReply: Sendable, Hashable {
             length += width
         }
         return String(kept) + "..."
-    }
-}
-
-extension SMTPReply {
-    static let ok = SMTPReply(250, "2.0.0", "Ok")
-    static let startMailInput = SMTPReply(354, nil, "End data with <CR><LF>.<CR><LF>")
-    static let badSequence = SMTPReply(503, "5.5.1", "Error: bad sequence of commands")
-    static let heloFirst = SMTPReply(503, "5.5.1", "Error: send HELO/EHLO first")
-    static let needMail = SMTPReply(503, "5.5.1", "Error: need MAIL command")
-    static let needRecipient = SMTPReply(503, "5.5.1", "Error: need RCPT command")
-    static let nestedMail = SMTPReply(503, "5.5.1", "Error: nested MAIL command")
-    static let unrecognized = SMTPReply(500, "5.5.2", "Error: command not recognized")
-    static let lineTooLong = SMTPReply(500, "5.5.6", "Error: line too long")
-    static let messageTooBig = SMTPReply(552, "5.3.4", "Error: message size exceeds fixed limit")
-    static let tooManyRecipients = SMTPReply(452, "4.5.3", "Error: too many recipients")
-    static let authenticationFailed = SMTPReply(535, "5.7.8", "Error: authentication credentials invalid")
-    static let authenticationSucceeded = SMTPReply(235, "2.7.0", "Authentication successful")
-    static let authenticationCancelled = SMTPReply(501, "5.7.0", "Authentication cancelled")
-    static let cannotDecodeResponse = SMTPReply(501, "5.5.2", "Error: cannot decode response")
-    static let tooManyErrors = SMTPReply(421, "4.7.0", "Error: too many errors, closing connection")
-    static let tooManyConnections = SMTPReply(421, "4.7.0", "Error: too many connections, try again later")
-    static let shuttingDown = SMTPReply(421, "4.3.2", "Service shutting down, closing connection")
-    static let timeout = SMTPReply(421, "4.4.2", "Error: timeout exceeded, closing connection")
-    static let storageFailure = SMTPReply(451, "4.3.0", "Error: could not store message, try again later")
-    static let bye = SMTPReply(221, "2.0.0", "Bye")
-
-    static func syntax(_ text: String) -> SMTPReply {
-        SMTPReply(501, "5.5.4", "Syntax: \(text)")
-    }
-
-    static func unknownParameter(_ keyword: String) -> SMTPReply {
-        SMTPReply(555, "5.5.4", "Error: unsupported parameter \(keyword)")
-    }
-
-    static func queued(as id: String) -> SMTPReply {
-        SMTPReply(250, "2.0.0", "Ok: queued as \(id)")
     }
 }

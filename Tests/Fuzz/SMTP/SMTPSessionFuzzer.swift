@@ -1,6 +1,6 @@
 // libFuzzer entry point for the SMTP session: the state machine fed through SMTPSessionInput, as the server
-// feeds it. Built from the pure sources of MailpenSMTP directly (not by SwiftPM; see `make fuzz-smtp`),
-// seeded with fixtures/smtp. Any crash, sanitizer report, timeout or broken invariant is a bug:
+// feeds it. The SwiftPM product `smtp-fuzzer` (`make fuzz-smtp`), built from MailpenSMTPCore alone, seeded
+// with fixtures/smtp. Any crash, sanitizer report, timeout or broken invariant is a bug:
 // - every reply is well formed (a code of 200–599, an enhanced code of the same class, no CR or LF inside a
 //   line, at most 512 octets a line with its CRLF);
 // - a delivered message respects the size and recipient limits;
@@ -9,8 +9,10 @@
 // - the outcome does not depend on how the input is cut into reads (up to a STARTTLS, which drops what
 //   was pipelined after it, so what follows depends on the reads).
 //
-// The first input byte sets the session's options: 0x01 offers STARTTLS, 0x08 rejects deliveries,
-// 0x10 accepts AUTH, 0x20 refuses the connection (too many connections). The rest is what the client sends.
+// The first input byte sets the session's options: 0x01 offers STARTTLS, 0x02 names a web URL in HELP,
+// 0x08 rejects deliveries, 0x10 accepts AUTH, 0x20 refuses the connection (too many connections). The
+// rest is what the client sends.
+import MailpenSMTPCore
 
 /// One simulated connection: what the server replied and delivered, in order.
 struct SimulatedSession {
@@ -30,7 +32,8 @@ struct SimulatedSession {
         machine = SMTPSessionStateMachine(
             configuration: .init(
                 hostname: "fuzz.example", maximumMessageSize: Self.maximumMessageSize,
-                maximumRecipients: Self.maximumRecipients, maximumErrors: 8, offersStartTLS: options & 1 != 0),
+                maximumRecipients: Self.maximumRecipients, maximumErrors: 8, offersStartTLS: options & 1 != 0,
+                helpURL: options & 2 != 0 ? "http://fuzz.example:8025/" : nil),
             challengeNonce: "fuzz")
         perform(machine.connectionOpened(accepting: options & 0x20 == 0))
     }
@@ -147,3 +150,14 @@ public func smtpSessionFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: 
     }
     return 0
 }
+
+#if !FUZZING
+/// A plain build makes this stub, so that the package links without libFuzzer; `make fuzz-smtp` builds the
+/// fuzzer (with -DFUZZING, where libFuzzer supplies `main`).
+@main
+enum SMTPFuzzerStub {
+    static func main() {
+        print("smtp-fuzzer is built without libFuzzer: run `make fuzz-smtp` for the fuzzer")
+    }
+}
+#endif

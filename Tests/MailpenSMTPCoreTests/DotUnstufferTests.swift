@@ -1,6 +1,6 @@
 import Testing
 
-@testable import MailpenSMTP
+@testable import MailpenSMTPCore
 
 @Suite("DATA dot-unstuffing")
 struct DotUnstufferTests {

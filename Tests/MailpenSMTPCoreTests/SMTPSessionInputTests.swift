@@ -1,6 +1,6 @@
 import Testing
 
-@testable import MailpenSMTP
+@testable import MailpenSMTPCore
 
 @Suite("Session input")
 struct SMTPSessionInputTests {

@@ -1,4 +1,4 @@
-@testable import MailpenSMTP
+@testable import MailpenSMTPCore
 
 /// Drives a state machine the way the NIO handler does, for tests.
 struct SessionDriver {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import MailpenSMTP
+@testable import MailpenSMTPCore
 
 @Suite("SMTP session state machine")
 struct SMTPSessionStateMachineTests {
@@ -109,6 +109,24 @@ struct SMTPSessionStateMachineTests {
                 250 HELP\r
 
                 """)
+    }
+
+    @Test func helpNamesTheConfiguredWebURL() throws {
+        var driver = SessionDriver(.init(hostname: "mx.test", helpURL: "http://mail.test:9000/"))
+        let reply = try #require(driver.send("HELP").reply)
+        #expect(
+            reply.wireFormat
+                == """
+                214-2.0.0 Mailpen captures every message it is sent and relays none.\r
+                214-2.0.0 Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY EXPN STARTTLS AUTH\r
+                214 2.0.0 See http://mail.test:9000/ for the captured mail\r
+
+                """)
+        // Without a web UI to point to, HELP names none (and no guessed port).
+        var bare = SessionDriver(.init(hostname: "mx.test"))
+        let bareReply = try #require(bare.send("HELP").reply)
+        #expect(bareReply.lines.count == 2)
+        #expect(!bareReply.wireFormat.contains("http"))
     }
 
     @Test func ehloHidesStartTLSOnceTLSIsOn() throws {

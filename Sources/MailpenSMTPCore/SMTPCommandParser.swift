@@ -7,10 +7,10 @@ public enum SMTPCommandParser {
     /// Parses `line`, which must not contain the terminating CRLF or LF.
     public static func parse(_ line: some Collection<UInt8>) throws(SMTPCommandError) -> SMTPCommand {
         for byte in line where byte < 0x20 && byte != 0x09 || byte == 0x7F {
-            throw SMTPCommandError(SMTPReply(500, "5.5.2", "Error: command contains invalid characters"))
+            throw SMTPCommandError(.invalidCharacters)
         }
         guard let text = String(validating: Array(line), as: UTF8.self) else {
-            throw SMTPCommandError(SMTPReply(500, "5.5.2", "Error: command is not valid UTF-8"))
+            throw SMTPCommandError(.invalidUTF8)
         }
         let trimmed = text.trimmingSMTPWhitespace()
         let verbEnd = trimmed.firstIndex(where: { $0 == " " || $0 == "\t" }) ?? trimmed.endIndex
@@ -154,7 +154,7 @@ public enum SMTPCommandParser {
             mailbox.index(after: at) != mailbox.endIndex,
             !mailbox.contains(" ") || mailbox.first == "\""
         else {
-            throw SMTPCommandError(SMTPReply(501, "5.1.3", "Error: bad address syntax <\(path)>"))
+            throw SMTPCommandError(.badAddress(path))
         }
         return String(mailbox)
     }

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import MailpenSMTP
+@testable import MailpenSMTPCore
 
 @Suite("SMTP command parser")
 struct SMTPCommandParserTests {

@@ -1,16 +1,17 @@
 /// Hands a session's buffered input to its state machine in the pieces the machine's input mode asks
 /// for: a command line or SASL response (framed by a ``LineFramer``), or message bytes. The NIO handler
-/// and the fuzzer (`Tests/Fuzz/SMTPSessionFuzzer.swift`) both feed the machine through it, so the fuzzer
-/// exercises the framing the server uses.
-struct SMTPSessionInput: Sendable {
+/// and the SMTP fuzzer both feed the machine through it, so the fuzzer exercises the framing the
+/// server uses.
+public struct SMTPSessionInput: Sendable {
     private var framer: LineFramer
 
-    init(maximumLineLength: Int) {
+    /// `maximumLineLength` is the longest command line or SASL response taken, without its line ending.
+    public init(maximumLineLength: Int) {
         framer = LineFramer(maximumLength: maximumLineLength)
     }
 
     /// What feeding the machine led to.
-    enum Step: Sendable {
+    public enum Step: Sendable {
         /// The machine took a piece of input and asks for this.
         case act(SMTPSessionStateMachine.Action)
         /// Nothing more can be fed now: the input holds no complete line, or the machine is waiting for
@@ -20,7 +21,7 @@ struct SMTPSessionInput: Sendable {
 
     /// Feeds the machine from the front of `input`. Returns how many bytes of `input` are used up (drop
     /// them before the next call) and what to do next.
-    mutating func feed(
+    public mutating func feed(
         _ input: UnsafeRawBufferPointer, to machine: inout SMTPSessionStateMachine
     ) -> (consumed: Int, step: Step) {
         switch machine.inputMode {

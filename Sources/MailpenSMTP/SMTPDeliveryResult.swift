@@ -1,7 +1,0 @@
-/// The outcome of handing a transaction to an ``SMTPDeliveryHandler``.
-public enum SMTPDeliveryResult: Sendable, Hashable {
-    /// Stored under `id`; the client gets `250 2.0.0 Ok: queued as <id>`.
-    case accepted(id: String)
-    /// Not stored; the client gets `reply` (a 4xx or 5xx).
-    case rejected(SMTPReply)
-}

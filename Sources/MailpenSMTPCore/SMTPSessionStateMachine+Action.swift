@@ -1,0 +1,34 @@
+extension SMTPSessionStateMachine {
+    /// How the caller must frame the next input bytes.
+    public enum InputMode: Sendable, Equatable {
+        /// CRLF-terminated command lines, fed to ``receive(line:)``.
+        case commandLine
+        /// CRLF-terminated SASL responses, also fed to ``receive(line:)``.
+        case authenticationResponse
+        /// DATA content, fed to ``receive(messageBytes:)`` until it reports the end.
+        case messageData
+        /// `remaining` octets of a BDAT chunk, fed to ``receive(messageBytes:)``.
+        case chunk(remaining: Int)
+        /// Nothing may be read now: a delivery, credential check or TLS handshake is pending.
+        case suspended
+        /// The session is over.
+        case closed
+    }
+
+    /// What the caller must do next.
+    public enum Action: Sendable {
+        /// Nothing to do.
+        case none
+        /// Send the reply and go on reading.
+        case reply(SMTPReply)
+        /// Send the replies, then close the connection.
+        case replyAndClose([SMTPReply])
+        /// Send the reply, discard any input already buffered, and start a TLS handshake; then call
+        /// ``tlsEstablished(version:)``.
+        case replyAndStartTLS(SMTPReply)
+        /// Hand the transaction to the delivery handler, then call ``deliveryCompleted(_:)``.
+        case deliver(SMTPTransaction)
+        /// Check the credentials, then call ``credentialsChecked(accepted:)``.
+        case checkCredentials(SMTPCredentials)
+    }
+}

@@ -1,0 +1,34 @@
+extension SMTPSessionStateMachine {
+    /// Settings that shape the session's replies and limits: one value per server listener, shared by all
+    /// its sessions.
+    public struct Configuration: Sendable {
+        /// The name in the greeting and EHLO reply.
+        public var hostname: String
+        /// Largest accepted message in octets (advertised with SIZE).
+        public var maximumMessageSize: Int
+        /// Most recipients per transaction.
+        public var maximumRecipients: Int
+        /// Failed commands after which the connection is closed with `421 4.7.0`.
+        public var maximumErrors: Int
+        /// Whether STARTTLS is offered (a certificate is configured and TLS is not on yet).
+        public var offersStartTLS: Bool
+        /// Where the captured mail can be read (the web UI), named in the HELP reply; `nil` names none.
+        public var helpURL: String?
+
+        public init(
+            hostname: String = "localhost",
+            maximumMessageSize: Int = 50 * 1024 * 1024,
+            maximumRecipients: Int = 1000,
+            maximumErrors: Int = 20,
+            offersStartTLS: Bool = false,
+            helpURL: String? = nil
+        ) {
+            self.hostname = hostname
+            self.maximumMessageSize = maximumMessageSize
+            self.maximumRecipients = maximumRecipients
+            self.maximumErrors = maximumErrors
+            self.offersStartTLS = offersStartTLS
+            self.helpURL = helpURL
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Logging
+import MailpenSMTPCore
+import NIOCore
+import NIOEmbedded
+import Synchronization
+import Testing
+
+@testable import MailpenSMTP
+
+/// What the server does with each answer a host can give through the seam (SMTPBackend.swift), on the
+/// NIO handler that serves a connection.
+@Suite("SMTP backend seam")
+struct SMTPBackendTests {
+    /// A host that answers as told and records what it was asked and told, in order.
+    final class Host: SMTPDeliveryHandler, SMTPAuthenticator, SMTPSessionObserver {
+        enum Delivery: Sendable {
+            case answer(SMTPDeliveryResult)
+            case fail
+        }
+
+        struct Failure: Error {}
+
+        let delivery: Delivery
+        let acceptsCredentials: Bool
+        private let log = Mutex<[String]>([])
+
+        init(delivery: Delivery = .answer(.accepted(id: "ID")), acceptsCredentials: Bool = true) {
+            self.delivery = delivery
+            self.acceptsCredentials = acceptsCredentials
+        }
+
+        var events: [String] { log.withLock { $0 } }
+
+        func deliver(
+            _ transaction: SMTPTransaction, on eventLoop: any EventLoop
+        ) -> EventLoopFuture<SMTPDeliveryResult> {
+            let recipients = transaction.envelope.recipients.map(\.address).joined(separator: ",")
+            log.withLock { $0.append("deliver \(recipients) \(String(decoding: transaction.message, as: UTF8.self))") }
+            switch delivery {
+            case .answer(let result): return eventLoop.makeSucceededFuture(result)
+            case .fail: return eventLoop.makeFailedFuture(Failure())
+            }
+        }
+
+        func authenticate(_ credentials: SMTPCredentials, on eventLoop: any EventLoop) -> EventLoopFuture<Bool> {
+            log.withLock { $0.append("authenticate \(credentials.username)") }
+            return eventLoop.makeSucceededFuture(acceptsCredentials)
+        }
+
+        func sessionOpened() { log.withLock { $0.append("opened") } }
+        func sessionClosed() { log.withLock { $0.append("closed") } }
+        func replied(code: Int) { log.withLock { $0.append("\(code)") } }
+    }
+
+    /// A connection served by the handler, with `host` behind it.
+    private func connect(to host: Host) throws -> EmbeddedChannel {
+        let channel = EmbeddedChannel()
+        let dependencies = SMTPServerHandler.Dependencies(
+            deliveryHandler: host, authenticator: host, startTLSContext: nil,
+            connectionLimiter: ConnectionLimiter(maximum: 10), shutdownGracePeriod: .seconds(1),
+            maximumLineLength: 512, observer: host, logger: Logger(label: "test"))
+        let machine = SMTPSessionStateMachine(configuration: .init(hostname: "mx.test"), challengeNonce: "n")
+        try channel.pipeline.syncOperations.addHandler(SMTPServerHandler(machine: machine, dependencies: dependencies))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 40000)).wait()
+        return channel
+    }
+
+    /// Sends `text` and returns what the server wrote back.
+    private func send(_ text: String, on channel: EmbeddedChannel) throws -> String {
+        try channel.writeInbound(channel.allocator.buffer(string: text))
+        channel.embeddedEventLoop.run()
+        return try written(on: channel)
+    }
+
+    private func written(on channel: EmbeddedChannel) throws -> String {
+        var output = ""
+        while var buffer = try channel.readOutbound(as: ByteBuffer.self) {
+            output += buffer.readString(length: buffer.readableBytes) ?? ""
+        }
+        return output
+    }
+
+    private static let transaction = "EHLO c.test\r\nMAIL FROM:<a@test>\r\nRCPT TO:<b@test>\r\nDATA\r\nhello\r\n.\r\n"
+
+    private func lastLine(_ output: String) -> Substring? {
+        output.split(separator: "\r\n").last
+    }
+
+    @Test func acceptedDeliveryIsQueued() throws {
+        let host = Host()
+        let channel = try connect(to: host)
+        #expect(try written(on: channel) == "220 mx.test ESMTP Mailpen\r\n")
+        #expect(lastLine(try send(Self.transaction, on: channel)) == "250 2.0.0 Ok: queued as ID")
+        #expect(host.events.contains("deliver b@test hello\r\n"))
+    }
+
+    @Test func hostRefusalReachesTheClientAndTheSessionGoesOn() throws {
+        let host = Host(delivery: .answer(.rejected(.inboxDoesNotExist("shop"))))
+        let channel = try connect(to: host)
+        #expect(lastLine(try send(Self.transaction, on: channel)) == "550 5.1.1 Error: inbox shop does not exist")
+        #expect(try send("MAIL FROM:<a@test>\r\n", on: channel) == "250 2.1.0 Ok\r\n")
+    }
+
+    @Test func failedDeliveryIsAStorageFailure() throws {
+        let channel = try connect(to: Host(delivery: .fail))
+        let output = try send(Self.transaction, on: channel)
+        #expect(lastLine(output) == "451 4.3.0 Error: could not store message, try again later")
+    }
+
+    static let authenticationOutcomes: [(accepts: Bool, reply: String)] = [
+        (true, "235 2.7.0 Authentication successful\r\n"),
+        (false, "535 5.7.8 Error: authentication credentials invalid\r\n"),
+    ]
+
+    @Test("the authenticator decides AUTH", arguments: authenticationOutcomes)
+    func authenticatorDecides(accepts: Bool, reply: String) throws {
+        let host = Host(acceptsCredentials: accepts)
+        let channel = try connect(to: host)
+        _ = try send("EHLO c.test\r\n", on: channel)
+        // AUTH PLAIN with "\0shop\0pw".
+        #expect(try send("AUTH PLAIN AHNob3AAcHc=\r\n", on: channel) == reply)
+        #expect(host.events.contains("authenticate shop"))
+    }
+
+    @Test func observerSeesTheSessionAndEveryReply() throws {
+        let host = Host()
+        let channel = try connect(to: host)
+        _ = try send("NOOP\r\nFROB\r\nQUIT\r\n", on: channel)
+        channel.embeddedEventLoop.run()
+        _ = try? channel.finish()
+        #expect(host.events == ["opened", "220", "250", "500", "221", "closed"])
+    }
+}
