@@ -1,3 +1,4 @@
+import MailpenPostgres
 import MailpenStore
 
 /// Everything `mailpen serve` can be told: listeners, TLS, authentication policy, limits and storage.
@@ -32,6 +33,11 @@ public struct MailpenConfiguration: Sendable {
     /// The name in the SMTP greeting.
     public var hostname = "localhost"
     public var databasePath = "./mailpen.sqlite"
+    /// A PostgreSQL database (`--db postgres://...`) to use instead of the SQLite file: several nodes can
+    /// share it.
+    public var postgresURL: PostgresURL?
+    /// Connections each node keeps to PostgreSQL for reads and changes (besides its writer's and listener's).
+    public var postgresPoolSize = PostgresStore.Configuration.defaultPoolSize
     public var durableCommits = true
     public var maxMessageSize = 50 * 1024 * 1024
     public var maxRecipients = 1000

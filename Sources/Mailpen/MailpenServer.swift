@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MailpenChecks
 import MailpenHTTP
+import MailpenPostgres
 import MailpenSMTP
 import MailpenSMTPCore
 import MailpenStore
@@ -39,11 +40,7 @@ public actor MailpenServer {
 
     /// Opens the store and binds every listener. Throws if any of them cannot start (nothing is left running).
     public func start() async throws {
-        let store = try SQLiteStore(
-            configuration: .init(
-                path: configuration.databasePath, retention: configuration.retention,
-                synchronousFull: configuration.durableCommits),
-            logger: logger)
+        let store = try await openStore()
         self.store = store
         do {
             try await startSMTP(store: store)
@@ -89,6 +86,24 @@ public actor MailpenServer {
             }
             self.store = nil
         }
+    }
+
+    /// The SQLite store, or the PostgreSQL one for a `postgres://` database: that one is waited for while its
+    /// server is out of reach (each attempt logged), so that nodes started before their database do not
+    /// crash-loop.
+    private func openStore() async throws -> any MailpenStore {
+        guard let url = configuration.postgresURL else {
+            return try SQLiteStore(
+                configuration: .init(
+                    path: configuration.databasePath, retention: configuration.retention,
+                    synchronousFull: configuration.durableCommits),
+                logger: logger)
+        }
+        return try await PostgresStore.open(
+            .init(
+                url: url, retention: configuration.retention, synchronousCommit: configuration.durableCommits,
+                poolSize: configuration.postgresPoolSize),
+            logger: logger, retryingEvery: .seconds(30))
     }
 
     private func makeTLSContext() throws -> NIOSSLContext? {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Mailpen
+import MailpenPostgres
 import NIOCore
 import UnixSignals
 
@@ -26,8 +27,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds an HTTP connection may stay open without a request. (default: 60)")
     var httpIdleTimeout: Int?
 
-    @Option(help: "SQLite database file; ':memory:' keeps mail in memory only. (default: ./mailpen.sqlite)")
+    @Option(help: "SQLite database file; ':memory:' keeps mail in memory only; or a PostgreSQL URL, postgres://user:password@host:5432/dbname (also postgresql://), which several Mailpen nodes can share. (default: ./mailpen.sqlite)")
     var db: String?
+
+    @Option(help: "Connections each node keeps to PostgreSQL for reads and changes, besides one for writing mail and one for news from other nodes. (default: 8)")
+    var dbPoolSize: Int?
 
     @Option(help: "'auto' to offer STARTTLS with a self-signed certificate made at start-up.")
     var tls: String?
@@ -68,7 +72,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Age after which messages are pruned, e.g. 7d, 12h, 30m, 3600 (seconds). (default: never)")
     var maxAge: String?
 
-    @Option(help: "'full': each commit is flushed to the disk (fsync) before its 250, so acknowledged mail survives power loss; 'normal': committed to the database file only, which survives a crash or kill of Mailpen but not of the machine. (default: full)")
+    @Option(help: "'full': each commit is flushed to the disk (fsync) before its 250, so acknowledged mail survives power loss; 'normal': committed to the database file only, which survives a crash or kill of Mailpen but not of the machine. On PostgreSQL: synchronous_commit on or off. (default: full)")
     var sync: String?
 
     @Option(help: "Seconds SMTP transactions in flight may finish after SIGTERM. (default: 5)")
@@ -130,7 +134,20 @@ struct Serve: AsyncParsableCommand {
             configuration.smtpsHost = host
             configuration.smtpsPort = port
         }
-        if let db = settings.value(db, "DB") { configuration.databasePath = db }
+        if let db = settings.value(db, "DB") {
+            if PostgresURL.isPostgres(db) {
+                do {
+                    configuration.postgresURL = try PostgresURL(db)
+                } catch {
+                    throw ValidationError("--db: \(error)")
+                }
+            } else {
+                configuration.databasePath = db
+            }
+        }
+        if let size = try settings.number(dbPoolSize, "DB_POOL_SIZE", option: "--db-pool-size", in: 1...1000) {
+            configuration.postgresPoolSize = size
+        }
         let certificate = settings.value(tlsCert, "TLS_CERT")
         let key = settings.value(tlsKey, "TLS_KEY")
         switch (settings.value(tls, "TLS"), certificate, key) {
@@ -226,7 +243,7 @@ struct Serve: AsyncParsableCommand {
         let path = configuration.databasePath == ":memory:"
             ? ":memory: (mail is lost on exit)"
             : URL(fileURLWithPath: configuration.databasePath).standardizedFileURL.path
-        lines.append("  DB     \(path)")
+        lines.append("  DB     \(configuration.postgresURL.map { "\($0) (PostgreSQL)" } ?? path)")
         try? FileHandle.standardOutput.write(contentsOf: Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 }

@@ -284,8 +284,9 @@ struct MailpenStoreTests {
         }
     }
 
-    @Test func summaryColumnsComeFromTheParsedMessage() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: StoreBackend.available)
+    func summaryColumnsComeFromTheParsedMessage(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
             let summary = try await store.store(incoming(sampleMessage))
             #expect(summary.subject == "Hello 👋")
             #expect(summary.from == MessageAddress(name: "Alïce", address: "alice@example.com"))
@@ -318,8 +319,9 @@ struct MailpenStoreTests {
         }
     }
 
-    @Test func changeFeedPublishesCommittedChanges() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: StoreBackend.available)
+    func changeFeedPublishesCommittedChanges(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
             let events = await store.subscribe()
             let stored = try await store.store(incoming(sampleMessage))
             let read = try await store.setRead(id: stored.id, true)
@@ -347,8 +349,9 @@ struct MailpenStoreTests {
         }
     }
 
-    @Test func inboxLifecycle() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: StoreBackend.available)
+    func inboxLifecycle(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
             let shop = try await store.createInbox(named: "shop", password: "secret", maxMessages: 10)
             #expect(shop.smtpUsername == "shop")
             #expect(shop.smtpPassword == "secret")
@@ -368,8 +371,9 @@ struct MailpenStoreTests {
         }
     }
 
-    @Test func missingInboxIsCreatedOnlyWhenAsked() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: StoreBackend.available)
+    func missingInboxIsCreatedOnlyWhenAsked(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
             await #expect(throws: StoreError.inboxNotFound("team")) {
                 try await store.store(incoming(sampleMessage, inbox: "team"))
             }
@@ -379,8 +383,9 @@ struct MailpenStoreTests {
         }
     }
 
-    @Test func readStateKeepsCountsRight() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: StoreBackend.available)
+    func readStateKeepsCountsRight(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
             let first = try await store.store(incoming(sampleMessage))
             _ = try await store.store(incoming(sampleMessage))
             #expect(try await store.inbox(named: "default")?.unread == 2)
@@ -396,8 +401,9 @@ struct MailpenStoreTests {
         }
     }
 
-    @Test func perInboxRetentionOverridesTheDefault() async throws {
-        try await withStore(retention: .init(maxMessages: 100)) { store, _ in
+    @Test(arguments: StoreBackend.available)
+    func perInboxRetentionOverridesTheDefault(backend: StoreBackend) async throws {
+        try await withStore(on: backend, retention: .init(maxMessages: 100)) { store in
             _ = try await store.createInbox(named: "small", maxMessages: 2)
             for index in 0..<4 { _ = try await store.store(incoming("Subject: \(index)\r\n\r\n", inbox: "small")) }
             for index in 0..<4 { _ = try await store.store(incoming("Subject: \(index)\r\n\r\n")) }

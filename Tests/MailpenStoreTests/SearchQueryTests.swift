@@ -182,20 +182,15 @@ struct SearchMatchingTests {
         ("subject:42 -from:billing", []),
     ]
 
-    @Test("each operator selects the right messages", arguments: cases)
-    func matches(query: String, expected: Set<String>) async throws {
-        try await withStore { store, _ in
+    /// Run on every backend: they must give the same answers.
+    @Test("each operator selects the right messages", arguments: cases, StoreBackend.available)
+    func matches(_ testCase: (String, Set<String>), backend: StoreBackend) async throws {
+        let (query, expected) = testCase
+        try await withStore(on: backend) { store in
             var keys: [String: String] = [:]
-            let events = await store.indexed.subscribe()
-            for message in Self.messages {
-                let summary = try await store.store(incoming(message.raw, to: [message.rcpt]))
-                keys[summary.id] = message.key
-            }
-            var searchable = 0
-            for try await event in events {
-                searchable += event.ids.count
-                if searchable == Self.messages.count { break }
-            }
+            let summaries = try await storeSearchable(
+                Self.messages.map { incoming($0.raw, to: [$0.rcpt]) }, in: store)
+            for (summary, message) in zip(summaries, Self.messages) { keys[summary.id] = message.key }
             let page = try await store.messages(MessageQuery(inbox: "default", search: try SearchQuery(parsing: query)))
             #expect(Set(page.messages.compactMap { keys[$0.id] }) == expected, "query: \(query)")
             #expect(page.total == expected.count)
@@ -245,23 +240,19 @@ struct SearchTotalTests {
 
     /// The total and unread count of a query whose first page is smaller than its result: computed by
     /// counting, through index row sets or the join, which must agree with the messages themselves.
-    @Test("totals and unread counts", arguments: queries.indices)
-    func totals(caseIndex: Int) async throws {
+    @Test("totals and unread counts", arguments: queries.indices, StoreBackend.available)
+    func totals(caseIndex: Int, backend: StoreBackend) async throws {
         let (query, predicate) = Self.queries[caseIndex]
-        try await withStore { store, _ in
+        try await withStore(on: backend) { store in
             let samples = Self.samples()
-            let events = await store.indexed.subscribe(bufferSize: 4096)
             var ids: [Int: String] = [:]
-            for sample in samples {
+            let messages = samples.map { sample in
                 let body = sample.words.sorted().joined(separator: " ")
                 let raw = "From: \(sample.sender)@example.com\r\nSubject: Note \(sample.index)\r\n\r\n\(body)\r\n"
-                let summary = try await store.store(incoming(raw, inbox: sample.inbox, create: true))
-                ids[sample.index] = summary.id
+                return incoming(raw, inbox: sample.inbox, create: true)
             }
-            var searchable = 0
-            for try await event in events {
-                searchable += event.ids.count
-                if searchable == samples.count { break }
+            for (sample, summary) in zip(samples, try await storeSearchable(messages, in: store)) {
+                ids[sample.index] = summary.id
             }
             for sample in samples {
                 guard let id = ids[sample.index] else { continue }
