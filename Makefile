@@ -11,8 +11,11 @@ PREFIX ?= /usr/local
 run: deps-run release
 	$(RELEASE_BINARY) serve $(ARGS)
 
+# The PostgreSQL store's tests need a server: a throw-away cluster on a loopback port
+# (scripts/test-postgres.sh) unless MAILPEN_TEST_POSTGRES already names one.
 test: deps
 	$(SWIFT) build --build-tests
+	if [ -z "$$MAILPEN_TEST_POSTGRES" ]; then env=$$(scripts/test-postgres.sh start) && eval "$$env"; fi && \
 	$(MAKE) test-swift test-e2e test-ui test-web test-fuzz-mime test-fuzz-smtp test-fuzz-search test-fuzz-pop3 test-fuzz-imap
 
 test-swift:

@@ -9,6 +9,8 @@ APT_PACKAGES=(libsqlite3-dev)
 PIP_PACKAGES=()
 if [ "$PURPOSE" = "test" ]; then
     APT_PACKAGES+=(sqlite3 swaks postfix curl util-linux spamassassin spamd spamc chromium chromium-driver)
+    # A throw-away PostgreSQL cluster and a load balancer for the multi-node tests.
+    APT_PACKAGES+=(postgresql haproxy)
     PIP_PACKAGES+=(pytest selenium schemathesis)
 elif [ "$PURPOSE" != "run" ]; then
     echo "usage: $0 [run|test]" >&2

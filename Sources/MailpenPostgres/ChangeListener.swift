@@ -60,10 +60,6 @@ final class ChangeListener: Sendable {
                 do {
                     try await listen(isFirst: isFirst) { readiness.yield(.success(())) }
                 } catch {
-                    if isFirst {
-                        readiness.yield(.failure(error))
-                        return
-                    }
                     let reason = PostgresFailure.describe(error)
                     let wasListening = state.withLock { state in
                         defer {
@@ -71,6 +67,11 @@ final class ChangeListener: Sendable {
                             state.failure = "lost the connection for other nodes' changes: \(reason)"
                         }
                         return state.isListening
+                    }
+                    // Only a first connection that never listened fails the start; a lost one is made again.
+                    if isFirst && !wasListening {
+                        readiness.yield(.failure(error))
+                        return
                     }
                     if wasListening {
                         delay = .milliseconds(100)

@@ -167,9 +167,10 @@ extension PostgresConnection {
 }
 
 extension PostgresConnection {
-    /// Starts closing the connection without waiting for it (for paths that cannot wait, or need not).
+    /// Starts closing the connection without waiting for it (for paths that cannot wait, or need not). The
+    /// connection is kept until its channel is closed: postgres-nio insists on that.
     func closeInBackground() {
         let closing: EventLoopFuture<Void> = close()
-        closing.whenComplete { _ in }
+        closing.whenComplete { _ in withExtendedLifetime(self) {} }
     }
 }

@@ -5,7 +5,8 @@ import Testing
 @testable import MailpenPostgres
 @testable import MailpenStore
 
-@Suite("PostgreSQL store", .enabled(if: StoreBackend.postgresURL != nil, "\(StoreBackend.skipNote)"))
+@Suite(
+    "PostgreSQL store", .enabled(if: StoreBackend.postgresURL != nil, "\(StoreBackend.skipNote)"), .timeLimit(.minutes(2)))
 struct PostgresStoreTests {
     /// Every byte value, bare CR and LF, NUL and invalid UTF-8 come back exactly, and list queries never read
     /// the bytes (they live in a table of their own).

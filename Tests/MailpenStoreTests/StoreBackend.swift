@@ -33,9 +33,34 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     static var available: [StoreBackend] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
 }
 
+/// Test databases in use at once: tests run in parallel, and each node holds several connections, so
+/// unbounded they would exceed the server's `max_connections`.
+actor PostgresTestSlots {
+    static let shared = PostgresTestSlots(count: 6)
+
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(count: Int) { free = count }
+
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
+}
+
 /// A fresh, empty database on the test server, dropped afterwards.
 func withPostgresDatabase(_ body: (PostgresURL) async throws -> Void) async throws {
     let server = try #require(StoreBackend.postgresURL, "\(StoreBackend.skipNote)")
+    await PostgresTestSlots.shared.acquire()
+    defer { Task { await PostgresTestSlots.shared.release() } }
     let name = "mailpen_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
     try await runAdministrative(on: server, "CREATE DATABASE \(name)")
     var url = server
