@@ -4,6 +4,7 @@
 #   scripts/test-postgres.sh start [--dir DIR] [--port PORT]   start one (or reuse the one running in DIR)
 #   scripts/test-postgres.sh stop  [--dir DIR]                 stop it and delete DIR
 #   scripts/test-postgres.sh url   [--dir DIR]                 print its URL
+#   scripts/test-postgres.sh halt|resume [--dir DIR]           stop it keeping its data / start it again
 #
 # `start` prints `export MAILPEN_TEST_POSTGRES=postgres://...` on standard output (so that
 # `eval "$(scripts/test-postgres.sh start)"` sets it) and everything else on standard error. The URL's
@@ -86,12 +87,19 @@ case "$command" in
         fi
         rm -rf "$dir"
         ;;
+    halt)
+        as_owner "$(bin_dir)/pg_ctl" -D "$dir/data" -m fast -w stop >&2
+        ;;
+    resume)
+        as_owner "$(bin_dir)/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+            -o "-p $(cat "$dir/port") -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >&2
+        ;;
     url)
         [ -f "$dir/port" ] || { echo "no cluster in $dir (run: $0 start)" >&2; exit 1; }
         url
         ;;
     *)
-        sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+        sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
         exit 2
         ;;
 esac

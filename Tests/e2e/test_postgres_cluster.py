@@ -187,3 +187,79 @@ def test_strict_auth_across_nodes(cluster):
 def test_healthz_on_both_nodes(cluster):
     for node in (cluster["a"], cluster["b"]):
         assert get(node.http_port, "/healthz") == {"status": "ok"}
+
+
+SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                      "scripts", "test-postgres.sh")
+
+
+def healthz(port):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def eventually(check, timeout, interval=0.2):
+    deadline = time.time() + timeout
+    while True:
+        try:
+            result = check()
+            if result:
+                return result
+        except Exception:
+            if time.time() >= deadline:
+                raise
+        if time.time() >= deadline:
+            return check()
+        time.sleep(interval)
+
+
+def test_postgres_outage_gives_451_and_503_then_recovers(tmp_path):
+    """A cluster of the test's own, stopped under a serving node for 5 s and started again."""
+    directory = f"/tmp/mailpen-outage-{uuid.uuid4().hex[:8]}"
+    started = subprocess.run([SCRIPT, "start", "--dir", directory], check=True, capture_output=True, text=True)
+    url = started.stdout.strip().split("=", 1)[1]
+    node = Server(str(tmp_path))
+    node.db = url
+    try:
+        node.start()
+        send(node.smtp_port, "before the outage")
+        waiting = subprocess.Popen(
+            [BINARY, "wait", "--server", f"http://127.0.0.1:{node.http_port}", "--query", "subject:after",
+             "--timeout", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(1)  # the wait is pending before the outage
+        subprocess.run([SCRIPT, "halt", "--dir", directory], check=True, capture_output=True)
+        halted = time.time()
+
+        status, body = eventually(lambda: healthz(node.http_port)[0] == 503 and healthz(node.http_port), 5)
+        assert status == 503 and body["status"] == "degraded" and body["reason"]
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            send(node.smtp_port, "during the outage")
+        assert refused.value.smtp_code == 451 and b"4.3.0" in refused.value.smtp_error
+        with pytest.raises(urllib.error.HTTPError) as unavailable:
+            get(node.http_port, "/api/v1/inboxes/default/messages")
+        assert unavailable.value.code == 503
+
+        time.sleep(max(0.0, 5 - (time.time() - halted)))
+        subprocess.run([SCRIPT, "resume", "--dir", directory], check=True, capture_output=True)
+        resumed = time.time()
+        assert eventually(lambda: healthz(node.http_port)[0] == 200, 10)
+
+        def delivered():
+            try:
+                send(node.smtp_port, "after the outage")
+                return True
+            except smtplib.SMTPDataError:
+                return False
+        assert eventually(delivered, 10)
+        assert time.time() - resumed < 10
+        out, err = waiting.communicate(timeout=30)
+        assert waiting.returncode == 0, err.decode()
+        assert b"after the outage" in out
+        subjects = {m["subject"] for m in get(node.http_port, "/api/v1/inboxes/default/messages")["messages"]}
+        assert subjects == {"before the outage", "after the outage"}
+    finally:
+        node.stop()
+        subprocess.run([SCRIPT, "stop", "--dir", directory], capture_output=True)
