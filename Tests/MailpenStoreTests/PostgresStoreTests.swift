@@ -6,7 +6,8 @@ import Testing
 @testable import MailpenStore
 
 @Suite(
-    "PostgreSQL store", .enabled(if: StoreBackend.postgresURL != nil, "\(StoreBackend.skipNote)"), .timeLimit(.minutes(2)))
+    "PostgreSQL store", .enabled(if: StoreBackend.postgresURL != nil, "\(StoreBackend.skipNote)"),
+    .timeLimit(.minutes(2)))
 struct PostgresStoreTests {
     /// Every byte value, bare CR and LF, NUL and invalid UTF-8 come back exactly, and list queries never read
     /// the bytes (they live in a table of their own).
@@ -85,7 +86,12 @@ struct PostgresStoreTests {
         try await withPostgresDatabase { url in
             let a = try await PostgresStore.open(.init(url: url, poolSize: 2))
             let b = try await PostgresStore.open(.init(url: url, poolSize: 2))
-            defer { Task { try? await a.close(); try? await b.close() } }
+            defer {
+                Task {
+                    try? await a.close()
+                    try? await b.close()
+                }
+            }
             let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:\"order 7\""))
             let waiting = Task { try await b.waitForMessages(query, count: 1, timeout: .seconds(20)) }
             let onA = await a.subscribe()
@@ -106,8 +112,11 @@ struct PostgresStoreTests {
             var aEvents = onA.makeAsyncIterator()
             var seenOnA: [StoreEvent] = []
             while seenOnA.count < 5, let event = try await aEvents.next() { seenOnA.append(event) }
-            #expect(seenOnA.suffix(3) == [.updated(read), .deleted(inbox: "default", ids: [stored.id]),
-                .inbox(name: "shop", change: .created)])
+            #expect(
+                seenOnA.suffix(3) == [
+                    .updated(read), .deleted(inbox: "default", ids: [stored.id]),
+                    .inbox(name: "shop", change: .created),
+                ])
             #expect(try await a.summary(id: stored.id) == nil)
             #expect(try await b.inbox(named: "SHOP")?.smtpPassword == shop.smtpPassword)
             // B's writer learns of the new inbox too.
@@ -122,7 +131,12 @@ struct PostgresStoreTests {
         try await withPostgresDatabase { url in
             let a = try await PostgresStore.open(.init(url: url, poolSize: 2))
             let b = try await PostgresStore.open(.init(url: url, poolSize: 2))
-            defer { Task { try? await a.close(); try? await b.close() } }
+            defer {
+                Task {
+                    try? await a.close()
+                    try? await b.close()
+                }
+            }
             let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "after-the-cut"))
             let waiting = Task { try await b.waitForMessages(query, count: 1, timeout: .seconds(20)) }
             let stream = await b.subscribe()
@@ -168,7 +182,12 @@ struct PostgresStoreTests {
         try await withPostgresDatabase { url in
             let a = try await PostgresStore.open(.init(url: url, poolSize: 2))
             let b = try await PostgresStore.open(.init(url: url, poolSize: 2))
-            defer { Task { try? await a.close(); try? await b.close() } }
+            defer {
+                Task {
+                    try? await a.close()
+                    try? await b.close()
+                }
+            }
             _ = try await a.createInbox(named: "old", maxAgeSeconds: 60)
             for index in 0..<20 { _ = try await a.store(incoming("Subject: \(index)\r\n\r\n", inbox: "old")) }
             let later = Date().addingTimeInterval(120)
@@ -214,7 +233,8 @@ struct SearchAgreementTests {
                 let summaries = try await storeSearchable(
                     Self.bodies.enumerated().map { incoming("Subject: note \($0.offset)\r\n\r\n\($0.element)\r\n") },
                     in: store)
-                let indexByID = Dictionary(uniqueKeysWithValues: summaries.enumerated().map { ($0.element.id, $0.offset) })
+                let indexByID = Dictionary(
+                    uniqueKeysWithValues: summaries.enumerated().map { ($0.element.id, $0.offset) })
                 var found: [String: Set<Int>] = [:]
                 for text in Self.queries {
                     guard let search = try? SearchQuery(parsing: text) else { continue }

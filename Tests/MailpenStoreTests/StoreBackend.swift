@@ -26,7 +26,8 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         }
     }()
 
-    static let skipNote = "MAILPEN_TEST_POSTGRES is not set: the PostgreSQL runs are skipped "
+    static let skipNote =
+        "MAILPEN_TEST_POSTGRES is not set: the PostgreSQL runs are skipped "
         + "(eval \"$(scripts/test-postgres.sh start)\" to run them)"
 
     /// The backends that can run here.
