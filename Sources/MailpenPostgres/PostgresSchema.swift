@@ -127,7 +127,7 @@ enum PostgresSchema {
                                 OR strpos(substr(line, char_length(name) + 3) COLLATE "C", value) > 0))
                 $$
                 """,
-            ]),
+            ])
     ]
 
     /// Applies the migrations the database lacks, in one transaction under the migration lock; returns the

@@ -93,7 +93,8 @@ extension PostgresStore {
     public func message(id: String) async throws -> StoredMessage? {
         try ensureOpen()
         let logger = self.logger
-        let found = try await pool.withConnection(retrying: true) { connection -> (MessageSummary, String, ByteBuffer)? in
+        let found = try await pool.withConnection(retrying: true) {
+            connection -> (MessageSummary, String, ByteBuffer)? in
             let rows = try await connection.query(
                 """
                 SELECT \(unescaped: SummaryColumns.list), m.envelope, r.raw

@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import MailpenStore
+import Synchronization
 
 extension PostgresStore {
     /// Waits until `count` messages of the inbox match `query` — messages already stored count — and returns

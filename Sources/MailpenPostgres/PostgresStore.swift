@@ -62,7 +62,8 @@ public final class PostgresStore: MailpenStore {
     /// Connects, migrates the schema (under an advisory lock, so nodes starting together do not race),
     /// makes sure the `default` inbox exists and starts listening to the other nodes. Throws
     /// ``StoreError/unavailable(_:)`` when the server is out of reach; see ``open(_:logger:retryingEvery:)``.
-    public static func open(_ configuration: Configuration, logger: Logger = Logger(label: "mailpen.store")) async throws
+    public static func open(_ configuration: Configuration, logger: Logger = Logger(label: "mailpen.store"))
+        async throws
         -> PostgresStore
     {
         let store = try PostgresStore(configuration: configuration, logger: logger)
@@ -137,7 +138,9 @@ public final class PostgresStore: MailpenStore {
         let writer = self.writer
         listener = ChangeListener(
             node: node, feed: changes,
-            connect: { try await PostgresConnection.connect(on: feedLoop, configuration: reads, id: -1, logger: logger) },
+            connect: {
+                try await PostgresConnection.connect(on: feedLoop, configuration: reads, id: -1, logger: logger)
+            },
             loadSummaries: { ids in try await Self.summaries(ids: ids, pool: pool, logger: logger) },
             inboxesChanged: { await writer.forgetInboxes() }, logger: logger)
     }
@@ -162,7 +165,8 @@ public final class PostgresStore: MailpenStore {
         guard !isClosed.exchange(true, ordering: .sequentiallyConsistent) else { return }
         let statistics = await writer.statistics
         logger.info(
-            "closing the database: \(statistics.messages) message(s) were written in \(statistics.batches) transaction(s)")
+            "closing the database: \(statistics.messages) message(s) were written in \(statistics.batches) transaction(s)"
+        )
         await writer.close()
         await listener.stop()
         await changes.finish()

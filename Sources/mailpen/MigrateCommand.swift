@@ -9,7 +9,8 @@ struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
         abstract: "Apply the PostgreSQL schema migrations and exit.",
-        discussion: "`mailpen serve` applies them too, at start; nodes starting together take turns (an advisory lock).")
+        discussion: "`mailpen serve` applies them too, at start; nodes starting together take turns (an advisory lock)."
+    )
 
     @Option(help: "The PostgreSQL URL, postgres://user:password@host:5432/dbname. (env: MAILPEN_DB)")
     var db: String?
@@ -27,7 +28,8 @@ struct MigrateCommand: AsyncParsableCommand {
         let applied = try await PostgresStore.migrate(url, logger: Logger(label: "mailpen"))
         let message =
             applied.isEmpty
-            ? "\(url) is up to date\n" : "\(url): applied migration(s) \(applied.map(String.init).joined(separator: ", "))\n"
+            ? "\(url) is up to date\n"
+            : "\(url): applied migration(s) \(applied.map(String.init).joined(separator: ", "))\n"
         try? FileHandle.standardOutput.write(contentsOf: Data(message.utf8))
     }
 }
