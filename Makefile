@@ -6,7 +6,7 @@ DEBUG_BINARY := .build/debug/mailpen
 
 PREFIX ?= /usr/local
 
-.PHONY: run test deps deps-run build release install test-swift test-e2e test-ui bench bench-smtp bench-api bench-checks bench-ui clean bench-postgres
+.PHONY: run test deps deps-run build release install format lint test-swift test-e2e test-ui bench bench-smtp bench-api bench-checks bench-ui clean bench-postgres
 
 run: deps-run release
 	$(RELEASE_BINARY) serve $(ARGS)
@@ -64,6 +64,16 @@ bench-checks:
 
 bench-ui:
 	$(PYTHON) scripts/ui_bench.py --binary $(RELEASE_BINARY) --json out/bench-ui.json
+
+# Formatting follows .swift-format (4 spaces, 120 columns); `make lint` fails on anything `make format`
+# would change or any rule it cannot fix, and runs first in `make test`.
+SWIFT_SOURCES := Package.swift Sources Tests scripts/mime-bench
+
+format:
+	$(SWIFT) format --in-place --parallel --recursive $(SWIFT_SOURCES)
+
+lint:
+	$(SWIFT) format lint --strict --parallel --recursive $(SWIFT_SOURCES)
 
 clean:
 	rm -rf .build out

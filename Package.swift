@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "MailpenSMTPCore", targets: ["MailpenSMTPCore"]),
         .library(name: "MailpenStore", targets: ["MailpenStore"]),
         .library(name: "MailpenOutbound", targets: ["MailpenOutbound"]),
+        .library(name: "MailpenRelay", targets: ["MailpenRelay"]),
+        .library(name: "MailpenTesting", targets: ["MailpenTesting"]),
         .executable(name: "mailpen", targets: ["mailpen"]),
     ],
     dependencies: [
@@ -33,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
     ],
     targets: [
@@ -99,11 +103,30 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Mailpit's API v1 and MailHog's API v1/v2 over the store, for their clients to use unchanged.
+        .target(
+            name: "MailpenCompat",
+            dependencies: [
+                "MailpenStore",
+                "MailpenChecks",
+                "MailpenChecksNetwork",
+                "MailpenMIME",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP API, server-sent events and the web UI.
         .target(
             name: "MailpenHTTP",
             dependencies: [
                 "MailpenStore",
+                "MailpenRelay",
+                "MailpenCompat",
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 "MailpenChecks",
                 "MailpenChecksNetwork",
                 "MailpenMIME",
@@ -136,6 +159,7 @@ let package = Package(
         .target(
             name: "Mailpen",
             dependencies: [
+                "MailpenRelay",
                 "MailpenSMTP",
                 "MailpenSMTPCore",
                 "MailpenStore",
@@ -163,6 +187,41 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Relaying captured mail: named relays and their policy, the retry schedule, and the sender that
+        // works through the store's delivery queue with the outbound client.
+        .target(
+            name: "MailpenRelay",
+            dependencies: [
+                "MailpenOutbound",
+                "MailpenStore",
+                "MailpenMIME",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Mailpen in-process for tests of apps that send mail: free ports, an in-memory store, send and wait.
+        .target(
+            name: "MailpenTesting",
+            dependencies: [
+                "Mailpen",
+                "MailpenStore",
+                "MailpenMIME",
+                "MailpenOutbound",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Helpers shared by Mailpen's own test targets (only they depend on it): temporary folders, stores on
+        // them, test envelopes.
+        .target(
+            name: "MailpenTestSupport",
+            dependencies: ["MailpenStore", "MailpenTesting"],
+            path: "Tests/MailpenTestSupport",
+            swiftSettings: swiftSettings
+        ),
         // POP3 server protocol as a pure state machine (no NIO, no storage); a NIO handler wires it to the store.
         .target(
             name: "MailpenPOP3Core",
@@ -182,6 +241,8 @@ let package = Package(
                 "Mailpen",
                 "MailpenPostgres",
                 "MailpenMIME",
+                "MailpenOutbound",
+                "MailpenStore",
                 "CMailpenSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -249,8 +310,7 @@ let package = Package(
         .testTarget(
             name: "MailpenStoreTests",
             dependencies: [
-                "MailpenStore",
-                "MailpenPostgres",
+                "MailpenStore", "MailpenTestSupport", "MailpenTesting", "MailpenPostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -274,6 +334,8 @@ let package = Package(
             dependencies: [
                 "MailpenHTTP",
                 "MailpenStore",
+                "MailpenTestSupport",
+                "MailpenTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
@@ -283,6 +345,9 @@ let package = Package(
             dependencies: [
                 "Mailpen",
                 "MailpenStore",
+                "MailpenOutbound",
+                "MailpenTestSupport",
+                "MailpenTesting",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -293,9 +358,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MailpenCompatTests",
+            dependencies: [
+                "MailpenCompat",
+                "MailpenHTTP",
+                "MailpenStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            resources: [.copy("Golden")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MailpenOutboundTests",
             dependencies: [
                 "MailpenOutbound",
+                "MailpenRelay",
+                "MailpenTesting",
+                "MailpenTestSupport",
                 "Mailpen",
                 "MailpenSMTP",
                 "MailpenStore",
@@ -305,6 +384,18 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailpenTestingTests",
+            dependencies: [
+                "MailpenTesting",
+                "MailpenOutbound",
+                "MailpenMIME",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """API latency benchmark at scale: with N messages (default 100,000) in one inbox, the p50/p99 of a list
 page, searches (word, phrase, field, negation), get message, raw, and the wait wake-up (from the SMTP 250
-to the wait's response), plus Mailpen's resident memory. Targets (DESIGN §9): list p99 < 10 ms, search
+to the wait's response), plus Mailpen's resident memory. Targets: list p99 < 10 ms, search
 p99 < 50 ms, wake-up < 5 ms, RSS < 150 MB."""
 import argparse
 import http.client
@@ -10,14 +10,14 @@ import os
 import random
 import smtplib
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.parse
 
-from benchsupport import free_port, memory_mb, wait_for_port, wait_until_idle
+from benchsupport import memory_mb, wait_until_idle
+from mailpenprocess import MailpenProcess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORDS = ("account invoice order shipping password reset welcome newsletter discount coupon delivery payment "
@@ -123,17 +123,13 @@ def main():
     parser.add_argument("--keep", help="keep the database in this folder (for inspection)")
     parser.add_argument("--wakeups", type=int, default=200)
     args = parser.parse_args()
-    smtp_port, http_port = free_port(), free_port()
     with tempfile.TemporaryDirectory(prefix="mailpen-bench-api-") as temporary:
         workdir = args.keep or temporary
         os.makedirs(workdir, exist_ok=True)
-        server = subprocess.Popen(
-            [args.binary, "serve", "--smtp", f"127.0.0.1:{smtp_port}", "--http", f"127.0.0.1:{http_port}",
-             "--db", os.path.join(workdir, "m.sqlite"), "--max-messages", "0", "--log-level", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_for_port(smtp_port)
-            wait_for_port(http_port)
+        server = MailpenProcess(workdir, binary=args.binary, db=os.path.join(workdir, "m.sqlite"),
+                                args=["--max-messages", "0", "--log-level", "warning"])
+        smtp_port, http_port = server.smtp_port, server.http_port
+        with server:
             seconds = fill(smtp_port, args.messages)
             print(f"filled {args.messages} messages over SMTP in {seconds:.1f} s ({args.messages / seconds:.0f} msg/s)")
             client = Client(http_port)
@@ -179,9 +175,6 @@ def main():
             if args.json:
                 with open(args.json, "w") as output:
                     json.dump({"messages": args.messages, "results": results, "rssMB": memory}, output, indent=2)
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
 
 
 if __name__ == "__main__":

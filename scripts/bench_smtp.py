@@ -20,7 +20,8 @@ import sys
 import tempfile
 import time
 
-from benchsupport import free_port, memory_mb, wait_for_port
+from benchsupport import memory_mb
+from mailpenprocess import MailpenProcess, free_port, wait_for_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SINK = "/usr/sbin/smtp-sink"
@@ -42,11 +43,11 @@ def run_source(port, sessions, messages, size, reuse):
 
 
 def drive(command, port, sessions, messages, size, reuse):
-    """Starts `command`, a server listening on `port`, sends it the messages and stops it; returns the
-    messages per second and the server's peak RSS in MB."""
+    """Starts `command`, a server listening on `port` (smtp-sink or mailpen-ceiling, which have no readiness
+    endpoint), sends it the messages and stops it; returns the messages per second and its peak RSS in MB."""
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for_port(port)
+        wait_for_port(port, process=server)
         elapsed = run_source(port, sessions, messages, size, reuse)
         rss = memory_mb(server.pid, "VmHWM")
     finally:
@@ -68,11 +69,13 @@ def bench_sink(sessions, messages, size, reuse):
 
 
 def bench_mailpen(binary, sessions, messages, size, reuse, workdir):
-    port = free_port()
     db = os.path.join(workdir, f"bench-{sessions}-{int(reuse)}.sqlite")
-    rate, rss = drive([binary, "serve", "--smtp", f"127.0.0.1:{port}", "--http", "127.0.0.1:0", "--db", db,
-                       "--max-messages", "0", "--max-connections", "2000"], port, sessions, messages, size, reuse)
-    return rate, rss, stored_count(db)
+    server = MailpenProcess(workdir, binary=binary, db=db, args=["--max-messages", "0", "--max-connections", "2000"],
+                            log_path=os.devnull)
+    with server:
+        elapsed = run_source(server.smtp_port, sessions, messages, size, reuse)
+        rss = memory_mb(server.pid, "VmHWM")
+    return messages / elapsed, rss, stored_count(db)
 
 
 def bench_ceiling(binary, mode, sessions, messages, size, reuse, workdir):

@@ -1,26 +1,6 @@
-"""Helpers shared by the benchmark scripts: free ports, waiting for a listener, process memory."""
+"""Helpers shared by the benchmark scripts: a process's memory and CPU time (mailpenprocess.py starts Mailpen)."""
 import os
-import socket
 import time
-
-
-def free_port():
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port, timeout=30):
-    """Block until something accepts connections on `port`, or raise after `timeout` seconds."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listening on port {port}")
 
 
 def memory_mb(pid, field="VmRSS"):

@@ -7,11 +7,13 @@ set -euo pipefail
 PURPOSE="${1:-test}"
 APT_PACKAGES=(libsqlite3-dev)
 PIP_PACKAGES=()
+# Packages whose module is not named after them: package=module.
+declare -A PIP_MODULES=([mailpit-api-client]=mailpit [websocket-client]=websocket)
 if [ "$PURPOSE" = "test" ]; then
     APT_PACKAGES+=(sqlite3 swaks postfix curl util-linux spamassassin spamd spamc chromium chromium-driver)
     # A throw-away PostgreSQL cluster and a load balancer for the multi-node tests.
     APT_PACKAGES+=(postgresql haproxy)
-    PIP_PACKAGES+=(pytest selenium schemathesis)
+    PIP_PACKAGES+=(pytest selenium schemathesis mailpit-api-client mailhog websocket-client)
 elif [ "$PURPOSE" != "run" ]; then
     echo "usage: $0 [run|test]" >&2
     exit 64
@@ -24,7 +26,8 @@ done
 
 missing_pip=()
 for package in "${PIP_PACKAGES[@]+"${PIP_PACKAGES[@]}"}"; do
-    python3 -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('${package//-/_}') is None)" 2>/dev/null \
+    module="${PIP_MODULES[$package]:-${package//-/_}}"
+    python3 -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('$module') is None)" 2>/dev/null \
         || missing_pip+=("$package")
 done
 

@@ -39,7 +39,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from benchsupport import free_port
+from mailpenprocess import MailpenProcess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INBOX = "bench"
@@ -74,22 +74,12 @@ PROBE = r"""
 
 
 def start_server(binary, workdir, db):
-    smtp_port, http_port = free_port(), free_port()
-    log = open(os.path.join(workdir, "server.log"), "ab")
-    process = subprocess.Popen(
-        [binary, "serve", "--smtp", f"127.0.0.1:{smtp_port}", "--http", f"127.0.0.1:{http_port}",
-         "--db", db, "--max-messages", "0", "--log-level", "warning"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"mailpen exited with {process.returncode}; see {workdir}/server.log")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/healthz", timeout=1):
-                return process, smtp_port, http_port
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit("mailpen did not start")
+    """`mailpen serve` from the repository root (so that it serves web/), ready to take mail."""
+    try:
+        return MailpenProcess(workdir, binary=binary, db=db, cwd=ROOT,
+                              args=["--max-messages", "0", "--log-level", "warning"]).start()
+    except RuntimeError as error:
+        raise SystemExit(f"{error}\n(see {workdir}/server.log)")
 
 
 def inbox_total(http_port):
@@ -183,7 +173,8 @@ def main():
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="mailpen-ui-bench-")
-    process, smtp_port, http_port = start_server(args.binary, workdir, args.db or os.path.join(workdir, "m.sqlite"))
+    server = start_server(args.binary, workdir, args.db or os.path.join(workdir, "m.sqlite"))
+    smtp_port, http_port = server.smtp_port, server.http_port
     drivers = []
     try:
         print(f"binary {args.binary}")
@@ -250,11 +241,10 @@ def main():
     finally:
         for driver in drivers:
             driver.quit()
-        process.terminate()
         try:
-            process.wait(timeout=15)
+            server.stop(timeout=15)
         except subprocess.TimeoutExpired:
-            process.kill()
+            server.kill()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

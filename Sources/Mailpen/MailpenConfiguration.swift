@@ -1,5 +1,10 @@
+import MailpenHTTP
 import MailpenPostgres
+import MailpenRelay
+import MailpenSMTP
+import MailpenSMTPCore
 import MailpenStore
+import NIOCore
 
 /// Everything `mailpen serve` can be told: listeners, TLS, authentication policy, limits and storage.
 public struct MailpenConfiguration: Sendable {
@@ -21,8 +26,12 @@ public struct MailpenConfiguration: Sendable {
         case strict
     }
 
-    public var smtpHost = "127.0.0.1"
-    public var smtpPort = 2525
+    // The defaults of the layers' own configurations, so that each default is defined once: there.
+    private static let smtp = SMTPServer.Configuration()
+    private static let http = MailpenHTTP.ConnectionLimits()
+
+    public var smtpHost = smtp.host
+    public var smtpPort = smtp.port
     public var httpHost = "127.0.0.1"
     public var httpPort = 8025
     /// The implicit-TLS SMTP listener, if any.
@@ -31,24 +40,25 @@ public struct MailpenConfiguration: Sendable {
     public var tls: TLS = .off
     public var authenticationPolicy: AuthenticationPolicy = .any
     /// The name in the SMTP greeting.
-    public var hostname = "localhost"
+    public var hostname = smtp.session.hostname
     public var databasePath = "./mailpen.sqlite"
     /// A PostgreSQL database (`--db postgres://...`) to use instead of the SQLite file: several nodes can
     /// share it.
     public var postgresURL: PostgresURL?
     /// Connections each node keeps to PostgreSQL for reads and changes (besides its writer's and listener's).
     public var postgresPoolSize = PostgresStore.Configuration.defaultPoolSize
-    public var durableCommits = true
-    public var maxMessageSize = 50 * 1024 * 1024
-    public var maxRecipients = 1000
-    public var maxConnections = 1000
-    public var idleTimeoutSeconds = 300
-    public var maxLineLength = 4096
+    /// Whether a commit is flushed to the disk before its `250` (`--sync`).
+    public var durability: Durability = .full
+    public var maximumMessageSize = smtp.session.maximumMessageSize
+    public var maximumRecipients = smtp.session.maximumRecipients
+    public var maximumConnections = smtp.maximumConnections
+    public var idleTimeoutSeconds = Int(smtp.idleTimeout.nanoseconds / 1_000_000_000)
+    public var maximumLineLength = smtp.maximumLineLength
     /// Per-inbox retention defaults.
-    public var maxMessages = 5000
-    public var maxAgeSeconds: Int?
+    public var maximumMessages = RetentionDefaults().maximumMessages
+    public var maximumAgeSeconds = RetentionDefaults().maximumAgeSeconds
     /// How long SMTP transactions in flight may continue after shutdown starts.
-    public var shutdownGraceSeconds = 5
+    public var shutdownGraceSeconds = Int(smtp.shutdownGracePeriod.nanoseconds / 1_000_000_000)
     /// A SpamAssassin spamd (`host:port`) for the spam check; `nil` uses the built-in rules.
     public var spamd: String?
     /// HTTP basic credentials (`user:password`) for the UI and API; `nil` leaves them open.
@@ -60,15 +70,22 @@ public struct MailpenConfiguration: Sendable {
     /// Whether the links check may follow links to loopback, private and other non-public addresses.
     public var linksAllowPrivate = false
     /// HTTP connections held open at once; at the cap the longest-idle one is closed to admit a new one.
-    public var httpMaxConnections = 256
+    public var httpMaximumConnections = http.maximumConnections
     /// Seconds an HTTP connection may sit without a request.
-    public var httpIdleTimeoutSeconds = 60
+    public var httpIdleTimeoutSeconds = Int(http.idleTimeout.components.seconds)
     /// How often server-sent event streams get a heartbeat.
     public var heartbeatInterval: Duration = .seconds(15)
+    /// The relays captured mail may be released to; none unless configured.
+    public var relays = RelayConfiguration()
+    /// The listener for MailHog's API v1 and v2 (`--mailhog-api`), off when `nil`.
+    public var mailHogAPIHost: String?
+    public var mailHogAPIPort: Int?
+    /// The version the Mailpit and MailHog APIs report.
+    public var version = "dev"
 
     public init() {}
 
     var retention: RetentionDefaults {
-        RetentionDefaults(maxMessages: maxMessages, maxAgeSeconds: maxAgeSeconds)
+        RetentionDefaults(maximumMessages: maximumMessages, maximumAgeSeconds: maximumAgeSeconds)
     }
 }

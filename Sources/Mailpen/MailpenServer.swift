@@ -1,8 +1,10 @@
 import Foundation
 import Logging
 import MailpenChecks
+import MailpenCompat
 import MailpenHTTP
 import MailpenPostgres
+import MailpenRelay
 import MailpenSMTP
 import MailpenSMTPCore
 import MailpenStore
@@ -23,6 +25,8 @@ public actor MailpenServer {
     private var httpTask: Task<Void, any Error>?
     private var httpGroup: ServiceGroup?
     private var maintenanceTask: Task<Void, Never>?
+    /// Sends released mail to the configured relays, once started.
+    public private(set) var relays: RelayService?
 
     /// The open store, once started.
     public private(set) var store: (any MailpenStore)?
@@ -32,6 +36,8 @@ public actor MailpenServer {
     public private(set) var smtpsAddress: SocketAddress?
     /// The bound HTTP address, once started.
     public private(set) var httpAddress: SocketAddress?
+    /// The bound MailHog API address, if configured, once started.
+    public private(set) var mailHogAddress: SocketAddress?
 
     public init(configuration: MailpenConfiguration, logger: Logger = Logger(label: "mailpen")) {
         self.configuration = configuration
@@ -43,6 +49,7 @@ public actor MailpenServer {
         let store = try await openStore()
         self.store = store
         do {
+            try await startRelays(store: store)
             try await startSMTP(store: store)
             try await startHTTP(store: store)
         } catch {
@@ -78,6 +85,10 @@ public actor MailpenServer {
         }
         maintenanceTask?.cancel()
         maintenanceTask = nil
+        if let relays {
+            await relays.stop()
+            self.relays = nil
+        }
         if let store {
             do {
                 try await store.close()
@@ -96,12 +107,12 @@ public actor MailpenServer {
             return try SQLiteStore(
                 configuration: .init(
                     path: configuration.databasePath, retention: configuration.retention,
-                    synchronousFull: configuration.durableCommits),
+                    durability: configuration.durability),
                 logger: logger)
         }
         return try await PostgresStore.open(
             .init(
-                url: url, retention: configuration.retention, synchronousCommit: configuration.durableCommits,
+                url: url, retention: configuration.retention, synchronousCommit: configuration.durability == .full,
                 poolSize: configuration.postgresPoolSize),
             logger: logger, retryingEvery: .seconds(30))
     }
@@ -117,6 +128,14 @@ public actor MailpenServer {
         }
     }
 
+    private func startRelays(store: SQLiteStore) async throws {
+        let relays = RelayService(
+            configuration: configuration.relays, store: store, queue: store, hostname: configuration.hostname,
+            metricsFactory: metrics.metricsFactory, logger: logger)
+        try await relays.start()
+        self.relays = relays
+    }
+
     private func startSMTP(store: any MailpenStore) async throws {
         let delivery = StoreDelivery(
             store: store, policy: configuration.authenticationPolicy, metrics: metrics, logger: logger)
@@ -129,11 +148,11 @@ public actor MailpenServer {
                 tlsContext: try makeTLSContext(),
                 session: .init(
                     hostname: configuration.hostname,
-                    maximumMessageSize: configuration.maxMessageSize,
-                    maximumRecipients: configuration.maxRecipients, helpURL: configuredWebURL),
-                maximumConnections: configuration.maxConnections,
+                    maximumMessageSize: configuration.maximumMessageSize,
+                    maximumRecipients: configuration.maximumRecipients, helpURL: configuredWebURL),
+                maximumConnections: configuration.maximumConnections,
                 idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),
-                maximumLineLength: configuration.maxLineLength,
+                maximumLineLength: configuration.maximumLineLength,
                 shutdownGracePeriod: .seconds(Int64(configuration.shutdownGraceSeconds))),
             deliveryHandler: delivery,
             authenticator: delivery,
@@ -171,13 +190,20 @@ public actor MailpenServer {
             implicitTLSPort: smtpsAddress?.port)
         var dependencies = MailpenHTTP.Dependencies(
             store: store, smtp: advertisement, checks: checks, metrics: metrics, webRoot: configuration.webRoot,
-            basicAuthentication: configuration.uiAuthentication, maxMessageSize: configuration.maxMessageSize,
+            basicAuthentication: configuration.uiAuthentication, maximumMessageSize: configuration.maximumMessageSize,
             createsInboxesOnFirstUse: configuration.authenticationPolicy == .any,
             allowedHosts: AllowedHosts(listeningHost: configuration.httpHost, extra: configuration.allowedHosts),
             logger: logger)
         dependencies.heartbeatInterval = configuration.heartbeatInterval
+        dependencies.relays = relays
+        let compat = CompatDependencies(
+            store: store, checks: checks, createsInboxesOnFirstUse: configuration.authenticationPolicy == .any,
+            maximumMessageSize: configuration.maximumMessageSize, version: configuration.version,
+            databasePath: configuration.databasePath, usesSpamAssassin: configuration.spamd != nil,
+            heartbeatInterval: configuration.heartbeatInterval, logger: logger)
+        dependencies.mailpitAPI = compat
         let limits = MailpenHTTP.ConnectionLimits(
-            maximumConnections: configuration.httpMaxConnections,
+            maximumConnections: configuration.httpMaximumConnections,
             idleTimeout: .seconds(configuration.httpIdleTimeoutSeconds))
         let application = MailpenHTTP.makeApplication(
             dependencies, host: configuration.httpHost, port: configuration.httpPort, limits: limits
@@ -185,10 +211,25 @@ public actor MailpenServer {
             continuation.yield(channel.localAddress)
             continuation.finish()
         }
+        var services: [any Service] = [application]
+        let (mailHogBound, mailHogContinuation) = AsyncStream<SocketAddress?>.makeStream()
+        if let host = configuration.mailHogAPIHost, let port = configuration.mailHogAPIPort {
+            services.append(
+                MailpenHTTP.makeMailHogApplication(dependencies, compat: compat, host: host, port: port, limits: limits)
+                { channel in
+                    mailHogContinuation.yield(channel.localAddress)
+                    mailHogContinuation.finish()
+                })
+        } else {
+            mailHogContinuation.finish()
+        }
         let group = ServiceGroup(
-            configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [], logger: logger))
         let task = Task {
-            defer { continuation.finish() }
+            defer {
+                continuation.finish()
+                mailHogContinuation.finish()
+            }
             try await group.run()
         }
         httpGroup = group
@@ -200,6 +241,14 @@ public actor MailpenServer {
             throw MailpenServerError.httpDidNotStart
         }
         httpAddress = address
+        if configuration.mailHogAPIPort != nil {
+            var mailHogIterator = mailHogBound.makeAsyncIterator()
+            guard let address = await mailHogIterator.next() ?? nil else {
+                try await task.value
+                throw MailpenServerError.httpDidNotStart
+            }
+            mailHogAddress = address
+        }
     }
 }
 

@@ -1,8 +1,11 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdWebSocket
 import Logging
 import MailpenChecks
+import MailpenRelay
+import MailpenCompat
 import MailpenStore
 import NIOCore
 
@@ -20,7 +23,7 @@ public enum MailpenHTTP {
         /// HTTP basic credentials (`user:password`) required for every request, if set.
         public var basicAuthentication: String?
         /// Largest message accepted by the ingest route.
-        public var maxMessageSize: Int
+        public var maximumMessageSize: Int
         /// Whether ingest into an inbox that does not exist creates it, as SMTP AUTH does with
         /// `--smtp-auth any`.
         public var createsInboxesOnFirstUse: Bool
@@ -30,12 +33,17 @@ public enum MailpenHTTP {
         public var streamStallTimeout: Duration = .seconds(30)
         /// How often an event stream gets a comment when nothing else happens.
         public var heartbeatInterval: Duration = .seconds(15)
+        /// Releases to configured relays; `nil` when the server has none to offer.
+        public var relays: RelayService?
+        /// Mailpit's API v1 at its own paths beside Mailpen's (and what it needs), or `nil` to serve
+        /// Mailpen's API alone.
+        public var mailpitAPI: CompatDependencies?
         public var logger: Logger
 
         public init(
             store: any MailpenStore, smtp: SMTPAdvertisement, checks: MessageChecks = MessageChecks(),
             metrics: MailpenMetrics = MailpenMetrics(), webRoot: String? = nil, basicAuthentication: String? = nil,
-            maxMessageSize: Int = 50 * 1024 * 1024, createsInboxesOnFirstUse: Bool = true,
+            maximumMessageSize: Int = 50 * 1024 * 1024, createsInboxesOnFirstUse: Bool = true,
             allowedHosts: AllowedHosts = AllowedHosts(listeningHost: "127.0.0.1"), logger: Logger
         ) {
             self.allowedHosts = allowedHosts
@@ -45,7 +53,7 @@ public enum MailpenHTTP {
             self.metrics = metrics
             self.webRoot = webRoot
             self.basicAuthentication = basicAuthentication
-            self.maxMessageSize = maxMessageSize
+            self.maximumMessageSize = maximumMessageSize
             self.createsInboxesOnFirstUse = createsInboxesOnFirstUse
             self.logger = logger
         }
@@ -56,10 +64,12 @@ public enum MailpenHTTP {
         let router = Router(context: MailpenRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: dependencies.metrics))
         router.add(middleware: BrowserGuardMiddleware(allowedHosts: dependencies.allowedHosts))
-        if let credentials = dependencies.basicAuthentication {
-            router.add(middleware: BasicAuthenticationMiddleware(credentials: credentials))
-        }
+        router.add(
+            middleware: BasicAuthenticationMiddleware(
+                operatorCredentials: dependencies.basicAuthentication,
+                checksInboxPasswords: !dependencies.createsInboxesOnFirstUse, store: dependencies.store))
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: InboxAccessMiddleware(dependencies: dependencies))
         router.add(middleware: MethodNotAllowedMiddleware())
         if let webRoot = dependencies.webRoot {
             router.add(middleware: WebUIMiddleware(root: webRoot))
@@ -73,12 +83,54 @@ public enum MailpenHTTP {
         MessageRoutes(dependencies: dependencies).register(on: api)
         CheckRoutes(dependencies: dependencies).register(on: api)
         EventRoutes(dependencies: dependencies).register(on: api)
+        RelayRoutes(dependencies: dependencies).register(on: api)
+        if let mailpit = dependencies.mailpitAPI {
+            MailpitAPI<MailpenRequestContext>(dependencies: mailpit).register(on: router)
+        }
+        return router
+    }
+
+    /// The router of the MailHog listener: MailHog's API v1 and v2 behind the same Host, origin and
+    /// credential checks as Mailpen's API.
+    public static func makeMailHogRouter(
+        _ dependencies: Dependencies, compat: CompatDependencies
+    ) -> Router<MailpenRequestContext> {
+        let router = Router(context: MailpenRequestContext.self)
+        router.add(middleware: MetricsMiddleware(metrics: dependencies.metrics))
+        router.add(middleware: BrowserGuardMiddleware(allowedHosts: dependencies.allowedHosts))
+        router.add(
+            middleware: BasicAuthenticationMiddleware(
+                operatorCredentials: dependencies.basicAuthentication,
+                checksInboxPasswords: !dependencies.createsInboxesOnFirstUse, store: dependencies.store))
+        router.add(middleware: ErrorMiddleware())
+        MailHogAPI<MailpenRequestContext>(dependencies: compat).register(on: router)
         return router
     }
 
     /// The router, answering HEAD on every GET route.
     public static func makeResponderBuilder(_ dependencies: Dependencies) -> HeadAwareRouter<Router<MailpenRequestContext>> {
         HeadAwareRouter(base: makeRouter(dependencies))
+    }
+
+    /// The MailHog listener on `host:port`; `onServerRunning` learns the bound channel.
+    public static func makeMailHogApplication(
+        _ dependencies: Dependencies,
+        compat: CompatDependencies,
+        host: String,
+        port: Int,
+        limits: ConnectionLimits = ConnectionLimits(),
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void
+    ) -> some ApplicationProtocol {
+        let limiter = HTTPConnectionLimiter(maximum: limits.maximumConnections)
+        let server = HTTPServerBuilder.http1(
+            configuration: .init(
+                additionalChannelHandlers: [limiter.makeHandler()], idleTimeout: TimeAmount(limits.idleTimeout)))
+        return Application(
+            router: HeadAwareRouter(base: makeMailHogRouter(dependencies, compat: compat)),
+            server: server,
+            configuration: .init(address: .hostname(host, port: port), serverName: "Mailpen"),
+            onServerRunning: onServerRunning,
+            logger: dependencies.logger)
     }
 
     /// Bounds on the HTTP server's connections.
@@ -103,11 +155,23 @@ public enum MailpenHTTP {
         onServerRunning: @escaping @Sendable (any Channel) async -> Void
     ) -> some ApplicationProtocol {
         let limiter = HTTPConnectionLimiter(maximum: limits.maximumConnections)
-        let server = HTTPServerBuilder.http1(
-            configuration: .init(
-                additionalChannelHandlers: [limiter.makeHandler()], idleTimeout: TimeAmount(limits.idleTimeout)))
+        let router = makeResponderBuilder(dependencies)
+        let webSocketResponder = router.buildResponder()
+        let idleTimeout = TimeAmount(limits.idleTimeout)
+        // The same router answers web socket upgrades (Mailpit's `/api/events`), behind the same middleware.
+        // That channel adds its HTTP handlers at the first request, so connections are admitted before it.
+        let server = HTTPServerBuilder { responder in
+            AdmittedChildChannel(
+                base: HTTP1WebSocketUpgradeChannel(
+                    responder: responder, webSocketResponder: webSocketResponder,
+                    configuration: .init(
+                        http1: .init(
+                            additionalChannelHandlers: [limiter.makeHandler(admits: false)], idleTimeout: idleTimeout),
+                        ws: .init(autoPing: .enabled(timePeriod: .seconds(30))))),
+                limiter: limiter, firstRequestTimeout: idleTimeout)
+        }
         return Application(
-            router: makeResponderBuilder(dependencies),
+            router: router,
             server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "Mailpen"),
             onServerRunning: onServerRunning,

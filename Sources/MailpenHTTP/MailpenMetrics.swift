@@ -8,6 +8,8 @@ import Prometheus
 public struct MailpenMetrics: Sendable {
     private let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
+    /// The factory behind these metrics, for parts of Mailpen that report their own into the same registry.
+    public var metricsFactory: any MetricsFactory { factory }
     private let storedMessages: CoreMetrics.Counter
     private let storedBytes: CoreMetrics.Counter
     private let activeSessions: CoreMetrics.Meter

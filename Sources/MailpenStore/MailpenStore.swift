@@ -16,7 +16,7 @@ public protocol MailpenStore: Sendable {
     func inbox(named name: String) async throws -> Inbox?
     /// Creates an inbox; a missing password is generated.
     func createInbox(
-        named name: String, password: String?, maxMessages: Int?, maxAgeSeconds: Int?, routes: [String]
+        named name: String, password: String?, maximumMessages: Int?, maximumAgeSeconds: Int?, routes: [String]
     ) async throws -> Inbox
     /// Changes an inbox's settings and applies its new retention limit at once.
     func updateInbox(named name: String, _ update: InboxUpdate) async throws -> Inbox
@@ -45,6 +45,9 @@ public protocol MailpenStore: Sendable {
     func rawMessage(id: String) async throws -> [UInt8]?
     /// The envelope a message arrived with.
     func envelope(id: String) async throws -> MessageEnvelope?
+    /// Every tag on the inbox's messages, as first written, with how many messages carry it. Has a default
+    /// implementation that reads every summary; a backend that keeps tags in a table answers faster.
+    func tagCounts(inInbox name: String) async throws -> [String: Int]
     /// Waits until `count` messages of the inbox match `query` (messages already stored count) and returns
     /// them, newest first; throws ``StoreError/timedOut`` after `timeout`, and stops when cancelled.
     func waitForMessages(_ query: MessageQuery, count: Int, timeout: Duration) async throws -> [MessageSummary]
@@ -83,11 +86,11 @@ extension MailpenStore {
     }
 
     public func createInbox(
-        named name: String, password: String? = nil, maxMessages: Int? = nil, maxAgeSeconds: Int? = nil,
+        named name: String, password: String? = nil, maximumMessages: Int? = nil, maximumAgeSeconds: Int? = nil,
         routes: [String] = []
     ) async throws -> Inbox {
         try await createInbox(
-            named: name, password: password, maxMessages: maxMessages, maxAgeSeconds: maxAgeSeconds, routes: routes)
+            named: name, password: password, maximumMessages: maximumMessages, maximumAgeSeconds: maximumAgeSeconds, routes: routes)
     }
 
     public func messages(_ query: MessageQuery, limit: Int = 50) async throws -> MessagePage {
@@ -106,6 +109,20 @@ extension MailpenStore {
     @discardableResult
     public func setRead(id: String, _ isRead: Bool) async throws -> MessageSummary {
         try await update(id: id, isRead: isRead, tags: nil)
+    }
+
+    /// Reads every summary of the inbox, 1000 at a time: correct for any backend, and as slow as that sounds.
+    public func tagCounts(inInbox name: String) async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        var offset = 0
+        while true {
+            let page = try await messages(MessageQuery(inbox: name), limit: 1000, offset: offset)
+            for summary in page.messages {
+                for tag in Set(summary.tags) { counts[tag, default: 0] += 1 }
+            }
+            offset += page.messages.count
+            if page.messages.isEmpty || offset >= page.total { return counts }
+        }
     }
 
     /// Summaries of an inbox's messages, newest first.

@@ -61,7 +61,7 @@ let store: SQLiteStore?
 let delivery: any SMTPDeliveryHandler
 if mode == "early-ack" {
     let opened = try SQLiteStore(
-        configuration: .init(path: option("--db") ?? "mailpen-ceiling.sqlite", retention: .init(maxMessages: 0)), logger: logger)
+        configuration: .init(path: option("--db") ?? "mailpen-ceiling.sqlite", retention: .init(maximumMessages: 0)), logger: logger)
     store = opened
     delivery = EarlyAcknowledgement(store: opened, logger: logger)
 } else {

@@ -38,14 +38,14 @@ struct InboxCommand: AsyncParsableCommand {
         @OptionGroup var options: ServerOptions
         @Argument(help: "The inbox name (also its SMTP username).") var name: String
         @Option(help: "SMTP password (default: generated).") var password: String?
-        @Option(help: "Messages kept (default: the server's).") var maxMessages: Int?
+        @Option(name: .customLong("max-messages"), help: "Messages kept (default: the server's).") var maximumMessages: Int?
         @Option(help: "Recipient pattern routing mail sent without AUTH here, e.g. '*@shop.example' (repeatable).")
         var route: [String] = []
 
         func run() async throws {
             var body: [String: Any] = ["name": name]
             if let password { body["password"] = password }
-            if let maxMessages { body["maxMessages"] = maxMessages }
+            if let maximumMessages { body["maxMessages"] = maximumMessages }
             if !route.isEmpty { body["routes"] = route }
             let data = try JSONSerialization.data(withJSONObject: body)
             _ = try await InboxCommand.call(options) { try await $0.expectSuccess(.POST, "/api/v1/inboxes", body: data) }

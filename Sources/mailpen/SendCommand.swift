@@ -4,7 +4,7 @@ import MailpenMIME
 
 /// `mailpen send`: composes a message and sends it to Mailpen over SMTP — handy for trying an inbox and
 /// for tests.
-struct SendCommand: ParsableCommand {
+struct SendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send", abstract: "Compose a message and send it to Mailpen over SMTP.")
 
@@ -19,9 +19,9 @@ struct SendCommand: ParsableCommand {
     @Option(help: "Extra header 'Name: value' (repeatable).") var header: [String] = []
     @Option(help: "Deliver into this inbox (logs in with it as the SMTP username).") var inbox: String?
     @Option(help: "SMTP password for --inbox (needed with --smtp-auth strict; env: MAILPEN_PASSWORD).") var password: String?
-    @Option(help: "Mailpen's SMTP address (env: MAILPEN_SMTP). (default: 127.0.0.1:2525)") var smtp: String?
+    @Option(help: "Mailpen's SMTP address (env: MAILPEN_SMTP). (default: \(SMTPAddress.defaultAddress))") var smtp: String?
 
-    func run() throws {
+    func run() async throws {
         guard !to.isEmpty || !cc.isEmpty || !bcc.isEmpty else { throw ValidationError("give at least one --to, --cc or --bcc") }
         let sender = try Self.mailbox(from, option: "--from")
         let (toList, ccList, bccList) = (try to.map { try Self.mailbox($0, option: "--to") },
@@ -43,11 +43,12 @@ struct SendCommand: ParsableCommand {
             composer.extraHeaders.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
         }
         let (host, port) = try SMTPAddress.resolve(smtp)
+        let submission = SMTPSubmission(
+            host: host, port: port, inbox: inbox,
+            password: password ?? ProcessInfo.processInfo.environment["MAILPEN_PASSWORD"])
         do {
-            let client = try SMTPClient(host: host, port: port)
-            let reply = try client.send(
-                message: composer.compose(), from: sender.address, to: (toList + ccList + bccList).map(\.address), username: inbox,
-                password: password ?? ProcessInfo.processInfo.environment["MAILPEN_PASSWORD"])
+            let reply = try await submission.send(
+                composer.compose(), from: sender.address, to: (toList + ccList + bccList).map(\.address))
             print(reply)
         } catch {
             printError("mailpen send: \(error)")

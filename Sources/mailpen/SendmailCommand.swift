@@ -5,7 +5,7 @@ import MailpenMIME
 /// `mailpen sendmail`: a drop-in for `/usr/sbin/sendmail` (PHP's `sendmail_path`, cron, scripts): reads
 /// a message on standard input and hands it to Mailpen over SMTP. Also runs when the binary is invoked
 /// under the name `sendmail`.
-struct SendmailCommand: ParsableCommand {
+struct SendmailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sendmail",
         abstract: "Read a message on standard input and send it to Mailpen (sendmail-compatible).",
@@ -100,7 +100,7 @@ struct SendmailCommand: ParsableCommand {
         return options
     }
 
-    func run() throws {
+    func run() async throws {
         let options: Options
         do {
             options = try Self.parse(arguments)
@@ -131,11 +131,11 @@ struct SendmailCommand: ParsableCommand {
         }
         do {
             let (host, port) = try SMTPAddress.resolve(options.smtp)
-            let client = try SMTPClient(host: host, port: port)
-            _ = try client.send(
-                message: message, from: from, to: recipients, username: options.inbox,
+            let submission = SMTPSubmission(
+                host: host, port: port, inbox: options.inbox,
                 password: options.password ?? ProcessInfo.processInfo.environment["MAILPEN_PASSWORD"])
-        } catch let error as SMTPClient.Failure {
+            _ = try await submission.send(message, from: from, to: recipients)
+        } catch let error as SMTPSubmission.Failure {
             printError("mailpen sendmail: \(error)")
             throw ExitCode(error.isTemporary ? 75 : 69)
         } catch {

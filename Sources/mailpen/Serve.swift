@@ -3,8 +3,14 @@ import Foundation
 import Logging
 import Mailpen
 import MailpenPostgres
+import MailpenStore
 import NIOCore
 import UnixSignals
+
+/// What `mailpen serve` runs with when neither an option nor the environment says otherwise; the help shows it.
+private let defaults = MailpenConfiguration()
+/// The log level without `--log-level`, and for a level that is not one.
+private let defaultLogLevel = Logger.Level.info
 
 /// `mailpen serve`: runs the SMTP and HTTP servers until SIGTERM or SIGINT.
 struct Serve: AsyncParsableCommand {
@@ -12,22 +18,25 @@ struct Serve: AsyncParsableCommand {
         abstract: "Capture mail over SMTP and serve the web UI and API.",
         discussion: "Every option can also be set with an environment variable: MAILPEN_ and the option's name in capitals with underscores (--max-messages → MAILPEN_MAX_MESSAGES). A command-line option wins over the environment.")
 
-    @Option(help: "SMTP listen address. (default: 127.0.0.1:2525)")
+    @Option(help: "SMTP listen address. (default: \(defaults.smtpHost):\(defaults.smtpPort))")
     var smtp: String?
 
-    @Option(help: "HTTP listen address for the web UI and API. (default: 127.0.0.1:8025)")
+    @Option(help: "HTTP listen address for the web UI and API. (default: \(defaults.httpHost):\(defaults.httpPort))")
     var http: String?
+
+    @Option(help: "Listen address for MailHog's API v1 and v2 (e.g. 127.0.0.1:8026), for MailHog's clients; off by default. Mailpit's API is always on the --http listener.")
+    var mailhogApi: String?
 
     @Option(help: "A host name the HTTP server also answers to, besides localhost, 127.0.0.1, [::1] and the --http host (repeatable; env: comma-separated; '*' for any). Requests for other names are refused, which stops DNS rebinding.")
     var allowedHost: [String] = []
 
-    @Option(help: "Most HTTP connections held open at once; at the limit the longest-idle one is closed. (default: 256)")
-    var httpMaxConnections: Int?
+    @Option(name: .customLong("http-max-connections"), help: "Most HTTP connections held open at once; at the limit the longest-idle one is closed. (default: \(defaults.httpMaximumConnections))")
+    var httpMaximumConnections: Int?
 
-    @Option(help: "Seconds an HTTP connection may stay open without a request. (default: 60)")
+    @Option(help: "Seconds an HTTP connection may stay open without a request. (default: \(defaults.httpIdleTimeoutSeconds))")
     var httpIdleTimeout: Int?
 
-    @Option(help: "SQLite database file; ':memory:' keeps mail in memory only; or a PostgreSQL URL, postgres://user:password@host:5432/dbname (also postgresql://), which several Mailpen nodes can share. (default: ./mailpen.sqlite)")
+    @Option(help: "SQLite database file; ':memory:' keeps mail in memory only; or a PostgreSQL URL, postgres://user:password@host:5432/dbname (also postgresql://), which several Mailpen nodes can share. (default: \(defaults.databasePath))")
     var db: String?
 
     @Option(help: "Connections each node keeps to PostgreSQL for reads and changes, besides one for writing mail and one for news from other nodes. (default: 8)")
@@ -45,37 +54,37 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Implicit-TLS (SMTPS) listen address, e.g. 127.0.0.1:4650. Needs --tls auto or --tls-cert.")
     var smtps: String?
 
-    @Option(help: "'any': any AUTH credentials are accepted and the username names the inbox; 'strict': they must match an inbox's SMTP username and password. (default: any)")
+    @Option(help: "'any': any AUTH credentials are accepted and the username names the inbox; 'strict': they must match an inbox's SMTP username and password. (default: \(defaults.authenticationPolicy.rawValue))")
     var smtpAuth: String?
 
-    @Option(help: "Name in the SMTP greeting. (default: localhost)")
+    @Option(help: "Name in the SMTP greeting. (default: \(defaults.hostname))")
     var hostname: String?
 
-    @Option(help: "Largest accepted message, e.g. 50M, 10MiB, 1048576. (default: 50M)")
-    var maxMessageSize: String?
+    @Option(name: .customLong("max-message-size"), help: "Largest accepted message, e.g. 50M, 10MiB, 1048576. (default: \(Parse.describe(size: defaults.maximumMessageSize)))")
+    var maximumMessageSize: String?
 
-    @Option(help: "Most recipients per message. (default: 1000)")
-    var maxRecipients: Int?
+    @Option(name: .customLong("max-recipients"), help: "Most recipients per message. (default: \(defaults.maximumRecipients))")
+    var maximumRecipients: Int?
 
-    @Option(help: "Most concurrent SMTP connections. (default: 1000)")
-    var maxConnections: Int?
+    @Option(name: .customLong("max-connections"), help: "Most concurrent SMTP connections. (default: \(defaults.maximumConnections))")
+    var maximumConnections: Int?
 
-    @Option(help: "Seconds an idle SMTP client is allowed before it is disconnected. (default: 300)")
+    @Option(help: "Seconds an idle SMTP client is allowed before it is disconnected. (default: \(defaults.idleTimeoutSeconds))")
     var idleTimeout: Int?
 
-    @Option(help: "Longest SMTP command line in octets. (default: 4096)")
-    var maxLineLength: Int?
+    @Option(name: .customLong("max-line-length"), help: "Longest SMTP command line in octets. (default: \(defaults.maximumLineLength))")
+    var maximumLineLength: Int?
 
-    @Option(help: "Messages kept per inbox, oldest pruned first; 0 for no limit. (default: 5000)")
-    var maxMessages: Int?
+    @Option(name: .customLong("max-messages"), help: "Messages kept per inbox, oldest pruned first; 0 for no limit. (default: \(defaults.maximumMessages))")
+    var maximumMessages: Int?
 
-    @Option(help: "Age after which messages are pruned, e.g. 7d, 12h, 30m, 3600 (seconds). (default: never)")
-    var maxAge: String?
+    @Option(name: .customLong("max-age"), help: "Age after which messages are pruned, e.g. 7d, 12h, 30m, 3600 (seconds). (default: \(defaults.maximumAgeSeconds.map(String.init) ?? "never"))")
+    var maximumAge: String?
 
-    @Option(help: "'full': each commit is flushed to the disk (fsync) before its 250, so acknowledged mail survives power loss; 'normal': committed to the database file only, which survives a crash or kill of Mailpen but not of the machine. On PostgreSQL: synchronous_commit on or off. (default: full)")
+    @Option(help: "'full': each commit is flushed to the disk (fsync) before its 250, so acknowledged mail survives power loss; 'normal': committed to the database file only, which survives a crash or kill of Mailpen but not of the machine. On PostgreSQL: synchronous_commit on or off. (default: \(defaults.durability.rawValue))")
     var sync: String?
 
-    @Option(help: "Seconds SMTP transactions in flight may finish after SIGTERM. (default: 5)")
+    @Option(help: "Seconds SMTP transactions in flight may finish after SIGTERM. (default: \(defaults.shutdownGraceSeconds))")
     var shutdownGrace: Int?
 
     @Option(help: "SpamAssassin spamd address (host:port) for the spam check; without it the built-in rules score.")
@@ -90,14 +99,20 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Folder with the web UI. (default: the web folder beside the binary, or of the source tree it was built in)")
     var webRoot: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. (default: info)")
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. (default: \(defaultLogLevel.rawValue))")
     var logLevel: String?
+
+    @Option(help: "A relay captured mail may be released to, NAME=smtp://[user:password@]host:port?tls=…&allow=… (repeatable; env: entries separated by ';'). See docs/relay.md.")
+    var relay: [String] = []
+
+    @Option(help: "YAML file of relays and their retry policy (see docs/relay.md).")
+    var relayConfig: String?
 
     func run() async throws {
         MemoryTuning.apply()
         let settings = Settings(environment: ProcessInfo.processInfo.environment)
         let configuration = try makeConfiguration(settings)
-        let level = Logger.Level(rawValue: settings.value(logLevel, "LOG_LEVEL") ?? "info") ?? .info
+        let level = Logger.Level(rawValue: settings.value(logLevel, "LOG_LEVEL") ?? "") ?? defaultLogLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -124,6 +139,12 @@ struct Serve: AsyncParsableCommand {
         if let http = settings.value(http, "HTTP") {
             (configuration.httpHost, configuration.httpPort) = try Parse.address(http, option: "--http")
         }
+        if let mailHog = settings.value(mailhogApi, "MAILHOG_API") {
+            let (host, port) = try Parse.address(mailHog, option: "--mailhog-api")
+            configuration.mailHogAPIHost = host
+            configuration.mailHogAPIPort = port
+        }
+        configuration.version = MailpenVersion.current
         if !allowedHost.isEmpty {
             configuration.allowedHosts = allowedHost
         } else if let hosts = settings.value(nil, "ALLOWED_HOSTS") {
@@ -174,24 +195,24 @@ struct Serve: AsyncParsableCommand {
             configuration.authenticationPolicy = parsed
         }
         if let hostname = settings.value(hostname, "HOSTNAME") { configuration.hostname = hostname }
-        if let size = settings.value(maxMessageSize, "MAX_MESSAGE_SIZE") {
-            configuration.maxMessageSize = try Parse.size(size, option: "--max-message-size")
+        if let size = settings.value(maximumMessageSize, "MAX_MESSAGE_SIZE") {
+            configuration.maximumMessageSize = try Parse.size(size, option: "--max-message-size")
         }
         let wholeNumbers: [(Int?, String, String, ClosedRange<Int>, WritableKeyPath<MailpenConfiguration, Int>)] = [
-            (maxRecipients, "MAX_RECIPIENTS", "--max-recipients", 1...1_000_000, \.maxRecipients),
-            (maxConnections, "MAX_CONNECTIONS", "--max-connections", 1...1_000_000, \.maxConnections),
+            (maximumRecipients, "MAX_RECIPIENTS", "--max-recipients", 1...1_000_000, \.maximumRecipients),
+            (maximumConnections, "MAX_CONNECTIONS", "--max-connections", 1...1_000_000, \.maximumConnections),
             (idleTimeout, "IDLE_TIMEOUT", "--idle-timeout", 1...86_400, \.idleTimeoutSeconds),
-            (maxLineLength, "MAX_LINE_LENGTH", "--max-line-length", 512...1_048_576, \.maxLineLength),
+            (maximumLineLength, "MAX_LINE_LENGTH", "--max-line-length", 512...1_048_576, \.maximumLineLength),
             (shutdownGrace, "SHUTDOWN_GRACE", "--shutdown-grace", 0...3600, \.shutdownGraceSeconds),
-            (maxMessages, "MAX_MESSAGES", "--max-messages", 0...1_000_000_000, \.maxMessages),
-            (httpMaxConnections, "HTTP_MAX_CONNECTIONS", "--http-max-connections", 1...100_000, \.httpMaxConnections),
+            (maximumMessages, "MAX_MESSAGES", "--max-messages", 0...1_000_000_000, \.maximumMessages),
+            (httpMaximumConnections, "HTTP_MAX_CONNECTIONS", "--http-max-connections", 1...100_000, \.httpMaximumConnections),
             (httpIdleTimeout, "HTTP_IDLE_TIMEOUT", "--http-idle-timeout", 1...86_400, \.httpIdleTimeoutSeconds),
         ]
         for (option, name, flag, range, property) in wholeNumbers {
             if let number = try settings.number(option, name, option: flag, in: range) { configuration[keyPath: property] = number }
         }
-        if let age = settings.value(maxAge, "MAX_AGE") {
-            configuration.maxAgeSeconds = try Parse.duration(age, option: "--max-age")
+        if let age = settings.value(maximumAge, "MAX_AGE") {
+            configuration.maximumAgeSeconds = try Parse.duration(age, option: "--max-age")
         }
         if let spamd = settings.value(spamd, "SPAMD") {
             guard (try? Parse.address(spamd, option: "--spamd")) != nil else {
@@ -208,10 +229,17 @@ struct Serve: AsyncParsableCommand {
         }
         configuration.webRoot = try WebRoot.locate(settings.value(webRoot, "WEB_ROOT"))
         if let sync = settings.value(sync, "SYNC") {
-            guard sync == "full" || sync == "normal" else {
+            guard let durability = Durability(rawValue: sync) else {
                 throw ValidationError("--sync takes 'full' or 'normal', not '\(sync)'")
             }
-            configuration.durableCommits = sync == "full"
+            configuration.durability = durability
+        }
+        do {
+            try configuration.loadRelays(
+                flags: relay, environment: relay.isEmpty ? settings.value(nil, "RELAY") : nil,
+                file: settings.value(relayConfig, "RELAY_CONFIG"))
+        } catch {
+            throw ValidationError("\(error)")
         }
         return configuration
     }
@@ -223,7 +251,11 @@ struct Serve: AsyncParsableCommand {
         case .automatic: tlsDescription = "STARTTLS with a self-signed certificate"
         case .files(let certificate, _): tlsDescription = "STARTTLS with \(certificate)"
         }
-        var lines = ["Mailpen \(MailpenVersion.current) is capturing mail. Nothing is relayed."]
+        var lines = [
+            "Mailpen \(MailpenVersion.current) is capturing mail. "
+                + (configuration.relaySummaries.isEmpty
+                    ? "Nothing is relayed." : "Mail is relayed only when released or matched by an auto-relay rule.")
+        ]
         if let smtp = await server.smtpAddress {
             lines.append("  SMTP   \(Parse.describe(smtp))  (\(tlsDescription); AUTH \(configuration.authenticationPolicy.rawValue))")
         }
@@ -240,10 +272,14 @@ struct Serve: AsyncParsableCommand {
                         + "(and any other name or address it is reached by)")
             }
         }
+        if let mailHog = await server.mailHogAddress {
+            lines.append("  MailHog API  http://\(Parse.describe(mailHog))/api/v2/messages")
+        }
         let path = configuration.databasePath == ":memory:"
             ? ":memory: (mail is lost on exit)"
             : URL(fileURLWithPath: configuration.databasePath).standardizedFileURL.path
         lines.append("  DB     \(configuration.postgresURL.map { "\($0) (PostgreSQL)" } ?? path)")
+        for relay in configuration.relaySummaries { lines.append("  RELAY  \(relay)") }
         try? FileHandle.standardOutput.write(contentsOf: Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 }
@@ -336,6 +372,14 @@ enum Parse {
             throw ValidationError("\(option) can be at most 36500d (100 years), not '\(text)'")
         }
         return seconds
+    }
+
+    /// `bytes` as ``size(_:option:)`` reads it: `50M` rather than 52428800 when it is a whole number of units.
+    static func describe(size bytes: Int) -> String {
+        for (unit, multiplier) in [("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)] where bytes % multiplier == 0 {
+            return "\(bytes / multiplier)\(unit)"
+        }
+        return String(bytes)
     }
 
     static func describe(_ address: SocketAddress) -> String {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import Mailpen
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
@@ -8,11 +9,17 @@ import NIOPosix
 
 /// `--server`, shared by the commands that talk to a running Mailpen over HTTP.
 struct ServerOptions: ParsableArguments {
-    @Option(help: "Mailpen's HTTP address (env: MAILPEN_SERVER). (default: http://127.0.0.1:8025)")
+    @Option(help: "Mailpen's HTTP address (env: MAILPEN_SERVER). (default: \(Self.defaultURL))")
     var server: String?
 
+    /// Where `mailpen serve` answers HTTP when not told otherwise.
+    static let defaultURL: String = {
+        let defaults = MailpenConfiguration()
+        return "http://\(defaults.httpHost):\(defaults.httpPort)"
+    }()
+
     var baseURL: String {
-        let value = server ?? ProcessInfo.processInfo.environment["MAILPEN_SERVER"] ?? "http://127.0.0.1:8025"
+        let value = server ?? ProcessInfo.processInfo.environment["MAILPEN_SERVER"] ?? Self.defaultURL
         let withScheme = value.contains("://") ? value : "http://" + value
         return withScheme.hasSuffix("/") ? String(withScheme.dropLast()) : withScheme
     }

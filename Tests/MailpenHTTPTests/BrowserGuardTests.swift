@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import MailpenTestSupport
 import NIOCore
 import Testing
 
@@ -46,7 +47,7 @@ struct BrowserGuardTests {
                 let created = try await client.execute(
                     uri: "/api/v1/inboxes", method: .post, headers: headers, body: ByteBuffer(string: #"{"name":"evil"}"#))
                 #expect(created.status == .forbidden, "\(name): \(value)")
-                #expect(created.errorMessage?.contains("cross-origin") == true)
+                #expect(try created.errorMessage.contains("cross-origin"))
                 let deleted = try await client.execute(uri: "/api/v1/inboxes/default/messages", method: .delete, headers: headers)
                 #expect(deleted.status == .forbidden)
                 // Reading is not a state change; the browser keeps the answer from the page anyway.
@@ -87,22 +88,27 @@ struct BrowserGuardTests {
         struct LeakyError: Error, CustomStringConvertible {
             var description: String { "SQL error: no such table secret in SELECT * FROM secret (/home/me/mailpen.sqlite)" }
         }
-        let fixture = try APIFixture.make()
-        let router = MailpenHTTP.makeRouter(fixture.dependencies())
-        router.get("boom") { _, _ -> String in throw LeakyError() }
-        try await Application(router: router).test(.router) { client in
-            let response = try await client.execute(uri: "/boom", method: .get)
-            #expect(response.status == .internalServerError)
-            #expect(response.text == #"{"error":"internal error"}"#)
+        try await withAPIFixture { fixture in
+            let router = MailpenHTTP.makeRouter(fixture.dependencies())
+            router.get("boom") { _, _ -> String in throw LeakyError() }
+            try await Application(router: router).test(.router) { client in
+                let response = try await client.execute(uri: "/boom", method: .get)
+                #expect(response.status == .internalServerError)
+                #expect(response.text == #"{"error":"internal error"}"#)
+            }
         }
-        await fixture.close()
     }
 
-    @Test func theWebRootServesRegularFilesInsideItOnly() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mailpen-web-\(UUID().uuidString)")
+    @Test func theWebRootServesRegularFilesInsideItOnly() async throws {
+        try await withTemporaryDirectory(prefix: "mailpen-web") { folder in
+            try Self.checkWebRoot(in: folder)
+        }
+    }
+
+    /// Serves `folder`/web, with files inside and links to files outside it.
+    private static func checkWebRoot(in folder: URL) throws {
         let root = folder.appendingPathComponent("web")
         try FileManager.default.createDirectory(at: root.appendingPathComponent("js"), withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
         try Data("<html>".utf8).write(to: root.appendingPathComponent("index.html"))
         try Data("x".utf8).write(to: root.appendingPathComponent("js/app.js"))
         try Data("secret".utf8).write(to: root.appendingPathComponent(".env"))

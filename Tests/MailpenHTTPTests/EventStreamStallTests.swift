@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import MailpenStore
+import MailpenTestSupport
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -15,62 +16,41 @@ struct EventStreamStallTests {
     /// once its socket is full, the next event that cannot be written within the stall timeout ends the
     /// connection.
     @Test func aClientThatStopsReadingIsDisconnected() async throws {
-        let fixture = try APIFixture.make()
-        var dependencies = fixture.dependencies()
-        dependencies.streamStallTimeout = .milliseconds(500)
-        let application = Application(
-            router: MailpenHTTP.makeResponderBuilder(dependencies),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0))
-        )
-        try await application.test(.live) { client in
-            let port = try #require(client.port)
-            let reader = StalledReader()
-            // A small receive window and no reads: the server's writes soon find the socket full.
-            let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .channelOption(.socketOption(.so_rcvbuf), value: 4096)
-                .channelOption(.autoRead, value: false)
-                .channelInitializer { channel in channel.pipeline.addHandler(reader) }
-                .connect(host: "127.0.0.1", port: port).get()
-            try await connection.writeAndFlush(
-                ByteBuffer(string: "GET /api/v1/events HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+        try await withAPIFixture { fixture in
+            var dependencies = fixture.dependencies()
+            dependencies.streamStallTimeout = .milliseconds(500)
+            let application = Application(
+                router: MailpenHTTP.makeResponderBuilder(dependencies),
+                configuration: .init(address: .hostname("127.0.0.1", port: 0))
+            )
+            try await application.test(.live) { client in
+                let port = try #require(client.port)
+                let reader = StalledReader()
+                // A small receive window and no reads: the server's writes soon find the socket full.
+                let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .channelOption(.socketOption(.so_rcvbuf), value: 4096)
+                    .channelOption(.autoRead, value: false)
+                    .channelInitializer { channel in channel.pipeline.addHandler(reader) }
+                    .connect(host: "127.0.0.1", port: port).get()
+                try await connection.writeAndFlush(
+                    ByteBuffer(string: "GET /api/v1/events HTTP/1.1\r\nHost: localhost\r\n\r\n"))
 
-            // Far more events than loopback socket buffers hold (each carries a 16 KiB subject).
-            let subject = String(repeating: "s", count: 16 * 1024)
-            for number in 0..<600 {
-                let raw = "From: a@example.com\r\nTo: b@example.com\r\nSubject: \(number) \(subject)\r\n\r\nHi\r\n"
-                _ = try await fixture.store.store(Self.incoming(raw))
+                // Far more events than loopback socket buffers hold (each carries a 16 KiB subject).
+                let subject = String(repeating: "s", count: 16 * 1024)
+                for number in 0..<600 {
+                    let raw = "From: a@example.com\r\nTo: b@example.com\r\nSubject: \(number) \(subject)\r\n\r\nHi\r\n"
+                    _ = try await fixture.store.store(incoming(raw))
+                }
+
+                // Reading again drains what was buffered; the server has since closed its end.
+                try await connection.setOption(.autoRead, value: true).get()
+                connection.read()
+                let closed = await reader.closed.wait(until: { $0 }, timeout: .seconds(20)) == true
+                #expect(closed, "the stream stayed open with \(reader.bytesReceived) bytes read")
+                #expect(reader.bytesReceived < 600 * subject.utf8.count, "the stream ended before every event")
+                if !closed { try? await connection.close() }
             }
-
-            // Reading again drains what was buffered; the server has since closed its end.
-            try await connection.setOption(.autoRead, value: true).get()
-            connection.read()
-            let closed = await Self.eventually(within: .seconds(20)) { reader.isClosed }
-            #expect(closed, "the stream stayed open with \(reader.bytesReceived) bytes read")
-            #expect(reader.bytesReceived < 600 * subject.utf8.count, "the stream ended before every event")
-            if !closed { try? await connection.close() }
         }
-        await fixture.close()
-    }
-
-    private static func incoming(_ raw: String) -> IncomingMessage {
-        IncomingMessage(
-            inbox: "default", raw: Array(raw.utf8),
-            envelope: MessageEnvelope(
-                source: .smtp, mailFrom: "a@example.com", mailParameters: [],
-                recipients: [.init(address: "b@example.com")], heloName: "client.test", usedExtendedHello: true,
-                clientAddress: "127.0.0.1", clientPort: 40000, tlsVersion: nil, authenticatedUser: nil),
-            inboxCreation: .withPassword("pw"))
-    }
-
-    /// Polls `condition` until it holds or `limit` passes.
-    private static func eventually(within limit: Duration, _ condition: () -> Bool) async -> Bool {
-        let clock = ContinuousClock()
-        let end = clock.now + limit
-        while clock.now < end {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return condition()
     }
 }
 
@@ -78,10 +58,10 @@ struct EventStreamStallTests {
 private final class StalledReader: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
     private let received = Atomic<Int>(0)
-    private let closed = Atomic<Bool>(false)
+    /// Whether the connection has closed, for the test to await.
+    let closed = ObservedValue(false)
 
     var bytesReceived: Int { self.received.load(ordering: .relaxed) }
-    var isClosed: Bool { self.closed.load(ordering: .relaxed) }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = self.unwrapInboundIn(data)
@@ -89,7 +69,7 @@ private final class StalledReader: ChannelInboundHandler, Sendable {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.closed.store(true, ordering: .relaxed)
+        self.closed.update { $0 = true }
         context.fireChannelInactive()
     }
 }

@@ -20,22 +20,22 @@ struct OpenAPIAgreementTests {
     }
 
     /// The same for the router, with `:param` written `{param}`.
-    static func routedOperations() throws -> Set<String> {
-        let fixture = try APIFixture.make()
-        defer { Task { await fixture.close() } }
-        let router = MailpenHTTP.makeRouter(fixture.dependencies())
-        return Set(
-            router.routes.map { route in
-                let path = "\(route.path)".split(separator: "/").map { segment in
-                    segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
-                }.joined(separator: "/")
-                return "\(route.method) /\(path)"
-            })
+    static func routedOperations() async throws -> Set<String> {
+        try await withAPIFixture { fixture in
+            let router = MailpenHTTP.makeRouter(fixture.dependencies())
+            return Set(
+                router.routes.map { route in
+                    let path = "\(route.path)".split(separator: "/").map { segment in
+                        segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
+                    }.joined(separator: "/")
+                    return "\(route.method) /\(path)"
+                })
+        }
     }
 
-    @Test func everyRouteIsDocumentedAndEveryDocumentedRouteExists() throws {
+    @Test func everyRouteIsDocumentedAndEveryDocumentedRouteExists() async throws {
         let documented = try Self.documentedOperations()
-        let routed = try Self.routedOperations()
+        let routed = try await Self.routedOperations()
         #expect(routed.subtracting(documented).isEmpty, "routes missing from the document: \(routed.subtracting(documented).sorted())")
         #expect(documented.subtracting(routed).isEmpty, "documented but not routed: \(documented.subtracting(routed).sorted())")
         #expect(documented.count >= 25)

@@ -3,7 +3,7 @@ import Testing
 
 @Suite("Charsets")
 struct CharsetTests {
-    /// Every charset issue 3 names, with a sample in that charset.
+    /// Every charset Mailpen promises to decode, with a sample in that charset.
     @Test(
         "decodes each supported charset in a text part",
         arguments: [

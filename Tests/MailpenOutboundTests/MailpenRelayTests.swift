@@ -2,6 +2,7 @@ import Foundation
 import Mailpen
 import MailpenSMTP
 import MailpenStore
+import MailpenTestSupport
 import Testing
 
 @testable import MailpenOutbound
@@ -130,7 +131,7 @@ struct MailpenRelayTests {
     }
 
     @Test func messageOverTheServersSizeLimitIsNotSent() async throws {
-        try await MailpenServerFixture.with({ $0.maxMessageSize = 100 }) { server in
+        try await MailpenServerFixture.with({ $0.maximumMessageSize = 100 }) { server in
             let message = OutboundMessage(
                 mailFrom: "a@example.com", recipients: ["b@example.com"],
                 content: Array(("Subject: s\r\n\r\n" + String(repeating: "z", count: 200) + "\r\n").utf8))
@@ -212,16 +213,15 @@ struct MailpenRelayTests {
     private func withCertificateFiles(
         authority: String, certificate: String, key: String, _ body: (String, String, String) async throws -> Void
     ) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailpen-ca-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var paths: [String] = []
-        for (name, text) in [("ca.pem", authority), ("cert.pem", certificate), ("key.pem", key)] {
-            let path = directory.appendingPathComponent(name).path
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-            paths.append(path)
+        try await withTemporaryDirectory(prefix: "mailpen-ca") { directory in
+            var paths: [String] = []
+            for (name, text) in [("ca.pem", authority), ("cert.pem", certificate), ("key.pem", key)] {
+                let path = directory.appendingPathComponent(name).path
+                try text.write(toFile: path, atomically: true, encoding: .utf8)
+                paths.append(path)
+            }
+            try await body(paths[0], paths[1], paths[2])
         }
-        try await body(paths[0], paths[1], paths[2])
     }
 
     @Test func implicitTLS() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import MailpenTestSupport
 import PostgresNIO
 import Testing
 

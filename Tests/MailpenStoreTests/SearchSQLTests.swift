@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+import MailpenTestSupport
+
 @testable import MailpenStore
 
 @Suite("Search SQL: what the fuzzer found")

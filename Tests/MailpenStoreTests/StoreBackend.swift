@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailpenTestSupport
 import PostgresNIO
 import Testing
 

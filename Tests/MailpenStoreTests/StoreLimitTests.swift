@@ -1,4 +1,5 @@
 import Foundation
+import MailpenTestSupport
 import Testing
 
 @testable import MailpenStore

@@ -4,10 +4,11 @@ import os
 import smtplib
 import subprocess
 import threading
-import time
+import urllib.parse
 import urllib.request
 
 from conftest import BINARY
+from requestrelay import RequestRelay
 
 
 def run(server, *args, input=None, timeout=60, env=None):
@@ -22,15 +23,32 @@ def api(server, path):
         return json.load(response)
 
 
-def test_wait_returns_matching_message_and_exit_codes(server):
+def search(server, query, count=1):
+    """The messages of the default inbox matching `query`, once `count` of them are searchable: a search
+    right after the 250 could run before the search index has the message."""
+    encoded = urllib.parse.quote(query)
+    return api(server, f"/api/v1/inboxes/default/wait?q={encoded}&count={count}&timeout=10")
+
+
+def wait_in_background(server, *args):
+    """Runs `mailpen wait` in a thread through a relay and returns once its request has reached the server:
+    mail sent from then on arrives while the wait is pending. Returns the thread and where the result lands."""
     results = {}
+    relay = RequestRelay(server.http_port)
 
     def waiter():
-        results["wait"] = run(server, "wait", "--query", 'subject:"Reset your password"', "--timeout", "20", "--json")
+        results["wait"] = run(server, "wait", *args, env={"MAILPEN_SERVER": relay.url})
+        relay.close()
 
     thread = threading.Thread(target=waiter)
     thread.start()
-    time.sleep(0.5)
+    assert relay.forwarded.wait(30), "the wait never sent its request"
+    assert thread.is_alive(), results
+    return thread, results
+
+
+def test_wait_returns_matching_message_and_exit_codes(server):
+    thread, results = wait_in_background(server, "--query", 'subject:"Reset your password"', "--timeout", "20", "--json")
     with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as client:
         client.sendmail("a@example.com", ["b@example.com"], b"Subject: Reset your password\r\n\r\nhttps://x/reset\r\n")
     thread.join()
@@ -39,7 +57,8 @@ def test_wait_returns_matching_message_and_exit_codes(server):
     messages = json.loads(result.stdout)["messages"]
     assert [m["subject"] for m in messages] == ["Reset your password"]
 
-    # A reader that stops early ends the command quietly (141, as SIGPIPE would), never a crash.
+    # A reader that stops early ends the command quietly (141, as SIGPIPE would), never a crash. (The reader
+    # closes its input at once and stays a moment, so that the write fails while the pipe still exists.)
     piped = subprocess.run(["bash", "-c", f"{BINARY} wait --query subject:reset --json | (exec 0<&-; sleep 0.2); "
                             "echo status=${PIPESTATUS[0]}"],
                            capture_output=True, timeout=60, env=dict(os.environ, MAILPEN_SERVER=f"http://127.0.0.1:{server.http_port}"))
@@ -64,14 +83,7 @@ def test_wait_returns_matching_message_and_exit_codes(server):
 
 
 def test_wait_on_an_inbox_created_by_the_awaited_mail_and_a_server_that_is_down(server):
-    results = {}
-
-    def waiter():
-        results["wait"] = run(server, "wait", "--inbox", "fresh1", "--query", "subject:hello", "--timeout", "20")
-
-    thread = threading.Thread(target=waiter)
-    thread.start()
-    time.sleep(0.5)
+    thread, results = wait_in_background(server, "--inbox", "fresh1", "--query", "subject:hello", "--timeout", "20")
     with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as client:
         client.login("fresh1", "any")
         client.sendmail("a@example.com", ["b@example.com"], b"Subject: hello\r\n\r\nfirst\r\n")
@@ -117,7 +129,7 @@ def test_send_takes_display_names_and_standard_input(server):
                  "--to", "Bob Smith <bob@example.com>", "--subject", "names", "--header", "X-Note: héllo",
                  "--text", "-", input=b"stdin text\n")
     assert result.returncode == 0, result.stderr
-    message = api(server, "/api/v1/messages/" + api(server, "/api/v1/inboxes/default/messages?q=subject:names")["messages"][0]["id"])
+    message = api(server, "/api/v1/messages/" + search(server, "subject:names")["messages"][0]["id"])
     assert message["from"] == {"name": "Café Shop", "address": "shop@example.com"}
     assert message["to"] == [{"name": "Zoë", "address": "zoe@example.com"}, {"name": "Bob Smith", "address": "bob@example.com"}]
     assert message["envelope"]["mailFrom"] == "shop@example.com"
@@ -134,7 +146,7 @@ def test_sendmail_works_as_php_sendmail_path(server):
     message = b"To: Bob <bob@example.com>\nCc: carol@example.com\nBcc: secret@example.com\nSubject: From PHP\n\n.starts with a dot\nbody\n"
     result = run(server, "sendmail", "-t", "-i", "-f", "bounces@example.com", input=message)
     assert result.returncode == 0, result.stderr
-    listing = api(server, "/api/v1/inboxes/default/messages?q=subject%3A%22From%20PHP%22")
+    listing = search(server, 'subject:"From PHP"')
     stored = api(server, f"/api/v1/messages/{listing['messages'][0]['id']}")
     assert stored["envelope"]["mailFrom"] == "bounces@example.com"
     assert [r["address"] for r in stored["envelope"]["recipients"]] == [
@@ -148,7 +160,7 @@ def test_sendmail_works_as_php_sendmail_path(server):
     # Without -i, a lone dot ends the message; recipients may be arguments.
     dotted = run(server, "sendmail", "eve@example.com", input=b"Subject: dotted\n\nkept\n.\nlost\n")
     assert dotted.returncode == 0, dotted.stderr
-    listing = api(server, "/api/v1/inboxes/default/messages?q=subject%3Adotted")
+    listing = search(server, "subject:dotted")
     with urllib.request.urlopen(f"http://127.0.0.1:{server.http_port}/api/v1/messages/{listing['messages'][0]['id']}/raw") as raw:
         body = raw.read()
     assert body.endswith(b"kept\r\n") and b"lost" not in body
@@ -172,7 +184,7 @@ def test_sendmail_clustered_flags_and_every_blind_copy_field(server):
                b"Subject: clustered\nbcc:\n  folded@example.com\nBcc : spaced@example.com\n\nbefore\n.\nafter\n")
     result = run(server, "sendmail", "-ti", "-fbounces@example.com", input=message)
     assert result.returncode == 0, result.stderr
-    listing = api(server, "/api/v1/inboxes/default/messages?q=subject%3Aclustered")
+    listing = search(server, "subject:clustered")
     stored = api(server, f"/api/v1/messages/{listing['messages'][0]['id']}")
     assert stored["envelope"]["mailFrom"] == "bounces@example.com"
     assert "hidden@example.com" in [r["address"] for r in stored["envelope"]["recipients"]]
@@ -191,7 +203,7 @@ def test_sendmail_symlink(server, workdir):
     result = subprocess.run([link, "-t"], input=b"To: x@example.com\nSubject: via symlink\n\nx\n",
                             capture_output=True, env=environment, timeout=30)
     assert result.returncode == 0, result.stderr
-    assert api(server, "/api/v1/inboxes/default/messages?q=subject%3Asymlink")["total"] == 1
+    assert len(search(server, "subject:symlink")["messages"]) == 1
 
 
 def test_inbox_commands(server):

@@ -4,30 +4,34 @@ import signal
 import smtplib
 import socket
 import threading
-import time
+
+from testmessage import message_bytes
 
 QUEUED = re.compile(r"queued as ([0-9A-Z]{26})")
 
 
-def make_message(worker, index):
-    body = (f"worker {worker} message {index}\r\n" + "x" * (200 + index % 700) + "\r\n.dot line\r\n") * 3
-    return f"Subject: w{worker}-m{index}\r\nX-Worker: {worker}\r\n\r\n{body}".encode()
+def make_load_message(worker, index):
+    body = (f"worker {worker} message {index}\n" + "x" * (200 + index % 700) + "\n.dot line\n") * 3
+    return message_bytes(f"w{worker}-m{index}", text=body, headers={"X-Worker": str(worker)})
 
 
-def load(port, worker, acknowledged, sent, stop):
-    """Sends messages until the server dies; records what was acknowledged with 250."""
+def load(port, worker, acknowledged, sent, stop, enough=None):
+    """Sends messages until the server dies; records what was acknowledged with 250, and sets `enough` once
+    400 messages have been."""
     index = 0
     try:
         client = smtplib.SMTP("127.0.0.1", port, timeout=10)
         client.ehlo("load.test")
         while not stop.is_set():
-            message = make_message(worker, index)
+            message = make_load_message(worker, index)
             sent.append(message)
             client.mail("load@example.com")
             client.rcpt("sink@example.com")
             code, reply = client.data(message)
             if code == 250:
                 acknowledged[QUEUED.search(reply.decode()).group(1)] = message
+                if enough is not None and len(acknowledged) >= 400:
+                    enough.set()
             index += 1
     except (smtplib.SMTPException, OSError):
         pass
@@ -35,14 +39,12 @@ def load(port, worker, acknowledged, sent, stop):
 
 def test_sigkill_under_load_loses_nothing_acknowledged(make_server):
     server = make_server(["--max-messages", "0"])
-    acknowledged, sent, stop = {}, [], threading.Event()
-    workers = [threading.Thread(target=load, args=(server.smtp_port, worker, acknowledged, sent, stop))
+    acknowledged, sent, stop, enough = {}, [], threading.Event(), threading.Event()
+    workers = [threading.Thread(target=load, args=(server.smtp_port, worker, acknowledged, sent, stop, enough))
                for worker in range(8)]
     for worker in workers:
         worker.start()
-    deadline = time.time() + 30
-    while len(acknowledged) < 400 and time.time() < deadline:
-        time.sleep(0.01)
+    enough.wait(30)
     server.kill()  # SIGKILL in the middle of the load
     stop.set()
     for worker in workers:

@@ -9,7 +9,8 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from uihelpers import CHROMEDRIVER, chrome_options, free_port, make_message, wait
+from testmessage import make_message
+from uihelpers import CHROMEDRIVER, chrome_options, free_port, wait
 
 ATTACK = """<!doctype html><html><body><script>
 const M = %(mailpen)s;

@@ -7,7 +7,8 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from uihelpers import (BINARY, background_luminance, emulate_color_scheme, make_message, new_driver, open_ui, row_for,
+from testmessage import make_message
+from uihelpers import (BINARY, background_luminance, emulate_color_scheme, new_driver, open_ui, row_for,
                        row_subjects, screenshot, wait)
 
 

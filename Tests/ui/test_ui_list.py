@@ -7,7 +7,8 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from uihelpers import make_message, open_ui, row_for, row_subjects, rows, screenshot, unread_badge, wait
+from testmessage import make_message
+from uihelpers import open_ui, row_for, row_subjects, rows, screenshot, unread_badge, wait
 
 
 def search(driver, query):

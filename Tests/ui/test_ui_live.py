@@ -2,7 +2,8 @@
 
 from selenium.webdriver.common.by import By
 
-from uihelpers import make_message, open_ui, row_for, row_subjects, rows, screenshot, unread_badge, wait
+from testmessage import make_message
+from uihelpers import open_ui, row_for, row_subjects, rows, screenshot, unread_badge, wait
 
 
 def test_mail_sent_over_smtp_appears_without_reload_and_unread_count_rises(mailpen, inbox, driver):

@@ -1,7 +1,8 @@
 """The message view: HTML (sandboxed, cid: images), Text, Source, Headers, Parts, Checks, Envelope."""
 from selenium.webdriver.common.by import By
 
-from uihelpers import make_message, open_ui, row_for, screenshot, unread_badge, wait
+from testmessage import make_message
+from uihelpers import open_ui, row_for, screenshot, unread_badge, wait
 
 HTML = """<!doctype html><html><body style="font-family: sans-serif">
 <h1 id="greeting">Hello Bob</h1>

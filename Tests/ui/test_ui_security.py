@@ -1,7 +1,8 @@
 """Hostile mail runs nothing: not in the sandboxed HTML preview, not in the UI around it."""
 from selenium.webdriver.common.by import By
 
-from uihelpers import make_message, open_ui, row_for, wait
+from testmessage import make_message
+from uihelpers import open_ui, row_for, wait
 
 # Every script below would set a marker attribute on its own document and try to reach the top page.
 SET = "document.documentElement.setAttribute('data-pwned','{how}');try{{top.__pwned='{how}'}}catch(e){{}};try{{parent.document.documentElement.setAttribute('data-pwned','{how}')}}catch(e){{}}"

@@ -4,7 +4,8 @@ import zlib
 
 from selenium.webdriver.common.by import By
 
-from uihelpers import emulate_color_scheme, make_message, open_ui, row_for, row_subjects, screenshot, unread_badge, wait
+from testmessage import make_message
+from uihelpers import emulate_color_scheme, open_ui, row_for, row_subjects, screenshot, unread_badge, wait
 
 
 def png(width, height, pixel):

@@ -4,20 +4,15 @@ real SMTP from smtplib, and headless Debian chromium driven by selenium through 
 Environment: MAILPEN_BINARY (default .build/debug/mailpen), CHROMIUM (default /usr/bin/chromium),
 CHROMEDRIVER (default /usr/bin/chromedriver). Screenshots land in out/ui-screenshots/.
 """
-import base64
 import json
 import os
 import re
 import smtplib
-import socket
 import subprocess
-import time
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
-from email.utils import make_msgid, formatdate
 from pathlib import Path
 
 import pytest
@@ -28,63 +23,33 @@ from selenium.common.exceptions import NoSuchElementException, StaleElementRefer
 from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[2]
-BINARY = os.environ.get("MAILPEN_BINARY", str(ROOT / ".build" / "debug" / "mailpen"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from mailpenprocess import BINARY, MailpenProcess, free_port  # noqa: E402
+from testmessage import as_bytes  # noqa: E402
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 SCREENSHOTS = ROOT / "out" / "ui-screenshots"
 WINDOW = (1400, 900)
 
-# A 16×16 red PNG, used as an inline cid: image.
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAGklEQVR4nGP4z8BAEmIY1TCqYVTDqIYBowEAaSEf8QfxQ3kAAAAASUVORK5CYII=")
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Mailpen:
-    """A running `mailpen serve` with helpers for its API and SMTP."""
+class Mailpen(MailpenProcess):
+    """A running `mailpen serve` (serving the repository's web/) with helpers for its API and SMTP."""
 
     def __init__(self, workdir, args=()):
-        self.workdir = Path(workdir)
-        self.smtp_port = free_port()
-        self.http_port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.http_port}"
-        self.log_path = self.workdir / "server.log"
-        self.command = [BINARY, "serve", "--smtp", f"127.0.0.1:{self.smtp_port}", "--http",
-                        f"127.0.0.1:{self.http_port}", "--db", str(self.workdir / "m.sqlite"), *args]
-        self.process = None
+        super().__init__(workdir, args=args, db=os.path.join(str(workdir), "m.sqlite"), cwd=ROOT)
 
-    def start(self):
-        if not os.access(BINARY, os.X_OK):
-            pytest.fail(f"mailpen binary not found at {BINARY} (build it, or set MAILPEN_BINARY)")
-        self.log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(self.command, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"mailpen exited with {self.process.returncode}:\n{self.log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("mailpen did not start listening")
+    def start(self, timeout=30):
+        if not os.access(self.binary, os.X_OK):
+            pytest.fail(f"mailpen binary not found at {self.binary} (build it, or set MAILPEN_BINARY)")
+        return super().start(timeout)
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self.process:
-            self.log.close()
+        try:
+            super().stop(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.kill()
 
     # ---- HTTP API ----
 
@@ -120,7 +85,7 @@ class Mailpen:
     def send(self, message, inbox=None, mail_from="sender@example.com", rcpt=None):
         """Sends `message` (EmailMessage or bytes) over SMTP; logs in as `inbox` to route it there.
         Returns the stored message id from the 250 reply."""
-        raw = message.as_bytes(policy=SMTP_POLICY) if isinstance(message, EmailMessage) else message
+        raw = as_bytes(message)
         recipients = rcpt or ["bob@example.com"]
         with smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=30) as client:
             client.ehlo("ui-test.example")
@@ -145,29 +110,6 @@ def _decode(response):
     if "json" in (response.headers.get("Content-Type") or ""):
         return json.loads(text)
     return text.decode("utf-8", "replace")
-
-
-def make_message(subject, text="Hello there.\n", html=None, sender="Shop <shop@example.com>",
-                 to="Bob <bob@example.com>", cid_image=False, attachment=None, headers=None):
-    """An RFC 5322 message: text, optional HTML (with an inline cid:logo image), optional attachment."""
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="example.com")
-    for name, value in (headers or {}).items():
-        message[name] = value
-    message.set_content(text)
-    if html is not None:
-        message.add_alternative(html, subtype="html")
-        if cid_image:
-            message.get_payload()[1].add_related(PNG, "image", "png", cid="<logo@mailpen.test>", filename="logo.png")
-    if attachment:
-        name, data, ctype = attachment
-        maintype, subtype = ctype.split("/")
-        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
-    return message
 
 
 def chrome_options(width=WINDOW[0], height=WINDOW[1]):

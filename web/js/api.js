@@ -59,6 +59,9 @@ export const api = {
   deleteMessage: (id) => request("DELETE", `/messages/${enc(id)}`),
   raw: (id, signal) => request("GET", `/messages/${enc(id)}/raw`, { signal, accept: "text" }),
   check: (id, kind, query, signal) => request("GET", `/messages/${enc(id)}/checks/${kind}`, { query, signal }),
+  relays: () => request("GET", "/relays"),
+  release: (id, body) => request("POST", `/messages/${enc(id)}/release`, { body }),
+  deliveries: (id) => request("GET", `/messages/${enc(id)}/deliveries`),
 };
 
 export const urls = {

@@ -58,6 +58,7 @@ class App {
       deleted: (data) => this.onDeleted(data),
       read: (summary) => this.onRead(summary),
       inbox: (data) => this.onInbox(data),
+      delivery: (delivery) => this.view.onDelivery(delivery),
     });
     window.addEventListener("hashchange", () => this.navigate());
     this.inboxes.refresh();

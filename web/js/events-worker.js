@@ -25,7 +25,7 @@ function open() {
     broadcast({ type: "status", state });
     if (source.readyState === EventSource.CLOSED) setTimeout(() => { if (source.readyState === EventSource.CLOSED) open(); }, 3000);
   });
-  for (const name of ["stored", "deleted", "read", "inbox"]) {
+  for (const name of ["stored", "deleted", "read", "inbox", "delivery"]) {
     source.addEventListener(name, (event) => broadcast({ type: name, data: event.data }));
   }
   source.addEventListener("resync", () => broadcast({ type: "resync" }));

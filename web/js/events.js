@@ -6,7 +6,7 @@
 
 import { urls } from "./api.js";
 
-const EVENTS = ["stored", "deleted", "read", "inbox"];
+const EVENTS = ["stored", "deleted", "read", "inbox", "delivery"];
 
 export function connectEvents(handlers) {
   const deliver = (type, data) => {

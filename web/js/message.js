@@ -6,6 +6,7 @@ import { api, urls } from "./api.js";
 import { h, icon, clear, formatSize, exactTime, relativeTime, formatAddress, addressList, plural } from "./util.js";
 import { renderChecks } from "./checks.js";
 import { TABS } from "./router.js";
+import { ReleaseSection } from "./release.js";
 
 const TAB_LABELS = { html: "HTML", text: "Text", source: "Source", headers: "Headers", parts: "Parts", checks: "Checks", envelope: "Envelope" };
 const WIDTHS = [["phone", "Phone", 375], ["tablet", "Tablet", 768], ["full", "Full", null]];
@@ -25,6 +26,7 @@ export class MessageView {
 
   showEmpty() {
     this.message = null;
+    this.release = null;
     this.id = null;
     this.root.classList.remove("has-message");
     clear(this.root).append(h("div", { className: "view-empty" },
@@ -62,6 +64,11 @@ export class MessageView {
     return message;
   }
 
+  /** A relay delivery changed (event stream): the Deliveries section of the open message follows it. */
+  onDelivery(delivery) {
+    this.release?.update(delivery);
+  }
+
   /** The summary changed elsewhere (read flag): refresh the header bits without reloading. */
   updateSummary(summary) {
     if (!this.message || summary.id !== this.message.id) return;
@@ -75,12 +82,14 @@ export class MessageView {
     const subject = m.subject || "(no subject)";
     const hasHTML = m.html != null;
     this.available = TABS.filter((t) => t !== "html" || hasHTML);
+    this.release = new ReleaseSection(m);
     const header = h("header", { className: "msg-header" },
       h("div", { className: "msg-toolbar" },
         h("button", { type: "button", className: "btn btn-icon back-button", "aria-label": "Back to the message list", title: "Back to the list (Esc)", onclick: () => this.actions.back() }, icon("back")),
         h("h2", { className: "msg-subject", id: "msg-subject", tabIndex: -1 }, subject),
         setReadButton(h("button", { type: "button", className: "btn act-read", onclick: () => this.actions.toggleRead(this.message) }), m.read),
         h("a", { className: "btn", href: urls.download(m.id), download: `${m.id}.eml`, title: "Download the message as a .eml file" }, icon("download"), h("span", { className: "label" }, ".eml")),
+        this.release.button,
         h("button", { type: "button", className: "btn btn-danger", title: "Delete this message (Delete)", onclick: () => this.actions.remove(this.message) }, icon("trash"), h("span", { className: "label" }, "Delete"))),
       h("dl", { className: "msg-addresses" },
         row("From", m.from ? formatAddress(m.from) : "(none)"),
@@ -94,6 +103,8 @@ export class MessageView {
       m.attachments?.length ? h("ul", { className: "msg-attachments", "aria-label": "Attachments" },
         m.attachments.map((a) => h("li", {}, h("a", { className: "chip", href: `${a.url}?download=1`, download: a.filename || "" },
           icon(a.inline ? "image" : "paperclip"), a.filename || a.contentType, h("span", { className: "muted" }, ` ${formatSize(a.size)}`))))) : null,
+      this.release.form,
+      this.release.section,
     );
     const tablist = h("div", { className: "tabs", role: "tablist", "aria-label": "Message views" });
     this.tabButtons = {};

@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
+import MailpenCompat
 import NIOCore
 
 #if canImport(Glibc)
@@ -8,10 +10,14 @@ import Glibc
 
 /// The request context of Mailpen's HTTP API: JSON in and out with RFC 3339 millisecond dates, and the
 /// route that matched, for metrics.
-public struct MailpenRequestContext: RequestContext {
+public struct MailpenRequestContext: RequestContext, CompatRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The client's address, recorded in the envelope of messages ingested over HTTP.
     public let remoteAddress: SocketAddress?
+    /// The inboxes the request's credentials open (set by ``BasicAuthenticationMiddleware``).
+    public var inboxAccess: InboxAccess = .everyInbox
+    /// Where a web socket route leaves its handler for the upgrade (Mailpit's `/api/events`).
+    public let webSocket = WebSocketHandlerReference<MailpenRequestContext>()
     /// The client's connection: streams close it when the client stops reading, long requests watch it to
     /// stop when the client hangs up.
     let channel: any Channel

@@ -6,12 +6,14 @@ import MailpenStore
 struct InboxCreateRequest: Decodable, Sendable {
     var name: String
     var password: String?
-    var maxMessages: Int?
-    var maxAgeSeconds: Int?
+    var maximumMessages: Int?
+    var maximumAgeSeconds: Int?
     var routes: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case name, password, maxMessages, maxAgeSeconds, routes
+        case name, password, routes
+        case maximumMessages = "maxMessages"
+        case maximumAgeSeconds = "maxAgeSeconds"
     }
 
     init(from decoder: any Decoder) throws {
@@ -19,8 +21,8 @@ struct InboxCreateRequest: Decodable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
         password = try container.decodeIfPresent(String.self, forKey: .password)
-        maxMessages = try container.decodeIfPresent(Int.self, forKey: .maxMessages)
-        maxAgeSeconds = try container.decodeIfPresent(Int.self, forKey: .maxAgeSeconds)
+        maximumMessages = try container.decodeIfPresent(Int.self, forKey: .maximumMessages)
+        maximumAgeSeconds = try container.decodeIfPresent(Int.self, forKey: .maximumAgeSeconds)
         routes = try container.decodeIfPresent([String].self, forKey: .routes)
     }
 }
@@ -43,12 +45,15 @@ enum UnknownKeys {
 /// `PATCH /api/v1/inboxes/{inbox}`: absent keys stay as they are, `null` resets to the server default.
 struct InboxUpdateRequest: Decodable, Sendable {
     var password: String?
-    var maxMessages: Int??
-    var maxAgeSeconds: Int??
+    var maximumMessages: Int??
+    var maximumAgeSeconds: Int??
     var routes: [String]?
+    var autoRelay: [AutoRelayRuleResource]?
 
     enum CodingKeys: String, CodingKey {
-        case password, maxMessages, maxAgeSeconds, routes
+        case password, routes, autoRelay
+        case maximumMessages = "maxMessages"
+        case maximumAgeSeconds = "maxAgeSeconds"
     }
 
     init(from decoder: any Decoder) throws {
@@ -56,8 +61,9 @@ struct InboxUpdateRequest: Decodable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         password = try container.decodeIfPresent(String.self, forKey: .password)
         routes = try container.decodeIfPresent([String].self, forKey: .routes)
-        maxMessages = try Self.decodeResettable(container, .maxMessages)
-        maxAgeSeconds = try Self.decodeResettable(container, .maxAgeSeconds)
+        autoRelay = try container.decodeIfPresent([AutoRelayRuleResource].self, forKey: .autoRelay)
+        maximumMessages = try Self.decodeResettable(container, .maximumMessages)
+        maximumAgeSeconds = try Self.decodeResettable(container, .maximumAgeSeconds)
     }
 
     /// Absent: `nil` (leave as is); `null`: `.some(nil)` (reset to the default); a number: `.some(n)`.

@@ -27,18 +27,27 @@ struct InboxResource: ResponseEncodable, Sendable {
     var name: String
     var total: Int
     var unread: Int
-    @ExplicitNull var maxMessages: Int?
-    @ExplicitNull var maxAgeSeconds: Int?
+    @ExplicitNull var maximumMessages: Int?
+    @ExplicitNull var maximumAgeSeconds: Int?
     var routes: [String]
     var createdAt: Date
     var smtp: SMTPSettingsResource
+    /// The inbox's auto-relay rules; shown for one inbox, not in lists.
+    var autoRelay: [AutoRelayRuleResource]?
 
-    init(_ inbox: Inbox, smtp: SMTPAdvertisement) {
+    enum CodingKeys: String, CodingKey {
+        case name, total, unread, routes, createdAt, smtp, autoRelay
+        case maximumMessages = "maxMessages"
+        case maximumAgeSeconds = "maxAgeSeconds"
+    }
+
+    init(_ inbox: Inbox, smtp: SMTPAdvertisement, autoRelay: [AutoRelayRule]? = nil) {
+        self.autoRelay = autoRelay?.map(AutoRelayRuleResource.init)
         name = inbox.name
         total = inbox.total
         unread = inbox.unread
-        maxMessages = inbox.maxMessages
-        maxAgeSeconds = inbox.maxAgeSeconds
+        maximumMessages = inbox.maximumMessages
+        maximumAgeSeconds = inbox.maximumAgeSeconds
         routes = inbox.routes
         createdAt = inbox.createdAt
         self.smtp = SMTPSettingsResource(

@@ -11,7 +11,7 @@ struct BrowserGuardMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // Liveness probes reach /healthz by whatever address the platform gives them; it tells nothing.
-        if request.uri.path == "/healthz" { return try await next(request, context) }
+        if ["/healthz", "/livez", "/readyz"].contains(request.uri.path) { return try await next(request, context) }
         let authority = request.head.authority
         if let authority, !allowedHosts.allows(authority: authority) {
             return APIError.jsonResponse(
@@ -19,7 +19,9 @@ struct BrowserGuardMiddleware<Context: RequestContext>: RouterMiddleware {
                 message: "host '\(AllowedHosts.hostName(ofAuthority: authority))' is not served here; "
                     + "start Mailpen with --allowed-host NAME to serve it under that name")
         }
-        if Self.changesState(request.method), let refusal = Self.crossOriginRefusal(request, authority: authority) {
+        if Self.changesState(request.method) || Self.opensWebSocket(request),
+            let refusal = Self.crossOriginRefusal(request, authority: authority)
+        {
             return APIError.jsonResponse(status: .forbidden, message: refusal)
         }
         return try await next(request, context)
@@ -27,6 +29,12 @@ struct BrowserGuardMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static func changesState(_ method: HTTPRequest.Method) -> Bool {
         method != .get && method != .head && method != .options
+    }
+
+    /// A web socket handshake. CORS does not cover web sockets: a page of any site may open one and read
+    /// what comes through, so it gets the same origin check as a state change.
+    static func opensWebSocket(_ request: Request) -> Bool {
+        request.headers.first { $0.name.canonicalName == "upgrade" }?.value.lowercased().contains("websocket") == true
     }
 
     /// Why a state-changing request is refused as coming from another site, or `nil` when it may proceed.

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import MailpenRelay
 import MailpenStore
 
 /// Turns every error a route throws into `{"error": ...}` with a fitting status, and unknown paths into 404s.
@@ -23,6 +24,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 return Self.internalError(error, context: context)
             }
             return APIError.jsonResponse(status: status, message: error.description)
+        } catch let error as RelayError {
+            return APIError.jsonResponse(status: .badRequest, message: error.description)
+        } catch let error as DeliveryQueueError {
+            return APIError.jsonResponse(status: .badRequest, message: error.description)
         } catch let error as SearchSyntaxError {
             return APIError.jsonResponse(status: .badRequest, message: error.description)
         } catch let error as DecodingError {

@@ -59,8 +59,9 @@ public final class HTTPConnectionLimiter: Sendable {
     }
 
     /// The handler that reports one connection's requests to the limiter; it sits after HTTP decoding.
-    func makeHandler() -> HTTPConnectionLimitHandler {
-        HTTPConnectionLimitHandler(limiter: self)
+    /// `admits` is false where an ``HTTPConnectionAdmissionHandler`` registered the connection already.
+    func makeHandler(admits: Bool = true) -> HTTPConnectionLimitHandler {
+        HTTPConnectionLimitHandler(limiter: self, admits: admits)
     }
 }
 
@@ -72,13 +73,16 @@ final class HTTPConnectionLimitHandler: ChannelDuplexHandler, RemovableChannelHa
     typealias OutboundOut = HTTPResponsePart
 
     private let limiter: HTTPConnectionLimiter
+    private let admits: Bool
     private var isRegistered = false
 
-    init(limiter: HTTPConnectionLimiter) {
+    init(limiter: HTTPConnectionLimiter, admits: Bool = true) {
         self.limiter = limiter
+        self.admits = admits
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        guard admits else { return }
         isRegistered = true
         limiter.admit(context.channel)?.close(promise: nil)
     }

@@ -1,12 +1,13 @@
 import Foundation
 import Hummingbird
+import MailpenRelay
 import MailpenStore
 import NIOCore
 import ServiceLifecycle
 import Synchronization
 
 /// `GET /api/v1/events[?inbox=]`: server-sent events for the web UI and anyone else who wants to follow
-/// along — `stored`, `deleted`, `read`, `inbox`, a comment heartbeat, and `resync` for a client that fell
+/// along — `stored`, `deleted`, `read`, `inbox`, `delivery` (a relay delivery changed), a comment heartbeat, and `resync` for a client that fell
 /// too far behind (it must reload; its stream then ends, and `EventSource` reconnects). Streams end when the
 /// server shuts down, so that an open browser tab never holds up a shutdown.
 struct EventRoutes {
@@ -15,6 +16,7 @@ struct EventRoutes {
     /// What a stream writes next.
     private enum Output: Sendable {
         case event(StoreEvent)
+        case delivery(Delivery)
         /// A comment that keeps proxies and browsers from timing the connection out.
         case heartbeat
         /// Events were lost: the client must reload.
@@ -32,6 +34,7 @@ struct EventRoutes {
         let inbox = try request.queryValue("inbox")
         if let inbox, try await store.inbox(named: inbox) == nil { throw StoreError.inboxNotFound(inbox) }
         let events = await store.subscribe(bufferSize: 1024)
+        let relayChanges = dependencies.relays?.deliveryChanges()
         let channel = context.channel
         return Response(
             status: .ok,
@@ -61,6 +64,13 @@ struct EventRoutes {
                             output.yield(.resync)
                         }
                     }
+                    if let deliveries = relayChanges {
+                        group.addTask {
+                            for await delivery in deliveries.cancelOnGracefulShutdown() {
+                                output.yield(.delivery(delivery))
+                            }
+                        }
+                    }
                     group.addTask {
                         while true {
                             try await Task.sleep(for: heartbeatInterval)
@@ -73,6 +83,9 @@ struct EventRoutes {
                         case .event(let event):
                             guard let text = Self.serverSentEvent(for: event, inbox: inbox) else { continue }
                             try await send(text)
+                        case .delivery(let delivery):
+                            if let inbox, delivery.inbox.caseInsensitiveCompare(inbox) != .orderedSame { continue }
+                            try await send("event: delivery\ndata: \(Self.json(DeliveryResource(delivery)))\n\n")
                         case .heartbeat:
                             try await send(": heartbeat\n\n")
                         case .resync:

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MailpenMIME
+import MailpenRelay
 import MailpenStore
 import ServiceLifecycle
 
@@ -13,27 +14,42 @@ struct InboxRoutes {
 
     func register(on group: RouterGroup<MailpenRequestContext>) {
         group.get("inboxes") { _, _ in
-            InboxListResource(inboxes: try await store.inboxes().map(resource))
+            InboxListResource(inboxes: try await store.inboxes().map { resource($0) })
         }
         group.post("inboxes") { request, context in
             let body = try await request.decodeJSON(as: InboxCreateRequest.self)
-            try Self.validate(maxMessages: body.maxMessages, maxAgeSeconds: body.maxAgeSeconds, password: body.password)
+            try Self.validate(maximumMessages: body.maximumMessages, maximumAgeSeconds: body.maximumAgeSeconds, password: body.password)
             let inbox = try await store.createInbox(
-                named: body.name, password: body.password, maxMessages: body.maxMessages,
-                maxAgeSeconds: body.maxAgeSeconds, routes: body.routes ?? [])
+                named: body.name, password: body.password, maximumMessages: body.maximumMessages,
+                maximumAgeSeconds: body.maximumAgeSeconds, routes: body.routes ?? [])
             return EditedResponse(status: .created, response: resource(inbox))
         }
         group.get("inboxes/:inbox") { _, context in
-            resource(try await inbox(context))
+            let inbox = try await inbox(context)
+            return resource(inbox, autoRelay: try await autoRelayRules(inbox.name))
         }
         group.patch("inboxes/:inbox") { request, context in
             let body = try await request.decodeJSON(as: InboxUpdateRequest.self)
-            try Self.validate(maxMessages: body.maxMessages ?? nil, maxAgeSeconds: body.maxAgeSeconds ?? nil, password: body.password)
+            try Self.validate(maximumMessages: body.maximumMessages ?? nil, maximumAgeSeconds: body.maximumAgeSeconds ?? nil, password: body.password)
             let name = try context.pathParameter("inbox")
-            let inbox = try await store.updateInbox(
+            let rules = body.autoRelay?.map(\.rule)
+            if let rules, !rules.isEmpty {
+                // Checked before anything changes, so that a bad rule leaves the inbox as it was.
+                guard let relays = dependencies.relays else { throw RelayError.noRelays }
+                try relays.validate(rules)
+            }
+            var inbox = try await store.updateInbox(
                 named: name,
-                .init(password: body.password, maxMessages: body.maxMessages, maxAgeSeconds: body.maxAgeSeconds, routes: body.routes))
-            return resource(inbox)
+                .init(password: body.password, maximumMessages: body.maximumMessages, maximumAgeSeconds: body.maximumAgeSeconds, routes: body.routes))
+            if let rules {
+                if let relays = dependencies.relays {
+                    try await relays.setAutoRelayRules(rules, inbox: inbox.name)
+                } else if let queue = store as? any DeliveryQueue {
+                    try await queue.setAutoRelayRules(rules, inbox: inbox.name)
+                }
+                inbox = try await store.inbox(named: inbox.name) ?? inbox
+            }
+            return resource(inbox, autoRelay: try await autoRelayRules(inbox.name))
         }
         group.delete("inboxes/:inbox") { _, context in
             try await store.deleteInbox(named: try context.pathParameter("inbox"))
@@ -41,8 +57,14 @@ struct InboxRoutes {
         }
     }
 
-    private func resource(_ inbox: Inbox) -> InboxResource {
-        InboxResource(inbox, smtp: dependencies.smtp)
+    private func resource(_ inbox: Inbox, autoRelay: [AutoRelayRule]? = nil) -> InboxResource {
+        InboxResource(inbox, smtp: dependencies.smtp, autoRelay: autoRelay)
+    }
+
+    /// An inbox's auto-relay rules, when the store keeps them.
+    private func autoRelayRules(_ name: String) async throws -> [AutoRelayRule]? {
+        guard let queue = store as? any DeliveryQueue else { return nil }
+        return try await queue.autoRelayRules(inbox: name)
     }
 
     private func inbox(_ context: MailpenRequestContext) async throws -> Inbox {
@@ -51,11 +73,11 @@ struct InboxRoutes {
         return inbox
     }
 
-    private static func validate(maxMessages: Int?, maxAgeSeconds: Int?, password: String?) throws {
-        if let maxMessages, !(0...1_000_000_000).contains(maxMessages) {
+    private static func validate(maximumMessages: Int?, maximumAgeSeconds: Int?, password: String?) throws {
+        if let maximumMessages, !(0...1_000_000_000).contains(maximumMessages) {
             throw APIError.badRequest("maxMessages must be between 0 and 1000000000")
         }
-        if let maxAgeSeconds, !(1...3_153_600_000).contains(maxAgeSeconds) {
+        if let maximumAgeSeconds, !(1...3_153_600_000).contains(maximumAgeSeconds) {
             throw APIError.badRequest("maxAgeSeconds must be between 1 and 3153600000")
         }
         if let password, password.unicodeScalars.isEmpty || password.unicodeScalars.count > 256 {

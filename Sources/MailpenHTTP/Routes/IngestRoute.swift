@@ -21,7 +21,7 @@ struct IngestRoute {
         guard Inbox.isValidName(name) else { throw StoreError.invalidInboxName(name) }
         let exists = try await store.inbox(named: name) != nil
         guard exists || dependencies.createsInboxesOnFirstUse else { throw StoreError.inboxNotFound(name) }
-        let limit = dependencies.maxMessageSize
+        let limit = dependencies.maximumMessageSize
         var body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: limit)

@@ -9,6 +9,14 @@ public actor ChangeFeed<Event: Sendable> {
     private var subscribers: [Int: AsyncThrowingStream<Event, any Error>.Continuation] = [:]
     private var nextID = 0
     private var isFinished = false
+    /// Callers of ``subscriberCount(where:)`` whose condition does not hold yet.
+    private var countWatchers: [Int: CountWatcher] = [:]
+    private var nextWatcherID = 0
+
+    private struct CountWatcher {
+        var condition: @Sendable (Int) -> Bool
+        var continuation: CheckedContinuation<Void, Never>
+    }
 
     /// A feed that runs on `loop`: publishing from that loop costs no hop.
     package init(loop: any EventLoop) {
@@ -34,11 +42,45 @@ public actor ChangeFeed<Event: Sendable> {
             guard let self else { return }
             Task { await self.remove(id) }
         }
+        subscribersChanged()
         return stream
     }
 
     /// The number of live subscribers.
     public var subscriberCount: Int { subscribers.count }
+
+    /// Returns once the number of live subscribers satisfies `condition`: at once if it does now, else when a
+    /// subscription begins or ends that makes it so, or when the calling task is cancelled. It lets a caller —
+    /// a test — go on only once a waiter has subscribed, or has gone, without polling the count.
+    public func subscriberCount(where condition: @escaping @Sendable (Int) -> Bool) async {
+        let id = nextWatcherID
+        nextWatcherID += 1
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if condition(subscribers.count) || Task.isCancelled {
+                    continuation.resume()
+                } else {
+                    countWatchers[id] = CountWatcher(condition: condition, continuation: continuation)
+                }
+            }
+        } onCancel: {
+            Task { await self.stopWatching(id) }
+        }
+    }
+
+    private func stopWatching(_ id: Int) {
+        countWatchers.removeValue(forKey: id)?.continuation.resume()
+    }
+
+    /// Resumes the watchers whose condition now holds.
+    private func subscribersChanged() {
+        guard !countWatchers.isEmpty else { return }
+        let count = subscribers.count
+        for (id, watcher) in countWatchers where watcher.condition(count) {
+            countWatchers[id] = nil
+            watcher.continuation.resume()
+        }
+    }
 
     /// Publishes `events` from any thread: at once when called on the feed's loop, else on it.
     package nonisolated func publishFromAnyThread(_ events: [Event]) {
@@ -63,6 +105,7 @@ public actor ChangeFeed<Event: Sendable> {
                 }
             }
         }
+        subscribersChanged()
     }
 
     /// Ends every subscriber's stream with ``ChangeFeedError/fellBehind``: events may have been missed (a
@@ -82,10 +125,12 @@ public actor ChangeFeed<Event: Sendable> {
             continuation.finish()
         }
         subscribers = [:]
+        subscribersChanged()
     }
 
     private func remove(_ id: Int) {
         subscribers[id] = nil
+        subscribersChanged()
     }
 }
 

@@ -9,9 +9,9 @@ public struct Inbox: Sendable, Hashable, Codable {
     /// The SMTP password checked in strict AUTH mode.
     public var smtpPassword: String
     /// Most messages kept; older ones are pruned. `nil` uses the server's default.
-    public var maxMessages: Int?
+    public var maximumMessages: Int?
     /// Age in seconds after which messages are pruned. `nil` uses the server's default.
-    public var maxAgeSeconds: Int?
+    public var maximumAgeSeconds: Int?
     /// Recipient patterns (`*@shop.example`) that route mail sent without AUTH here.
     public var routes: [String]
     /// When the inbox was created.
@@ -21,16 +21,22 @@ public struct Inbox: Sendable, Hashable, Codable {
     /// How many of them are unread.
     public var unread: Int
 
+    enum CodingKeys: String, CodingKey {
+        case name, smtpUsername, smtpPassword, routes, createdAt, total, unread
+        case maximumMessages = "maxMessages"
+        case maximumAgeSeconds = "maxAgeSeconds"
+    }
+
     public init(
-        name: String, smtpUsername: String, smtpPassword: String, maxMessages: Int? = nil, maxAgeSeconds: Int? = nil,
+        name: String, smtpUsername: String, smtpPassword: String, maximumMessages: Int? = nil, maximumAgeSeconds: Int? = nil,
         routes: [String] = [], createdAt: Date, total: Int = 0, unread: Int = 0
     ) {
         self.routes = routes
         self.name = name
         self.smtpUsername = smtpUsername
         self.smtpPassword = smtpPassword
-        self.maxMessages = maxMessages
-        self.maxAgeSeconds = maxAgeSeconds
+        self.maximumMessages = maximumMessages
+        self.maximumAgeSeconds = maximumAgeSeconds
         self.createdAt = createdAt
         self.total = total
         self.unread = unread

@@ -20,14 +20,14 @@ package struct InboxReference: Sendable {
     }
 
     static func create(
-        _ name: String, password: String, maxMessages: Int? = nil, maxAgeSeconds: Int? = nil, in db: Database, at date: Date
+        _ name: String, password: String, maximumMessages: Int? = nil, maximumAgeSeconds: Int? = nil, in db: Database, at date: Date
     ) throws -> InboxReference {
         try db.execute(
             sql: """
                 INSERT INTO inbox (name, smtp_username, smtp_password, max_messages, max_age_seconds, created_at)
                 VALUES (?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [name, name, password, maxMessages, maxAgeSeconds, date.milliseconds])
+            arguments: [name, name, password, maximumMessages, maximumAgeSeconds, date.milliseconds])
         return InboxReference(id: db.lastInsertedRowID, name: name)
     }
 }

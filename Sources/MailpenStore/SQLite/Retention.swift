@@ -34,11 +34,11 @@ enum Retention {
     }
 
     /// Deletes messages older than each inbox's age limit; returns one event per inbox touched.
-    static func pruneByAge(defaultMaxAge: Int?, now: Date, in db: Database) throws -> [StoreEvent] {
+    static func pruneByAge(defaultMaximumAge: Int?, now: Date, in db: Database) throws -> [StoreEvent] {
         var events: [StoreEvent] = []
         for inbox in try Row.fetchAll(db, sql: "SELECT id, name, max_age_seconds FROM inbox") {
-            guard let maxAge: Int = inbox[2] ?? defaultMaxAge, maxAge > 0 else { continue }
-            let cutoff = now.addingTimeInterval(-Double(maxAge))
+            guard let maximumAge: Int = inbox[2] ?? defaultMaximumAge, maximumAge > 0 else { continue }
+            let cutoff = now.addingTimeInterval(-Double(maximumAge))
             if let event = try pruneByAge(inboxID: inbox[0], name: inbox[1], olderThan: cutoff, in: db) {
                 events.append(event)
             }

@@ -9,7 +9,7 @@ extension SQLiteStore {
 
     private static func decodeInbox(_ row: Row) -> Inbox {
         Inbox(
-            name: row[0], smtpUsername: row[1], smtpPassword: row[2], maxMessages: row[3], maxAgeSeconds: row[4],
+            name: row[0], smtpUsername: row[1], smtpPassword: row[2], maximumMessages: row[3], maximumAgeSeconds: row[4],
             routes: ColumnList.decodeStrings(row[5]), createdAt: Date(milliseconds: row[6]), total: row[7],
             unread: row[8])
     }
@@ -40,7 +40,7 @@ extension SQLiteStore {
 
     /// Creates an inbox; a missing password is generated.
     public func createInbox(
-        named name: String, password: String? = nil, maxMessages: Int? = nil, maxAgeSeconds: Int? = nil,
+        named name: String, password: String? = nil, maximumMessages: Int? = nil, maximumAgeSeconds: Int? = nil,
         routes: [String] = []
     ) async throws -> Inbox {
         guard Inbox.isValidName(name) else { throw StoreError.invalidInboxName(name) }
@@ -50,7 +50,7 @@ extension SQLiteStore {
         return try await writer.perform { db in
             if try InboxReference.find(name, in: db) != nil { throw StoreError.inboxExists(name) }
             let reference = try InboxReference.create(
-                name, password: password, maxMessages: maxMessages, maxAgeSeconds: maxAgeSeconds, in: db, at: Date())
+                name, password: password, maximumMessages: maximumMessages, maximumAgeSeconds: maximumAgeSeconds, in: db, at: Date())
             try db.execute(
                 sql: "UPDATE inbox SET routes = ? WHERE id = ?", arguments: [ColumnList.encode(routes), reference.id])
             guard let inbox = try Self.fetchInbox(id: reference.id, in: db) else { throw StoreError.inboxNotFound(name) }
@@ -68,22 +68,22 @@ extension SQLiteStore {
             if let password = update.password {
                 try db.execute(sql: "UPDATE inbox SET smtp_password = ? WHERE id = ?", arguments: [password, inbox.id])
             }
-            if let maxMessages = update.maxMessages {
-                try db.execute(sql: "UPDATE inbox SET max_messages = ? WHERE id = ?", arguments: [maxMessages, inbox.id])
+            if let maximumMessages = update.maximumMessages {
+                try db.execute(sql: "UPDATE inbox SET max_messages = ? WHERE id = ?", arguments: [maximumMessages, inbox.id])
             }
-            if let maxAge = update.maxAgeSeconds {
-                try db.execute(sql: "UPDATE inbox SET max_age_seconds = ? WHERE id = ?", arguments: [maxAge, inbox.id])
+            if let maximumAge = update.maximumAgeSeconds {
+                try db.execute(sql: "UPDATE inbox SET max_age_seconds = ? WHERE id = ?", arguments: [maximumAge, inbox.id])
             }
             if let routes = update.routes {
                 try db.execute(
                     sql: "UPDATE inbox SET routes = ? WHERE id = ?", arguments: [ColumnList.encode(routes), inbox.id])
             }
             var events: [StoreEvent] = [.inbox(name: inbox.name, change: .updated)]
-            if let pruned = try Retention.pruneByCount(inboxID: inbox.id, defaultLimit: defaults.maxMessages, in: db) {
+            if let pruned = try Retention.pruneByCount(inboxID: inbox.id, defaultLimit: defaults.maximumMessages, in: db) {
                 events.append(pruned)
             }
-            if let maxAge = update.maxAgeSeconds ?? nil {
-                let cutoff = Date().addingTimeInterval(-Double(maxAge))
+            if let maximumAge = update.maximumAgeSeconds ?? nil {
+                let cutoff = Date().addingTimeInterval(-Double(maximumAge))
                 if let pruned = try Retention.pruneByAge(inboxID: inbox.id, name: inbox.name, olderThan: cutoff, in: db) {
                     events.append(pruned)
                 }

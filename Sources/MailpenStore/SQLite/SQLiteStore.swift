@@ -17,9 +17,9 @@ public final class SQLiteStore: MailpenStore {
         public var path: String
         /// Retention limits for inboxes without their own.
         public var retention: RetentionDefaults
-        /// Whether each commit is flushed to disk before it is acknowledged (`FULL`), surviving power loss,
-        /// or only handed to the OS (`NORMAL`), surviving a crash of Mailpen but not of the machine.
-        public var synchronousFull: Bool
+        /// Whether each commit is flushed to disk before it is acknowledged (SQLite's `synchronous = FULL`),
+        /// or only handed to the OS (`NORMAL`).
+        public var durability: Durability
         /// From this offset on, a plain list's page is picked from the inbox's rows kept between requests
         /// (``InboxRows``) instead of by skipping entries of its index. Lowered by tests.
         var deepListOffset = 10_000
@@ -28,11 +28,11 @@ public final class SQLiteStore: MailpenStore {
         var indexBatchBytes = 64 * 1024 * 1024
 
         public init(
-            path: String, retention: RetentionDefaults = .init(), synchronousFull: Bool = true
+            path: String, retention: RetentionDefaults = .init(), durability: Durability = .full
         ) {
             self.path = path
             self.retention = retention
-            self.synchronousFull = synchronousFull
+            self.durability = durability
         }
     }
 
@@ -116,7 +116,7 @@ public final class SQLiteStore: MailpenStore {
         var options = GRDB.Configuration()
         options.foreignKeysEnabled = true
         options.busyMode = .timeout(10)
-        let synchronous = configuration.synchronousFull ? "FULL" : "NORMAL"
+        let synchronous = configuration.durability == .full ? "FULL" : "NORMAL"
         options.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             try db.execute(sql: "PRAGMA cache_size = -16000")

@@ -64,6 +64,9 @@ enum StoreSchema {
             // this index answers that from a few hundred small pages instead of the wide rows.
             try db.execute(sql: "CREATE INDEX message_membership ON message(seq, inbox_id, is_read)")
         }
+        migrator.registerMigration("v4: relay deliveries") { db in
+            try DeliverySchema.create(in: db)
+        }
         return migrator
     }
 }

@@ -256,7 +256,7 @@ actor StoreWriter {
 
         for (inboxID, count) in added {
             if let pruned = try Retention.countNewMessages(
-                count, inboxID: inboxID, defaultLimit: retention.maxMessages, in: db)
+                count, inboxID: inboxID, defaultLimit: retention.maximumMessages, in: db)
             {
                 events.append(pruned)
             }

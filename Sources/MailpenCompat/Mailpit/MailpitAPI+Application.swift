@@ -1,0 +1,67 @@
+import Foundation
+import Hummingbird
+
+extension MailpitAPI {
+    /// `/api/v1/info`, `/api/v1/webui`, `/api/v1/chaos`, `/livez` and `/readyz`.
+    func registerApplication(on router: Router<Context>) {
+        router.get("api/v1/info") { _, context in
+            try await answer {
+                let visible = visible(context)
+                let totals = try await visible.totals()
+                let path = dependencies.databasePath
+                let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+                let uptime = max(0, Int(Date().timeIntervalSince(dependencies.startedAt)))
+                return CompatJSON.response(
+                    Mailpit.AppInformation(
+                        version: dependencies.version, latestVersion: dependencies.version, database: path,
+                        databaseSize: size, messages: totals.total, unread: totals.unread,
+                        tags: try await visible.tagCounts(),
+                        runtimeStats: .init(
+                            uptime: uptime, memory: Self.residentMemory(), messagesDeleted: 0, smtpAccepted: 0,
+                            smtpAcceptedSize: 0, smtpRejected: 0, smtpIgnored: 0)))
+            }
+        }
+        router.get("api/v1/webui") { _, _ in
+            CompatJSON.response(
+                Mailpit.WebUIConfiguration(
+                    label: "",
+                    messageRelay: .init(
+                        enabled: false, smtpServer: "", returnPath: "", allowedRecipients: "", blockedRecipients: "",
+                        overrideFrom: "", preserveMessageIDs: false),
+                    spamAssassin: dependencies.usesSpamAssassin, chaosEnabled: false, duplicatesIgnored: false,
+                    hideDeleteAllButton: false))
+        }
+        MailpitChaosRoutes<Context>().register(on: router)
+        router.get("livez") { _, _ in Response(status: .ok) }
+        router.get("readyz") { _, _ in Response(status: .ok) }
+    }
+
+    /// The process's resident memory in bytes (Linux), or 0.
+    static func residentMemory() -> Int {
+        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+            let pages = statm.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+        else { return 0 }
+        let (bytes, overflow) = pages.multipliedReportingOverflow(by: 4096)
+        return overflow ? 0 : bytes
+    }
+}
+
+/// `GET` and `PUT /api/v1/chaos` as a Mailpit without chaos answers them: 400 `Chaos is not enabled`, whatever
+/// the body. Mailpen's own chaos will share the path with a body of its own; ``isMailpitBody(_:)`` tells
+/// Mailpit's (`Authentication`, `Recipient`, `Sender` triggers) apart so that both can be answered there.
+struct MailpitChaosRoutes<Context: CompatRequestContext>: Sendable {
+    func register(on router: Router<Context>) {
+        router.get("api/v1/chaos") { _, _ in PlainText.badRequest("Chaos is not enabled") }
+        router.put("api/v1/chaos") { request, _ in
+            _ = try await request.bodyBytes()
+            return PlainText.badRequest("Chaos is not enabled")
+        }
+    }
+
+    /// Whether a body is Mailpit's trigger set: an object whose fields are only Mailpit's trigger names.
+    static func isMailpitBody(_ bytes: [UInt8]) -> Bool {
+        guard let object = try? LenientJSONObject(bytes) else { return false }
+        let names: Set<String> = ["authentication", "recipient", "sender"]
+        return object.fields.keys.allSatisfy { names.contains($0.lowercased()) }
+    }
+}

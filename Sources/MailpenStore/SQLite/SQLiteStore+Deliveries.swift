@@ -1,0 +1,232 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// The delivery queue in the same SQLite file as the messages. Every change goes through the store's one
+/// writer, so a claim (an `UPDATE … RETURNING` of due rows) can never hand a delivery to two senders.
+extension SQLiteStore: DeliveryQueue {
+    private static let deliveryColumns = """
+        id, message_id, inbox, relay, recipients, status, attempts, last_reply, last_error, next_attempt_at, \
+        created_at, updated_at, history
+        """
+
+    private static let deliveryIDs = Mutex(MessageIdentifierGenerator())
+
+    public func enqueue(_ requests: [DeliveryRequest], at date: Date) async throws -> [Delivery] {
+        try ensureOpen()
+        for request in requests
+        where request.recipients.isEmpty || request.recipients.count > DeliveryLimits.maximumRecipients {
+            throw DeliveryQueueError.invalid(
+                "a delivery needs 1 to \(DeliveryLimits.maximumRecipients) recipients, not \(request.recipients.count)")
+        }
+        guard !requests.isEmpty else { return [] }
+        let ids = Self.deliveryIDs.withLock { generator in requests.map { _ in generator.next(at: date) } }
+        return try await writer.perform { db in
+            let inboxOf = try db.cachedStatement(
+                sql: "SELECT inbox.name FROM message JOIN inbox ON inbox.id = message.inbox_id WHERE message.id = ?")
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO delivery (id, message_id, inbox, relay, recipients, status, next_attempt_at,
+                        created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)
+                    """)
+            var created: [Delivery] = []
+            for (id, request) in zip(ids, requests) {
+                guard let inbox = try String.fetchOne(inboxOf, arguments: [request.messageID]) else {
+                    throw StoreError.messageNotFound(request.messageID)
+                }
+                let delivery = Delivery(
+                    id: id, messageID: request.messageID, inbox: inbox, relay: request.relay,
+                    recipients: request.recipients.map { Delivery.Recipient(address: $0) }, status: .queued,
+                    attempts: 0, lastReply: nil, lastError: nil, nextAttemptAt: date, createdAt: date,
+                    updatedAt: date, history: [])
+                try insert.execute(arguments: [
+                    id, request.messageID, inbox, request.relay, try Self.json(delivery.recipients),
+                    date.milliseconds, date.milliseconds, date.milliseconds,
+                ])
+                created.append(delivery)
+            }
+            return (created, [])
+        }
+    }
+
+    public func claimDueDeliveries(now: Date, limit: Int) async throws -> [Delivery] {
+        try ensureOpen()
+        let limit = max(0, min(limit, DeliveryLimits.maximumListing))
+        return try await writer.perform { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    UPDATE delivery SET status = 'sending', updated_at = ?
+                    WHERE seq IN (
+                        SELECT seq FROM delivery WHERE status = 'queued' AND next_attempt_at <= ?
+                        ORDER BY next_attempt_at, seq LIMIT ?)
+                    RETURNING \(Self.deliveryColumns)
+                    """,
+                arguments: [now.milliseconds, now.milliseconds, limit])
+            let claimed = try rows.map(Self.decodeDelivery).sorted {
+                ($0.nextAttemptAt ?? now, $0.id) < ($1.nextAttemptAt ?? now, $1.id)
+            }
+            return (claimed, [])
+        }
+    }
+
+    public func recordAttempts(_ results: [DeliveryAttemptResult]) async throws -> [Delivery] {
+        try ensureOpen()
+        guard !results.isEmpty else { return [] }
+        return try await writer.perform { db in
+            let select = try db.cachedStatement(sql: "SELECT \(Self.deliveryColumns) FROM delivery WHERE id = ?")
+            let update = try db.cachedStatement(
+                sql: """
+                    UPDATE delivery SET recipients = ?, status = ?, attempts = ?, last_reply = ?, last_error = ?,
+                        next_attempt_at = ?, updated_at = ?, history = ?
+                    WHERE id = ?
+                    """)
+            var recorded: [Delivery] = []
+            for result in results {
+                guard let row = try Row.fetchOne(select, arguments: [result.deliveryID]) else { continue }
+                var delivery = try Self.decodeDelivery(row)
+                for recipient in result.recipients {
+                    if let index = delivery.recipients.firstIndex(where: { $0.address == recipient.address }) {
+                        delivery.recipients[index] = recipient
+                    }
+                }
+                delivery.status = result.status
+                delivery.attempts += 1
+                delivery.lastReply = result.attempt.reply
+                delivery.lastError = result.attempt.error
+                delivery.nextAttemptAt = result.status == .queued ? result.nextAttemptAt : nil
+                delivery.updatedAt = result.attempt.at
+                delivery.history = Array((delivery.history + [result.attempt]).suffix(DeliveryLimits.attemptsKept))
+                try update.execute(arguments: [
+                    try Self.json(delivery.recipients), delivery.status.rawValue, delivery.attempts,
+                    delivery.lastReply, delivery.lastError, delivery.nextAttemptAt?.milliseconds,
+                    delivery.updatedAt.milliseconds, try Self.json(delivery.history), delivery.id,
+                ])
+                recorded.append(delivery)
+            }
+            return (recorded, [])
+        }
+    }
+
+    public func recoverInterruptedDeliveries(now: Date) async throws -> Int {
+        try ensureOpen()
+        return try await writer.perform { db in
+            try db.execute(
+                sql:
+                    "UPDATE delivery SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE status = 'sending'",
+                arguments: [now.milliseconds, now.milliseconds])
+            return (db.changesCount, [])
+        }
+    }
+
+    public func nextDueDate() async throws -> Date? {
+        try ensureOpen()
+        return try await database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM delivery WHERE status = 'queued'")
+                .map(Date.init(milliseconds:))
+        }
+    }
+
+    public func delivery(id: String) async throws -> Delivery? {
+        try ensureOpen()
+        return try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.deliveryColumns) FROM delivery WHERE id = ?", arguments: [id])
+                .map(Self.decodeDelivery)
+        }
+    }
+
+    public func deliveries(messageID: String) async throws -> [Delivery] {
+        try ensureOpen()
+        return try await database.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.deliveryColumns) FROM delivery WHERE message_id = ? ORDER BY seq",
+                arguments: [messageID]
+            ).map(Self.decodeDelivery)
+        }
+    }
+
+    public func deliveries(status: Delivery.Status?, relay: String?, limit: Int) async throws -> [Delivery] {
+        try ensureOpen()
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let status {
+            conditions.append("status = ?")
+            arguments += [status.rawValue]
+        }
+        if let relay {
+            conditions.append("relay = ?")
+            arguments += [relay]
+        }
+        arguments += [max(0, min(limit, DeliveryLimits.maximumListing))]
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT \(Self.deliveryColumns) FROM delivery \(filter) ORDER BY seq DESC LIMIT ?"
+        let bound = arguments
+        return try await database.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: bound).map(Self.decodeDelivery)
+        }
+    }
+
+    // MARK: - Auto-relay rules
+
+    public func autoRelayRules(inbox: String) async throws -> [AutoRelayRule] {
+        try ensureOpen()
+        return try await database.read { db in
+            guard let reference = try InboxReference.find(inbox, in: db) else { throw StoreError.inboxNotFound(inbox) }
+            return try Row.fetchAll(
+                db, sql: "SELECT relay, query, recipients FROM auto_relay_rule WHERE inbox_id = ? ORDER BY position",
+                arguments: [reference.id]
+            ).map { row in
+                let recipients: String? = row[2]
+                return AutoRelayRule(
+                    relay: row[0], query: row[1],
+                    to: try recipients.map { try JSONDecoder().decode([String].self, from: Data($0.utf8)) })
+            }
+        }
+    }
+
+    public func setAutoRelayRules(_ rules: [AutoRelayRule], inbox: String) async throws {
+        guard rules.count <= DeliveryLimits.maximumRulesPerInbox else {
+            throw DeliveryQueueError.invalid(
+                "an inbox has at most \(DeliveryLimits.maximumRulesPerInbox) auto-relay rules, not \(rules.count)")
+        }
+        try ensureOpen()
+        try await writer.perform { db in
+            guard let reference = try InboxReference.find(inbox, in: db) else { throw StoreError.inboxNotFound(inbox) }
+            try db.execute(sql: "DELETE FROM auto_relay_rule WHERE inbox_id = ?", arguments: [reference.id])
+            for (position, rule) in rules.enumerated() {
+                try db.execute(
+                    sql:
+                        "INSERT INTO auto_relay_rule (inbox_id, position, relay, query, recipients) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [reference.id, position, rule.relay, rule.query, try rule.to.map(Self.json)])
+            }
+            return ((), [.inbox(name: reference.name, change: .updated)])
+        }
+    }
+
+    // MARK: - Rows
+
+    private static func json(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    private static func decode<Value: Decodable>(_ type: Value.Type, _ text: String) throws -> Value {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        return try decoder.decode(type, from: Data(text.utf8))
+    }
+
+    private static func decodeDelivery(_ row: Row) throws -> Delivery {
+        let status = Delivery.Status(rawValue: row[5]) ?? .failed
+        let next: Int64? = row[9]
+        return Delivery(
+            id: row[0], messageID: row[1], inbox: row[2], relay: row[3],
+            recipients: try decode([Delivery.Recipient].self, row[4]), status: status, attempts: row[6],
+            lastReply: row[7], lastError: row[8], nextAttemptAt: next.map(Date.init(milliseconds:)),
+            createdAt: Date(milliseconds: row[10]), updatedAt: Date(milliseconds: row[11]),
+            history: try decode([Delivery.Attempt].self, row[12]))
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+
+@testable import MailpenCompat
+@testable import MailpenStore
+
+@Suite("MailHog JSON shapes")
+struct MailHogShapeTests {
+    static let raw =
+        "From: Alice <alice@example.com>\r\nTo: bob@example.com\r\nSubject: Hi\r\nX-Mixed-CASE: kept\r\n"
+        + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nHello =E2=9C=93\r\n"
+
+    static func stored(_ raw: String) -> StoredMessage {
+        StoredMessage(
+            summary: MessageSummary(
+                id: "01M8MDFVAACGBSQPW0RZ78CSRZ", inbox: "default",
+                receivedAt: Date(timeIntervalSince1970: 1_796_067_969.355 - 86400),
+                from: nil, to: [], cc: [], subject: "Hi", snippet: "", size: raw.utf8.count, attachmentCount: 0,
+                isRead: false,
+                tags: []),
+            envelope: MessageEnvelope(
+                source: .smtp, mailFrom: "alice@example.com",
+                mailParameters: [.init(keyword: "BODY", value: "8BITMIME")],
+                recipients: [.init(address: "bob@example.com")], heloName: "client.test"),
+            raw: Array(raw.utf8))
+    }
+
+    /// A message in MailHog's shape, byte for byte: paths with `Relays: null`, headers in the sender's
+    /// casing, the body still encoded, `MIME: null` for a single part.
+    @Test func singlePartMessageMatchesTheGoldenFile() throws {
+        let message = MailHog.Message(Self.stored(Self.raw))
+        #expect(CompatJSON.data(message) == (try golden("mailhog-message.json")))
+    }
+
+    @Test func multipartBodiesBecomeParts() throws {
+        let raw =
+            "From: a@b.c\r\nTo: d@e.f\r\nContent-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\n"
+            + "Content-Type: multipart/alternative; boundary=i\r\n\r\n--i\r\nContent-Type: text/plain\r\n\r\ntext\r\n"
+            + "--i\r\nContent-Type: text/html\r\n\r\n<p>html</p>\r\n--i--\r\n--o\r\nContent-Type: text/plain; name=n.txt\r\n"
+            + "Content-Disposition: attachment; filename=\"n.txt\"\r\nContent-Transfer-Encoding: base64\r\n\r\nbm90ZXM=\r\n--o--\r\n"
+        let message = MailHog.Message(Self.stored(raw))
+        let parts = try #require(message.mime?.parts)
+        #expect(parts.count == 2)
+        #expect(parts[0].mime?.parts.map(\.body) == ["text", "<p>html</p>"])
+        #expect(parts[1].headers["Content-Disposition"] == ["attachment; filename=\"n.txt\""])
+        #expect(parts[1].body == "bm90ZXM=")
+        #expect(message.content.mime == nil)
+        #expect(message.content.body.hasPrefix("--o\r\n"))
+    }
+
+    @Test func searchKindsMapToMailpenTerms() {
+        #expect(
+            MailHogAPI<TestContext>.search(kind: "from", query: "a@b.c") == (try? SearchQuery(parsing: "from:a@b.c")))
+        #expect(
+            MailHogAPI<TestContext>.search(kind: "to", query: "x\"y") == (try? SearchQuery(parsing: #"rcpt:"x\"y""#)))
+        #expect(
+            MailHogAPI<TestContext>.search(kind: "containing", query: "two words")
+                == (try? SearchQuery(parsing: #""two words""#)))
+        #expect(MailHogAPI<TestContext>.search(kind: "subject", query: "x") == nil)
+        #expect(MailHogAPI<TestContext>.search(kind: "to", query: "") == nil)
+    }
+}

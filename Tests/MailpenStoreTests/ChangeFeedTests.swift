@@ -1,0 +1,33 @@
+import NIOPosix
+import Testing
+
+@testable import MailpenStore
+
+@Suite("Change feed")
+struct ChangeFeedTests {
+    /// Tests wait on the subscriber count to know that a waiter has subscribed or gone; the wait must end on
+    /// the change itself.
+    @Test("a wait for the subscriber count ends when a subscription begins, and when it ends", .timeLimit(.minutes(1)))
+    func subscriberCountWaits() async throws {
+        let feed = ChangeFeed<Int>(loop: MultiThreadedEventLoopGroup.singleton.next())
+        // Child tasks, so that the time limit's cancellation reaches them if the wake never comes.
+        async let subscribed: Void = feed.subscriberCount(where: { $0 == 1 })
+        var stream: AsyncThrowingStream<Int, any Error>? = await feed.subscribe()
+        await subscribed
+        #expect(await feed.subscriberCount == 1)
+        async let gone: Void = feed.subscriberCount(where: { $0 == 0 })
+        #expect(stream != nil)
+        stream = nil  // Dropping the stream ends its subscription.
+        await gone
+        #expect(await feed.subscriberCount == 0)
+    }
+
+    @Test("a wait for the subscriber count ends when its task is cancelled", .timeLimit(.minutes(1)))
+    func subscriberCountWaitIsCancellable() async {
+        let feed = ChangeFeed<Int>(loop: MultiThreadedEventLoopGroup.singleton.next())
+        let never = Task { await feed.subscriberCount(where: { $0 > 5 }) }
+        never.cancel()
+        await never.value
+        #expect(await feed.subscriberCount == 0)
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import MailpenTestSupport
+import Testing
+
+@testable import MailpenStore
+
+@Suite("Search grammar: matching")
+struct SearchMatchingTests {
+    /// Three messages with distinct fields; each query must select exactly the expected ones.
+    static let messages: [(key: String, raw: String, rcpt: String)] = [
+        ("welcome", """
+            From: Alice Example <alice@example.com>\r
+            To: Bob <bob@example.com>\r
+            Cc: Carol <carol@example.org>\r
+            Reply-To: help@example.com\r
+            Subject: Welcome to Straße Shop\r
+            Message-ID: <welcome-1@shop.example>\r
+            X-Campaign: spring sale\r
+            \r
+            Please confirm your account. Grüße!\r
+
+            """, "bob@example.com"),
+        ("reset", """
+            From: Security <security@example.net>\r
+            To: Dave <dave@example.com>\r
+            Subject: Password reset\r
+            Message-ID: <reset-2@example.net>\r
+            MIME-Version: 1.0\r
+            Content-Type: multipart/mixed; boundary="b"\r
+            \r
+            --b\r
+            Content-Type: text/html; charset=utf-8\r
+            \r
+            <p>Use this <b>token</b> to reset: <a href="https://example.net/r">reset now</a></p>\r
+            --b\r
+            Content-Type: application/pdf; name="help.pdf"\r
+            Content-Disposition: attachment; filename="help.pdf"\r
+            Content-Transfer-Encoding: base64\r
+            \r
+            SGVsbG8gd29ybGQ=\r
+            --b--\r
+
+            """, "dave@example.com"),
+        ("invoice", """
+            From: Billing <billing@example.com>\r
+            To: Eve <eve@example.org>\r
+            Bcc: audit@example.com\r
+            Subject: Invoice 42 =?UTF-8?B?4oKs?=\r
+            \r
+            Total: 100 EUR. Pay with token XYZ.\r
+
+            """, "eve@example.org"),
+    ]
+
+    static let cases: [(String, Set<String>)] = [
+        ("", ["welcome", "reset", "invoice"]),
+        ("token", ["reset", "invoice"]),
+        ("TOKEN", ["reset", "invoice"]),
+        ("tok", ["reset", "invoice"]),
+        ("\"reset now\"", ["reset"]),
+        ("\"now reset\"", []),
+        ("-token", ["welcome"]),
+        ("!token", ["welcome"]),
+        ("token -invoice", ["reset"]),
+        ("grüße", ["welcome"]),
+        ("GRÜSSE", []),
+        ("straße", ["welcome"]),
+        ("€", ["invoice"]),
+        ("from:alice", ["welcome"]),
+        ("from:ALICE@EXAMPLE", ["welcome"]),
+        ("from:\"Alice Example\"", ["welcome"]),
+        ("from:example.com", ["welcome", "invoice"]),
+        ("-from:example.com", ["reset"]),
+        ("to:bob", ["welcome"]),
+        ("cc:carol", ["welcome"]),
+        ("bcc:audit", ["invoice"]),
+        ("reply-to:help", ["welcome"]),
+        ("addressed:carol", ["welcome"]),
+        ("addressed:audit", ["invoice"]),
+        ("rcpt:dave", ["reset"]),
+        ("rcpt:example.org", ["invoice"]),
+        ("subject:reset", ["reset"]),
+        ("subject:\"invoice 42\"", ["invoice"]),
+        ("subject:straße", ["welcome"]),
+        ("message-id:<welcome-1@shop.example>", ["welcome"]),
+        ("message-id:reset-2", ["reset"]),
+        ("header:x-campaign", ["welcome"]),
+        ("header:X-Campaign=spring", ["welcome"]),
+        ("header:X-Campaign=autumn", []),
+        ("-header:x-campaign", ["reset", "invoice"]),
+        ("has:attachment", ["reset"]),
+        ("-has:attachment", ["welcome", "invoice"]),
+        ("is:unread", ["welcome", "reset", "invoice"]),
+        ("is:read", []),
+        ("larger:400", ["reset"]),
+        ("smaller:400", ["welcome", "invoice"]),
+        ("larger:1k", []),
+        ("after:2000-01-01", ["welcome", "reset", "invoice"]),
+        ("before:2000-01-01", []),
+        ("https://example.net/r", ["reset"]),
+        ("from:a", ["welcome", "reset", "invoice"]),
+        ("subject:42 -from:billing", []),
+    ]
+
+    /// Run on every backend: they must give the same answers.
+    @Test("each operator selects the right messages", arguments: cases, StoreBackend.available)
+    func matches(_ testCase: (String, Set<String>), backend: StoreBackend) async throws {
+        let (query, expected) = testCase
+        try await withStore(on: backend) { store in
+            var keys: [String: String] = [:]
+            let summaries = try await storeSearchable(
+                Self.messages.map { incoming($0.raw, to: [$0.rcpt]) }, in: store)
+            for (summary, message) in zip(summaries, Self.messages) { keys[summary.id] = message.key }
+            let page = try await store.messages(MessageQuery(inbox: "default", search: try SearchQuery(parsing: query)))
+            #expect(Set(page.messages.compactMap { keys[$0.id] }) == expected, "query: \(query)")
+            #expect(page.total == expected.count)
+        }
+    }
+}

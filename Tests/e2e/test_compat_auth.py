@@ -1,0 +1,94 @@
+"""Which inbox a compatibility client sees: HTTP basic credentials name the inbox (checked against its SMTP
+password), the operator's --ui-auth pair sees every inbox, and an inbox credential reaches nothing of the
+others, on the Mailpit, MailHog and Mailpen APIs alike."""
+import json
+
+from mailpit.client.api import API
+
+from compat_support import call, inbox_password, json_call, send, start_compat_server
+
+
+def test_smtp_auth_mail_is_visible_to_its_inbox_credential_only(make_server):
+    server = start_compat_server(make_server)
+    send(server, "Shop order", user="shop", password="shop-secret")
+    send(server, "Blog comment", user="blog", password="blog-secret")
+    send(server, "Unauthenticated")
+    shop = ("shop", inbox_password(server, "shop"))
+    blog = ("blog", inbox_password(server, "blog"))
+    url = f"http://127.0.0.1:{server.http_port}"
+
+    # The Mailpit client logged in as shop sees shop's mail; as blog, blog's; without credentials, all.
+    shop_api = API(f"http://{shop[0]}:{shop[1]}@127.0.0.1:{server.http_port}", timeout=10)
+    assert [m.subject for m in shop_api.get_messages().messages] == ["Shop order"]
+    blog_api = API(f"http://{blog[0]}:{blog[1]}@127.0.0.1:{server.http_port}", timeout=10)
+    assert [m.subject for m in blog_api.get_messages().messages] == ["Blog comment"]
+    everything = json.loads(call("GET", url + "/api/v1/messages")[2])
+    assert sorted(m["Subject"] for m in everything["messages"]) == ["Blog comment", "Shop order", "Unauthenticated"]
+    assert everything["total"] == 3
+
+    shop_id = shop_api.get_messages().messages[0].id
+    # blog cannot read, change or delete shop's message by id, through either API.
+    for path in (f"/api/v1/message/{shop_id}", f"/api/v1/message/{shop_id}/raw", f"/api/v1/message/{shop_id}/headers",
+                 f"/view/{shop_id}.html", f"/api/v1/messages/{shop_id}", f"/api/v1/messages/{shop_id}/raw"):
+        status, _, data = call("GET", url + path, auth=blog)
+        assert status == 404, (path, status, data)
+        assert b"Shop order" not in data
+    assert json_call("PUT", url + "/api/v1/messages", {"IDs": [shop_id], "Read": True}, auth=blog)[0] == 200
+    assert json_call("DELETE", url + "/api/v1/messages", {"IDs": [shop_id]}, auth=blog)[0] == 200
+    assert call("DELETE", url + f"/api/v1/messages/{shop_id}", auth=blog)[0] == 404
+    # ... nor see it in searches, latest, tags or events, nor delete it with "delete all".
+    assert json.loads(call("GET", url + "/api/v1/search?query=order", auth=blog)[2])["messages_count"] == 0
+    assert json.loads(call("GET", url + "/api/v1/message/latest", auth=blog)[2])["Subject"] == "Blog comment"
+    assert call("DELETE", url + "/api/v1/messages", auth=blog)[0] == 200
+    assert json.loads(call("GET", url + "/api/v1/messages", auth=shop)[2])["unread"] == 1
+    shop_view = json.loads(call("GET", url + f"/api/v1/message/{shop_id}", auth=shop)[2])
+    assert shop_view["Subject"] == "Shop order" and shop_view["Username"] == "shop"
+    assert json.loads(call("GET", url + "/api/v1/messages")[2])["total"] == 2
+
+    # On Mailpen's own API, the blog credential sees its inbox alone and cannot reach shop's.
+    inboxes = json.loads(call("GET", url + "/api/v1/inboxes", auth=blog)[2])["inboxes"]
+    assert [i["name"] for i in inboxes] == ["blog"]
+    assert call("GET", url + "/api/v1/inboxes/shop/messages", auth=blog)[0] == 403
+    assert call("GET", url + "/api/v1/inboxes/blog/messages", auth=blog)[0] == 200
+    assert call("PATCH", url + "/api/v1/inboxes/blog", json.dumps({"routes": ["*"]}).encode(),
+                {"Content-Type": "application/json"}, auth=blog)[0] == 403
+    assert json_call("POST", url + "/api/v1/inboxes", {"name": "new"}, auth=blog)[0] == 403
+    assert call("GET", url + "/api/v1/events?inbox=shop", auth=blog)[0] == 403
+    assert call("GET", url + "/metrics", auth=blog)[0] == 403
+
+    # The MailHog listener applies the same credentials.
+    hog = f"http://127.0.0.1:{server.mailhog_port}"
+    shop_items = json.loads(call("GET", hog + "/api/v2/messages", auth=shop)[2])["items"]
+    assert [m["Content"]["Headers"]["Subject"][0] for m in shop_items] == ["Shop order"]
+    assert call("GET", hog + f"/api/v1/messages/{shop_id}", auth=blog)[2] == b"null"
+
+    # On this open server (no --ui-auth, --smtp-auth any) the name alone narrows the view, as SMTP takes any
+    # password; an inbox without mail shows none.
+    named = json.loads(call("GET", url + "/api/v1/messages", auth=("shop", "any password"))[2])
+    assert [m["Subject"] for m in named["messages"]] == ["Shop order"]
+    assert json.loads(call("GET", url + "/api/v1/messages", auth=("nobody", "x"))[2])["total"] == 0
+    assert call("GET", url + "/api/v1/messages", auth=("not an inbox name!", "x"))[0] == 401
+
+
+def test_ui_auth_credentials_open_everything_and_inbox_credentials_their_inbox(make_server):
+    server = start_compat_server(make_server, args=["--ui-auth", "qa:secret"])
+    send(server, "Shop order", user="shop")
+    send(server, "Unauthenticated")
+    url = f"http://127.0.0.1:{server.http_port}"
+    operator = ("qa", "secret")
+    assert call("GET", url + "/api/v1/messages")[0] == 401
+    assert call("GET", f"http://127.0.0.1:{server.mailhog_port}/api/v2/messages")[0] == 401
+    assert call("GET", url + "/livez")[0] == 200
+    assert json.loads(call("GET", url + "/api/v1/messages", auth=operator)[2])["total"] == 2
+    shop = ("shop", json.loads(call("GET", url + "/api/v1/inboxes/shop", auth=operator)[2])["smtp"]["password"])
+    page = json.loads(call("GET", url + "/api/v1/messages", auth=shop)[2])
+    assert (page["total"], [m["Subject"] for m in page["messages"]]) == (1, ["Shop order"])
+    status, _, data = json_call("POST", url + "/api/v1/send", {
+        "From": {"Email": "app@shop.test"}, "To": [{"Email": "bob@example.com"}], "Subject": "Via the API"}, auth=shop)
+    assert status == 200, data
+    sent = json.loads(call("GET", url + f"/api/v1/messages/{json.loads(data)['ID']}", auth=operator)[2])
+    assert sent["inbox"] == "shop"
+    # With --ui-auth, an inbox name needs its password: a wrong or unknown pair is refused on both listeners.
+    assert call("GET", url + "/api/v1/messages", auth=("shop", "wrong"))[0] == 401
+    assert call("GET", url + "/api/v1/messages", auth=("nobody", "x"))[0] == 401
+    assert call("GET", f"http://127.0.0.1:{server.mailhog_port}/api/v2/messages", auth=("shop", "wrong"))[0] == 401
