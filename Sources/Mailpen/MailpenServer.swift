@@ -49,7 +49,14 @@ public actor MailpenServer {
         let store = try await openStore()
         self.store = store
         do {
-            try await startRelays(store: store)
+            // The relay queue lives in the SQLite database; a PostgreSQL store has none yet.
+            if let sqlite = store as? SQLiteStore {
+                try await startRelays(store: sqlite)
+            } else if !configuration.relays.isEmpty {
+                throw StoreError.cannotOpen(
+                    path: configuration.postgresURL?.description ?? "",
+                    reason: "relays keep their queue in the SQLite database; they are not available with PostgreSQL yet")
+            }
             try await startSMTP(store: store)
             try await startHTTP(store: store)
         } catch {

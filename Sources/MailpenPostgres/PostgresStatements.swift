@@ -14,8 +14,8 @@ enum PostgresInboxes {
 
     static func decode(_ row: Row) -> Inbox {
         Inbox(
-            name: row.0, smtpUsername: row.1, smtpPassword: row.2, maxMessages: row.3.map(Int.init),
-            maxAgeSeconds: row.4.map(Int.init), routes: ColumnList.decodeStrings(row.5),
+            name: row.0, smtpUsername: row.1, smtpPassword: row.2, maximumMessages: row.3.map(Int.init),
+            maximumAgeSeconds: row.4.map(Int.init), routes: ColumnList.decodeStrings(row.5),
             createdAt: Date(milliseconds: row.6), total: Int(row.7), unread: Int(row.8))
     }
 
@@ -48,15 +48,15 @@ enum PostgresInboxes {
     /// Creates the inbox unless it exists (perhaps just created by another node); returns it and whether it
     /// was created here.
     static func create(
-        _ name: String, password: String, maxMessages: Int? = nil, maxAgeSeconds: Int? = nil, routes: [String] = [],
+        _ name: String, password: String, maximumMessages: Int? = nil, maximumAgeSeconds: Int? = nil, routes: [String] = [],
         at date: Date, on connection: PostgresConnection, logger: Logger
     ) async throws -> (InboxReference, created: Bool) {
         let rows = try await connection.query(
             """
             INSERT INTO inbox (name, name_key, smtp_username, smtp_password, max_messages, max_age_seconds, routes,
                 created_at)
-            VALUES (\(name), \(name.lowercased()), \(name), \(StoredText.cut(password)), \(maxMessages.map(Int64.init)),
-                \(maxAgeSeconds.map(Int64.init)), \(ColumnList.encode(routes)), \(date.milliseconds))
+            VALUES (\(name), \(name.lowercased()), \(name), \(StoredText.cut(password)), \(maximumMessages.map(Int64.init)),
+                \(maximumAgeSeconds.map(Int64.init)), \(ColumnList.encode(routes)), \(date.milliseconds))
             ON CONFLICT (name_key) DO NOTHING
             RETURNING id, name
             """, logger: logger)

@@ -111,7 +111,7 @@ extension PostgresStore {
     /// a node that finds another pruning leaves it to that one and returns 0.
     @discardableResult
     public func pruneExpired(now: Date) async throws -> Int {
-        let defaultMaxAge = configuration.retention.maxAgeSeconds
+        let defaultMaxAge = configuration.retention.maximumAgeSeconds
         let logger = self.logger
         return try await change { connection in
             var locked = false

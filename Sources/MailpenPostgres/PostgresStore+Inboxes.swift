@@ -36,7 +36,7 @@ extension PostgresStore {
 
     /// Creates an inbox; a missing password is generated.
     public func createInbox(
-        named name: String, password: String?, maxMessages: Int?, maxAgeSeconds: Int?, routes: [String]
+        named name: String, password: String?, maximumMessages: Int?, maximumAgeSeconds: Int?, routes: [String]
     ) async throws -> Inbox {
         guard Inbox.isValidName(name) else { throw StoreError.invalidInboxName(name) }
         try StoreValidation.validate(routes: routes)
@@ -44,7 +44,7 @@ extension PostgresStore {
         let logger = self.logger
         return try await change { connection in
             let (_, created) = try await PostgresInboxes.create(
-                name, password: password, maxMessages: maxMessages, maxAgeSeconds: maxAgeSeconds, routes: routes,
+                name, password: password, maximumMessages: maximumMessages, maximumAgeSeconds: maximumAgeSeconds, routes: routes,
                 at: Date(), on: connection, logger: logger)
             guard created else { throw StoreError.inboxExists(name) }
             guard let inbox = try await Self.fetchInbox(key: name.lowercased(), on: connection, logger: logger) else {
@@ -68,12 +68,12 @@ extension PostgresStore {
                     "UPDATE inbox SET smtp_password = \(StoredText.cut(password)) WHERE id = \(inbox.id)",
                     logger: logger)
             }
-            if let maxMessages = update.maxMessages {
+            if let maximumMessages = update.maximumMessages {
                 try await connection.run(
-                    "UPDATE inbox SET max_messages = \(maxMessages.map(Int64.init)) WHERE id = \(inbox.id)",
+                    "UPDATE inbox SET max_messages = \(maximumMessages.map(Int64.init)) WHERE id = \(inbox.id)",
                     logger: logger)
             }
-            if let maxAge = update.maxAgeSeconds {
+            if let maxAge = update.maximumAgeSeconds {
                 try await connection.run(
                     "UPDATE inbox SET max_age_seconds = \(maxAge.map(Int64.init)) WHERE id = \(inbox.id)",
                     logger: logger)
@@ -85,13 +85,13 @@ extension PostgresStore {
             var events: [StoreEvent] = [.inbox(name: inbox.name, change: .updated)]
             guard let current = try await Self.fetchInbox(key: inbox.name.lowercased(), on: connection, logger: logger)
             else { throw StoreError.inboxNotFound(name) }
-            let limit = current.maxMessages ?? defaults.maxMessages
+            let limit = current.maximumMessages ?? defaults.maximumMessages
             if limit > 0, current.total > limit {
                 let ids = try await PostgresRetention.deleteOldest(
                     Int64(current.total - limit), inboxID: inbox.id, on: connection, logger: logger)
                 if !ids.isEmpty { events.append(.deleted(inbox: inbox.name, ids: ids)) }
             }
-            if let maxAge = update.maxAgeSeconds ?? nil {
+            if let maxAge = update.maximumAgeSeconds ?? nil {
                 let cutoff = Date().addingTimeInterval(-Double(maxAge))
                 let ids = try await PostgresRetention.deleteOlder(
                     than: cutoff, inboxID: inbox.id, on: connection, logger: logger)

@@ -235,7 +235,7 @@ actor PostgresWriter {
             stored, at: now, added: added,
             notifying: StoreNotification.payloads(for: events, node: node), on: connection)
         for (inboxID, count, limit) in counted {
-            let limit = limit ?? Int64(retention.maxMessages)
+            let limit = limit ?? Int64(retention.maximumMessages)
             guard limit > 0, count > limit, let inbox = stored.first(where: { $0.inbox.id == inboxID })?.inbox
             else { continue }
             let ids = try await PostgresRetention.deleteOldest(
