@@ -189,7 +189,7 @@ struct PostgresStoreTests {
                     try? await b.close()
                 }
             }
-            _ = try await a.createInbox(named: "old", maxAgeSeconds: 60)
+            _ = try await a.createInbox(named: "old", maximumAgeSeconds: 60)
             for index in 0..<20 { _ = try await a.store(incoming("Subject: \(index)\r\n\r\n", inbox: "old")) }
             let later = Date().addingTimeInterval(120)
             async let first = a.pruneExpired(now: later)
