@@ -108,6 +108,7 @@ let package = Package(
             name: "MailpenCompat",
             dependencies: [
                 "MailpenStore",
+                "MailpenRelay",
                 "MailpenChecks",
                 "MailpenChecksNetwork",
                 "MailpenMIME",

@@ -203,11 +203,12 @@ public actor MailpenServer {
             logger: logger)
         dependencies.heartbeatInterval = configuration.heartbeatInterval
         dependencies.relays = relays
-        let compat = CompatDependencies(
+        var compat = CompatDependencies(
             store: store, checks: checks, createsInboxesOnFirstUse: configuration.authenticationPolicy == .any,
             maximumMessageSize: configuration.maximumMessageSize, version: configuration.version,
             databasePath: configuration.databasePath, usesSpamAssassin: configuration.spamd != nil,
             heartbeatInterval: configuration.heartbeatInterval, logger: logger)
+        compat.relays = relays
         dependencies.mailpitAPI = compat
         let limits = MailpenHTTP.ConnectionLimits(
             maximumConnections: configuration.httpMaximumConnections,

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MailpenChecks
+import MailpenRelay
 import MailpenStore
 
 /// What the Mailpit and MailHog routes need from the rest of Mailpen.
@@ -21,6 +22,9 @@ public struct CompatDependencies: Sendable {
     public var startedAt: Date
     /// How often the event streams send a heartbeat.
     public var heartbeatInterval: Duration
+    /// The relays that Mailpit's and MailHog's release routes send through; `nil` or empty answers as a
+    /// Mailpit or MailHog without a relay does.
+    public var relays: RelayService?
     public var logger: Logger
 
     public init(

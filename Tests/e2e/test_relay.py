@@ -173,3 +173,38 @@ def test_auto_relay_burst_to_smtp_sink(workdir):
     finally:
         sink.kill()
         sink.wait()
+
+
+def test_mailpit_and_mailhog_release_send_through_a_configured_relay(workdir):
+    target = make_server(workdir, "target").start()
+    relay = f"team=smtp://127.0.0.1:{target.smtp_port}?tls=none&allow=*@example.com"
+    mailhog_port = free_port()
+    source = make_server(workdir, "source", ["--relay", relay, "--mailhog-api", f"127.0.0.1:{mailhog_port}"]).start()
+    wait_for_port(mailhog_port)
+    message_id = capture(source, ["someone@example.com"], "released the Mailpit way")
+
+    def release(port, path, body):
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}{path}", method="POST", data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    # Mailpit's client posts {"To": [...]}; the first configured relay sends, and policy still applies.
+    path = f"/api/v1/message/{message_id}/release"
+    assert release(source.http_port, path, {"To": ["outsider@elsewhere.test"]})[0] == 400
+    assert release(source.http_port, path, {"To": []}) == (400, "No valid addresses found")
+    assert release(source.http_port, path, {"To": ["team@example.com"]}) == (200, "ok")
+    # MailHog's names an outgoing server; only a configured relay's name is accepted.
+    mailhog_path = f"/api/v1/messages/{message_id}/release"
+    assert release(mailhog_port, mailhog_path, {"Host": "mx.elsewhere.test", "Port": "25",
+                                                "Email": "team@example.com"})[0] == 500
+    assert release(mailhog_port, mailhog_path, {"Name": "team", "Email": "lead@example.com"})[0] == 200
+
+    wait_until(lambda: len(target.messages()) == 2, 60, "the released copies did not arrive")
+    status, deliveries = api(source, "GET", f"/api/v1/messages/{message_id}/deliveries")
+    assert status == 200 and sorted(d["to"][0] for d in deliveries["deliveries"]) == \
+        ["lead@example.com", "team@example.com"]

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import MailpenRelay
 import MailpenStore
 import NIOCore
 import ServiceLifecycle
@@ -95,9 +96,25 @@ public struct MailHogAPI<Context: CompatRequestContext>: Sendable {
             guard try await visible(context).message(id: context.parameters.get("id") ?? "") != nil else {
                 return PlainText.notFound
             }
-            _ = try await request.bodyBytes()
-            // MailHog answers a release it could not make with a 500; Mailpen relays nothing yet.
-            return PlainText.response(.internalServerError, "Mailpen does not relay messages")
+            let id = context.parameters.get("id") ?? ""
+            let body = try? LenientJSONObject(try await request.bodyBytes())
+            // MailHog releases through an outgoing server named in its configuration (`Name`) or given in the
+            // body (Host, Port…). Mailpen sends only through relays configured at start, so only a name
+            // counts; anything else is answered as MailHog answers a release it could not make, with a 500.
+            guard let relays = dependencies.relays, let name = try? body?.string("Name"),
+                relays.configuration.relay(named: name) != nil
+            else {
+                return PlainText.response(.internalServerError, "no configured relay named in the request")
+            }
+            guard let email = try? body?.string("Email"), !email.isEmpty else {
+                return PlainText.response(.internalServerError, "no recipient (Email) in the request")
+            }
+            do {
+                _ = try await relays.release(messageID: id, relay: name, to: [email])
+            } catch let refusal as RelayError {
+                return PlainText.response(.internalServerError, refusal.description)
+            }
+            return Response(status: .ok)
         }
         MailHogEvents<Context>(dependencies: dependencies).register(on: router)
     }

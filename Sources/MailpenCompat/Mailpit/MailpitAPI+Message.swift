@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MailpenMIME
+import MailpenRelay
 import MailpenStore
 import NIOCore
 
@@ -69,9 +70,25 @@ extension MailpitAPI {
         }
         router.post("api/v1/message/:id/release") { request, context in
             try await answer {
-                _ = try await storedMessage(request, context)
-                // What a Mailpit without a relay answers: Mailpen relays nothing yet.
-                return PlainText.badRequest("Relay is not enabled")
+                let stored = try await storedMessage(request, context)
+                // Mailpit has one relay; Mailpen sends through the first one configured.
+                guard let relays = dependencies.relays, let relay = relays.configuration.relays.first else {
+                    return PlainText.badRequest("Relay is not enabled")
+                }
+                let body: LenientJSONObject
+                do {
+                    body = try LenientJSONObject(try await request.bodyBytes())
+                } catch let invalid as LenientJSONObject.Invalid {
+                    return PlainText.badRequest(invalid.message)
+                }
+                let to = (try body.strings("To") ?? []).filter { !$0.isEmpty }
+                guard !to.isEmpty else { return PlainText.badRequest("No valid addresses found") }
+                do {
+                    _ = try await relays.release(messageID: stored.summary.id, relay: relay.name, to: to)
+                } catch let refusal as RelayError {
+                    return PlainText.badRequest(refusal.description)
+                }
+                return PlainText.ok
             }
         }
         router.get("view/:file") { request, context in
