@@ -6,13 +6,16 @@ DEBUG_BINARY := .build/debug/mailpen
 
 PREFIX ?= /usr/local
 
-.PHONY: run test deps deps-run build release install format lint test-swift test-e2e test-ui bench bench-smtp bench-api bench-checks bench-ui clean
+.PHONY: run test deps deps-run build release install format lint test-swift test-e2e test-ui bench bench-smtp bench-api bench-checks bench-ui clean bench-postgres
 
 run: deps-run release
 	$(RELEASE_BINARY) serve $(ARGS)
 
+# The PostgreSQL store's tests need a server: a throw-away cluster on a loopback port
+# (scripts/test-postgres.sh) unless MAILPEN_TEST_POSTGRES already names one.
 test: deps
 	$(SWIFT) build --build-tests
+	if [ -z "$$MAILPEN_TEST_POSTGRES" ]; then env=$$(scripts/test-postgres.sh start) && eval "$$env"; fi && \
 	$(MAKE) test-swift test-e2e test-ui test-web test-fuzz-mime test-fuzz-smtp test-fuzz-search test-fuzz-pop3 test-fuzz-imap
 
 # A crash's backtrace names the crashed thread only, quickly: a full symbolicated one took 13 minutes.
@@ -174,7 +177,7 @@ bench-mime:
 	mkdir -p out
 	$(PYTHON) scripts/bench_mime.py --swift .build/release/mime-bench --json out/bench-mime.json
 
-.PHONY: fuzz-mime test-fuzz-mime bench-mime fuzz-smtp test-fuzz-smtp fuzz-pop3 test-fuzz-pop3 fuzz-imap test-fuzz-imap \
+.PHONY: fuzz-mime test-fuzz-mime bench-mime fuzz-smtp test-fuzz-smtp fuzz-pop3 test-fuzz-pop3 fuzz-imap test-fuzz-imap \ bench-postgres
 	build-search-fuzzer fuzz-search test-fuzz-search
 
 # ---- Web UI: the message list's model under node's own test runner (no packages) ----
@@ -183,4 +186,11 @@ NODE ?= node
 test-web:
 	$(NODE) --test Tests/web/
 
-.PHONY: test-web
+.PHONY: test-web bench-postgres
+
+# SMTP ingest on PostgreSQL against SQLite in one run (8 and 32 sessions, new and reused connections), on a
+# throw-away cluster unless MAILPEN_TEST_POSTGRES names one.
+bench-postgres: deps release
+	mkdir -p out
+	if [ -z "$$MAILPEN_TEST_POSTGRES" ]; then env=$$(scripts/test-postgres.sh start) && eval "$$env"; fi && \
+	$(PYTHON) scripts/bench_postgres.py --binary $(RELEASE_BINARY) --json out/bench-postgres.json

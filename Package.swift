@@ -37,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
     ],
     targets: [
         // RFC 5322 / MIME message model and parser. Pure Swift, no I/O.
@@ -141,6 +142,20 @@ let package = Package(
             resources: [.copy("Resources/openapi.json")],
             swiftSettings: swiftSettings
         ),
+        // PostgreSQL storage: the same store on a database that several Mailpen nodes share.
+        .target(
+            name: "MailpenPostgres",
+            dependencies: [
+                "MailpenStore",
+                "MailpenMIME",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Wires SMTP, store and HTTP into one server.
         .target(
             name: "Mailpen",
@@ -149,6 +164,7 @@ let package = Package(
                 "MailpenSMTP",
                 "MailpenSMTPCore",
                 "MailpenStore",
+                "MailpenPostgres",
                 "MailpenHTTP",
                 "MailpenMIME",
                 "MailpenPOP3",
@@ -266,6 +282,7 @@ let package = Package(
             name: "mailpen",
             dependencies: [
                 "Mailpen",
+                "MailpenPostgres",
                 "MailpenMIME",
                 "MailpenOutbound",
                 "MailpenStore",
@@ -335,7 +352,11 @@ let package = Package(
         ),
         .testTarget(
             name: "MailpenStoreTests",
-            dependencies: ["MailpenStore", "MailpenTestSupport", "MailpenTesting"],
+            dependencies: [
+                "MailpenStore", "MailpenTestSupport", "MailpenTesting", "MailpenPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Both checks targets: the network tests (Network/) share the pure ones' message builders.

@@ -13,6 +13,8 @@ if [ "$PURPOSE" = "test" ]; then
     APT_PACKAGES+=(sqlite3 swaks postfix curl util-linux spamassassin spamd spamc chromium chromium-driver)
     # Mail clients for the POP3 and IMAP tests (mpop, mbsync) and the network namespace of the plaintext-login test.
     APT_PACKAGES+=(mpop isync iproute2)
+    # A throw-away PostgreSQL cluster and a load balancer for the multi-node tests.
+    APT_PACKAGES+=(postgresql haproxy)
     PIP_PACKAGES+=(pytest selenium schemathesis mailpit-api-client mailhog websocket-client)
 elif [ "$PURPOSE" != "run" ]; then
     echo "usage: $0 [run|test]" >&2

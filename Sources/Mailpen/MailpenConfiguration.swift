@@ -1,4 +1,5 @@
 import MailpenHTTP
+import MailpenPostgres
 import MailpenRelay
 import MailpenSMTP
 import MailpenSMTPCore
@@ -47,6 +48,11 @@ public struct MailpenConfiguration: Sendable {
     /// The name in the SMTP greeting.
     public var hostname = smtp.session.hostname
     public var databasePath = "./mailpen.sqlite"
+    /// A PostgreSQL database (`--db postgres://...`) to use instead of the SQLite file: several nodes can
+    /// share it.
+    public var postgresURL: PostgresURL?
+    /// Connections each node keeps to PostgreSQL for reads and changes (besides its writer's and listener's).
+    public var postgresPoolSize = PostgresStore.Configuration.defaultPoolSize
     /// Whether a commit is flushed to the disk before its `250` (`--sync`).
     public var durability: Durability = .full
     public var maximumMessageSize = smtp.session.maximumMessageSize

@@ -5,6 +5,7 @@ import MailpenCompat
 import MailpenHTTP
 import MailpenIMAP
 import MailpenPOP3
+import MailpenPostgres
 import MailpenRelay
 import MailpenSMTP
 import MailpenSMTPCore
@@ -56,15 +57,18 @@ public actor MailpenServer {
 
     /// Opens the store and binds every listener. Throws if any of them cannot start (nothing is left running).
     public func start() async throws {
-        let store = try SQLiteStore(
-            configuration: .init(
-                path: configuration.databasePath, retention: configuration.retention,
-                durability: configuration.durability),
-            logger: logger)
+        let store = try await openStore()
         self.store = store
         do {
             let tlsContext = try makeTLSContext()
-            try await startRelays(store: store)
+            // The relay queue lives in the SQLite database; a PostgreSQL store has none yet.
+            if let sqlite = store as? SQLiteStore {
+                try await startRelays(store: sqlite)
+            } else if !configuration.relays.isEmpty {
+                throw StoreError.cannotOpen(
+                    path: configuration.postgresURL?.description ?? "",
+                    reason: "relays keep their queue in the SQLite database; they are not available with PostgreSQL yet")
+            }
             try await startSMTP(store: store, tlsContext: tlsContext)
             try await startMailAccess(store: store, tlsContext: tlsContext)
             try await startHTTP(store: store)
@@ -114,6 +118,24 @@ public actor MailpenServer {
             }
             self.store = nil
         }
+    }
+
+    /// The SQLite store, or the PostgreSQL one for a `postgres://` database: that one is waited for while its
+    /// server is out of reach (each attempt logged), so that nodes started before their database do not
+    /// crash-loop.
+    private func openStore() async throws -> any MailpenStore {
+        guard let url = configuration.postgresURL else {
+            return try SQLiteStore(
+                configuration: .init(
+                    path: configuration.databasePath, retention: configuration.retention,
+                    durability: configuration.durability),
+                logger: logger)
+        }
+        return try await PostgresStore.open(
+            .init(
+                url: url, retention: configuration.retention, synchronousCommit: configuration.durability == .full,
+                poolSize: configuration.postgresPoolSize),
+            logger: logger, retryingEvery: .seconds(30))
     }
 
     private func makeTLSContext() throws -> NIOSSLContext? {

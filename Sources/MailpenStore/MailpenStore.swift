@@ -68,11 +68,26 @@ public protocol MailpenStore: Sendable {
     /// Deletes messages older than their inbox's age limit; returns how many.
     func pruneExpired(now: Date) async throws -> Int
 
+    /// Whether the store can serve right now (a database server it needs may be out of reach).
+    func health() async -> StoreHealth
+
     /// Finishes pending writes and closes the store; it is unusable afterwards.
     func close() async throws
 }
 
+/// Whether a store can serve, for `/healthz` and load balancers.
+public enum StoreHealth: Sendable, Equatable {
+    case healthy
+    /// It cannot serve now, for this reason; it recovers by itself when the cause goes away.
+    case degraded(reason: String)
+}
+
 extension MailpenStore {
+    /// A store in a local file is healthy while it is open.
+    public func health() async -> StoreHealth {
+        .healthy
+    }
+
     public func createInbox(
         named name: String, password: String? = nil, maximumMessages: Int? = nil, maximumAgeSeconds: Int? = nil,
         routes: [String] = []

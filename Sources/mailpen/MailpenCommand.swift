@@ -10,6 +10,7 @@ struct MailpenCommand: AsyncParsableCommand {
         version: MailpenVersion.current,
         subcommands: [
             Serve.self, WaitCommand.self, SendCommand.self, SendmailCommand.self, InboxCommand.self, ReleaseCommand.self,
+            MigrateCommand.self,
             Version.self,
         ],
         defaultSubcommand: Serve.self)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Mailpen
+import MailpenPostgres
 import MailpenStore
 import NIOCore
 import UnixSignals
@@ -35,8 +36,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds an HTTP connection may stay open without a request. (default: \(defaults.httpIdleTimeoutSeconds))")
     var httpIdleTimeout: Int?
 
-    @Option(help: "SQLite database file; ':memory:' keeps mail in memory only. (default: \(defaults.databasePath))")
+    @Option(help: "SQLite database file; ':memory:' keeps mail in memory only; or a PostgreSQL URL, postgres://user:password@host:5432/dbname (also postgresql://), which several Mailpen nodes can share. (default: \(defaults.databasePath))")
     var db: String?
+
+    @Option(help: "Connections each node keeps to PostgreSQL for reads and changes, besides one for writing mail and one for news from other nodes. (default: 8)")
+    var dbPoolSize: Int?
 
     @Option(help: "'auto' to offer STARTTLS with a self-signed certificate made at start-up.")
     var tls: String?
@@ -95,7 +99,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-age"), help: "Age after which messages are pruned, e.g. 7d, 12h, 30m, 3600 (seconds). (default: \(defaults.maximumAgeSeconds.map(String.init) ?? "never"))")
     var maximumAge: String?
 
-    @Option(help: "'full': each commit is flushed to the disk (fsync) before its 250, so acknowledged mail survives power loss; 'normal': committed to the database file only, which survives a crash or kill of Mailpen but not of the machine. (default: \(defaults.durability.rawValue))")
+    @Option(help: "'full': each commit is flushed to the disk (fsync) before its 250, so acknowledged mail survives power loss; 'normal': committed to the database file only, which survives a crash or kill of Mailpen but not of the machine. On PostgreSQL: synchronous_commit on or off. (default: \(defaults.durability.rawValue))")
     var sync: String?
 
     @Option(help: "Seconds SMTP transactions in flight may finish after SIGTERM. (default: \(defaults.shutdownGraceSeconds))")
@@ -169,7 +173,20 @@ struct Serve: AsyncParsableCommand {
             configuration.smtpsHost = host
             configuration.smtpsPort = port
         }
-        if let db = settings.value(db, "DB") { configuration.databasePath = db }
+        if let db = settings.value(db, "DB") {
+            if PostgresURL.isPostgres(db) {
+                do {
+                    configuration.postgresURL = try PostgresURL(db)
+                } catch {
+                    throw ValidationError("--db: \(error)")
+                }
+            } else {
+                configuration.databasePath = db
+            }
+        }
+        if let size = try settings.number(dbPoolSize, "DB_POOL_SIZE", option: "--db-pool-size", in: 1...1000) {
+            configuration.postgresPoolSize = size
+        }
         let certificate = settings.value(tlsCert, "TLS_CERT")
         let key = settings.value(tlsKey, "TLS_KEY")
         switch (settings.value(tls, "TLS"), certificate, key) {
@@ -321,7 +338,7 @@ struct Serve: AsyncParsableCommand {
         let path = configuration.databasePath == ":memory:"
             ? ":memory: (mail is lost on exit)"
             : URL(fileURLWithPath: configuration.databasePath).standardizedFileURL.path
-        lines.append("  DB     \(path)")
+        lines.append("  DB     \(configuration.postgresURL.map { "\($0) (PostgreSQL)" } ?? path)")
         for relay in configuration.relaySummaries { lines.append("  RELAY  \(relay)") }
         try? FileHandle.standardOutput.write(contentsOf: Data((lines.joined(separator: "\n") + "\n").utf8))
     }

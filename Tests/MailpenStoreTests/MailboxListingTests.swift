@@ -10,8 +10,9 @@ struct MailboxListingTests {
         "From: a@example.com\r\nTo: b@example.com\r\nSubject: \(subject)\r\n\r\nBody of \(subject).\r\n"
     }
 
-    @Test func listsOldestFirstWithGrowingUIDsAndFiltersByUID() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: StoreBackend.available)
+    func listsOldestFirstWithGrowingUIDsAndFiltersByUID(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
             var stored: [MessageSummary] = []
             for subject in ["one", "two", "three"] {
                 stored.append(try await store.store(incoming(message(subject), inbox: "shop", create: true)))
@@ -33,8 +34,9 @@ struct MailboxListingTests {
         }
     }
 
-    @Test func uidsAreNeverReusedAndFlagsShow() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: StoreBackend.available)
+    func uidsAreNeverReusedAndFlagsShow(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
             let first = try await store.store(incoming(message("one"), inbox: "shop", create: true))
             let second = try await store.store(incoming(message("two"), inbox: "shop", create: true))
             let before = try #require(try await store.mailbox(named: "shop", afterUID: 0))
@@ -51,8 +53,9 @@ struct MailboxListingTests {
         }
     }
 
-    @Test func aRecreatedInboxKeepsUIDsAboveTheOldOnes() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: StoreBackend.available)
+    func aRecreatedInboxKeepsUIDsAboveTheOldOnes(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
             let old = try await store.store(incoming(message("old"), inbox: "shop", create: true))
             let oldUID = try #require(try await store.mailbox(named: "shop", afterUID: 0)?.messages.first?.uid)
             try await store.deleteInbox(named: "shop")

@@ -102,20 +102,15 @@ struct SearchMatchingTests {
         ("subject:42 -from:billing", []),
     ]
 
-    @Test("each operator selects the right messages", arguments: cases)
-    func matches(query: String, expected: Set<String>) async throws {
-        try await withStore { store, _ in
+    /// Run on every backend: they must give the same answers.
+    @Test("each operator selects the right messages", arguments: cases, StoreBackend.available)
+    func matches(_ testCase: (String, Set<String>), backend: StoreBackend) async throws {
+        let (query, expected) = testCase
+        try await withStore(on: backend) { store in
             var keys: [String: String] = [:]
-            let events = await store.indexed.subscribe()
-            for message in Self.messages {
-                let summary = try await store.store(incoming(message.raw, to: [message.rcpt]))
-                keys[summary.id] = message.key
-            }
-            var searchable = 0
-            for try await event in events {
-                searchable += event.ids.count
-                if searchable == Self.messages.count { break }
-            }
+            let summaries = try await storeSearchable(
+                Self.messages.map { incoming($0.raw, to: [$0.rcpt]) }, in: store)
+            for (summary, message) in zip(summaries, Self.messages) { keys[summary.id] = message.key }
             let page = try await store.messages(MessageQuery(inbox: "default", search: try SearchQuery(parsing: query)))
             #expect(Set(page.messages.compactMap { keys[$0.id] }) == expected, "query: \(query)")
             #expect(page.total == expected.count)

@@ -46,23 +46,19 @@ struct SearchTotalTests {
 
     /// The total and unread count of a query whose first page is smaller than its result: computed by
     /// counting, through index row sets or the join, which must agree with the messages themselves.
-    @Test("totals and unread counts", arguments: queries.indices)
-    func totals(caseIndex: Int) async throws {
+    @Test("totals and unread counts", arguments: queries.indices, StoreBackend.available)
+    func totals(caseIndex: Int, backend: StoreBackend) async throws {
         let (query, predicate) = Self.queries[caseIndex]
-        try await withStore { store, _ in
+        try await withStore(on: backend) { store in
             let samples = Self.samples()
-            let events = await store.indexed.subscribe(bufferSize: 4096)
             var ids: [Int: String] = [:]
-            for sample in samples {
+            let messages = samples.map { sample in
                 let body = sample.words.sorted().joined(separator: " ")
                 let raw = "From: \(sample.sender)@example.com\r\nSubject: Note \(sample.index)\r\n\r\n\(body)\r\n"
-                let summary = try await store.store(incoming(raw, inbox: sample.inbox, create: true))
-                ids[sample.index] = summary.id
+                return incoming(raw, inbox: sample.inbox, create: true)
             }
-            var searchable = 0
-            for try await event in events {
-                searchable += event.ids.count
-                if searchable == samples.count { break }
+            for (sample, summary) in zip(samples, try await storeSearchable(messages, in: store)) {
+                ids[sample.index] = summary.id
             }
             for sample in samples {
                 guard let id = ids[sample.index] else { continue }

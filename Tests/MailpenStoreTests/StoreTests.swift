@@ -241,8 +241,9 @@ struct StoreTests {
         }
     }
 
-    @Test func summaryColumnsComeFromTheParsedMessage() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: StoreBackend.available)
+    func summaryColumnsComeFromTheParsedMessage(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
             let summary = try await store.store(incoming(Self.sampleMessage))
             #expect(summary.subject == "Hello 👋")
             #expect(summary.from == MessageAddress(name: "Alïce", address: "alice@example.com"))
@@ -275,8 +276,9 @@ struct StoreTests {
         }
     }
 
-    @Test func changeFeedPublishesCommittedChanges() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: StoreBackend.available)
+    func changeFeedPublishesCommittedChanges(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
             let events = await store.subscribe()
             let stored = try await store.store(incoming(Self.sampleMessage))
             let read = try await store.setRead(id: stored.id, true)
@@ -304,8 +306,9 @@ struct StoreTests {
         }
     }
 
-    @Test func inboxLifecycle() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: StoreBackend.available)
+    func inboxLifecycle(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
             let shop = try await store.createInbox(named: "shop", password: "secret", maximumMessages: 10)
             #expect(shop.smtpUsername == "shop")
             #expect(shop.smtpPassword == "secret")
@@ -325,8 +328,9 @@ struct StoreTests {
         }
     }
 
-    @Test func missingInboxIsCreatedOnlyWhenAsked() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: StoreBackend.available)
+    func missingInboxIsCreatedOnlyWhenAsked(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
             await #expect(throws: StoreError.inboxNotFound("team")) {
                 try await store.store(incoming(Self.sampleMessage, inbox: "team"))
             }
@@ -336,8 +340,9 @@ struct StoreTests {
         }
     }
 
-    @Test func readStateKeepsCountsRight() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: StoreBackend.available)
+    func readStateKeepsCountsRight(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
             let first = try await store.store(incoming(Self.sampleMessage))
             _ = try await store.store(incoming(Self.sampleMessage))
             #expect(try await store.inbox(named: "default")?.unread == 2)
@@ -353,8 +358,9 @@ struct StoreTests {
         }
     }
 
-    @Test func perInboxRetentionOverridesTheDefault() async throws {
-        try await withStore(retention: .init(maximumMessages: 100)) { store, _ in
+    @Test(arguments: StoreBackend.available)
+    func perInboxRetentionOverridesTheDefault(backend: StoreBackend) async throws {
+        try await withStore(on: backend, retention: .init(maximumMessages: 100)) { store in
             _ = try await store.createInbox(named: "small", maximumMessages: 2)
             for index in 0..<4 { _ = try await store.store(incoming("Subject: \(index)\r\n\r\n", inbox: "small")) }
             for index in 0..<4 { _ = try await store.store(incoming("Subject: \(index)\r\n\r\n")) }

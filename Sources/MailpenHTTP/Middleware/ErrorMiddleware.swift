@@ -19,7 +19,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case .inboxExists, .cannotDeleteDefaultInbox: status = .conflict
             case .invalidInboxName, .invalidRoute, .invalidTag, .tooManyRoutes, .tooManyTags: status = .badRequest
             case .timedOut: status = .requestTimeout
-            case .closed: status = .serviceUnavailable
+            case .closed, .unavailable: status = .serviceUnavailable
             case .cannotOpen:
                 return Self.internalError(error, context: context)
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MailpenStore
 import NIOCore
 
 /// `/healthz`, `/metrics` and `/api/v1/openapi.json`.
@@ -8,10 +9,21 @@ struct OperationsRoutes {
 
     func register(on router: Router<MailpenRequestContext>) {
         let metrics = dependencies.metrics
+        let store = dependencies.store
+        // 503 while the store cannot serve (its database server out of reach), so that a load balancer
+        // sends requests to another node meanwhile.
         router.get("healthz") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+            switch await store.health() {
+            case .healthy:
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+            case .degraded(let reason):
+                let body = try JSONEncoder().encode(["status": "degraded", "reason": reason])
+                return Response(
+                    status: .serviceUnavailable, headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            }
         }
         router.get("metrics") { _, _ in
             Response(

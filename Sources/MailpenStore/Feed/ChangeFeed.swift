@@ -19,7 +19,7 @@ public actor ChangeFeed<Event: Sendable> {
     }
 
     /// A feed that runs on `loop`: publishing from that loop costs no hop.
-    init(loop: any EventLoop) {
+    package init(loop: any EventLoop) {
         self.loop = loop
     }
 
@@ -83,7 +83,7 @@ public actor ChangeFeed<Event: Sendable> {
     }
 
     /// Publishes `events` from any thread: at once when called on the feed's loop, else on it.
-    nonisolated func publishFromAnyThread(_ events: [Event]) {
+    package nonisolated func publishFromAnyThread(_ events: [Event]) {
         guard !events.isEmpty else { return }
         if loop.inEventLoop {
             assumeIsolated { $0.publish(events) }
@@ -94,7 +94,7 @@ public actor ChangeFeed<Event: Sendable> {
         }
     }
 
-    func publish(_ events: [Event]) {
+    package func publish(_ events: [Event]) {
         guard !events.isEmpty else { return }
         for (id, continuation) in subscribers {
             for event in events {
@@ -108,7 +108,17 @@ public actor ChangeFeed<Event: Sendable> {
         subscribersChanged()
     }
 
-    func finish() {
+    /// Ends every subscriber's stream with ``ChangeFeedError/fellBehind``: events may have been missed (a
+    /// store that learns of other servers' changes lost its news of them for a while), so each must reload.
+    package func dropSubscribers() {
+        for continuation in subscribers.values {
+            continuation.onTermination = nil
+            continuation.finish(throwing: ChangeFeedError.fellBehind)
+        }
+        subscribers = [:]
+    }
+
+    package func finish() {
         isFinished = true
         for continuation in subscribers.values {
             continuation.onTermination = nil

@@ -13,7 +13,7 @@ public struct IncomingMessage: Sendable {
         case withPassword(String)
 
         /// The password for a new inbox, generated now if it is to be; `nil` when none may be created.
-        func password() -> String? {
+        package func password() -> String? {
             switch self {
             case .never: return nil
             case .withGeneratedPassword: return Inbox.makePassword()

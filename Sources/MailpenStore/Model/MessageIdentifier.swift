@@ -3,7 +3,7 @@ import Foundation
 /// Makes message ids: ULIDs (26 Crockford base-32 characters: 48-bit millisecond time, 80 random bits)
 /// that sort by arrival even within one millisecond, because each id is the previous one plus one when
 /// the clock has not moved on.
-struct MessageIdentifierGenerator: Sendable {
+package struct MessageIdentifierGenerator: Sendable {
     private var lastMilliseconds: UInt64 = 0
     private var lastRandom: (high: UInt16, low: UInt64) = (0, 0)
 
@@ -20,6 +20,13 @@ struct MessageIdentifierGenerator: Sendable {
     }
 
     private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+
+    /// The id of a message numbered `sequence` by a store that numbers messages in one sequence shared by
+    /// every writer, such as a database several servers write to: ids of different writers cannot collide,
+    /// and sort by time, then by number. `milliseconds` must come from one clock shared by those writers.
+    package static func identifier(milliseconds: UInt64, sequence: UInt64) -> String {
+        encode(milliseconds: milliseconds, high: 0, low: sequence)
+    }
 
     static func encode(milliseconds: UInt64, high: UInt16, low: UInt64) -> String {
         var characters = [UInt8](repeating: 0, count: 26)

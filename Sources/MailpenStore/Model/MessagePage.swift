@@ -8,4 +8,12 @@ public struct MessagePage: Sendable, Hashable {
     public var offset: Int
     public var limit: Int
     public var messages: [MessageSummary]
+
+    package init(total: Int, unread: Int, offset: Int, limit: Int, messages: [MessageSummary]) {
+        self.total = total
+        self.unread = unread
+        self.offset = offset
+        self.limit = limit
+        self.messages = messages
+    }
 }

@@ -14,6 +14,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case timedOut
     case cannotOpen(path: String, reason: String)
     case closed
+    /// The database server is out of reach or failed; trying again later may succeed.
+    case unavailable(String)
 
     public var description: String {
         switch self {
@@ -34,6 +36,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .timedOut: return "timed out waiting for messages"
         case .cannotOpen(let path, let reason): return "cannot open the database \(path): \(reason)"
         case .closed: return "the store is closed"
+        case .unavailable(let reason): return "the database is unavailable: \(reason)"
         }
     }
 }

@@ -3,8 +3,8 @@ import Foundation
 /// Writes a ``MessageEnvelope`` as compact JSON by hand: it runs for every message on the SMTP path,
 /// where `JSONEncoder` costs more than the rest of the preparation. ``SQLiteStore/envelope(id:)``
 /// reads it back with `JSONDecoder`, and a test checks the two agree.
-enum EnvelopeJSON {
-    static func encode(_ envelope: MessageEnvelope) -> String {
+package enum EnvelopeJSON {
+    package static func encode(_ envelope: MessageEnvelope) -> String {
         var output = "{"
         var first = true
         func key(_ name: String) {
@@ -90,5 +90,10 @@ enum EnvelopeJSON {
         }
         output += "}"
         return output
+    }
+
+    /// Reads back what ``encode(_:)`` wrote.
+    package static func decode(_ json: String) throws -> MessageEnvelope {
+        try JSONDecoder().decode(MessageEnvelope.self, from: Data(json.utf8))
     }
 }

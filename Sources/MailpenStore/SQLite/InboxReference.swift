@@ -4,9 +4,14 @@ import Logging
 import NIOCore
 
 /// An inbox's id and canonical name, as the writer needs them.
-struct InboxReference: Sendable {
-    var id: Int64
-    var name: String
+package struct InboxReference: Sendable {
+    package var id: Int64
+    package var name: String
+
+    package init(id: Int64, name: String) {
+        self.id = id
+        self.name = name
+    }
 
     static func find(_ name: String, in db: Database) throws -> InboxReference? {
         let statement = try db.cachedStatement(sql: "SELECT id, name FROM inbox WHERE name = ?")

@@ -16,7 +16,10 @@ struct MessageDigest: Sendable {
     var attachmentCount: Int
 
     init(raw: [UInt8]) {
-        let message = MIMEMessage(raw)
+        self.init(message: MIMEMessage(raw))
+    }
+
+    init(message: MIMEMessage) {
         subject = message.subject ?? ""
         from = message.from.map(MessageAddress.init)
         to = message.to.map(MessageAddress.init)
@@ -51,16 +54,16 @@ extension MessageAddress {
 
 /// A compact, fast text encoding for short lists kept in columns (addresses, tags): fields separated by
 /// U+001F, entries by U+001E. Control characters are removed from values so they cannot collide.
-enum ColumnList {
+package enum ColumnList {
     private static let entrySeparator: Character = "\u{1E}"
     private static let fieldSeparator: Character = "\u{1F}"
 
-    static func encode(_ addresses: [MessageAddress]) -> String {
+    package static func encode(_ addresses: [MessageAddress]) -> String {
         addresses.map { clean($0.name ?? "") + String(fieldSeparator) + clean($0.address) }
             .joined(separator: String(entrySeparator))
     }
 
-    static func decodeAddresses(_ text: String) -> [MessageAddress] {
+    package static func decodeAddresses(_ text: String) -> [MessageAddress] {
         guard !text.isEmpty else { return [] }
         return text.split(separator: entrySeparator, omittingEmptySubsequences: false).map { entry in
             let fields = entry.split(separator: fieldSeparator, maxSplits: 1, omittingEmptySubsequences: false)
@@ -70,11 +73,11 @@ enum ColumnList {
         }
     }
 
-    static func encode(_ strings: [String]) -> String {
+    package static func encode(_ strings: [String]) -> String {
         strings.map(clean).joined(separator: String(entrySeparator))
     }
 
-    static func decodeStrings(_ text: String) -> [String] {
+    package static func decodeStrings(_ text: String) -> [String] {
         guard !text.isEmpty else { return [] }
         return text.split(separator: entrySeparator).map(String.init)
     }

@@ -84,6 +84,6 @@ enum MessageSQL {
 
     /// Reads back the envelope column that ``EnvelopeJSON`` wrote.
     static func envelope(fromJSON json: String) throws -> MessageEnvelope {
-        try JSONDecoder().decode(MessageEnvelope.self, from: Data(json.utf8))
+        try EnvelopeJSON.decode(json)
     }
 }

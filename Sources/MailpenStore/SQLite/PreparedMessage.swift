@@ -1,41 +1,47 @@
 import Foundation
 import GRDB
 import Logging
+import MailpenMIME
 import NIOCore
 
 /// A message ready for the write transaction: parsed, and every column value computed, before it
 /// reaches the writer's thread, which then only binds and steps statements.
-struct PreparedMessage: Sendable {
+package struct PreparedMessage: Sendable {
     /// Column values of the `message` row.
-    struct Columns: Sendable {
-        var envelope: String
-        var mailFrom: String
-        var recipients: String
-        var subject: String
-        var from: String
-        var to: String
-        var cc: String
-        var bcc: String
-        var replyTo: String
-        var dateHeader: Int64?
-        var messageIDHeader: String?
-        var snippet: String
-        var attachmentCount: Int
+    package struct Columns: Sendable {
+        package var envelope: String
+        package var mailFrom: String
+        package var recipients: String
+        package var subject: String
+        package var from: String
+        package var to: String
+        package var cc: String
+        package var bcc: String
+        package var replyTo: String
+        package var dateHeader: Int64?
+        package var messageIDHeader: String?
+        package var snippet: String
+        package var attachmentCount: Int
     }
 
-    var inbox: String
-    var inboxCreation: IncomingMessage.InboxCreation
-    var routesByRecipient: Bool
-    var recipients: [String]
-    var size: Int
-    var blob: Data
-    var columns: Columns
+    package var inbox: String
+    package var inboxCreation: IncomingMessage.InboxCreation
+    package var routesByRecipient: Bool
+    package var recipients: [String]
+    package var size: Int
+    package var blob: Data
+    package var columns: Columns
     private var firstFrom: MessageAddress?
     private var to: [MessageAddress]
     private var cc: [MessageAddress]
 
     init(_ message: IncomingMessage) {
-        let digest = MessageDigest(raw: message.raw)
+        self.init(message, parsed: MIMEMessage(message.raw))
+    }
+
+    /// The message prepared from its parse, for a caller that needs the parse for more (the search index).
+    package init(_ message: IncomingMessage, parsed: MIMEMessage) {
+        let digest = MessageDigest(message: parsed)
         inbox = message.inbox
         inboxCreation = message.inboxCreation
         routesByRecipient = message.routesByRecipient
@@ -61,7 +67,7 @@ struct PreparedMessage: Sendable {
             attachmentCount: digest.attachmentCount)
     }
 
-    func summary(id: String, inbox: String, receivedAt: Date) -> MessageSummary {
+    package func summary(id: String, inbox: String, receivedAt: Date) -> MessageSummary {
         MessageSummary(
             id: id, inbox: inbox, receivedAt: receivedAt, from: firstFrom, to: to, cc: cc, subject: columns.subject,
             snippet: columns.snippet, size: size, attachmentCount: columns.attachmentCount, isRead: false, tags: [])

@@ -2,11 +2,11 @@ import GRDB
 
 /// A recipient pattern that routes unauthenticated mail to an inbox: `*` matches any run of characters,
 /// `?` any one character, everything else itself, without regard to case (`*@shop.example`).
-struct RoutePattern: Sendable, Hashable {
+package struct RoutePattern: Sendable, Hashable {
     let pattern: String
     private let characters: [Character]
 
-    init(_ pattern: String) {
+    package init(_ pattern: String) {
         self.pattern = pattern
         characters = Array(pattern.lowercased())
     }
@@ -45,17 +45,17 @@ struct RoutePattern: Sendable, Hashable {
 }
 
 /// The routes of every inbox, in the order they are tried (inbox name, then pattern order).
-struct RouteTable: Sendable {
+package struct RouteTable: Sendable {
     private var routes: [(pattern: RoutePattern, inbox: InboxReference)] = []
 
-    init(_ routes: [(pattern: RoutePattern, inbox: InboxReference)] = []) {
+    package init(_ routes: [(pattern: RoutePattern, inbox: InboxReference)] = []) {
         self.routes = routes
     }
 
-    var isEmpty: Bool { routes.isEmpty }
+    package var isEmpty: Bool { routes.isEmpty }
 
     /// The inbox of the first route matching any of `recipients`.
-    func inbox(for recipients: [String]) -> InboxReference? {
+    package func inbox(for recipients: [String]) -> InboxReference? {
         let prepared = recipients.map { Array($0.lowercased()) }
         for route in routes where prepared.contains(where: route.pattern.matches(lowercased:)) {
             return route.inbox

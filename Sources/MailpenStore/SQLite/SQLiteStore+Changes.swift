@@ -40,15 +40,7 @@ extension SQLiteStore {
     /// Changes a message's read flag and/or tags; returns the new summary.
     @discardableResult
     public func update(id: String, isRead: Bool?, tags: [String]?) async throws -> MessageSummary {
-        if let tags {
-            guard tags.count <= StoreLimits.maximumTagsPerMessage else { throw StoreError.tooManyTags(tags.count) }
-            for tag in tags
-            where tag.unicodeScalars.isEmpty || tag.unicodeScalars.count > StoreLimits.maximumTagLength
-                || tag.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
-            {
-                throw StoreError.invalidTag(tag)
-            }
-        }
+        if let tags { try StoreValidation.validate(tags: tags) }
         try ensureOpen()
         return try await writer.perform { db in
             guard let row = try Row.fetchOne(
@@ -67,8 +59,7 @@ extension SQLiteStore {
                 changed = true
             }
             if let tags {
-                var unique: [String] = []
-                for tag in tags where !unique.contains(tag) { unique.append(tag) }
+                let unique = StoreValidation.unique(tags)
                 let encoded = ColumnList.encode(unique)
                 if encoded != oldTags {
                     try db.execute(sql: "UPDATE message SET tags = ? WHERE seq = ?", arguments: [encoded, seq])

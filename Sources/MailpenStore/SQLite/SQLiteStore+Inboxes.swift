@@ -44,7 +44,7 @@ extension SQLiteStore {
         routes: [String] = []
     ) async throws -> Inbox {
         guard Inbox.isValidName(name) else { throw StoreError.invalidInboxName(name) }
-        try Self.validate(routes: routes)
+        try StoreValidation.validate(routes: routes)
         let password = password ?? Inbox.makePassword()
         try ensureOpen()
         return try await writer.perform { db in
@@ -60,7 +60,7 @@ extension SQLiteStore {
 
     /// Changes an inbox's settings and applies its new retention limit at once.
     public func updateInbox(named name: String, _ update: InboxUpdate) async throws -> Inbox {
-        if let routes = update.routes { try Self.validate(routes: routes) }
+        if let routes = update.routes { try StoreValidation.validate(routes: routes) }
         let defaults = configuration.retention
         try ensureOpen()
         return try await writer.perform { db in
@@ -115,16 +115,6 @@ extension SQLiteStore {
             let count = db.changesCount
             try db.execute(sql: "UPDATE inbox SET message_count = 0, unread_count = 0 WHERE id = ?", arguments: [inbox.id])
             return (count, [.cleared(inbox: inbox.name)])
-        }
-    }
-
-    private static func validate(routes: [String]) throws {
-        guard routes.count <= StoreLimits.maximumRoutesPerInbox else { throw StoreError.tooManyRoutes(routes.count) }
-        for route in routes {
-            let scalars = route.unicodeScalars
-            guard !scalars.isEmpty, scalars.count <= StoreLimits.maximumRouteLength,
-                !scalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F })
-            else { throw StoreError.invalidRoute(route) }
         }
     }
 }

@@ -28,11 +28,11 @@ enum SummaryRow {
 }
 
 extension Date {
-    init(milliseconds: Int64) {
+    package init(milliseconds: Int64) {
         self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
 
-    var milliseconds: Int64 {
+    package var milliseconds: Int64 {
         Int64((timeIntervalSince1970 * 1000).rounded())
     }
 }

@@ -3,25 +3,25 @@ import GRDB
 import MailpenMIME
 
 /// What the search index holds for one message, built from its raw bytes and stored columns.
-struct SearchDocument: Sendable {
-    var seq: Int64
-    var subject: String
-    var addresses: String
-    var body: String
-    var fields: Fields
+package struct SearchDocument: Sendable {
+    package var seq: Int64
+    package var subject: String
+    package var addresses: String
+    package var body: String
+    package var fields: Fields
 
     /// Case-folded field texts for the substring index.
-    struct Fields: Sendable {
-        var from: String
-        var to: String
-        var cc: String
-        var bcc: String
-        var replyTo: String
-        var all: String
-        var recipients: String
-        var subject: String
-        var messageID: String
-        var headers: String
+    package struct Fields: Sendable {
+        package var from: String
+        package var to: String
+        package var cc: String
+        package var bcc: String
+        package var replyTo: String
+        package var all: String
+        package var recipients: String
+        package var subject: String
+        package var messageID: String
+        package var headers: String
     }
 
     /// Longest body text indexed; mail beyond it is rare and would only bloat the index.
@@ -33,7 +33,10 @@ struct SearchDocument: Sendable {
     ]
 
     init(seq: Int64, raw: [UInt8], recipients: String) {
-        let message = MIMEMessage(raw)
+        self.init(seq: seq, message: MIMEMessage(raw), recipients: recipients)
+    }
+
+    package init(seq: Int64, message: MIMEMessage, recipients: String) {
         self.seq = seq
         subject = message.subject ?? ""
         let everyone = message.allAddresses
@@ -83,16 +86,33 @@ struct SearchDocument: Sendable {
 
 /// The SQL function `mailpen_header_matches(headers, name, value)`: whether the folded header lines contain
 /// a field `name` whose value contains `value` (or any such field when `value` is NULL).
+///
+/// Lines, prefixes and values are compared as code points (their UTF-8 bytes), like every other field term,
+/// and not as Swift characters, which would join a combining mark to the character before it.
 enum HeaderMatchFunction {
     static let function = DatabaseFunction("mailpen_header_matches", argumentCount: 3, pure: true) { values in
         guard let headers = String.fromDatabaseValue(values[0].databaseValue),
             let name = String.fromDatabaseValue(values[1].databaseValue)
         else { return false }
-        let value = String.fromDatabaseValue(values[2].databaseValue)
-        let prefix = name + ": "
-        for line in headers.split(separator: "\n") where line.hasPrefix(prefix) {
-            guard let value else { return true }
-            if line.dropFirst(prefix.count).contains(value) { return true }
+        return matches(headers: headers, name: name, value: String.fromDatabaseValue(values[2].databaseValue))
+    }
+
+    static func matches(headers: String, name: String, value: String?) -> Bool {
+        let prefix = Array((name + ": ").utf8)
+        let needle = value.map { Array($0.utf8) }
+        for line in headers.utf8.split(separator: UInt8(ascii: "\n")) where line.starts(with: prefix) {
+            guard let needle else { return true }
+            if contains(line.dropFirst(prefix.count), needle) { return true }
+        }
+        return false
+    }
+
+    private static func contains(_ text: Substring.UTF8View.SubSequence, _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty else { return true }
+        var start = text.startIndex
+        while let first = text[start...].firstIndex(of: needle[0]) {
+            if text[first...].starts(with: needle) { return true }
+            start = text.index(after: first)
         }
         return false
     }

@@ -3,7 +3,7 @@ import GRDB
 
 /// Turns a ``SearchQuery`` into SQL conditions on `message m`: word terms go to the full-text index,
 /// field terms to the substring (trigram) index, flags, dates and sizes to indexed columns of `message`.
-struct SearchSQL {
+package struct SearchSQL {
     /// The FROM clause: `message m`, joined to the search table that drives the query when there is one —
     /// with CROSS JOIN, which makes SQLite read the search table first: probing it per message instead
     /// (its natural choice for a count) evaluates the full-text match again for every row.
@@ -139,7 +139,7 @@ struct SearchSQL {
 
     /// An FTS5 expression for a word (matched as a word prefix) or a phrase, or `nil` when `value` has no
     /// letters or digits to look up.
-    static func ftsExpression(_ value: String, isPhrase: Bool) -> String? {
+    package static func ftsExpression(_ value: String, isPhrase: Bool) -> String? {
         guard value.unicodeScalars.contains(where: { $0.properties.isAlphabetic || $0.properties.numericType != nil }) else {
             return nil
         }
@@ -150,7 +150,7 @@ struct SearchSQL {
     /// `date` as `received_at` holds it, in milliseconds, held to what an Int64 can take: the parser gives
     /// only days of the years 1 to 9999, but a query built in code may hold any date, and converting one out
     /// of range (or NaN) would trap.
-    static func milliseconds(_ date: Date) -> Int64 {
+    package static func milliseconds(_ date: Date) -> Int64 {
         let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
         guard !milliseconds.isNaN else { return 0 }
         // Double(Int64.max) rounds up to 2^63, which is already out of range.
@@ -173,16 +173,16 @@ struct SearchSQL {
 }
 
 /// A field term against the substring (trigram) index: the columns it looks in and the text it looks for.
-struct FieldTest: Sendable {
-    var columns: [String]
-    var value: String
+package struct FieldTest: Sendable {
+    package var columns: [String]
+    package var value: String
 
-    init(columns: [String], value: String) {
+    package init(columns: [String], value: String) {
         self.columns = columns
         self.value = value
     }
 
-    init?(_ condition: SearchCondition) {
+    package init?(_ condition: SearchCondition) {
         switch condition {
         case .address(let field, let value):
             switch field {

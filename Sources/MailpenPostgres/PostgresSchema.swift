@@ -1,0 +1,195 @@
+import Logging
+import PostgresNIO
+
+/// The versioned schema of a Mailpen PostgreSQL database. Migrations are only ever appended; each runs
+/// once, recorded in `mailpen_migration`, all of them under a transaction-scoped advisory lock, so that
+/// nodes starting together apply them once and the others wait and find them applied.
+///
+/// The tables mirror the SQLite store's (see docs/storage.md), plus `message_search`: what a search
+/// looks at for one message, filled in the same transaction as the message (so a committed message is
+/// searchable at once, on every node) and kept apart from `message` so that lists never read it. Its
+/// text and word vector are stored out of line (`toast_tuple_target`), leaving narrow rows that a search
+/// over many matches can count quickly.
+enum PostgresSchema {
+    struct Migration: Sendable {
+        var version: Int
+        var name: String
+        var statements: [String]
+    }
+
+    /// The advisory lock (two 32-bit keys: 'mail', 1) held while migrating.
+    static let migrationLock: (Int32, Int32) = (0x6D61_696C, 1)
+
+    static let migrations: [Migration] = [
+        Migration(
+            version: 1, name: "inboxes, messages and search",
+            statements: [
+                "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+                "CREATE SEQUENCE message_seq",
+                """
+                CREATE TABLE inbox (
+                    id bigserial PRIMARY KEY,
+                    name text NOT NULL,
+                    name_key text COLLATE "C" NOT NULL UNIQUE,
+                    smtp_username text NOT NULL,
+                    smtp_password text NOT NULL,
+                    max_messages bigint,
+                    max_age_seconds bigint,
+                    routes text NOT NULL DEFAULT '',
+                    created_at bigint NOT NULL,
+                    message_count bigint NOT NULL DEFAULT 0,
+                    unread_count bigint NOT NULL DEFAULT 0
+                )
+                """,
+                """
+                CREATE TABLE message (
+                    seq bigint PRIMARY KEY,
+                    id text COLLATE "C" NOT NULL UNIQUE,
+                    inbox_id bigint NOT NULL REFERENCES inbox (id) ON DELETE CASCADE,
+                    received_at bigint NOT NULL,
+                    size bigint NOT NULL,
+                    envelope text NOT NULL,
+                    mail_from text NOT NULL,
+                    recipients text NOT NULL,
+                    subject text NOT NULL,
+                    from_list text NOT NULL,
+                    to_list text NOT NULL,
+                    cc_list text NOT NULL,
+                    bcc_list text NOT NULL,
+                    reply_to_list text NOT NULL,
+                    date_header bigint,
+                    message_id_header text,
+                    snippet text NOT NULL,
+                    attachment_count integer NOT NULL,
+                    is_read boolean NOT NULL DEFAULT false,
+                    tags text NOT NULL DEFAULT ''
+                )
+                """,
+                "CREATE INDEX message_by_inbox ON message (inbox_id, seq)",
+                """
+                CREATE TABLE message_raw (
+                    seq bigint PRIMARY KEY REFERENCES message (seq) ON DELETE CASCADE,
+                    raw bytea NOT NULL
+                )
+                """,
+                // The bytes as received, out of line and uncompressed: compressing costs ingest CPU for
+                // little, and a message is read whole or not at all.
+                "ALTER TABLE message_raw ALTER COLUMN raw SET STORAGE EXTERNAL",
+                """
+                CREATE TABLE message_tag (
+                    tag text COLLATE "C" NOT NULL,
+                    seq bigint NOT NULL REFERENCES message (seq) ON DELETE CASCADE,
+                    PRIMARY KEY (tag, seq)
+                )
+                """,
+                "CREATE INDEX message_tag_by_seq ON message_tag (seq)",
+                """
+                CREATE TABLE message_search (
+                    seq bigint PRIMARY KEY REFERENCES message (seq) ON DELETE CASCADE,
+                    inbox_id bigint NOT NULL,
+                    id text COLLATE "C" NOT NULL,
+                    received_at bigint NOT NULL,
+                    size bigint NOT NULL,
+                    attachment_count integer NOT NULL,
+                    is_read boolean NOT NULL DEFAULT false,
+                    words tsvector,
+                    tokens text COLLATE "C",
+                    addr_from text COLLATE "C" NOT NULL,
+                    addr_to text COLLATE "C" NOT NULL,
+                    addr_cc text COLLATE "C" NOT NULL,
+                    addr_bcc text COLLATE "C" NOT NULL,
+                    addr_reply_to text COLLATE "C" NOT NULL,
+                    addr_all text COLLATE "C" NOT NULL,
+                    rcpt text COLLATE "C" NOT NULL,
+                    subject text COLLATE "C" NOT NULL,
+                    message_id text COLLATE "C" NOT NULL,
+                    headers text COLLATE "C" NOT NULL
+                ) WITH (toast_tuple_target = 128, autovacuum_vacuum_insert_scale_factor = 0.02)
+                """,
+                "CREATE INDEX message_search_by_inbox ON message_search (inbox_id, seq)",
+                "CREATE INDEX message_search_words ON message_search USING gin (words)",
+                """
+                CREATE INDEX message_search_fields ON message_search USING gin (
+                    addr_from gin_trgm_ops, addr_to gin_trgm_ops, addr_cc gin_trgm_ops, addr_bcc gin_trgm_ops,
+                    addr_reply_to gin_trgm_ops, addr_all gin_trgm_ops, rcpt gin_trgm_ops, subject gin_trgm_ops,
+                    message_id gin_trgm_ops, headers gin_trgm_ops)
+                """,
+                // The few messages too large for a word vector, whose words are matched in `tokens`.
+                "CREATE INDEX message_search_unindexed ON message_search (seq) WHERE words IS NULL",
+                // `header:` matching on one line, as the SQLite store's function of the same name does.
+                """
+                CREATE FUNCTION mailpen_header_matches(headers text, name text, value text) RETURNS boolean
+                LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+                    SELECT EXISTS (
+                        SELECT 1 FROM unnest(string_to_array(headers, E'\\n')) AS line
+                        WHERE starts_with(line COLLATE "C", name || ': ')
+                            AND (value IS NULL
+                                OR strpos(substr(line, char_length(name) + 3) COLLATE "C", value) > 0))
+                $$
+                """,
+            ])
+    ]
+
+    /// Applies the migrations the database lacks, in one transaction under the migration lock; returns the
+    /// versions applied. A database migrated by a newer Mailpen is refused.
+    @discardableResult
+    static func migrate(on connection: PostgresConnection, logger: Logger) async throws -> [Int] {
+        try await connection.run("BEGIN", logger: logger)
+        do {
+            let applied = try await migrateLocked(on: connection, logger: logger)
+            try await connection.run("COMMIT", logger: logger)
+            return applied
+        } catch {
+            if !connection.isClosed { try? await connection.run("ROLLBACK", logger: logger) }
+            throw error
+        }
+    }
+
+    private static func migrateLocked(on connection: PostgresConnection, logger: Logger) async throws -> [Int] {
+        try await connection.run(
+            "SELECT pg_advisory_xact_lock(\(migrationLock.0), \(migrationLock.1))", logger: logger)
+        try await connection.run(
+            """
+            CREATE TABLE IF NOT EXISTS mailpen_migration (
+                version integer PRIMARY KEY,
+                name text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )
+            """, logger: logger)
+        var done: Set<Int> = []
+        for try await version in try await connection.query("SELECT version FROM mailpen_migration", logger: logger)
+            .decode(Int.self)
+        {
+            done.insert(version)
+        }
+        let newest = migrations.map(\.version).max() ?? 0
+        if let unknown = done.max(), unknown > newest {
+            throw PostgresSchemaError.newerSchema(version: unknown, known: newest)
+        }
+        var applied: [Int] = []
+        for migration in migrations where !done.contains(migration.version) {
+            logger.notice("applying database migration \(migration.version): \(migration.name)")
+            for statement in migration.statements {
+                try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+            try await connection.run(
+                "INSERT INTO mailpen_migration (version, name) VALUES (\(migration.version), \(migration.name))",
+                logger: logger)
+            applied.append(migration.version)
+        }
+        return applied
+    }
+}
+
+/// Why the database's schema cannot be used.
+public enum PostgresSchemaError: Error, CustomStringConvertible {
+    case newerSchema(version: Int, known: Int)
+
+    public var description: String {
+        switch self {
+        case .newerSchema(let version, let known):
+            return "the database has schema version \(version), newer than this Mailpen knows (\(known)): "
+                + "run a Mailpen at least as new as the one that migrated it"
+        }
+    }
+}

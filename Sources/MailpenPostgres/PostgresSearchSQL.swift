@@ -1,0 +1,142 @@
+import Foundation
+import MailpenStore
+
+/// Turns a ``MessageQuery`` into SQL conditions on `message_search s`, to give the answers the SQLite
+/// store gives: words and phrases against the word vector (``WordQuery``), field terms as substrings of the
+/// same case-folded texts (`LIKE`, which the `pg_trgm` index narrows and the text itself confirms), flags,
+/// dates, sizes and tags against columns.
+struct PostgresSearchSQL {
+    private(set) var conditions: [String] = []
+
+    /// The conditions of `query`'s search and marker (not its inbox), binding their values in `builder`.
+    init(_ query: MessageQuery, into builder: inout SQLBuilder) throws {
+        for term in query.search.terms {
+            let condition = try Self.condition(term.condition, into: &builder)
+            conditions.append(term.isNegated ? "NOT COALESCE(\(condition), false)" : condition)
+        }
+        switch query.since {
+        case .time(let date):
+            conditions.append("s.received_at > \(try builder.bind(date.milliseconds))")
+        case .message(let id):
+            conditions.append("s.id > \(try builder.bind(StoredText.cut(id)))")
+        case nil:
+            break
+        }
+    }
+
+    /// The conditions joined for a WHERE clause (`true` when there are none).
+    var whereClause: String {
+        conditions.isEmpty ? "true" : conditions.joined(separator: " AND ")
+    }
+
+    private static func condition(_ condition: SearchCondition, into builder: inout SQLBuilder) throws -> String {
+        switch condition {
+        case .text(let value, let isPhrase):
+            let value = StoredText.cut(value)
+            // The SQLite store's rule: text without letters or digits is looked for in subject and addresses.
+            guard SearchSQL.ftsExpression(value, isPhrase: isPhrase) != nil else {
+                return try fieldCondition(FieldTest(columns: ["subject", "addr_all"], value: value), into: &builder)
+            }
+            return try WordQuery(value, isPhrase: isPhrase).condition(into: &builder)
+        case .address, .subject, .messageID:
+            guard let test = FieldTest(condition) else { return "false" }
+            return try fieldCondition(test, into: &builder)
+        case .header(let name, let value):
+            let name = StoredText.cut(name)
+            let value = StoredText.cut(value)
+            // `LIKE` lets the trigram index narrow the candidates; the function checks name and value are on
+            // one line.
+            var parts = ["s.headers LIKE \(try builder.bind(likePattern(name + ": ")))"]
+            if let value { parts.append("s.headers LIKE \(try builder.bind(likePattern(value)))") }
+            parts.append(
+                "mailpen_header_matches(s.headers, \(try builder.bind(name)), \(try builder.bind(value)))")
+            return "(" + parts.joined(separator: " AND ") + ")"
+        case .tag(let tag):
+            return "s.seq IN (SELECT seq FROM message_tag WHERE tag = \(try builder.bind(StoredText.cut(tag))))"
+        case .isRead(let isRead):
+            return "s.is_read = \(try builder.bind(isRead))"
+        case .hasAttachment:
+            return "s.attachment_count > 0"
+        case .receivedBefore(let date):
+            return "s.received_at < \(try builder.bind(SearchSQL.milliseconds(date)))"
+        case .receivedOnOrAfter(let date):
+            return "s.received_at >= \(try builder.bind(SearchSQL.milliseconds(date)))"
+        case .largerThan(let size):
+            return "s.size > \(try builder.bind(Int64(size)))"
+        case .smallerThan(let size):
+            return "s.size < \(try builder.bind(Int64(size)))"
+        }
+    }
+
+    /// `value` anywhere in any of the test's columns, compared code point by code point.
+    private static func fieldCondition(_ test: FieldTest, into builder: inout SQLBuilder) throws -> String {
+        let pattern = try builder.bind(likePattern(StoredText.cut(test.value)))
+        return "(" + test.columns.map { "s.\($0) LIKE \(pattern)" }.joined(separator: " OR ") + ")"
+    }
+
+    /// A `LIKE` pattern matching `value` anywhere: `%` and `_` and the escape character `\` escaped.
+    static func likePattern(_ value: String) -> String {
+        var pattern = "%"
+        for scalar in value.unicodeScalars {
+            if scalar == "%" || scalar == "_" || scalar == "\\" { pattern.unicodeScalars.append("\\") }
+            pattern.unicodeScalars.append(scalar)
+        }
+        return pattern + "%"
+    }
+}
+
+/// A word or phrase term: its tokens as FTS5 makes them, as a `tsquery` over the word vectors and as a
+/// substring of the token text of messages without one (see ``SearchWords``).
+///
+/// A bare word is a prefix of a word, as FTS5's `"word"*` is: its last token is matched as a prefix. A
+/// term of one token is that lexeme; of two, their pair lexeme; of more, the chain of their pairs, each
+/// one position after the last.
+struct WordQuery {
+    /// The `tsquery`, or `nil` when no vector can match (no tokens, or one longer than any vector holds).
+    var tsquery: String?
+    /// What the token text of a message without a vector must contain, or `nil` when nothing can.
+    var needle: String?
+
+    init(_ value: String, isPhrase: Bool) {
+        let tokens = Unicode61Tokenizer.tokens(value)
+        guard !tokens.isEmpty else {
+            // An FTS5 phrase without tokens matches nothing.
+            tsquery = nil
+            needle = nil
+            return
+        }
+        let isPrefix = !isPhrase
+        needle = " " + tokens.joined(separator: " ") + (isPrefix ? "" : " ")
+        guard tokens.allSatisfy({ $0.utf8.count <= SearchWords.longestToken }) else {
+            tsquery = nil
+            return
+        }
+        let suffix = isPrefix ? ":*" : ""
+        if tokens.count == 1 {
+            tsquery = Self.quoted(tokens[0]) + suffix
+        } else {
+            let pairs = zip(tokens, tokens.dropFirst()).map { first, second in
+                Self.quoted(String(decoding: SearchWords.pairLexeme(first.utf8, second.utf8), as: UTF8.self))
+            }
+            tsquery = pairs.joined(separator: " <-> ") + suffix
+        }
+    }
+
+    /// The condition on `message_search s`.
+    func condition(into builder: inout SQLBuilder) throws -> String {
+        guard let needle else { return "false" }
+        let unindexed = "(s.words IS NULL AND strpos(s.tokens, \(try builder.bind(needle))) > 0)"
+        guard let tsquery else { return unindexed }
+        return "(s.words @@ \(try builder.bind(tsquery))::tsquery OR \(unindexed))"
+    }
+
+    /// A lexeme in `tsquery` syntax: between single quotes, quotes and backslashes doubled.
+    private static func quoted(_ lexeme: String) -> String {
+        var text = "'"
+        for scalar in lexeme.unicodeScalars {
+            if scalar == "'" || scalar == "\\" { text.unicodeScalars.append(scalar) }
+            text.unicodeScalars.append(scalar)
+        }
+        return text + "'"
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import MailpenStore
+import NIOCore
+import PostgresNIO
+
+extension PostgresStore {
+    /// A page of an inbox's messages matching `query`, newest first, with the totals of all matches: one
+    /// statement, so that page and totals come from one snapshot.
+    public func messages(_ query: MessageQuery, limit: Int, offset: Int) async throws -> MessagePage {
+        try ensureOpen()
+        var sql = SQLBuilder()
+        let key = try sql.bind(StoredText.cut(query.inbox.lowercased()))
+        let limitValue = try sql.bind(Int64(max(0, limit)))
+        let offsetValue = try sql.bind(Int64(max(0, offset)))
+        let statement: String
+        if query.search.terms.isEmpty && query.since == nil {
+            // The inbox's counters are its totals; the page is a walk down its index.
+            statement = """
+                SELECT i.message_count, i.unread_count, \(SummaryColumns.list)
+                FROM inbox i LEFT JOIN LATERAL (
+                    SELECT * FROM message WHERE inbox_id = i.id ORDER BY seq DESC LIMIT \(limitValue) OFFSET \(offsetValue)
+                ) m ON true
+                WHERE i.name_key = \(key)
+                ORDER BY m.seq DESC
+                """
+        } else {
+            let search = try PostgresSearchSQL(query, into: &sql)
+            statement = """
+                WITH target AS (
+                    SELECT id, name FROM inbox WHERE name_key = \(key)
+                ), matches AS MATERIALIZED (
+                    SELECT s.seq, s.is_read FROM message_search s
+                    WHERE s.inbox_id = (SELECT id FROM target) AND \(search.whereClause)
+                ), page AS (
+                    SELECT seq FROM matches ORDER BY seq DESC LIMIT \(limitValue) OFFSET \(offsetValue)
+                )
+                SELECT (SELECT count(*) FROM matches), (SELECT count(*) FROM matches WHERE NOT is_read),
+                    \(SummaryColumns.list)
+                FROM target i LEFT JOIN (page p JOIN message m ON m.seq = p.seq) ON true
+                ORDER BY m.seq DESC
+                """
+        }
+        let logger = self.logger
+        let inbox = query.inbox
+        let query = sql.query(statement)
+        let rows = try await pool.withConnection(retrying: true) { connection in
+            var rows: [(Int64, Int64, MessageSummary?)] = []
+            typealias Row = (
+                Int64, Int64, String?, String?, Int64?, String?, String?, String?, String?, String?, Int64?, Int32?,
+                Bool?, String?
+            )
+            for try await row in try await connection.query(query, logger: logger).decode(Row.self) {
+                let summary = SummaryColumns.decode(
+                    (row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12, row.13))
+                rows.append((row.0, row.1, summary))
+            }
+            return rows
+        }
+        guard let first = rows.first else { throw StoreError.inboxNotFound(inbox) }
+        return MessagePage(
+            total: Int(first.0), unread: Int(first.1), offset: offset, limit: limit,
+            messages: rows.compactMap(\.2))
+    }
+
+    /// The summaries among `ids` (new messages) that match `query`, newest first.
+    func summaries(matching query: MessageQuery, among ids: [String]) async throws -> [MessageSummary] {
+        guard !ids.isEmpty else { return [] }
+        var sql = SQLBuilder()
+        let key = try sql.bind(StoredText.cut(query.inbox.lowercased()))
+        let wanted = try sql.bind(ids.map(StoredText.cut))
+        let search = try PostgresSearchSQL(query, into: &sql)
+        let statement = sql.query(
+            """
+            SELECT \(SummaryColumns.list)
+            FROM message_search s JOIN message m ON m.seq = s.seq JOIN inbox i ON i.id = m.inbox_id
+            WHERE s.seq IN (SELECT seq FROM message WHERE id = ANY(\(wanted)::text[]))
+                AND s.inbox_id = (SELECT id FROM inbox WHERE name_key = \(key)) AND \(search.whereClause)
+            ORDER BY s.seq DESC
+            """)
+        let logger = self.logger
+        return try await pool.withConnection(retrying: true) { connection in
+            try await SummaryColumns.fetch(statement, on: connection, logger: logger)
+        }
+    }
+
+    /// One message's summary.
+    public func summary(id: String) async throws -> MessageSummary? {
+        try ensureOpen()
+        return try await Self.summaries(ids: [id], pool: pool, logger: logger).first
+    }
+
+    /// A message with its envelope and exact bytes, in one read.
+    public func message(id: String) async throws -> StoredMessage? {
+        try ensureOpen()
+        let logger = self.logger
+        let found = try await pool.withConnection(retrying: true) {
+            connection -> (MessageSummary, String, ByteBuffer)? in
+            let rows = try await connection.query(
+                """
+                SELECT \(unescaped: SummaryColumns.list), m.envelope, r.raw
+                FROM message m JOIN inbox i ON i.id = m.inbox_id JOIN message_raw r ON r.seq = m.seq
+                WHERE m.id = \(StoredText.cut(id))
+                """, logger: logger)
+            typealias Row = (
+                String, String, Int64, String, String, String, String, String, Int64, Int32, Bool, String, String,
+                ByteBuffer
+            )
+            for try await row in rows.decode(Row.self) {
+                let summary = SummaryColumns.decode(
+                    (row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11))
+                return (summary, row.12, row.13)
+            }
+            return nil
+        }
+        guard let (summary, envelope, raw) = found else { return nil }
+        return StoredMessage(
+            summary: summary, envelope: try EnvelopeJSON.decode(envelope), raw: Array(raw.readableBytesView))
+    }
+
+    /// The exact bytes of a message as received.
+    public func rawMessage(id: String) async throws -> [UInt8]? {
+        try ensureOpen()
+        let logger = self.logger
+        return try await pool.withConnection(retrying: true) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT r.raw FROM message m JOIN message_raw r ON r.seq = m.seq WHERE m.id = \(StoredText.cut(id))
+                """, logger: logger)
+            for try await raw in rows.decode(ByteBuffer.self) { return Array(raw.readableBytesView) }
+            return nil
+        }
+    }
+
+    /// The envelope a message arrived with.
+    public func envelope(id: String) async throws -> MessageEnvelope? {
+        try ensureOpen()
+        let logger = self.logger
+        let json = try await pool.withConnection(retrying: true) { connection -> String? in
+            let rows = try await connection.query(
+                "SELECT envelope FROM message WHERE id = \(StoredText.cut(id))", logger: logger)
+            for try await envelope in rows.decode(String.self) { return envelope }
+            return nil
+        }
+        return try json.map(EnvelopeJSON.decode)
+    }
+}

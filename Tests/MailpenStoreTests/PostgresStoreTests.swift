@@ -1,0 +1,257 @@
+import Foundation
+import MailpenTestSupport
+import PostgresNIO
+import Testing
+
+@testable import MailpenPostgres
+@testable import MailpenStore
+
+@Suite(
+    "PostgreSQL store", .enabled(if: StoreBackend.postgresURL != nil, "\(StoreBackend.skipNote)"),
+    .timeLimit(.minutes(2)))
+struct PostgresStoreTests {
+    /// Every byte value, bare CR and LF, NUL and invalid UTF-8 come back exactly, and list queries never read
+    /// the bytes (they live in a table of their own).
+    @Test func rawBytesAreExactAndKeptOutOfTheMessageTable() async throws {
+        try await withPostgresStore { store, url in
+            var raw = Array("Subject: bytes\r\n\r\n".utf8)
+            raw += (0...255).map(UInt8.init)
+            raw += [0xC3, 0x28, 0x0D, 0x0A, 0x00, 0xFF, 0x0A, 0x0D]
+            let stored = try await store.store(
+                IncomingMessage(
+                    inbox: "default", raw: raw,
+                    envelope: MessageEnvelope(source: .smtp, mailFrom: "a@example.com", recipients: [])))
+            #expect(try await store.rawMessage(id: stored.id) == raw)
+            #expect(try await store.message(id: stored.id)?.raw == raw)
+            #expect(stored.size == raw.count)
+            let columns = try await withPostgresConnection(url) { connection in
+                var names: [String] = []
+                for try await name in try await connection.query(
+                    "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'message'",
+                    logger: testLogger
+                ).decode(String.self) {
+                    names.append(name)
+                }
+                return names
+            }
+            #expect(!columns.isEmpty)
+            #expect(!columns.contains("raw"))
+        }
+    }
+
+    /// Nodes starting together on an empty database: one applies the migrations, the others wait for its
+    /// lock and find them applied; none fails.
+    @Test func nodesStartingTogetherMigrateOnce() async throws {
+        try await withPostgresDatabase { url in
+            let stores = try await withThrowingTaskGroup(of: PostgresStore.self) { group in
+                for _ in 0..<4 { group.addTask { try await PostgresStore.open(.init(url: url, poolSize: 2)) } }
+                return try await group.reduce(into: [PostgresStore]()) { $0.append($1) }
+            }
+            #expect(stores.count == 4)
+            for store in stores { try await store.close() }
+            let versions = try await withPostgresConnection(url) { connection in
+                var versions: [Int] = []
+                for try await version in try await connection.query(
+                    "SELECT version FROM mailpen_migration ORDER BY version", logger: testLogger
+                ).decode(Int.self) {
+                    versions.append(version)
+                }
+                return versions
+            }
+            #expect(versions == PostgresSchema.migrations.map(\.version))
+            #expect(try await PostgresStore.migrate(url).isEmpty)
+        }
+    }
+
+    @Test func concurrentStoresShareTransactions() async throws {
+        try await withPostgresStore { store, _ in
+            let count = 300
+            let ids = try await withThrowingTaskGroup(of: String.self) { group in
+                for index in 0..<count {
+                    group.addTask { try await store.store(incoming("Subject: \(index)\r\n\r\nbody \(index)\r\n")).id }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(Set(ids).count == count)
+            let listed = try await store.summaries(inInbox: "default", limit: 1000)
+            #expect(listed.count == count)
+            #expect(listed.map(\.id) == listed.map(\.id).sorted(by: >))
+            let batches = await store.writer.statistics.batches
+            #expect(batches < count, "expected concurrent writers to share transactions, got \(batches) for \(count)")
+        }
+    }
+
+    /// Two nodes on one database: a wait and a change stream on B see what A stores, changes on B show on
+    /// A, an inbox made on A (with its SMTP password) is known to B at once.
+    @Test func twoNodesSeeEachOthersChanges() async throws {
+        try await withPostgresDatabase { url in
+            let a = try await PostgresStore.open(.init(url: url, poolSize: 2))
+            let b = try await PostgresStore.open(.init(url: url, poolSize: 2))
+            defer {
+                Task {
+                    try? await a.close()
+                    try? await b.close()
+                }
+            }
+            let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:\"order 7\""))
+            let waiting = Task { try await b.waitForMessages(query, count: 1, timeout: .seconds(20)) }
+            let onA = await a.subscribe()
+            let onB = await b.subscribe()
+            try await Task.sleep(for: .milliseconds(100))
+            _ = try await a.store(incoming("Subject: order 6\r\n\r\nnot this one\r\n"))
+            let stored = try await a.store(incoming("Subject: Order 7\r\n\r\nthis one\r\n"))
+            #expect(try await waiting.value.map(\.id) == [stored.id])
+
+            var bEvents = onB.makeAsyncIterator()
+            var seenOnB: [StoreEvent] = []
+            while seenOnB.count < 2, let event = try await bEvents.next() { seenOnB.append(event) }
+            #expect(seenOnB.last == .stored(stored))
+
+            let read = try await b.setRead(id: stored.id, true)
+            try await b.deleteMessage(id: stored.id)
+            let shop = try await a.createInbox(named: "shop", password: "s3cret")
+            var aEvents = onA.makeAsyncIterator()
+            var seenOnA: [StoreEvent] = []
+            while seenOnA.count < 5, let event = try await aEvents.next() { seenOnA.append(event) }
+            #expect(
+                seenOnA.suffix(3) == [
+                    .updated(read), .deleted(inbox: "default", ids: [stored.id]),
+                    .inbox(name: "shop", change: .created),
+                ])
+            #expect(try await a.summary(id: stored.id) == nil)
+            #expect(try await b.inbox(named: "SHOP")?.smtpPassword == shop.smtpPassword)
+            // B's writer learns of the new inbox too.
+            let intoShop = try await b.store(incoming("Subject: x\r\n\r\n", inbox: "shop"))
+            #expect(intoShop.inbox == "shop")
+        }
+    }
+
+    /// When the connection that listens for other nodes is cut, subscribers are told to reload (their
+    /// stream ends with fellBehind), a pending wait still gets its mail, and the node listens again.
+    @Test func aLostListenerReconnectsAndResyncs() async throws {
+        try await withPostgresDatabase { url in
+            let a = try await PostgresStore.open(.init(url: url, poolSize: 2))
+            let b = try await PostgresStore.open(.init(url: url, poolSize: 2))
+            defer {
+                Task {
+                    try? await a.close()
+                    try? await b.close()
+                }
+            }
+            let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "after-the-cut"))
+            let waiting = Task { try await b.waitForMessages(query, count: 1, timeout: .seconds(20)) }
+            let stream = await b.subscribe()
+            try await Task.sleep(for: .milliseconds(100))
+            let cut = try await withPostgresConnection(url) { connection in
+                var count = 0
+                for try await _ in try await connection.query(
+                    """
+                    SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                    WHERE datname = current_database() AND query ILIKE 'LISTEN%'
+                    """, logger: testLogger)
+                {
+                    count += 1
+                }
+                return count
+            }
+            #expect(cut == 2)
+            await #expect(throws: ChangeFeedError.fellBehind) {
+                for try await _ in stream {}
+            }
+            #expect(await b.health() == .healthy)
+            let stored = try await a.store(incoming("Subject: after-the-cut\r\n\r\n"))
+            #expect(try await waiting.value.map(\.id) == [stored.id])
+        }
+    }
+
+    /// A server that is not there: the store says so at once, as `unavailable`, and reports it.
+    @Test func anUnreachableServerIsUnavailable() async throws {
+        var url = try #require(StoreBackend.postgresURL)
+        url.port = 9  // discard: nothing listens there
+        let started = ContinuousClock.now
+        await #expect {
+            _ = try await PostgresStore.open(.init(url: url))
+        } throws: { error in
+            if case StoreError.unavailable = error { return true }
+            return false
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    /// Two nodes pruning at once delete each expired message once, between them.
+    @Test func pruningRunsOnOneNodeAtATime() async throws {
+        try await withPostgresDatabase { url in
+            let a = try await PostgresStore.open(.init(url: url, poolSize: 2))
+            let b = try await PostgresStore.open(.init(url: url, poolSize: 2))
+            defer {
+                Task {
+                    try? await a.close()
+                    try? await b.close()
+                }
+            }
+            _ = try await a.createInbox(named: "old", maximumAgeSeconds: 60)
+            for index in 0..<20 { _ = try await a.store(incoming("Subject: \(index)\r\n\r\n", inbox: "old")) }
+            let later = Date().addingTimeInterval(120)
+            async let first = a.pruneExpired(now: later)
+            async let second = b.pruneExpired(now: later)
+            let (one, two) = try await (first, second)
+            #expect(one + two == 20)
+            #expect(try await a.inbox(named: "old")?.total == 0)
+        }
+    }
+}
+
+@Suite("Search: both backends agree", .enabled(if: StoreBackend.postgresURL != nil, "\(StoreBackend.skipNote)"))
+struct SearchAgreementTests {
+    /// Text where tokenizers differ: accents, ligatures, other scripts, addresses, URLs, numbers, hyphens.
+    static let bodies = [
+        "Café crème brûlée at the naïve coöperative",
+        "CAFE CREME without accents, and cafeteria",
+        "Ærøskøbing Straße Œuvre ﬁle ligature",
+        "Σοφία και ΣΟΦΙΑ; Привет мир; שָׁלוֹם",
+        "東京タワー and 北京 with ｆｕｌｌｗｉｄｔｈ letters",
+        "first.last+tag@exämple.com wrote https://example.com/a-b_c?x=1",
+        "Meet at 10:30, room 4B; déjà-vu and e\u{301}te\u{301} combining",
+        "password reset now, reset-password link, passwords",
+        "tab\tseparated\u{00A0}nbsp and under_score and O'Brien's",
+    ]
+
+    static let queries = [
+        "cafe", "café", "CAFÉ", "caf", "creme", "brulee", "naive", "cooperative", "coop",
+        "\"cafe creme\"", "\"creme brulee\"", "\"brulee creme\"", "aeroskobing", "ærøskøbing", "straße", "strasse",
+        "œuvre", "oeuvre", "file", "ﬁle", "σοφια", "σοφία", "ΣΟΦΊΑ", "привет", "שלום", "東京", "東京タワー", "ｆｕｌｌ",
+        "full", "first.last", "exämple", "example", "tag@exämple.com", "https://example.com", "a-b", "10:30", "4b",
+        "deja", "deja-vu", "\"deja vu\"", "ete", "été", "password", "\"password reset\"", "\"reset password\"",
+        "passwords", "pass", "separated", "nbsp", "under_score", "under", "o'brien", "brien", "-cafe", "cafe -creme",
+        "\"\"\"", "e\u{301}", "ø",
+    ]
+
+    @Test("word and phrase queries give the same messages on SQLite and PostgreSQL")
+    func agree() async throws {
+        var answers: [StoreBackend: [String: Set<Int>]] = [:]
+        for backend in StoreBackend.allCases {
+            try await withStore(on: backend) { store in
+                let summaries = try await storeSearchable(
+                    Self.bodies.enumerated().map { incoming("Subject: note \($0.offset)\r\n\r\n\($0.element)\r\n") },
+                    in: store)
+                let indexByID = Dictionary(
+                    uniqueKeysWithValues: summaries.enumerated().map { ($0.element.id, $0.offset) })
+                var found: [String: Set<Int>] = [:]
+                for text in Self.queries {
+                    guard let search = try? SearchQuery(parsing: text) else { continue }
+                    let page = try await store.messages(MessageQuery(inbox: "default", search: search), limit: 100)
+                    found[text] = Set(page.messages.compactMap { indexByID[$0.id] })
+                }
+                answers[backend] = found
+            }
+        }
+        let sqlite = try #require(answers[.sqlite])
+        let postgres = try #require(answers[.postgres])
+        for text in Self.queries where sqlite[text] != nil {
+            #expect(postgres[text] == sqlite[text], "query \(text)")
+        }
+        // Not vacuous: accent folding and prefixes find something.
+        #expect(sqlite["cafe"] == [0, 1])
+        #expect(sqlite["naive"] == [0])
+    }
+}
