@@ -67,7 +67,8 @@ public actor MailpenServer {
             } else if !configuration.relays.isEmpty {
                 throw StoreError.cannotOpen(
                     path: configuration.postgresURL?.description ?? "",
-                    reason: "relays keep their queue in the SQLite database; they are not available with PostgreSQL yet")
+                    reason: "relays keep their queue in the SQLite database; they are not available with PostgreSQL yet"
+                )
             }
             try await startSMTP(store: store, tlsContext: tlsContext)
             try await startMailAccess(store: store, tlsContext: tlsContext)

@@ -55,7 +55,8 @@ struct StoreDelivery: SMTPDeliveryHandler, SMTPAuthenticator {
         case .success(let summary):
             let recipients = envelope.recipients.map(\.address).joined(separator: ">,<")
             logger.info(
-                "stored \(summary.id) in \(summary.inbox): from=<\(LogText.escaped(envelope.mailFrom))> to=<\(LogText.escaped(recipients))> size=\(summary.size) subject=\"\(LogText.escaped(summary.subject))\"")
+                "stored \(summary.id) in \(summary.inbox): from=<\(LogText.escaped(envelope.mailFrom))> to=<\(LogText.escaped(recipients))> size=\(summary.size) subject=\"\(LogText.escaped(summary.subject))\""
+            )
             return .accepted(id: summary.id)
         case .failure(StoreError.inboxNotFound(let name)):
             return .rejected(.inboxDoesNotExist(name))

@@ -6,9 +6,9 @@ import NIOHTTP1
 import NIOPosix
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Requests the http(s) links of a report: HEAD (GET when the server answers 405 or 501),

@@ -4,8 +4,8 @@ import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import MailpenChecks
-import MailpenRelay
 import MailpenCompat
+import MailpenRelay
 import MailpenStore
 import NIOCore
 
@@ -111,7 +111,9 @@ public enum MailpenHTTP {
     }
 
     /// The router, answering HEAD on every GET route.
-    public static func makeResponderBuilder(_ dependencies: Dependencies) -> HeadAwareRouter<Router<MailpenRequestContext>> {
+    public static func makeResponderBuilder(_ dependencies: Dependencies) -> HeadAwareRouter<
+        Router<MailpenRequestContext>
+    > {
         HeadAwareRouter(base: makeRouter(dependencies))
     }
 

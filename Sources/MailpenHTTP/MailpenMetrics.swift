@@ -32,9 +32,10 @@ public struct MailpenMetrics: Sendable {
         storedBytes = CoreMetrics.Counter(label: "mailpen_message_bytes_stored_total", factory: factory)
         activeSessions = CoreMetrics.Meter(label: "mailpen_smtp_sessions_active", factory: factory)
         ingestLatency = CoreMetrics.Timer(label: "mailpen_ingest_duration_seconds", factory: factory)
-        commonReplies = Dictionary(uniqueKeysWithValues: [220, 221, 250, 354].map { code in
-            (code, Self.replyCounter(code: code, factory: factory))
-        })
+        commonReplies = Dictionary(
+            uniqueKeysWithValues: [220, 221, 250, 354].map { code in
+                (code, Self.replyCounter(code: code, factory: factory))
+            })
     }
 
     /// A message was stored; `duration` runs from the end of its data to its commit.

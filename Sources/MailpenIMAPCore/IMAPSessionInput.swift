@@ -143,7 +143,9 @@ public struct IMAPSessionInput: Sendable {
 
     /// `{n}` or `{n+}` at the end of a line: the literal's size and kind. A size too large for 32 bits is
     /// not a literal, and the command then fails to parse.
-    package static func literalAnnouncement(at line: some BidirectionalCollection<UInt8>) -> (size: Int, synchronizing: Bool)? {
+    package static func literalAnnouncement(at line: some BidirectionalCollection<UInt8>) -> (
+        size: Int, synchronizing: Bool
+    )? {
         guard line.last == UInt8(ascii: "}") else { return nil }
         var index = line.index(before: line.endIndex)
         var synchronizing = true

@@ -26,7 +26,9 @@ enum Charset {
         // Fast path: already a bare lowercase label.
         var isNormal = !label.isEmpty
         for byte in label.utf8 {
-            if byte <= ASCII.space || byte >= 0x7F || byte == ASCII.quote || (byte >= ASCII.upperA && byte <= ASCII.upperZ) {
+            if byte <= ASCII.space || byte >= 0x7F || byte == ASCII.quote
+                || (byte >= ASCII.upperA && byte <= ASCII.upperZ)
+            {
                 isNormal = false
                 break
             }
@@ -53,7 +55,9 @@ enum Charset {
         for name in ["utf-8", "utf8", "unicode-1-1-utf-8", "x-unicode20utf8", "unicode-2-0-utf-8"] {
             table[name] = .utf8
         }
-        for name in ["us-ascii", "ascii", "ansi_x3.4-1968", "iso646-us", "us", "cp367", "ibm367", "csascii", "iso-ir-6", "646"] {
+        for name in [
+            "us-ascii", "ascii", "ansi_x3.4-1968", "iso646-us", "us", "cp367", "ibm367", "csascii", "iso-ir-6", "646",
+        ] {
             table[name] = .ascii
         }
         for name in [
@@ -118,8 +122,7 @@ enum Charset {
             ASCII.isAlpha(byte) || ASCII.isDigit(byte) || byte == ASCII.minus || byte == ASCII.underscore
                 || byte == ASCII.dot || byte == ASCII.colon
         }
-        if !name.isEmpty && name.utf8.count < 40 && isPlainName && ICONV.isAvailable(iconvName)
-        {
+        if !name.isEmpty && name.utf8.count < 40 && isPlainName && ICONV.isAvailable(iconvName) {
             decoder = .iconv(iconvName)
         }
         probed.withLock { cache in

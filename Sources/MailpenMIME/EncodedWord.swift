@@ -37,7 +37,8 @@ public enum EncodedWord {
                 index += 1
                 continue
             }
-            guard let word = parseWord(bytes, at: index, terminator: &terminator, searchFrom: &terminatorSearchFrom) else {
+            guard let word = parseWord(bytes, at: index, terminator: &terminator, searchFrom: &terminatorSearchFrom)
+            else {
                 index += 1
                 continue
             }
@@ -86,7 +87,9 @@ public enum EncodedWord {
 
     /// Parses `=?charset?X?text?=` at `start`. `terminator` caches the next `?=` at or
     /// after `searchFrom` so scanning stays linear on hostile input.
-    private static func parseWord(_ bytes: [UInt8], at start: Int, terminator: inout Int, searchFrom: inout Int) -> Word? {
+    private static func parseWord(_ bytes: [UInt8], at start: Int, terminator: inout Int, searchFrom: inout Int)
+        -> Word?
+    {
         var index = start + 2
         let charsetStart = index
         while index < bytes.count {

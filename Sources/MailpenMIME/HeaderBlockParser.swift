@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Scans one header block (RFC 5322 §2.2) out of a byte buffer.
@@ -213,7 +213,9 @@ struct HeaderBlockParser {
     }
 
     /// Copies `source` into `output` without CR and LF bytes; returns the count written.
-    static func copyDroppingLineBreaks(_ source: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>) -> Int {
+    static func copyDroppingLineBreaks(
+        _ source: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>
+    ) -> Int {
         guard let base = source.baseAddress, let target = output.baseAddress else {
             return 0
         }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Builds the `MIMEPart` tree from raw bytes in one forward pass per nesting level.
@@ -247,7 +247,8 @@ struct MIMEParser {
             let number = children.count + 1
             let id = childPrefix.isEmpty ? String(number) : "\(childPrefix).\(number)"
             children.append(
-                self.parseEntity(start..<max(start, end), kind: .bodyPart(id: id), depth: depth + 1, defaultType: childDefault)
+                self.parseEntity(
+                    start..<max(start, end), kind: .bodyPart(id: id), depth: depth + 1, defaultType: childDefault)
             )
         }
         return children

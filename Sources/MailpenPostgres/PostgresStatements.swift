@@ -48,7 +48,8 @@ enum PostgresInboxes {
     /// Creates the inbox unless it exists (perhaps just created by another node); returns it and whether it
     /// was created here.
     static func create(
-        _ name: String, password: String, maximumMessages: Int? = nil, maximumAgeSeconds: Int? = nil, routes: [String] = [],
+        _ name: String, password: String, maximumMessages: Int? = nil, maximumAgeSeconds: Int? = nil,
+        routes: [String] = [],
         at date: Date, on connection: PostgresConnection, logger: Logger
     ) async throws -> (InboxReference, created: Bool) {
         let rows = try await connection.query(

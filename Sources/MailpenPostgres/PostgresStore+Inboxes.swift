@@ -44,7 +44,8 @@ extension PostgresStore {
         let logger = self.logger
         return try await change { connection in
             let (_, created) = try await PostgresInboxes.create(
-                name, password: password, maximumMessages: maximumMessages, maximumAgeSeconds: maximumAgeSeconds, routes: routes,
+                name, password: password, maximumMessages: maximumMessages, maximumAgeSeconds: maximumAgeSeconds,
+                routes: routes,
                 at: Date(), on: connection, logger: logger)
             guard created else { throw StoreError.inboxExists(name) }
             guard let inbox = try await Self.fetchInbox(key: name.lowercased(), on: connection, logger: logger) else {

@@ -98,7 +98,8 @@ public actor SMTPServer {
         var sessionConfiguration = configuration.session
         sessionConfiguration.offersStartTLS = configuration.tlsContext != nil
         listeners.append(
-            try await bind(host: configuration.host, port: configuration.port, session: sessionConfiguration, implicitTLS: false))
+            try await bind(
+                host: configuration.host, port: configuration.port, session: sessionConfiguration, implicitTLS: false))
         if let host = configuration.implicitTLSHost, let port = configuration.implicitTLSPort {
             guard configuration.tlsContext != nil else { throw SMTPServerError.implicitTLSWithoutCertificate }
             var implicitConfiguration = configuration.session
@@ -165,7 +166,8 @@ public enum SMTPServerError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .implicitTLSWithoutCertificate:
-            return "the implicit-TLS listener (--smtps) needs a certificate: pass --tls-cert and --tls-key, or --tls auto"
+            return
+                "the implicit-TLS listener (--smtps) needs a certificate: pass --tls-cert and --tls-key, or --tls auto"
         }
     }
 }

@@ -31,7 +31,8 @@ struct DotUnstuffer: Sendable {
                 output.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[range]))
             } else {
                 if room > 0 {
-                    output.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[range.lowerBound..<range.lowerBound + room]))
+                    output.append(
+                        contentsOf: UnsafeRawBufferPointer(rebasing: input[range.lowerBound..<range.lowerBound + room]))
                 }
                 overflow += range.count - max(room, 0)
             }

@@ -46,9 +46,12 @@ enum SMTPParameterRules {
             }
             switch parameter.keyword {
             case "NOTIFY":
-                guard let value = parameter.value?.uppercased() else { return .syntax("NOTIFY=NEVER or NOTIFY=SUCCESS,FAILURE,DELAY") }
+                guard let value = parameter.value?.uppercased() else {
+                    return .syntax("NOTIFY=NEVER or NOTIFY=SUCCESS,FAILURE,DELAY")
+                }
                 let conditions = value.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-                let valid = conditions == ["NEVER"]
+                let valid =
+                    conditions == ["NEVER"]
                     || (!conditions.isEmpty && Set(conditions).count == conditions.count
                         && conditions.allSatisfy { ["SUCCESS", "FAILURE", "DELAY"].contains($0) })
                 guard valid else { return .syntax("NOTIFY=NEVER or NOTIFY=SUCCESS,FAILURE,DELAY") }

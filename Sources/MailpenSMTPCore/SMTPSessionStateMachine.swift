@@ -56,7 +56,8 @@ public struct SMTPSessionStateMachine: Sendable {
         case .awaitingHello, .ready, .inTransaction: return .commandLine
         case .authenticating: return .authenticationResponse
         case .receivingData: return .messageData
-        case .receivingChunk(_, let remaining, _), .discardingChunk(let remaining, _): return .chunk(remaining: remaining)
+        case .receivingChunk(_, let remaining, _), .discardingChunk(let remaining, _):
+            return .chunk(remaining: remaining)
         case .connecting, .delivering, .checkingCredentials, .startingTLS: return .suspended
         case .closed: return .closed
         }

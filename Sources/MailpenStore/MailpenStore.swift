@@ -93,7 +93,8 @@ extension MailpenStore {
         routes: [String] = []
     ) async throws -> Inbox {
         try await createInbox(
-            named: name, password: password, maximumMessages: maximumMessages, maximumAgeSeconds: maximumAgeSeconds, routes: routes)
+            named: name, password: password, maximumMessages: maximumMessages, maximumAgeSeconds: maximumAgeSeconds,
+            routes: routes)
     }
 
     public func messages(_ query: MessageQuery, limit: Int = 50) async throws -> MessagePage {

@@ -52,16 +52,19 @@ func option(_ name: String) -> String? {
 }
 
 let logger = Logger(label: "mailpen.ceiling")
-guard let mode = option("--mode"), ["discard", "early-ack"].contains(mode), let port = option("--port").flatMap(Int.init)
+guard let mode = option("--mode"), ["discard", "early-ack"].contains(mode),
+    let port = option("--port").flatMap(Int.init)
 else {
-    FileHandle.standardError.write(Data("usage: mailpen-ceiling --mode discard|early-ack --port PORT [--db PATH]\n".utf8))
+    FileHandle.standardError.write(
+        Data("usage: mailpen-ceiling --mode discard|early-ack --port PORT [--db PATH]\n".utf8))
     exit(64)
 }
 let store: SQLiteStore?
 let delivery: any SMTPDeliveryHandler
 if mode == "early-ack" {
     let opened = try SQLiteStore(
-        configuration: .init(path: option("--db") ?? "mailpen-ceiling.sqlite", retention: .init(maximumMessages: 0)), logger: logger)
+        configuration: .init(path: option("--db") ?? "mailpen-ceiling.sqlite", retention: .init(maximumMessages: 0)),
+        logger: logger)
     store = opened
     delivery = EarlyAcknowledgement(store: opened, logger: logger)
 } else {

@@ -11,7 +11,8 @@ struct InboxCommand: AsyncParsableCommand {
         subcommands: [List.self, Create.self, Delete.self, Clear.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List inboxes with their counts and SMTP credentials.")
+        static let configuration = CommandConfiguration(
+            abstract: "List inboxes with their counts and SMTP credentials.")
         @OptionGroup var options: ServerOptions
         @Flag(help: "Print JSON.") var json = false
 
@@ -28,7 +29,9 @@ struct InboxCommand: AsyncParsableCommand {
                 let name = (inbox["name"] as? String ?? "").padding(toLength: 20, withPad: " ", startingAt: 0)
                 let total = String(inbox["total"] as? Int ?? 0).leftPadded(to: 5)
                 let unread = String(inbox["unread"] as? Int ?? 0).leftPadded(to: 7)
-                print("\(name) \(total) \(unread)  \(smtp["username"] as? String ?? "") / \(smtp["password"] as? String ?? "")")
+                print(
+                    "\(name) \(total) \(unread)  \(smtp["username"] as? String ?? "") / \(smtp["password"] as? String ?? "")"
+                )
             }
         }
     }
@@ -38,7 +41,8 @@ struct InboxCommand: AsyncParsableCommand {
         @OptionGroup var options: ServerOptions
         @Argument(help: "The inbox name (also its SMTP username).") var name: String
         @Option(help: "SMTP password (default: generated).") var password: String?
-        @Option(name: .customLong("max-messages"), help: "Messages kept (default: the server's).") var maximumMessages: Int?
+        @Option(name: .customLong("max-messages"), help: "Messages kept (default: the server's).") var maximumMessages:
+            Int?
         @Option(help: "Recipient pattern routing mail sent without AUTH here, e.g. '*@shop.example' (repeatable).")
         var route: [String] = []
 
@@ -48,7 +52,9 @@ struct InboxCommand: AsyncParsableCommand {
             if let maximumMessages { body["maxMessages"] = maximumMessages }
             if !route.isEmpty { body["routes"] = route }
             let data = try JSONSerialization.data(withJSONObject: body)
-            _ = try await InboxCommand.call(options) { try await $0.expectSuccess(.POST, "/api/v1/inboxes", body: data) }
+            _ = try await InboxCommand.call(options) {
+                try await $0.expectSuccess(.POST, "/api/v1/inboxes", body: data)
+            }
             print("created inbox \(name)")
         }
     }

@@ -9,7 +9,8 @@ struct MailpenCommand: AsyncParsableCommand {
         abstract: "A fake SMTP server that captures mail into inboxes you can browse and query.",
         version: MailpenVersion.current,
         subcommands: [
-            Serve.self, WaitCommand.self, SendCommand.self, SendmailCommand.self, InboxCommand.self, ReleaseCommand.self,
+            Serve.self, WaitCommand.self, SendCommand.self, SendmailCommand.self, InboxCommand.self,
+            ReleaseCommand.self,
             MigrateCommand.self,
             Version.self,
         ],

@@ -44,22 +44,31 @@ struct MessageComposer {
         var main: Entity
         switch (text, html) {
         case (let text?, let html?):
-            main = Self.multipart("alternative", [Self.textEntity(text, subtype: "plain"), Self.textEntity(html, subtype: "html")])
+            main = Self.multipart(
+                "alternative", [Self.textEntity(text, subtype: "plain"), Self.textEntity(html, subtype: "html")])
         case (nil, let html?):
             main = Self.textEntity(html, subtype: "html")
         default:
             main = Self.textEntity(text ?? "", subtype: "plain")
         }
         guard !attachments.isEmpty else { return main }
-        let parts = [main] + attachments.map { attachment in
-            Entity(
-                headers: [
-                    ("Content-Type", "\(attachment.contentType); name=\"\(Self.asciiFilename(attachment.filename))\""),
-                    ("Content-Disposition", "attachment; \(Self.filenameParameter(attachment.filename))"),
-                    ("Content-Transfer-Encoding", "base64"),
-                ],
-                content: Array(attachment.data.base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed]).utf8) + [0x0D, 0x0A])
-        }
+        let parts =
+            [main]
+            + attachments.map { attachment in
+                Entity(
+                    headers: [
+                        (
+                            "Content-Type",
+                            "\(attachment.contentType); name=\"\(Self.asciiFilename(attachment.filename))\""
+                        ),
+                        ("Content-Disposition", "attachment; \(Self.filenameParameter(attachment.filename))"),
+                        ("Content-Transfer-Encoding", "base64"),
+                    ],
+                    content: Array(
+                        attachment.data.base64EncodedString(options: [
+                            .lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed,
+                        ]).utf8) + [0x0D, 0x0A])
+            }
         return Self.multipart("mixed", parts)
     }
 
@@ -89,7 +98,8 @@ struct MessageComposer {
     static func quotedPrintable(_ text: String) -> [UInt8] {
         let hex = Array("0123456789ABCDEF".utf8)
         var output: [UInt8] = []
-        var lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+        var lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(
+            separator: "\n", omittingEmptySubsequences: false)
         // A text that ends with a line break (a file, standard input) has no empty line after it.
         if lines.count > 1 && lines.last?.isEmpty == true { lines.removeLast() }
         for (index, line) in lines.enumerated() {
@@ -97,7 +107,9 @@ struct MessageComposer {
             let bytes = Array(line.utf8)
             for (position, byte) in bytes.enumerated() {
                 let isLast = position == bytes.count - 1
-                let literal = (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "=")) || ((byte == 0x20 || byte == 0x09) && !isLast)
+                let literal =
+                    (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "="))
+                    || ((byte == 0x20 || byte == 0x09) && !isLast)
                 let encoded: [UInt8] = literal ? [byte] : [UInt8(ascii: "="), hex[Int(byte >> 4)], hex[Int(byte & 15)]]
                 if length + encoded.count > 75 {
                     output += Array("=\r\n".utf8)
@@ -116,7 +128,9 @@ struct MessageComposer {
         guard let name = mailbox.name, !name.isEmpty else { return mailbox.address }
         let plain = name.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F }
         guard plain else { return "\(encodedWord(name)) <\(mailbox.address)>" }
-        let atext = name.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || " !#$%&'*+-/=?^_`{|}~".unicodeScalars.contains($0) }
+        let atext = name.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) || " !#$%&'*+-/=?^_`{|}~".unicodeScalars.contains($0)
+        }
         if atext { return "\(name) <\(mailbox.address)>" }
         let quoted = name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         return "\"\(quoted)\" <\(mailbox.address)>"
@@ -133,7 +147,9 @@ struct MessageComposer {
     }
 
     private static func filenameParameter(_ name: String) -> String {
-        if name.unicodeScalars.allSatisfy({ $0.isASCII && $0 != "\"" && $0.value >= 0x20 }) { return "filename=\"\(name)\"" }
+        if name.unicodeScalars.allSatisfy({ $0.isASCII && $0 != "\"" && $0.value >= 0x20 }) {
+            return "filename=\"\(name)\""
+        }
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         let encoded = name.addingPercentEncoding(withAllowedCharacters: allowed) ?? asciiFilename(name)

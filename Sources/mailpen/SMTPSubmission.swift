@@ -41,7 +41,8 @@ struct SMTPSubmission {
         if result.outcome == .sent, refused.isEmpty {
             return result.lastReply?.lines.joined(separator: " ") ?? ""
         }
-        let isTemporary = result.outcome == .sent
+        let isTemporary =
+            result.outcome == .sent
             ? refused.contains { $0.outcome == .temporaryFailure } : result.outcome == .temporaryFailure
         let detail = result.error ?? result.lastReply?.text ?? "no reply"
         if result.outcome == .sent {

@@ -18,21 +18,29 @@ struct SendCommand: AsyncParsableCommand {
     @Option(help: "File to attach (repeatable).") var attach: [String] = []
     @Option(help: "Extra header 'Name: value' (repeatable).") var header: [String] = []
     @Option(help: "Deliver into this inbox (logs in with it as the SMTP username).") var inbox: String?
-    @Option(help: "SMTP password for --inbox (needed with --smtp-auth strict; env: MAILPEN_PASSWORD).") var password: String?
-    @Option(help: "Mailpen's SMTP address (env: MAILPEN_SMTP). (default: \(SMTPAddress.defaultAddress))") var smtp: String?
+    @Option(help: "SMTP password for --inbox (needed with --smtp-auth strict; env: MAILPEN_PASSWORD).") var password:
+        String?
+    @Option(help: "Mailpen's SMTP address (env: MAILPEN_SMTP). (default: \(SMTPAddress.defaultAddress))") var smtp:
+        String?
 
     func run() async throws {
-        guard !to.isEmpty || !cc.isEmpty || !bcc.isEmpty else { throw ValidationError("give at least one --to, --cc or --bcc") }
+        guard !to.isEmpty || !cc.isEmpty || !bcc.isEmpty else {
+            throw ValidationError("give at least one --to, --cc or --bcc")
+        }
         let sender = try Self.mailbox(from, option: "--from")
-        let (toList, ccList, bccList) = (try to.map { try Self.mailbox($0, option: "--to") },
-                                         try cc.map { try Self.mailbox($0, option: "--cc") },
-                                         try bcc.map { try Self.mailbox($0, option: "--bcc") })
+        let (toList, ccList, bccList) = (
+            try to.map { try Self.mailbox($0, option: "--to") },
+            try cc.map { try Self.mailbox($0, option: "--cc") },
+            try bcc.map { try Self.mailbox($0, option: "--bcc") }
+        )
         var composer = MessageComposer(from: sender, to: toList, cc: ccList, subject: subject)
         composer.text = try text.map(Self.readArgument)
         composer.html = try html.map(Self.readArgument)
         if composer.text == nil && composer.html == nil { composer.text = "Sent with mailpen send." }
         for path in attach {
-            guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("cannot read \(path)")
+            }
             let name = (path as NSString).lastPathComponent
             composer.attachments.append((name, MessageComposer.contentType(forFilename: name), data))
         }
@@ -40,7 +48,8 @@ struct SendCommand: AsyncParsableCommand {
             guard let colon = line.firstIndex(of: ":"), colon != line.startIndex else {
                 throw ValidationError("--header needs 'Name: value', not '\(line)'")
             }
-            composer.extraHeaders.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            composer.extraHeaders.append(
+                (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
         }
         let (host, port) = try SMTPAddress.resolve(smtp)
         let submission = SMTPSubmission(
@@ -60,7 +69,8 @@ struct SendCommand: AsyncParsableCommand {
     private static func mailbox(_ text: String, option: String) throws -> MIMEAddress {
         let parsed = AddressList.parse(text)
         guard parsed.count == 1, let mailbox = parsed.first, mailbox.address.contains("@") else {
-            throw ValidationError("\(option) needs one address, like 'bob@example.com' or 'Bob <bob@example.com>', not '\(text)'")
+            throw ValidationError(
+                "\(option) needs one address, like 'bob@example.com' or 'Bob <bob@example.com>', not '\(text)'")
         }
         return mailbox
     }
@@ -71,7 +81,9 @@ struct SendCommand: AsyncParsableCommand {
         }
         if value.hasPrefix("@") {
             let path = String(value.dropFirst())
-            guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("cannot read \(path)")
+            }
             return String(decoding: data, as: UTF8.self)
         }
         return value

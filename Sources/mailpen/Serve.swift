@@ -16,7 +16,9 @@ private let defaultLogLevel = Logger.Level.info
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Capture mail over SMTP and serve the web UI and API.",
-        discussion: "Every option can also be set with an environment variable: MAILPEN_ and the option's name in capitals with underscores (--max-messages → MAILPEN_MAX_MESSAGES). A command-line option wins over the environment.")
+        discussion:
+            "Every option can also be set with an environment variable: MAILPEN_ and the option's name in capitals with underscores (--max-messages → MAILPEN_MAX_MESSAGES). A command-line option wins over the environment."
+    )
 
     @Option(help: "SMTP listen address. (default: \(defaults.smtpHost):\(defaults.smtpPort))")
     var smtp: String?
@@ -24,22 +26,40 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "HTTP listen address for the web UI and API. (default: \(defaults.httpHost):\(defaults.httpPort))")
     var http: String?
 
-    @Option(help: "Listen address for MailHog's API v1 and v2 (e.g. 127.0.0.1:8026), for MailHog's clients; off by default. Mailpit's API is always on the --http listener.")
+    @Option(
+        help:
+            "Listen address for MailHog's API v1 and v2 (e.g. 127.0.0.1:8026), for MailHog's clients; off by default. Mailpit's API is always on the --http listener."
+    )
     var mailhogApi: String?
 
-    @Option(help: "A host name the HTTP server also answers to, besides localhost, 127.0.0.1, [::1] and the --http host (repeatable; env: comma-separated; '*' for any). Requests for other names are refused, which stops DNS rebinding.")
+    @Option(
+        help:
+            "A host name the HTTP server also answers to, besides localhost, 127.0.0.1, [::1] and the --http host (repeatable; env: comma-separated; '*' for any). Requests for other names are refused, which stops DNS rebinding."
+    )
     var allowedHost: [String] = []
 
-    @Option(name: .customLong("http-max-connections"), help: "Most HTTP connections held open at once; at the limit the longest-idle one is closed. (default: \(defaults.httpMaximumConnections))")
+    @Option(
+        name: .customLong("http-max-connections"),
+        help:
+            "Most HTTP connections held open at once; at the limit the longest-idle one is closed. (default: \(defaults.httpMaximumConnections))"
+    )
     var httpMaximumConnections: Int?
 
-    @Option(help: "Seconds an HTTP connection may stay open without a request. (default: \(defaults.httpIdleTimeoutSeconds))")
+    @Option(
+        help:
+            "Seconds an HTTP connection may stay open without a request. (default: \(defaults.httpIdleTimeoutSeconds))")
     var httpIdleTimeout: Int?
 
-    @Option(help: "SQLite database file; ':memory:' keeps mail in memory only; or a PostgreSQL URL, postgres://user:password@host:5432/dbname (also postgresql://), which several Mailpen nodes can share. (default: \(defaults.databasePath))")
+    @Option(
+        help:
+            "SQLite database file; ':memory:' keeps mail in memory only; or a PostgreSQL URL, postgres://user:password@host:5432/dbname (also postgresql://), which several Mailpen nodes can share. (default: \(defaults.databasePath))"
+    )
     var db: String?
 
-    @Option(help: "Connections each node keeps to PostgreSQL for reads and changes, besides one for writing mail and one for news from other nodes. (default: 8)")
+    @Option(
+        help:
+            "Connections each node keeps to PostgreSQL for reads and changes, besides one for writing mail and one for news from other nodes. (default: 8)"
+    )
     var dbPoolSize: Int?
 
     @Option(help: "'auto' to offer STARTTLS with a self-signed certificate made at start-up.")
@@ -54,73 +74,128 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Implicit-TLS (SMTPS) listen address, e.g. 127.0.0.1:4650. Needs --tls auto or --tls-cert.")
     var smtps: String?
 
-    @Option(help: "POP3 listen address, e.g. 127.0.0.1:1110 (STLS offered with --tls). Log in with an inbox's name and SMTP password. (default: off)")
+    @Option(
+        help:
+            "POP3 listen address, e.g. 127.0.0.1:1110 (STLS offered with --tls). Log in with an inbox's name and SMTP password. (default: off)"
+    )
     var pop3: String?
 
-    @Option(help: "Implicit-TLS POP3 (POP3S) listen address, e.g. 127.0.0.1:1995. Needs --tls auto or --tls-cert. (default: off)")
+    @Option(
+        help:
+            "Implicit-TLS POP3 (POP3S) listen address, e.g. 127.0.0.1:1995. Needs --tls auto or --tls-cert. (default: off)"
+    )
     var pop3s: String?
 
-    @Option(help: "What a POP3 client's deletions do when it quits: 'delete' the messages, or 'mark-read' and keep them. (default: delete)")
+    @Option(
+        help:
+            "What a POP3 client's deletions do when it quits: 'delete' the messages, or 'mark-read' and keep them. (default: delete)"
+    )
     var pop3Delete: String?
 
-    @Option(help: "IMAP listen address, e.g. 127.0.0.1:1143 (STARTTLS offered with --tls). Log in with an inbox's name and SMTP password. (default: off)")
+    @Option(
+        help:
+            "IMAP listen address, e.g. 127.0.0.1:1143 (STARTTLS offered with --tls). Log in with an inbox's name and SMTP password. (default: off)"
+    )
     var imap: String?
 
-    @Option(help: "Implicit-TLS IMAP (IMAPS) listen address, e.g. 127.0.0.1:1993. Needs --tls auto or --tls-cert. (default: off)")
+    @Option(
+        help:
+            "Implicit-TLS IMAP (IMAPS) listen address, e.g. 127.0.0.1:1993. Needs --tls auto or --tls-cert. (default: off)"
+    )
     var imaps: String?
 
-    @Flag(help: "Let POP3 and IMAP clients send a password over a connection that is neither TLS nor from this machine's loopback; by default such logins are refused.")
+    @Flag(
+        help:
+            "Let POP3 and IMAP clients send a password over a connection that is neither TLS nor from this machine's loopback; by default such logins are refused."
+    )
     var allowPlaintextLogin = false
 
-    @Option(help: "'any': any AUTH credentials are accepted and the username names the inbox; 'strict': they must match an inbox's SMTP username and password. (default: \(defaults.authenticationPolicy.rawValue))")
+    @Option(
+        help:
+            "'any': any AUTH credentials are accepted and the username names the inbox; 'strict': they must match an inbox's SMTP username and password. (default: \(defaults.authenticationPolicy.rawValue))"
+    )
     var smtpAuth: String?
 
     @Option(help: "Name in the SMTP greeting. (default: \(defaults.hostname))")
     var hostname: String?
 
-    @Option(name: .customLong("max-message-size"), help: "Largest accepted message, e.g. 50M, 10MiB, 1048576. (default: \(Parse.describe(size: defaults.maximumMessageSize)))")
+    @Option(
+        name: .customLong("max-message-size"),
+        help:
+            "Largest accepted message, e.g. 50M, 10MiB, 1048576. (default: \(Parse.describe(size: defaults.maximumMessageSize)))"
+    )
     var maximumMessageSize: String?
 
-    @Option(name: .customLong("max-recipients"), help: "Most recipients per message. (default: \(defaults.maximumRecipients))")
+    @Option(
+        name: .customLong("max-recipients"),
+        help: "Most recipients per message. (default: \(defaults.maximumRecipients))")
     var maximumRecipients: Int?
 
-    @Option(name: .customLong("max-connections"), help: "Most concurrent SMTP connections. (default: \(defaults.maximumConnections))")
+    @Option(
+        name: .customLong("max-connections"),
+        help: "Most concurrent SMTP connections. (default: \(defaults.maximumConnections))")
     var maximumConnections: Int?
 
-    @Option(help: "Seconds an idle SMTP client is allowed before it is disconnected. (default: \(defaults.idleTimeoutSeconds))")
+    @Option(
+        help:
+            "Seconds an idle SMTP client is allowed before it is disconnected. (default: \(defaults.idleTimeoutSeconds))"
+    )
     var idleTimeout: Int?
 
-    @Option(name: .customLong("max-line-length"), help: "Longest SMTP command line in octets. (default: \(defaults.maximumLineLength))")
+    @Option(
+        name: .customLong("max-line-length"),
+        help: "Longest SMTP command line in octets. (default: \(defaults.maximumLineLength))")
     var maximumLineLength: Int?
 
-    @Option(name: .customLong("max-messages"), help: "Messages kept per inbox, oldest pruned first; 0 for no limit. (default: \(defaults.maximumMessages))")
+    @Option(
+        name: .customLong("max-messages"),
+        help: "Messages kept per inbox, oldest pruned first; 0 for no limit. (default: \(defaults.maximumMessages))")
     var maximumMessages: Int?
 
-    @Option(name: .customLong("max-age"), help: "Age after which messages are pruned, e.g. 7d, 12h, 30m, 3600 (seconds). (default: \(defaults.maximumAgeSeconds.map(String.init) ?? "never"))")
+    @Option(
+        name: .customLong("max-age"),
+        help:
+            "Age after which messages are pruned, e.g. 7d, 12h, 30m, 3600 (seconds). (default: \(defaults.maximumAgeSeconds.map(String.init) ?? "never"))"
+    )
     var maximumAge: String?
 
-    @Option(help: "'full': each commit is flushed to the disk (fsync) before its 250, so acknowledged mail survives power loss; 'normal': committed to the database file only, which survives a crash or kill of Mailpen but not of the machine. On PostgreSQL: synchronous_commit on or off. (default: \(defaults.durability.rawValue))")
+    @Option(
+        help:
+            "'full': each commit is flushed to the disk (fsync) before its 250, so acknowledged mail survives power loss; 'normal': committed to the database file only, which survives a crash or kill of Mailpen but not of the machine. On PostgreSQL: synchronous_commit on or off. (default: \(defaults.durability.rawValue))"
+    )
     var sync: String?
 
-    @Option(help: "Seconds SMTP transactions in flight may finish after SIGTERM. (default: \(defaults.shutdownGraceSeconds))")
+    @Option(
+        help:
+            "Seconds SMTP transactions in flight may finish after SIGTERM. (default: \(defaults.shutdownGraceSeconds))")
     var shutdownGrace: Int?
 
     @Option(help: "SpamAssassin spamd address (host:port) for the spam check; without it the built-in rules score.")
     var spamd: String?
 
-    @Flag(help: "Let the links check (?follow=1) request loopback, private and other non-public addresses, e.g. your own staging hosts; by default a captured message cannot make Mailpen probe them.")
+    @Flag(
+        help:
+            "Let the links check (?follow=1) request loopback, private and other non-public addresses, e.g. your own staging hosts; by default a captured message cannot make Mailpen probe them."
+    )
     var linksAllowPrivate = false
 
     @Option(help: "Require HTTP basic authentication (user:password) for the web UI and API.")
     var uiAuth: String?
 
-    @Option(help: "Folder with the web UI. (default: the web folder beside the binary, or of the source tree it was built in)")
+    @Option(
+        help:
+            "Folder with the web UI. (default: the web folder beside the binary, or of the source tree it was built in)"
+    )
     var webRoot: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. (default: \(defaultLogLevel.rawValue))")
+    @Option(
+        help: "Log level: trace, debug, info, notice, warning, error, critical. (default: \(defaultLogLevel.rawValue))")
     var logLevel: String?
 
-    @Option(help: "A relay captured mail may be released to, NAME=smtp://[user:password@]host:port?tls=…&allow=… (repeatable; env: entries separated by ';'). See docs/relay.md.")
+    @Option(
+        help:
+            "A relay captured mail may be released to, NAME=smtp://[user:password@]host:port?tls=…&allow=… (repeatable; env: entries separated by ';'). See docs/relay.md."
+    )
     var relay: [String] = []
 
     @Option(help: "YAML file of relays and their retry policy (see docs/relay.md).")
@@ -224,11 +299,16 @@ struct Serve: AsyncParsableCommand {
             (maximumLineLength, "MAX_LINE_LENGTH", "--max-line-length", 512...1_048_576, \.maximumLineLength),
             (shutdownGrace, "SHUTDOWN_GRACE", "--shutdown-grace", 0...3600, \.shutdownGraceSeconds),
             (maximumMessages, "MAX_MESSAGES", "--max-messages", 0...1_000_000_000, \.maximumMessages),
-            (httpMaximumConnections, "HTTP_MAX_CONNECTIONS", "--http-max-connections", 1...100_000, \.httpMaximumConnections),
+            (
+                httpMaximumConnections, "HTTP_MAX_CONNECTIONS", "--http-max-connections", 1...100_000,
+                \.httpMaximumConnections
+            ),
             (httpIdleTimeout, "HTTP_IDLE_TIMEOUT", "--http-idle-timeout", 1...86_400, \.httpIdleTimeoutSeconds),
         ]
         for (option, name, flag, range, property) in wholeNumbers {
-            if let number = try settings.number(option, name, option: flag, in: range) { configuration[keyPath: property] = number }
+            if let number = try settings.number(option, name, option: flag, in: range) {
+                configuration[keyPath: property] = number
+            }
         }
         if let age = settings.value(maximumAge, "MAX_AGE") {
             configuration.maximumAgeSeconds = try Parse.duration(age, option: "--max-age")
@@ -265,13 +345,16 @@ struct Serve: AsyncParsableCommand {
 
     /// The POP3 and IMAP options.
     private func readMailAccess(_ settings: Settings, into configuration: inout MailpenConfiguration) throws {
-        let listeners: [(String?, String, String, WritableKeyPath<MailpenConfiguration, String?>,
-            WritableKeyPath<MailpenConfiguration, Int?>, Bool)] = [
-            (pop3, "POP3", "--pop3", \.pop3Host, \.pop3Port, false),
-            (pop3s, "POP3S", "--pop3s", \.pop3sHost, \.pop3sPort, true),
-            (imap, "IMAP", "--imap", \.imapHost, \.imapPort, false),
-            (imaps, "IMAPS", "--imaps", \.imapsHost, \.imapsPort, true),
-        ]
+        let listeners:
+            [(
+                String?, String, String, WritableKeyPath<MailpenConfiguration, String?>,
+                WritableKeyPath<MailpenConfiguration, Int?>, Bool
+            )] = [
+                (pop3, "POP3", "--pop3", \.pop3Host, \.pop3Port, false),
+                (pop3s, "POP3S", "--pop3s", \.pop3sHost, \.pop3sPort, true),
+                (imap, "IMAP", "--imap", \.imapHost, \.imapPort, false),
+                (imaps, "IMAPS", "--imaps", \.imapsHost, \.imapsPort, true),
+            ]
         for (option, name, flag, host, port, needsTLS) in listeners {
             guard let address = settings.value(option, name) else { continue }
             (configuration[keyPath: host], configuration[keyPath: port]) = try Parse.address(address, option: flag)
@@ -301,12 +384,15 @@ struct Serve: AsyncParsableCommand {
                     ? "Nothing is relayed." : "Mail is relayed only when released or matched by an auto-relay rule.")
         ]
         if let smtp = await server.smtpAddress {
-            lines.append("  SMTP   \(Parse.describe(smtp))  (\(tlsDescription); AUTH \(configuration.authenticationPolicy.rawValue))")
+            lines.append(
+                "  SMTP   \(Parse.describe(smtp))  (\(tlsDescription); AUTH \(configuration.authenticationPolicy.rawValue))"
+            )
         }
         if let smtps = await server.smtpsAddress {
             lines.append("  SMTPS  \(Parse.describe(smtps))  (implicit TLS)")
         }
-        let plaintext = configuration.allowPlaintextLogin ? "plaintext login allowed" : "plaintext login on loopback or TLS only"
+        let plaintext =
+            configuration.allowPlaintextLogin ? "plaintext login allowed" : "plaintext login on loopback or TLS only"
         let upgrade = configuration.tls == .off ? "no TLS" : "STARTTLS"
         if let pop3 = await server.pop3Address {
             let stls = configuration.tls == .off ? "no TLS" : "STLS"
@@ -323,7 +409,9 @@ struct Serve: AsyncParsableCommand {
             lines.append("  IMAPS  \(Parse.describe(imaps))  (implicit TLS)")
         }
         if let http = await server.httpAddress {
-            lines.append("  HTTP   http://\(Parse.describe(http))/  (\(configuration.webRoot == nil ? "API only: no web UI folder found" : "web UI and API")\(configuration.uiAuthentication == nil ? "" : ", basic auth"))")
+            lines.append(
+                "  HTTP   http://\(Parse.describe(http))/  (\(configuration.webRoot == nil ? "API only: no web UI folder found" : "web UI and API")\(configuration.uiAuthentication == nil ? "" : ", basic auth"))"
+            )
             if ["0.0.0.0", "::", ""].contains(configuration.httpHost), !configuration.allowedHosts.contains("*") {
                 let name = ProcessInfo.processInfo.hostName
                 lines.append(
@@ -335,7 +423,8 @@ struct Serve: AsyncParsableCommand {
         if let mailHog = await server.mailHogAddress {
             lines.append("  MailHog API  http://\(Parse.describe(mailHog))/api/v2/messages")
         }
-        let path = configuration.databasePath == ":memory:"
+        let path =
+            configuration.databasePath == ":memory:"
             ? ":memory: (mail is lost on exit)"
             : URL(fileURLWithPath: configuration.databasePath).standardizedFileURL.path
         lines.append("  DB     \(configuration.postgresURL.map { "\($0) (PostgreSQL)" } ?? path)")
@@ -371,7 +460,8 @@ struct Settings {
         guard let text else { return nil }
         guard let number = Int(text), range.contains(number) else {
             throw ValidationError(
-                "\(flag) (MAILPEN_\(name)) needs a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+                "\(flag) (MAILPEN_\(name)) needs a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'"
+            )
         }
         return number
     }
@@ -462,7 +552,8 @@ enum WebRoot {
             guard hasIndex(given) else { throw ValidationError("--web-root: no index.html in \(given)") }
             return given
         }
-        let executable = (try? fileManager.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable =
+            (try? fileManager.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var folder = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<4 {
             let candidate = folder.appendingPathComponent("web").path

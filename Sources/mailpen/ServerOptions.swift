@@ -70,12 +70,16 @@ struct APIClient {
         timeout: TimeAmount = .seconds(30)
     ) async throws -> Data {
         let (status, data) = try await request(method, path, body: body, contentType: contentType, timeout: timeout)
-        guard (200..<300).contains(status) else { throw Failure(status: status, message: Self.errorMessage(data, status: status)) }
+        guard (200..<300).contains(status) else {
+            throw Failure(status: status, message: Self.errorMessage(data, status: status))
+        }
         return data
     }
 
     static func errorMessage(_ data: Data, status: Int) -> String {
-        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let error = object["error"] as? String {
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let error = object["error"] as? String
+        {
             return error
         }
         return "HTTP \(status)"

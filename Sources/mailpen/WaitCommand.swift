@@ -8,7 +8,8 @@ struct WaitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wait",
         abstract: "Wait until messages matching a search arrive in an inbox; print them.",
-        discussion: "Exit status: 0 when enough messages matched (they are printed), 1 on timeout, 2 on any other error.")
+        discussion:
+            "Exit status: 0 when enough messages matched (they are printed), 1 on timeout, 2 on any other error.")
 
     @OptionGroup var options: ServerOptions
 

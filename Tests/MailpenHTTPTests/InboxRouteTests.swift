@@ -35,7 +35,8 @@ struct InboxRouteTests {
             #expect(try fetched.json["name"] as? String == "shop")
 
             let patched = try await client.execute(
-                uri: "/api/v1/inboxes/shop", method: .patch, headers: [.contentType: "application/json"], body: ByteBuffer(json: #"{"maxMessages":null,"maxAgeSeconds":60}"#))
+                uri: "/api/v1/inboxes/shop", method: .patch, headers: [.contentType: "application/json"],
+                body: ByteBuffer(json: #"{"maxMessages":null,"maxAgeSeconds":60}"#))
             #expect(patched.status == .ok)
             #expect(try patched.json["maxMessages"] is NSNull)
             #expect(try patched.json["maxAgeSeconds"] as? Int == 60)
@@ -62,7 +63,9 @@ struct InboxRouteTests {
     @Test("bad inbox creations get a 4xx with a reason", arguments: badCreates)
     func badCreate(body: String, status: HTTPResponse.Status, reason: String) async throws {
         try await withAPI { _, client in
-            let response = try await client.execute(uri: "/api/v1/inboxes", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(json: body))
+            let response = try await client.execute(
+                uri: "/api/v1/inboxes", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(json: body))
             #expect(response.status == status)
             #expect(try response.errorMessage.contains(reason), "\(response.text)")
             #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
@@ -87,7 +90,9 @@ struct InboxRouteTests {
                 #expect(response.status == .notFound, "\(method) \(uri)")
                 #expect(try response.errorMessage == "inbox 'ghost' does not exist")
             }
-            let patch = try await client.execute(uri: "/api/v1/inboxes/ghost", method: .patch, headers: [.contentType: "application/json"], body: ByteBuffer(json: "{}"))
+            let patch = try await client.execute(
+                uri: "/api/v1/inboxes/ghost", method: .patch, headers: [.contentType: "application/json"],
+                body: ByteBuffer(json: "{}"))
             #expect(patch.status == .notFound)
         }
     }
@@ -100,15 +105,19 @@ struct InboxRouteTests {
             let invalid = try await client.execute(uri: "/api/v1/inboxes/has%20space/wait?timeout=0", method: .get)
             #expect(invalid.status == .badRequest)
             let baseline = await fixture.store.changes.subscriberCount
-            async let waited = client.execute(uri: "/api/v1/inboxes/fresh/wait?q=subject%3Ahello&timeout=10", method: .get)
+            async let waited = client.execute(
+                uri: "/api/v1/inboxes/fresh/wait?q=subject%3Ahello&timeout=10", method: .get)
             await fixture.store.changes.subscriberCount(where: { $0 > baseline })  // the wait is pending
             let posted = try await client.execute(
                 uri: "/api/v1/inboxes/fresh/messages?to=bob%40example.com", method: .post,
-                headers: [.contentType: "message/rfc822"], body: ByteBuffer(string: "Subject: hello\r\n\r\nfirst mail of a new inbox\r\n"))
+                headers: [.contentType: "message/rfc822"],
+                body: ByteBuffer(string: "Subject: hello\r\n\r\nfirst mail of a new inbox\r\n"))
             #expect(posted.status == .created)
             let response = try await waited
             #expect(response.status == .ok)
-            #expect(try (response.json["messages"] as? [[String: Any]])?.first?["id"] as? String == posted.json["id"] as? String)
+            #expect(
+                try (response.json["messages"] as? [[String: Any]])?.first?["id"] as? String == posted.json["id"]
+                    as? String)
         }
     }
 

@@ -22,7 +22,11 @@ struct MessageListRouteTests {
             let messages = try #require(try page.json["messages"] as? [[String: Any]])
             #expect(messages.map { $0["subject"] as? String } == ["number 3", "number 2"])
             let first = try #require(messages.first)
-            #expect(Set(first.keys) == ["id", "inbox", "receivedAt", "from", "to", "cc", "subject", "snippet", "size", "attachmentCount", "read", "tags"])
+            #expect(
+                Set(first.keys) == [
+                    "id", "inbox", "receivedAt", "from", "to", "cc", "subject", "snippet", "size", "attachmentCount",
+                    "read", "tags",
+                ])
             #expect((first["from"] as? [String: Any])?["address"] as? String == "alice@example.com")
         }
     }
@@ -34,20 +38,26 @@ struct MessageListRouteTests {
             let newer = try await fixture.deliver(TestMessage(subject: "Password reset again"))
             func subjects(_ query: String) async throws -> [String] {
                 let encoded = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-                let response = try await client.execute(uri: "/api/v1/inboxes/default/messages?\(encoded.isEmpty ? "" : "q=" + encoded)", method: .get)
+                let response = try await client.execute(
+                    uri: "/api/v1/inboxes/default/messages?\(encoded.isEmpty ? "" : "q=" + encoded)", method: .get)
                 #expect(response.status == .ok, "\(query): \(response.text)")
-                return try #require(try response.json["messages"] as? [[String: Any]]).compactMap { $0["subject"] as? String }
+                return try #require(try response.json["messages"] as? [[String: Any]]).compactMap {
+                    $0["subject"] as? String
+                }
             }
             #expect(try await subjects("reset") == ["Password reset again", "Password reset"])
             #expect(try await subjects("to:carol") == ["Invoice"])
             #expect(try await subjects("-reset") == ["Invoice"])
             // Spaces as `+` (HTML forms, URLSearchParams) and `%20` mean the same; `%2B` is a plus.
             for encoded in ["subject%3A%22password+reset+again%22", "subject%3A%22password%20reset%20again%22"] {
-                let response = try await client.execute(uri: "/api/v1/inboxes/default/messages?q=\(encoded)", method: .get)
+                let response = try await client.execute(
+                    uri: "/api/v1/inboxes/default/messages?q=\(encoded)", method: .get)
                 #expect(try response.json["total"] as? Int == 1, "\(encoded)")
             }
-            let since = try await client.execute(uri: "/api/v1/inboxes/default/messages?since=\(older.id)", method: .get)
-            #expect(try (since.json["messages"] as? [[String: Any]])?.compactMap { $0["id"] as? String }.last != older.id)
+            let since = try await client.execute(
+                uri: "/api/v1/inboxes/default/messages?since=\(older.id)", method: .get)
+            #expect(
+                try (since.json["messages"] as? [[String: Any]])?.compactMap { $0["id"] as? String }.last != older.id)
             #expect(try since.json["total"] as? Int == 2)
             let sinceTime = try await client.execute(
                 uri: "/api/v1/inboxes/default/messages?since=\(RFC3339.string(from: newer.receivedAt))", method: .get)
@@ -83,11 +93,13 @@ struct MessageListRouteTests {
             try await fixture.deliver(TestMessage(subject: "keep me"))
             try await fixture.deliver(TestMessage(subject: "drop me"))
             try await fixture.deliver(TestMessage(subject: "drop me too"))
-            let matching = try await client.execute(uri: "/api/v1/inboxes/default/messages?q=subject%3Adrop", method: .delete)
+            let matching = try await client.execute(
+                uri: "/api/v1/inboxes/default/messages?q=subject%3Adrop", method: .delete)
             #expect(matching.status == .ok)
             #expect(try matching.json["deleted"] as? Int == 2)
             let left = try await client.execute(uri: "/api/v1/inboxes/default/messages", method: .get)
-            #expect(try (left.json["messages"] as? [[String: Any]])?.compactMap { $0["subject"] as? String } == ["keep me"])
+            #expect(
+                try (left.json["messages"] as? [[String: Any]])?.compactMap { $0["subject"] as? String } == ["keep me"])
             let all = try await client.execute(uri: "/api/v1/inboxes/default/messages", method: .delete)
             #expect(try all.json["deleted"] as? Int == 1)
             #expect(try await client.execute(uri: "/api/v1/inboxes/default", method: .get).json["total"] as? Int == 0)
@@ -96,7 +108,8 @@ struct MessageListRouteTests {
 
     @Test func ingestOverHTTP() async throws {
         try await withAPI { fixture, client in
-            let raw = "From: App <app@example.com>\r\nTo: Bob <bob@example.com>\r\nCc: carol@example.com\r\nSubject: Posted\r\n\r\nbody\r\n"
+            let raw =
+                "From: App <app@example.com>\r\nTo: Bob <bob@example.com>\r\nCc: carol@example.com\r\nSubject: Posted\r\n\r\nbody\r\n"
             let posted = try await client.execute(
                 uri: "/api/v1/inboxes/default/messages", method: .post, headers: [.contentType: "message/rfc822"],
                 body: ByteBuffer(string: raw))
@@ -123,29 +136,39 @@ struct MessageListRouteTests {
                 uri: "/api/v1/inboxes/default/messages", method: .post, body: ByteBuffer(string: raw))
             #expect(untyped.status == .unsupportedMediaType)
             let noRecipients = try await client.execute(
-                uri: "/api/v1/inboxes/default/messages", method: .post, headers: [.contentType: "message/rfc822"], body: ByteBuffer(string: "Subject: x\r\n\r\nbody\r\n"))
+                uri: "/api/v1/inboxes/default/messages", method: .post, headers: [.contentType: "message/rfc822"],
+                body: ByteBuffer(string: "Subject: x\r\n\r\nbody\r\n"))
             #expect(noRecipients.status == .badRequest)
             #expect(try noRecipients.errorMessage.contains("no recipients"))
             let tooBig = try await client.execute(
                 uri: "/api/v1/inboxes/default/messages", method: .post,
-                headers: [.contentType: "message/rfc822"], body: ByteBuffer(string: "To: a@b.c\r\n\r\n" + String(repeating: "x", count: 70 * 1024)))
+                headers: [.contentType: "message/rfc822"],
+                body: ByteBuffer(string: "To: a@b.c\r\n\r\n" + String(repeating: "x", count: 70 * 1024)))
             #expect(tooBig.status == .contentTooLarge)
             #expect(try tooBig.errorMessage.contains("larger than the maximum"))
             // Like SMTP AUTH, ingest creates the inbox on first use.
-            let fresh = try await client.execute(uri: "/api/v1/inboxes/fresh/messages", method: .post, headers: [.contentType: "message/rfc822"], body: ByteBuffer(string: raw))
+            let fresh = try await client.execute(
+                uri: "/api/v1/inboxes/fresh/messages", method: .post, headers: [.contentType: "message/rfc822"],
+                body: ByteBuffer(string: raw))
             #expect(fresh.status == .created)
             #expect(try await fixture.store.inbox(named: "fresh")?.total == 1)
-            let invalidName = try await client.execute(uri: "/api/v1/inboxes/has%20space/messages", method: .post, headers: [.contentType: "message/rfc822"], body: ByteBuffer(string: raw))
+            let invalidName = try await client.execute(
+                uri: "/api/v1/inboxes/has%20space/messages", method: .post, headers: [.contentType: "message/rfc822"],
+                body: ByteBuffer(string: raw))
             #expect(invalidName.status == .badRequest)
             let before = try await fixture.store.messages(MessageQuery(inbox: "default")).total
-            for bad in ["to=not-an-address", "from=%3Cbad&to=x%40example.com", "to=a%40b.c&to=two%20words%40b.c", "to=%zz"] {
+            for bad in [
+                "to=not-an-address", "from=%3Cbad&to=x%40example.com", "to=a%40b.c&to=two%20words%40b.c", "to=%zz",
+            ] {
                 let refused = try await client.execute(
-                    uri: "/api/v1/inboxes/default/messages?\(bad)", method: .post, headers: [.contentType: "message/rfc822"], body: ByteBuffer(string: raw))
+                    uri: "/api/v1/inboxes/default/messages?\(bad)", method: .post,
+                    headers: [.contentType: "message/rfc822"], body: ByteBuffer(string: raw))
                 #expect(refused.status == .badRequest, "\(bad)")
             }
             #expect(try await fixture.store.messages(MessageQuery(inbox: "default")).total == before)
             let bounce = try await client.execute(
-                uri: "/api/v1/inboxes/default/messages?from=&to=z%40example.com", method: .post, headers: [.contentType: "message/rfc822"], body: ByteBuffer(string: raw))
+                uri: "/api/v1/inboxes/default/messages?from=&to=z%40example.com", method: .post,
+                headers: [.contentType: "message/rfc822"], body: ByteBuffer(string: raw))
             #expect(bounce.status == .created)
         }
     }
@@ -153,15 +176,23 @@ struct MessageListRouteTests {
     @Test func waitReturnsAlreadyStoredAndTimesOut() async throws {
         try await withAPI { fixture, client in
             try await fixture.deliver(TestMessage(subject: "Welcome aboard"))
-            let found = try await client.execute(uri: "/api/v1/inboxes/default/wait?q=subject%3Awelcome&timeout=10", method: .get)
+            let found = try await client.execute(
+                uri: "/api/v1/inboxes/default/wait?q=subject%3Awelcome&timeout=10", method: .get)
             #expect(found.status == .ok)
             #expect(try (found.json["messages"] as? [[String: Any]])?.count == 1)
             #expect(found.headers[.connection] == "close")
-            let timedOut = try await client.execute(uri: "/api/v1/inboxes/default/wait?q=subject%3Anever&timeout=0.2", method: .get)
+            let timedOut = try await client.execute(
+                uri: "/api/v1/inboxes/default/wait?q=subject%3Anever&timeout=0.2", method: .get)
             #expect(timedOut.status == .requestTimeout)
-            #expect(try timedOut.errorMessage == "timed out after 0.2 s waiting for 1 message matching 'subject:never' in inbox 'default'; 0 matched")
-            let short = try await client.execute(uri: "/api/v1/inboxes/default/wait?q=welcome&count=2&timeout=0", method: .get)
-            #expect(try short.errorMessage == "timed out after 0 s waiting for 2 messages matching 'welcome' in inbox 'default'; 1 matched")
+            #expect(
+                try timedOut.errorMessage
+                    == "timed out after 0.2 s waiting for 1 message matching 'subject:never' in inbox 'default'; 0 matched"
+            )
+            let short = try await client.execute(
+                uri: "/api/v1/inboxes/default/wait?q=welcome&count=2&timeout=0", method: .get)
+            #expect(
+                try short.errorMessage
+                    == "timed out after 0 s waiting for 2 messages matching 'welcome' in inbox 'default'; 1 matched")
             #expect(timedOut.headers[.connection] == "close")
             for bad in ["count=0", "count=1001", "timeout=301", "timeout=-1", "q=%22"] {
                 let response = try await client.execute(uri: "/api/v1/inboxes/default/wait?\(bad)", method: .get)

@@ -94,7 +94,9 @@ struct MessageRouteTests {
             #expect(part.headers[.contentType] == "text/csv")
             #expect(part.headers[.contentDisposition]?.hasPrefix("attachment; filename=\"report.csv\"") == true)
             #expect(part.headers[.contentSecurityPolicy]?.hasPrefix("sandbox") == true)
-            #expect(try await client.execute(uri: "/api/v1/messages/\(summary.id)/parts/9", method: .get).status == .notFound)
+            #expect(
+                try await client.execute(uri: "/api/v1/messages/\(summary.id)/parts/9", method: .get).status
+                    == .notFound)
 
             let headerList = try await client.execute(uri: "/api/v1/messages/\(summary.id)/headers", method: .get)
             #expect(try headerList.jsonArray.map { $0["name"] as? String }.prefix(3) == ["From", "To", "Reply-To"])
@@ -145,36 +147,47 @@ struct MessageRouteTests {
         try await withAPI { fixture, client in
             let summary = try await fixture.deliver(TestMessage(subject: "Tag me"))
             let patched = try await client.execute(
-                uri: "/api/v1/messages/\(summary.id)", method: .patch, headers: [.contentType: "application/json"], body: ByteBuffer(json: #"{"read":true,"tags":["Signup","qa"]}"#))
+                uri: "/api/v1/messages/\(summary.id)", method: .patch, headers: [.contentType: "application/json"],
+                body: ByteBuffer(json: #"{"read":true,"tags":["Signup","qa"]}"#))
             #expect(patched.status == .ok)
             #expect(try patched.json["read"] as? Bool == true)
             #expect(try patched.json["tags"] as? [String] == ["Signup", "qa"])
             #expect(try await client.execute(uri: "/api/v1/inboxes/default", method: .get).json["unread"] as? Int == 0)
-            let tagged = try await client.execute(uri: "/api/v1/inboxes/default/messages?q=tag%3Asignup%20is%3Aread", method: .get)
+            let tagged = try await client.execute(
+                uri: "/api/v1/inboxes/default/messages?q=tag%3Asignup%20is%3Aread", method: .get)
             #expect(try tagged.json["total"] as? Int == 1)
-            let bad = try await client.execute(uri: "/api/v1/messages/\(summary.id)", method: .patch, headers: [.contentType: "application/json"], body: ByteBuffer(json: #"{"seen":true}"#))
+            let bad = try await client.execute(
+                uri: "/api/v1/messages/\(summary.id)", method: .patch, headers: [.contentType: "application/json"],
+                body: ByteBuffer(json: #"{"seen":true}"#))
             #expect(bad.status == .badRequest)
-            let badTag = try await client.execute(uri: "/api/v1/messages/\(summary.id)", method: .patch, headers: [.contentType: "application/json"], body: ByteBuffer(json: #"{"tags":[""]}"#))
+            let badTag = try await client.execute(
+                uri: "/api/v1/messages/\(summary.id)", method: .patch, headers: [.contentType: "application/json"],
+                body: ByteBuffer(json: #"{"tags":[""]}"#))
             #expect(badTag.status == .badRequest)
-            #expect(try await client.execute(uri: "/api/v1/messages/\(summary.id)", method: .delete).status == .noContent)
+            #expect(
+                try await client.execute(uri: "/api/v1/messages/\(summary.id)", method: .delete).status == .noContent)
             for suffix in ["", "/raw", "/headers", "/html", "/text", "/parts/1", "/checks/spam", "/checks/lint"] {
                 let gone = try await client.execute(uri: "/api/v1/messages/\(summary.id)\(suffix)", method: .get)
                 #expect(gone.status == .notFound, "\(suffix)")
                 #expect(try gone.errorMessage.contains("does not exist"))
             }
-            #expect(try await client.execute(uri: "/api/v1/messages/\(summary.id)", method: .delete).status == .notFound)
+            #expect(
+                try await client.execute(uri: "/api/v1/messages/\(summary.id)", method: .delete).status == .notFound)
         }
     }
 
     @Test func checksAnswerWithTheirReports() async throws {
         try await withAPI { fixture, client in
-            let gtube = "From: a@example.com\r\nTo: b@example.com\r\nSubject: test\r\n\r\nXJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X\r\n"
+            let gtube =
+                "From: a@example.com\r\nTo: b@example.com\r\nSubject: test\r\n\r\nXJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X\r\n"
             let spam = try await fixture.deliver(gtube)
             let spamReport = try await client.execute(uri: "/api/v1/messages/\(spam.id)/checks/spam", method: .get)
             #expect(spamReport.status == .ok)
             #expect(try spamReport.json["isSpam"] as? Bool == true)
             #expect(try spamReport.json["engine"] as? String == "builtin")
-            #expect(try (spamReport.json["rules"] as? [[String: Any]])?.contains { $0["name"] as? String == "GTUBE" } == true)
+            #expect(
+                try (spamReport.json["rules"] as? [[String: Any]])?.contains { $0["name"] as? String == "GTUBE" }
+                    == true)
 
             let html = try await fixture.deliver(Self.htmlWithImage)
             let compatibility = try await client.execute(uri: "/api/v1/messages/\(html.id)/checks/html", method: .get)

@@ -8,11 +8,13 @@ import Testing
 struct OpenAPIAgreementTests {
     /// `METHOD /path/{param}` for every operation the document describes.
     static func documentedOperations() throws -> Set<String> {
-        let document = try #require(try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.data())) as? [String: Any])
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.data())) as? [String: Any])
         let paths = try #require(document["paths"] as? [String: [String: Any]])
         var operations = Set<String>()
         for (path, item) in paths {
-            for method in item.keys where ["get", "post", "put", "patch", "delete", "head", "options"].contains(method) {
+            for method in item.keys where ["get", "post", "put", "patch", "delete", "head", "options"].contains(method)
+            {
                 operations.insert("\(method.uppercased()) \(path)")
             }
         }
@@ -36,8 +38,12 @@ struct OpenAPIAgreementTests {
     @Test func everyRouteIsDocumentedAndEveryDocumentedRouteExists() async throws {
         let documented = try Self.documentedOperations()
         let routed = try await Self.routedOperations()
-        #expect(routed.subtracting(documented).isEmpty, "routes missing from the document: \(routed.subtracting(documented).sorted())")
-        #expect(documented.subtracting(routed).isEmpty, "documented but not routed: \(documented.subtracting(routed).sorted())")
+        #expect(
+            routed.subtracting(documented).isEmpty,
+            "routes missing from the document: \(routed.subtracting(documented).sorted())")
+        #expect(
+            documented.subtracting(routed).isEmpty,
+            "documented but not routed: \(documented.subtracting(routed).sorted())")
         #expect(documented.count >= 25)
     }
 
@@ -45,7 +51,9 @@ struct OpenAPIAgreementTests {
         let text = String(decoding: try OpenAPIDocument.data(), as: UTF8.self)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
-        let references = text.components(separatedBy: "#/components/schemas/").dropFirst().map { $0.prefix { $0 != "\"" } }
+        let references = text.components(separatedBy: "#/components/schemas/").dropFirst().map {
+            $0.prefix { $0 != "\"" }
+        }
         for reference in references {
             #expect(schemas[String(reference)] != nil, "missing schema \(reference)")
         }

@@ -19,7 +19,9 @@ struct OperationsRouteTests {
             _ = try await client.execute(uri: "/api/v1/inboxes", method: .get)
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
-            #expect(metrics.text.contains(#"mailpen_http_requests_total{route="/api/v1/inboxes",method="GET",status="200"} 1"#))
+            #expect(
+                metrics.text.contains(
+                    #"mailpen_http_requests_total{route="/api/v1/inboxes",method="GET",status="200"} 1"#))
             let openAPI = try await client.execute(uri: "/api/v1/openapi.json", method: .get)
             #expect(try openAPI.json["openapi"] as? String == "3.0.3")
         }
@@ -52,9 +54,12 @@ struct OperationsRouteTests {
     }
 
     private func webUIFilesAreServed(from folder: URL) async throws {
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("js"), withIntermediateDirectories: true)
-        try "<!doctype html><title>Mailpen</title>".write(to: folder.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
-        try "export const x = 1".write(to: folder.appendingPathComponent("js/app.js"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("js"), withIntermediateDirectories: true)
+        try "<!doctype html><title>Mailpen</title>".write(
+            to: folder.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
+        try "export const x = 1".write(
+            to: folder.appendingPathComponent("js/app.js"), atomically: true, encoding: .utf8)
         try await withAPI(webRoot: folder.path) { _, client in
             let index = try await client.execute(uri: "/", method: .get)
             #expect(index.status == .ok)

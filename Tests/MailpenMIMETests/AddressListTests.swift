@@ -30,10 +30,14 @@ struct AddressListTests {
         // Comments: ignored, or used as the name when there is none.
         Case(input: "bob@example.com (Bob Smith)", expected: [a("bob@example.com", "Bob Smith")]),
         Case(input: "Bob (Mr.) Smith <bob@x.y>", expected: [a("bob@x.y", "Bob Smith")]),
-        Case(input: "<bob@x.y> (ignored because no name? no: used)", expected: [a("bob@x.y", "ignored because no name? no: used")]),
+        Case(
+            input: "<bob@x.y> (ignored because no name? no: used)",
+            expected: [a("bob@x.y", "ignored because no name? no: used")]),
         // Obsolete forms (RFC 5322 §4.4).
         Case(input: "<@relay1.example,@relay2.example:bob@x.y>", expected: [a("bob@x.y")]),
-        Case(input: "Joe Q. Public <john.q.public@example.com>", expected: [a("john.q.public@example.com", "Joe Q. Public")]),
+        Case(
+            input: "Joe Q. Public <john.q.public@example.com>",
+            expected: [a("john.q.public@example.com", "Joe Q. Public")]),
         Case(input: "a@x.y,, ,b@x.y", expected: [a("a@x.y"), a("b@x.y")]),
         Case(input: "bob @ example . com", expected: [a("bob@example.com")]),
         Case(input: "\"john doe\"@example.com", expected: [a("\"john doe\"@example.com")]),

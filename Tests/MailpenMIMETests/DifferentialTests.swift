@@ -128,7 +128,8 @@ struct DifferentialTests {
         let actual = Self.swiftView(MIMEMessage(Fixtures.data(fixture)))
         let differences = Self.compare(python: expected, swift: actual)
         let known = Self.knownDifferences.filter { $0.fixture == fixture }
-        for (key, values) in differences.sorted(by: { $0.key < $1.key }) where !known.contains(where: { $0.key == key }) {
+        for (key, values) in differences.sorted(by: { $0.key < $1.key }) where !known.contains(where: { $0.key == key })
+        {
             Issue.record("\(fixture) \(key): python=\(values.python) swift=\(values.swift)")
         }
         for entry in known where differences[entry.key] == nil {

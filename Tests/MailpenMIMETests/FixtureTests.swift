@@ -50,7 +50,10 @@ struct FixtureTests {
         #expect(Self.load("outlook-calendar-invite.eml").attachments.map(\.contentType) == ["text/calendar"])
         #expect(Self.load("pgp-mime-signed.eml").attachments.map(\.filename) == ["signature.asc"])
         #expect(Self.load("thunderbird-smime-signed.eml").attachments.map(\.filename) == ["smime.p7s"])
-        #expect(Self.load("dsn-postfix-bounce.eml").attachments.map(\.contentType) == ["message/delivery-status", "message/rfc822"])
+        #expect(
+            Self.load("dsn-postfix-bounce.eml").attachments.map(\.contentType) == [
+                "message/delivery-status", "message/rfc822",
+            ])
     }
 
     @Test("encoded filenames in both styles")
@@ -68,7 +71,11 @@ struct FixtureTests {
     @Test("snippets of typical mail")
     func snippets() {
         #expect(Self.load("sendgrid-password-reset.eml").snippet.hasPrefix("Reset your password Hi Nina,"))
-        #expect(Self.load("mailchimp-html-only-base64.eml").snippet.hasPrefix("Spring collection – 20% off this week Spring is here"))
-        #expect(Self.load("github-notification.eml").htmlText.contains("view it on GitHub (https://github.example/acme/widgets/pull/512#pullrequestreview-1987654321)"))
+        #expect(
+            Self.load("mailchimp-html-only-base64.eml").snippet.hasPrefix(
+                "Spring collection – 20% off this week Spring is here"))
+        #expect(
+            Self.load("github-notification.eml").htmlText.contains(
+                "view it on GitHub (https://github.example/acme/widgets/pull/512#pullrequestreview-1987654321)"))
     }
 }

@@ -45,7 +45,8 @@ struct MIMEDateTests {
         "rejects rather than guesses",
         arguments: [
             "", "sometime last tuesday", "Tue, 31 Feb 2024 10:00:00 +0000", "Tue, 12 Mar 2024 25:00:00 +0000",
-            "Tue, 12 Mar 2024 10:61:00 +0000", "Tue, 12 Foo 2024 10:00:00 +0000", "12 Mar 2024", "Tue, 12 Mar 2024 10:00:00 +99",
+            "Tue, 12 Mar 2024 10:61:00 +0000", "Tue, 12 Foo 2024 10:00:00 +0000", "12 Mar 2024",
+            "Tue, 12 Mar 2024 10:00:00 +99",
             "Thu, 29 Feb 2023 00:00:00 +0000", "2024-13-01T00:00:00Z", String(repeating: "1 ", count: 500),
         ]
     )

@@ -41,14 +41,19 @@ struct RobustnessTests {
 
     @Test("many header lines")
     func manyHeaders() {
-        Self.assertLinear("headers", { Array(String(repeating: "X-A: =?utf-8?q?x?= (c) <a@b>\r\n", count: $0).utf8) }, base: 5_000)
+        Self.assertLinear(
+            "headers", { Array(String(repeating: "X-A: =?utf-8?q?x?= (c) <a@b>\r\n", count: $0).utf8) }, base: 5_000)
     }
 
     @Test("many parts")
     func manyParts() {
         Self.assertLinear(
             "parts",
-            { Array(("Content-Type: multipart/mixed; boundary=b\r\n\r\n" + String(repeating: "--b\r\nContent-Type: text/plain\r\n\r\nx\r\n", count: $0)).utf8) },
+            {
+                Array(
+                    ("Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+                        + String(repeating: "--b\r\nContent-Type: text/plain\r\n\r\nx\r\n", count: $0)).utf8)
+            },
             base: 1_250
         )
     }
@@ -60,7 +65,8 @@ struct RobustnessTests {
             { size in
                 var raw = ""
                 for level in 0..<64 {
-                    raw += "Content-Type: multipart/mixed; boundary=\(String(repeating: "b", count: 60))\(level)\r\n\r\n--\(String(repeating: "b", count: 60))\(level)\r\n"
+                    raw +=
+                        "Content-Type: multipart/mixed; boundary=\(String(repeating: "b", count: 60))\(level)\r\n\r\n--\(String(repeating: "b", count: 60))\(level)\r\n"
                 }
                 raw += "\r\n" + String(repeating: "--\(String(repeating: "b", count: 59))\r\n", count: size)
                 return Array(raw.utf8)
@@ -71,12 +77,19 @@ struct RobustnessTests {
 
     @Test("one huge line, one huge header, unterminated constructs")
     func hugeLines() {
-        Self.assertLinear("line", { Array(("Subject: x\r\n\r\n" + String(repeating: "a", count: $0 * 100)).utf8) }, base: 2_500)
-        Self.assertLinear("header", { Array(("Subject: " + String(repeating: "=?a?q?", count: $0) + "\r\n\r\n").utf8) }, base: 2_500)
-        Self.assertLinear("comments", { Array(("To: " + String(repeating: "(", count: $0) + "\r\n\r\n").utf8) }, base: 6_000)
+        Self.assertLinear(
+            "line", { Array(("Subject: x\r\n\r\n" + String(repeating: "a", count: $0 * 100)).utf8) }, base: 2_500)
+        Self.assertLinear(
+            "header", { Array(("Subject: " + String(repeating: "=?a?q?", count: $0) + "\r\n\r\n").utf8) }, base: 2_500)
+        Self.assertLinear(
+            "comments", { Array(("To: " + String(repeating: "(", count: $0) + "\r\n\r\n").utf8) }, base: 6_000)
         Self.assertLinear(
             "html",
-            { Array(("Content-Type: text/html\r\n\r\n" + String(repeating: "<a href=\"x\"><!--<script>&#", count: $0)).utf8) },
+            {
+                Array(
+                    ("Content-Type: text/html\r\n\r\n" + String(repeating: "<a href=\"x\"><!--<script>&#", count: $0))
+                        .utf8)
+            },
             base: 2_500
         )
     }
@@ -84,7 +97,9 @@ struct RobustnessTests {
     @Test("a large base64 attachment parses in linear time and decodes exactly")
     func largeAttachment() throws {
         func make(_ size: Int) -> [UInt8] {
-            var raw = Array("Content-Type: multipart/mixed; boundary=z\r\n\r\n--z\r\nContent-Type: text/plain\r\n\r\nhi\r\n--z\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n".utf8)
+            var raw = Array(
+                "Content-Type: multipart/mixed; boundary=z\r\n\r\n--z\r\nContent-Type: text/plain\r\n\r\nhi\r\n--z\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                    .utf8)
             let line = Array("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n".utf8)
             raw.reserveCapacity(raw.count + size / 57 * line.count + 16)
             for _ in 0..<(size / 57) {
@@ -114,7 +129,9 @@ struct RobustnessTests {
                     case 0: bytes[index] = interesting.randomElement(using: &generator) ?? 0
                     case 1: bytes.remove(at: index)
                     case 2: bytes.insert(interesting.randomElement(using: &generator) ?? 0, at: index)
-                    default: bytes.removeSubrange(index..<min(bytes.count, index + Int.random(in: 1...200, using: &generator)))
+                    default:
+                        bytes.removeSubrange(
+                            index..<min(bytes.count, index + Int.random(in: 1...200, using: &generator)))
                     }
                 }
                 let mail = MIMEMessage(bytes)

@@ -42,7 +42,9 @@ struct StructureTests {
             epilogue
             """
         )
-        #expect(Self.tree(mail.root) == "0:multipart/mixed[1:multipart/alternative[1.1:text/plain,1.2:text/html],2:application/pdf]")
+        #expect(
+            Self.tree(mail.root)
+                == "0:multipart/mixed[1:multipart/alternative[1.1:text/plain,1.2:text/html],2:application/pdf]")
         #expect(mail.textBody == "plain")
         #expect(mail.htmlBody == "<b>html</b>")
         #expect(mail.root.problems.isEmpty)
@@ -188,7 +190,8 @@ struct StructureTests {
 
     @Test("base64-encoded message/rfc822 stays a leaf")
     func encodedMessage() {
-        let mail = crlfMessage("Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nU3ViamVjdDogeA0KDQpi\n")
+        let mail = crlfMessage(
+            "Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nU3ViamVjdDogeA0KDQpi\n")
         #expect(mail.root.children.isEmpty)
         #expect(mail.root.decodedSize == 15)
     }

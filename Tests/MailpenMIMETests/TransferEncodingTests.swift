@@ -1,5 +1,6 @@
-@testable import MailpenMIME
 import Testing
+
+@testable import MailpenMIME
 
 @Suite("Transfer encodings")
 struct TransferEncodingTests {

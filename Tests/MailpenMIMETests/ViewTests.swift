@@ -64,9 +64,15 @@ struct ViewTests {
         let mail = Self.newsletter
         #expect(
             mail.attachments == [
-                MIMEAttachment(partID: "1.2.2", filename: nil, contentType: "image/png", size: 8, contentID: "logo@x", isInline: true),
-                MIMEAttachment(partID: "2", filename: "report.pdf", contentType: "application/pdf", size: 9, contentID: nil, isInline: false),
-                MIMEAttachment(partID: "3", filename: "notes.txt", contentType: "text/plain", size: 5, contentID: nil, isInline: false),
+                MIMEAttachment(
+                    partID: "1.2.2", filename: nil, contentType: "image/png", size: 8, contentID: "logo@x",
+                    isInline: true),
+                MIMEAttachment(
+                    partID: "2", filename: "report.pdf", contentType: "application/pdf", size: 9, contentID: nil,
+                    isInline: false),
+                MIMEAttachment(
+                    partID: "3", filename: "notes.txt", contentType: "text/plain", size: 5, contentID: nil,
+                    isInline: false),
             ]
         )
         #expect(mail.contentIDs == ["logo@x": "1.2.2"])
@@ -84,7 +90,9 @@ struct ViewTests {
 
     @Test("snippet and search text fall back to HTML as text")
     func htmlOnly() {
-        let mail = message("Content-Type: text/html", "", "<html><head><style>p{}</style></head><body><p>Only&nbsp;HTML</p></body></html>")
+        let mail = message(
+            "Content-Type: text/html", "",
+            "<html><head><style>p{}</style></head><body><p>Only&nbsp;HTML</p></body></html>")
         #expect(mail.textBody == nil)
         #expect(mail.snippet == "Only HTML")
         #expect(mail.searchableText == "Only HTML")
@@ -115,7 +123,8 @@ struct ViewTests {
 
     @Test("attachments are never bodies; related start parameter picks the root")
     func bodySelection() {
-        let attachedText = message("Content-Type: text/plain", "Content-Disposition: attachment; filename=a.txt", "", "x")
+        let attachedText = message(
+            "Content-Type: text/plain", "Content-Disposition: attachment; filename=a.txt", "", "x")
         #expect(attachedText.textBody == nil)
         #expect(attachedText.attachments.map(\.filename) == ["a.txt"])
         let related = crlfMessage(

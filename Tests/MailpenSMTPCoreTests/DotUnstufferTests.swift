@@ -92,7 +92,10 @@ struct LineFramerTests {
     }
 
     @Test func crlfAndBareLF() {
-        #expect(frames("NOOP\r\nQUIT\nRS") == [.line(0..<4, consumed: 6), .line(0..<4, consumed: 5), .needMoreData(consumed: 0)])
+        #expect(
+            frames("NOOP\r\nQUIT\nRS") == [
+                .line(0..<4, consumed: 6), .line(0..<4, consumed: 5), .needMoreData(consumed: 0),
+            ])
     }
 
     @Test func overlongLineIsSkippedWithoutBuffering() {
@@ -138,6 +141,9 @@ struct LineFramerTests {
     }
 
     @Test func overlongCompleteLine() {
-        #expect(frames("AAAAAAAAAAAA\r\nOK\r\n") == [.overlongLine(consumed: 14), .line(0..<2, consumed: 4), .needMoreData(consumed: 0)])
+        #expect(
+            frames("AAAAAAAAAAAA\r\nOK\r\n") == [
+                .overlongLine(consumed: 14), .line(0..<2, consumed: 4), .needMoreData(consumed: 0),
+            ])
     }
 }

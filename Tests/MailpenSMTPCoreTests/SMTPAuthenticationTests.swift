@@ -61,7 +61,10 @@ struct SMTPAuthenticationTests {
         #expect(challenge == "<nonce.1@mx.test>")
         let action = driver.send(base64("tim 0123456789abcdef0123456789abcdef"))
         let received = try #require(credentials(action))
-        #expect(received == .challengeResponse(username: "tim", challenge: challenge, digest: "0123456789abcdef0123456789abcdef"))
+        #expect(
+            received
+                == .challengeResponse(username: "tim", challenge: challenge, digest: "0123456789abcdef0123456789abcdef")
+        )
     }
 
     @Test func failedAuthentication() {

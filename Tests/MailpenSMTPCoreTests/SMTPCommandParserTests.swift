@@ -22,8 +22,14 @@ struct SMTPCommandParserTests {
                 reversePath: "a@b.example",
                 parameters: [.init(keyword: "SIZE", value: "1000"), .init(keyword: "BODY", value: "8BITMIME")])
         ),
-        ("MAIL FROM:<ü@bü.example> SMTPUTF8", .mail(reversePath: "ü@bü.example", parameters: [.init(keyword: "SMTPUTF8")])),
-        ("MAIL FROM:<a@b.example> ret=hdrs", .mail(reversePath: "a@b.example", parameters: [.init(keyword: "RET", value: "hdrs")])),
+        (
+            "MAIL FROM:<ü@bü.example> SMTPUTF8",
+            .mail(reversePath: "ü@bü.example", parameters: [.init(keyword: "SMTPUTF8")])
+        ),
+        (
+            "MAIL FROM:<a@b.example> ret=hdrs",
+            .mail(reversePath: "a@b.example", parameters: [.init(keyword: "RET", value: "hdrs")])
+        ),
         ("RCPT TO:<c@d.example>", .recipient(forwardPath: "c@d.example", parameters: [])),
         ("RCPT TO:<Postmaster>", .recipient(forwardPath: "Postmaster", parameters: [])),
         (
@@ -31,7 +37,8 @@ struct SMTPCommandParserTests {
             .recipient(
                 forwardPath: "c@d.example",
                 parameters: [
-                    .init(keyword: "NOTIFY", value: "SUCCESS,FAILURE"), .init(keyword: "ORCPT", value: "rfc822;c@d.example"),
+                    .init(keyword: "NOTIFY", value: "SUCCESS,FAILURE"),
+                    .init(keyword: "ORCPT", value: "rfc822;c@d.example"),
                 ])
         ),
         ("DATA", .data),

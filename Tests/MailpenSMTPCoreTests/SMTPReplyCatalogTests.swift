@@ -1,6 +1,5 @@
-import Testing
-
 import MailpenSMTPCore
+import Testing
 
 @Suite("Reply catalog")
 struct SMTPReplyCatalogTests {

@@ -37,10 +37,11 @@ struct SMTPSessionInputTests {
             \(String(repeating: "A", count: 80))\r\nNOOP \(String(repeating: "x", count: 59))\r\nQUIT\r\n
             """
         let whole = transcript(session, readSize: session.utf8.count)
-        #expect(whole == [
-            "[220]", "[250]", "[250]", "[250]", "[354]", "Subject: x\r\n\r\n.stuffed\r\n", "[250]",
-            "[250]", "[250]", "hello", "[250]", "[500]", "[250]", "[221]",
-        ])
+        #expect(
+            whole == [
+                "[220]", "[250]", "[250]", "[250]", "[354]", "Subject: x\r\n\r\n.stuffed\r\n", "[250]",
+                "[250]", "[250]", "hello", "[250]", "[500]", "[250]", "[221]",
+            ])
         for readSize in [1, 2, 3, 7, 64] {
             #expect(transcript(session, readSize: readSize) == whole, "reads of \(readSize) bytes")
         }

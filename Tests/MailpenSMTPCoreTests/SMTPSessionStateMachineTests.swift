@@ -58,7 +58,9 @@ struct SMTPSessionStateMachineTests {
         #expect(driver.send(command).code == expected, "\(command) in state \(setup)")
     }
 
-    static let tlsTable: [(Setup, Int)] = [(.fresh, 220), (.greeted, 220), (.mail, 503), (.recipient, 503), (.chunking, 503)]
+    static let tlsTable: [(Setup, Int)] = [
+        (.fresh, 220), (.greeted, 220), (.mail, 503), (.recipient, 503), (.chunking, 503),
+    ]
 
     @Test("STARTTLS in every state when TLS is configured", arguments: tlsTable)
     func startTLSInState(setup: Setup, expected: Int) {

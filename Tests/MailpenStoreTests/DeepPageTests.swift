@@ -56,7 +56,8 @@ struct DeepPageTests {
             _ = try await store.createInbox(named: "other")
             var again: [String] = []
             for number in 0..<9 {
-                again.append(try await store.store(incoming("Subject: again \(number)\r\n\r\nx\r\n", inbox: "other")).id)
+                again.append(
+                    try await store.store(incoming("Subject: again \(number)\r\n\r\nx\r\n", inbox: "other")).id)
             }
             let page = try await store.messages(other, limit: 3, offset: 5)
             #expect(page.messages.map(\.id) == Array(again.reversed().dropFirst(5).prefix(3)))

@@ -10,7 +10,9 @@ struct EnvelopeJSONTests {
         MessageEnvelope(
             source: .smtp, mailFrom: "jürgen@bücher.example",
             mailParameters: [.init(keyword: "SIZE", value: "10"), .init(keyword: "SMTPUTF8", value: nil)],
-            recipients: [.init(address: "\"odd \\\" quote\"@x.example", parameters: [.init(keyword: "NOTIFY", value: "NEVER")])],
+            recipients: [
+                .init(address: "\"odd \\\" quote\"@x.example", parameters: [.init(keyword: "NOTIFY", value: "NEVER")])
+            ],
             heloName: "tab\there\u{1}", usedExtendedHello: true, clientAddress: "::1", clientPort: 65535,
             tlsVersion: "TLSv1.3", authenticatedUser: "shop"),
         MessageEnvelope(source: .http, mailFrom: "a@b", recipients: [.init(address: "c@d")], usedExtendedHello: false),

@@ -13,11 +13,14 @@ struct RowSetTests {
     @Test("pages from the largest row down match sorting the rows")
     func pagesNewestFirst() {
         // Every third row, and runs of whole and empty words: pages must cross words in every way.
-        let rows = (1...700).filter { $0 % 3 == 0 || (128..<256).contains($0) }.filter { !(400..<520).contains($0) }.map(Int64.init)
+        let rows = (1...700).filter { $0 % 3 == 0 || (128..<256).contains($0) }.filter { !(400..<520).contains($0) }
+            .map(Int64.init)
         let set = Self.set(rows, largest: 700)
         let descending = Array(rows.reversed())
         #expect(set.count == rows.count)
-        for (limit, offset) in [(50, 0), (50, 63), (50, 64), (1, 0), (7, 129), (1000, 0), (10, rows.count - 3), (10, rows.count), (0, 5)] {
+        for (limit, offset) in [
+            (50, 0), (50, 63), (50, 64), (1, 0), (7, 129), (1000, 0), (10, rows.count - 3), (10, rows.count), (0, 5),
+        ] {
             let expected = Array(descending.dropFirst(offset).prefix(limit))
             #expect(set.largest(limit, skipping: offset) == expected, "limit \(limit) offset \(offset)")
         }

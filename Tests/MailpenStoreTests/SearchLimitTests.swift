@@ -104,15 +104,17 @@ struct SearchLimitTests {
         expectError("x \u{1F469}\u{200D}\u{1F469} larger:9999999999999g", at: 12, "out of range")
     }
 
-    @Test("hostile text parses or fails cleanly", arguments: [
-        ("\"", 1, "unterminated quote"),
-        ("abc \"", 5, "unterminated quote"),
-        ("\"abc\\", 1, "unterminated quote"),
-        ("\"abc\\\"", 1, "unterminated quote"),
-        ("-", 1, "must be followed by a term"),
-        ("!\u{0}", 1, "must be followed by a term"),
-        ("from:\u{0}", 6, "'from:' needs a value"),
-    ])
+    @Test(
+        "hostile text parses or fails cleanly",
+        arguments: [
+            ("\"", 1, "unterminated quote"),
+            ("abc \"", 5, "unterminated quote"),
+            ("\"abc\\", 1, "unterminated quote"),
+            ("\"abc\\\"", 1, "unterminated quote"),
+            ("-", 1, "must be followed by a term"),
+            ("!\u{0}", 1, "must be followed by a term"),
+            ("from:\u{0}", 6, "'from:' needs a value"),
+        ])
     func hostile(text: String, position: Int, reason: String) {
         expectError(text, at: position, reason)
     }
@@ -127,9 +129,10 @@ struct SearchLimitTests {
         #expect(try SearchQuery(parsing: "\"\u{301}x\"").terms == [SearchTerm(.text("\u{301}x", isPhrase: true))])
         #expect(try SearchQuery(parsing: "from:\u{301}x").terms == [SearchTerm(.address(.from, "\u{301}x"))])
         // Nor does it join the space before it to the next term.
-        #expect(try SearchQuery(parsing: "a \u{301}b").terms == [
-            SearchTerm(.text("a", isPhrase: false)), SearchTerm(.text("\u{301}b", isPhrase: false)),
-        ])
+        #expect(
+            try SearchQuery(parsing: "a \u{301}b").terms == [
+                SearchTerm(.text("a", isPhrase: false)), SearchTerm(.text("\u{301}b", isPhrase: false)),
+            ])
     }
 
     @Test("dates beyond any range compile to the ends of Int64 instead of trapping")

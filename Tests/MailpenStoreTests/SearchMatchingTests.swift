@@ -8,7 +8,9 @@ import Testing
 struct SearchMatchingTests {
     /// Three messages with distinct fields; each query must select exactly the expected ones.
     static let messages: [(key: String, raw: String, rcpt: String)] = [
-        ("welcome", """
+        (
+            "welcome",
+            """
             From: Alice Example <alice@example.com>\r
             To: Bob <bob@example.com>\r
             Cc: Carol <carol@example.org>\r
@@ -19,8 +21,11 @@ struct SearchMatchingTests {
             \r
             Please confirm your account. Grüße!\r
 
-            """, "bob@example.com"),
-        ("reset", """
+            """, "bob@example.com"
+        ),
+        (
+            "reset",
+            """
             From: Security <security@example.net>\r
             To: Dave <dave@example.com>\r
             Subject: Password reset\r
@@ -40,8 +45,11 @@ struct SearchMatchingTests {
             SGVsbG8gd29ybGQ=\r
             --b--\r
 
-            """, "dave@example.com"),
-        ("invoice", """
+            """, "dave@example.com"
+        ),
+        (
+            "invoice",
+            """
             From: Billing <billing@example.com>\r
             To: Eve <eve@example.org>\r
             Bcc: audit@example.com\r
@@ -49,7 +57,8 @@ struct SearchMatchingTests {
             \r
             Total: 100 EUR. Pay with token XYZ.\r
 
-            """, "eve@example.org"),
+            """, "eve@example.org"
+        ),
     ]
 
     static let cases: [(String, Set<String>)] = [

@@ -12,7 +12,10 @@ struct SearchQueryParsingTests {
         ("", []),
         ("   ", []),
         ("reset", [SearchTerm(.text("reset", isPhrase: false))]),
-        ("Reset PASSWORD", [SearchTerm(.text("reset", isPhrase: false)), SearchTerm(.text("password", isPhrase: false))]),
+        (
+            "Reset PASSWORD",
+            [SearchTerm(.text("reset", isPhrase: false)), SearchTerm(.text("password", isPhrase: false))]
+        ),
         ("\"password reset\"", [SearchTerm(.text("password reset", isPhrase: true))]),
         ("\"say \\\"hi\\\"\"", [SearchTerm(.text("say \"hi\"", isPhrase: true))]),
         ("-spam", [SearchTerm(.text("spam", isPhrase: false), negated: true)]),
@@ -20,13 +23,20 @@ struct SearchQueryParsingTests {
         ("-\"not this\"", [SearchTerm(.text("not this", isPhrase: true), negated: true)]),
         ("from:Alice", [SearchTerm(.address(.from, "alice"))]),
         ("FROM:alice@example.com", [SearchTerm(.address(.from, "alice@example.com"))]),
-        ("to:bob cc:carol bcc:dave", [
-            SearchTerm(.address(.to, "bob")), SearchTerm(.address(.cc, "carol")), SearchTerm(.address(.bcc, "dave")),
-        ]),
-        ("reply-to:help addressed:eve rcpt:frank", [
-            SearchTerm(.address(.replyTo, "help")), SearchTerm(.address(.addressed, "eve")),
-            SearchTerm(.address(.recipient, "frank")),
-        ]),
+        (
+            "to:bob cc:carol bcc:dave",
+            [
+                SearchTerm(.address(.to, "bob")), SearchTerm(.address(.cc, "carol")),
+                SearchTerm(.address(.bcc, "dave")),
+            ]
+        ),
+        (
+            "reply-to:help addressed:eve rcpt:frank",
+            [
+                SearchTerm(.address(.replyTo, "help")), SearchTerm(.address(.addressed, "eve")),
+                SearchTerm(.address(.recipient, "frank")),
+            ]
+        ),
         ("subject:\"Your Order\"", [SearchTerm(.subject("your order"))]),
         ("-subject:newsletter", [SearchTerm(.subject("newsletter"), negated: true)]),
         ("message-id:<abc@x>", [SearchTerm(.messageID("abc@x"))]),
@@ -38,18 +48,24 @@ struct SearchQueryParsingTests {
         ("has:attachment has:attachments", [SearchTerm(.hasAttachment), SearchTerm(.hasAttachment)]),
         ("before:2026-11-29", [SearchTerm(.receivedBefore(day("2026-11-29")))]),
         ("after:2026-01-31", [SearchTerm(.receivedOnOrAfter(day("2026-01-31")))]),
-        ("larger:10k smaller:2M larger:500 smaller:1kb", [
-            SearchTerm(.largerThan(10240)), SearchTerm(.smallerThan(2 * 1024 * 1024)), SearchTerm(.largerThan(500)),
-            SearchTerm(.smallerThan(1024)),
-        ]),
+        (
+            "larger:10k smaller:2M larger:500 smaller:1kb",
+            [
+                SearchTerm(.largerThan(10240)), SearchTerm(.smallerThan(2 * 1024 * 1024)), SearchTerm(.largerThan(500)),
+                SearchTerm(.smallerThan(1024)),
+            ]
+        ),
         ("https://example.com/reset", [SearchTerm(.text("https://example.com/reset", isPhrase: false))]),
         ("10:30", [SearchTerm(.text("10:30", isPhrase: false))]),
         ("ÜBER Straße", [SearchTerm(.text("über", isPhrase: false)), SearchTerm(.text("straße", isPhrase: false))]),
         ("ΣΟΦΙΑ", [SearchTerm(.text("σοφια", isPhrase: false))]),
-        ("a\u{0}b\tc\u{7F}", [
-            SearchTerm(.text("a", isPhrase: false)), SearchTerm(.text("b", isPhrase: false)),
-            SearchTerm(.text("c", isPhrase: false)),
-        ]),
+        (
+            "a\u{0}b\tc\u{7F}",
+            [
+                SearchTerm(.text("a", isPhrase: false)), SearchTerm(.text("b", isPhrase: false)),
+                SearchTerm(.text("c", isPhrase: false)),
+            ]
+        ),
     ]
 
     @Test("valid queries", arguments: valid)

@@ -1,7 +1,6 @@
 import Foundation
-import Testing
-
 import MailpenTestSupport
+import Testing
 
 @testable import MailpenStore
 

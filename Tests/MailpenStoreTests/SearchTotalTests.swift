@@ -38,7 +38,10 @@ struct SearchTotalTests {
         ("beta -gamma", { $0.words.contains("beta") && !$0.words.contains("gamma") }),
         ("alpha -from:bob", { $0.sender != "bob" }),
         ("from:bob beta", { $0.sender == "bob" && $0.words.contains("beta") }),
-        ("from:alice -beta -gamma", { $0.sender == "alice" && !$0.words.contains("beta") && !$0.words.contains("gamma") }),
+        (
+            "from:alice -beta -gamma",
+            { $0.sender == "alice" && !$0.words.contains("beta") && !$0.words.contains("gamma") }
+        ),
         ("rare", { $0.words.contains("rare") }),
         ("\"alpha beta\"", { $0.words.contains("beta") }),
         ("alpha is:read", { $0.isRead }),
@@ -77,7 +80,8 @@ struct SearchTotalTests {
                 // Pages, newest first, walk the same matches.
                 let newestFirst = expected.reversed().compactMap { ids[$0.index] }
                 for offset in [0, 3, max(0, newestFirst.count - 2)] {
-                    let page = try await store.messages(MessageQuery(inbox: inbox, search: search), limit: 4, offset: offset)
+                    let page = try await store.messages(
+                        MessageQuery(inbox: inbox, search: search), limit: 4, offset: offset)
                     let wanted = Array(newestFirst.dropFirst(offset).prefix(4))
                     #expect(page.messages.map(\.id) == wanted, "query \(query) in \(inbox) at \(offset)")
                 }

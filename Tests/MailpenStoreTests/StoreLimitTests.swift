@@ -40,7 +40,8 @@ struct StoreLimitTests {
             let routed = try await store.store(
                 IncomingMessage(
                     inbox: "default", raw: Array("Subject: routed\r\n\r\nbody\r\n".utf8),
-                    envelope: MessageEnvelope(source: .smtp, mailFrom: "a@x.example", recipients: [.init(address: "R255@Shop.Example")]),
+                    envelope: MessageEnvelope(
+                        source: .smtp, mailFrom: "a@x.example", recipients: [.init(address: "R255@Shop.Example")]),
                     inboxCreation: .never, routesByRecipient: true))
             #expect(routed.inbox == "shop")
         }
@@ -82,7 +83,8 @@ struct StoreLimitTests {
             // One message a batch: each is announced on its own, and every one is found.
             #expect(announced.allSatisfy { $0.count == 1 })
             #expect(Set(announced.flatMap { $0 }) == Set(stored))
-            let page = try await store.messages(MessageQuery(inbox: "default", search: try SearchQuery(parsing: "needle")))
+            let page = try await store.messages(
+                MessageQuery(inbox: "default", search: try SearchQuery(parsing: "needle")))
             #expect(page.total == 5)
             try await store.close()
         }

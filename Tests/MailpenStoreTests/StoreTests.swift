@@ -70,8 +70,11 @@ struct StoreTests {
             try #require(steps < 1000, "merging never finished")
         }
         #expect(steps > 0)
-        #expect(try index.write { try SearchIndexSchema.mergeStep("message_text", in: $0, schema: "", pages: 4) } == false)
-        let found = try index.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM message_text WHERE message_text MATCH 'shared'") }
+        #expect(
+            try index.write { try SearchIndexSchema.mergeStep("message_text", in: $0, schema: "", pages: 4) } == false)
+        let found = try index.read {
+            try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM message_text WHERE message_text MATCH 'shared'")
+        }
         #expect(found == 12)
     }
 
@@ -102,7 +105,8 @@ struct StoreTests {
                 merged = try await Self.segmentCount(store)
             }
             #expect(merged < piled)
-            let found = try await store.messages(MessageQuery(inbox: "default", search: try SearchQuery(parsing: "shared")))
+            let found = try await store.messages(
+                MessageQuery(inbox: "default", search: try SearchQuery(parsing: "shared")))
             #expect(found.total == 10)
         }
     }
@@ -170,7 +174,10 @@ struct StoreTests {
             let events = await store.indexed.subscribe()
             var stored: Set<String> = []
             for index in 0..<20 {
-                stored.insert(try await store.store(incoming("Subject: logged \(index)\r\n\r\n" + String(repeating: "word ", count: 300))).id)
+                stored.insert(
+                    try await store.store(
+                        incoming("Subject: logged \(index)\r\n\r\n" + String(repeating: "word ", count: 300))
+                    ).id)
             }
             for try await event in events {
                 stored.subtract(event.ids)
@@ -191,10 +198,13 @@ struct StoreTests {
             let indexFile = path + "-search"
             let sizeBefore = try FileManager.default.attributesOfItem(atPath: indexFile)[.size] as? Int ?? 0
             for index in 0..<40 {
-                _ = try await store.store(incoming("Subject: quiet \(index)\r\n\r\n" + String(repeating: "word\(index) ", count: 200) + "\r\n"))
+                _ = try await store.store(
+                    incoming(
+                        "Subject: quiet \(index)\r\n\r\n" + String(repeating: "word\(index) ", count: 200) + "\r\n"))
             }
             let found = try await store.waitForMessages(
-                MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:\"quiet 39\"")), count: 1, timeout: .seconds(10))
+                MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:\"quiet 39\"")), count: 1,
+                timeout: .seconds(10))
             #expect(found.count == 1)
             // The index lives in its log until half a second without mail; then it is copied into the file.
             var sizeAfter = sizeBefore
@@ -314,11 +324,14 @@ struct StoreTests {
             #expect(shop.smtpPassword == "secret")
             #expect(shop.maximumMessages == 10)
             await #expect(throws: StoreError.inboxExists("SHOP")) { try await store.createInbox(named: "SHOP") }
-            await #expect(throws: StoreError.invalidInboxName("no spaces")) { try await store.createInbox(named: "no spaces") }
+            await #expect(throws: StoreError.invalidInboxName("no spaces")) {
+                try await store.createInbox(named: "no spaces")
+            }
             await #expect(throws: StoreError.invalidInboxName("")) { try await store.createInbox(named: "") }
             _ = try await store.store(incoming(Self.sampleMessage, inbox: "shop"))
             #expect(try await store.inbox(named: "Shop")?.total == 1)
-            let updated = try await store.updateInbox(named: "shop", .init(maximumMessages: .some(nil), maximumAgeSeconds: 60))
+            let updated = try await store.updateInbox(
+                named: "shop", .init(maximumMessages: .some(nil), maximumAgeSeconds: 60))
             #expect(updated.maximumMessages == nil)
             #expect(updated.maximumAgeSeconds == 60)
             try await store.deleteInbox(named: "shop")

@@ -137,12 +137,16 @@ struct WaitMatcherTests {
                 try await store.store(incoming("Subject: alpha three\r\n\r\nx\r\n", inbox: "other")),
             ]
             let arrivals = Arrivals()
-            let alpha = await matcher.register(MessageQuery(inbox: "default", search: try SearchQuery(parsing: "alpha"))) {
+            let alpha = await matcher.register(
+                MessageQuery(inbox: "default", search: try SearchQuery(parsing: "alpha"))
+            ) {
                 arrivals.append("alpha", $0)
             }
             let all = await matcher.register(MessageQuery(inbox: "DEFAULT")) { arrivals.append("all", $0) }
             let other = await matcher.register(MessageQuery(inbox: "other")) { arrivals.append("other", $0) }
-            let elsewhere = await matcher.register(MessageQuery(inbox: "elsewhere")) { arrivals.append("elsewhere", $0) }
+            let elsewhere = await matcher.register(MessageQuery(inbox: "elsewhere")) {
+                arrivals.append("elsewhere", $0)
+            }
             matcher.add(try await entries(for: summaries, in: store))
             #expect(try await matcher.indexedCount() == 0)
             let seen = arrivals.all

@@ -1,14 +1,15 @@
+import Foundation
+import MailpenMIME
+
 // Parse benchmark entry point for MailpenMIME, the SwiftPM product `mime-bench`
 // (`swift build -c release --product mime-bench`; `make bench-mime` builds and runs it).
 // Driven by scripts/bench_mime.py, which compares it with Python's email package.
 // Prints one JSON object on stdout.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
-import Foundation
-import MailpenMIME
 
 @main
 struct MIMEBench {
@@ -19,9 +20,9 @@ struct MIMEBench {
     }
 
     #if canImport(Glibc)
-    static let rusageSelf = __rusage_who_t(RUSAGE_SELF.rawValue)
+        static let rusageSelf = __rusage_who_t(RUSAGE_SELF.rawValue)
     #else
-    static let rusageSelf = RUSAGE_SELF
+        static let rusageSelf = RUSAGE_SELF
     #endif
 
     /// Peak resident set (VmHWM from /proc/self/status; ru_maxrss would include the
@@ -112,14 +113,18 @@ struct MIMEBench {
         var result: [String: Any] = ["mode": mode, "files": inputs.count, "bytes": bytes]
         switch mode {
         case "parse":
-            let (rounds, elapsed, checksum) = measure(inputs, seconds: seconds, rounds: fixedRounds) { MIMEMessage($0).root.children.count }
+            let (rounds, elapsed, checksum) = measure(inputs, seconds: seconds, rounds: fixedRounds) {
+                MIMEMessage($0).root.children.count
+            }
             result["rounds"] = rounds
             result["seconds"] = elapsed
             result["MBps"] = Double(bytes * rounds) / elapsed / 1e6
             result["usPerMessage"] = elapsed / Double(rounds * inputs.count) * 1e6
             result["checksum"] = checksum
         case "summary":
-            let (rounds, elapsed, checksum) = measure(inputs, seconds: seconds, rounds: fixedRounds) { summarize(MIMEMessage($0)) }
+            let (rounds, elapsed, checksum) = measure(inputs, seconds: seconds, rounds: fixedRounds) {
+                summarize(MIMEMessage($0))
+            }
             result["rounds"] = rounds
             result["seconds"] = elapsed
             result["MBps"] = Double(bytes * rounds) / elapsed / 1e6

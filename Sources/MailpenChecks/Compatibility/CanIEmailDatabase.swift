@@ -107,14 +107,16 @@ public struct CanIEmailDatabase: Sendable {
         }
         let directory = Bundle.main.bundleURL
         #if SWIFT_PACKAGE
-        // `Bundle.module` traps when its bundle is missing, so look for it first.
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        if entries.contains(where: { $0.hasSuffix("_MailpenChecks.resources") || $0.hasSuffix("_MailpenChecks.bundle") }
-        ),
-            let url = Bundle.module.url(forResource: "caniemail", withExtension: "json")
-        {
-            return url
-        }
+            // `Bundle.module` traps when its bundle is missing, so look for it first.
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+            if entries.contains(where: {
+                $0.hasSuffix("_MailpenChecks.resources") || $0.hasSuffix("_MailpenChecks.bundle")
+            }
+            ),
+                let url = Bundle.module.url(forResource: "caniemail", withExtension: "json")
+            {
+                return url
+            }
         #endif
         throw CheckError.invalidResource(
             "caniemail.json not found: no MailpenChecks resource bundle next to \(directory.path); "

@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
 import NIOCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The API's JSON coders.

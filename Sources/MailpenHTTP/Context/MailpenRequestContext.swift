@@ -5,7 +5,7 @@ import MailpenCompat
 import NIOCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The request context of Mailpen's HTTP API: JSON in and out with RFC 3339 millisecond dates, and the

@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
 import NIOCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// RFC 3339 times: written in UTC with milliseconds; read in any RFC 3339 form (`T` or `t` or a space,
@@ -65,7 +66,9 @@ enum RFC3339 {
         } else if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
             let sign = bytes[index] == UInt8(ascii: "-") ? -1 : 1
             index += 1
-            guard let hours = number(2), expect(":"), let minutes = number(2), hours < 24, minutes < 60 else { return nil }
+            guard let hours = number(2), expect(":"), let minutes = number(2), hours < 24, minutes < 60 else {
+                return nil
+            }
             offset = sign * (hours * 3600 + minutes * 60)
         } else {
             return nil
@@ -73,7 +76,10 @@ enum RFC3339 {
         guard index == bytes.count else { return nil }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = .gmt
-        guard let base = calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: min(second, 59))),
+        guard
+            let base = calendar.date(
+                from: DateComponents(
+                    year: year, month: month, day: day, hour: hour, minute: minute, second: min(second, 59))),
             calendar.component(.day, from: base) == day
         else { return nil }
         return base.addingTimeInterval(fraction - Double(offset))

@@ -54,7 +54,8 @@ extension Request {
     /// without asking first; they cannot send these types that way, so this is part of the origin guard.
     func requireContentType(_ accepted: [String], for what: String) throws {
         let mediaType = headers[.contentType].map(Self.mediaType) ?? ""
-        guard accepted.contains(mediaType) || (accepted.contains("application/json") && mediaType.hasSuffix("+json")) else {
+        guard accepted.contains(mediaType) || (accepted.contains("application/json") && mediaType.hasSuffix("+json"))
+        else {
             let given = mediaType.isEmpty ? "none" : mediaType
             throw APIError(
                 .unsupportedMediaType,

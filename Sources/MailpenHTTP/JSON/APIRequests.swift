@@ -67,7 +67,9 @@ struct InboxUpdateRequest: Decodable, Sendable {
     }
 
     /// Absent: `nil` (leave as is); `null`: `.some(nil)` (reset to the default); a number: `.some(n)`.
-    private static func decodeResettable(_ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int?? {
+    private static func decodeResettable(_ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws
+        -> Int??
+    {
         guard container.contains(key) else { return nil }
         if try container.decodeNil(forKey: key) { return .some(nil) }
         return .some(try container.decode(Int.self, forKey: key))

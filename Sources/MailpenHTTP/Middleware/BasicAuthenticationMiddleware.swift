@@ -31,7 +31,9 @@ struct BasicAuthenticationMiddleware: RouterMiddleware {
 
     static let probePaths: Set<String> = ["/healthz", "/livez", "/readyz"]
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         if Self.probePaths.contains(request.uri.path) { return try await next(request, context) }
         var context = context
         guard let credentials = Self.credentials(request) else {

@@ -9,7 +9,9 @@ import Hummingbird
 struct BrowserGuardMiddleware<Context: RequestContext>: RouterMiddleware {
     let allowedHosts: AllowedHosts
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         // Liveness probes reach /healthz by whatever address the platform gives them; it tells nothing.
         if ["/healthz", "/livez", "/readyz"].contains(request.uri.path) { return try await next(request, context) }
         let authority = request.head.authority
@@ -41,7 +43,8 @@ struct BrowserGuardMiddleware<Context: RequestContext>: RouterMiddleware {
     static func crossOriginRefusal(_ request: Request, authority: String?) -> String? {
         let site = request.headers.first { $0.name.canonicalName == "sec-fetch-site" }?.value.lowercased()
         if let site, site != "same-origin", site != "none" {
-            return "cross-origin request refused (Sec-Fetch-Site: \(site)): only Mailpen's own pages may change its data"
+            return
+                "cross-origin request refused (Sec-Fetch-Site: \(site)): only Mailpen's own pages may change its data"
         }
         guard let origin = request.headers[.origin] else { return nil }
         guard let authority, let originAuthority = Self.authority(ofOrigin: origin),

@@ -7,7 +7,9 @@ import MailpenStore
 
 /// Turns every error a route throws into `{"error": ...}` with a fitting status, and unknown paths into 404s.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         do {
             return try await next(request, context)
         } catch let error as APIError {
@@ -31,7 +33,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as SearchSyntaxError {
             return APIError.jsonResponse(status: .badRequest, message: error.description)
         } catch let error as DecodingError {
-            return APIError.jsonResponse(status: .badRequest, message: "invalid JSON body: \(DecodingErrorDescription.describe(error))")
+            return APIError.jsonResponse(
+                status: .badRequest, message: "invalid JSON body: \(DecodingErrorDescription.describe(error))")
         } catch let error as HTTPError {
             let message = error.body ?? Self.defaultMessage(for: error.status, request: request)
             return APIError.jsonResponse(status: error.status, message: message, headers: error.headers)

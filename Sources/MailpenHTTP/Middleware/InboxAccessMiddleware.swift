@@ -14,7 +14,9 @@ struct InboxAccessMiddleware: RouterMiddleware {
 
     let dependencies: MailpenHTTP.Dependencies
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         guard case .inbox(let name) = context.inboxAccess else { return try await next(request, context) }
         let path = request.uri.path
         if BasicAuthenticationMiddleware.probePaths.contains(path) || MailpitAPI<Context>.handles(path: path)

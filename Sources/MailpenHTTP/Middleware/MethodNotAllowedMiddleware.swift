@@ -23,7 +23,9 @@ struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
         self.operations = operations
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
@@ -35,7 +37,8 @@ struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
             guard let allowed, !allowed.methods.contains(request.method.rawValue) else { throw error }
             let list = allowed.methods.sorted().joined(separator: ", ")
             return APIError.jsonResponse(
-                status: .methodNotAllowed, message: "\(request.method) is not allowed on \(request.uri.path); use \(list)",
+                status: .methodNotAllowed,
+                message: "\(request.method) is not allowed on \(request.uri.path); use \(list)",
                 headers: [.allow: list])
         }
     }

@@ -13,14 +13,17 @@ struct WebUIMiddleware<Context: RequestContext>: RouterMiddleware {
         self.root = URL(fileURLWithPath: root, isDirectory: true).resolvingSymlinksInPath().standardizedFileURL
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         let path = request.uri.path
         guard request.method == .get || request.method == .head,
             !path.hasPrefix("/api/"), path != "/healthz", path != "/metrics",
             let file = file(for: path), let data = FileManager.default.contents(atPath: file.path)
         else { return try await next(request, context) }
         var headers = WebUIContentTypes.securityHeaders
-        headers[.contentType] = WebUIContentTypes.byExtension[file.pathExtension.lowercased()] ?? "application/octet-stream"
+        headers[.contentType] =
+            WebUIContentTypes.byExtension[file.pathExtension.lowercased()] ?? "application/octet-stream"
         let body = request.method == .head ? ByteBuffer() : ByteBuffer(bytes: data)
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }

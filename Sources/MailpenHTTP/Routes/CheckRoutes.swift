@@ -55,6 +55,7 @@ struct CheckRoutes {
                 bodyParameter: envelope.mailParameters.first { $0.keyword == "BODY" }?.value,
                 smtpUTF8: envelope.mailParameters.contains { $0.keyword == "SMTPUTF8" })
         }
-        return CheckContext(message: MIMEMessage(stored.raw), envelope: checkEnvelope, receivedAt: stored.summary.receivedAt)
+        return CheckContext(
+            message: MIMEMessage(stored.raw), envelope: checkEnvelope, receivedAt: stored.summary.receivedAt)
     }
 }

@@ -23,7 +23,8 @@ enum EnvelopeAddress {
     /// Controls, the characters ECMAScript's `\s` names, and `<`, `>`, `,`.
     private static func isForbidden(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
-        case 0x00...0x20, 0x7F...0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF: return true
+        case 0x00...0x20, 0x7F...0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF:
+            return true
         default: return "<>,".unicodeScalars.contains(scalar)
         }
     }

@@ -18,7 +18,9 @@ struct InboxRoutes {
         }
         group.post("inboxes") { request, context in
             let body = try await request.decodeJSON(as: InboxCreateRequest.self)
-            try Self.validate(maximumMessages: body.maximumMessages, maximumAgeSeconds: body.maximumAgeSeconds, password: body.password)
+            try Self.validate(
+                maximumMessages: body.maximumMessages, maximumAgeSeconds: body.maximumAgeSeconds,
+                password: body.password)
             let inbox = try await store.createInbox(
                 named: body.name, password: body.password, maximumMessages: body.maximumMessages,
                 maximumAgeSeconds: body.maximumAgeSeconds, routes: body.routes ?? [])
@@ -30,7 +32,9 @@ struct InboxRoutes {
         }
         group.patch("inboxes/:inbox") { request, context in
             let body = try await request.decodeJSON(as: InboxUpdateRequest.self)
-            try Self.validate(maximumMessages: body.maximumMessages ?? nil, maximumAgeSeconds: body.maximumAgeSeconds ?? nil, password: body.password)
+            try Self.validate(
+                maximumMessages: body.maximumMessages ?? nil, maximumAgeSeconds: body.maximumAgeSeconds ?? nil,
+                password: body.password)
             let name = try context.pathParameter("inbox")
             let rules = body.autoRelay?.map(\.rule)
             if let rules, !rules.isEmpty {
@@ -40,7 +44,9 @@ struct InboxRoutes {
             }
             var inbox = try await store.updateInbox(
                 named: name,
-                .init(password: body.password, maximumMessages: body.maximumMessages, maximumAgeSeconds: body.maximumAgeSeconds, routes: body.routes))
+                .init(
+                    password: body.password, maximumMessages: body.maximumMessages,
+                    maximumAgeSeconds: body.maximumAgeSeconds, routes: body.routes))
             if let rules {
                 if let relays = dependencies.relays {
                     try await relays.setAutoRelayRules(rules, inbox: inbox.name)

@@ -15,7 +15,9 @@ struct IngestRoute {
         group.post("inboxes/:inbox/messages", use: ingest)
     }
 
-    @Sendable func ingest(_ request: Request, context: MailpenRequestContext) async throws -> EditedResponse<SummaryResource> {
+    @Sendable func ingest(_ request: Request, context: MailpenRequestContext) async throws -> EditedResponse<
+        SummaryResource
+    > {
         try request.requireContentType(["message/rfc822", "application/octet-stream"], for: "a message")
         let name = try context.pathParameter("inbox")
         guard Inbox.isValidName(name) else { throw StoreError.invalidInboxName(name) }
@@ -28,7 +30,9 @@ struct IngestRoute {
         } catch {
             throw APIError(.contentTooLarge, "message larger than the maximum of \(limit) bytes")
         }
-        guard body.readableBytes > 0 else { throw APIError.badRequest("the request body must be a message (message/rfc822)") }
+        guard body.readableBytes > 0 else {
+            throw APIError.badRequest("the request body must be a message (message/rfc822)")
+        }
         let raw = body.readBytes(length: body.readableBytes) ?? []
         let parsed = MIMEMessage(raw)
         guard !parsed.header.fields.isEmpty else {
@@ -37,7 +41,8 @@ struct IngestRoute {
         let queryFrom = try request.queryValue("from")
         let queryTo = try request.queryValues("to")
         if let queryFrom, !queryFrom.isEmpty, !EnvelopeAddress.isValid(queryFrom) {
-            throw APIError.badRequest("from is not an envelope address (local@domain, or empty for a bounce): '\(queryFrom)'")
+            throw APIError.badRequest(
+                "from is not an envelope address (local@domain, or empty for a bounce): '\(queryFrom)'")
         }
         if let invalid = queryTo.first(where: { !EnvelopeAddress.isValid($0) }) {
             throw APIError.badRequest("to is not an envelope address (local@domain): '\(invalid)'")
@@ -54,7 +59,8 @@ struct IngestRoute {
             clientPort: context.remoteAddress?.port)
         let started = ContinuousClock.now
         let summary = try await store.store(
-            IncomingMessage(inbox: name, raw: raw, envelope: envelope, inboxCreation: exists ? .never : .withGeneratedPassword))
+            IncomingMessage(
+                inbox: name, raw: raw, envelope: envelope, inboxCreation: exists ? .never : .withGeneratedPassword))
         dependencies.metrics.messageStored(size: summary.size, duration: ContinuousClock.now - started)
         return EditedResponse(status: .created, response: SummaryResource(summary))
     }

@@ -67,7 +67,8 @@ struct MessageRoutes {
             let disposition = try request.flag("download") ? "attachment" : "inline"
             headers[.contentDisposition] =
                 "\(disposition); filename=\"\(filename.filter(\.isASCII))\"; filename*=UTF-8''\(Self.percentEncoded(filename))"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: parsed.decodedBody(of: part))))
+            return Response(
+                status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: parsed.decodedBody(of: part))))
         }
         group.get("messages/:id/html") { _, context in
             let (id, raw) = try await rawMessage(context)

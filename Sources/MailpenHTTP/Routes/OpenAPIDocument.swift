@@ -17,13 +17,14 @@ public enum OpenAPIDocument {
     private static func url() throws -> URL {
         let directory = Bundle.main.bundleURL
         #if SWIFT_PACKAGE
-        // `Bundle.module` traps when its bundle is missing, so look for it first.
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        if entries.contains(where: { $0.hasSuffix("_MailpenHTTP.resources") || $0.hasSuffix("_MailpenHTTP.bundle") }),
-            let url = Bundle.module.url(forResource: "openapi", withExtension: "json")
-        {
-            return url
-        }
+            // `Bundle.module` traps when its bundle is missing, so look for it first.
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+            if entries.contains(where: { $0.hasSuffix("_MailpenHTTP.resources") || $0.hasSuffix("_MailpenHTTP.bundle") }
+            ),
+                let url = Bundle.module.url(forResource: "openapi", withExtension: "json")
+            {
+                return url
+            }
         #endif
         throw APIError(.internalServerError, "openapi.json not found next to \(directory.path)")
     }

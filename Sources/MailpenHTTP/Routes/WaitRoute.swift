@@ -21,7 +21,9 @@ struct WaitRoute {
         let count = try request.query("count", as: Int.self) ?? 1
         let timeout = try request.query("timeout", as: Double.self) ?? 30
         guard (1...1000).contains(count) else { throw APIError.badRequest("count must be between 1 and 1000") }
-        guard timeout >= 0, timeout <= 300 else { throw APIError.badRequest("timeout must be between 0 and 300 seconds") }
+        guard timeout >= 0, timeout <= 300 else {
+            throw APIError.badRequest("timeout must be between 0 and 300 seconds")
+        }
         // The inbox need not exist yet: SMTP AUTH or ingest may create it with the very mail awaited.
         let name = try context.pathParameter("inbox")
         guard Inbox.isValidName(name) else { throw StoreError.invalidInboxName(name) }
@@ -34,11 +36,13 @@ struct WaitRoute {
                     try await store.waitForMessages(query, count: count, timeout: .milliseconds(Int64(timeout * 1000)))
                 }
             }
-            var response = try WaitResource(messages: messages.map(SummaryResource.init)).response(from: request, context: context)
+            var response = try WaitResource(messages: messages.map(SummaryResource.init)).response(
+                from: request, context: context)
             response.headers[.connection] = "close"
             return response
         } catch StoreError.timedOut {
-            let message = await timeoutMessage(query, search: try? request.queryValue("q"), count: count, timeout: timeout)
+            let message = await timeoutMessage(
+                query, search: try? request.queryValue("q"), count: count, timeout: timeout)
             return APIError.jsonResponse(status: .requestTimeout, message: message, headers: closing)
         } catch is CancellationError where Task.isShuttingDownGracefully {
             return APIError.jsonResponse(

@@ -28,7 +28,8 @@ public struct Inbox: Sendable, Hashable, Codable {
     }
 
     public init(
-        name: String, smtpUsername: String, smtpPassword: String, maximumMessages: Int? = nil, maximumAgeSeconds: Int? = nil,
+        name: String, smtpUsername: String, smtpPassword: String, maximumMessages: Int? = nil,
+        maximumAgeSeconds: Int? = nil,
         routes: [String] = [], createdAt: Date, total: Int = 0, unread: Int = 0
     ) {
         self.routes = routes

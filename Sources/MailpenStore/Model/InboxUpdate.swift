@@ -5,7 +5,9 @@ public struct InboxUpdate: Sendable {
     public var maximumAgeSeconds: Int??
     public var routes: [String]?
 
-    public init(password: String? = nil, maximumMessages: Int?? = nil, maximumAgeSeconds: Int?? = nil, routes: [String]? = nil) {
+    public init(
+        password: String? = nil, maximumMessages: Int?? = nil, maximumAgeSeconds: Int?? = nil, routes: [String]? = nil
+    ) {
         self.password = password
         self.maximumMessages = maximumMessages
         self.maximumAgeSeconds = maximumAgeSeconds

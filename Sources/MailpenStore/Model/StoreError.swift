@@ -22,11 +22,13 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .inboxNotFound(let name): return "inbox '\(name)' does not exist"
         case .inboxExists(let name): return "inbox '\(name)' already exists"
         case .invalidInboxName(let name):
-            return "'\(name)' is not a valid inbox name (1-64 letters, digits and ._@+-, starting with a letter or digit)"
+            return
+                "'\(name)' is not a valid inbox name (1-64 letters, digits and ._@+-, starting with a letter or digit)"
         case .cannotDeleteDefaultInbox: return "the default inbox cannot be deleted"
         case .messageNotFound(let id): return "message '\(id)' does not exist"
         case .invalidRoute(let route):
-            return "'\(route)' is not a valid route (a recipient pattern of 1-\(StoreLimits.maximumRouteLength) characters without spaces or control characters)"
+            return
+                "'\(route)' is not a valid route (a recipient pattern of 1-\(StoreLimits.maximumRouteLength) characters without spaces or control characters)"
         case .invalidTag(let tag):
             return "'\(tag)' is not a valid tag (1-\(StoreLimits.maximumTagLength) characters, no control characters)"
         case .tooManyRoutes(let count):

@@ -20,7 +20,8 @@ package struct InboxReference: Sendable {
     }
 
     static func create(
-        _ name: String, password: String, maximumMessages: Int? = nil, maximumAgeSeconds: Int? = nil, in db: Database, at date: Date
+        _ name: String, password: String, maximumMessages: Int? = nil, maximumAgeSeconds: Int? = nil, in db: Database,
+        at date: Date
     ) throws -> InboxReference {
         try db.execute(
             sql: """

@@ -6,7 +6,9 @@ import GRDB
 enum MessageSQL {
     /// The SQL of a query, given the inbox's row id: the FROM clause, the WHERE condition with its
     /// arguments, and the column that orders newest first.
-    static func sql(for query: MessageQuery, inboxID: Int64) -> (from: String, clause: String, arguments: StatementArguments, order: String) {
+    static func sql(for query: MessageQuery, inboxID: Int64) -> (
+        from: String, clause: String, arguments: StatementArguments, order: String
+    ) {
         let search = SearchSQL(query.search)
         var clause = "\(search.whereClause) AND m.inbox_id = ?"
         var arguments = search.arguments
@@ -51,8 +53,11 @@ enum MessageSQL {
 
     /// The summaries of the inbox's messages with row ids in `rows` that match `query`, for the wait matcher:
     /// the SQL depends only on the shape of the query, so its statement is kept and reused for every batch.
-    static func summaries(matching query: MessageQuery, inRows rows: ClosedRange<Int64>, in db: Database) throws -> [MessageSummary] {
-        try summaries(matching: query, in: db, keepingStatement: true, bound: [rows.lowerBound, rows.upperBound]) { order in
+    static func summaries(matching query: MessageQuery, inRows rows: ClosedRange<Int64>, in db: Database) throws
+        -> [MessageSummary]
+    {
+        try summaries(matching: query, in: db, keepingStatement: true, bound: [rows.lowerBound, rows.upperBound]) {
+            order in
             "\(order) BETWEEN ? AND ?"
         }
     }

@@ -59,7 +59,8 @@ struct RawStatement {
         let position = index
         let code = blob.withUnsafeBytes { bytes in
             // Zero-length blobs still need a non-null pointer, or SQLite stores NULL.
-            sqlite3_bind_blob(handle, position, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), nil)
+            sqlite3_bind_blob(
+                handle, position, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), nil)
             return sqlite3_step(handle)
         }
         sqlite3_reset(handle)

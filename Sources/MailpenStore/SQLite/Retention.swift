@@ -5,7 +5,8 @@ import GRDB
 enum Retention {
     /// Adds newly stored messages to an inbox's counters and deletes its oldest messages beyond its limit;
     /// returns the deletion event if any.
-    static func countNewMessages(_ count: Int, inboxID: Int64, defaultLimit: Int, in db: Database) throws -> StoreEvent? {
+    static func countNewMessages(_ count: Int, inboxID: Int64, defaultLimit: Int, in db: Database) throws -> StoreEvent?
+    {
         let statement = try db.cachedStatement(
             sql: """
                 UPDATE inbox SET message_count = message_count + ?, unread_count = unread_count + ? WHERE id = ?
@@ -24,7 +25,9 @@ enum Retention {
         return try prune(inboxID: inboxID, name: row[0], count: row[1], limit: row[2] ?? defaultLimit, in: db)
     }
 
-    private static func prune(inboxID: Int64, name: String, count: Int, limit: Int, in db: Database) throws -> StoreEvent? {
+    private static func prune(inboxID: Int64, name: String, count: Int, limit: Int, in db: Database) throws
+        -> StoreEvent?
+    {
         guard limit > 0, count > limit else { return nil }
         let deleted = try deleteMessages(
             db,
@@ -47,18 +50,22 @@ enum Retention {
     }
 
     /// Deletes an inbox's messages received before `cutoff`.
-    static func pruneByAge(inboxID: Int64, name: String, olderThan cutoff: Date, in db: Database) throws -> StoreEvent? {
+    static func pruneByAge(inboxID: Int64, name: String, olderThan cutoff: Date, in db: Database) throws -> StoreEvent?
+    {
         // Arrival order is time order: walk from the oldest to the first message young enough.
         let firstKept = try Int64.fetchOne(
             db,
             sql: "SELECT seq FROM message WHERE inbox_id = ? AND received_at >= ? ORDER BY seq LIMIT 1",
             arguments: [inboxID, cutoff.milliseconds])
-        let deleted = try deleteMessages(db, where: "inbox_id = ? AND seq < ?", arguments: [inboxID, firstKept ?? Int64.max])
+        let deleted = try deleteMessages(
+            db, where: "inbox_id = ? AND seq < ?", arguments: [inboxID, firstKept ?? Int64.max])
         return deleted.isEmpty ? nil : .deleted(inbox: name, ids: deleted)
     }
 
     /// Deletes the matching messages, keeps the inbox counters right, and returns the deleted ids.
-    static func deleteMessages(_ db: Database, where condition: String, arguments: StatementArguments) throws -> [String] {
+    static func deleteMessages(_ db: Database, where condition: String, arguments: StatementArguments) throws
+        -> [String]
+    {
         let rows = try Row.fetchAll(
             db, sql: "DELETE FROM message WHERE \(condition) RETURNING id, inbox_id, is_read", arguments: arguments)
         var removed: [Int64: (total: Int, unread: Int)] = [:]

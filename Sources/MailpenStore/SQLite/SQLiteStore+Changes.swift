@@ -6,8 +6,10 @@ extension SQLiteStore {
     public func deleteMessage(id: String) async throws {
         try ensureOpen()
         return try await writer.perform { db in
-            guard let inboxName = try String.fetchOne(
-                db, sql: "SELECT i.name FROM message m JOIN inbox i ON i.id = m.inbox_id WHERE m.id = ?", arguments: [id])
+            guard
+                let inboxName = try String.fetchOne(
+                    db, sql: "SELECT i.name FROM message m JOIN inbox i ON i.id = m.inbox_id WHERE m.id = ?",
+                    arguments: [id])
             else { throw StoreError.messageNotFound(id) }
             let ids = try Retention.deleteMessages(db, where: "id = ?", arguments: [id])
             return ((), [.deleted(inbox: inboxName, ids: ids)])
@@ -23,7 +25,10 @@ extension SQLiteStore {
         let (inboxName, targets) = try await database.read { db -> (String, [Int64]) in
             let inbox = try MessageSQL.inboxReference(query.inbox, in: db)
             let (from, clause, arguments, _) = MessageSQL.sql(for: query, inboxID: inbox.id)
-            return (inbox.name, try Int64.fetchAll(db, sql: "SELECT m.seq FROM \(from) WHERE \(clause)", arguments: arguments))
+            return (
+                inbox.name,
+                try Int64.fetchAll(db, sql: "SELECT m.seq FROM \(from) WHERE \(clause)", arguments: arguments)
+            )
         }
         guard !targets.isEmpty else { return 0 }
         return try await writer.perform { db in
@@ -31,7 +36,8 @@ extension SQLiteStore {
             for start in stride(from: 0, to: targets.count, by: 500) {
                 let chunk = Array(targets[start..<min(start + 500, targets.count)])
                 ids += try Retention.deleteMessages(
-                    db, where: "seq IN (\(databaseQuestionMarks(count: chunk.count)))", arguments: StatementArguments(chunk))
+                    db, where: "seq IN (\(databaseQuestionMarks(count: chunk.count)))",
+                    arguments: StatementArguments(chunk))
             }
             return (ids.count, ids.isEmpty ? [] : [.deleted(inbox: inboxName, ids: ids)])
         }
@@ -43,8 +49,9 @@ extension SQLiteStore {
         if let tags { try StoreValidation.validate(tags: tags) }
         try ensureOpen()
         return try await writer.perform { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT seq, inbox_id, is_read, tags FROM message WHERE id = ?", arguments: [id])
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT seq, inbox_id, is_read, tags FROM message WHERE id = ?", arguments: [id])
             else { throw StoreError.messageNotFound(id) }
             let seq: Int64 = row[0]
             let inboxID: Int64 = row[1]

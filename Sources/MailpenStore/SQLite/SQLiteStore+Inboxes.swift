@@ -9,7 +9,8 @@ extension SQLiteStore {
 
     private static func decodeInbox(_ row: Row) -> Inbox {
         Inbox(
-            name: row[0], smtpUsername: row[1], smtpPassword: row[2], maximumMessages: row[3], maximumAgeSeconds: row[4],
+            name: row[0], smtpUsername: row[1], smtpPassword: row[2], maximumMessages: row[3],
+            maximumAgeSeconds: row[4],
             routes: ColumnList.decodeStrings(row[5]), createdAt: Date(milliseconds: row[6]), total: row[7],
             unread: row[8])
     }
@@ -50,10 +51,13 @@ extension SQLiteStore {
         return try await writer.perform { db in
             if try InboxReference.find(name, in: db) != nil { throw StoreError.inboxExists(name) }
             let reference = try InboxReference.create(
-                name, password: password, maximumMessages: maximumMessages, maximumAgeSeconds: maximumAgeSeconds, in: db, at: Date())
+                name, password: password, maximumMessages: maximumMessages, maximumAgeSeconds: maximumAgeSeconds,
+                in: db, at: Date())
             try db.execute(
                 sql: "UPDATE inbox SET routes = ? WHERE id = ?", arguments: [ColumnList.encode(routes), reference.id])
-            guard let inbox = try Self.fetchInbox(id: reference.id, in: db) else { throw StoreError.inboxNotFound(name) }
+            guard let inbox = try Self.fetchInbox(id: reference.id, in: db) else {
+                throw StoreError.inboxNotFound(name)
+            }
             return (inbox, [.inbox(name: name, change: .created)])
         }
     }
@@ -69,22 +73,27 @@ extension SQLiteStore {
                 try db.execute(sql: "UPDATE inbox SET smtp_password = ? WHERE id = ?", arguments: [password, inbox.id])
             }
             if let maximumMessages = update.maximumMessages {
-                try db.execute(sql: "UPDATE inbox SET max_messages = ? WHERE id = ?", arguments: [maximumMessages, inbox.id])
+                try db.execute(
+                    sql: "UPDATE inbox SET max_messages = ? WHERE id = ?", arguments: [maximumMessages, inbox.id])
             }
             if let maximumAge = update.maximumAgeSeconds {
-                try db.execute(sql: "UPDATE inbox SET max_age_seconds = ? WHERE id = ?", arguments: [maximumAge, inbox.id])
+                try db.execute(
+                    sql: "UPDATE inbox SET max_age_seconds = ? WHERE id = ?", arguments: [maximumAge, inbox.id])
             }
             if let routes = update.routes {
                 try db.execute(
                     sql: "UPDATE inbox SET routes = ? WHERE id = ?", arguments: [ColumnList.encode(routes), inbox.id])
             }
             var events: [StoreEvent] = [.inbox(name: inbox.name, change: .updated)]
-            if let pruned = try Retention.pruneByCount(inboxID: inbox.id, defaultLimit: defaults.maximumMessages, in: db) {
+            if let pruned = try Retention.pruneByCount(
+                inboxID: inbox.id, defaultLimit: defaults.maximumMessages, in: db)
+            {
                 events.append(pruned)
             }
             if let maximumAge = update.maximumAgeSeconds ?? nil {
                 let cutoff = Date().addingTimeInterval(-Double(maximumAge))
-                if let pruned = try Retention.pruneByAge(inboxID: inbox.id, name: inbox.name, olderThan: cutoff, in: db) {
+                if let pruned = try Retention.pruneByAge(inboxID: inbox.id, name: inbox.name, olderThan: cutoff, in: db)
+                {
                     events.append(pruned)
                 }
             }
@@ -113,7 +122,8 @@ extension SQLiteStore {
             guard let inbox = try InboxReference.find(name, in: db) else { throw StoreError.inboxNotFound(name) }
             try db.execute(sql: "DELETE FROM message WHERE inbox_id = ?", arguments: [inbox.id])
             let count = db.changesCount
-            try db.execute(sql: "UPDATE inbox SET message_count = 0, unread_count = 0 WHERE id = ?", arguments: [inbox.id])
+            try db.execute(
+                sql: "UPDATE inbox SET message_count = 0, unread_count = 0 WHERE id = ?", arguments: [inbox.id])
             return (count, [.cleared(inbox: inbox.name)])
         }
     }

@@ -31,7 +31,8 @@ extension SQLiteStore {
                 unread = messages.filter { !$0.isRead }.count
             } else {
                 // Counting needs only inbox and read flag: the narrow index answers that faster than the rows.
-                let counted = from.replacingOccurrences(of: "JOIN message m ON", with: "JOIN message m INDEXED BY message_membership ON")
+                let counted = from.replacingOccurrences(
+                    of: "JOIN message m ON", with: "JOIN message m INDEXED BY message_membership ON")
                 let counts = try Row.fetchOne(
                     db,
                     sql: "SELECT COUNT(*), COALESCE(SUM(m.is_read = 0), 0) FROM \(counted) WHERE \(clause)",
@@ -67,7 +68,8 @@ extension SQLiteStore {
                     arguments: [inbox.id, limit, offset])
             }
             let page = MessagePage(
-                total: total, unread: unread, offset: offset, limit: limit, messages: try MessageSQL.summaries(rows: rows, in: db))
+                total: total, unread: unread, offset: offset, limit: limit,
+                messages: try MessageSQL.summaries(rows: rows, in: db))
             return (page, current)
         }
         if let current { await inboxRows.remember(current, of: name) }

@@ -21,7 +21,8 @@ extension SQLiteStore {
             return (summary, row[0], row[1])
         }
         guard let (summary, envelopeJSON, raw) = row else { return nil }
-        return StoredMessage(summary: summary, envelope: try MessageSQL.envelope(fromJSON: envelopeJSON), raw: [UInt8](raw))
+        return StoredMessage(
+            summary: summary, envelope: try MessageSQL.envelope(fromJSON: envelopeJSON), raw: [UInt8](raw))
     }
 
     /// The exact bytes of a message as received.

@@ -79,8 +79,10 @@ public final class SQLiteStore: MailpenStore {
     private static func explain(_ error: any Error, path: String) -> String {
         let reason = (error as? DatabaseError)?.message ?? "\(error)"
         let fileManager = FileManager.default
-        let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
-        for candidate in [path, path + "-search", path + "-wal", path + "-shm"] where fileManager.fileExists(atPath: candidate) {
+        let folder =
+            (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        for candidate in [path, path + "-search", path + "-wal", path + "-shm"]
+        where fileManager.fileExists(atPath: candidate) {
             if !fileManager.isWritableFile(atPath: candidate) { return "\(reason): \(candidate) is read-only" }
         }
         if !fileManager.isWritableFile(atPath: folder) { return "\(reason): the folder \(folder) is read-only" }
@@ -149,12 +151,15 @@ public final class SQLiteStore: MailpenStore {
         let loops = Array(threads.makeIterator())
         let (writerLoop, indexerLoop, checkpointLoop, matcherLoop) = (loops[0], loops[1], loops[2], loops[3])
         do {
-            matcher = isInMemory ? nil : try WaitMatcher(loop: matcherLoop, databasePath: configuration.path, logger: logger)
+            matcher =
+                isInMemory ? nil : try WaitMatcher(loop: matcherLoop, databasePath: configuration.path, logger: logger)
         } catch {
             logger.warning("waits will find new mail through the search index only: \(error)")
             matcher = nil
         }
-        checkpointer = checkpointConnection.map { IndexCheckpointer(loop: checkpointLoop, connection: $0, logger: logger) }
+        checkpointer = checkpointConnection.map {
+            IndexCheckpointer(loop: checkpointLoop, connection: $0, logger: logger)
+        }
         changes = ChangeFeed(loop: writerLoop)
         indexed = ChangeFeed(loop: indexerLoop)
         indexer = SearchIndexer(
@@ -173,7 +178,9 @@ public final class SQLiteStore: MailpenStore {
     public func close() async throws {
         guard !isClosed.exchange(true, ordering: .sequentiallyConsistent) else { return }
         let statistics = await writer.statistics
-        logger.info("closing the database: \(statistics.messages) message(s) were written in \(statistics.batches) transaction(s)")
+        logger.info(
+            "closing the database: \(statistics.messages) message(s) were written in \(statistics.batches) transaction(s)"
+        )
         // Let work already queued on the store's threads finish before the databases go.
         await writer.flush()
         await indexer.stop()

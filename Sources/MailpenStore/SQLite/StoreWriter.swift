@@ -147,7 +147,9 @@ actor StoreWriter {
 
     /// Hands out results: one hop per event loop for all of its waiters, resumption for async callers.
     private static func complete(_ outcomes: some Sequence<(Waiter, Result<MessageSummary, any Error>)>) {
-        var byLoop: [ObjectIdentifier: (any EventLoop, [(EventLoopPromise<MessageSummary>, Result<MessageSummary, any Error>)])] = [:]
+        var byLoop:
+            [ObjectIdentifier: (any EventLoop, [(EventLoopPromise<MessageSummary>, Result<MessageSummary, any Error>)])] =
+                [:]
         for (waiter, result) in outcomes {
             switch waiter {
             case .continuation(let continuation):
@@ -224,7 +226,8 @@ actor StoreWriter {
             try raw.executeBinding(message.blob, in: db)
             if collectsNew, message.blob.count <= WaitMatcher.largestMessage {
                 new.append(
-                    WaitMatcher.Entry(seq: seq, id: id, inbox: inbox.name, raw: message.blob, recipients: columns.recipients))
+                    WaitMatcher.Entry(
+                        seq: seq, id: id, inbox: inbox.name, raw: message.blob, recipients: columns.recipients))
             }
             added[inbox.id, default: 0] += 1
             let summary = message.summary(id: id, inbox: inbox.name, receivedAt: Date(milliseconds: receivedAt))

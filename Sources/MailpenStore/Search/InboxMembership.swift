@@ -12,7 +12,8 @@ struct InboxMembership: Sendable {
     static func load(inboxID: Int64, largest: Int64, in db: Database) throws -> InboxMembership {
         var membership = InboxMembership(members: RowSet(largest: largest), unread: RowSet(largest: largest))
         var scan = RawStatement(
-            try db.cachedStatement(sql: "SELECT seq, is_read FROM message INDEXED BY message_membership WHERE inbox_id = ?"))
+            try db.cachedStatement(
+                sql: "SELECT seq, is_read FROM message INDEXED BY message_membership WHERE inbox_id = ?"))
         scan.bind(inboxID)
         try scan.forEachRow(in: db) {
             let row = scan.int64(at: 0)

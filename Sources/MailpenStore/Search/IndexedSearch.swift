@@ -24,10 +24,12 @@ struct IndexedSearch {
             switch term.condition {
             case .text(let value, let isPhrase):
                 guard let expression = SearchSQL.ftsExpression(value, isPhrase: isPhrase) else { return nil }
-                terms.append(Term(table: SearchIndexSchema.textTable, expression: expression, isNegated: term.isNegated))
+                terms.append(
+                    Term(table: SearchIndexSchema.textTable, expression: expression, isNegated: term.isNegated))
             case .address, .subject, .messageID:
                 guard let expression = FieldTest(term.condition)?.matchExpression else { return nil }
-                terms.append(Term(table: SearchIndexSchema.fieldsTable, expression: expression, isNegated: term.isNegated))
+                terms.append(
+                    Term(table: SearchIndexSchema.fieldsTable, expression: expression, isNegated: term.isNegated))
             default:
                 return nil
             }
@@ -71,7 +73,8 @@ struct IndexedSearch {
         for term in terms {
             var found = RowSet(largest: largest)
             var scan = RawStatement(
-                try db.cachedStatement(sql: "SELECT rowid FROM \(indexSchema)\(term.table) WHERE \(term.table) MATCH ?"))
+                try db.cachedStatement(sql: "SELECT rowid FROM \(indexSchema)\(term.table) WHERE \(term.table) MATCH ?")
+            )
             scan.bind(term.expression)
             try scan.forEachRow(in: db) { found.insert(scan.int64(at: 0)) }
             if var current = candidates {

@@ -46,13 +46,15 @@ package struct SearchDocument: Sendable {
         if text.count > Self.maximumBodyCharacters { text = String(text.prefix(Self.maximumBodyCharacters)) }
         body = text
         func fold(_ list: [MIMEAddress]) -> String {
-            SearchFolding.fold(list.map { address in
-                address.name.map { "\($0) <\(address.address)>" } ?? address.address
-            }.joined(separator: ", "))
+            SearchFolding.fold(
+                list.map { address in
+                    address.name.map { "\($0) <\(address.address)>" } ?? address.address
+                }.joined(separator: ", "))
         }
         var headerLines = "\n"
         for field in message.header.fields where !Self.skippedHeaders.contains(field.name.lowercased()) {
-            headerLines += SearchFolding.fold(field.name) + ": " + SearchFolding.fold(String(field.value.prefix(1000))) + "\n"
+            headerLines +=
+                SearchFolding.fold(field.name) + ": " + SearchFolding.fold(String(field.value.prefix(1000))) + "\n"
         }
         fields = Fields(
             from: fold(message.from),
@@ -69,7 +71,9 @@ package struct SearchDocument: Sendable {
 
     func insert(into db: Database, schema: String) throws {
         let text = try db.cachedStatement(
-            sql: "INSERT INTO \(schema)\(SearchIndexSchema.textTable) (rowid, subject, addresses, body) VALUES (?, ?, ?, ?)")
+            sql:
+                "INSERT INTO \(schema)\(SearchIndexSchema.textTable) (rowid, subject, addresses, body) VALUES (?, ?, ?, ?)"
+        )
         try text.execute(arguments: [seq, subject, addresses, body])
         let fieldsStatement = try db.cachedStatement(
             sql: """

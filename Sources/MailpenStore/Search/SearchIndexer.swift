@@ -41,7 +41,8 @@ actor SearchIndexer: CommitListener {
 
     init(
         loop: any EventLoop, store: any DatabaseReader, index: any DatabaseWriter, indexSchema: String,
-        feed: ChangeFeed<IndexedMessages>, checkpointer: IndexCheckpointer?, waits: WaitCounter, maximumBatchBytes: Int, logger: Logger
+        feed: ChangeFeed<IndexedMessages>, checkpointer: IndexCheckpointer?, waits: WaitCounter, maximumBatchBytes: Int,
+        logger: Logger
     ) {
         self.maximumBatchBytes = Int64(maximumBatchBytes)
         self.loop = loop

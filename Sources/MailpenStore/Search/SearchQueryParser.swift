@@ -143,7 +143,9 @@ struct SearchQueryParser {
         return fields
     }()
 
-    private func condition(_ field: Field, _ value: String, at position: Int) throws(SearchSyntaxError) -> SearchCondition {
+    private func condition(_ field: Field, _ value: String, at position: Int) throws(SearchSyntaxError)
+        -> SearchCondition
+    {
         switch field {
         case .address(let addressField):
             return .address(addressField, SearchFolding.fold(value))
@@ -158,7 +160,9 @@ struct SearchQueryParser {
             if let equals = scalars.firstIndex(of: "=") {
                 let name = String(scalars[..<equals])
                 let headerValue = String(scalars[scalars.index(after: equals)...])
-                guard !name.isEmpty else { throw error("header: needs a name, as in header:X-Campaign=spring", at: position) }
+                guard !name.isEmpty else {
+                    throw error("header: needs a name, as in header:X-Campaign=spring", at: position)
+                }
                 return .header(
                     name: SearchFolding.fold(name), value: headerValue.isEmpty ? nil : SearchFolding.fold(headerValue))
             }

@@ -87,7 +87,9 @@ package struct SearchSQL {
     private func fieldSubquery(_ test: FieldTest) -> (String, [(any DatabaseValueConvertible)?]) {
         let table = "\(indexSchema)\(SearchIndexSchema.fieldsTable)"
         if let expression = test.matchExpression {
-            return ("m.seq IN (SELECT rowid FROM \(table) WHERE \(SearchIndexSchema.fieldsTable) MATCH ?)", [expression])
+            return (
+                "m.seq IN (SELECT rowid FROM \(table) WHERE \(SearchIndexSchema.fieldsTable) MATCH ?)", [expression]
+            )
         }
         return ("m.seq IN (SELECT rowid FROM \(table) WHERE \(test.globCondition(prefix: "")))", test.globArguments)
     }
@@ -140,7 +142,8 @@ package struct SearchSQL {
     /// An FTS5 expression for a word (matched as a word prefix) or a phrase, or `nil` when `value` has no
     /// letters or digits to look up.
     package static func ftsExpression(_ value: String, isPhrase: Bool) -> String? {
-        guard value.unicodeScalars.contains(where: { $0.properties.isAlphabetic || $0.properties.numericType != nil }) else {
+        guard value.unicodeScalars.contains(where: { $0.properties.isAlphabetic || $0.properties.numericType != nil })
+        else {
             return nil
         }
         let quoted = "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""

@@ -249,12 +249,12 @@ public func imapSessionFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: 
 }
 
 #if !FUZZING
-/// A plain build makes this stub, so that the package links without libFuzzer; `make fuzz-imap` builds the
-/// fuzzer (with -DFUZZING, where libFuzzer supplies `main`).
-@main
-enum IMAPFuzzerStub {
-    static func main() {
-        print("imap-fuzzer is built without libFuzzer: run `make fuzz-imap` for the fuzzer")
+    /// A plain build makes this stub, so that the package links without libFuzzer; `make fuzz-imap` builds the
+    /// fuzzer (with -DFUZZING, where libFuzzer supplies `main`).
+    @main
+    enum IMAPFuzzerStub {
+        static func main() {
+            print("imap-fuzzer is built without libFuzzer: run `make fuzz-imap` for the fuzzer")
+        }
     }
-}
 #endif

@@ -46,12 +46,12 @@ public func mimeFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) ->
 }
 
 #if !FUZZING
-/// A plain build makes this stub, so that the package links without libFuzzer; `make fuzz-mime` builds the
-/// fuzzer (with -DFUZZING, where libFuzzer supplies `main`).
-@main
-enum MIMEFuzzerStub {
-    static func main() {
-        print("mime-fuzzer is built without libFuzzer: run `make fuzz-mime` for the fuzzer")
+    /// A plain build makes this stub, so that the package links without libFuzzer; `make fuzz-mime` builds the
+    /// fuzzer (with -DFUZZING, where libFuzzer supplies `main`).
+    @main
+    enum MIMEFuzzerStub {
+        static func main() {
+            print("mime-fuzzer is built without libFuzzer: run `make fuzz-mime` for the fuzzer")
+        }
     }
-}
 #endif

@@ -201,12 +201,12 @@ public func pop3SessionFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: 
 }
 
 #if !FUZZING
-/// A plain build makes this stub, so that the package links without libFuzzer; `make fuzz-pop3` builds the
-/// fuzzer (with -DFUZZING, where libFuzzer supplies `main`).
-@main
-enum POP3FuzzerStub {
-    static func main() {
-        print("pop3-fuzzer is built without libFuzzer: run `make fuzz-pop3` for the fuzzer")
+    /// A plain build makes this stub, so that the package links without libFuzzer; `make fuzz-pop3` builds the
+    /// fuzzer (with -DFUZZING, where libFuzzer supplies `main`).
+    @main
+    enum POP3FuzzerStub {
+        static func main() {
+            print("pop3-fuzzer is built without libFuzzer: run `make fuzz-pop3` for the fuzzer")
+        }
     }
-}
 #endif

@@ -152,12 +152,12 @@ public func smtpSessionFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: 
 }
 
 #if !FUZZING
-/// A plain build makes this stub, so that the package links without libFuzzer; `make fuzz-smtp` builds the
-/// fuzzer (with -DFUZZING, where libFuzzer supplies `main`).
-@main
-enum SMTPFuzzerStub {
-    static func main() {
-        print("smtp-fuzzer is built without libFuzzer: run `make fuzz-smtp` for the fuzzer")
+    /// A plain build makes this stub, so that the package links without libFuzzer; `make fuzz-smtp` builds the
+    /// fuzzer (with -DFUZZING, where libFuzzer supplies `main`).
+    @main
+    enum SMTPFuzzerStub {
+        static func main() {
+            print("smtp-fuzzer is built without libFuzzer: run `make fuzz-smtp` for the fuzzer")
+        }
     }
-}
 #endif
