@@ -126,12 +126,13 @@ def test_mailhog_npm_call_sequence(make_server):
              for p in mail["MIME"]["Parts"]]
     assert [m.group(1) for m in names if m] == ["notes.txt"]
     # search(query, kind, start, limit); latestFrom / latestTo / latestContaining use (kind, 0, 1)
-    def latest(kind, query):
+    def latest(kind, query, total=1):
+        # Searches see mail once the search index has it: wait until every expected message is found.
         path = f"/api/v2/search?kind={kind}&query={urllib.parse.quote(query)}&limit=1"
-        found = wait_until(lambda: npm_request("GET", url + path)["count"] and npm_request("GET", url + path))
+        found = wait_until(lambda: (page := npm_request("GET", url + path))["total"] >= total and page)
         return found and found["items"][0]
     # kind=from matches the From header (every report's is shop@), so the latest is the newest report.
-    assert latest("from", "shop@example.com")["Raw"]["From"] == "sender2@example.com"
+    assert latest("from", "shop@example.com", total=3)["Raw"]["From"] == "sender2@example.com"
     assert latest("to", "user0@example.com")["Content"]["Headers"]["Subject"] == ["Report 0"]
     assert latest("containing", "Report 1")["Content"]["Headers"]["Subject"] == ["Report 1"]
     assert npm_request("GET", url + "/api/v2/search?kind=to&query=nobody%40example.com")["count"] == 0
