@@ -268,12 +268,18 @@ let package = Package(
         // POP3 server protocol as a pure state machine (no NIO, no storage); a NIO handler wires it to the store.
         .target(
             name: "MailpenPOP3Core",
+            dependencies: ["MailpenSASL"],
+            swiftSettings: swiftSettings
+        ),
+        // SASL PLAIN decoding, shared by the POP3 and IMAP cores.
+        .target(
+            name: "MailpenSASL",
             swiftSettings: swiftSettings
         ),
         // IMAP4rev1 server protocol as a pure state machine and response encoder over MailpenMIME.
         .target(
             name: "MailpenIMAPCore",
-            dependencies: ["MailpenMIME"],
+            dependencies: ["MailpenMIME", "MailpenSASL"],
             swiftSettings: swiftSettings
         ),
         // Small C helpers the Swift code cannot reach directly (glibc's mallopt).
