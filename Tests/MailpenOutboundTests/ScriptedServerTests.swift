@@ -77,7 +77,7 @@ struct ScriptedServerTests {
             try await connection.expect("QUIT")
             try await connection.reply("221 Bye")
         }
-        #expect(result.outcome == .sent)
+        #expect(result.outcome == .sent, "\(result.error ?? "no error")")
         #expect(result.lastReply?.text == "250 2.0.0 Ok: queued as ABC")
         #expect(result.recipients.map(\.outcome) == [.sent, .permanentFailure])
         #expect(result.recipients[1].reply?.code == 550)
@@ -112,7 +112,7 @@ struct ScriptedServerTests {
             try await connection.expect("QUIT")
             try await connection.reply("221 Bye")
         }
-        #expect(result.outcome == .sent)
+        #expect(result.outcome == .sent, "\(result.error ?? "no error")")
         #expect(received.contains("MAIL FROM:<a@example.com>"), "no SIZE or BODY after HELO")
     }
 
@@ -124,7 +124,8 @@ struct ScriptedServerTests {
             try await connection.reply("220 mx.test ESMTP")
             try await connection.expect("EHLO")
             try await connection.reply("250-mx.test\r\n250-PIPELINING\r\n250 SIZE 10000")
-            try await connection.drain()
+            try await connection.expect("QUIT")
+            try await connection.reply("221 Bye")
         }
         #expect(result.outcome == .permanentFailure)
         #expect(
@@ -151,7 +152,7 @@ struct ScriptedServerTests {
             try await connection.expect("QUIT")
             try await connection.reply("221 Bye")
         }
-        #expect(result.outcome == .sent)
+        #expect(result.outcome == .sent, "\(result.error ?? "no error")")
         #expect(result.recipients.map(\.outcome) == [.sent, .temporaryFailure])
         #expect(result.recipientsToRetry == ["c@example.com"])
         #expect(received.prefix(5).last == "DATA")

@@ -403,8 +403,14 @@ struct StoreTests {
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        // Read on a thread of its own, not one of the shared pool's.
+        let data = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: data)
+            }
+        }
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 }
