@@ -177,7 +177,7 @@ bench-mime:
 	mkdir -p out
 	$(PYTHON) scripts/bench_mime.py --swift .build/release/mime-bench --json out/bench-mime.json
 
-.PHONY: fuzz-mime test-fuzz-mime bench-mime fuzz-smtp test-fuzz-smtp fuzz-pop3 test-fuzz-pop3 fuzz-imap test-fuzz-imap \ bench-postgres
+.PHONY: fuzz-mime test-fuzz-mime bench-mime fuzz-smtp test-fuzz-smtp fuzz-pop3 test-fuzz-pop3 fuzz-imap test-fuzz-imap \
 	build-search-fuzzer fuzz-search test-fuzz-search
 
 # ---- Web UI: the message list's model under node's own test runner (no packages) ----
