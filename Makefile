@@ -188,9 +188,15 @@ test-web:
 
 .PHONY: test-web bench-postgres
 
-# SMTP ingest on PostgreSQL against SQLite in one run (8 and 32 sessions, new and reused connections), on a
+# SMTP ingest on PostgreSQL against SQLite in one run (8 and 32 sessions, new and reused connections), then
+# list/search/wait latency and memory at 100k messages on each (with a second node for PostgreSQL), on a
 # throw-away cluster unless MAILPEN_TEST_POSTGRES names one.
 bench-postgres: deps release
 	mkdir -p out
 	if [ -z "$$MAILPEN_TEST_POSTGRES" ]; then env=$$(scripts/test-postgres.sh start) && eval "$$env"; fi && \
-	$(PYTHON) scripts/bench_postgres.py --binary $(RELEASE_BINARY) --json out/bench-postgres.json
+	$(PYTHON) scripts/bench_postgres.py --binary $(RELEASE_BINARY) --json out/bench-postgres.json && \
+	$(PYTHON) scripts/bench_api.py --binary $(RELEASE_BINARY) --label "SQLite      " --json out/bench-api-sqlite.json && \
+	db=mailpen_bench_api_$$$$ && psql "$$MAILPEN_TEST_POSTGRES" -qc "CREATE DATABASE $$db" && \
+	$(PYTHON) scripts/bench_api.py --binary $(RELEASE_BINARY) --label "PostgreSQL  " \
+		--db "$${MAILPEN_TEST_POSTGRES%/*}/$$db" --json out/bench-api-postgres.json; \
+	status=$$?; psql "$$MAILPEN_TEST_POSTGRES" -qc "DROP DATABASE IF EXISTS $$db WITH (FORCE)"; exit $$status
