@@ -5,15 +5,12 @@ import Testing
 
 @Suite("Lists: deep pages")
 struct DeepPageTests {
-    /// Pages past `deepListOffset` come from the inbox's rows kept between requests, brought up to date
+    /// On SQLite, pages past `deepListOffset` come from the inbox's rows kept between requests, brought up to date
     /// by the rows added since, or read afresh after deletions: after each change they must equal the pages
     /// of the index (read near the top, in one page of everything), with another inbox's mail interleaved.
-    @Test("pages deep into a plain list stay exact as mail comes and goes")
-    func deepPagesStayExact() async throws {
-        try await withDatabasePath { path in
-            var configuration = SQLiteStore.Configuration(path: path)
-            configuration.deepListOffset = 5
-            let store = try SQLiteStore(configuration: configuration)
+    @Test("pages deep into a plain list stay exact as mail comes and goes", arguments: StoreBackend.available)
+    func deepPagesStayExact(backend: StoreBackend) async throws {
+        try await withStore(on: backend, sqlite: { $0.deepListOffset = 5 }) { store in
             _ = try await store.createInbox(named: "other")
             var ids: [String] = []
             func send(_ count: Int) async throws {
@@ -61,7 +58,6 @@ struct DeepPageTests {
             }
             let page = try await store.messages(other, limit: 3, offset: 5)
             #expect(page.messages.map(\.id) == Array(again.reversed().dropFirst(5).prefix(3)))
-            try await store.close()
         }
     }
 }

@@ -40,16 +40,84 @@ func withPostgresStore(
     }
 }
 
-/// A store of `backend` on a fresh database, closed afterwards.
+/// A store of `backend` on a fresh database, closed afterwards. `sqlite` may change an SQLite store's
+/// configuration first (settings PostgreSQL has no counterpart of, such as where deep pages begin).
 func withStore(
-    on backend: StoreBackend, retention: RetentionDefaults = .init(), _ body: (any MailpenStore) async throws -> Void
+    on backend: StoreBackend, retention: RetentionDefaults = .init(),
+    sqlite configure: (inout SQLiteStore.Configuration) -> Void = { _ in },
+    _ body: (any MailpenStore) async throws -> Void
 ) async throws {
     switch backend {
     case .sqlite:
-        try await withStore(retention: retention) { store, _ in try await body(store) }
+        try await withStore(retention: retention, configure) { store, _ in try await body(store) }
     case .postgres:
         try await withPostgresStore(retention: retention) { store, _ in try await body(store) }
     }
+}
+
+/// A fresh database of `backend`, dropped afterwards; `body` opens stores on it with the function it is
+/// given, as often as it likes (to reopen one, or to close one itself), and closes each.
+func withDatabase(
+    on backend: StoreBackend, _ body: (_ open: () async throws -> any MailpenStore) async throws -> Void
+) async throws {
+    switch backend {
+    case .sqlite:
+        try await withDatabasePath { path in
+            try await body { try SQLiteStore(configuration: .init(path: path)) }
+        }
+    case .postgres:
+        try await withPostgresDatabase { url in
+            try await body { try await PostgresStore.open(.init(url: url, poolSize: 4), logger: testLogger) }
+        }
+    }
+}
+
+/// The transactions the store's writer has committed new mail in so far.
+func writerBatches(_ store: any MailpenStore) async throws -> Int {
+    switch store {
+    case let sqlite as SQLiteStore: return await sqlite.writerStatistics.batches
+    case let postgres as PostgresStore: return await postgres.writer.statistics.batches
+    default: throw StoreTestError.unknownBackend
+    }
+}
+
+/// Starts `wait` and returns once it is watching for new mail (it has subscribed to what wakes waits), so
+/// that what the test stores next arrives while it waits, not before.
+func beginWait<Value: Sendable>(
+    on store: any MailpenStore, _ wait: @escaping @Sendable () async throws -> Value
+) async throws -> Task<Value, any Error> {
+    let feed = try wakingFeed(of: store)
+    let baseline = await feed.count()
+    let task = Task { try await wait() }
+    await feed.reaches { $0 > baseline }
+    return task
+}
+
+/// The subscriber count of the feed a store's waits subscribe to: SQLite's search indexer announcements, or
+/// PostgreSQL's change feed.
+private func wakingFeed(of store: any MailpenStore) throws -> WakingFeed {
+    switch store {
+    case let sqlite as SQLiteStore: return WakingFeed(sqlite.indexed)
+    case let postgres as PostgresStore: return WakingFeed(postgres.changes)
+    default: throw StoreTestError.unknownBackend
+    }
+}
+
+/// A change feed of either element type, as far as counting its subscribers goes.
+private struct WakingFeed {
+    /// The number of subscribers now.
+    let count: @Sendable () async -> Int
+    /// Returns once the number of subscribers meets the condition.
+    let reaches: @Sendable (_ condition: @escaping @Sendable (Int) -> Bool) async -> Void
+
+    init<Element: Sendable>(_ feed: ChangeFeed<Element>) {
+        count = { await feed.subscriberCount }
+        reaches = { await feed.subscriberCount(where: $0) }
+    }
+}
+
+enum StoreTestError: Error {
+    case unknownBackend
 }
 
 /// Stores `messages` in order and returns once a search can find every one of them: at once on PostgreSQL,

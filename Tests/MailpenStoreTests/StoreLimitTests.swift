@@ -4,12 +4,13 @@ import Testing
 
 @testable import MailpenStore
 
-/// Bounds on what one call may make the store keep or hold: tags, routes, the indexer's batches, and what a
-/// wait returns when mail it counted is deleted.
+/// Bounds on what one call may make the store keep or hold: tags, routes, and what a wait returns when mail
+/// it counted is deleted; on SQLite and on PostgreSQL.
 @Suite("Store: limits")
 struct StoreLimitTests {
-    @Test func tagsAreLimitedInNumberAndLength() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: StoreBackend.available)
+    func tagsAreLimitedInNumberAndLength(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
             let summary = try await store.store(incoming("Subject: tagged\r\n\r\nbody\r\n"))
             let longest = String(repeating: "t", count: StoreLimits.maximumTagLength)
             let most = (1..<StoreLimits.maximumTagsPerMessage).map { "tag\($0)" } + [longest]
@@ -25,8 +26,9 @@ struct StoreLimitTests {
         }
     }
 
-    @Test func routesAreLimitedPerInbox() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: StoreBackend.available)
+    func routesAreLimitedPerInbox(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
             let most = (0..<StoreLimits.maximumRoutesPerInbox).map { "r\($0)@shop.example" }
             _ = try await store.createInbox(named: "shop", routes: most)
             await #expect(throws: StoreError.tooManyRoutes(257)) {
@@ -47,46 +49,19 @@ struct StoreLimitTests {
         }
     }
 
-    @Test func aWaitForSeveralDropsMessagesDeletedWhileItWaits() async throws {
-        try await withStore { store, _ in
+    @Test(arguments: StoreBackend.available)
+    func aWaitForSeveralDropsMessagesDeletedWhileItWaits(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
             let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:wanted"))
             let waiting = Task { try await store.waitForMessages(query, count: 2, timeout: .seconds(20)) }
             // The first match is deleted once the wait has had every chance to count it: once it is searchable.
-            let events = await store.indexed.subscribe()
-            let first = try await store.store(incoming("Subject: wanted one\r\n\r\nbody\r\n"))
-            for try await event in events {
-                if event.ids.contains(first.id) { break }
-            }
+            let first = try #require(
+                try await storeSearchable([incoming("Subject: wanted one\r\n\r\nbody\r\n")], in: store).first)
             try await store.deleteMessage(id: first.id)
             let second = try await store.store(incoming("Subject: wanted two\r\n\r\nbody\r\n"))
             let third = try await store.store(incoming("Subject: wanted three\r\n\r\nbody\r\n"))
             let found = try await waiting.value
             #expect(found.map(\.id) == [third.id, second.id])
-        }
-    }
-
-    @Test func theIndexerCutsBatchesByBytesAndLosesNothing() async throws {
-        try await withDatabasePath { path in
-            var configuration = SQLiteStore.Configuration(path: path)
-            configuration.indexBatchBytes = 1
-            let store = try SQLiteStore(configuration: configuration)
-            let events = await store.indexed.subscribe()
-            var stored: [String] = []
-            for index in 0..<5 {
-                stored.append(try await store.store(incoming("Subject: batch \(index)\r\n\r\nneedle\r\n")).id)
-            }
-            var announced: [[String]] = []
-            for try await event in events {
-                announced.append(event.ids)
-                if announced.flatMap({ $0 }).count == 5 { break }
-            }
-            // One message a batch: each is announced on its own, and every one is found.
-            #expect(announced.allSatisfy { $0.count == 1 })
-            #expect(Set(announced.flatMap { $0 }) == Set(stored))
-            let page = try await store.messages(
-                MessageQuery(inbox: "default", search: try SearchQuery(parsing: "needle")))
-            #expect(page.total == 5)
-            try await store.close()
         }
     }
 }

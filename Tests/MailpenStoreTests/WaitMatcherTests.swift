@@ -6,6 +6,8 @@ import Testing
 
 @testable import MailpenStore
 
+/// SQLite-only: the wait matcher is the SQLite store's in-memory index of new mail; PostgreSQL searches
+/// new mail in the database (``WaitTests`` checks what waits do on both).
 @Suite("Waits: the wait matcher")
 struct WaitMatcherTests {
     /// While a request waits, each new message is checked against its query as soon as it is committed,
@@ -26,21 +28,6 @@ struct WaitMatcherTests {
             let wanted = try await store.store(incoming("From: shop@example.com\r\nSubject: Invoice 8\r\n\r\nyes\r\n"))
             #expect(try await found.map(\.id) == [wanted.id])
             #expect(await matcher.registeredCount == 0)
-        }
-    }
-
-    /// A message stored before the wait began was never given to the matcher: the wait finds it through the
-    /// search index once indexed, as before.
-    @Test("messages from before the wait still count")
-    func olderMessagesStillCount() async throws {
-        try await withStore { store, _ in
-            let first = try await store.store(incoming("Subject: invoice 1\r\n\r\nx\r\n"))
-            let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:invoice"))
-            let baseline = await store.indexed.subscriberCount
-            async let found = store.waitForMessages(query, count: 2, timeout: .seconds(20))
-            await store.indexed.subscriberCount(where: { $0 > baseline })
-            let second = try await store.store(incoming("Subject: invoice 2\r\n\r\nx\r\n"))
-            #expect(try await found.map(\.id) == [second.id, first.id])
         }
     }
 
@@ -94,8 +81,8 @@ struct WaitMatcherTests {
         }
     }
 
-    /// A wait that ends in any way — a timeout, a cancelled caller, the store closing — leaves no
-    /// registration behind, and closing the store with a wait pending ends the wait with `closed`.
+    /// A wait that ends by its timeout or a cancelled caller leaves no registration behind (how waits end
+    /// is in ``WaitTests``).
     @Test("a wait unregisters however it ends")
     func registrationEndsWithTheWait() async throws {
         try await withStore { store, _ in
@@ -112,15 +99,6 @@ struct WaitMatcherTests {
             waiting.cancel()
             await #expect(throws: CancellationError.self) { try await waiting.value }
             #expect(await matcher.registeredCount == 0)
-        }
-        try await withDatabasePath { path in
-            let store = try SQLiteStore(configuration: .init(path: path))
-            let never = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:nevermatches"))
-            let baseline = await store.indexed.subscriberCount
-            let waiting = Task { try await store.waitForMessages(never, count: 1, timeout: .seconds(60)) }
-            await store.indexed.subscriberCount(where: { $0 > baseline })
-            try await store.close()
-            await #expect(throws: StoreError.closed) { try await waiting.value }
         }
     }
 
