@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import MailpenTestSupport
+import NIOCore
 import Testing
 
 @testable import MailpenStore
