@@ -1,5 +1,7 @@
 import Foundation
 import MailpenTestSupport
+import NIOCore
+import NIOPosix
 import Testing
 
 @testable import MailpenStore
@@ -224,6 +226,142 @@ struct StoreContractTests {
             }
             let empty = try await store.messages(MessageQuery(inbox: "default"), limit: 10, offset: 100)
             #expect(empty.messages.isEmpty && empty.total == 1)
+        }
+    }
+}
+
+/// The rest of the protocol's promises: the event-loop store, own changes, health, a closed store, waits
+/// for inboxes yet to come and since markers, tag searches and pruning under concurrent mail.
+@Suite("Store: more of the protocol on both backends")
+struct StoreContractMoreTests {
+    /// Storing from an event loop completes on that loop once committed, with the same summary a read gives.
+    @Test(arguments: StoreBackend.available)
+    func storingFromAnEventLoop(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
+            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            let summary = try await store.store(StoreContractTests.note("from a loop"), on: loop).flatMap {
+                summary -> EventLoopFuture<MessageSummary> in
+                loop.preconditionInEventLoop()
+                return loop.makeSucceededFuture(summary)
+            }.get()
+            #expect(try await store.summary(id: summary.id) == summary)
+            let refused = store.store(StoreContractTests.note("nowhere", inbox: "ghost"), on: loop)
+            await #expect(throws: StoreError.inboxNotFound("ghost")) { try await refused.get() }
+            #expect(await store.health() == .healthy)
+        }
+    }
+
+    /// A process's own changes are those it commits; on one node, every change.
+    @Test(arguments: StoreBackend.available)
+    func ownChangesAreThoseCommittedHere(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
+            let own = await store.subscribeToOwnChanges(bufferSize: 16)
+            let stored = try await store.store(StoreContractTests.note("mine"))
+            try await store.deleteMessage(id: stored.id)
+            var iterator = own.makeAsyncIterator()
+            #expect(try await iterator.next() == .stored(stored))
+            #expect(try await iterator.next() == .deleted(inbox: "default", ids: [stored.id]))
+        }
+    }
+
+    /// Once closed, a store refuses every call with `closed`.
+    @Test(arguments: StoreBackend.available)
+    func aClosedStoreSaysSo(backend: StoreBackend) async throws {
+        try await withDatabase(on: backend) { open in
+            let store = try await open()
+            let stored = try await store.store(StoreContractTests.note("before"))
+            try await store.close()
+            await #expect(throws: StoreError.closed) { try await store.inboxes() }
+            await #expect(throws: StoreError.closed) { try await store.store(StoreContractTests.note("after")) }
+            await #expect(throws: StoreError.closed) { try await store.summary(id: stored.id) }
+            await #expect(throws: StoreError.closed) { try await store.messages(MessageQuery(inbox: "default")) }
+            await #expect(throws: StoreError.closed) { try await store.deleteMessage(id: stored.id) }
+            await #expect(throws: StoreError.closed) { try await store.createInbox(named: "late") }
+            await #expect(throws: StoreError.closed) {
+                try await store.waitForMessages(MessageQuery(inbox: "default"), count: 1, timeout: .seconds(5))
+            }
+            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            await #expect(throws: StoreError.closed) {
+                try await store.store(StoreContractTests.note("after"), on: loop).get()
+            }
+        }
+    }
+
+    /// A wait for an inbox that does not exist yet waits for it; a marker leaves older mail out.
+    @Test(arguments: StoreBackend.available)
+    func waitsForAnInboxYetToComeAndAfterAMarker(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
+            let later = try await beginWait(on: store) {
+                try await store.waitForMessages(MessageQuery(inbox: "later"), count: 1, timeout: .seconds(20))
+            }
+            _ = try await store.createInbox(named: "later")
+            let arrived = try await store.store(StoreContractTests.note("hello", inbox: "later"))
+            #expect(try await later.value.map(\.id) == [arrived.id])
+
+            let old = try await store.store(StoreContractTests.note("old"))
+            let marker = MessageQuery(inbox: "default", since: .message(id: old.id))
+            let afterMarker = try await beginWait(on: store) {
+                try await store.waitForMessages(marker, count: 1, timeout: .seconds(20))
+            }
+            let new = try await store.store(StoreContractTests.note("new"))
+            #expect(try await afterMarker.value.map(\.id) == [new.id])
+        }
+    }
+
+    /// Tag searches ignore case, as tags are folded for searching; accents stay.
+    @Test(arguments: StoreBackend.available)
+    func tagSearchesIgnoreCase(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
+            let tagged = try await store.store(StoreContractTests.note("tagged"))
+            let plain = try await store.store(StoreContractTests.note("plain"))
+            _ = try await store.update(id: tagged.id, isRead: nil, tags: ["Café-Ünit"])
+            func found(_ query: String) async throws -> [String] {
+                try await store.messages(MessageQuery(inbox: "default", search: try SearchQuery(parsing: query)))
+                    .messages.map(\.id)
+            }
+            for query in ["tag:café-ünit", "tag:CAFÉ-ÜNIT", "tag:\"Café-Ünit\""] {
+                #expect(try await found(query) == [tagged.id], "query \(query)")
+            }
+            #expect(try await found("tag:cafe-unit").isEmpty)
+            #expect(try await found("tag:café").isEmpty)
+            #expect(try await found("-tag:CAFÉ-ünit") == [plain.id])
+        }
+    }
+
+    /// Concurrent mail into a small inbox keeps exactly its newest messages, and the counters agree.
+    @Test(arguments: StoreBackend.available)
+    func aCountLimitHoldsUnderConcurrentMail(backend: StoreBackend) async throws {
+        try await withStore(on: backend, retention: .init(maximumMessages: 5)) { store in
+            let ids = try await withThrowingTaskGroup(of: String.self) { group in
+                for number in 0..<40 {
+                    group.addTask { try await store.store(StoreContractTests.note("n\(number)")).id }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            let kept = try await store.summaries(inInbox: "default").map(\.id)
+            #expect(kept == Array(ids.sorted().suffix(5).reversed()))
+            let inbox = try #require(try await store.inbox(named: "default"))
+            #expect(inbox.total == 5 && inbox.unread == 5)
+            let page = try await store.messages(MessageQuery(inbox: "default"), limit: 0, offset: 0)
+            #expect(page.messages.isEmpty && page.total == 5 && page.unread == 5)
+        }
+    }
+
+    /// An inbox deleted and made again under its name starts empty, and its old messages are gone.
+    @Test(arguments: StoreBackend.available)
+    func aRecreatedInboxStartsEmpty(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
+            _ = try await store.createInbox(named: "again")
+            let old = try await storeSearchable([StoreContractTests.note("old words", inbox: "again")], in: store)
+            try await store.deleteInbox(named: "AGAIN")
+            #expect(try await store.summary(id: old[0].id) == nil)
+            #expect(try await store.rawMessage(id: old[0].id) == nil)
+            _ = try await store.createInbox(named: "again")
+            let fresh = try #require(try await store.inbox(named: "again"))
+            #expect(fresh.total == 0 && fresh.unread == 0)
+            let search = MessageQuery(inbox: "again", search: try SearchQuery(parsing: "words"))
+            #expect(try await store.messages(search).total == 0)
+            #expect(try await store.tagCounts(inInbox: "again").isEmpty)
         }
     }
 }
