@@ -142,7 +142,8 @@ struct StoreContractTests {
             #expect(try await after(.time(Date(timeIntervalSinceNow: -3600))) == [ids[4], ids[3], ids[1], ids[0]])
             #expect(try await after(.time(Date(timeIntervalSinceNow: 3600))) == [])
             let page = try await store.messages(
-                MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:n3"), since: .message(id: ids[0])))
+                MessageQuery(
+                    inbox: "default", search: try SearchQuery(parsing: "subject:n3"), since: .message(id: ids[0])))
             #expect(page.messages.map(\.id) == [ids[3]] && page.total == 1)
         }
     }
@@ -154,7 +155,10 @@ struct StoreContractTests {
         try await withStore(on: backend) { store in
             _ = try await store.createInbox(named: "other")
             let doomed = try await storeSearchable(
-                [Self.note("doomed a"), Self.note("keep b"), Self.note("doomed c"), Self.note("doomed d", inbox: "other")],
+                [
+                    Self.note("doomed a"), Self.note("keep b"), Self.note("doomed c"),
+                    Self.note("doomed d", inbox: "other"),
+                ],
                 in: store)
             _ = try await store.setRead(id: doomed[0].id, true)
             let events = await store.subscribe()
@@ -213,7 +217,8 @@ struct StoreContractTests {
     @Test(arguments: StoreBackend.available)
     func envelopesAndUnknownIDs(backend: StoreBackend) async throws {
         try await withStore(on: backend) { store in
-            let message = incoming("Subject: env\r\n\r\nx\r\n", from: "sender@example.com", to: ["a@x.example", "b@y.example"])
+            let message = incoming(
+                "Subject: env\r\n\r\nx\r\n", from: "sender@example.com", to: ["a@x.example", "b@y.example"])
             let stored = try await store.store(message)
             #expect(try await store.envelope(id: stored.id) == message.envelope)
             #expect(try await store.message(id: stored.id)?.envelope == message.envelope)
