@@ -6,7 +6,8 @@ DEBUG_BINARY := .build/debug/mailpen
 
 PREFIX ?= /usr/local
 
-.PHONY: run test deps deps-run build release install format lint test-swift test-e2e test-ui bench bench-smtp bench-api bench-checks bench-ui clean bench-postgres
+.PHONY: run test deps deps-run build release install format lint test-swift test-e2e test-ui bench bench-smtp bench-api bench-checks bench-ui clean bench-postgres \
+	bench-smtp-instructions test-instructions
 
 run: deps-run release
 	$(RELEASE_BINARY) serve $(ARGS)
@@ -57,6 +58,15 @@ bench: deps release
 
 bench-smtp:
 	$(PYTHON) scripts/bench_smtp.py --binary $(RELEASE_BINARY) --ceiling .build/release/mailpen-ceiling --json out/bench-smtp.json
+
+# Instructions per SMTP connection and per message under callgrind (repeatable on a busy machine, to
+# compare commits); `make test` checks the debug build's against fixtures/instructions.json.
+bench-smtp-instructions: deps release
+	mkdir -p out
+	$(PYTHON) scripts/bench_instructions.py --binary $(RELEASE_BINARY) --messages 1000 --json out/bench-instructions.json
+
+test-instructions:
+	$(PYTHON) scripts/bench_instructions.py --binary $(DEBUG_BINARY) --messages 100 --check fixtures/instructions.json
 
 bench-api:
 	$(PYTHON) scripts/bench_api.py --binary $(RELEASE_BINARY) --json out/bench-api.json
