@@ -82,10 +82,13 @@ struct PostgresStoreTests {
             #expect(seenOnB.last == .stored(stored))
 
             let read = try await b.setRead(id: stored.id, true)
-            try await b.deleteMessage(id: stored.id)
-            let shop = try await a.createInbox(named: "shop", password: "s3cret")
             var aEvents = onA.makeAsyncIterator()
             var seenOnA: [StoreEvent] = []
+            // A loads a changed message's summary when told of the change: B deletes the message only once A
+            // has it, or A would find it gone and rightly publish the deletion alone.
+            while seenOnA.count < 3, let event = try await aEvents.next() { seenOnA.append(event) }
+            try await b.deleteMessage(id: stored.id)
+            let shop = try await a.createInbox(named: "shop", password: "s3cret")
             while seenOnA.count < 5, let event = try await aEvents.next() { seenOnA.append(event) }
             #expect(
                 seenOnA.suffix(3) == [
