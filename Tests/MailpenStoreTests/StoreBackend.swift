@@ -82,7 +82,8 @@ func writerBatches(_ store: any MailpenStore) async throws -> Int {
 }
 
 /// Starts `wait` and returns once it is watching for new mail (it has subscribed to what wakes waits), so
-/// that what the test stores next arrives while it waits, not before.
+/// that what the test stores next arrives while it waits, not before. Waits that ended before must have
+/// let go of their subscriptions (``untilWaitsEnded(on:idle:)``), or this would count them.
 func beginWait<Value: Sendable>(
     on store: any MailpenStore, _ wait: @escaping @Sendable () async throws -> Value
 ) async throws -> Task<Value, any Error> {
@@ -91,6 +92,17 @@ func beginWait<Value: Sendable>(
     let task = Task { try await wait() }
     await feed.reaches { $0 > baseline }
     return task
+}
+
+/// How many subscribe to what wakes the store's waits: read before a test's first wait, then awaited with
+/// ``untilWaitsEnded(on:idle:)`` once a wait ended, so that the next ``beginWait(on:_:)`` counts from there.
+func waitingSubscribers(on store: any MailpenStore) async throws -> Int {
+    await (try wakingFeed(of: store)).count()
+}
+
+/// Returns once the waits that ended have let go of their subscriptions (which end a moment after them).
+func untilWaitsEnded(on store: any MailpenStore, idle: Int) async throws {
+    await (try wakingFeed(of: store)).reaches { $0 <= idle }
 }
 
 /// The subscriber count of the feed a store's waits subscribe to: SQLite's search indexer announcements, or

@@ -237,7 +237,7 @@ struct StoreContractTests {
 
 /// The rest of the protocol's promises: the event-loop store, own changes, health, a closed store, waits
 /// for inboxes yet to come and since markers, tag searches and pruning under concurrent mail.
-@Suite("Store: more of the protocol on both backends")
+@Suite("Store: more of the protocol on both backends", .timeLimit(.minutes(2)))
 struct StoreContractMoreTests {
     /// Storing from an event loop completes on that loop once committed, with the same summary a read gives.
     @Test(arguments: StoreBackend.available)
@@ -296,12 +296,14 @@ struct StoreContractMoreTests {
     @Test(arguments: StoreBackend.available)
     func waitsForAnInboxYetToComeAndAfterAMarker(backend: StoreBackend) async throws {
         try await withStore(on: backend) { store in
+            let idle = try await waitingSubscribers(on: store)
             let later = try await beginWait(on: store) {
                 try await store.waitForMessages(MessageQuery(inbox: "later"), count: 1, timeout: .seconds(20))
             }
             _ = try await store.createInbox(named: "later")
             let arrived = try await store.store(StoreContractTests.note("hello", inbox: "later"))
             #expect(try await later.value.map(\.id) == [arrived.id])
+            try await untilWaitsEnded(on: store, idle: idle)
 
             let old = try await store.store(StoreContractTests.note("old"))
             let marker = MessageQuery(inbox: "default", since: .message(id: old.id))

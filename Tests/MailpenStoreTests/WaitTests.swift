@@ -5,7 +5,7 @@ import Testing
 @testable import MailpenStore
 
 /// What a wait for mail answers, and how it ends, on SQLite and on PostgreSQL.
-@Suite("Waits")
+@Suite("Waits", .timeLimit(.minutes(2)))
 struct WaitTests {
     /// The stores a wait is checked on: each backend, and an SQLite store in memory, which has no wait matcher
     /// and looks for new matches in the search index instead.
@@ -83,15 +83,18 @@ struct WaitTests {
     func waitsEnd(backend: StoreBackend) async throws {
         try await withDatabase(on: backend) { open in
             let store = try await open()
+            let idle = try await waitingSubscribers(on: store)
             let never = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:nevermatches"))
             await #expect(throws: StoreError.timedOut) {
                 try await store.waitForMessages(never, count: 1, timeout: .milliseconds(100))
             }
+            try await untilWaitsEnded(on: store, idle: idle)
             let cancelled = try await beginWait(on: store) {
                 try await store.waitForMessages(never, count: 1, timeout: .seconds(60))
             }
             cancelled.cancel()
             await #expect(throws: CancellationError.self) { try await cancelled.value }
+            try await untilWaitsEnded(on: store, idle: idle)
             let pending = try await beginWait(on: store) {
                 try await store.waitForMessages(never, count: 1, timeout: .seconds(60))
             }

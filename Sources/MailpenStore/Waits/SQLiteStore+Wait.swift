@@ -49,12 +49,14 @@ extension SQLiteStore {
     /// or in a check that failed) is checked once the search index has it.
     private func collectMatches(_ query: MessageQuery, count: Int) async throws -> [MessageSummary] {
         let (inputs, input) = AsyncStream.makeStream(of: WaitInput.self)
-        // Registered first, so that the batches committed from here on are checked as they arrive.
+        // Deletions are heard before the matcher can report anything: a message it matches and that is
+        // deleted at once would otherwise count, its deletion published before this wait listened.
+        let changeNews = await changes.subscribe(bufferSize: 1024)
+        // Registered next, so that the batches committed from here on are checked as they arrive.
         let registration = await matcher?.register(query) { input.yield(.arrived($0)) }
         defer { if let registration { matcher?.unregister(registration) } }
-        // Subscribed before the first look, so that nothing indexed or deleted in between is missed.
+        // Subscribed before the first look, so that nothing indexed in between is missed.
         let indexedNews = await indexed.subscribe(bufferSize: 1024)
-        let changeNews = await changes.subscribe(bufferSize: 1024)
         let inbox = query.inbox
         // Discarding: the lookups' tasks are not kept once done, however long the wait.
         return try await withThrowingDiscardingTaskGroup(returning: [MessageSummary].self) { group in
