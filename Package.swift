@@ -69,11 +69,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Chaos rules for SMTP sessions (refuse, delay, disconnect) and the seeded decisions over them. Pure
+        // Swift, no I/O: the store keeps the rules, the server asks the engine at every stage.
+        .target(
+            name: "MailpenChaos",
+            swiftSettings: swiftSettings
+        ),
         // SQLite storage: inboxes, messages, retention, change feed.
         .target(
             name: "MailpenStore",
             dependencies: [
                 "MailpenMIME",
+                "MailpenChaos",
                 "CMailpenSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -327,6 +334,11 @@ let package = Package(
         .testTarget(
             name: "MailpenMIMETests",
             dependencies: ["MailpenMIME"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailpenChaosTests",
+            dependencies: ["MailpenChaos"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
