@@ -115,6 +115,7 @@ let package = Package(
             name: "MailpenCompat",
             dependencies: [
                 "MailpenStore",
+                "MailpenChaos",
                 "MailpenRelay",
                 "MailpenChecks",
                 "MailpenChecksNetwork",
@@ -132,6 +133,7 @@ let package = Package(
             name: "MailpenHTTP",
             dependencies: [
                 "MailpenStore",
+                "MailpenChaos",
                 "MailpenRelay",
                 "MailpenCompat",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -168,6 +170,7 @@ let package = Package(
             name: "Mailpen",
             dependencies: [
                 "MailpenRelay",
+                "MailpenChaos",
                 "MailpenSMTP",
                 "MailpenSMTPCore",
                 "MailpenStore",

@@ -30,6 +30,9 @@ public actor MailpenServer {
     private var httpTask: Task<Void, any Error>?
     private var httpGroup: ServiceGroup?
     private var maintenanceTask: Task<Void, Never>?
+    /// The chaos rules in force (on a store that keeps them), and the task that keeps them fresh.
+    private var chaos: ChaosRules?
+    private var chaosTask: Task<Void, Never>?
     /// Sends released mail to the configured relays, once started.
     public private(set) var relays: RelayService?
 
@@ -70,6 +73,12 @@ public actor MailpenServer {
                     reason: "relays keep their queue in the SQLite database; they are not available with PostgreSQL yet"
                 )
             }
+            if let chaosStore = store as? any ChaosRuleStore & MailpenStore {
+                let chaos = ChaosRules(store: chaosStore, logger: logger)
+                try await chaos.refresh()
+                self.chaos = chaos
+                chaosTask = Task { await chaos.run() }
+            }
             try await startSMTP(store: store, tlsContext: tlsContext)
             try await startMailAccess(store: store, tlsContext: tlsContext)
             try await startHTTP(store: store)
@@ -107,6 +116,13 @@ public actor MailpenServer {
         }
         maintenanceTask?.cancel()
         maintenanceTask = nil
+        chaosTask?.cancel()
+        chaosTask = nil
+        if let chaos {
+            // The last hits counted reach the store before it closes.
+            try? await chaos.refresh()
+            self.chaos = nil
+        }
         if let relays {
             await relays.stop()
             self.relays = nil
@@ -179,6 +195,7 @@ public actor MailpenServer {
             deliveryHandler: delivery,
             authenticator: delivery,
             observer: SMTPMetricsObserver(metrics: metrics),
+            stageInterceptor: chaos.map { ChaosInterceptor(rules: $0, metrics: metrics) },
             logger: logger)
         self.smtp = smtp
         try await smtp.start()
@@ -220,12 +237,14 @@ public actor MailpenServer {
         dependencies.pop3 = mailAccessAdvertisement(plain: pop3Address, implicitTLS: pop3sAddress)
         dependencies.imap = mailAccessAdvertisement(plain: imapAddress, implicitTLS: imapsAddress)
         dependencies.relays = relays
+        dependencies.chaos = chaos
         var compat = CompatDependencies(
             store: store, checks: checks, createsInboxesOnFirstUse: configuration.authenticationPolicy == .any,
             maximumMessageSize: configuration.maximumMessageSize, version: configuration.version,
             databasePath: configuration.databasePath, usesSpamAssassin: configuration.spamd != nil,
             heartbeatInterval: configuration.heartbeatInterval, logger: logger)
         compat.relays = relays
+        compat.chaos = chaos
         dependencies.mailpitAPI = compat
         let limits = MailpenHTTP.ConnectionLimits(
             maximumConnections: configuration.httpMaximumConnections,

@@ -127,7 +127,30 @@ enum PostgresSchema {
                                 OR strpos(substr(line, char_length(name) + 3) COLLATE "C", value) > 0))
                 $$
                 """,
-            ])
+            ]),
+        // Version 4 is the chaos rules (versions 2 and 3 belong to other features).
+        Migration(
+            version: 4, name: "chaos rules",
+            statements: [
+                """
+                CREATE TABLE chaos_rule (
+                    inbox_id bigint REFERENCES inbox(id) ON DELETE CASCADE,
+                    revision bigint NOT NULL,
+                    position integer NOT NULL,
+                    seed bigint,
+                    stage text NOT NULL,
+                    reply text,
+                    probability integer NOT NULL,
+                    times bigint,
+                    delay_ms integer NOT NULL,
+                    disconnect boolean NOT NULL,
+                    match text,
+                    hits bigint NOT NULL DEFAULT 0,
+                    PRIMARY KEY (revision, position)
+                )
+                """,
+                "CREATE INDEX chaos_rule_by_inbox ON chaos_rule (inbox_id)",
+            ]),
     ]
 
     /// Applies the migrations the database lacks, in one transaction under the migration lock; returns the
