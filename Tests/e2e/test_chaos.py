@@ -308,3 +308,96 @@ def test_rules_show_their_defaults_and_survive_a_restart(make_server):
     assert status == 200 and state["rules"][0]["hits"] == 1
     with pytest.raises(smtplib.SMTPRecipientsRefused):
         send(again)
+
+
+def test_cli_sets_shows_and_clears_rules(server):
+    from conftest import BINARY
+    target = ["--server", server.base_url]
+    rules = json.dumps([{"stage": "rcpt", "reply": "451 4.3.0 Try later", "times": 5}])
+    result = subprocess.run([BINARY, "chaos", "set", *target, "--seed", "9", rules],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "set 1 global chaos rule(s)" in result.stdout
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        send(server)
+    result = subprocess.run([BINARY, "chaos", "get", *target], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "seed 9" in result.stdout
+    assert "rcpt" in result.stdout and 'reply "451 4.3.0 Try later"' in result.stdout
+    result = subprocess.run([BINARY, "chaos", "get", *target, "--json"], capture_output=True, text=True, timeout=60)
+    assert json.loads(result.stdout)["rules"][0]["hits"] == 1
+    result = subprocess.run([BINARY, "chaos", "set", *target, '[{"stage": "rcpt", "probability": 200, "reply": "451"}]'],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "probability" in result.stderr
+    api(server, "POST", "/api/v1/inboxes", {"name": "shop"})
+    result = subprocess.run([BINARY, "chaos", "set", *target, "--inbox", "shop", '{"rules": [{"stage": "mail", "delayMs": 5}]}'],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert api(server, "GET", "/api/v1/inboxes/shop/chaos")[1]["rules"][0]["delayMs"] == 5
+    result = subprocess.run([BINARY, "chaos", "clear", *target], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert api(server, "GET", "/api/v1/chaos")[1]["rules"] == []
+    send(server)
+
+
+def test_mailpit_triggers_map_onto_global_rules(server):
+    request = urllib.request.Request(
+        server.base_url + "/api/v1/chaos", method="PUT",
+        data=json.dumps({"Sender": {"ErrorCode": 452, "Probability": 100}}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert json.loads(response.read()) == {
+            "Authentication": {"ErrorCode": 451, "Probability": 0},
+            "Recipient": {"ErrorCode": 451, "Probability": 0},
+            "Sender": {"ErrorCode": 452, "Probability": 100}}
+    with pytest.raises(smtplib.SMTPSenderRefused) as raised:
+        send(server)
+    assert raised.value.smtp_code == 452
+    status, state = api(server, "GET", "/api/v1/chaos")
+    assert state["Sender"] == {"ErrorCode": 452, "Probability": 100}
+    assert state["rules"][0]["stage"] == "mail"
+    with urllib.request.urlopen(server.base_url + "/api/v1/webui", timeout=30) as response:
+        assert json.loads(response.read())["ChaosEnabled"] is True
+    # Mailpit's own validation message for a bad code, as plain text.
+    bad = urllib.request.Request(server.base_url + "/api/v1/chaos", method="PUT",
+                                 data=json.dumps({"Recipient": {"ErrorCode": 200, "Probability": 5}}).encode())
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(bad, timeout=30)
+    assert raised.value.code == 400 and b"between 400 and 599" in raised.value.read()
+    # An empty trigger set turns chaos off.
+    api(server, "PUT", "/api/v1/chaos", {})
+    send(server)
+
+
+def test_mailhog_jim_maps_onto_global_rules(make_server):
+    from compat_support import start_compat_server
+    server = start_compat_server(make_server)
+    jim = f"http://127.0.0.1:{server.mailhog_port}/api/v2/jim"
+
+    def call(method, body=None):
+        request = urllib.request.Request(jim, method=method, data=None if body is None else json.dumps(body).encode())
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    assert call("GET")[0] == 404
+    assert call("POST", {"RejectRecipientChance": 1, "RejectSenderChance": 0, "RejectAuthChance": 0,
+                         "AcceptChance": 1, "DisconnectChance": 0})[0] == 201
+    status, body = call("GET")
+    assert status == 200
+    settings = json.loads(body)
+    assert settings["RejectRecipientChance"] == 1 and settings["AcceptChance"] == 1
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as raised:
+        send(server)
+    assert next(iter(raised.value.recipients.values()))[0] == 550
+    assert call("POST")[0] == 400
+    assert call("PUT", {"RejectRecipientChance": 0, "AcceptChance": 0})[0] == 200
+    with pytest.raises(smtplib.SMTPConnectError):
+        smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=30)
+    assert call("PUT", {"AcceptChance": 2})[0] == 400
+    assert call("DELETE")[0] == 200
+    assert call("GET")[0] == 404
+    send(server)
+    assert len(stored(server)) == 1
