@@ -12,8 +12,11 @@ struct ChaosRoutes {
     let dependencies: MailpenHTTP.Dependencies
 
     func register(on group: RouterGroup<MailpenRequestContext>) {
-        group.get("chaos") { _, _ in try await read(inbox: nil) }
-        group.put("chaos") { request, context in try await set(request, context: context, inbox: nil) }
+        // Mailpit's API answers this path itself when it has no chaos rules to map its triggers onto.
+        if dependencies.mailpitAPI == nil || dependencies.mailpitAPI?.chaos != nil {
+            group.get("chaos") { _, _ in try await read(inbox: nil) }
+            group.put("chaos") { request, context in try await set(request, context: context, inbox: nil) }
+        }
         group.delete("chaos") { _, _ in try await clear(inbox: nil) }
         group.get("inboxes/:inbox/chaos") { _, context in try await read(inbox: try context.pathParameter("inbox")) }
         group.put("inboxes/:inbox/chaos") { request, context in
