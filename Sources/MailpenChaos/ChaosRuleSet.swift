@@ -12,7 +12,8 @@ public struct ChaosRuleSet: Sendable, Hashable {
     public var rules: [ChaosRule]
 
     public init(
-        inbox: String?, seed: UInt64? = nil, revision: Int64 = 0, rules: [ChaosRule], limits: ChaosLimits = ChaosLimits()
+        inbox: String?, seed: UInt64? = nil, revision: Int64 = 0, rules: [ChaosRule],
+        limits: ChaosLimits = ChaosLimits()
     ) throws(ChaosRuleError) {
         guard rules.count <= limits.maximumRules else {
             throw ChaosRuleError("at most \(limits.maximumRules) rules, not \(rules.count)")

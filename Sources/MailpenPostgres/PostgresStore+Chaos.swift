@@ -5,7 +5,9 @@ import PostgresNIO
 /// Chaos rules in the shared database: every node reads the same rules, and hits from every node add up
 /// in one counter per rule (each an atomic `UPDATE`, so nodes never overwrite each other's hits).
 extension PostgresStore: ChaosRuleStore {
-    private typealias ChaosRow = (String?, Int64, Int32, Int64?, String, String?, Int32, Int64?, Int32, Bool, String?, Int64)
+    private typealias ChaosRow = (
+        String?, Int64, Int32, Int64?, String, String?, Int32, Int64?, Int32, Bool, String?, Int64
+    )
 
     private static let chaosColumns = """
         inbox.name, chaos_rule.revision, chaos_rule.position, chaos_rule.seed, chaos_rule.stage, chaos_rule.reply,
@@ -36,7 +38,9 @@ extension PostgresStore: ChaosRuleStore {
                     """, logger: logger)
                 return try await Self.decodeChaos(rows).first
             }
-            guard let reference = try await PostgresInboxes.find([inbox.lowercased()], on: connection, logger: logger).first
+            guard
+                let reference = try await PostgresInboxes.find([inbox.lowercased()], on: connection, logger: logger)
+                    .first
             else { throw StoreError.inboxNotFound(inbox) }
             let rows = try await connection.query(
                 """
@@ -64,7 +68,8 @@ extension PostgresStore: ChaosRuleStore {
                 try await connection.run("DELETE FROM chaos_rule WHERE inbox_id = \(reference.id)", logger: logger)
             } else {
                 // Nodes setting the global rules at once take turns, so that one set wins whole.
-                try await connection.run("SELECT pg_advisory_xact_lock(\(Self.chaosLock.0), \(Self.chaosLock.1))", logger: logger)
+                try await connection.run(
+                    "SELECT pg_advisory_xact_lock(\(Self.chaosLock.0), \(Self.chaosLock.1))", logger: logger)
                 try await connection.run("DELETE FROM chaos_rule WHERE inbox_id IS NULL", logger: logger)
             }
             let seed = rules.seed.map { Int64(bitPattern: $0) }

@@ -12,10 +12,13 @@ struct ChaosEngineTests {
         return try ChaosRuleSet(inbox: inbox, seed: seed, revision: revision, rules: positioned)
     }
 
-    private func refusal(_ stage: ChaosStage, _ reply: String = "451 4.3.0 Try later", probability: Int = 100,
-                         times: Int? = nil, match: ChaosMatch? = nil) throws -> ChaosRule {
-        try ChaosRule(stage: stage, reply: ChaosReply(parsing: reply), probability: probability, times: times,
-                      match: match)
+    private func refusal(
+        _ stage: ChaosStage, _ reply: String = "451 4.3.0 Try later", probability: Int = 100,
+        times: Int? = nil, match: ChaosMatch? = nil
+    ) throws -> ChaosRule {
+        try ChaosRule(
+            stage: stage, reply: ChaosReply(parsing: reply), probability: probability, times: times,
+            match: match)
     }
 
     @Test func emptyEngineDecidesNothing() {
@@ -94,9 +97,11 @@ struct ChaosEngineTests {
 
     @Test func matchRestrictsByEnvelopeAddresses() throws {
         var engine = ChaosEngine()
-        let match = ChaosMatch(text: "from:@bad.example -rcpt:vip", terms: [
-            .init(field: .from, value: "@Bad.example"), .init(field: .recipient, value: "vip", isNegated: true),
-        ])
+        let match = ChaosMatch(
+            text: "from:@bad.example -rcpt:vip",
+            terms: [
+                .init(field: .from, value: "@Bad.example"), .init(field: .recipient, value: "vip", isNegated: true),
+            ])
         engine.load([try set([try refusal(.rcpt, match: match)])])
         let outcome11 = engine.decide(ChaosFacts(stage: .rcpt, mailFrom: "a@good.example", recipients: ["u@x"]))
         #expect(outcome11 == nil)

@@ -10,7 +10,8 @@ struct SMTPStageConsultationTests {
 
     /// A session that answers every consultation with `verdict` for `stage` and proceeds elsewhere.
     private struct Driver {
-        var machine = SMTPSessionStateMachine(configuration: SMTPStageConsultationTests.configuration, challengeNonce: "n")
+        var machine = SMTPSessionStateMachine(
+            configuration: SMTPStageConsultationTests.configuration, challengeNonce: "n")
         var stage: SMTPStage
         var verdict: SMTPStageVerdict
         var consulted: [SMTPStageCheck] = []
@@ -79,8 +80,11 @@ struct SMTPStageConsultationTests {
     @Test(arguments: [SMTPStage.ehlo, .mail, .rcpt, .data])
     func refusingACommandLeavesTheSessionWhereItWas(_ stage: SMTPStage) {
         var driver = Driver(at: stage, .refuse(Self.refusal))
-        let last = ["ehlo": "EHLO c.test", "mail": "MAIL FROM:<a@x.test>", "rcpt": "RCPT TO:<b@y.test>",
-                    "data": "DATA"][stage.rawValue] ?? ""
+        let last =
+            [
+                "ehlo": "EHLO c.test", "mail": "MAIL FROM:<a@x.test>", "rcpt": "RCPT TO:<b@y.test>",
+                "data": "DATA",
+            ][stage.rawValue] ?? ""
         let step6 = driver.transaction(upTo: last)
         #expect(step6.reply == Self.refusal)
         // The refused step did not happen: the session accepts what it accepted before it.

@@ -38,7 +38,9 @@ enum MailHogJim {
         /// `base` with the fields `body` gives; a body that is not a JSON object changes nothing, as in MailHog,
         /// which decodes over its current settings and ignores errors.
         static func decoding(_ bytes: [UInt8], over base: Settings) -> Settings {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return base }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+                return base
+            }
             var settings = base
             func number(_ key: CodingKeys) -> Double? { (object[key.rawValue] as? NSNumber)?.doubleValue }
             if let value = number(.disconnectChance) { settings.disconnectChance = value }
@@ -70,11 +72,26 @@ enum MailHogJim {
             if let rule = try? make() { rules.append(rule) }
         }
         // A rule at probability 0 is kept: it records the setting, so that Jim reads back as it was set.
-        add { try ChaosRule(stage: .connect, reply: ChaosReply(parsing: "421 4.3.2 Jim refused the connection"), probability: refuse) }
+        add {
+            try ChaosRule(
+                stage: .connect, reply: ChaosReply(parsing: "421 4.3.2 Jim refused the connection"), probability: refuse
+            )
+        }
         add { try ChaosRule(stage: .connect, probability: disconnect, disconnect: true) }
-        add { try ChaosRule(stage: .mail, reply: ChaosReply(parsing: "550 5.7.1 Jim rejected the sender"), probability: sender) }
-        add { try ChaosRule(stage: .rcpt, reply: ChaosReply(parsing: "550 5.1.1 Jim rejected the recipient"), probability: recipient) }
-        add { try ChaosRule(stage: .auth, reply: ChaosReply(parsing: "550 5.7.8 Jim rejected the authentication"), probability: auth) }
+        add {
+            try ChaosRule(
+                stage: .mail, reply: ChaosReply(parsing: "550 5.7.1 Jim rejected the sender"), probability: sender)
+        }
+        add {
+            try ChaosRule(
+                stage: .rcpt, reply: ChaosReply(parsing: "550 5.1.1 Jim rejected the recipient"), probability: recipient
+            )
+        }
+        add {
+            try ChaosRule(
+                stage: .auth, reply: ChaosReply(parsing: "550 5.7.8 Jim rejected the authentication"), probability: auth
+            )
+        }
         return try? ChaosRuleSet(inbox: nil, rules: rules)
     }
 
@@ -82,12 +99,15 @@ enum MailHogJim {
     static func settings(of rules: ChaosRuleSet?) -> Settings? {
         guard let rules, !rules.rules.isEmpty else { return nil }
         func chance(_ stage: ChaosStage, disconnect: Bool = false) -> Double {
-            let rule = rules.rules.first { $0.stage == stage && $0.disconnect == disconnect && ($0.reply != nil || disconnect) }
+            let rule = rules.rules.first {
+                $0.stage == stage && $0.disconnect == disconnect && ($0.reply != nil || disconnect)
+            }
             return Double(rule?.probability ?? 0) / 100
         }
         return Settings(
             disconnectChance: chance(.connect, disconnect: true), acceptChance: 1 - chance(.connect),
-            linkSpeedAffect: 0, linkSpeedMin: Settings.defaults.linkSpeedMin, linkSpeedMax: Settings.defaults.linkSpeedMax,
+            linkSpeedAffect: 0, linkSpeedMin: Settings.defaults.linkSpeedMin,
+            linkSpeedMax: Settings.defaults.linkSpeedMax,
             rejectSenderChance: chance(.mail), rejectRecipientChance: chance(.rcpt), rejectAuthChance: chance(.auth))
     }
 }

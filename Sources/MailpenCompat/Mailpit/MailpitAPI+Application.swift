@@ -28,7 +28,8 @@ extension MailpitAPI {
                     messageRelay: .init(
                         enabled: false, smtpServer: "", returnPath: "", allowedRecipients: "", blockedRecipients: "",
                         overrideFrom: "", preserveMessageIDs: false),
-                    spamAssassin: dependencies.usesSpamAssassin, chaosEnabled: dependencies.chaos != nil, duplicatesIgnored: false,
+                    spamAssassin: dependencies.usesSpamAssassin, chaosEnabled: dependencies.chaos != nil,
+                    duplicatesIgnored: false,
                     hideDeleteAllButton: false))
         }
         // With chaos rules kept, Mailpen's own chaos routes answer this path, Mailpit's triggers included.

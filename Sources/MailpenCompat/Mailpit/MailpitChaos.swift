@@ -55,11 +55,13 @@ public enum MailpitChaos {
         }
         var rules: [ChaosRule] = []
         for (name, stage) in stages {
-            guard let entry = object.fields.first(where: { $0.key.caseInsensitiveCompare(name) == .orderedSame })?.value,
+            guard
+                let entry = object.fields.first(where: { $0.key.caseInsensitiveCompare(name) == .orderedSame })?.value,
                 !(entry is NSNull)
             else { continue }
             guard let trigger = entry as? [String: Any] else { throw ChaosRuleError("\(name): not an object") }
-            let code = (trigger.first { $0.key.caseInsensitiveCompare("ErrorCode") == .orderedSame }?.value as? NSNumber)?
+            let code =
+                (trigger.first { $0.key.caseInsensitiveCompare("ErrorCode") == .orderedSame }?.value as? NSNumber)?
                 .intValue ?? 451
             let probability =
                 (trigger.first { $0.key.caseInsensitiveCompare("Probability") == .orderedSame }?.value as? NSNumber)?
