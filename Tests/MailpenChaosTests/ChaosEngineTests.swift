@@ -165,7 +165,10 @@ struct ChaosEngineTests {
 
 @Suite("Chaos rule validation")
 struct ChaosRuleValidationTests {
-    @Test(arguments: ["250 ok", "354", "600 x", "45 short", "abc", "", "451\r\n250 ok", "451 4.3.0 bad\u{7F}"])
+    @Test(arguments: [
+        "250 ok", "354", "600 x", "45 short", "abc", "", "451\r\n250 ok", "451 4.3.0 a\r\n250 ok",
+        "451 4.3.0 bad\u{7F}",
+    ])
     func refusesRepliesThatAreNotOneFailureLine(_ reply: String) {
         #expect(throws: ChaosRuleError.self) { try ChaosReply(parsing: reply) }
     }

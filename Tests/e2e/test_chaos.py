@@ -311,7 +311,7 @@ def test_rules_show_their_defaults_and_survive_a_restart(make_server):
 
 
 def test_cli_sets_shows_and_clears_rules(server):
-    from conftest import BINARY
+    from mailpenprocess import BINARY
     target = ["--server", server.base_url]
     rules = json.dumps([{"stage": "rcpt", "reply": "451 4.3.0 Try later", "times": 5}])
     result = subprocess.run([BINARY, "chaos", "set", *target, "--seed", "9", rules],
