@@ -5,6 +5,7 @@ import shutil
 import smtplib
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -183,6 +184,23 @@ def test_delay_slows_the_stage_and_then_answers_normally(server):
     started = time.monotonic()
     send(server)
     assert time.monotonic() - started < elapsed
+
+
+def test_a_delayed_session_does_not_hold_up_the_others(server):
+    # The delay is a timer on the event loop: sessions sharing that loop go on meanwhile.
+    set_rules(server, [{"stage": "mail", "delayMs": 4000, "match": "from:slow@"}])
+    slow = threading.Thread(target=send, args=(server,), kwargs={"sender": "slow@example.com"})
+    started = time.monotonic()
+    slow.start()
+    time.sleep(0.3)
+    for index in range(6):
+        send(server, sender=f"fast{index}@example.com")
+    fast_done = time.monotonic() - started
+    slow.join(timeout=30)
+    slow_done = time.monotonic() - started
+    assert fast_done < 3.5, fast_done
+    assert slow_done >= 3.9
+    assert len(stored(server)) == 7
 
 
 def test_disconnect_in_data_leaves_nothing_stored(server):

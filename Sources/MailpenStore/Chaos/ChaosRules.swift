@@ -40,11 +40,14 @@ public final class ChaosRules: Sendable {
 
     // MARK: - Deciding
 
+    /// Whether any rule is in force on this node: one atomic load, for callers to skip the rest when none is.
+    public var hasRules: Bool { isActive.load(ordering: .relaxed) }
+
     /// What happens at this stage of a session: the rule that fires, if any, counted. `inbox` is the
     /// session's inbox if it is known from AUTH; otherwise it is the inbox the recipients route to (the
     /// default inbox once there is a recipient and no route matches).
     public func decide(_ facts: ChaosFacts) -> ChaosDecision? {
-        guard isActive.load(ordering: .relaxed) else { return nil }
+        guard hasRules else { return nil }
         var facts = facts
         if facts.inbox == nil, !facts.recipients.isEmpty {
             facts.inbox = routedInbox(facts.recipients)
