@@ -140,8 +140,8 @@ extension MailHogAPI {
             }
             return try await Self.invite(chaos, body: try await request.bodyBytes(), over: current, status: .ok)
         }
+        // 200 whether or not Jim was around: cypress-mailhog turns Jim off with this DELETE and fails on an error.
         router.delete("api/v2/jim") { _, _ in
-            guard try await chaos.rules(inbox: nil) != nil else { return Response(status: .notFound) }
             try await chaos.clear(inbox: nil)
             return Response(status: .ok)
         }
