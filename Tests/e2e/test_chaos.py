@@ -364,10 +364,12 @@ def test_mailpit_triggers_map_onto_global_rules(server):
         data=json.dumps({"Sender": {"ErrorCode": 452, "Probability": 100}}).encode(),
         headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as response:
-        assert json.loads(response.read()) == {
-            "Authentication": {"ErrorCode": 451, "Probability": 0},
-            "Recipient": {"ErrorCode": 451, "Probability": 0},
-            "Sender": {"ErrorCode": 452, "Probability": 100}}
+        answer = json.loads(response.read())
+    assert {key: answer[key] for key in ("Authentication", "Recipient", "Sender")} == {
+        "Authentication": {"ErrorCode": 451, "Probability": 0},
+        "Recipient": {"ErrorCode": 451, "Probability": 0},
+        "Sender": {"ErrorCode": 452, "Probability": 100}}
+    assert [(rule["stage"], rule["reply"]) for rule in answer["rules"]] == [("mail", "452 Chaos error")]
     with pytest.raises(smtplib.SMTPSenderRefused) as raised:
         send(server)
     assert raised.value.smtp_code == 452
@@ -382,8 +384,14 @@ def test_mailpit_triggers_map_onto_global_rules(server):
     with pytest.raises(urllib.error.HTTPError) as raised:
         urllib.request.urlopen(bad, timeout=30)
     assert raised.value.code == 400 and b"between 400 and 599" in raised.value.read()
+    # Without a JSON content type, Mailpit's error for the body.
+    bare = urllib.request.Request(server.base_url + "/api/v1/chaos", method="PUT", data=b"")
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(bare, timeout=30)
+    assert raised.value.code == 400
     # An empty trigger set turns chaos off.
-    api(server, "PUT", "/api/v1/chaos", {})
+    status, answer = api(server, "PUT", "/api/v1/chaos", {})
+    assert status == 200 and answer["rules"] == [] and answer["Sender"]["Probability"] == 0
     send(server)
 
 

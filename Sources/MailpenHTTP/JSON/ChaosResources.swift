@@ -6,7 +6,8 @@ import MailpenStore
 /// The body of `PUT …/chaos`: `{"seed": 42, "rules": [...]}`.
 struct ChaosRequest: Decodable, Sendable {
     var seed: Int64?
-    var rules: [ChaosRuleRequest]
+    /// Left out: no rules (the scope's rules are removed).
+    var rules: [ChaosRuleRequest]?
 
     /// One rule as sent; every field but `stage` may be left out.
     struct ChaosRuleRequest: Decodable, Sendable {
@@ -23,7 +24,7 @@ struct ChaosRequest: Decodable, Sendable {
     func ruleSet(inbox: String?, limits: ChaosLimits) throws -> ChaosRuleSet {
         if let seed, seed < 0 { throw APIError.badRequest("seed must be from 0 to \(Int64.max), not \(seed)") }
         var parsed: [ChaosRule] = []
-        for (index, rule) in rules.enumerated() {
+        for (index, rule) in (rules ?? []).enumerated() {
             do {
                 parsed.append(try rule.rule(limits: limits))
             } catch {

@@ -52,7 +52,10 @@ struct ChaosRoutes {
         let chaos = try self.chaos
         var body = try await request.body.collect(upTo: 1024 * 1024)
         let bytes = body.readBytes(length: body.readableBytes) ?? []
-        if inbox == nil, speaksMailpit, MailpitChaos.isTriggerBody(bytes) {
+        // Mailpit's clients send its trigger set, or (to reset) `{}`, and its errors come back for a body that
+        // is not JSON at all.
+        let isJSON = (try? request.requireContentType(["application/json"], for: "a JSON body")) != nil
+        if inbox == nil, speaksMailpit, MailpitChaos.isTriggerBody(bytes) || !isJSON {
             let rules: ChaosRuleSet
             do {
                 rules = try MailpitChaos.ruleSet(fromBody: bytes)
@@ -62,11 +65,8 @@ struct ChaosRoutes {
                     status: .badRequest, headers: [.contentType: "text/plain"],
                     body: .init(byteBuffer: ByteBuffer(string: error.description)))
             }
-            let stored = try await chaos.set(rules)
-            let json = try JSONEncoder().encode(MailpitChaos.triggers(of: stored))
-            return Response(
-                status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: json)))
+            // Mailpit's triggers, with the rules they became beside them.
+            return try resource(try await chaos.set(rules), inbox: nil).response(from: request, context: context)
         }
         try request.requireContentType(["application/json"], for: "a JSON body")
         let parsed: ChaosRequest
