@@ -7,6 +7,7 @@ import MailpenIMAP
 import MailpenPOP3
 import MailpenPostgres
 import MailpenRelay
+import MailpenWebhooks
 import MailpenSMTP
 import MailpenSMTPCore
 import MailpenStore
@@ -32,6 +33,8 @@ public actor MailpenServer {
     private var maintenanceTask: Task<Void, Never>?
     /// Sends released mail to the configured relays, once started.
     public private(set) var relays: RelayService?
+    /// Pushes inbox events to their webhooks, once started.
+    var webhooks: WebhookService?
 
     /// The open store, once started.
     public private(set) var store: (any MailpenStore)?
@@ -70,6 +73,7 @@ public actor MailpenServer {
                     reason: "relays keep their queue in the SQLite database; they are not available with PostgreSQL yet"
                 )
             }
+            try await startWebhooks(store: store)
             try await startSMTP(store: store, tlsContext: tlsContext)
             try await startMailAccess(store: store, tlsContext: tlsContext)
             try await startHTTP(store: store)
@@ -107,6 +111,10 @@ public actor MailpenServer {
         }
         maintenanceTask?.cancel()
         maintenanceTask = nil
+        if let webhooks {
+            await webhooks.stop()
+            self.webhooks = nil
+        }
         if let relays {
             await relays.stop()
             self.relays = nil

@@ -214,7 +214,15 @@ extension PostgresStore: WebhookQueue {
         let logger = self.logger
         return try await pool.withConnection(retrying: true) { connection in
             let rows = try await connection.query(
-                "SELECT min(next_attempt_at) FROM webhook_delivery WHERE status = 'queued'", logger: logger)
+                
+                """
+                SELECT min(next_attempt_at) FROM (
+                    SELECT DISTINCT ON (url) status, next_attempt_at FROM webhook_delivery
+                    WHERE status IN ('queued', 'sending')
+                    ORDER BY url, seq
+                ) AS heads
+                WHERE status = 'queued'
+                """, logger: logger)
             for try await next in rows.decode(Int64?.self) { return next.map(Date.init(milliseconds:)) }
             return nil
         }

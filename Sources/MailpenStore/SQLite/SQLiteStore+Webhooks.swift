@@ -167,7 +167,15 @@ extension SQLiteStore: WebhookQueue {
         try ensureOpen()
         return try await database.read { db in
             try Int64.fetchOne(
-                db, sql: "SELECT min(next_attempt_at) FROM webhook_delivery WHERE status = 'queued'"
+                db,
+                sql: """
+                    SELECT min(head.next_attempt_at) FROM webhook_delivery AS head
+                    WHERE head.status = 'queued'
+                        AND NOT EXISTS (
+                            SELECT 1 FROM webhook_delivery AS earlier
+                            WHERE earlier.url = head.url AND earlier.seq < head.seq
+                                AND earlier.status IN ('queued', 'sending'))
+                    """
             ).map(Date.init(milliseconds:))
         }
     }

@@ -29,7 +29,8 @@ public protocol WebhookQueue: Sendable {
     /// Puts deliveries claimed before `claimedBefore` and still `sending` back in the queue, due at `now`;
     /// returns how many.
     func recoverInterruptedWebhookDeliveries(claimedBefore: Date, now: Date) async throws -> Int
-    /// When the earliest queued delivery is due, if any is queued.
+    /// When the earliest claimable delivery (the oldest unfinished one of its URL, not being sent) is due,
+    /// if there is one: a sender can sleep until then, even while a hanging endpoint holds its URL's queue.
     func nextWebhookDueDate() async throws -> Date?
     /// An inbox's deliveries, newest first, optionally of one status, at most `limit`. Throws
     /// ``StoreError/inboxNotFound(_:)``.
