@@ -1,0 +1,241 @@
+"""Webhooks with real processes: a local HTTP endpoint checks the signature with Python's own hmac, sees
+retries keep their delivery id, gets what was queued before a SIGKILL once Mailpen restarts, and a hanging
+endpoint is shown not to slow SMTP ingest."""
+import hashlib
+import hmac
+import json
+import os
+import re
+import smtplib
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from conftest import free_port
+
+QUEUED = re.compile(r"queued as ([0-9A-Z]{26})")
+SECRET = "whsec_e2e_0123456789abcdef"
+
+
+class Endpoint:
+    """A local HTTP server that records every POST and answers from a script of statuses (then 200), or
+    hangs until the test ends."""
+
+    def __init__(self, port=None, statuses=(), hang=False):
+        self.requests = []
+        self.statuses = list(statuses)
+        self.hang = hang
+        self.release = threading.Event()
+        self.lock = threading.Lock()
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with endpoint.lock:
+                    endpoint.requests.append({"headers": dict(self.headers), "body": body, "at": time.time()})
+                    status = endpoint.statuses.pop(0) if endpoint.statuses else 200
+                if endpoint.hang:
+                    endpoint.release.wait(60)
+                    return
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port or 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def received(self):
+        with self.lock:
+            return list(self.requests)
+
+    def wait_for(self, count, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if len(self.received()) >= count:
+                return self.received()
+            time.sleep(0.05)
+        raise AssertionError(f"expected {count} requests, got {len(self.received())}")
+
+
+def api(server, method, path, body=None):
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{server.http_port}{path}", method=method,
+        data=None if body is None else json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def send(server, subject, client=None):
+    own = client is None
+    client = client or smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=30)
+    message = f"From: app@example.com\r\nTo: bob@example.com\r\nSubject: {subject}\r\n\r\nbody of {subject}\r\n"
+    client.ehlo_or_helo_if_needed()
+    client.mail("app@example.com")
+    client.rcpt("bob@example.com")
+    code, reply = client.data(message.encode())
+    assert code == 250
+    if own:
+        client.quit()
+    return QUEUED.search(reply.decode()).group(1)
+
+
+def set_webhooks(server, *webhooks):
+    status, body = api(server, "PUT", "/api/v1/inboxes/default/webhooks", {"webhooks": list(webhooks)})
+    assert status == 200, body
+    return body
+
+
+def verify(request, secret=SECRET):
+    """Checks Mailpen-Signature with Python's hmac alone; returns the timestamp."""
+    fields = dict(part.split("=", 1) for part in request["headers"]["Mailpen-Signature"].split(","))
+    signed = fields["t"].encode() + b"." + request["body"]
+    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(expected, fields["v1"])
+    return int(fields["t"])
+
+
+def test_stored_event_is_signed_and_listed(server):
+    endpoint = Endpoint()
+    try:
+        shown = set_webhooks(server, {"url": endpoint.url, "events": ["stored", "deleted"], "secret": SECRET,
+                                      "backoff": "100ms"})
+        assert shown["webhooks"][0]["hasSecret"] is True
+        assert shown["webhooks"][0]["secretHint"] == "…" + SECRET[-4:]
+        assert SECRET not in json.dumps(shown)
+        message_id = send(server, "hello hooks")
+        request = endpoint.wait_for(1)[0]
+        assert abs(verify(request) - time.time()) < 60
+        assert request["headers"]["Mailpen-Event"] == "stored"
+        body = json.loads(request["body"])
+        assert body["event"] == "stored" and body["inbox"] == "default"
+        assert body["message"]["id"] == message_id and body["message"]["subject"] == "hello hooks"
+        # A forged body does not verify.
+        with pytest.raises(AssertionError):
+            verify(dict(request, body=request["body"].replace(b"hello", b"HELLO")))
+
+        status, _ = api(server, "DELETE", f"/api/v1/messages/{message_id}")
+        assert status == 204
+        deleted = endpoint.wait_for(2)[1]
+        verify(deleted)
+        assert deleted["headers"]["Mailpen-Event"] == "deleted"
+        assert json.loads(deleted["body"])["ids"] == [message_id]
+
+        status, listing = api(server, "GET", "/api/v1/inboxes/default/webhooks/deliveries?status=sent")
+        assert status == 200
+        assert {d["event"] for d in listing["deliveries"]} == {"stored", "deleted"}
+        assert all(d["attempts"] == 1 and d["lastStatus"] == 200 for d in listing["deliveries"])
+
+        # Sent back as GET shows it (no secret), the webhook keeps its secret.
+        again = set_webhooks(server, {k: v for k, v in shown["webhooks"][0].items() if k in ("url", "events", "backoff")})
+        assert again["webhooks"][0]["hasSecret"] is True
+    finally:
+        endpoint.close()
+
+
+def test_bad_webhooks_are_refused_with_a_reason(server):
+    cases = [
+        ({"url": "ftp://example.com/", "events": ["stored"]}, "http or https"),
+        ({"url": "http://example.com/", "events": ["arrived"]}, "unknown webhook event"),
+        ({"url": "http://example.com/", "events": ["stored"], "secret": "short"}, "16 to 256"),
+        ({"url": "http://example.com/", "events": ["stored"], "backoff": "10"}, "number with a unit"),
+        ({"url": "http://example.com/", "events": ["stored"], "backoff": "1ms"}, "100ms to 1h"),
+        ({"url": "http://example.com/", "events": []}, "at least one event"),
+    ]
+    for webhook, reason in cases:
+        status, body = api(server, "PUT", "/api/v1/inboxes/default/webhooks", {"webhooks": [webhook]})
+        assert status == 400, (webhook, body)
+        assert reason in body["error"], (webhook, body)
+    status, body = api(server, "PUT", "/api/v1/inboxes/nobody/webhooks", {"webhooks": []})
+    assert status == 404
+    assert api(server, "GET", "/api/v1/inboxes/default/webhooks") == (200, {"webhooks": []})
+
+
+def test_failures_are_retried_with_the_same_delivery_id(server):
+    endpoint = Endpoint(statuses=[500, 500])
+    try:
+        set_webhooks(server, {"url": endpoint.url, "events": ["stored"], "secret": SECRET, "backoff": "100ms"})
+        send(server, "retry me")
+        requests = endpoint.wait_for(3)
+        assert len({r["headers"]["Mailpen-Delivery"] for r in requests}) == 1
+        assert requests[0]["body"] == requests[1]["body"] == requests[2]["body"]
+        for request in requests:
+            verify(request)
+        # 100 ms, then 200 ms: the waits double (generous upper bounds for a busy machine).
+        gaps = [requests[1]["at"] - requests[0]["at"], requests[2]["at"] - requests[1]["at"]]
+        assert gaps[0] >= 0.09 and gaps[1] >= 0.19, gaps
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            _, listing = api(server, "GET", "/api/v1/inboxes/default/webhooks/deliveries")
+            delivery = listing["deliveries"][0]
+            if delivery["status"] == "sent":
+                break
+            time.sleep(0.05)
+        assert delivery["status"] == "sent" and delivery["attempts"] == 3
+        assert [a["status"] for a in delivery["history"]] == [500, 500, 200]
+        assert delivery["id"] == requests[0]["headers"]["Mailpen-Delivery"]
+        time.sleep(0.5)
+        assert len(endpoint.received()) == 3
+    finally:
+        endpoint.close()
+
+
+def test_pending_deliveries_survive_sigkill(make_server, workdir):
+    port = free_port()  # nothing listens here until Mailpen has been killed
+    server = make_server()
+    set_webhooks(server, {"url": f"http://127.0.0.1:{port}/hook", "events": ["stored"], "backoff": "100ms"})
+    client = smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=30)
+    sent = [send(server, f"pending {n}", client) for n in range(50)]
+    client.quit()
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        _, listing = api(server, "GET", "/api/v1/inboxes/default/webhooks/deliveries?limit=100")
+        if len(listing["deliveries"]) == 50:
+            break
+        time.sleep(0.05)
+    assert len(listing["deliveries"]) == 50
+    assert all(d["status"] in ("queued", "sending") for d in listing["deliveries"])
+    server.kill()
+    server.process.wait(10)
+
+    endpoint = Endpoint(port=port)
+    try:
+        restarted = make_server()
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            ids = {json.loads(r["body"])["message"]["id"] for r in endpoint.received()}
+            if ids >= set(sent):
+                break
+            time.sleep(0.1)
+        assert ids == set(sent)
+        # In order: each message's first arrival follows the order it was stored in.
+        first_seen = []
+        for request in endpoint.received():
+            message_id = json.loads(request["body"])["message"]["id"]
+            if message_id not in first_seen:
+                first_seen.append(message_id)
+        assert first_seen == sent
+        _, listing = api(restarted, "GET", "/api/v1/inboxes/default/webhooks/deliveries?status=sent&limit=100")
+        assert len(listing["deliveries"]) == 50
+    finally:
+        endpoint.close()
