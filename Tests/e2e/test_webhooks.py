@@ -239,3 +239,54 @@ def test_pending_deliveries_survive_sigkill(make_server, workdir):
         assert len(listing["deliveries"]) == 50
     finally:
         endpoint.close()
+
+
+def cpu_seconds(pid):
+    """User plus system CPU time of a process so far, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def ingest(server, count):
+    """Sends `count` messages on one SMTP connection; returns (messages per second, server CPU ms per message)."""
+    client = smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=30)
+    client.ehlo()
+    message = b"From: app@example.com\r\nTo: bob@example.com\r\nSubject: rate\r\n\r\n" + b"x" * 2000 + b"\r\n"
+    cpu = cpu_seconds(server.pid)
+    started = time.perf_counter()
+    for _ in range(count):
+        client.sendmail("app@example.com", ["bob@example.com"], message)
+    elapsed = time.perf_counter() - started
+    cpu = cpu_seconds(server.pid) - cpu
+    client.quit()
+    return count / elapsed, cpu * 1000 / count
+
+
+def test_a_hanging_endpoint_does_not_slow_ingest(make_server):
+    server = make_server(["--max-messages", "100000"])
+    endpoint = Endpoint(hang=True)
+    count = int(os.environ.get("MAILPEN_WEBHOOK_RATE_MESSAGES", "1500"))
+    hook = {"url": endpoint.url, "events": ["stored"], "secret": SECRET}
+    try:
+        ingest(server, 200)  # warm up: caches, the SQLite file, the client
+        rates = {"without": [], "with": []}
+        cpu = {"without": [], "with": []}
+        # Alternating rounds, so that a slow moment of the machine does not land on one side only.
+        for _ in range(3):
+            for side in ("without", "with"):
+                set_webhooks(server, *([hook] if side == "with" else []))
+                rate, cost = ingest(server, count)
+                rates[side].append(rate)
+                cpu[side].append(cost)
+        endpoint.wait_for(1)  # the webhook was being tried, and hung
+        _, listing = api(server, "GET", "/api/v1/inboxes/default/webhooks/deliveries?limit=1000")
+        assert any(d["status"] == "queued" for d in listing["deliveries"])
+        best = {side: max(values) for side, values in rates.items()}
+        report = (f"messages/s without {sorted(round(r) for r in rates['without'])}, "
+                  f"with a hanging webhook {sorted(round(r) for r in rates['with'])}; server CPU ms/message "
+                  f"without {sorted(round(c, 3) for c in cpu['without'])}, with {sorted(round(c, 3) for c in cpu['with'])}")
+        print(report)
+        assert best["with"] >= 0.9 * best["without"], report
+    finally:
+        endpoint.close()
