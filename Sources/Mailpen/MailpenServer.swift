@@ -7,10 +7,10 @@ import MailpenIMAP
 import MailpenPOP3
 import MailpenPostgres
 import MailpenRelay
-import MailpenWebhooks
 import MailpenSMTP
 import MailpenSMTPCore
 import MailpenStore
+import MailpenWebhooks
 import NIOCore
 import NIOSSL
 import ServiceLifecycle

@@ -214,7 +214,7 @@ extension PostgresStore: WebhookQueue {
         let logger = self.logger
         return try await pool.withConnection(retrying: true) { connection in
             let rows = try await connection.query(
-                
+
                 """
                 SELECT min(next_attempt_at) FROM (
                     SELECT DISTINCT ON (url) status, next_attempt_at FROM webhook_delivery
@@ -245,7 +245,9 @@ extension PostgresStore: WebhookQueue {
                 ORDER BY seq DESC LIMIT \(limit)
                 """, logger: logger)
             var deliveries: [WebhookDelivery] = []
-            for try await row in rows.decode(WebhookRows.Columns.self) { deliveries.append(try WebhookRows.decode(row)) }
+            for try await row in rows.decode(WebhookRows.Columns.self) {
+                deliveries.append(try WebhookRows.decode(row))
+            }
             return deliveries
         }
     }

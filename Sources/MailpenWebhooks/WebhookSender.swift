@@ -37,8 +37,11 @@ public struct WebhookSender: Sendable {
         if let secret = delivery.secret {
             let timestamp = Int64(now.timeIntervalSince1970.rounded(.down))
             headers.append(
-                ("Mailpen-Signature", WebhookSignature.header(
-                    secret: secret, timestamp: timestamp, body: Array(delivery.body.utf8))))
+                (
+                    "Mailpen-Signature",
+                    WebhookSignature.header(
+                        secret: secret, timestamp: timestamp, body: Array(delivery.body.utf8))
+                ))
         }
         return headers
     }

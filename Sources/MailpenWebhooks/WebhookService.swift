@@ -245,7 +245,8 @@ public actor WebhookService {
         if result.status != .sent {
             let next = result.status == .failed ? "giving up" : "retrying"
             logger.info(
-                "webhook \(delivery.event.rawValue) to \(delivery.url) failed (\(result.attempt.error ?? "?")); \(next)")
+                "webhook \(delivery.event.rawValue) to \(delivery.url) failed (\(result.attempt.error ?? "?")); \(next)"
+            )
         }
         do {
             try await queue.recordWebhookAttempts([result])

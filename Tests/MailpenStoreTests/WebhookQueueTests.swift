@@ -42,16 +42,20 @@ struct WebhookQueueTests {
                 Array(repeating: Webhook(url: "http://x.example/", events: [.stored], secret: nil), count: 2),
             ]
             for webhooks in invalid {
-                await #expect(throws: WebhookQueueError.self) { try await queue.setWebhooks(webhooks, inbox: "default") }
+                await #expect(throws: WebhookQueueError.self) {
+                    try await queue.setWebhooks(webhooks, inbox: "default")
+                }
             }
             #expect(try await queue.webhooks(inbox: "default") == hooks)
             await #expect(throws: StoreError.inboxNotFound("nope")) { try await queue.webhooks(inbox: "nope") }
             await #expect(throws: StoreError.inboxNotFound("nope")) { try await queue.setWebhooks([], inbox: "nope") }
 
-            _ = try await store.createInbox(named: "gone", password: nil, maximumMessages: nil, maximumAgeSeconds: nil, routes: [])
+            _ = try await store.createInbox(
+                named: "gone", password: nil, maximumMessages: nil, maximumAgeSeconds: nil, routes: [])
             try await queue.setWebhooks(hooks, inbox: "gone")
             try await store.deleteInbox(named: "gone")
-            _ = try await store.createInbox(named: "gone", password: nil, maximumMessages: nil, maximumAgeSeconds: nil, routes: [])
+            _ = try await store.createInbox(
+                named: "gone", password: nil, maximumMessages: nil, maximumAgeSeconds: nil, routes: [])
             #expect(try await queue.webhooks(inbox: "gone").isEmpty)
         }
     }
@@ -174,7 +178,9 @@ struct WebhookQueueTests {
             while seen.count < 40, round < 100 {
                 round += 1
                 let rounds = try await withThrowingTaskGroup(of: [WebhookDelivery].self) { group in
-                    for queue in queues + queues { group.addTask { try await queue.claimDueWebhookDeliveries(now: now, limit: 3) } }
+                    for queue in queues + queues {
+                        group.addTask { try await queue.claimDueWebhookDeliveries(now: now, limit: 3) }
+                    }
                     var all: [[WebhookDelivery]] = []
                     for try await claimed in group { all.append(claimed) }
                     return all

@@ -79,6 +79,7 @@ struct WebhookPayloadTests {
         headers = Dictionary(uniqueKeysWithValues: WebhookSender.headers(for: delivery, now: now))
         #expect(
             headers["Mailpen-Signature"]
-                == WebhookSignature.header(secret: "0123456789abcdef", timestamp: 1_700_000_000, body: Array("{}".utf8)))
+                == WebhookSignature.header(secret: "0123456789abcdef", timestamp: 1_700_000_000, body: Array("{}".utf8))
+        )
     }
 }

@@ -37,7 +37,9 @@ extension SQLiteStore: WebhookQueue {
             }
             // Deliveries for URLs the inbox no longer has stop here (one being sent finishes its attempt).
             let kept = webhooks.map(\.url)
-            let placeholders = kept.isEmpty ? "" : "AND url NOT IN (\(Array(repeating: "?", count: kept.count).joined(separator: ", ")))"
+            let placeholders =
+                kept.isEmpty
+                ? "" : "AND url NOT IN (\(Array(repeating: "?", count: kept.count).joined(separator: ", ")))"
             var arguments: StatementArguments = [now.milliseconds, WebhookRows.removedError, reference.name]
             arguments += StatementArguments(kept)
             try db.execute(

@@ -25,7 +25,8 @@ public struct Webhook: Sendable, Hashable, Codable {
     /// The delay before the first retry, in milliseconds; each later retry waits twice as long.
     public var backoffMilliseconds: Int
 
-    public init(url: String, events: [Event], secret: String?, backoffMilliseconds: Int = WebhookLimits.defaultBackoff) {
+    public init(url: String, events: [Event], secret: String?, backoffMilliseconds: Int = WebhookLimits.defaultBackoff)
+    {
         self.url = url
         self.events = Array(Set(events)).sorted()
         self.secret = secret

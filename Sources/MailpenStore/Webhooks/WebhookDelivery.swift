@@ -100,7 +100,9 @@ public struct WebhookAttemptResult: Sendable, Hashable {
     public var attempt: WebhookDelivery.Attempt
     public var nextAttemptAt: Date?
 
-    public init(deliveryID: String, status: WebhookDelivery.Status, attempt: WebhookDelivery.Attempt, nextAttemptAt: Date?) {
+    public init(
+        deliveryID: String, status: WebhookDelivery.Status, attempt: WebhookDelivery.Attempt, nextAttemptAt: Date?
+    ) {
         self.deliveryID = deliveryID
         self.status = status
         self.attempt = attempt
