@@ -6,16 +6,20 @@ import hmac
 import json
 import os
 import re
+import shutil
 import smtplib
+import subprocess
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import free_port
+from conftest import Server, free_port
 
 QUEUED = re.compile(r"queued as ([0-9A-Z]{26})")
 SECRET = "whsec_e2e_0123456789abcdef"
@@ -239,6 +243,74 @@ def test_pending_deliveries_survive_sigkill(make_server, workdir):
         assert len(listing["deliveries"]) == 50
     finally:
         endpoint.close()
+
+
+def test_relay_deliveries_are_events(workdir):
+    target = Server(os.path.join(workdir, "target"))
+    source = Server(os.path.join(workdir, "source"))
+    os.makedirs(target.workdir)
+    os.makedirs(source.workdir)
+    source.args = ["--relay", f"team=smtp://127.0.0.1:{target.smtp_port}?tls=none&allow=*@example.com"]
+    endpoint = Endpoint()
+    try:
+        target.start()
+        source.start()
+        set_webhooks(source, {"url": endpoint.url, "events": ["delivery"], "secret": SECRET})
+        message_id = send(source, "relay me")
+        status, body = api(source, "POST", f"/api/v1/messages/{message_id}/release", {"relay": "team"})
+        assert status == 202, body
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            events = [json.loads(r["body"]) for r in endpoint.received()]
+            if any(e["delivery"]["status"] == "sent" for e in events):
+                break
+            time.sleep(0.05)
+        for request in endpoint.received():
+            verify(request)
+            assert request["headers"]["Mailpen-Event"] == "delivery"
+        assert [e["delivery"]["status"] for e in events][-1] == "sent"
+        assert all(e["event"] == "delivery" and e["inbox"] == "default" for e in events)
+        assert {e["delivery"]["messageId"] for e in events} == {message_id}
+        # Only deliveries were asked for: storing the message sent nothing.
+        assert len({r["headers"]["Mailpen-Delivery"] for r in endpoint.received()}) == len(events)
+    finally:
+        endpoint.close()
+        source.kill()
+        target.kill()
+
+
+@pytest.mark.skipif(not os.environ.get("MAILPEN_TEST_POSTGRES") or shutil.which("psql") is None,
+                    reason="needs MAILPEN_TEST_POSTGRES (scripts/test-postgres.sh start) and psql")
+def test_two_nodes_on_postgresql_send_each_event_once(workdir):
+    server_url = os.environ["MAILPEN_TEST_POSTGRES"]
+    name = "mailpen_webhooks_" + uuid.uuid4().hex
+    subprocess.run(["psql", server_url, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    database = urllib.parse.urlunsplit(urllib.parse.urlsplit(server_url)._replace(path="/" + name))
+    nodes = [Server(os.path.join(workdir, f"node{index}"), db=database) for index in range(2)]
+    endpoint = Endpoint()
+    try:
+        for node in nodes:
+            os.makedirs(node.workdir)
+            node.start()
+        set_webhooks(nodes[0], {"url": endpoint.url, "events": ["stored"], "secret": SECRET, "backoff": "100ms"})
+        time.sleep(0.5)  # the other node hears of the webhook through NOTIFY
+        sent = [send(nodes[index % 2], f"node mail {index}") for index in range(20)]
+        requests = endpoint.wait_for(20)
+        time.sleep(1.5)  # a duplicate from the other node would have arrived by now
+        requests = endpoint.received()
+        ids = [json.loads(r["body"])["message"]["id"] for r in requests]
+        assert sorted(ids) == sorted(sent), "each stored message is one event, whichever node heard it"
+        assert len({r["headers"]["Mailpen-Delivery"] for r in requests}) == 20
+        for request in requests:
+            verify(request)
+        _, listing = api(nodes[1], "GET", "/api/v1/inboxes/default/webhooks/deliveries?status=sent")
+        assert len(listing["deliveries"]) == 20
+    finally:
+        endpoint.close()
+        for node in nodes:
+            node.kill()
+        subprocess.run(["psql", server_url, "-q", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+                       capture_output=True)
 
 
 def cpu_seconds(pid):
