@@ -1,6 +1,7 @@
 """Webhooks with real processes: a local HTTP endpoint checks the signature with Python's own hmac, sees
 retries keep their delivery id, gets what was queued before a SIGKILL once Mailpen restarts, and a hanging
 endpoint is shown not to slow SMTP ingest."""
+import base64
 import hashlib
 import hmac
 import json
@@ -79,10 +80,13 @@ class Endpoint:
         raise AssertionError(f"expected {count} requests, got {len(self.received())}")
 
 
-def api(server, method, path, body=None):
+def api(server, method, path, body=None, auth=None):
+    headers = {"Content-Type": "application/json"}
+    if auth:
+        headers["Authorization"] = "Basic " + base64.b64encode(":".join(auth).encode()).decode()
     request = urllib.request.Request(
         f"http://127.0.0.1:{server.http_port}{path}", method=method,
-        data=None if body is None else json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+        data=None if body is None else json.dumps(body).encode(), headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read() or b"null")
@@ -173,6 +177,22 @@ def test_bad_webhooks_are_refused_with_a_reason(server):
     status, body = api(server, "PUT", "/api/v1/inboxes/nobody/webhooks", {"webhooks": []})
     assert status == 404
     assert api(server, "GET", "/api/v1/inboxes/default/webhooks") == (200, {"webhooks": []})
+
+
+def test_an_inbox_credential_reads_its_webhooks_but_cannot_set_them(make_server):
+    server = make_server(["--ui-auth", "qa:secret"])
+    operator = ("qa", "secret")
+    status, inbox = api(server, "POST", "/api/v1/inboxes", {"name": "shop"}, auth=operator)
+    assert status == 201, inbox
+    shop = ("shop", inbox["smtp"]["password"])
+    hook = {"url": "http://127.0.0.1:9/hook", "events": ["stored"], "secret": SECRET}
+    status, body = api(server, "PUT", "/api/v1/inboxes/shop/webhooks", {"webhooks": [hook]}, auth=shop)
+    assert status == 403, body
+    assert api(server, "PUT", "/api/v1/inboxes/shop/webhooks", {"webhooks": [hook]}, auth=operator)[0] == 200
+    status, body = api(server, "GET", "/api/v1/inboxes/shop/webhooks", auth=shop)
+    assert status == 200 and body["webhooks"][0]["hasSecret"] is True and SECRET not in json.dumps(body)
+    assert api(server, "GET", "/api/v1/inboxes/shop/webhooks/deliveries", auth=shop)[0] == 200
+    assert api(server, "GET", "/api/v1/inboxes/default/webhooks", auth=shop)[0] == 403
 
 
 def test_failures_are_retried_with_the_same_delivery_id(server):

@@ -38,6 +38,7 @@ enum WebhookSchema {
                 CREATE UNIQUE INDEX webhook_delivery_key ON webhook_delivery(inbox, url, event_key);
                 CREATE INDEX webhook_delivery_pending ON webhook_delivery(url, seq)
                     WHERE status IN ('queued', 'sending');
+                CREATE INDEX webhook_delivery_due ON webhook_delivery(next_attempt_at) WHERE status = 'queued';
                 CREATE INDEX webhook_delivery_by_inbox ON webhook_delivery(inbox, seq);
                 CREATE INDEX webhook_delivery_finished ON webhook_delivery(updated_at)
                     WHERE status IN ('sent', 'failed');
