@@ -121,7 +121,7 @@ extension SQLiteStore: WebhookQueue {
                     RETURNING \(Self.webhookDeliveryColumns)
                     """,
                 arguments: [now.milliseconds, now.milliseconds, now.milliseconds, limit])
-            let claimed = try rows.map(WebhookRows.decodeDelivery).sorted {
+            let claimed = try rows.map(Self.decodeWebhookDelivery).sorted {
                 ($0.nextAttemptAt ?? now, $0.createdAt) < ($1.nextAttemptAt ?? now, $1.createdAt)
             }
             return (claimed, [])
@@ -197,7 +197,7 @@ extension SQLiteStore: WebhookQueue {
             }
             sql += " ORDER BY seq DESC LIMIT ?"
             arguments += [limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(WebhookRows.decodeDelivery)
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.decodeWebhookDelivery)
         }
     }
 
@@ -220,5 +220,13 @@ extension SQLiteStore: WebhookQueue {
             Webhook(
                 url: row[0], events: WebhookRows.decodeEvents(row[1]), secret: row[2], backoffMilliseconds: row[3])
         }
+    }
+
+    private static func decodeWebhookDelivery(_ row: Row) throws -> WebhookDelivery {
+        try WebhookRows.decode(
+            (
+                row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10], row[11],
+                row[12], row[13], row[14]
+            ))
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// How both backends write webhook values into columns: events as a comma list, the history as JSON.
 package enum WebhookRows {
@@ -48,13 +47,5 @@ package enum WebhookRows {
             lastStatusCode: row.9.map(Int.init), lastError: row.10,
             nextAttemptAt: row.11.map(Date.init(milliseconds:)), createdAt: Date(milliseconds: row.12),
             updatedAt: Date(milliseconds: row.13), history: try decodeHistory(row.14))
-    }
-
-    static func decodeDelivery(_ row: Row) throws -> WebhookDelivery {
-        try decode(
-            (
-                row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10], row[11],
-                row[12], row[13], row[14]
-            ))
     }
 }
