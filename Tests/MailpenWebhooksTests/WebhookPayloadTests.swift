@@ -19,6 +19,15 @@ struct WebhookPayloadTests {
         #expect((json["message"] as? [String: Any])?["id"] as? String == "M1")
     }
 
+    @Test("strings are escaped so that any inbox name or id reads back unchanged")
+    func escaping() throws {
+        for text in ["plain", "quote \" and \\ back", "line\nfeed\r\ttab", "\u{1}\u{1f}\u{7f}", "ünï 📮", ""] {
+            let json = try object(WebhookPayload.deleted(inbox: text, ids: [text], all: false))
+            #expect(json["inbox"] as? String == text)
+            #expect(json["ids"] as? [String] == [text])
+        }
+    }
+
     @Test("a deleted event lists the ids, or says the inbox was emptied")
     func deleted() throws {
         let some = try object(WebhookPayload.deleted(inbox: "default", ids: ["A", "B"], all: false))

@@ -358,14 +358,15 @@ def ingest(server, count):
 def test_a_hanging_endpoint_does_not_slow_ingest(make_server):
     server = make_server(["--max-messages", "100000"])
     endpoint = Endpoint(hang=True)
-    count = int(os.environ.get("MAILPEN_WEBHOOK_RATE_MESSAGES", "1500"))
+    count = int(os.environ.get("MAILPEN_WEBHOOK_RATE_MESSAGES", "1000"))
     hook = {"url": endpoint.url, "events": ["stored"], "secret": SECRET}
     try:
         ingest(server, 200)  # warm up: caches, the SQLite file, the client
         rates = {"without": [], "with": []}
         cpu = {"without": [], "with": []}
-        # Alternating rounds, so that a slow moment of the machine does not land on one side only.
-        for _ in range(3):
+        # Alternating rounds, so that a slow moment of the machine does not land on one side only; the best
+        # round of each side is compared (other processes on the machine only ever slow a round down).
+        for _ in range(5):
             for side in ("without", "with"):
                 set_webhooks(server, *([hook] if side == "with" else []))
                 rate, cost = ingest(server, count)

@@ -9,6 +9,12 @@ extension SQLiteStore: WebhookQueue {
         next_attempt_at, created_at, updated_at, history
         """
 
+    /// Each URL's oldest unfinished delivery: the only one of the URL that may be sent. Read from the
+    /// partial index of unfinished deliveries, in one pass.
+    private static let webhookHeads = """
+        SELECT min(seq) AS seq FROM webhook_delivery WHERE status IN ('queued', 'sending') GROUP BY url
+        """
+
     public func webhooks(inbox: String) async throws -> [Webhook] {
         try ensureOpen()
         return try await database.read { db in
@@ -111,13 +117,10 @@ extension SQLiteStore: WebhookQueue {
                 sql: """
                     UPDATE webhook_delivery SET status = 'sending', claimed_at = ?, updated_at = ?
                     WHERE seq IN (
-                        SELECT head.seq FROM webhook_delivery AS head
-                        WHERE head.status = 'queued' AND head.next_attempt_at <= ?
-                            AND NOT EXISTS (
-                                SELECT 1 FROM webhook_delivery AS earlier
-                                WHERE earlier.url = head.url AND earlier.seq < head.seq
-                                    AND earlier.status IN ('queued', 'sending'))
-                        ORDER BY head.next_attempt_at, head.seq LIMIT ?)
+                        SELECT delivery.seq FROM (\(Self.webhookHeads)) AS heads
+                        JOIN webhook_delivery AS delivery ON delivery.seq = heads.seq
+                        WHERE delivery.status = 'queued' AND delivery.next_attempt_at <= ?
+                        ORDER BY delivery.next_attempt_at, delivery.seq LIMIT ?)
                     RETURNING \(Self.webhookDeliveryColumns)
                     """,
                 arguments: [now.milliseconds, now.milliseconds, now.milliseconds, limit])
@@ -171,12 +174,9 @@ extension SQLiteStore: WebhookQueue {
             try Int64.fetchOne(
                 db,
                 sql: """
-                    SELECT min(head.next_attempt_at) FROM webhook_delivery AS head
-                    WHERE head.status = 'queued'
-                        AND NOT EXISTS (
-                            SELECT 1 FROM webhook_delivery AS earlier
-                            WHERE earlier.url = head.url AND earlier.seq < head.seq
-                                AND earlier.status IN ('queued', 'sending'))
+                    SELECT min(delivery.next_attempt_at) FROM (\(Self.webhookHeads)) AS heads
+                    JOIN webhook_delivery AS delivery ON delivery.seq = heads.seq
+                    WHERE delivery.status = 'queued'
                     """
             ).map(Date.init(milliseconds:))
         }
