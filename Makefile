@@ -6,7 +6,8 @@ DEBUG_BINARY := .build/debug/mailpen
 
 PREFIX ?= /usr/local
 
-.PHONY: run test deps deps-run build release install format lint test-swift test-e2e test-ui bench bench-smtp bench-api bench-checks bench-ui clean bench-postgres
+.PHONY: run test deps deps-run build release install format lint test-swift test-e2e test-ui bench bench-smtp bench-api bench-checks bench-ui clean bench-postgres \
+	bench-smtp-instructions test-instructions
 
 run: deps-run release
 	$(RELEASE_BINARY) serve $(ARGS)
@@ -57,6 +58,15 @@ bench: deps release
 
 bench-smtp:
 	$(PYTHON) scripts/bench_smtp.py --binary $(RELEASE_BINARY) --ceiling .build/release/mailpen-ceiling --json out/bench-smtp.json
+
+# Instructions per SMTP connection and per message under callgrind (repeatable on a busy machine, to
+# compare commits); `make test` checks the debug build's against fixtures/instructions.json.
+bench-smtp-instructions: deps release
+	mkdir -p out
+	$(PYTHON) scripts/bench_instructions.py --binary $(RELEASE_BINARY) --messages 1000 --json out/bench-instructions.json
+
+test-instructions:
+	$(PYTHON) scripts/bench_instructions.py --binary $(DEBUG_BINARY) --messages 100 --check fixtures/instructions.json
 
 bench-api:
 	$(PYTHON) scripts/bench_api.py --binary $(RELEASE_BINARY) --json out/bench-api.json
@@ -177,7 +187,7 @@ bench-mime:
 	mkdir -p out
 	$(PYTHON) scripts/bench_mime.py --swift .build/release/mime-bench --json out/bench-mime.json
 
-.PHONY: fuzz-mime test-fuzz-mime bench-mime fuzz-smtp test-fuzz-smtp fuzz-pop3 test-fuzz-pop3 fuzz-imap test-fuzz-imap \ bench-postgres
+.PHONY: fuzz-mime test-fuzz-mime bench-mime fuzz-smtp test-fuzz-smtp fuzz-pop3 test-fuzz-pop3 fuzz-imap test-fuzz-imap \
 	build-search-fuzzer fuzz-search test-fuzz-search
 
 # ---- Web UI: the message list's model under node's own test runner (no packages) ----
@@ -188,9 +198,15 @@ test-web:
 
 .PHONY: test-web bench-postgres
 
-# SMTP ingest on PostgreSQL against SQLite in one run (8 and 32 sessions, new and reused connections), on a
+# SMTP ingest on PostgreSQL against SQLite in one run (8 and 32 sessions, new and reused connections), then
+# list/search/wait latency and memory at 100k messages on each (with a second node for PostgreSQL), on a
 # throw-away cluster unless MAILPEN_TEST_POSTGRES names one.
 bench-postgres: deps release
 	mkdir -p out
 	if [ -z "$$MAILPEN_TEST_POSTGRES" ]; then env=$$(scripts/test-postgres.sh start) && eval "$$env"; fi && \
-	$(PYTHON) scripts/bench_postgres.py --binary $(RELEASE_BINARY) --json out/bench-postgres.json
+	$(PYTHON) scripts/bench_postgres.py --binary $(RELEASE_BINARY) --json out/bench-postgres.json && \
+	$(PYTHON) scripts/bench_api.py --binary $(RELEASE_BINARY) --label "SQLite      " --json out/bench-api-sqlite.json && \
+	db=mailpen_bench_api_$$$$ && psql "$$MAILPEN_TEST_POSTGRES" -qc "CREATE DATABASE $$db" && \
+	$(PYTHON) scripts/bench_api.py --binary $(RELEASE_BINARY) --label "PostgreSQL  " \
+		--db "$${MAILPEN_TEST_POSTGRES%/*}/$$db" --json out/bench-api-postgres.json; \
+	status=$$?; psql "$$MAILPEN_TEST_POSTGRES" -qc "DROP DATABASE IF EXISTS $$db WITH (FORCE)"; exit $$status

@@ -276,7 +276,10 @@ let package = Package(
         // them, test envelopes.
         .target(
             name: "MailpenTestSupport",
-            dependencies: ["MailpenStore", "MailpenTesting"],
+            dependencies: [
+                "MailpenStore", "MailpenTesting", "MailpenPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             path: "Tests/MailpenTestSupport",
             swiftSettings: swiftSettings
         ),

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """API latency benchmark at scale: with N messages (default 100,000) in one inbox, the p50/p99 of a list
 page, searches (word, phrase, field, negation), get message, raw, and the wait wake-up (from the SMTP 250
-to the wait's response), plus Mailpen's resident memory. Targets: list p99 < 10 ms, search
-p99 < 50 ms, wake-up < 5 ms, RSS < 150 MB."""
+to the wait's response), plus Mailpen's resident memory at idle and with the messages. Targets: list
+p99 < 10 ms, search p99 < 50 ms, wake-up < 5 ms, RSS < 150 MB.
+
+With `--db postgres://...` the store is that PostgreSQL database, and a second node on it measures the
+wake-up across nodes: a wait on node B answered after the 250 from node A."""
 import argparse
 import http.client
 import json
@@ -122,14 +125,19 @@ def main():
     parser.add_argument("--json")
     parser.add_argument("--keep", help="keep the database in this folder (for inspection)")
     parser.add_argument("--wakeups", type=int, default=200)
+    parser.add_argument("--db", help="a PostgreSQL URL to use instead of a SQLite file")
+    parser.add_argument("--label", default="", help="printed before each line, to tell runs apart")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mailpen-bench-api-") as temporary:
         workdir = args.keep or temporary
         os.makedirs(workdir, exist_ok=True)
-        server = MailpenProcess(workdir, binary=args.binary, db=os.path.join(workdir, "m.sqlite"),
+        database = args.db or os.path.join(workdir, "m.sqlite")
+        server = MailpenProcess(workdir, binary=args.binary, db=database,
                                 args=["--max-messages", "0", "--log-level", "warning"])
         smtp_port, http_port = server.smtp_port, server.http_port
         with server:
+            idle_memory = memory_mb(server.pid)
+            print(f"{args.label}Mailpen resident memory at idle: {idle_memory:.0f} MB")
             seconds = fill(smtp_port, args.messages)
             print(f"filled {args.messages} messages over SMTP in {seconds:.1f} s ({args.messages / seconds:.0f} msg/s)")
             client = Client(http_port)
@@ -166,15 +174,26 @@ def main():
             for name, path in cases:
                 p50, p99 = timed(client, path, args.repeat)
                 results.append({"name": name, "p50": p50, "p99": p99})
-                print(f"{name:<26} {p50:>8.2f} {p99:>8.2f}", flush=True)
+                print(f"{args.label}{name:<26} {p50:>8.2f} {p99:>8.2f}", flush=True)
             p50, p99 = wake_up_latency(http_port, smtp_port, args.wakeups)
             results.append({"name": "wait wake-up after 250", "p50": p50, "p99": p99})
-            print(f"{'wait wake-up after 250':<26} {p50:>8.2f} {p99:>8.2f}")
+            print(f"{args.label}{'wait wake-up after 250':<26} {p50:>8.2f} {p99:>8.2f}")
             memory = memory_mb(server.pid)
-            print(f"Mailpen resident memory with {args.messages} messages: {memory:.0f} MB")
+            print(f"{args.label}Mailpen resident memory with {args.messages} messages: {memory:.0f} MB")
+            if args.db:
+                second = MailpenProcess(os.path.join(workdir, "node-b"), binary=args.binary, db=database,
+                                        args=["--max-messages", "0", "--log-level", "warning"])
+                os.makedirs(second.workdir, exist_ok=True)
+                with second:
+                    p50, p99 = wake_up_latency(second.http_port, smtp_port, args.wakeups)
+                    results.append({"name": "wait on node B after 250 from A", "p50": p50, "p99": p99})
+                    print(f"{args.label}{'wait on B after 250 from A':<26} {p50:>8.2f} {p99:>8.2f}")
+                    print(f"{args.label}second node's resident memory with {args.messages} messages: "
+                          f"{memory_mb(second.pid):.0f} MB")
             if args.json:
                 with open(args.json, "w") as output:
-                    json.dump({"messages": args.messages, "results": results, "rssMB": memory}, output, indent=2)
+                    json.dump({"messages": args.messages, "results": results, "rssMB": memory,
+                               "idleRssMB": idle_memory}, output, indent=2)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ if [ "$PURPOSE" = "test" ]; then
     APT_PACKAGES+=(mpop isync iproute2)
     # A throw-away PostgreSQL cluster and a load balancer for the multi-node tests.
     APT_PACKAGES+=(postgresql haproxy)
+    # Instruction counts per SMTP connection and message (callgrind), and what that script builds with.
+    APT_PACKAGES+=(valgrind binutils gcc)
     PIP_PACKAGES+=(pytest selenium schemathesis mailpit-api-client mailhog websocket-client)
 elif [ "$PURPOSE" != "run" ]; then
     echo "usage: $0 [run|test]" >&2

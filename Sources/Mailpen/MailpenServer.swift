@@ -64,14 +64,8 @@ public actor MailpenServer {
         self.store = store
         do {
             let tlsContext = try makeTLSContext()
-            // The relay queue lives in the SQLite database; a PostgreSQL store has none yet.
-            if let sqlite = store as? SQLiteStore {
-                try await startRelays(store: sqlite)
-            } else if !configuration.relays.isEmpty {
-                throw StoreError.cannotOpen(
-                    path: configuration.postgresURL?.description ?? "",
-                    reason: "relays keep their queue in the SQLite database; they are not available with PostgreSQL yet"
-                )
+            if let queue = store as? any DeliveryQueue {
+                try await startRelays(store: store, queue: queue)
             }
             try await startWebhooks(store: store)
             try await startSMTP(store: store, tlsContext: tlsContext)
@@ -158,9 +152,9 @@ public actor MailpenServer {
         }
     }
 
-    private func startRelays(store: SQLiteStore) async throws {
+    private func startRelays(store: any MailpenStore, queue: any DeliveryQueue) async throws {
         let relays = RelayService(
-            configuration: configuration.relays, store: store, queue: store, hostname: configuration.hostname,
+            configuration: configuration.relays, store: store, queue: queue, hostname: configuration.hostname,
             metricsFactory: metrics.metricsFactory, logger: logger)
         try await relays.start()
         self.relays = relays

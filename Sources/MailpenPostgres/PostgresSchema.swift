@@ -129,6 +129,45 @@ enum PostgresSchema {
                 """,
             ]),
         Migration(
+            version: 2, name: "relay deliveries",
+            statements: [
+                // A delivery keeps no reference to its message: its record outlives a message deleted while it
+                // waits (that attempt then fails). `lease_until` is when a `sending` delivery whose node went
+                // away may be claimed again.
+                """
+                CREATE TABLE delivery (
+                    seq bigserial PRIMARY KEY,
+                    id text COLLATE "C" NOT NULL UNIQUE,
+                    message_id text COLLATE "C" NOT NULL,
+                    inbox text NOT NULL,
+                    relay text NOT NULL,
+                    recipients text NOT NULL,
+                    status text NOT NULL,
+                    attempts integer NOT NULL DEFAULT 0,
+                    last_reply text,
+                    last_error text,
+                    next_attempt_at bigint,
+                    lease_until bigint,
+                    created_at bigint NOT NULL,
+                    updated_at bigint NOT NULL,
+                    history text NOT NULL DEFAULT '[]'
+                )
+                """,
+                "CREATE INDEX delivery_due ON delivery (status, next_attempt_at)",
+                "CREATE INDEX delivery_by_message ON delivery (message_id)",
+                "CREATE INDEX delivery_by_relay ON delivery (relay, status)",
+                """
+                CREATE TABLE auto_relay_rule (
+                    inbox_id bigint NOT NULL REFERENCES inbox (id) ON DELETE CASCADE,
+                    position integer NOT NULL,
+                    relay text NOT NULL,
+                    query text NOT NULL,
+                    recipients text,
+                    PRIMARY KEY (inbox_id, position)
+                )
+                """,
+            ]),
+        Migration(
             version: 3, name: "webhooks",
             statements: [
                 """

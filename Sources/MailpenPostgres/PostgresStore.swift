@@ -30,15 +30,19 @@ public final class PostgresStore: MailpenStore {
         public var synchronousCommit: Bool
         /// Connections for reads and changes other than storing mail (the writer has one of its own).
         public var poolSize: Int
+        /// How long a relay delivery claimed by a node stays its own without renewal (the node renews it
+        /// while it sends); a node that stopped loses its claims after this long.
+        public var deliveryLease: Duration
 
         public init(
             url: PostgresURL, retention: RetentionDefaults = .init(), synchronousCommit: Bool = true,
-            poolSize: Int = Self.defaultPoolSize
+            poolSize: Int = Self.defaultPoolSize, deliveryLease: Duration = .seconds(120)
         ) {
             self.url = url
             self.retention = retention
             self.synchronousCommit = synchronousCommit
             self.poolSize = poolSize
+            self.deliveryLease = deliveryLease
         }
 
         /// Enough for the API's concurrent reads on a few cores, few enough for several nodes on one server.
@@ -53,7 +57,11 @@ public final class PostgresStore: MailpenStore {
     let writer: PostgresWriter
     /// Every committed change, this node's and the others', for anyone who subscribes.
     let changes: ChangeFeed<StoreEvent>
+    /// The changes this node commits, for work done once per change by the node that made it.
+    let ownChanges: ChangeFeed<StoreEvent>
     let listener: ChangeListener
+    /// The relay deliveries this node is sending.
+    let deliveryLeases: DeliveryLeases
     /// Requests waiting for mail; the store lets them end before it closes.
     let waits = Atomic<Int>(0)
     private let threads: MultiThreadedEventLoopGroup
@@ -127,13 +135,19 @@ public final class PostgresStore: MailpenStore {
             parameters: [("synchronous_commit", configuration.synchronousCommit ? "on" : "off")])
         pool = PostgresPool(
             configuration: reads, maximumConnections: configuration.poolSize, loops: threads, logger: logger)
-        changes = ChangeFeed(loop: feedLoop)
+        let changes = ChangeFeed<StoreEvent>(loop: feedLoop)
+        let ownChanges = ChangeFeed<StoreEvent>(loop: feedLoop)
+        self.changes = changes
+        self.ownChanges = ownChanges
         writer = PostgresWriter(
             loop: writerLoop,
             connector: { loop in
                 try await PostgresConnection.connect(on: loop, configuration: writes, id: 0, logger: logger)
             },
-            feed: changes, retention: configuration.retention, node: node, logger: logger)
+            publish: { events in
+                changes.publishFromAnyThread(events)
+                ownChanges.publishFromAnyThread(events)
+            }, retention: configuration.retention, node: node, logger: logger)
         let pool = self.pool
         let writer = self.writer
         listener = ChangeListener(
@@ -143,6 +157,7 @@ public final class PostgresStore: MailpenStore {
             },
             loadSummaries: { ids in try await Self.summaries(ids: ids, pool: pool, logger: logger) },
             inboxesChanged: { await writer.forgetInboxes() }, logger: logger)
+        deliveryLeases = DeliveryLeases(duration: configuration.deliveryLease)
     }
 
     private func prepare() async throws {
@@ -158,6 +173,7 @@ public final class PostgresStore: MailpenStore {
                 """, logger: logger)
         }
         try await listener.start()
+        deliveryLeases.startRenewing({ [weak self] ids in try await self?.renewLeases(ids) }, logger: logger)
     }
 
     /// Finishes queued writes, stops listening and closes the connections.
@@ -168,8 +184,10 @@ public final class PostgresStore: MailpenStore {
             "closing the database: \(statistics.messages) message(s) were written in \(statistics.batches) transaction(s)"
         )
         await writer.close()
+        await deliveryLeases.stop()
         await listener.stop()
         await changes.finish()
+        await ownChanges.finish()
         // Waits end with the feed; let them, so that none reaches for a connection once the pool is closed.
         let deadline = ContinuousClock.now + .seconds(5)
         while waits.load(ordering: .sequentiallyConsistent) > 0, ContinuousClock.now < deadline {
@@ -208,6 +226,10 @@ public final class PostgresStore: MailpenStore {
         await changes.subscribe(bufferSize: bufferSize)
     }
 
+    public func subscribeToOwnChanges(bufferSize: Int) async -> AsyncThrowingStream<StoreEvent, any Error> {
+        await ownChanges.subscribe(bufferSize: bufferSize)
+    }
+
     // MARK: - Health
 
     /// Healthy when it listens to the other nodes and a query gets through within two seconds.
@@ -238,6 +260,7 @@ public final class PostgresStore: MailpenStore {
     /// the notifications the change's transaction sent).
     func publish(_ events: [StoreEvent]) {
         changes.publishFromAnyThread(events)
+        ownChanges.publishFromAnyThread(events)
     }
 
     /// Runs a change in a transaction that also tells the other nodes, then publishes its events here.

@@ -36,7 +36,8 @@ actor PostgresWriter {
 
     private let loop: any EventLoop
     private let connector: @Sendable (any EventLoop) async throws -> PostgresConnection
-    private let feed: ChangeFeed<StoreEvent>
+    /// Publishes committed changes on this node's feeds.
+    private let publish: @Sendable ([StoreEvent]) -> Void
     private let retention: RetentionDefaults
     private let node: String
     private let logger: Logger
@@ -60,11 +61,12 @@ actor PostgresWriter {
 
     init(
         loop: any EventLoop, connector: @escaping @Sendable (any EventLoop) async throws -> PostgresConnection,
-        feed: ChangeFeed<StoreEvent>, retention: RetentionDefaults, node: String, logger: Logger
+        publish: @escaping @Sendable ([StoreEvent]) -> Void, retention: RetentionDefaults, node: String,
+        logger: Logger
     ) {
         self.loop = loop
         self.connector = connector
-        self.feed = feed
+        self.publish = publish
         self.retention = retention
         self.node = node
         self.logger = logger
@@ -127,7 +129,7 @@ actor PostgresWriter {
                 statistics.batches += 1
                 statistics.messages += batch.count
                 // The events first: waits are checked while the replies go out.
-                feed.publishFromAnyThread(outcome.events)
+                publish(outcome.events)
                 Self.complete(zip(batch.map(\.waiter), outcome.results))
                 return
             } catch {

@@ -23,6 +23,8 @@ public actor RelayService {
     private let maximumConcurrentAttempts: Int
     private var senderTask: Task<Void, Never>?
     private var autoRelayTask: Task<Void, Never>?
+    /// Forgets cached rules when an inbox changes, on this node or another sharing the database.
+    private var ruleCacheTask: Task<Void, Never>?
     private var attempts: [String: Task<Void, Never>] = [:]
     private var rules: [String: [CompiledRule]] = [:]
     /// Stored messages not yet checked against their inbox's auto-relay rules.
@@ -75,8 +77,11 @@ public actor RelayService {
         if recovered > 0 { logger.warning("resuming \(recovered) delivery(ies) interrupted mid-attempt") }
         // Without relays no rule can apply: nothing to follow.
         if !configuration.isEmpty {
-            let changes = await store.subscribe(bufferSize: 65_536)
+            // Each node auto-relays the mail it stored itself, so that a message is relayed once.
+            let changes = await store.subscribeToOwnChanges(bufferSize: 65_536)
             autoRelayTask = Task { await self.followStoredMessages(changes) }
+            let everyChange = await store.subscribe(bufferSize: 1024)
+            ruleCacheTask = Task { await self.forgetRulesOfChangedInboxes(everyChange) }
         }
         senderTask = Task { await self.runSender() }
     }
@@ -86,6 +91,7 @@ public actor RelayService {
     public func stop(grace: Duration = .seconds(5)) async {
         senderTask?.cancel()
         autoRelayTask?.cancel()
+        ruleCacheTask?.cancel()
         doorbell.ring()
         await senderTask?.value
         senderTask = nil
@@ -103,7 +109,9 @@ public actor RelayService {
         }
         for attempt in attempts.values { attempt.cancel() }
         await autoRelayTask?.value
+        await ruleCacheTask?.value
         autoRelayTask = nil
+        ruleCacheTask = nil
         events.finish()
     }
 
@@ -223,6 +231,7 @@ public actor RelayService {
                             Task { await self.autoRelayBatches() }
                         }
                     case .inbox(let name, _):
+                        // Here too, so that this node's own rule changes apply in order with its mail.
                         rules[name.lowercased()] = nil
                     default:
                         break
@@ -233,7 +242,23 @@ public actor RelayService {
                 // Fell behind: messages stored meanwhile were not checked. Say so and carry on.
                 logger.error("auto-relay missed messages while it fell behind the store (\(error))")
                 rules = [:]
-                changes = await store.subscribe(bufferSize: 65_536)
+                changes = await store.subscribeToOwnChanges(bufferSize: 65_536)
+            }
+        }
+    }
+
+    /// Drops an inbox's cached rules when it changes; when the stream fails (fell behind), drops them all.
+    private func forgetRulesOfChangedInboxes(_ initial: AsyncThrowingStream<StoreEvent, any Error>) async {
+        var changes = initial
+        while !Task.isCancelled {
+            do {
+                for try await event in changes {
+                    if case .inbox(let name, _) = event { rules[name.lowercased()] = nil }
+                }
+                return
+            } catch {
+                rules = [:]
+                changes = await store.subscribe(bufferSize: 1024)
             }
         }
     }

@@ -53,6 +53,10 @@ public protocol MailpenStore: Sendable {
     func waitForMessages(_ query: MessageQuery, count: Int, timeout: Duration) async throws -> [MessageSummary]
     /// A stream of every change committed from now on.
     func subscribe(bufferSize: Int) async -> AsyncThrowingStream<StoreEvent, any Error>
+    /// A stream of the changes this process commits from now on, without those of other processes sharing
+    /// the database: for work that must happen once per change (auto-relay, webhooks), which the process
+    /// that made the change does. A store no other process writes answers ``subscribe(bufferSize:)``.
+    func subscribeToOwnChanges(bufferSize: Int) async -> AsyncThrowingStream<StoreEvent, any Error>
     /// For mail clients (POP3, IMAP): the inbox's messages whose UID is above `afterUID` (0 for all), oldest
     /// first, with its UIDVALIDITY; nil when there is no such inbox.
     func mailbox(named name: String, afterUID: Int64) async throws -> Mailbox?
@@ -99,6 +103,10 @@ extension MailpenStore {
 
     public func messages(_ query: MessageQuery, limit: Int = 50) async throws -> MessagePage {
         try await messages(query, limit: limit, offset: 0)
+    }
+
+    public func subscribeToOwnChanges(bufferSize: Int) async -> AsyncThrowingStream<StoreEvent, any Error> {
+        await subscribe(bufferSize: bufferSize)
     }
 
     public func subscribe() async -> AsyncThrowingStream<StoreEvent, any Error> {

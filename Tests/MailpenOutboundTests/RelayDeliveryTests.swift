@@ -1,6 +1,7 @@
 import Foundation
 import Mailpen
 import MailpenStore
+import MailpenTestSupport
 import MailpenTesting
 import Synchronization
 import Testing
@@ -327,6 +328,60 @@ struct RelayDeliveryTests {
                     [AutoRelayRule(relay: "team", query: "subject:\"open")], inbox: "default")
             }
             #expect(try await Self.queue(source).autoRelayRules(inbox: "default").isEmpty)
+        }
+    }
+
+    // MARK: - Several nodes on PostgreSQL
+
+    /// Two nodes share one PostgreSQL database and the same relay: each message is relayed once, by the node
+    /// that stored it (auto-relay) or that was asked (release), whichever node reads the queue; and a rule
+    /// set on one node applies to mail stored on the other, which had already looked the rules up.
+    @Test func twoNodesOnPostgreSQLRelayEachMessageOnce() async throws {
+        guard TestPostgres.serverURL != nil else { return }
+        try await withPostgresDatabase { database in
+            try await MailpenServerFixture.with { target in
+                let relay = try Self.relay(
+                    "team", "smtp://127.0.0.1:\(target.smtpPort)?tls=none&allow=*@mycompany.example&backoff=100ms")
+                let node: (inout MailpenConfiguration) -> Void = {
+                    $0.postgresURL = database
+                    $0.relays = relay
+                }
+                try await MailpenServerFixture.with(node) { a in
+                    try await MailpenServerFixture.with(node) { b in
+                        // B looks up the (still empty) rules before A sets them.
+                        let early = try await Self.capture(into: b, to: ["early@other.example"])
+                        try await Self.relays(a).setAutoRelayRules(
+                            [AutoRelayRule(relay: "team", query: "to:@mycompany.example")], inbox: "default")
+                        try await Task.sleep(for: .seconds(2))
+                        var automatic: [String] = []
+                        for index in 0..<10 {
+                            automatic.append(
+                                try await Self.capture(
+                                    into: index.isMultiple(of: 2) ? a : b, to: ["dev\(index)@mycompany.example"]))
+                        }
+                        let manual = try await Self.capture(into: a, to: ["someone@other.example"])
+                        _ = try await Self.relays(b).release(
+                            messageID: manual, relay: "team", to: ["ops@mycompany.example"])
+
+                        for id in automatic + [manual] {
+                            let deliveries = try await Self.finished(id, in: a)
+                            #expect(deliveries.map(\.status) == [.sent], "\(id): \(deliveries)")
+                        }
+                        #expect(try await Self.queue(b).deliveries(messageID: early).isEmpty)
+                        let deadline = ContinuousClock.now + .seconds(20)
+                        while try await target.store.summaries(inInbox: "default").count < 11,
+                            ContinuousClock.now < deadline
+                        {
+                            try await Task.sleep(for: .milliseconds(50))
+                        }
+                        // Anything sent twice would arrive within this second too.
+                        try await Task.sleep(for: .seconds(1))
+                        let arrived = try await target.store.summaries(inInbox: "default")
+                        #expect(arrived.count == 11)
+                        #expect(try await Self.queue(a).deliveries(status: nil, relay: "team", limit: 100).count == 11)
+                    }
+                }
+            }
         }
     }
 

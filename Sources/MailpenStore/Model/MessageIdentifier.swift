@@ -7,7 +7,9 @@ package struct MessageIdentifierGenerator: Sendable {
     private var lastMilliseconds: UInt64 = 0
     private var lastRandom: (high: UInt16, low: UInt64) = (0, 0)
 
-    mutating func next(at date: Date) -> String {
+    package init() {}
+
+    package mutating func next(at date: Date) -> String {
         let milliseconds = max(UInt64(max(0, date.timeIntervalSince1970 * 1000)), lastMilliseconds)
         if milliseconds == lastMilliseconds {
             let (low, overflow) = lastRandom.low.addingReportingOverflow(1)

@@ -10,17 +10,10 @@ extension SQLiteStore: DeliveryQueue {
         created_at, updated_at, history
         """
 
-    private static let deliveryIDs = Mutex(MessageIdentifierGenerator())
-
     public func enqueue(_ requests: [DeliveryRequest], at date: Date) async throws -> [Delivery] {
         try ensureOpen()
-        for request in requests
-        where request.recipients.isEmpty || request.recipients.count > DeliveryLimits.maximumRecipients {
-            throw DeliveryQueueError.invalid(
-                "a delivery needs 1 to \(DeliveryLimits.maximumRecipients) recipients, not \(request.recipients.count)")
-        }
         guard !requests.isEmpty else { return [] }
-        let ids = Self.deliveryIDs.withLock { generator in requests.map { _ in generator.next(at: date) } }
+        let ids = try DeliveryColumns.identifiers(for: requests, at: date)
         return try await writer.perform { db in
             let inboxOf = try db.cachedStatement(
                 sql: "SELECT inbox.name FROM message JOIN inbox ON inbox.id = message.inbox_id WHERE message.id = ?")
@@ -86,18 +79,7 @@ extension SQLiteStore: DeliveryQueue {
             for result in results {
                 guard let row = try Row.fetchOne(select, arguments: [result.deliveryID]) else { continue }
                 var delivery = try Self.decodeDelivery(row)
-                for recipient in result.recipients {
-                    if let index = delivery.recipients.firstIndex(where: { $0.address == recipient.address }) {
-                        delivery.recipients[index] = recipient
-                    }
-                }
-                delivery.status = result.status
-                delivery.attempts += 1
-                delivery.lastReply = result.attempt.reply
-                delivery.lastError = result.attempt.error
-                delivery.nextAttemptAt = result.status == .queued ? result.nextAttemptAt : nil
-                delivery.updatedAt = result.attempt.at
-                delivery.history = Array((delivery.history + [result.attempt]).suffix(DeliveryLimits.attemptsKept))
+                delivery.record(result)
                 try update.execute(arguments: [
                     try Self.json(delivery.recipients), delivery.status.rawValue, delivery.attempts,
                     delivery.lastReply, delivery.lastError, delivery.nextAttemptAt?.milliseconds,
@@ -207,16 +189,11 @@ extension SQLiteStore: DeliveryQueue {
     // MARK: - Rows
 
     private static func json(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .millisecondsSince1970
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        try DeliveryColumns.encode(value)
     }
 
     private static func decode<Value: Decodable>(_ type: Value.Type, _ text: String) throws -> Value {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        return try decoder.decode(type, from: Data(text.utf8))
+        try DeliveryColumns.decode(type, text)
     }
 
     private static func decodeDelivery(_ row: Row) throws -> Delivery {

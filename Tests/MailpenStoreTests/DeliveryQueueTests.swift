@@ -1,0 +1,191 @@
+import Foundation
+import MailpenTestSupport
+import Testing
+
+@testable import MailpenPostgres
+@testable import MailpenStore
+
+/// The relay delivery queue, the same on both backends: what is queued is claimed once, attempts are
+/// recorded, retries come due, auto-relay rules belong to their inbox. On PostgreSQL, several nodes share
+/// the queue: they never claim the same delivery, and a node that stops loses its claims when its lease
+/// runs out.
+@Suite("Delivery queue")
+struct DeliveryQueueTests {
+    static func queue(_ store: any MailpenStore) throws -> any DeliveryQueue {
+        try #require(store as? any DeliveryQueue)
+    }
+
+    static func sent(_ delivery: Delivery, at date: Date) -> DeliveryAttemptResult {
+        DeliveryAttemptResult(
+            deliveryID: delivery.id, status: .sent,
+            recipients: delivery.recipients.map { .init(address: $0.address, status: .sent, reply: "250 ok") },
+            attempt: .init(at: date, outcome: "sent", reply: "250 ok", error: nil), nextAttemptAt: nil)
+    }
+
+    static func deferred(_ delivery: Delivery, at date: Date, until next: Date) -> DeliveryAttemptResult {
+        DeliveryAttemptResult(
+            deliveryID: delivery.id, status: .queued,
+            recipients: delivery.recipients.map { .init(address: $0.address, status: .queued, reply: "451 later") },
+            attempt: .init(at: date, outcome: "deferred", reply: "451 later", error: nil), nextAttemptAt: next)
+    }
+
+    @Test("a queued delivery is claimed once, then recorded", arguments: StoreBackend.available)
+    func claimedOnceAndRecorded(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
+            let queue = try Self.queue(store)
+            let message = try await store.store(incoming("Subject: go\r\n\r\nx\r\n"))
+            let now = Date()
+            let queued = try await queue.enqueue(
+                [DeliveryRequest(messageID: message.id, relay: "mx", recipients: ["a@x.example", "b@x.example"])],
+                at: now)
+            #expect(queued.map(\.status) == [.queued])
+            #expect(queued.first?.inbox == "default")
+
+            let claimed = try await queue.claimDueDeliveries(now: now, limit: 10)
+            #expect(claimed.map(\.id) == queued.map(\.id))
+            #expect(claimed.first?.status == .sending)
+            #expect(try await queue.claimDueDeliveries(now: now.addingTimeInterval(1), limit: 10).isEmpty)
+
+            let delivery = try #require(claimed.first)
+            let recorded = try await queue.recordAttempts([Self.sent(delivery, at: now)])
+            #expect(recorded.map(\.status) == [.sent])
+            let stored = try #require(try await queue.delivery(id: delivery.id))
+            #expect(stored.status == .sent)
+            #expect(stored.attempts == 1)
+            #expect(stored.recipients.map(\.status) == [.sent, .sent])
+            #expect(stored.history.map(\.reply) == ["250 ok"])
+            #expect(try await queue.deliveries(messageID: message.id).map(\.id) == [delivery.id])
+            #expect(try await queue.deliveries(status: .sent, relay: "mx", limit: 10).map(\.id) == [delivery.id])
+            #expect(try await queue.deliveries(status: .queued, relay: nil, limit: 10).isEmpty)
+            #expect(try await queue.deliveries(status: nil, relay: "other", limit: 10).isEmpty)
+            #expect(try await queue.nextDueDate() == nil)
+        }
+    }
+
+    @Test("a deferred delivery comes due again at its next attempt", arguments: StoreBackend.available)
+    func deferredComesDueLater(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
+            let queue = try Self.queue(store)
+            let message = try await store.store(incoming("Subject: later\r\n\r\nx\r\n"))
+            let now = Date(timeIntervalSince1970: 1_800_000_000)
+            _ = try await queue.enqueue(
+                [DeliveryRequest(messageID: message.id, relay: "mx", recipients: ["a@x.example"])], at: now)
+            let delivery = try #require(try await queue.claimDueDeliveries(now: now, limit: 1).first)
+            let next = now.addingTimeInterval(30)
+            _ = try await queue.recordAttempts([Self.deferred(delivery, at: now, until: next)])
+
+            #expect(try await queue.nextDueDate() == next)
+            #expect(try await queue.claimDueDeliveries(now: now.addingTimeInterval(29), limit: 5).isEmpty)
+            let again = try await queue.claimDueDeliveries(now: next, limit: 5)
+            #expect(again.map(\.id) == [delivery.id])
+            #expect(again.first?.attempts == 1)
+            #expect(again.first?.lastReply == "451 later")
+        }
+    }
+
+    @Test("a missing message queues nothing of the batch", arguments: StoreBackend.available)
+    func missingMessageQueuesNothing(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
+            let queue = try Self.queue(store)
+            let message = try await store.store(incoming("Subject: one\r\n\r\nx\r\n"))
+            await #expect(throws: StoreError.messageNotFound("01NOTTHERE0000000000000000")) {
+                try await queue.enqueue(
+                    [
+                        DeliveryRequest(messageID: message.id, relay: "mx", recipients: ["a@x.example"]),
+                        DeliveryRequest(
+                            messageID: "01NOTTHERE0000000000000000", relay: "mx", recipients: ["a@x.example"]),
+                    ], at: Date())
+            }
+            await #expect(throws: DeliveryQueueError.self) {
+                try await queue.enqueue(
+                    [DeliveryRequest(messageID: message.id, relay: "mx", recipients: [])], at: Date())
+            }
+            #expect(try await queue.deliveries(status: nil, relay: nil, limit: 10).isEmpty)
+        }
+    }
+
+    @Test("auto-relay rules belong to their inbox", arguments: StoreBackend.available)
+    func autoRelayRulesBelongToTheirInbox(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
+            let queue = try Self.queue(store)
+            _ = try await store.createInbox(
+                named: "team", password: nil, maximumMessages: nil, maximumAgeSeconds: nil, routes: [])
+            let rules = [
+                AutoRelayRule(relay: "mx", query: "to:@x.example"),
+                AutoRelayRule(relay: "backup", query: "subject:urgent", to: ["ops@x.example"]),
+            ]
+            try await queue.setAutoRelayRules(rules, inbox: "team")
+            #expect(try await queue.autoRelayRules(inbox: "TEAM") == rules)
+            #expect(try await queue.autoRelayRules(inbox: "default").isEmpty)
+            try await queue.setAutoRelayRules([rules[1]], inbox: "team")
+            #expect(try await queue.autoRelayRules(inbox: "team") == [rules[1]])
+            try await store.deleteInbox(named: "team")
+            await #expect(throws: StoreError.inboxNotFound("team")) { try await queue.autoRelayRules(inbox: "team") }
+            await #expect(throws: StoreError.inboxNotFound("nowhere")) {
+                try await queue.setAutoRelayRules(rules, inbox: "nowhere")
+            }
+        }
+    }
+
+    // MARK: - Several nodes on PostgreSQL
+
+    @Test("two nodes claiming at once never take the same delivery")
+    func nodesNeverClaimTheSameDelivery() async throws {
+        guard StoreBackend.postgresURL != nil else { return }
+        try await withPostgresDatabase { url in
+            let a = try await PostgresStore.open(.init(url: url, poolSize: 4), logger: testLogger)
+            let b = try await PostgresStore.open(.init(url: url, poolSize: 4), logger: testLogger)
+            let message = try await a.store(incoming("Subject: many\r\n\r\nx\r\n"))
+            let now = Date()
+            let queued = try await a.enqueue(
+                (0..<200).map { DeliveryRequest(messageID: message.id, relay: "mx", recipients: ["r\($0)@x.example"]) },
+                at: now)
+            let claims = try await withThrowingTaskGroup(of: [String].self) { group in
+                for node in [a, b, a, b] {
+                    group.addTask {
+                        var taken: [String] = []
+                        while true {
+                            let batch = try await node.claimDueDeliveries(now: now, limit: 7)
+                            if batch.isEmpty { return taken }
+                            taken += batch.map(\.id)
+                        }
+                    }
+                }
+                var all: [String] = []
+                for try await taken in group { all += taken }
+                return all
+            }
+            #expect(claims.count == 200)
+            #expect(Set(claims) == Set(queued.map(\.id)))
+            try await a.close()
+            try await b.close()
+        }
+    }
+
+    @Test("a node's claims outlive a slow attempt but not the node")
+    func leasesAreRenewedUntilTheNodeStops() async throws {
+        guard StoreBackend.postgresURL != nil else { return }
+        try await withPostgresDatabase { url in
+            let lease = Duration.milliseconds(900)
+            let a = try await PostgresStore.open(.init(url: url, poolSize: 2, deliveryLease: lease), logger: testLogger)
+            let b = try await PostgresStore.open(.init(url: url, poolSize: 2, deliveryLease: lease), logger: testLogger)
+            let message = try await a.store(incoming("Subject: lease\r\n\r\nx\r\n"))
+            _ = try await a.enqueue(
+                [DeliveryRequest(messageID: message.id, relay: "mx", recipients: ["a@x.example"])], at: Date())
+            let claimed = try await a.claimDueDeliveries(now: Date(), limit: 1)
+            #expect(claimed.count == 1)
+            // Node A is still sending, three leases later: it renewed its claim, so B may not take it.
+            try await Task.sleep(for: lease * 3)
+            #expect(try await b.claimDueDeliveries(now: Date(), limit: 1).isEmpty)
+            #expect(try await b.recoverInterruptedDeliveries(now: Date()) == 0)
+
+            // Node A stops without recording the attempt: once its lease runs out, B sends it again.
+            try await a.close()
+            try await Task.sleep(for: lease * 2)
+            #expect(try await b.recoverInterruptedDeliveries(now: Date()) == 1)
+            let retaken = try await b.claimDueDeliveries(now: Date(), limit: 1)
+            #expect(retaken.map(\.id) == claimed.map(\.id))
+            try await b.close()
+        }
+    }
+}
