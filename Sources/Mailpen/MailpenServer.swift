@@ -10,6 +10,7 @@ import MailpenRelay
 import MailpenSMTP
 import MailpenSMTPCore
 import MailpenStore
+import MailpenWebhooks
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
@@ -32,6 +33,8 @@ public actor MailpenServer {
     private var maintenanceTask: Task<Void, Never>?
     /// Sends released mail to the configured relays, once started.
     public private(set) var relays: RelayService?
+    /// Pushes inbox events to their webhooks, once started.
+    var webhooks: WebhookService?
 
     /// The open store, once started.
     public private(set) var store: (any MailpenStore)?
@@ -64,6 +67,7 @@ public actor MailpenServer {
             if let queue = store as? any DeliveryQueue {
                 try await startRelays(store: store, queue: queue)
             }
+            try await startWebhooks(store: store)
             try await startSMTP(store: store, tlsContext: tlsContext)
             try await startMailAccess(store: store, tlsContext: tlsContext)
             try await startHTTP(store: store)
@@ -101,6 +105,10 @@ public actor MailpenServer {
         }
         maintenanceTask?.cancel()
         maintenanceTask = nil
+        if let webhooks {
+            await webhooks.stop()
+            self.webhooks = nil
+        }
         if let relays {
             await relays.stop()
             self.relays = nil
