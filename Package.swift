@@ -165,6 +165,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Webhooks: the signed payloads and retry schedule (pure), the HTTP sender and the service that
+        // follows the store's changes and works through its durable webhook queue.
+        .target(
+            name: "MailpenWebhooks",
+            dependencies: [
+                "MailpenStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Wires SMTP, store and HTTP into one server.
         .target(
             name: "Mailpen",
@@ -181,6 +195,7 @@ let package = Package(
                 "MailpenPOP3Core",
                 "MailpenIMAP",
                 "MailpenIMAPCore",
+                "MailpenWebhooks",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -452,6 +467,11 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailpenWebhooksTests",
+            dependencies: ["MailpenWebhooks", "MailpenStore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

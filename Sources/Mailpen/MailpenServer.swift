@@ -10,6 +10,7 @@ import MailpenRelay
 import MailpenSMTP
 import MailpenSMTPCore
 import MailpenStore
+import MailpenWebhooks
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
@@ -35,6 +36,8 @@ public actor MailpenServer {
     private var chaosTask: Task<Void, Never>?
     /// Sends released mail to the configured relays, once started.
     public private(set) var relays: RelayService?
+    /// Pushes inbox events to their webhooks, once started.
+    var webhooks: WebhookService?
 
     /// The open store, once started.
     public private(set) var store: (any MailpenStore)?
@@ -67,6 +70,7 @@ public actor MailpenServer {
             if let queue = store as? any DeliveryQueue {
                 try await startRelays(store: store, queue: queue)
             }
+            try await startWebhooks(store: store)
             if let chaosStore = store as? any ChaosRuleStore & MailpenStore {
                 let chaos = ChaosRules(store: chaosStore, logger: logger)
                 try await chaos.refresh()
@@ -110,6 +114,10 @@ public actor MailpenServer {
         }
         maintenanceTask?.cancel()
         maintenanceTask = nil
+        if let webhooks {
+            await webhooks.stop()
+            self.webhooks = nil
+        }
         chaosTask?.cancel()
         chaosTask = nil
         if let chaos {

@@ -89,6 +89,7 @@ public enum MailpenHTTP {
         CheckRoutes(dependencies: dependencies).register(on: api)
         EventRoutes(dependencies: dependencies).register(on: api)
         RelayRoutes(dependencies: dependencies).register(on: api)
+        WebhookRoutes(dependencies: dependencies).register(on: api)
         ChaosRoutes(dependencies: dependencies).register(on: api)
         if let mailpit = dependencies.mailpitAPI {
             MailpitAPI<MailpenRequestContext>(dependencies: mailpit).register(on: router)
