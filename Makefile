@@ -54,7 +54,7 @@ install: release
 bench: deps release
 	$(SWIFT) build -c release --product mailpen-ceiling
 	mkdir -p out
-	$(MAKE) bench-smtp bench-api bench-mime bench-checks bench-ui
+	$(MAKE) bench-smtp bench-smtp-instructions bench-api bench-mime bench-checks bench-ui
 
 bench-smtp:
 	$(PYTHON) scripts/bench_smtp.py --binary $(RELEASE_BINARY) --ceiling .build/release/mailpen-ceiling --json out/bench-smtp.json
@@ -203,10 +203,11 @@ test-web:
 # throw-away cluster unless MAILPEN_TEST_POSTGRES names one.
 bench-postgres: deps release
 	mkdir -p out
+	db=mailpen_bench_api_$$$$; \
 	if [ -z "$$MAILPEN_TEST_POSTGRES" ]; then env=$$(scripts/test-postgres.sh start) && eval "$$env"; fi && \
 	$(PYTHON) scripts/bench_postgres.py --binary $(RELEASE_BINARY) --json out/bench-postgres.json && \
 	$(PYTHON) scripts/bench_api.py --binary $(RELEASE_BINARY) --label "SQLite      " --json out/bench-api-sqlite.json && \
-	db=mailpen_bench_api_$$$$ && psql "$$MAILPEN_TEST_POSTGRES" -qc "CREATE DATABASE $$db" && \
+	psql "$$MAILPEN_TEST_POSTGRES" -qc "CREATE DATABASE $$db" && \
 	$(PYTHON) scripts/bench_api.py --binary $(RELEASE_BINARY) --label "PostgreSQL  " \
 		--db "$${MAILPEN_TEST_POSTGRES%/*}/$$db" --json out/bench-api-postgres.json; \
 	status=$$?; psql "$$MAILPEN_TEST_POSTGRES" -qc "DROP DATABASE IF EXISTS $$db WITH (FORCE)"; exit $$status

@@ -69,11 +69,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Chaos rules for SMTP sessions (refuse, delay, disconnect) and the seeded decisions over them. Pure
+        // Swift, no I/O: the store keeps the rules, the server asks the engine at every stage.
+        .target(
+            name: "MailpenChaos",
+            swiftSettings: swiftSettings
+        ),
         // SQLite storage: inboxes, messages, retention, change feed.
         .target(
             name: "MailpenStore",
             dependencies: [
                 "MailpenMIME",
+                "MailpenChaos",
                 "CMailpenSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -108,6 +115,7 @@ let package = Package(
             name: "MailpenCompat",
             dependencies: [
                 "MailpenStore",
+                "MailpenChaos",
                 "MailpenRelay",
                 "MailpenChecks",
                 "MailpenChecksNetwork",
@@ -125,6 +133,7 @@ let package = Package(
             name: "MailpenHTTP",
             dependencies: [
                 "MailpenStore",
+                "MailpenChaos",
                 "MailpenRelay",
                 "MailpenCompat",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -156,11 +165,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Webhooks: the signed payloads and retry schedule (pure), the HTTP sender and the service that
+        // follows the store's changes and works through its durable webhook queue.
+        .target(
+            name: "MailpenWebhooks",
+            dependencies: [
+                "MailpenStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Wires SMTP, store and HTTP into one server.
         .target(
             name: "Mailpen",
             dependencies: [
                 "MailpenRelay",
+                "MailpenChaos",
                 "MailpenSMTP",
                 "MailpenSMTPCore",
                 "MailpenStore",
@@ -171,6 +195,7 @@ let package = Package(
                 "MailpenPOP3Core",
                 "MailpenIMAP",
                 "MailpenIMAPCore",
+                "MailpenWebhooks",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -333,6 +358,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MailpenChaosTests",
+            dependencies: ["MailpenChaos"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MailpenSMTPCoreTests",
             dependencies: ["MailpenSMTPCore"],
             swiftSettings: swiftSettings
@@ -437,6 +467,11 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailpenWebhooksTests",
+            dependencies: ["MailpenWebhooks", "MailpenStore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

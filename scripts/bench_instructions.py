@@ -95,6 +95,7 @@ def main():
     parser.add_argument("--json", help="also write the figures here")
     parser.add_argument("--check", help="fail if the figures rose more than 10 % above those in this file")
     parser.add_argument("--record", help="write the figures into this file, for this kind of build")
+    parser.add_argument("--keep", help="keep callgrind's dumps in this folder, for callgrind_annotate")
     options = parser.parse_args()
     kind = build_kind(options.binary)
     with tempfile.TemporaryDirectory(prefix="mailpen-callgrind-") as workdir:
@@ -113,6 +114,10 @@ def main():
             reused_total = measure(server, out_prefix, options.messages, options.size, reuse=True)
         finally:
             server.stop(timeout=300)
+            if options.keep:
+                os.makedirs(options.keep, exist_ok=True)
+                for dump in sorted(glob.glob(out_prefix + "*"), key=os.path.getmtime):
+                    shutil.copy(dump, options.keep)
     per_message = reused_total / options.messages
     per_connection = (per_connection_total - reused_total) / options.messages
     figures = {"build": kind, "messages": options.messages, "size": options.size,

@@ -10,6 +10,7 @@ import MailpenRelay
 import MailpenSMTP
 import MailpenSMTPCore
 import MailpenStore
+import MailpenWebhooks
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
@@ -30,8 +31,13 @@ public actor MailpenServer {
     private var httpTask: Task<Void, any Error>?
     private var httpGroup: ServiceGroup?
     private var maintenanceTask: Task<Void, Never>?
+    /// The chaos rules in force (on a store that keeps them), and the task that keeps them fresh.
+    private var chaos: ChaosRules?
+    private var chaosTask: Task<Void, Never>?
     /// Sends released mail to the configured relays, once started.
     public private(set) var relays: RelayService?
+    /// Pushes inbox events to their webhooks, once started.
+    var webhooks: WebhookService?
 
     /// The open store, once started.
     public private(set) var store: (any MailpenStore)?
@@ -63,6 +69,13 @@ public actor MailpenServer {
             let tlsContext = try makeTLSContext()
             if let queue = store as? any DeliveryQueue {
                 try await startRelays(store: store, queue: queue)
+            }
+            try await startWebhooks(store: store)
+            if let chaosStore = store as? any ChaosRuleStore & MailpenStore {
+                let chaos = ChaosRules(store: chaosStore, logger: logger)
+                try await chaos.refresh()
+                self.chaos = chaos
+                chaosTask = Task { await chaos.run() }
             }
             try await startSMTP(store: store, tlsContext: tlsContext)
             try await startMailAccess(store: store, tlsContext: tlsContext)
@@ -101,6 +114,17 @@ public actor MailpenServer {
         }
         maintenanceTask?.cancel()
         maintenanceTask = nil
+        if let webhooks {
+            await webhooks.stop()
+            self.webhooks = nil
+        }
+        chaosTask?.cancel()
+        chaosTask = nil
+        if let chaos {
+            // The last hits counted reach the store before it closes.
+            try? await chaos.refresh()
+            self.chaos = nil
+        }
         if let relays {
             await relays.stop()
             self.relays = nil
@@ -173,6 +197,7 @@ public actor MailpenServer {
             deliveryHandler: delivery,
             authenticator: delivery,
             observer: SMTPMetricsObserver(metrics: metrics),
+            stageInterceptor: chaos.map { ChaosInterceptor(rules: $0, metrics: metrics) },
             logger: logger)
         self.smtp = smtp
         try await smtp.start()
@@ -214,12 +239,14 @@ public actor MailpenServer {
         dependencies.pop3 = mailAccessAdvertisement(plain: pop3Address, implicitTLS: pop3sAddress)
         dependencies.imap = mailAccessAdvertisement(plain: imapAddress, implicitTLS: imapsAddress)
         dependencies.relays = relays
+        dependencies.chaos = chaos
         var compat = CompatDependencies(
             store: store, checks: checks, createsInboxesOnFirstUse: configuration.authenticationPolicy == .any,
             maximumMessageSize: configuration.maximumMessageSize, version: configuration.version,
             databasePath: configuration.databasePath, usesSpamAssassin: configuration.spamd != nil,
             heartbeatInterval: configuration.heartbeatInterval, logger: logger)
         compat.relays = relays
+        compat.chaos = chaos
         dependencies.mailpitAPI = compat
         let limits = MailpenHTTP.ConnectionLimits(
             maximumConnections: configuration.httpMaximumConnections,

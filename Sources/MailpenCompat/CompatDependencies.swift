@@ -25,6 +25,9 @@ public struct CompatDependencies: Sendable {
     /// The relays that Mailpit's and MailHog's release routes send through; `nil` or empty answers as a
     /// Mailpit or MailHog without a relay does.
     public var relays: RelayService?
+    /// The chaos rules that Mailpit's `/api/v1/chaos` and MailHog's `/api/v2/jim` map onto (the global
+    /// ones); `nil` answers as a server without chaos does.
+    public var chaos: ChaosRules?
     public var logger: Logger
 
     public init(

@@ -38,6 +38,8 @@ public enum MailpenHTTP {
         public var heartbeatInterval: Duration = .seconds(15)
         /// Releases to configured relays; `nil` when the server has none to offer.
         public var relays: RelayService?
+        /// The chaos rules the SMTP server applies; `nil` when the store keeps none.
+        public var chaos: ChaosRules?
         /// Mailpit's API v1 at its own paths beside Mailpen's (and what it needs), or `nil` to serve
         /// Mailpen's API alone.
         public var mailpitAPI: CompatDependencies?
@@ -87,6 +89,8 @@ public enum MailpenHTTP {
         CheckRoutes(dependencies: dependencies).register(on: api)
         EventRoutes(dependencies: dependencies).register(on: api)
         RelayRoutes(dependencies: dependencies).register(on: api)
+        WebhookRoutes(dependencies: dependencies).register(on: api)
+        ChaosRoutes(dependencies: dependencies).register(on: api)
         if let mailpit = dependencies.mailpitAPI {
             MailpitAPI<MailpenRequestContext>(dependencies: mailpit).register(on: router)
         }

@@ -57,6 +57,12 @@ public struct MailpenMetrics: Sendable {
         (commonReplies[code] ?? Self.replyCounter(code: code, factory: factory)).increment()
     }
 
+    /// A chaos rule fired at `stage` (an SMTP stage name: connect, ehlo, auth, mail, rcpt, data, bdat, message).
+    public func chaosHit(stage: String) {
+        CoreMetrics.Counter(label: "mailpen_chaos_hits_total", dimensions: [("stage", stage)], factory: factory)
+            .increment()
+    }
+
     private static func replyCounter(code: Int, factory: PrometheusMetricsFactory) -> CoreMetrics.Counter {
         CoreMetrics.Counter(label: "mailpen_smtp_replies_total", dimensions: [("code", String(code))], factory: factory)
     }

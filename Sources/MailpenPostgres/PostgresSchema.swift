@@ -167,6 +167,76 @@ enum PostgresSchema {
                 )
                 """,
             ]),
+        Migration(
+            version: 3, name: "webhooks",
+            statements: [
+                """
+                CREATE TABLE webhook (
+                    inbox_id bigint NOT NULL REFERENCES inbox (id) ON DELETE CASCADE,
+                    position integer NOT NULL,
+                    url text NOT NULL,
+                    events text NOT NULL,
+                    secret text,
+                    backoff_ms bigint NOT NULL,
+                    PRIMARY KEY (inbox_id, position)
+                )
+                """,
+                """
+                CREATE TABLE webhook_delivery (
+                    seq bigserial PRIMARY KEY,
+                    id text COLLATE "C" NOT NULL UNIQUE,
+                    inbox text NOT NULL,
+                    url text COLLATE "C" NOT NULL,
+                    event text NOT NULL,
+                    event_key text COLLATE "C" NOT NULL,
+                    body text NOT NULL,
+                    secret text,
+                    backoff_ms bigint NOT NULL,
+                    status text NOT NULL,
+                    attempts bigint NOT NULL DEFAULT 0,
+                    last_status bigint,
+                    last_error text,
+                    next_attempt_at bigint,
+                    claimed_at bigint,
+                    created_at bigint NOT NULL,
+                    updated_at bigint NOT NULL,
+                    history text NOT NULL DEFAULT '[]'
+                )
+                """,
+                "CREATE UNIQUE INDEX webhook_delivery_key ON webhook_delivery (inbox, url, event_key)",
+                """
+                CREATE INDEX webhook_delivery_pending ON webhook_delivery (url, seq)
+                WHERE status IN ('queued', 'sending')
+                """,
+                "CREATE INDEX webhook_delivery_due ON webhook_delivery (next_attempt_at) WHERE status = 'queued'",
+                "CREATE INDEX webhook_delivery_by_inbox ON webhook_delivery (inbox, seq)",
+                """
+                CREATE INDEX webhook_delivery_finished ON webhook_delivery (updated_at)
+                WHERE status IN ('sent', 'failed')
+                """,
+            ]),
+        Migration(
+            version: 4, name: "chaos rules",
+            statements: [
+                """
+                CREATE TABLE chaos_rule (
+                    inbox_id bigint REFERENCES inbox(id) ON DELETE CASCADE,
+                    revision bigint NOT NULL,
+                    position integer NOT NULL,
+                    seed bigint,
+                    stage text NOT NULL,
+                    reply text,
+                    probability integer NOT NULL,
+                    times bigint,
+                    delay_ms integer NOT NULL,
+                    disconnect boolean NOT NULL,
+                    match text,
+                    hits bigint NOT NULL DEFAULT 0,
+                    PRIMARY KEY (revision, position)
+                )
+                """,
+                "CREATE INDEX chaos_rule_by_inbox ON chaos_rule (inbox_id)",
+            ]),
     ]
 
     /// Applies the migrations the database lacks, in one transaction under the migration lock; returns the

@@ -130,7 +130,10 @@ public final class PostgresStore: MailpenStore {
         let loops = Array(threads.makeIterator())
         let (writerLoop, feedLoop) = (loops[0], loops[1])
         let url = configuration.url
-        let reads = try url.connectionConfiguration()
+        // Reads prefer indexes: a broad word search matches most rows, and the planner, which does not
+        // price reading the word vectors stored out of line, then picks a sequential scan that detoasts
+        // every vector (1.4 s at 100k messages) over the word index's bitmap (0.13 s).
+        let reads = try url.connectionConfiguration(parameters: [("enable_seqscan", "off")])
         let writes = try url.connectionConfiguration(
             parameters: [("synchronous_commit", configuration.synchronousCommit ? "on" : "off")])
         pool = PostgresPool(

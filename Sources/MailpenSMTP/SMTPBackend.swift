@@ -41,3 +41,26 @@ public protocol SMTPSessionObserver: Sendable {
     /// A reply with `code` was sent.
     func replied(code: Int)
 }
+
+/// Decides whether to interfere with a session at a stage: refuse, delay or hang up, as a failing mail
+/// server would (chaos testing). Without one, the server never stops to ask.
+///
+/// Called on the session's event loop at every stage of every session, synchronously: it must answer at
+/// once from memory (the server applies any delay itself, on the event loop, without blocking it).
+public protocol SMTPStageInterceptor: Sendable {
+    func decide(_ check: SMTPStageCheck) -> SMTPStageDecision
+}
+
+/// What an ``SMTPStageInterceptor`` decided: the verdict, applied after `delay`.
+public struct SMTPStageDecision: Sendable, Hashable {
+    public var verdict: SMTPStageVerdict
+    public var delay: TimeAmount
+
+    public init(verdict: SMTPStageVerdict = .proceed, delay: TimeAmount = .zero) {
+        self.verdict = verdict
+        self.delay = delay
+    }
+
+    /// Go on at once.
+    public static let proceed = SMTPStageDecision()
+}

@@ -69,6 +69,7 @@ public actor SMTPServer {
         deliveryHandler: any SMTPDeliveryHandler,
         authenticator: any SMTPAuthenticator,
         observer: (any SMTPSessionObserver)? = nil,
+        stageInterceptor: (any SMTPStageInterceptor)? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "mailpen.smtp")
     ) {
@@ -82,6 +83,7 @@ public actor SMTPServer {
             shutdownGracePeriod: configuration.shutdownGracePeriod,
             maximumLineLength: configuration.maximumLineLength,
             observer: observer,
+            stageInterceptor: stageInterceptor,
             logger: logger)
     }
 
@@ -96,6 +98,7 @@ public actor SMTPServer {
     /// Binds the listeners. Port 0 picks a free port; read it back from ``localAddresses``.
     public func start() async throws {
         var sessionConfiguration = configuration.session
+        sessionConfiguration.consultsAtStages = dependencies.stageInterceptor != nil
         sessionConfiguration.offersStartTLS = configuration.tlsContext != nil
         listeners.append(
             try await bind(
@@ -103,6 +106,7 @@ public actor SMTPServer {
         if let host = configuration.implicitTLSHost, let port = configuration.implicitTLSPort {
             guard configuration.tlsContext != nil else { throw SMTPServerError.implicitTLSWithoutCertificate }
             var implicitConfiguration = configuration.session
+            implicitConfiguration.consultsAtStages = dependencies.stageInterceptor != nil
             implicitConfiguration.offersStartTLS = false
             listeners.append(try await bind(host: host, port: port, session: implicitConfiguration, implicitTLS: true))
         }

@@ -25,6 +25,7 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var shutdownGracePeriod: TimeAmount
         var maximumLineLength: Int
         var observer: (any SMTPSessionObserver)?
+        var stageInterceptor: (any SMTPStageInterceptor)?
         var logger: Logger
     }
 
@@ -37,6 +38,8 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var holdsConnectionSlot = false
     private var isClosing = false
     private var graceTimer: Scheduled<Void>?
+    /// A stage decision held back by an interceptor's delay.
+    private var delayedDecision: Scheduled<Void>?
     /// A read the channel asked for while input was held back; issued once input may flow again.
     private var isReadPending = false
     /// A TLS handshake is under way: its bytes must be read even though the machine takes no input.
@@ -73,6 +76,7 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         dependencies.observer?.sessionClosed()
         graceTimer?.cancel()
+        delayedDecision?.cancel()
         if machine.isInTransaction {
             logger.debug("client disconnected in the middle of a transaction; nothing stored")
         }
@@ -207,6 +211,29 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .checkCredentials(let credentials):
             flushIfNeeded(context: context)
             check(credentials, context: context)
+        case .consult(let stageCheck):
+            consult(stageCheck, context: context)
+        }
+    }
+
+    /// Asks the interceptor about a stage and applies its verdict, at once or, for a delay, from a timer on
+    /// the event loop (the session reads nothing meanwhile: the machine is suspended).
+    private func consult(_ stageCheck: SMTPStageCheck, context: ChannelHandlerContext) {
+        let decision = dependencies.stageInterceptor?.decide(stageCheck) ?? .proceed
+        guard decision.delay > .zero else {
+            perform(machine.stageDecided(decision.verdict), context: context)
+            return
+        }
+        flushIfNeeded(context: context)
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        delayedDecision = context.eventLoop.scheduleTask(in: decision.delay) {
+            let (handler, context) = loopBound.value
+            handler.delayedDecision = nil
+            guard !handler.isClosing else { return }
+            handler.perform(handler.machine.stageDecided(decision.verdict), context: context)
+            handler.processInput(context: context)
+            handler.flushIfNeeded(context: context)
+            handler.resumeReadingIfPossible(context: context)
         }
     }
 

@@ -9,7 +9,7 @@ extension SMTPSessionStateMachine {
         case messageData
         /// `remaining` octets of a BDAT chunk, fed to ``receive(messageBytes:)``.
         case chunk(remaining: Int)
-        /// Nothing may be read now: a delivery, credential check or TLS handshake is pending.
+        /// Nothing may be read now: a delivery, credential check, stage decision or TLS handshake is pending.
         case suspended
         /// The session is over.
         case closed
@@ -30,5 +30,8 @@ extension SMTPSessionStateMachine {
         case deliver(SMTPTransaction)
         /// Check the credentials, then call ``credentialsChecked(accepted:)``.
         case checkCredentials(SMTPCredentials)
+        /// Decide whether to interfere at this stage (only with ``Configuration/consultsAtStages``), then call
+        /// ``stageDecided(_:)``.
+        case consult(SMTPStageCheck)
     }
 }

@@ -14,6 +14,9 @@ extension SMTPSessionStateMachine {
         public var offersStartTLS: Bool
         /// Where the captured mail can be read (the web UI), named in the HELP reply; `nil` names none.
         public var helpURL: String?
+        /// Whether the machine stops at every ``SMTPStage`` with ``Action/consult(_:)`` so that its driver can
+        /// interfere (chaos testing). Off, the machine never asks.
+        public var consultsAtStages: Bool
 
         public init(
             hostname: String = "localhost",
@@ -21,7 +24,8 @@ extension SMTPSessionStateMachine {
             maximumRecipients: Int = 1000,
             maximumErrors: Int = 20,
             offersStartTLS: Bool = false,
-            helpURL: String? = nil
+            helpURL: String? = nil,
+            consultsAtStages: Bool = false
         ) {
             self.hostname = hostname
             self.maximumMessageSize = maximumMessageSize
@@ -29,6 +33,7 @@ extension SMTPSessionStateMachine {
             self.maximumErrors = maximumErrors
             self.offersStartTLS = offersStartTLS
             self.helpURL = helpURL
+            self.consultsAtStages = consultsAtStages
         }
     }
 }

@@ -19,7 +19,29 @@ public struct SMTPSessionStateMachine: Sendable {
         case authenticating
         case checkingCredentials(username: String)
         case startingTLS
+        case consulting(Pending)
         case closed
+    }
+
+    /// The step a stage decision holds back.
+    private enum Pending: Sendable {
+        case greeting
+        case hello(domain: String, extended: Bool)
+        case credentials(SMTPCredentials)
+        case mail(reversePath: String, parameters: [SMTPParameter])
+        case recipient(SMTPRecipient)
+        case data
+        case chunk(size: Int, isLast: Bool)
+        case delivery
+    }
+
+    /// When to hang up on a client in the middle of its message (a `disconnect` verdict at `data` or `bdat`).
+    private enum Hangup: Sendable {
+        case never
+        /// After this many more bytes.
+        case after(Int)
+        /// After half of the first bytes that arrive (the message's size was not declared).
+        case halfOfFirstRead
     }
 
     private struct Draft: Sendable {
@@ -38,6 +60,7 @@ public struct SMTPSessionStateMachine: Sendable {
     private var errorCount = 0
     private var authentication: SMTPAuthenticationMachine
     private var isShuttingDown = false
+    private var hangup = Hangup.never
 
     /// Facts about the session recorded in every envelope; the caller fills in the client address.
     public private(set) var session: SMTPSessionInfo
@@ -58,7 +81,7 @@ public struct SMTPSessionStateMachine: Sendable {
         case .receivingData: return .messageData
         case .receivingChunk(_, let remaining, _), .discardingChunk(let remaining, _):
             return .chunk(remaining: remaining)
-        case .connecting, .delivering, .checkingCredentials, .startingTLS: return .suspended
+        case .connecting, .delivering, .checkingCredentials, .startingTLS, .consulting: return .suspended
         case .closed: return .closed
         }
     }
@@ -67,6 +90,7 @@ public struct SMTPSessionStateMachine: Sendable {
     public var isInTransaction: Bool {
         switch state {
         case .inTransaction, .receivingData, .receivingChunk, .discardingChunk, .delivering: return true
+        case .consulting: return draft != nil
         default: return false
         }
     }
@@ -81,8 +105,108 @@ public struct SMTPSessionStateMachine: Sendable {
             state = .closed
             return .replyAndClose([.tooManyConnections])
         }
+        if configuration.consultsAtStages {
+            state = .consulting(.greeting)
+            return .consult(check(.connect))
+        }
         state = .awaitingHello
         return .reply(.greeting(hostname: configuration.hostname))
+    }
+
+    /// The driver decided on the stage handed out by ``Action/consult(_:)``.
+    public mutating func stageDecided(_ verdict: SMTPStageVerdict) -> Action {
+        guard case .consulting(let pending) = state else { return .none }
+        switch verdict {
+        case .proceed:
+            return proceed(with: pending)
+        case .refuse(let reply):
+            return refuse(pending, with: reply)
+        case .disconnect:
+            switch pending {
+            case .data:
+                hangup = Self.declaredSize(draft?.parameters ?? []).map { .after(max(1, $0 / 2)) } ?? .halfOfFirstRead
+                return proceed(with: pending)
+            case .chunk(let size, _) where size > 1:
+                hangup = .after(size / 2)
+                return proceed(with: pending)
+            default:
+                state = .closed
+                body = []
+                draft = nil
+                return .replyAndClose([])
+            }
+        }
+    }
+
+    private mutating func proceed(with pending: Pending) -> Action {
+        switch pending {
+        case .greeting:
+            state = .awaitingHello
+            return .reply(.greeting(hostname: configuration.hostname))
+        case .hello(let domain, let extended):
+            return completeGreeting(domain: domain, extended: extended)
+        case .credentials(let credentials):
+            state = .checkingCredentials(username: credentials.username)
+            return .checkCredentials(credentials)
+        case .mail(let reversePath, let parameters):
+            draft = Draft(mailFrom: reversePath, parameters: parameters)
+            state = .inTransaction
+            return .reply(.senderAccepted)
+        case .recipient(let recipient):
+            draft?.recipients.append(recipient)
+            state = .inTransaction
+            return .reply(.recipientAccepted)
+        case .data:
+            body = []
+            overflow = 0
+            unstuffer = DotUnstuffer()
+            state = .receivingData
+            return .reply(.startMailInput)
+        case .chunk(let size, let isLast):
+            return beginChunk(size: size, isLast: isLast)
+        case .delivery:
+            return deliver()
+        }
+    }
+
+    private mutating func refuse(_ pending: Pending, with reply: SMTPReply) -> Action {
+        switch pending {
+        case .greeting:
+            return close(with: reply)
+        case .delivery:
+            resetTransaction()
+            return countingErrors(.reply(reply))
+        case .chunk(let size, _):
+            // A refused chunk fails the transaction (RFC 3030 §2); its octets are read and dropped.
+            resetTransaction()
+            let action = discard(size, then: reply)
+            if case .reply = action { return countingErrors(action) }
+            return action
+        case .hello, .credentials, .mail, .recipient, .data:
+            state = restingState
+            return countingErrors(.reply(reply))
+        }
+    }
+
+    /// The state between commands: in a transaction, greeted, or not yet greeted.
+    private var restingState: State {
+        if draft != nil { return .inTransaction }
+        return session.heloName == nil ? .awaitingHello : .ready
+    }
+
+    private func check(_ stage: SMTPStage, mailFrom: String? = nil, adding recipient: String? = nil) -> SMTPStageCheck {
+        var recipients = draft?.recipients.map(\.address) ?? []
+        if let recipient { recipients.append(recipient) }
+        return SMTPStageCheck(
+            stage: stage, mailFrom: mailFrom ?? draft?.mailFrom, recipients: recipients,
+            username: session.authenticatedUser, session: session)
+    }
+
+    private static func declaredSize(_ parameters: [SMTPParameter]) -> Int? {
+        guard let value = parameters.first(where: { $0.keyword.uppercased() == "SIZE" })?.value,
+            let size = Int(value), size > 0
+        else { return nil }
+        return size
     }
 
     /// A line arrived in ``InputMode/commandLine`` or ``InputMode/authenticationResponse`` mode.
@@ -120,6 +244,10 @@ public struct SMTPSessionStateMachine: Sendable {
     /// Message bytes arrived in ``InputMode/messageData`` or ``InputMode/chunk(remaining:)`` mode.
     /// Returns how many were consumed (the rest belongs to what follows) and the action, if any.
     public mutating func receive(messageBytes input: UnsafeRawBufferPointer) -> (consumed: Int, action: Action) {
+        if case .never = hangup {
+        } else {
+            return readUntilHangup(input)
+        }
         switch state {
         case .receivingData:
             let (consumed, finished) = unstuffer.consume(
@@ -152,6 +280,41 @@ public struct SMTPSessionStateMachine: Sendable {
         default:
             return (0, .none)
         }
+    }
+
+    /// Reads message bytes of a transaction that is to be dropped, until the hang-up point (or the end of the
+    /// message or chunk, if that comes first), then closes without a reply. Nothing is delivered.
+    private mutating func readUntilHangup(_ input: UnsafeRawBufferPointer) -> (consumed: Int, action: Action) {
+        let limit: Int
+        switch hangup {
+        case .never: return (0, .none)
+        case .after(let count): limit = count
+        case .halfOfFirstRead: limit = max(1, input.count / 2)
+        }
+        var count = min(limit, input.count)
+        var ended = false
+        switch state {
+        case .receivingData:
+            let (consumed, finished) = unstuffer.consume(
+                UnsafeRawBufferPointer(rebasing: input[0..<count]), into: &body,
+                limit: configuration.maximumMessageSize, overflow: &overflow)
+            count = consumed
+            ended = finished
+        case .receivingChunk(_, let remaining, _):
+            count = min(count, remaining)
+            ended = count == remaining
+        default:
+            ended = true
+        }
+        guard count >= limit || ended else {
+            hangup = .after(limit - count)
+            return (count, .none)
+        }
+        hangup = .never
+        state = .closed
+        body = []
+        draft = nil
+        return (count, .replyAndClose([]))
     }
 
     /// The delivery handler finished with the transaction handed out by ``Action/deliver(_:)``.
@@ -253,6 +416,14 @@ public struct SMTPSessionStateMachine: Sendable {
     }
 
     private mutating func greet(domain: String, extended: Bool) -> Action {
+        if configuration.consultsAtStages {
+            state = .consulting(.hello(domain: domain, extended: extended))
+            return .consult(check(.ehlo))
+        }
+        return completeGreeting(domain: domain, extended: extended)
+    }
+
+    private mutating func completeGreeting(domain: String, extended: Bool) -> Action {
         draft = nil
         session.heloName = domain
         session.usedExtendedHello = extended
@@ -272,6 +443,10 @@ public struct SMTPSessionStateMachine: Sendable {
         }
         let failure = SMTPParameterRules.validateMail(parameters, maximumMessageSize: configuration.maximumMessageSize)
         if let failure { return .reply(failure) }
+        if configuration.consultsAtStages {
+            state = .consulting(.mail(reversePath: reversePath, parameters: parameters))
+            return .consult(check(.mail, mailFrom: reversePath))
+        }
         draft = Draft(mailFrom: reversePath, parameters: parameters)
         state = .inTransaction
         return .reply(.senderAccepted)
@@ -284,6 +459,10 @@ public struct SMTPSessionStateMachine: Sendable {
         if current.usesChunking { return .reply(.badSequence) }
         guard current.recipients.count < configuration.maximumRecipients else { return .reply(.tooManyRecipients) }
         if let failure = SMTPParameterRules.validateRecipient(parameters) { return .reply(failure) }
+        if configuration.consultsAtStages {
+            state = .consulting(.recipient(SMTPRecipient(address: address, parameters: parameters)))
+            return .consult(check(.rcpt, adding: address))
+        }
         current.recipients.append(SMTPRecipient(address: address, parameters: parameters))
         draft = current
         return .reply(.recipientAccepted)
@@ -295,6 +474,10 @@ public struct SMTPSessionStateMachine: Sendable {
         }
         guard !current.recipients.isEmpty else { return .reply(.needRecipient) }
         guard !current.usesChunking else { return .reply(.badSequence) }
+        if configuration.consultsAtStages {
+            state = .consulting(.data)
+            return .consult(check(.data))
+        }
         body = []
         overflow = 0
         unstuffer = DotUnstuffer()
@@ -304,9 +487,21 @@ public struct SMTPSessionStateMachine: Sendable {
 
     private mutating func startChunk(size: Int, isLast: Bool) -> Action {
         // The chunk's octets follow the command whatever the reply; they must be read either way.
-        guard case .inTransaction = state, var current = draft, !current.recipients.isEmpty else {
+        guard case .inTransaction = state, let current = draft, !current.recipients.isEmpty else {
             let reply: SMTPReply = session.heloName == nil ? .heloFirst : (draft == nil ? .needMail : .needRecipient)
             return discard(size, then: reply)
+        }
+        if configuration.consultsAtStages {
+            state = .consulting(.chunk(size: size, isLast: isLast))
+            return .consult(check(.bdat))
+        }
+        return beginChunk(size: size, isLast: isLast)
+    }
+
+    private mutating func beginChunk(size: Int, isLast: Bool) -> Action {
+        guard var current = draft else {
+            resetTransaction()
+            return discard(size, then: .needMail)
         }
         if !current.usesChunking {
             current.usesChunking = true
@@ -335,6 +530,14 @@ public struct SMTPSessionStateMachine: Sendable {
     }
 
     private mutating func startDelivery() -> Action {
+        if configuration.consultsAtStages, draft != nil {
+            state = .consulting(.delivery)
+            return .consult(check(.message))
+        }
+        return deliver()
+    }
+
+    private mutating func deliver() -> Action {
         guard let current = draft else {
             resetTransaction()
             return .reply(.needMail)
@@ -381,6 +584,12 @@ public struct SMTPSessionStateMachine: Sendable {
             state = .authenticating
             return .reply(reply)
         case .check(let credentials):
+            if configuration.consultsAtStages {
+                state = .consulting(.credentials(credentials))
+                var stageCheck = check(.auth)
+                stageCheck.username = credentials.username
+                return .consult(stageCheck)
+            }
             state = .checkingCredentials(username: credentials.username)
             return .checkCredentials(credentials)
         case .fail(let reply):
@@ -393,6 +602,7 @@ public struct SMTPSessionStateMachine: Sendable {
 
     private mutating func close(with reply: SMTPReply) -> Action {
         state = .closed
+        hangup = .never
         body = []
         draft = nil
         return .replyAndClose([reply])

@@ -11,6 +11,7 @@ struct MailpenCommand: AsyncParsableCommand {
         subcommands: [
             Serve.self, WaitCommand.self, SendCommand.self, SendmailCommand.self, InboxCommand.self,
             ReleaseCommand.self,
+            ChaosCommand.self,
             MigrateCommand.self,
             Version.self,
         ],

@@ -43,7 +43,7 @@ struct SessionDriver {
 }
 
 extension SMTPSessionStateMachine.Action {
-    /// The reply codes this action sends; 0 stands for "deliver", 1 for "check credentials", -1 for none.
+    /// The reply codes this action sends; 0 stands for "deliver", 1 for "check credentials", 2 for "consult", -1 for none.
     var codes: [Int] {
         switch self {
         case .none: return [-1]
@@ -52,6 +52,7 @@ extension SMTPSessionStateMachine.Action {
         case .replyAndStartTLS(let reply): return [reply.code]
         case .deliver: return [0]
         case .checkCredentials: return [1]
+        case .consult: return [2]
         }
     }
 

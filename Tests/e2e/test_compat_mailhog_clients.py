@@ -89,7 +89,7 @@ def test_cypress_mailhog_call_sequence(make_server):
     assert receipt["Raw"]["From"] == "billing@example.com"
     # mhGetBody: Content.Body, still transfer-encoded
     assert "=E2=9C=93" in receipt["Content"]["Body"]
-    # mhGetJimMode: a MailHog without Jim answers 404; mhSetJimMode(false) is a DELETE
+    # mhGetJimMode: with Jim not invited it answers 404; mhSetJimMode(false) is a DELETE
     assert call("GET", hog(server) + "/api/v2/jim")[0] == 404
     assert call("DELETE", hog(server) + "/api/v2/jim")[0] == 200
     # mhDeleteAll

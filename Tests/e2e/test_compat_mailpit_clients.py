@@ -142,7 +142,7 @@ def test_mailpit_api_npm_call_sequence(make_server):
     assert {"Memory", "Uptime", "SMTPAccepted", "MessagesDeleted"} <= set(info["RuntimeStats"])
     status, _, data = call("GET", url + "/api/v1/webui")
     config = json.loads(data)
-    assert status == 200 and config["MessageRelay"]["Enabled"] is False and config["ChaosEnabled"] is False
+    assert status == 200 and config["MessageRelay"]["Enabled"] is False and config["ChaosEnabled"] is True
     # getMessageSummary() (latest), getMessageHeaders(), getMessageSource()
     status, _, data = call("GET", url + "/api/v1/message/latest")
     summary = json.loads(data)
@@ -209,11 +209,16 @@ def test_mailpit_api_npm_call_sequence(make_server):
     assert json.loads(call("GET", url + "/api/v1/tags")[2]) == ["Paid", "urgent"]
     assert call("DELETE", url + "/api/v1/tags/urgent")[0] == 200
     assert json.loads(call("GET", url + "/api/v1/tags")[2]) == ["Paid"]
-    # getChaosTriggers / setChaosTriggers: a Mailpit without chaos answers 400
+    # getChaosTriggers / setChaosTriggers: Mailpen's global chaos rules seen as Mailpit's triggers
+    off = {"ErrorCode": 451, "Probability": 0}
     status, _, data = call("GET", url + "/api/v1/chaos")
-    assert (status, data) == (400, b"Chaos is not enabled")
+    assert status == 200
+    assert {key: json.loads(data)[key] for key in ("Sender", "Recipient", "Authentication")} == {
+        "Sender": off, "Recipient": off, "Authentication": off}
     status, _, data = json_call("PUT", url + "/api/v1/chaos", {"Sender": {"ErrorCode": 451, "Probability": 5}})
-    assert (status, data) == (400, b"Chaos is not enabled")
+    assert status == 200 and json.loads(data)["Sender"] == {"ErrorCode": 451, "Probability": 5}
+    status, _, data = json_call("PUT", url + "/api/v1/chaos", {})
+    assert status == 200 and json.loads(data)["Sender"] == off
     # renderMessageHTML(id, embed) / renderMessageText
     status, _, data = call("GET", url + f"/view/{message_id}.html?embed=1")
     assert status == 200 and f"/api/v1/message/{message_id}/part/".encode() in data and b"cid:" not in data

@@ -292,3 +292,29 @@ def test_sigkill_under_load_loses_nothing_acknowledged(cluster):
     assert not missing, f"{len(missing)} acknowledged message(s) lost"
     for message_id, message in acknowledged.items():
         assert bytes.fromhex(stored[message_id]) == message
+
+
+def test_chaos_rules_set_on_one_node_apply_on_the_other(cluster):
+    a, b = cluster["a"], cluster["b"]
+    body = json.dumps({"rules": [{"stage": "mail", "reply": "451 4.3.0 Cluster says later", "times": 4}]}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{a.http_port}/api/v1/chaos", data=body, method="PUT",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+    # Node b learns of the rules on its next refresh (every second).
+    deadline = time.time() + 10
+    while True:
+        try:
+            send(b.smtp_port, "chaos probe")
+        except smtplib.SMTPSenderRefused as error:
+            assert error.smtp_code == 451
+            break
+        assert time.time() < deadline, "node b never applied the rules set through node a"
+        time.sleep(0.2)
+    with pytest.raises(smtplib.SMTPSenderRefused):
+        send(a.smtp_port, "chaos on a")
+    # Hits from both nodes add up in the shared counter.
+    deadline = time.time() + 10
+    while sum(rule["hits"] for rule in get(a.http_port, "/api/v1/chaos")["rules"]) < 2:
+        assert time.time() < deadline, get(a.http_port, "/api/v1/chaos")
+        time.sleep(0.2)

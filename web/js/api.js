@@ -62,6 +62,9 @@ export const api = {
   relays: () => request("GET", "/relays"),
   release: (id, body) => request("POST", `/messages/${enc(id)}/release`, { body }),
   deliveries: (id) => request("GET", `/messages/${enc(id)}/deliveries`),
+  chaos: (inbox) => request("GET", `/inboxes/${enc(inbox)}/chaos`),
+  setChaos: (inbox, body) => request("PUT", `/inboxes/${enc(inbox)}/chaos`, { body }),
+  clearChaos: (inbox) => request("DELETE", `/inboxes/${enc(inbox)}/chaos`),
 };
 
 export const urls = {

@@ -11,6 +11,7 @@ import { connectEvents } from "./events.js";
 import { setupTheme } from "./theme.js";
 import { setupKeys } from "./keys.js";
 import { confirmDialog, createInboxDialog, settingsDialog } from "./dialogs.js";
+import { chaosDialog } from "./chaos.js";
 import { sendCommand, curlCommand } from "./snippets.js";
 
 class App {
@@ -85,6 +86,7 @@ class App {
       go({ inbox: inbox.name });
     }));
     $("#act-settings").addEventListener("click", () => this.openSettings());
+    $("#act-chaos").addEventListener("click", () => chaosDialog(this.route.inbox, (text) => this.toast(text)));
     $("#act-delete-inbox").addEventListener("click", () => this.deleteInbox());
     $("#act-clear").addEventListener("click", () => this.clearInbox());
     $("#act-delete").addEventListener("click", () => this.deleteMessages(this.targetIds()));

@@ -42,10 +42,7 @@ public struct MailHogAPI<Context: CompatRequestContext>: Sendable {
             let page = try await visible(context).page(search, start: start, limit: limit)
             return try await messages(page, start: start)
         }
-        router.get("api/v2/jim") { _, _ in Response(status: .notFound) }
-        router.post("api/v2/jim") { _, _ in Response(status: .notFound) }
-        router.put("api/v2/jim") { _, _ in Response(status: .notFound) }
-        router.delete("api/v2/jim") { _, _ in Response(status: .ok) }
+        registerJim(on: router)
         router.get("api/v1/messages") { _, context in
             let page = try await visible(context).page(.all, start: 0, limit: 1000)
             return CompatJSON.response(try await full(page.messages), contentType: Self.jsonType)

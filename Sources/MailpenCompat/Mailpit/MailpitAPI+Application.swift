@@ -28,10 +28,12 @@ extension MailpitAPI {
                     messageRelay: .init(
                         enabled: false, smtpServer: "", returnPath: "", allowedRecipients: "", blockedRecipients: "",
                         overrideFrom: "", preserveMessageIDs: false),
-                    spamAssassin: dependencies.usesSpamAssassin, chaosEnabled: false, duplicatesIgnored: false,
+                    spamAssassin: dependencies.usesSpamAssassin, chaosEnabled: dependencies.chaos != nil,
+                    duplicatesIgnored: false,
                     hideDeleteAllButton: false))
         }
-        MailpitChaosRoutes<Context>().register(on: router)
+        // With chaos rules kept, Mailpen's own chaos routes answer this path, Mailpit's triggers included.
+        if dependencies.chaos == nil { MailpitChaosRoutes<Context>().register(on: router) }
         router.get("livez") { _, _ in Response(status: .ok) }
         router.get("readyz") { _, _ in Response(status: .ok) }
     }
@@ -47,8 +49,8 @@ extension MailpitAPI {
 }
 
 /// `GET` and `PUT /api/v1/chaos` as a Mailpit without chaos answers them: 400 `Chaos is not enabled`, whatever
-/// the body. Mailpen's own chaos will share the path with a body of its own; ``isMailpitBody(_:)`` tells
-/// Mailpit's (`Authentication`, `Recipient`, `Sender` triggers) apart so that both can be answered there.
+/// the body: for a store that keeps no chaos rules. Otherwise Mailpen's chaos routes share the path, and
+/// ``isMailpitBody(_:)`` tells Mailpit's trigger set (`Authentication`, `Recipient`, `Sender`) from theirs.
 struct MailpitChaosRoutes<Context: CompatRequestContext>: Sendable {
     func register(on router: Router<Context>) {
         router.get("api/v1/chaos") { _, _ in PlainText.badRequest("Chaos is not enabled") }
@@ -60,8 +62,6 @@ struct MailpitChaosRoutes<Context: CompatRequestContext>: Sendable {
 
     /// Whether a body is Mailpit's trigger set: an object whose fields are only Mailpit's trigger names.
     static func isMailpitBody(_ bytes: [UInt8]) -> Bool {
-        guard let object = try? LenientJSONObject(bytes) else { return false }
-        let names: Set<String> = ["authentication", "recipient", "sender"]
-        return object.fields.keys.allSatisfy { names.contains($0.lowercased()) }
+        MailpitChaos.isTriggerBody(bytes)
     }
 }

@@ -30,6 +30,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return APIError.jsonResponse(status: .badRequest, message: error.description)
         } catch let error as DeliveryQueueError {
             return APIError.jsonResponse(status: .badRequest, message: error.description)
+        } catch let error as WebhookQueueError {
+            return APIError.jsonResponse(status: .badRequest, message: error.description)
         } catch let error as SearchSyntaxError {
             return APIError.jsonResponse(status: .badRequest, message: error.description)
         } catch let error as DecodingError {

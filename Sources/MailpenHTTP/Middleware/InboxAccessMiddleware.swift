@@ -40,6 +40,10 @@ struct InboxAccessMiddleware: RouterMiddleware {
             guard named.caseInsensitiveCompare(name) == .orderedSame else { return Self.refusal(name) }
             // The inbox itself may be read, not changed or deleted (its routes could take other inboxes' mail).
             if rest.count == 2, request.method != .get, request.method != .head { return Self.refusal(name) }
+            // Webhooks make this server post anywhere, loopback included: only the operator sets them.
+            if rest.count >= 3, rest[2] == "webhooks", request.method != .get, request.method != .head {
+                return Self.refusal(name)
+            }
             return try await next(request, context)
         case ("messages", 2...):
             let id = rest[1].removingPercentEncoding ?? rest[1]

@@ -67,6 +67,12 @@ enum StoreSchema {
         migrator.registerMigration("v4: relay deliveries") { db in
             try DeliverySchema.create(in: db)
         }
+        migrator.registerMigration("v5: webhooks") { db in
+            try WebhookSchema.create(in: db)
+        }
+        migrator.registerMigration("v6: chaos rules") { db in
+            try ChaosSchema.create(in: db)
+        }
         return migrator
     }
 }

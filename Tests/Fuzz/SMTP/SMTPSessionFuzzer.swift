@@ -10,7 +10,8 @@
 //   was pipelined after it, so what follows depends on the reads).
 //
 // The first input byte sets the session's options: 0x01 offers STARTTLS, 0x02 names a web URL in HELP,
-// 0x08 rejects deliveries, 0x10 accepts AUTH, 0x20 refuses the connection (too many connections). The
+// 0x08 rejects deliveries, 0x10 accepts AUTH, 0x20 refuses the connection (too many connections), 0x40
+// stops at every stage for a decision (0x80 then refuses every second stage and drops every third). The
 // rest is what the client sends.
 import MailpenSMTPCore
 
@@ -22,6 +23,7 @@ struct SimulatedSession {
     private var input = SMTPSessionInput(maximumLineLength: 512)
     private var buffer: [UInt8] = []
     private var isClosed = false
+    private var consultations = 0
     private let options: UInt8
 
     static let maximumMessageSize = 2048
@@ -33,7 +35,7 @@ struct SimulatedSession {
             configuration: .init(
                 hostname: "fuzz.example", maximumMessageSize: Self.maximumMessageSize,
                 maximumRecipients: Self.maximumRecipients, maximumErrors: 8, offersStartTLS: options & 1 != 0,
-                helpURL: options & 2 != 0 ? "http://fuzz.example:8025/" : nil),
+                helpURL: options & 2 != 0 ? "http://fuzz.example:8025/" : nil, consultsAtStages: options & 0x40 != 0),
             challengeNonce: "fuzz")
         perform(machine.connectionOpened(accepting: options & 0x20 == 0))
     }
@@ -107,6 +109,18 @@ struct SimulatedSession {
         case .checkCredentials(let credentials):
             transcript.append("auth \(credentials.username)")
             perform(machine.credentialsChecked(accepted: options & 16 != 0))
+        case .consult(let check):
+            consultations += 1
+            transcript.append("consult \(check.stage.rawValue)")
+            var verdict = SMTPStageVerdict.proceed
+            if options & 0x80 != 0 {
+                if consultations % 3 == 0 {
+                    verdict = .disconnect
+                } else if consultations % 2 == 0 {
+                    verdict = .refuse(SMTPReply(451, "4.3.0", "Chaos"))
+                }
+            }
+            perform(machine.stageDecided(verdict))
         }
     }
 

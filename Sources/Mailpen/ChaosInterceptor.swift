@@ -1,0 +1,32 @@
+import MailpenChaos
+import MailpenHTTP
+import MailpenSMTP
+import MailpenSMTPCore
+import MailpenStore
+import NIOCore
+
+/// Applies the stored chaos rules to SMTP sessions: turns each stage the session stops at into the facts
+/// the rules look at, and the rule that fires into the SMTP server's verdict and delay.
+struct ChaosInterceptor: SMTPStageInterceptor {
+    let rules: ChaosRules
+    let metrics: MailpenMetrics
+
+    func decide(_ check: SMTPStageCheck) -> SMTPStageDecision {
+        // The common case, no rules at all, costs one atomic load.
+        guard rules.hasRules, let stage = ChaosStage(rawValue: check.stage.rawValue) else { return .proceed }
+        let facts = ChaosFacts(
+            stage: stage, inbox: check.username, mailFrom: check.mailFrom, recipients: check.recipients)
+        guard let decision = rules.decide(facts) else { return .proceed }
+        metrics.chaosHit(stage: stage.rawValue)
+        let verdict: SMTPStageVerdict
+        if decision.disconnect {
+            verdict = .disconnect
+        } else if let reply = decision.reply {
+            verdict = .refuse(
+                SMTPReply(code: reply.code, enhancedCode: reply.enhancedCode, lines: [reply.text]))
+        } else {
+            verdict = .proceed
+        }
+        return SMTPStageDecision(verdict: verdict, delay: .milliseconds(Int64(decision.delayMilliseconds)))
+    }
+}

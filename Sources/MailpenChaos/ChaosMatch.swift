@@ -1,0 +1,50 @@
+/// Which sessions a rule applies to, by envelope address: the `from:`, `to:` and `rcpt:` terms of the
+/// search grammar. Every term must hold; a term holds when its address field contains its value (without
+/// regard to case), or, negated, when it does not.
+public struct ChaosMatch: Sendable, Hashable {
+    /// One term: `from:` looks at MAIL FROM, `to:` and `rcpt:` at the RCPT TO addresses.
+    public struct Term: Sendable, Hashable {
+        public enum Field: String, Sendable, Hashable {
+            case from, recipient
+        }
+        public var field: Field
+        /// Lower-cased, as the search grammar folds values.
+        public var value: String
+        public var isNegated: Bool
+
+        public init(field: Field, value: String, isNegated: Bool = false) {
+            self.field = field
+            self.value = value.lowercased()
+            self.isNegated = isNegated
+        }
+    }
+
+    /// The text as the client gave it, shown back by the API.
+    public var text: String
+    public var terms: [Term]
+
+    public init(text: String, terms: [Term]) {
+        self.text = text
+        self.terms = terms
+    }
+
+    /// Whether the envelope so far satisfies every term. An address not known yet (no MAIL FROM, no
+    /// recipient) contains nothing.
+    public func matches(mailFrom: String?, recipients: [String]) -> Bool {
+        let from = mailFrom?.lowercased()
+        var loweredRecipients: [String]?
+        for term in terms {
+            let found: Bool
+            switch term.field {
+            case .from:
+                found = from?.contains(term.value) ?? false
+            case .recipient:
+                let lowered = loweredRecipients ?? recipients.map { $0.lowercased() }
+                loweredRecipients = lowered
+                found = lowered.contains { $0.contains(term.value) }
+            }
+            if found == term.isNegated { return false }
+        }
+        return true
+    }
+}

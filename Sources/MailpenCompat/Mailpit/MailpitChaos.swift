@@ -1,0 +1,93 @@
+import Foundation
+import MailpenChaos
+
+/// Mailpit's chaos triggers as Mailpen's global chaos rules: `Sender` is a rule at `mail`, `Recipient` at
+/// `rcpt`, `Authentication` at `auth`, each answering its `ErrorCode` with its `Probability`. A trigger left
+/// out (or at probability 0) is off, as in Mailpit.
+public enum MailpitChaos {
+    /// One trigger as Mailpit shows it.
+    public struct Trigger: Codable, Sendable, Hashable {
+        public var errorCode: Int
+        public var probability: Int
+
+        enum CodingKeys: String, CodingKey {
+            case errorCode = "ErrorCode"
+            case probability = "Probability"
+        }
+
+        /// Mailpit's trigger when it is off.
+        static let off = Trigger(errorCode: 451, probability: 0)
+    }
+
+    /// Mailpit's `GET /api/v1/chaos` body.
+    public struct Triggers: Codable, Sendable, Hashable {
+        public var authentication: Trigger
+        public var recipient: Trigger
+        public var sender: Trigger
+
+        enum CodingKeys: String, CodingKey {
+            case authentication = "Authentication"
+            case recipient = "Recipient"
+            case sender = "Sender"
+        }
+    }
+
+    private static let stages: [(name: String, stage: ChaosStage)] = [
+        ("Sender", .mail), ("Recipient", .rcpt), ("Authentication", .auth),
+    ]
+
+    /// Whether a body is Mailpit's trigger set: an object whose fields are only Mailpit's trigger names.
+    public static func isTriggerBody(_ bytes: [UInt8]) -> Bool {
+        guard let object = try? LenientJSONObject(bytes) else { return false }
+        let names: Set<String> = ["authentication", "recipient", "sender"]
+        return object.fields.keys.allSatisfy { names.contains($0.lowercased()) }
+    }
+
+    /// The global rules a trigger set asks for; throws with Mailpit's kind of message for a bad one.
+    public static func ruleSet(fromBody bytes: [UInt8]) throws(ChaosRuleError) -> ChaosRuleSet {
+        let object: LenientJSONObject
+        do {
+            object = try LenientJSONObject(bytes)
+        } catch let error as LenientJSONObject.Invalid {
+            throw ChaosRuleError(error.message)
+        } catch {
+            throw ChaosRuleError("\(error)")
+        }
+        var rules: [ChaosRule] = []
+        for (name, stage) in stages {
+            guard
+                let entry = object.fields.first(where: { $0.key.caseInsensitiveCompare(name) == .orderedSame })?.value,
+                !(entry is NSNull)
+            else { continue }
+            guard let trigger = entry as? [String: Any] else { throw ChaosRuleError("\(name): not an object") }
+            let code =
+                (trigger.first { $0.key.caseInsensitiveCompare("ErrorCode") == .orderedSame }?.value as? NSNumber)?
+                .intValue ?? 451
+            let probability =
+                (trigger.first { $0.key.caseInsensitiveCompare("Probability") == .orderedSame }?.value as? NSNumber)?
+                .intValue ?? 0
+            guard (400...599).contains(code) else {
+                throw ChaosRuleError("Invalid error code (\(code)), must be between 400 and 599")
+            }
+            guard (0...100).contains(probability) else {
+                throw ChaosRuleError("Invalid probability (\(probability)), must be between 0 and 100")
+            }
+            if probability == 0 { continue }
+            rules.append(
+                try ChaosRule(
+                    stage: stage, reply: ChaosReply(parsing: "\(code) Chaos error"), probability: probability))
+        }
+        return try ChaosRuleSet(inbox: nil, rules: rules)
+    }
+
+    /// The triggers the global rules amount to: the first reply rule of each stage, or off.
+    public static func triggers(of rules: ChaosRuleSet?) -> Triggers {
+        func trigger(_ stage: ChaosStage) -> Trigger {
+            guard let rule = rules?.rules.first(where: { $0.stage == stage && $0.reply != nil }),
+                let reply = rule.reply
+            else { return .off }
+            return Trigger(errorCode: reply.code, probability: rule.probability)
+        }
+        return Triggers(authentication: trigger(.auth), recipient: trigger(.rcpt), sender: trigger(.mail))
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import Logging
+import MailpenChaos
+import Synchronization
+
+/// The chaos rules in force on this node: the stored rules held in memory, so that the SMTP server can ask
+/// at every stage of every session without touching the database, and the way to change them.
+///
+/// With no rules stored, ``decide(_:)`` is one atomic load. The memory copy is reloaded at once when rules
+/// are changed through this node, and every ``refreshInterval`` otherwise (the way other nodes sharing a
+/// PostgreSQL database learn of changes); the same refresh writes the hits counted since the last one to
+/// the store. `times` is therefore exact on one node and may be exceeded by a few hits across several.
+public final class ChaosRules: Sendable {
+    private struct Routes: Sendable {
+        /// Every inbox route, in the order the store tries them.
+        var patterns: [(pattern: RoutePattern, inbox: String)] = []
+    }
+
+    private let store: any ChaosRuleStore & MailpenStore
+    private let engine = Mutex(ChaosEngine())
+    private let routes = Mutex(Routes())
+    /// Whether any rule is loaded: the one thing read when none is.
+    private let isActive = Atomic<Bool>(false)
+    private let refreshes = RefreshQueue()
+    private let logger: Logger
+    /// How often the rules are reloaded from the store (and hits recorded) when nothing else asks.
+    public let refreshInterval: Duration
+    /// Bounds on the rules accepted.
+    public let limits: ChaosLimits
+
+    public init(
+        store: any ChaosRuleStore & MailpenStore, refreshInterval: Duration = .seconds(1),
+        limits: ChaosLimits = ChaosLimits(), logger: Logger = Logger(label: "mailpen.chaos")
+    ) {
+        self.store = store
+        self.refreshInterval = refreshInterval
+        self.limits = limits
+        self.logger = logger
+    }
+
+    // MARK: - Deciding
+
+    /// Whether any rule is in force on this node: one atomic load, for callers to skip the rest when none is.
+    public var hasRules: Bool { isActive.load(ordering: .relaxed) }
+
+    /// What happens at this stage of a session: the rule that fires, if any, counted. `inbox` is the
+    /// session's inbox if it is known from AUTH; otherwise it is the inbox the recipients route to (the
+    /// default inbox once there is a recipient and no route matches).
+    public func decide(_ facts: ChaosFacts) -> ChaosDecision? {
+        guard hasRules else { return nil }
+        var facts = facts
+        if facts.inbox == nil, !facts.recipients.isEmpty {
+            facts.inbox = routedInbox(facts.recipients)
+        }
+        return engine.withLock { $0.decide(facts) }
+    }
+
+    private func routedInbox(_ recipients: [String]) -> String {
+        routes.withLock { routes in
+            let prepared = recipients.map { Array($0.lowercased()) }
+            for route in routes.patterns where prepared.contains(where: route.pattern.matches(lowercased:)) {
+                return route.inbox
+            }
+            return Inbox.defaultName
+        }
+    }
+
+    // MARK: - Changing
+
+    /// Replaces a scope's rules (validated by the caller) and puts them in force at once on this node.
+    @discardableResult
+    public func set(_ rules: ChaosRuleSet) async throws -> ChaosRuleSet {
+        let stored = try await store.setChaosRules(rules)
+        try await refresh()
+        return stored
+    }
+
+    /// Removes a scope's rules.
+    public func clear(inbox: String?) async throws {
+        try await store.clearChaosRules(inbox: inbox)
+        try await refresh()
+    }
+
+    /// A scope's rules with their counters up to now; `nil` if none are set.
+    public func rules(inbox: String?) async throws -> ChaosRuleSet? {
+        try await refresh()
+        return try await store.chaosRules(inbox: inbox)
+    }
+
+    // MARK: - Refreshing
+
+    /// Records the hits counted so far and reloads the rules (and, when inboxes have rules, the routes).
+    public func refresh() async throws {
+        try await refreshes.run { try await self.reload() }
+    }
+
+    /// Refreshes every ``refreshInterval`` until cancelled; failures are logged and retried.
+    public func run() async {
+        while !Task.isCancelled {
+            do {
+                try await refresh()
+            } catch {
+                logger.warning("could not refresh the chaos rules: \(error)")
+            }
+            try? await Task.sleep(for: refreshInterval)
+        }
+    }
+
+    private func reload() async throws {
+        let hits = engine.withLock { $0.takeHitsToRecord() }
+        do {
+            try await store.recordChaosHits(hits)
+        } catch {
+            engine.withLock { $0.recordingFailed(hits) }
+            throw error
+        }
+        let sets = try await store.chaosRuleSets()
+        if sets.contains(where: { $0.inbox != nil }) {
+            var patterns: [(pattern: RoutePattern, inbox: String)] = []
+            let inboxes = try await store.inboxes().sorted { $0.name.lowercased() < $1.name.lowercased() }
+            for inbox in inboxes {
+                for route in inbox.routes { patterns.append((RoutePattern(route), inbox.name)) }
+            }
+            routes.withLock { $0.patterns = patterns }
+        }
+        let active = engine.withLock { engine in
+            engine.load(sets)
+            return !engine.isEmpty
+        }
+        isActive.store(active, ordering: .relaxed)
+    }
+}
+
+/// Runs refreshes one at a time, in the order asked: two at once could each reload over hits the other is
+/// still recording.
+private actor RefreshQueue {
+    private var last: Task<Void, Never>?
+
+    func run(_ operation: @escaping @Sendable () async throws -> Void) async throws {
+        let previous = last
+        let task = Task {
+            await previous?.value
+            return try await operation()
+        }
+        last = Task { _ = await task.result }
+        try await task.value
+    }
+}
