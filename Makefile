@@ -17,15 +17,15 @@ run: deps-run release
 test: deps lint
 	$(SWIFT) build --build-tests
 	if [ -z "$$MAILPEN_TEST_POSTGRES" ]; then env=$$(scripts/test-postgres.sh start) && eval "$$env"; fi && \
-	$(MAKE) test-swift test-e2e test-ui test-web test-fuzz-mime test-fuzz-smtp test-fuzz-search test-fuzz-pop3 test-fuzz-imap
+	$(MAKE) test-swift test-e2e test-ui test-web test-fuzz-mime test-fuzz-smtp test-fuzz-search test-fuzz-pop3 test-fuzz-imap \
+		test-instructions
 
-# A crash's backtrace names the crashed thread only, quickly: a full symbolicated one took 13 minutes.
 # The XCTest cases (MailpenTesting's XCTest style) run in a process of their own, so that servers they
-# start and stop never share a process with the Swift Testing suites running side by side.
-SWIFT_TEST := SWIFT_BACKTRACE=enable=yes,threads=crashed,symbolicate=fast $(SWIFT) test --skip-build
+# start and stop never share a process with the Swift Testing suites running side by side. See
+# scripts/run-swift-tests.sh for what happens when the test process itself dies.
 test-swift:
-	$(SWIFT_TEST) --disable-xctest
-	$(SWIFT_TEST) --disable-swift-testing
+	scripts/run-swift-tests.sh --disable-xctest
+	scripts/run-swift-tests.sh --disable-swift-testing
 
 test-e2e:
 	MAILPEN_BINARY=$(abspath $(DEBUG_BINARY)) $(PYTHON) -m pytest -q Tests/e2e
@@ -66,7 +66,7 @@ bench-smtp-instructions: deps release
 	$(PYTHON) scripts/bench_instructions.py --binary $(RELEASE_BINARY) --messages 1000 --json out/bench-instructions.json
 
 test-instructions:
-	$(PYTHON) scripts/bench_instructions.py --binary $(DEBUG_BINARY) --messages 100 --check fixtures/instructions.json
+	$(PYTHON) scripts/bench_instructions.py --binary $(DEBUG_BINARY) --messages 300 --check fixtures/instructions.json
 
 bench-api:
 	$(PYTHON) scripts/bench_api.py --binary $(RELEASE_BINARY) --json out/bench-api.json

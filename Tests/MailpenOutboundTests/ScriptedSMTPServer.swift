@@ -1,3 +1,4 @@
+import Dispatch
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -25,7 +26,9 @@ final class ScriptedSMTPServer: Sendable {
             }
         guard let port = server.channel.localAddress?.port else { throw ScriptedServerError.notBound }
         let transcript = Transcript()
-        let task = Task<Void, Never> {
+        // The scripts run on a thread of their own, not on Swift's shared pool: on two cores, tests busy on
+        // both of its threads kept a script from sending its greeting for over ten seconds.
+        let task = Task<Void, Never>(executorPreference: ScriptExecutor.shared) {
             _ = try? await server.executeThenClose { connections in
                 await withDiscardingTaskGroup { group in
                     do {
@@ -59,6 +62,18 @@ final class ScriptedSMTPServer: Sendable {
     enum ScriptedServerError: Error {
         case notBound
         case unexpected(String)
+    }
+}
+
+/// Runs scripted servers' tasks on a dispatch queue (its own threads), apart from the shared pool.
+final class ScriptExecutor: TaskExecutor, @unchecked Sendable {
+    static let shared = ScriptExecutor()
+    private let queue = DispatchQueue(label: "scripted-smtp-server", attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 }
 
