@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 @testable import MailpenOutbound
@@ -260,12 +261,46 @@ struct ScriptedServerTests {
     }
 
     @Test func nothingListening() async throws {
-        let server = try await ScriptedSMTPServer.start { _ in }
-        let port = server.port
-        await server.stop()
+        // A port bound but not listening refuses connections, and stays ours: a port freed by a stopped
+        // server could be taken by another test's server meanwhile.
+        let socket = try BoundSocket()
+        defer { socket.close() }
+        let port = socket.port
         let result = await Self.client.send(Self.message, to: Self.target(port: port))
         #expect(result.outcome == .temporaryFailure)
         #expect(result.error?.hasPrefix("could not connect to 127.0.0.1:\(port): ") == true)
         #expect(result.recipients.map(\.outcome) == [.temporaryFailure])
+    }
+}
+
+/// A TCP socket bound to a free loopback port without listening: connections to it are refused.
+private struct BoundSocket {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        let descriptor = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw POSIXError(.EBADF) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                Glibc.bind(descriptor, socketAddress, length) == 0
+                    && getsockname(descriptor, socketAddress, &length) == 0
+            }
+        }
+        guard bound else {
+            Glibc.close(descriptor)
+            throw POSIXError(.EADDRNOTAVAIL)
+        }
+        self.descriptor = descriptor
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() {
+        Glibc.close(descriptor)
     }
 }
