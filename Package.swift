@@ -73,6 +73,7 @@ let package = Package(
         // Swift, no I/O: the store keeps the rules, the server asks the engine at every stage.
         .target(
             name: "MailpenChaos",
+            dependencies: ["MailpenSMTPCore"],
             swiftSettings: swiftSettings
         ),
         // SQLite storage: inboxes, messages, retention, change feed.

@@ -13,7 +13,8 @@ struct ChaosInterceptor: SMTPStageInterceptor {
 
     func decide(_ check: SMTPStageCheck) -> SMTPStageDecision {
         // The common case, no rules at all, costs one atomic load.
-        guard rules.hasRules, let stage = ChaosStage(rawValue: check.stage.rawValue) else { return .proceed }
+        guard rules.hasRules else { return .proceed }
+        let stage = check.stage
         let facts = ChaosFacts(
             stage: stage, inbox: check.username, mailFrom: check.mailFrom, recipients: check.recipients)
         guard let decision = rules.decide(facts) else { return .proceed }

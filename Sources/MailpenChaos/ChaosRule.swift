@@ -1,3 +1,5 @@
+import MailpenSMTPCore
+
 /// One way to misbehave at one stage of an SMTP session: answer with a failure, answer late, or hang up.
 ///
 /// Values are checked when made, so a stored rule is always one the SMTP server can apply.

@@ -1,22 +1,10 @@
-/// The points of an SMTP session where a chaos rule can interfere, named as the API names them.
-public enum ChaosStage: String, Sendable, Hashable, Codable, CaseIterable {
-    /// The connection opened, before the greeting (only global rules: no inbox is known yet).
-    case connect
-    /// HELO or EHLO.
-    case ehlo
-    /// AUTH, once the client has given its username.
-    case auth
-    /// MAIL FROM.
-    case mail
-    /// Each RCPT TO.
-    case rcpt
-    /// The DATA command (a disconnect here drops the connection half-way through the message).
-    case data
-    /// Each BDAT chunk (a disconnect drops the connection half-way through the chunk).
-    case bdat
-    /// The end of the message, before it is stored.
-    case message
+import MailpenSMTPCore
 
+/// The points of an SMTP session where a chaos rule can interfere: the SMTP core's own stages, under the
+/// names the API gives them (`connect`, `ehlo`, `auth`, `mail`, `rcpt`, `data`, `bdat`, `message`).
+public typealias ChaosStage = SMTPStage
+
+extension SMTPStage: Codable {
     /// Whether the envelope exists at this stage, so that a rule's `match` can be checked.
     public var knowsEnvelope: Bool {
         switch self {

@@ -53,8 +53,8 @@ public actor WebhookService {
     private let logger: Logger
     private var mapper: WebhookEventMapper
     private var pending: [WebhookEvent] = []
-    private let eventsBell = WebhookDoorbell()
-    private let sendBell = WebhookDoorbell()
+    private let eventsBell = Doorbell()
+    private let sendBell = Doorbell()
     private var tasks: [Task<Void, Never>] = []
     private var attempts: [String: Task<Void, Never>] = [:]
     /// Events held in memory at most while the store cannot take them.

@@ -1,3 +1,4 @@
+import MailpenSMTPCore
 import Testing
 
 @testable import MailpenChaos

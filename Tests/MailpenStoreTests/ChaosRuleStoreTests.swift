@@ -1,4 +1,5 @@
 import MailpenChaos
+import MailpenSMTPCore
 import Testing
 
 @testable import MailpenStore

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import MailpenChaos
+import MailpenSMTPCore
 import MailpenStore
 
 /// MailHog's chaos monkey "Jim" (`/api/v2/jim`) as Mailpen's global chaos rules: `AcceptChance` below 1

@@ -1,5 +1,6 @@
 import Foundation
 import MailpenChaos
+import MailpenSMTPCore
 
 /// Mailpit's chaos triggers as Mailpen's global chaos rules: `Sender` is a rule at `mail`, `Recipient` at
 /// `rcpt`, `Authentication` at `auth`, each answering its `ErrorCode` with its `Probability`. A trigger left

@@ -1,6 +1,7 @@
 import Hummingbird
 import MailpenChaos
 import MailpenCompat
+import MailpenSMTPCore
 import MailpenStore
 
 /// The body of `PUT …/chaos`: `{"seed": 42, "rules": [...]}`.

@@ -1,4 +1,5 @@
 import MailpenChaos
+import MailpenSMTPCore
 
 /// Where the chaos rules are kept: in the store, so that every node sharing a database applies the same
 /// rules, and counters survive restarts. Small on purpose, so that every backend carries it:

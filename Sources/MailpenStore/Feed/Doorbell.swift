@@ -1,8 +1,9 @@
 import Synchronization
 
-/// Wakes a loop early: when events arrive or an attempt ends. A ring while nobody waits is kept for the
-/// next wait.
-final class WebhookDoorbell: Sendable {
+/// Wakes a waiting loop early (the relay's sender when a delivery is queued, the webhook sender when events
+/// arrive), where it would otherwise sleep until its next due time. A ring while nobody waits is kept for
+/// the next wait.
+public final class Doorbell: Sendable {
     private struct State {
         var rung = false
         var waiter: CheckedContinuation<Void, Never>?
@@ -10,7 +11,9 @@ final class WebhookDoorbell: Sendable {
 
     private let state = Mutex(State())
 
-    func ring() {
+    public init() {}
+
+    public func ring() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard let waiter = state.waiter else {
                 state.rung = true
@@ -23,7 +26,7 @@ final class WebhookDoorbell: Sendable {
     }
 
     /// Returns at the next ring (or at once if one is pending) or after `timeout`.
-    func wait(timeout: Duration) async {
+    public func wait(timeout: Duration) async {
         let timer = Task { [weak self] in
             // A cancelled timer must not ring: that ring would cut the next wait short.
             guard (try? await Task.sleep(for: timeout)) != nil else { return }
