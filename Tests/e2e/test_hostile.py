@@ -186,6 +186,26 @@ def test_allowed_hosts_extend_the_names_served(make_server):
     assert request(other, "GET", "/api/v1/inboxes", host="c.test")[0] == 421
 
 
+def test_listening_on_every_address_says_how_to_allow_the_machines_names(make_server, workdir):
+    # On 0.0.0.0 the machine's own name is refused like any other: the banner says which flag serves it.
+    hint = "add --allowed-host "
+    local = make_server(log_path=os.path.join(workdir, "local.log"))
+    assert hint not in local.wait_for_log("DB     ")
+    for args, hinted in ((["--allowed-host", "mail.test"], True), (["--allowed-host", "*"], False)):
+        server = make_server(start=False, log_path=os.path.join(workdir, f"every-{hinted}.log"))
+        server.args = ["--http", f"0.0.0.0:{server.http_port}", *args]
+        server.start()
+        log = server.wait_for_log("DB     ")
+        assert f"HTTP   http://0.0.0.0:{server.http_port}/" in log, log
+        if hinted:
+            line = next(line for line in log.splitlines() if hint in line)
+            assert "answers to localhost, mail.test only" in line, line
+            assert f":{server.http_port}/ {hint}" in line, line
+        else:
+            assert hint not in log, log
+        server.stop()
+
+
 def test_ui_and_raw_bodies_carry_framing_and_sniffing_protection(server):
     status, headers, _ = request(server, "GET", "/")
     assert status == 200
