@@ -331,6 +331,44 @@ def test_a_client_that_pipelines_without_reading_cannot_grow_memory(server):
     assert_alive(server)
 
 
+def test_a_session_waiting_on_its_auth_check_is_not_read_from(server):
+    # While a session waits (here on its AUTH check, held back by a chaos delay), what the client pipelines
+    # stays in its own socket buffers: Mailpen reads nothing until the session can take input again.
+    json_type = {"Content-Type": "application/json"}
+    assert request(server, "POST", "/api/v1/inboxes", b'{"name": "slow"}', json_type)[0] == 201
+    rules = {"rules": [{"stage": "auth", "delayMs": 30000}]}
+    assert request(server, "PUT", "/api/v1/inboxes/slow/chaos", json.dumps(rules).encode(), json_type)[0] == 200
+    baseline = rss_kib(server.process.pid)
+    flood = socket.create_connection(("127.0.0.1", server.smtp_port), timeout=10)
+    try:
+        reader = flood.makefile("rb")
+        assert reader.readline().startswith(b"220")
+        flood.sendall(b"EHLO flood.example\r\n")
+        while not reader.readline().startswith(b"250 "):
+            pass
+        flood.sendall(b"AUTH PLAIN " + __import__("base64").b64encode(b"\0slow\0pw") + b"\r\n")
+        flood.settimeout(0.5)
+        chunk = b"NOOP\r\n" * 50000
+        sent = 0
+        deadline = time.time() + 8
+        while time.time() < deadline and sent < 200 * 1024 * 1024:
+            try:
+                sent += flood.send(chunk)
+            except socket.timeout:
+                continue
+        peak = rss_kib(server.process.pid)
+        # Socket buffers on both sides take some megabytes; reading the flood would take it all, at once.
+        assert sent < 32 * 1024 * 1024, f"the server read {sent // (1024 * 1024)} MB from a waiting session"
+        assert peak - baseline < 48 * 1024, f"server RSS grew from {baseline // 1024} to {peak // 1024} MB"
+        # Other sessions are not held up.
+        with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as client:
+            client.sendmail("a@example.com", ["b@example.com"], MESSAGE)
+        assert message_count(server) == 1
+    finally:
+        flood.close()
+    assert_alive(server)
+
+
 # ---- 1. Flags and the CLI: usage errors, never a trap ----
 
 @pytest.mark.parametrize("arguments", [
