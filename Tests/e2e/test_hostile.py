@@ -86,6 +86,28 @@ def test_hostile_query_parameters_are_400s(server):
     assert_alive(server)
 
 
+def test_a_body_with_broken_chunked_framing_is_a_400(server):
+    # The body's framing fails while the route reads it; that is the client's error, not an internal one.
+    for size in (b"ZZ", b"F" * 40):
+        connection = socket.create_connection(("127.0.0.1", server.http_port), timeout=10)
+        try:
+            connection.sendall(b"POST /api/v1/inboxes HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                               b"Transfer-Encoding: chunked\r\n\r\n" + size + b"\r\n{}\r\n0\r\n\r\n")
+            answer = b""
+            while b"}" not in answer:
+                data = connection.recv(4096)
+                if not data:
+                    break
+                answer += data
+        finally:
+            connection.close()
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400"), (size, answer)
+        assert b"malformed request" in body and b"internal" not in body, answer
+    assert "request failed" not in server.log()
+    assert_alive(server)
+
+
 def test_hostile_json_bodies_are_400s(server):
     json_type = {"Content-Type": "application/json"}
     for body in (b"{", b"[]", b'{"name": 1e999}', b'{"name": "x", "maxMessages": 1e30}',
