@@ -536,3 +536,79 @@ def test_http_connections_at_the_cap_make_room_and_idle_ones_close(make_server):
         for sock in idle:
             sock.close()
     assert_alive(server)
+
+
+def trickled_until_closed(sock, within):
+    """Sends one more header line every half second, never the blank line that ends the head; returns whether
+    the server closes the socket within `within` seconds."""
+    deadline = time.time() + within
+    while time.time() < deadline:
+        try:
+            sock.sendall(b"X-Slow: 1\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            return True
+        if closed_by_server(sock, 0.5):
+            return True
+    return False
+
+
+def test_a_partial_first_request_head_is_closed_after_the_idle_timeout(make_server):
+    server = make_server(args=["--http-idle-timeout", "3"])
+    partial = socket.create_connection(("127.0.0.1", server.http_port))
+    trickling = socket.create_connection(("127.0.0.1", server.http_port))
+    opened = time.time()
+    try:
+        partial.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
+        trickling.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
+        # Slowloris: half a head holds the socket only until the idle timeout, however the rest trickles in.
+        assert not closed_by_server(partial, 1)
+        assert trickled_until_closed(trickling, 3 + 10)
+        assert closed_by_server(partial, 3 + 10)
+        assert time.time() - opened >= 2.5
+    finally:
+        partial.close()
+        trickling.close()
+    assert_alive(server)
+    # A client timed out is routine, not a server error.
+    assert " error " not in server.log(), server.log()
+
+
+def test_garbage_instead_of_a_request_is_a_400_and_closed(make_server):
+    server = make_server(args=["--http-idle-timeout", "3"])
+    with socket.create_connection(("127.0.0.1", server.http_port), timeout=10) as sock:
+        sock.sendall(b"\x00\x01\x02 / HTTP/1.1\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(4096):  # the server closes after answering; a timeout fails the test
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), answer
+    assert b"connection: close" in head.lower(), answer
+    assert "malformed request" in json.loads(body)["error"], answer
+    assert_alive(server)
+    assert " error " not in server.log(), server.log()
+
+
+def test_event_streams_outlive_the_http_idle_timeout(make_server):
+    """Mailpit's web socket and the server-sent events are long-lived: the idle timeout does not cut them."""
+    import websocket
+
+    server = make_server(args=["--http-idle-timeout", "2"])
+    events = websocket.create_connection(f"ws://127.0.0.1:{server.http_port}/api/events", timeout=10)
+    stream = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=10)
+    try:
+        stream.request("GET", "/api/v1/events", headers={"Accept": "text/event-stream"})
+        response = stream.getresponse()
+        assert response.status == 200
+        assert response.readline().startswith(b"retry:")
+        time.sleep(5)
+        with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as client:
+            client.sendmail("a@example.com", ["b@example.com"], MESSAGE)
+        frame = json.loads(events.recv())
+        assert frame["Type"] == "new" and frame["Data"]["Subject"] == "hello", frame
+        lines = []
+        while not any(line.startswith(b"event: stored") for line in lines):
+            lines.append(response.readline())
+            assert lines[-1], lines  # an empty read is the end of the stream
+    finally:
+        events.close()
+        stream.close()
