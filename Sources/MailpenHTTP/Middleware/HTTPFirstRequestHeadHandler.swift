@@ -15,6 +15,7 @@ final class HTTPFirstRequestHeadHandler: ChannelInboundHandler, RemovableChannel
 
     private let timeout: TimeAmount
     private var deadline: Scheduled<Void>?
+    private var hasAnswered = false
     private var isClosing = false
 
     init(timeout: TimeAmount) {
@@ -50,7 +51,9 @@ final class HTTPFirstRequestHeadHandler: ChannelInboundHandler, RemovableChannel
             context.fireErrorCaught(error)
             return
         }
-        guard !isClosing else { return }
+        // The decoder stops after its first error; the guard keeps a second report from answering twice.
+        guard !hasAnswered, !isClosing else { return }
+        hasAnswered = true
         deadline?.cancel()
         deadline = nil
         let body = ByteBuffer(string: #"{"error":"# + APIJSON.quoted("malformed request: \(error)") + "}")
