@@ -317,6 +317,7 @@ let package = Package(
             name: "mailpen",
             dependencies: [
                 "Mailpen",
+                "MailpenChaos",
                 "MailpenPostgres",
                 "MailpenMIME",
                 "MailpenOutbound",
