@@ -318,6 +318,7 @@ let package = Package(
             name: "mailpen",
             dependencies: [
                 "Mailpen",
+                "MailpenChaos",
                 "MailpenPostgres",
                 "MailpenMIME",
                 "MailpenOutbound",
