@@ -118,6 +118,7 @@ let package = Package(
                 "MailpenStore",
                 "MailpenChaos",
                 "MailpenRelay",
+                "MailpenOutbound",
                 "MailpenChecks",
                 "MailpenChecksNetwork",
                 "MailpenMIME",
