@@ -19,8 +19,8 @@ extension MailpitAPI {
                         databaseSize: size, messages: totals.total, unread: totals.unread,
                         tags: try await visible.tagCounts(),
                         runtimeStats: .init(
-                            uptime: uptime, memory: Self.residentMemory(), messagesDeleted: 0, smtpAccepted: 0,
-                            smtpAcceptedSize: 0, smtpRejected: 0, smtpIgnored: 0)))
+                            dependencies.runtimeCounters?.runtimeCounts() ?? RuntimeCounts(), uptime: uptime,
+                            memory: Self.residentMemory())))
             }
         }
         // Mailpit's clients read `MessageRelay.Enabled` to know whether release works: it does through the
