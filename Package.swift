@@ -319,6 +319,7 @@ let package = Package(
             name: "mailpen",
             dependencies: [
                 "Mailpen",
+                "MailpenChaos",
                 "MailpenPostgres",
                 "MailpenMIME",
                 "MailpenOutbound",
