@@ -20,6 +20,8 @@ extension IMAPSessionStateMachine {
         var byUID: Bool
         var key: IMAPSearchKey
         var plan: IMAPSearchPlan
+        /// How many store queries the plan refers to, and their matches once the store answered.
+        var queryCount = 0
         var storeMatches: [Set<String>] = []
         var remaining: [UInt32]
         var screened = false
@@ -304,7 +306,9 @@ extension IMAPSessionStateMachine {
         }
         let all = selection?.messages.map(\.info.uid) ?? []
         let translation = IMAPSearchTranslation(key)
-        let work = SearchWork(tag: tag, byUID: byUID, key: key, plan: translation.plan, remaining: all)
+        let work = SearchWork(
+            tag: tag, byUID: byUID, key: key, plan: translation.plan, queryCount: translation.queries.count,
+            remaining: all)
         guard !translation.queries.isEmpty, !all.isEmpty, let username else { return continueSearch(work) }
         waiting = .storeSearch(work)
         return Action(request: .searchMailbox(username: username, queries: translation.queries))
@@ -316,23 +320,12 @@ extension IMAPSessionStateMachine {
     public mutating func mailboxSearched(_ matches: [[String]]?) -> Action {
         guard case .storeSearch(var work) = waiting else { return .none }
         waiting = .nothing
-        if let matches, case let expected = Self.storeQueryCount(work.plan), matches.count == expected {
+        if let matches, matches.count == work.queryCount {
             work.storeMatches = matches.map(Set.init)
         } else {
             work.plan = .session(work.key)
         }
         return continueSearch(work)
-    }
-
-    /// How many store queries a plan refers to.
-    private static func storeQueryCount(_ plan: IMAPSearchPlan) -> Int {
-        switch plan {
-        case .session: return 0
-        case .store(let index): return index + 1
-        case .and(let plans): return plans.map(storeQueryCount).max() ?? 0
-        case .or(let first, let second): return max(storeQueryCount(first), storeQueryCount(second))
-        case .not(let inner): return storeQueryCount(inner)
-        }
     }
 
     /// Decides every message the plan can decide without its content (once), then reads the undecided ones
