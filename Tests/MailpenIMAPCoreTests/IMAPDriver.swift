@@ -9,7 +9,8 @@ struct IMAPDriver {
     var input: IMAPSessionInput
     var inbox: [(info: IMAPMessageInfo, raw: [UInt8])]
     var uidValidity: UInt32 = 1_700_000_000
-    var acceptsCredentials = true
+    /// Nil: the credentials cannot be checked (the store is unreachable).
+    var acceptsCredentials: Bool? = true
     var storeSucceeds = true
     /// The store's answer to a search: the ids each query matches, nil when the store fails (the default:
     /// the session then evaluates every key itself).
@@ -88,7 +89,11 @@ struct IMAPDriver {
             out += perform(machine.tlsEstablished())
         case .checkCredentials(let credentials):
             checked.append(credentials)
-            out += perform(machine.credentialsChecked(accepted: acceptsCredentials))
+            if let acceptsCredentials {
+                out += perform(machine.credentialsChecked(accepted: acceptsCredentials))
+            } else {
+                out += perform(machine.credentialsCouldNotBeChecked())
+            }
         case .loadMailbox:
             out += perform(machine.mailboxLoaded(snapshot()))
         case .loadMessages(let ids):
