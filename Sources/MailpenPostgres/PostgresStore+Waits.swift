@@ -27,8 +27,7 @@ extension PostgresStore {
         let inbox = query.inbox
         return try await withThrowingDiscardingTaskGroup(returning: [MessageSummary].self) { group in
             group.addTask {
-                defer { input.finish() }
-                await MessageWait.follow(self.changes, from: news, into: input, missed: .missedEvents) { event in
+                await MessageWait.follow(self.changes, from: news, into: input, finishing: true) { event in
                     WaitInput(event, inbox: inbox) { [$0.id] }
                 }
             }

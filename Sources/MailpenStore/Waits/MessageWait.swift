@@ -74,11 +74,14 @@ package enum MessageWait {
     }
 
     /// Hands a wait what a feed says of its inbox until the feed ends (the store closes) or the wait does,
-    /// subscribing again when the wait fell behind, and saying so with `missed`: it must look again.
-    package static func follow<Event: Sendable, Input: Sendable>(
+    /// subscribing again when the wait fell behind, and saying so (``WaitInput/missedEvents``): it must look
+    /// again. With `finishing`, the input ends with the feed, and so does the wait's loop.
+    package static func follow<Event: Sendable, News: Sendable>(
         _ feed: ChangeFeed<Event>, from first: AsyncThrowingStream<Event, any Error>,
-        into input: AsyncStream<Input>.Continuation, missed: Input, _ meaning: @Sendable (Event) -> Input?
+        into input: AsyncStream<WaitInput<News>>.Continuation, finishing: Bool = false,
+        _ meaning: @Sendable (Event) -> WaitInput<News>?
     ) async {
+        defer { if finishing { input.finish() } }
         var events = first
         while !Task.isCancelled {
             do {
@@ -88,7 +91,7 @@ package enum MessageWait {
                 return
             } catch {
                 events = await feed.subscribe(bufferSize: 1024)
-                input.yield(missed)
+                input.yield(.missedEvents)
             }
         }
     }

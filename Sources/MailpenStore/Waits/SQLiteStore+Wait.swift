@@ -42,13 +42,12 @@ extension SQLiteStore {
         // Discarding: the lookups' tasks are not kept once done, however long the wait.
         return try await withThrowingDiscardingTaskGroup(returning: [MessageSummary].self) { group in
             group.addTask {
-                defer { input.finish() }
-                await MessageWait.follow(self.indexed, from: indexedNews, into: input, missed: .missedEvents) { news in
+                await MessageWait.follow(self.indexed, from: indexedNews, into: input, finishing: true) { news in
                     news.inbox.caseInsensitiveCompare(inbox) == .orderedSame ? .stored(.searchable(news.ids)) : nil
                 }
             }
             group.addTask {
-                await MessageWait.follow(self.changes, from: changeNews, into: input, missed: .missedEvents) { event in
+                await MessageWait.follow(self.changes, from: changeNews, into: input) { event in
                     WaitInput(event, inbox: inbox)
                 }
             }
