@@ -1,5 +1,5 @@
 /// Hands a session's buffered input to its state machine one line at a time, as its input mode allows.
-/// The NIO handler and the fuzzer (`Tests/Fuzz/POP3SessionFuzzer.swift`) both feed the machine through it,
+/// The NIO handler and the fuzzer (`Tests/Fuzz/POP3/POP3SessionFuzzer.swift`) both feed the machine through it,
 /// so the fuzzer exercises the framing the server uses.
 public struct POP3SessionInput: Sendable {
     private var framer: POP3LineFramer
