@@ -57,6 +57,7 @@ let package = Package(
             name: "MailpenSMTP",
             dependencies: [
                 "MailpenSMTPCore",
+                "MailpenListener",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -206,7 +207,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // TCP listeners for the mail-access servers: connection limits, loopback checks, graceful shutdown.
+        // TCP listeners for the mail-access servers: connection limits (the SMTP server's too), loopback checks,
+        // graceful shutdown.
         .target(
             name: "MailpenListener",
             dependencies: [
@@ -373,6 +375,7 @@ let package = Package(
             dependencies: [
                 "MailpenSMTP",
                 "MailpenSMTPCore",
+                "MailpenListener",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
