@@ -1,4 +1,5 @@
 import Logging
+import MailpenLineFraming
 import MailpenListener
 import MailpenPOP3Core
 import NIOCore

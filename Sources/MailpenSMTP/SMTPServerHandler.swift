@@ -1,4 +1,5 @@
 import Logging
+import MailpenLineFraming
 import MailpenListener
 import MailpenSMTPCore
 import NIOCore
