@@ -127,7 +127,7 @@ extension PostgresStore: ChaosRuleStore {
 
     /// Groups rows ordered by scope into sets.
     private static func decodeChaos(_ rows: PostgresRowSequence) async throws -> [ChaosRuleSet] {
-        var sets: [ChaosRuleSet] = []
+        var sets = ChaosRuleSetAssembler()
         for try await row in rows.decode(ChaosRow.self) {
             let (inbox, revision, position, seed, stage, reply, probability, times, delay, disconnect, match, hits) =
                 row
@@ -135,15 +135,8 @@ extension PostgresStore: ChaosRuleStore {
                 stage: stage, reply: reply, probability: Int(probability), times: times.map { Int(clamping: $0) },
                 delayMilliseconds: Int(delay), disconnect: disconnect, match: match)
             let rule = try columns.rule(position: Int(position), hits: Int(clamping: hits))
-            if let last = sets.indices.last, sets[last].revision == revision {
-                sets[last].rules.append(rule)
-            } else {
-                sets.append(
-                    try ChaosRuleSet(
-                        inbox: inbox, seed: seed.map { UInt64(bitPattern: $0) }, revision: revision, rules: [rule],
-                        limits: ChaosLimits(maximumRules: Int.max)))
-            }
+            try sets.add(rule, inbox: inbox, revision: revision, seed: seed)
         }
-        return sets
+        return sets.sets
     }
 }

@@ -78,3 +78,23 @@ package struct ChaosRuleColumns: Sendable {
         return rule
     }
 }
+
+/// Gathers stored rules, read ordered by scope and position, into their rule sets: how every backend turns
+/// its rows back into sets.
+package struct ChaosRuleSetAssembler {
+    package private(set) var sets: [ChaosRuleSet] = []
+
+    package init() {}
+
+    /// Adds the next rule read: to the set being gathered when it has the same revision, else as a new set.
+    package mutating func add(_ rule: ChaosRule, inbox: String?, revision: Int64, seed: Int64?) throws {
+        if let last = sets.indices.last, sets[last].revision == revision {
+            sets[last].rules.append(rule)
+        } else {
+            sets.append(
+                try ChaosRuleSet(
+                    inbox: inbox, seed: seed.map { UInt64(bitPattern: $0) }, revision: revision, rules: [rule],
+                    limits: ChaosLimits(maximumRules: Int.max)))
+        }
+    }
+}

@@ -117,7 +117,7 @@ extension SQLiteStore: ChaosRuleStore {
 
     /// Groups rows ordered by scope into sets.
     private static func decodeChaos(_ rows: [Row]) throws -> [ChaosRuleSet] {
-        var sets: [ChaosRuleSet] = []
+        var sets = ChaosRuleSetAssembler()
         for row in rows {
             let inbox: String? = row[0]
             let revision: Int64 = row[1]
@@ -126,15 +126,8 @@ extension SQLiteStore: ChaosRuleStore {
                 stage: row[4], reply: row[5], probability: row[6], times: row[7], delayMilliseconds: row[8],
                 disconnect: row[9], match: row[10])
             let rule = try columns.rule(position: row[2], hits: row[11])
-            if let last = sets.indices.last, sets[last].revision == revision {
-                sets[last].rules.append(rule)
-            } else {
-                sets.append(
-                    try ChaosRuleSet(
-                        inbox: inbox, seed: seed.map { UInt64(bitPattern: $0) }, revision: revision, rules: [rule],
-                        limits: ChaosLimits(maximumRules: Int.max)))
-            }
+            try sets.add(rule, inbox: inbox, revision: revision, seed: seed)
         }
-        return sets
+        return sets.sets
     }
 }
