@@ -32,6 +32,14 @@ extension ChaosRuleSet {
 
 /// The columns of one stored rule, shared by the backends so that they write and read rules alike.
 package struct ChaosRuleColumns: Sendable {
+    /// What both backends select, in this order, to read rules back (joined with `inbox` for its name):
+    /// scope, revision, position, seed, then the rule's columns and its hits.
+    package static let selected = """
+        inbox.name, chaos_rule.revision, chaos_rule.position, chaos_rule.seed, chaos_rule.stage, chaos_rule.reply,
+        chaos_rule.probability, chaos_rule.times, chaos_rule.delay_ms, chaos_rule.disconnect, chaos_rule.match,
+        chaos_rule.hits
+        """
+
     package var stage: String
     package var reply: String?
     package var probability: Int

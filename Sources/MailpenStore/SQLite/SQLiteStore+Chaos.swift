@@ -3,11 +3,7 @@ import MailpenChaos
 
 /// Chaos rules in the SQLite file, written through the store's one writer.
 extension SQLiteStore: ChaosRuleStore {
-    private static let chaosColumns = """
-        inbox.name, chaos_rule.revision, chaos_rule.position, chaos_rule.seed, chaos_rule.stage, chaos_rule.reply,
-        chaos_rule.probability, chaos_rule.times, chaos_rule.delay_ms, chaos_rule.disconnect, chaos_rule.match,
-        chaos_rule.hits
-        """
+    private static let chaosColumns = ChaosRuleColumns.selected
 
     public func chaosRuleSets() async throws -> [ChaosRuleSet] {
         try ensureOpen()
