@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import smtplib
 import subprocess
 import threading
@@ -364,10 +365,10 @@ def test_a_hanging_endpoint_does_not_slow_ingest(make_server):
         ingest(server, 200)  # warm up: caches, the SQLite file, the client
         rates = {"without": [], "with": []}
         cpu = {"without": [], "with": []}
-        # Alternating rounds, so that a slow moment of the machine does not land on one side only; the best
-        # round of each side is compared (other processes on the machine only ever slow a round down).
-        for _ in range(5):
-            for side in ("without", "with"):
+        # Alternating rounds, so that a slow moment of the machine does not land on one side only.
+        for round_number in range(7):
+            # Each side goes first in turn: the inbox grows round by round, and neither side always follows it.
+            for side in (("without", "with") if round_number % 2 == 0 else ("with", "without")):
                 set_webhooks(server, *([hook] if side == "with" else []))
                 rate, cost = ingest(server, count)
                 rates[side].append(rate)
@@ -375,14 +376,13 @@ def test_a_hanging_endpoint_does_not_slow_ingest(make_server):
         endpoint.wait_for(1)  # the webhook was being tried, and hung
         _, listing = api(server, "GET", "/api/v1/inboxes/default/webhooks/deliveries?limit=1000")
         assert any(d["status"] == "queued" for d in listing["deliveries"])
-        best = {side: max(values) for side, values in rates.items()}
+        typical = {side: statistics.median(values) for side, values in rates.items()}
         report = (f"messages/s without {sorted(round(r) for r in rates['without'])}, "
                   f"with a hanging webhook {sorted(round(r) for r in rates['with'])}; server CPU ms/message "
                   f"without {sorted(round(c, 3) for c in cpu['without'])}, with {sorted(round(c, 3) for c in cpu['with'])}")
         print(report)
-        # The target is within 10 %; measured here 15 % slower (and 20 % more server CPU per message) on an
-        # idle machine, so it is not met yet (see docs/webhooks.md). This bound still catches ingest that
-        # waits on a hanging endpoint.
-        assert best["with"] >= 0.75 * best["without"], report
+        # Within 10 %, round for round: the medians, as one round on either side can meet a busier or a quieter
+        # moment of the machine.
+        assert typical["with"] >= 0.90 * typical["without"], report
     finally:
         endpoint.close()
