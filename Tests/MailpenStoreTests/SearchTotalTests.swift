@@ -64,6 +64,8 @@ struct SearchTotalTests {
         ("before:2000-01-01", { _ in false }),
         ("-has:attachment is:unread", { !$0.isRead }),
         ("smaller:100000 -larger:100000 beta", { $0.words.contains("beta") }),
+        ("rare from:b", { $0.words.contains("rare") && $0.sender == "bob" }),  // the short field among few
+        ("-from:b alpha", { $0.sender != "bob" }),
     ]
 
     /// The total and unread count of a query whose first page is smaller than its result: computed by

@@ -151,7 +151,8 @@ struct IndexedSearch {
                 inboxTests.append(term)  // Nothing to subtract from yet: the inbox's members are the start.
                 continue
             }
-            let found = try tableRows(of: term, largest: largest, indexSchema: indexSchema, in: db)
+            let found = try tableRows(
+                of: term, among: candidates, largest: largest, indexSchema: indexSchema, in: db)
             if var current = candidates {
                 if term.isNegated { current.subtract(found) } else { current.formIntersection(found) }
                 candidates = current
@@ -187,17 +188,18 @@ struct IndexedSearch {
             case .column(let test):
                 found = inbox.columns?.rows(passing: test, largest: largest) ?? RowSet(largest: 0)
             case .fullText, .fieldScan, .tag, .header:
-                found = try tableRows(of: term, largest: largest, indexSchema: indexSchema, in: db)
+                found = try tableRows(of: term, among: nil, largest: largest, indexSchema: indexSchema, in: db)
             }
             if term.isNegated { rows.subtract(found) } else { rows.formIntersection(found) }
         }
         return (Matches(rows: rows, unread: rows.countOfIntersection(with: inbox.unread)), loaded)
     }
 
-    /// The rows a table term matches, in every inbox.
-    private func tableRows(of term: Term, largest: Int64, indexSchema: String, in db: Database) throws
-        -> RowSet
-    {
+    /// The rows a table term matches, in every inbox; those of a field scan only among `candidates` when
+    /// they are few (its full pass reads the text of every message).
+    private func tableRows(
+        of term: Term, among candidates: RowSet?, largest: Int64, indexSchema: String, in db: Database
+    ) throws -> RowSet {
         var found = RowSet(largest: largest)
         var scan: RawStatement
         switch term.source {
@@ -208,8 +210,23 @@ struct IndexedSearch {
         case .fieldScan(let test):
             // The shadow table holds the same text as the full-text table's columns, without the virtual
             // table's work per row: about a third of the time.
+            // (`fieldScan(_:)` let in only columns of the table.)
             let columns = test.columns.map { column in
                 "c\(SearchIndexSchema.fieldsColumns.firstIndex(of: column) ?? 0) GLOB ?"
+            }
+            if let candidates, Int64(candidates.count * Self.lookupCostInRows) < largest {
+                let lookup = try db.cachedStatement(
+                    sql: """
+                        SELECT id FROM \(indexSchema)\(SearchIndexSchema.fieldsTable)_content
+                        WHERE id = ? AND (\(columns.joined(separator: " OR ")))
+                        """)
+                for row in candidates {
+                    var check = RawStatement(lookup)
+                    check.bind(row)
+                    for pattern in test.globPatterns { check.bind(pattern) }
+                    try check.forEachRow(in: db) { found.insert(row) }
+                }
+                return found
             }
             scan = RawStatement(
                 try db.cachedStatement(
