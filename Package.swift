@@ -144,6 +144,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -317,6 +318,7 @@ let package = Package(
             name: "mailpen",
             dependencies: [
                 "Mailpen",
+                "MailpenChaos",
                 "MailpenPostgres",
                 "MailpenMIME",
                 "MailpenOutbound",

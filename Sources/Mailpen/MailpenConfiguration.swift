@@ -1,3 +1,4 @@
+import MailpenChaos
 import MailpenHTTP
 import MailpenPostgres
 import MailpenRelay
@@ -75,6 +76,8 @@ public struct MailpenConfiguration: Sendable {
     public var allowedHosts: [String] = []
     /// Whether the links check may follow links to loopback, private and other non-public addresses.
     public var linksAllowPrivate = false
+    /// Bounds on the chaos rules the API accepts (longest delay, most rules in a set).
+    public var chaosLimits = ChaosLimits()
     /// HTTP connections held open at once; at the cap the longest-idle one is closed to admit a new one.
     public var httpMaximumConnections = http.maximumConnections
     /// Seconds an HTTP connection may sit without a request.

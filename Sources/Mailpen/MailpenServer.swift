@@ -72,7 +72,7 @@ public actor MailpenServer {
             }
             try await startWebhooks(store: store)
             if let chaosStore = store as? any ChaosRuleStore & MailpenStore {
-                let chaos = ChaosRules(store: chaosStore, logger: logger)
+                let chaos = ChaosRules(store: chaosStore, limits: configuration.chaosLimits, logger: logger)
                 try await chaos.refresh()
                 self.chaos = chaos
                 chaosTask = Task { await chaos.run() }

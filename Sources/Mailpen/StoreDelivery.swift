@@ -68,14 +68,14 @@ struct StoreDelivery: SMTPDeliveryHandler, SMTPAuthenticator {
 
     func authenticate(_ credentials: SMTPCredentials, on eventLoop: any EventLoop) -> EventLoopFuture<Bool> {
         // AUTH is once per session, not per message: the store's async API is fine here.
-        eventLoop.makeFutureWithTask { await isAccepted(credentials) }
+        eventLoop.makeFutureWithTask { try await isAccepted(credentials) }
     }
 
-    private func isAccepted(_ credentials: SMTPCredentials) async -> Bool {
+    private func isAccepted(_ credentials: SMTPCredentials) async throws -> Bool {
         var givenPassword: String?
         if case .password(_, let password) = credentials { givenPassword = password }
         let authentication = InboxAuthentication(store: store, policy: policy, logger: logger)
-        return await authentication.authenticate(
+        return try await authentication.authenticate(
             username: credentials.username, givenPassword: givenPassword, mechanism: "SMTP AUTH",
             proves: credentials.isValid(forPassword:))
     }

@@ -3,8 +3,8 @@ import MailpenIMAPCore
 /// What an IMAP session needs from Mailpen's inboxes: the server's handlers call it, Mailpen implements it
 /// over its store, so this target knows nothing of storage.
 public protocol IMAPBackend: Sendable {
-    /// Whether the client may log in with these credentials.
-    func authenticate(_ credentials: IMAPCredentials) async -> Bool
+    /// Whether the client may log in with these credentials; throws when they cannot be checked now.
+    func authenticate(_ credentials: IMAPCredentials) async throws -> Bool
     /// Starts watching the user's inbox for one session. From now on `deliver` is called, one call at a
     /// time and in order, with each snapshot the session asks for and with every change made after that
     /// snapshot was taken, until the watch is cancelled.

@@ -205,7 +205,8 @@ final class IMAPServerHandler: ChannelDuplexHandler {
             startTLS(context: context)
         case .checkCredentials(let credentials):
             flushIfNeeded(context: context)
-            run(context: context, { await backend.authenticate(credentials) }) { handler, context, accepted in
+            run(context: context, { try? await backend.authenticate(credentials) }) { handler, context, accepted in
+                guard let accepted else { return handler.machine.credentialsCouldNotBeChecked() }
                 let action = handler.machine.credentialsChecked(accepted: accepted)
                 if accepted, let username = handler.machine.username { handler.startWatch(username, context: context) }
                 return action

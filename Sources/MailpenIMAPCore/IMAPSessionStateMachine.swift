@@ -8,7 +8,8 @@
 /// - ``Request/close``: close the connection after the output is flushed.
 /// - ``Request/startTLS``: drop input already buffered (RFC 3501 §6.2.1), run the TLS handshake, call
 ///   ``tlsEstablished()`` (or close when it fails).
-/// - ``Request/checkCredentials(_:)``: check them, call ``credentialsChecked(accepted:)``.
+/// - ``Request/checkCredentials(_:)``: check them, call ``credentialsChecked(accepted:)`` (or
+///   ``credentialsCouldNotBeChecked()``).
 /// - ``Request/loadMailbox(username:)``: list the user's inbox (for SELECT, EXAMINE and STATUS), call
 ///   ``mailboxLoaded(_:)`` with nil when it cannot be read. While a mailbox is selected, feed the store's
 ///   changes to ``mailboxChanged(_:)`` — at any time, even while a request is pending — and write the
@@ -319,6 +320,14 @@ public struct IMAPSessionStateMachine: Sendable {
         username = name
         phase = .authenticated
         return respond { $0.tagged(tag, .ok, "[CAPABILITY \(capabilities)] Logged in") }
+    }
+
+    /// The credentials could not be checked now (the store is unreachable): RFC 5530's `UNAVAILABLE`, a
+    /// temporary failure, not a wrong password.
+    public mutating func credentialsCouldNotBeChecked() -> Action {
+        guard case .credentials(let tag, _) = waiting else { return .none }
+        waiting = .nothing
+        return respond { $0.tagged(tag, .no, "[UNAVAILABLE] Cannot check credentials now, try again later") }
     }
 
     /// The TLS handshake after STARTTLS completed.

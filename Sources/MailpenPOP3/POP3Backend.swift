@@ -3,8 +3,8 @@ import MailpenPOP3Core
 /// What a POP3 session needs from Mailpen's inboxes: the server's handlers call it, Mailpen implements it
 /// over its store, so this target knows nothing of storage.
 public protocol POP3Backend: Sendable {
-    /// Whether the client may log in with these credentials.
-    func authenticate(_ credentials: POP3Credentials) async -> Bool
+    /// Whether the client may log in with these credentials; throws when they cannot be checked now.
+    func authenticate(_ credentials: POP3Credentials) async throws -> Bool
     /// Locks the user's inbox for this session and lists it, oldest first; `.locked` when another
     /// session holds it. An opened maildrop stays locked until ``closeMaildrop(username:)``.
     func openMaildrop(username: String) async -> POP3MaildropResult

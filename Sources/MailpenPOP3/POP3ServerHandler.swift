@@ -194,8 +194,9 @@ final class POP3ServerHandler: ChannelDuplexHandler {
         case .checkCredentials(let credentials):
             flushIfNeeded(context: context)
             let backend = dependencies.backend
-            run(context: context, { await backend.authenticate(credentials) }) { handler, accepted in
-                handler.machine.credentialsChecked(accepted: accepted)
+            run(context: context, { try? await backend.authenticate(credentials) }) { handler, accepted in
+                guard let accepted else { return handler.machine.credentialsCouldNotBeChecked() }
+                return handler.machine.credentialsChecked(accepted: accepted)
             }
         case .openMaildrop(let username):
             flushIfNeeded(context: context)

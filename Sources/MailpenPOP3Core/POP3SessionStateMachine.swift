@@ -12,7 +12,8 @@
 ///   was answered with ``POP3MaildropResult/opened(_:)``.
 /// - ``Action/startTLS(_:)``: write the response, drop any input already buffered (RFC 2595 §4), run the
 ///   TLS handshake, then call ``tlsEstablished()`` (or close if the handshake fails).
-/// - ``Action/checkCredentials(_:)``: check them, call ``credentialsChecked(accepted:)``.
+/// - ``Action/checkCredentials(_:)``: check them, call ``credentialsChecked(accepted:)`` (or
+///   ``credentialsCouldNotBeChecked()``).
 /// - ``Action/openMaildrop(username:)``: lock and list the user's inbox (oldest first), call
 ///   ``maildropOpened(_:)``.
 /// - ``Action/loadMessage(id:)``: read the message's raw RFC 5322 bytes, call ``messageLoaded(_:)`` (nil
@@ -193,6 +194,14 @@ public struct POP3SessionStateMachine: Sendable {
         phase = .openingMaildrop
         authenticatedUser = username
         return .openMaildrop(username: username)
+    }
+
+    /// The credentials could not be checked now (the store is unreachable): a temporary failure (RFC 3206's
+    /// `SYS/TEMP`), not a wrong password.
+    public mutating func credentialsCouldNotBeChecked() -> Action {
+        guard case .checkingCredentials = phase else { return .none }
+        phase = .authorization(user: nil)
+        return .send(.error("cannot check credentials now, try again later", code: "SYS/TEMP"))
     }
 
     /// The answer to ``Action/openMaildrop(username:)``.

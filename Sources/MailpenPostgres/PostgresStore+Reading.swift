@@ -143,4 +143,23 @@ extension PostgresStore {
         }
         return try json.map(EnvelopeJSON.decode)
     }
+
+    public func envelopes(ids: [String]) async throws -> [String: MessageEnvelope] {
+        try ensureOpen()
+        guard !ids.isEmpty else { return [:] }
+        var sql = SQLBuilder()
+        let wanted = try sql.bind(ids.map(StoredText.cut))
+        let statement = sql.query("SELECT id, envelope FROM message WHERE id = ANY(\(wanted)::text[])")
+        let logger = self.logger
+        let rows = try await pool.withConnection(retrying: true) { connection -> [(String, String)] in
+            var rows: [(String, String)] = []
+            for try await row in try await connection.query(statement, logger: logger).decode((String, String).self) {
+                rows.append(row)
+            }
+            return rows
+        }
+        var envelopes: [String: MessageEnvelope] = [:]
+        for (id, json) in rows { envelopes[id] = try EnvelopeJSON.decode(json) }
+        return envelopes
+    }
 }

@@ -270,8 +270,7 @@ public actor RelayService {
             await paceWrite()
             let batch = awaitingAutoRelay
             awaitingAutoRelay = []
-            var requests: [DeliveryRequest] = []
-            for summary in batch { requests += await autoRelayRequests(for: summary) }
+            let requests = await autoRelayRequests(for: batch)
             guard !requests.isEmpty else { continue }
             do {
                 queued(try await queue.enqueue(requests, at: Date()))
@@ -289,42 +288,71 @@ public actor RelayService {
         isAutoRelaying = false
     }
 
-    /// The deliveries the inbox's rules make of a new message: per matching rule, its recipients the relay
-    /// allows.
-    private func autoRelayRequests(for summary: MessageSummary) async -> [DeliveryRequest] {
+    /// The deliveries the inboxes' rules make of new messages. Rules that look at recipients only need the
+    /// envelopes, read for the whole batch at once; a rule that looks at content reads its message.
+    private func autoRelayRequests(for batch: [MessageSummary]) async -> [DeliveryRequest] {
+        var ruled: [(MessageSummary, [CompiledRule])] = []
+        for summary in batch {
+            do {
+                let rules = try await compiledRules(inbox: summary.inbox)
+                if !rules.isEmpty { ruled.append((summary, rules)) }
+            } catch StoreError.inboxNotFound {
+                continue  // Gone before its turn.
+            } catch {
+                logger.error("auto-relay of \(summary.id) failed: \(error)")
+            }
+        }
+        guard !ruled.isEmpty else { return [] }
+        let envelopes: [String: MessageEnvelope]
         do {
-            let rules = try await compiledRules(inbox: summary.inbox)
-            guard !rules.isEmpty else { return [] }
-            // Most rules look at recipients only: then the envelope will do, without the message's bytes.
-            var matcher: AutoRelayMatcher
-            if rules.contains(where: { AutoRelayMatcher.needsContent($0.query) }) {
-                guard let message = try await store.message(id: summary.id) else { return [] }
-                matcher = AutoRelayMatcher(summary: message.summary, envelope: message.envelope, raw: message.raw)
-            } else {
-                guard let envelope = try await store.envelope(id: summary.id) else { return [] }
-                matcher = AutoRelayMatcher(summary: summary, envelope: envelope, raw: [])
-            }
-            let envelope = matcher.envelope
-            var requests: [DeliveryRequest] = []
-            for compiled in rules where matcher.matches(compiled.query) {
-                guard let relay = configuration.relay(named: compiled.rule.relay) else {
-                    logger.warning(
-                        "auto-relay rule of inbox \(summary.inbox) names relay \(compiled.rule.relay), which is not configured"
-                    )
-                    continue
-                }
-                let candidates = compiled.rule.to ?? envelope.recipients.map(\.address)
-                let allowed = candidates.filter { relay.policy.permits($0, origin: .automatic) }
-                guard !allowed.isEmpty else { continue }
-                requests.append(DeliveryRequest(messageID: summary.id, relay: relay.name, recipients: allowed))
-            }
-            return requests
-        } catch StoreError.inboxNotFound, StoreError.messageNotFound {
-            return []  // Gone before its turn.
+            let byEnvelope = ruled.filter { !$0.1.contains { AutoRelayMatcher.needsContent($0.query) } }
+            envelopes = try await store.envelopes(ids: byEnvelope.map(\.0.id))
         } catch {
-            logger.error("auto-relay of \(summary.id) failed: \(error)")
+            logger.error("auto-relay of \(ruled.count) message(s) failed: \(error)")
             return []
         }
+        var requests: [DeliveryRequest] = []
+        for (summary, rules) in ruled {
+            let matcher: AutoRelayMatcher
+            if rules.contains(where: { AutoRelayMatcher.needsContent($0.query) }) {
+                do {
+                    guard let message = try await store.message(id: summary.id) else { continue }
+                    matcher = AutoRelayMatcher(summary: message.summary, envelope: message.envelope, raw: message.raw)
+                } catch StoreError.messageNotFound {
+                    continue  // Gone before its turn.
+                } catch {
+                    logger.error("auto-relay of \(summary.id) failed: \(error)")
+                    continue
+                }
+            } else {
+                guard let envelope = envelopes[summary.id] else { continue }  // Gone before its turn.
+                matcher = AutoRelayMatcher(summary: summary, envelope: envelope, raw: [])
+            }
+            requests += deliveryRequests(for: summary, matching: rules, with: matcher)
+        }
+        return requests
+    }
+
+    /// Per matching rule, the message's recipients (or the rule's own) that its relay allows.
+    private func deliveryRequests(
+        for summary: MessageSummary, matching rules: [CompiledRule], with matcher: AutoRelayMatcher
+    ) -> [DeliveryRequest] {
+        var matcher = matcher
+        let envelope = matcher.envelope
+        var requests: [DeliveryRequest] = []
+        for compiled in rules where matcher.matches(compiled.query) {
+            guard let relay = configuration.relay(named: compiled.rule.relay) else {
+                logger.warning(
+                    "auto-relay rule of inbox \(summary.inbox) names relay \(compiled.rule.relay), which is not configured"
+                )
+                continue
+            }
+            let candidates = compiled.rule.to ?? envelope.recipients.map(\.address)
+            let allowed = candidates.filter { relay.policy.permits($0, origin: .automatic) }
+            guard !allowed.isEmpty else { continue }
+            requests.append(DeliveryRequest(messageID: summary.id, relay: relay.name, recipients: allowed))
+        }
+        return requests
     }
 
     /// Waits until the next relay write is due (see ``writeInterval``), gathering work meanwhile.

@@ -25,8 +25,9 @@ public protocol SMTPDeliveryHandler: Sendable {
 
 /// Decides whether the credentials a client presented with AUTH are accepted.
 public protocol SMTPAuthenticator: Sendable {
-    /// Called on the session's event loop; answer `true` to accept. A refusal (or a failed future) is
-    /// answered with `SMTPReply.authenticationFailed`.
+    /// Called on the session's event loop; answer `true` to accept. A refusal is answered with
+    /// `SMTPReply.authenticationFailed`; a failed future (the credentials could not be checked, say the store
+    /// is unreachable) with the temporary `SMTPReply.authenticationUnavailable`.
     func authenticate(_ credentials: SMTPCredentials, on eventLoop: any EventLoop) -> EventLoopFuture<Bool>
 }
 

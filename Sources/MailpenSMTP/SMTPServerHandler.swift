@@ -286,10 +286,14 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let future = dependencies.authenticator.authenticate(credentials, on: context.eventLoop)
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         future.hop(to: context.eventLoop).whenComplete { outcome in
-            let accepted = (try? outcome.get()) ?? false
             let (handler, context) = loopBound.value
             guard !handler.isClosing else { return }
-            handler.perform(handler.machine.credentialsChecked(accepted: accepted), context: context)
+            let action: SMTPSessionStateMachine.Action
+            switch outcome {
+            case .success(let accepted): action = handler.machine.credentialsChecked(accepted: accepted)
+            case .failure: action = handler.machine.credentialsCouldNotBeChecked()
+            }
+            handler.perform(action, context: context)
             handler.processInput(context: context)
             handler.flushIfNeeded(context: context)
             handler.resumeReadingIfPossible(context: context)

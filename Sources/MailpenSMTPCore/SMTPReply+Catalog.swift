@@ -156,6 +156,8 @@ extension SMTPReply {
     }
     public static let authenticationSucceeded = SMTPReply(235, "2.7.0", "Authentication successful")
     public static let authenticationFailed = SMTPReply(535, "5.7.8", "Error: authentication credentials invalid")
+    /// The credentials could not be checked now (RFC 4954 §6): the client should try again later.
+    public static let authenticationUnavailable = SMTPReply(454, "4.7.0", "Temporary authentication failure")
     /// The client answered a challenge with `*`.
     public static let authenticationCancelled = SMTPReply(501, "5.7.0", "Authentication cancelled")
     /// A SASL response that is not base64, not UTF-8 or not shaped as the mechanism requires.

@@ -28,7 +28,8 @@ extension SMTPSessionStateMachine {
         case replyAndStartTLS(SMTPReply)
         /// Hand the transaction to the delivery handler, then call ``deliveryCompleted(_:)``.
         case deliver(SMTPTransaction)
-        /// Check the credentials, then call ``credentialsChecked(accepted:)``.
+        /// Check the credentials, then call ``credentialsChecked(accepted:)`` (or
+        /// ``credentialsCouldNotBeChecked()`` when they cannot be checked now).
         case checkCredentials(SMTPCredentials)
         /// Decide whether to interfere at this stage (only with ``Configuration/consultsAtStages``), then call
         /// ``stageDecided(_:)``.

@@ -342,6 +342,14 @@ public struct SMTPSessionStateMachine: Sendable {
         return .reply(.authenticationSucceeded)
     }
 
+    /// The authenticator could not decide (its store is unreachable): a temporary failure the client may
+    /// retry, not a verdict on the credentials.
+    public mutating func credentialsCouldNotBeChecked() -> Action {
+        guard case .checkingCredentials = state else { return .none }
+        state = .ready
+        return .reply(.authenticationUnavailable)
+    }
+
     /// The TLS handshake after STARTTLS (or on an implicit-TLS port) completed. The session starts over
     /// (RFC 3207 §4.2): the client must greet again and authenticate again.
     public mutating func tlsEstablished(version: String) -> Action {

@@ -45,6 +45,8 @@ public protocol MailpenStore: Sendable {
     func rawMessage(id: String) async throws -> [UInt8]?
     /// The envelope a message arrived with.
     func envelope(id: String) async throws -> MessageEnvelope?
+    /// The envelopes of several messages in one read, by id; messages that have gone are left out.
+    func envelopes(ids: [String]) async throws -> [String: MessageEnvelope]
     /// Every tag on the inbox's messages, as first written, with how many messages carry it. Has a default
     /// implementation that reads every summary; a backend that keeps tags in a table answers faster.
     func tagCounts(inInbox name: String) async throws -> [String: Int]

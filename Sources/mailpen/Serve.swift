@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Mailpen
+import MailpenChaos
 import MailpenPostgres
 import MailpenStore
 import NIOCore
@@ -160,6 +161,18 @@ struct Serve: AsyncParsableCommand {
     var maximumAge: String?
 
     @Option(
+        name: .customLong("chaos-max-delay-ms"),
+        help:
+            "Longest delayMs a chaos rule may ask for, in milliseconds. (default: \(defaults.chaosLimits.maximumDelayMilliseconds))"
+    )
+    var chaosMaximumDelay: Int?
+
+    @Option(
+        name: .customLong("chaos-max-rules"),
+        help: "Most chaos rules in one set (global or per inbox). (default: \(defaults.chaosLimits.maximumRules))")
+    var chaosMaximumRules: Int?
+
+    @Option(
         help:
             "'full': each commit is flushed to the disk (fsync) before its 250, so acknowledged mail survives power loss; 'normal': committed to the database file only, which survives a crash or kill of Mailpen but not of the machine. On PostgreSQL: synchronous_commit on or off. (default: \(defaults.durability.rawValue))"
     )
@@ -304,6 +317,11 @@ struct Serve: AsyncParsableCommand {
                 \.httpMaximumConnections
             ),
             (httpIdleTimeout, "HTTP_IDLE_TIMEOUT", "--http-idle-timeout", 1...86_400, \.httpIdleTimeoutSeconds),
+            (
+                chaosMaximumDelay, "CHAOS_MAX_DELAY_MS", "--chaos-max-delay-ms", 0...3_600_000,
+                \.chaosLimits.maximumDelayMilliseconds
+            ),
+            (chaosMaximumRules, "CHAOS_MAX_RULES", "--chaos-max-rules", 1...10_000, \.chaosLimits.maximumRules),
         ]
         for (option, name, flag, range, property) in wholeNumbers {
             if let number = try settings.number(option, name, option: flag, in: range) {

@@ -9,7 +9,8 @@ struct IMAPDriver {
     var input: IMAPSessionInput
     var inbox: [(info: IMAPMessageInfo, raw: [UInt8])]
     var uidValidity: UInt32 = 1_700_000_000
-    var acceptsCredentials = true
+    /// Nil: the credentials cannot be checked (the store is unreachable).
+    var acceptsCredentials: Bool? = true
     var storeSucceeds = true
     private(set) var checked: [IMAPCredentials] = []
     private(set) var requests: [IMAPSessionStateMachine.Request] = []
@@ -85,7 +86,11 @@ struct IMAPDriver {
             out += perform(machine.tlsEstablished())
         case .checkCredentials(let credentials):
             checked.append(credentials)
-            out += perform(machine.credentialsChecked(accepted: acceptsCredentials))
+            if let acceptsCredentials {
+                out += perform(machine.credentialsChecked(accepted: acceptsCredentials))
+            } else {
+                out += perform(machine.credentialsCouldNotBeChecked())
+            }
         case .loadMailbox:
             out += perform(machine.mailboxLoaded(snapshot()))
         case .loadMessages(let ids):

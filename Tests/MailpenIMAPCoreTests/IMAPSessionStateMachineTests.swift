@@ -139,6 +139,18 @@ struct IMAPSessionStateMachineTests {
         #expect(driver.send("b SELECT INBOX\r\n").tagged.hasPrefix("b BAD"))
     }
 
+    @Test func credentialsThatCannotBeCheckedGetTheUnavailableCode() {
+        var driver = IMAPDriver()
+        driver.acceptsCredentials = nil
+        #expect(
+            driver.send("a LOGIN bob right\r\n").tagged
+                == "a NO [UNAVAILABLE] Cannot check credentials now, try again later")
+        #expect(driver.machine.username == nil)
+        driver.acceptsCredentials = true
+        #expect(driver.send("b LOGIN bob right\r\n").tagged.hasPrefix("b OK"))
+        #expect(driver.machine.username == "bob")
+    }
+
     @Test func authenticatePlainWithAContinuation() {
         var driver = IMAPDriver()
         #expect(driver.send("a AUTHENTICATE PLAIN\r\n") == "+ \r\n")

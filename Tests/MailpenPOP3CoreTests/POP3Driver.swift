@@ -5,7 +5,8 @@ struct POP3Driver {
     var machine: POP3SessionStateMachine
     var maildrop: [String: [UInt8]]
     var order: [String]
-    var acceptsCredentials = true
+    /// Nil: the credentials cannot be checked (the store is unreachable).
+    var acceptsCredentials: Bool? = true
     var maildropResult: POP3MaildropResult?
     var updateSucceeds = true
     private(set) var checked: [POP3Credentials] = []
@@ -58,6 +59,7 @@ struct POP3Driver {
             return [response] + perform(machine.tlsEstablished())
         case .checkCredentials(let credentials):
             checked.append(credentials)
+            guard let acceptsCredentials else { return perform(machine.credentialsCouldNotBeChecked()) }
             return perform(machine.credentialsChecked(accepted: acceptsCredentials))
         case .openMaildrop:
             let result =

@@ -146,6 +146,18 @@ struct POP3SessionStateMachineTests {
         #expect(driver.machine.authenticatedUser == "bob")
     }
 
+    @Test func credentialsThatCannotBeCheckedGetATemporaryCodeAndAllowAnotherTry() {
+        var driver = POP3Driver()
+        driver.acceptsCredentials = nil
+        #expect(
+            driver.run(["USER bob", "PASS right"]).status
+                == "-ERR [SYS/TEMP] cannot check credentials now, try again later")
+        #expect(driver.machine.authenticatedUser == nil)
+        driver.acceptsCredentials = true
+        #expect(driver.run(["USER bob", "PASS right"]).status.hasPrefix("+OK"))
+        #expect(driver.machine.authenticatedUser == "bob")
+    }
+
     @Test func aLockedMaildropGetsTheInUseCode() {
         var driver = POP3Driver()
         driver.maildropResult = .locked

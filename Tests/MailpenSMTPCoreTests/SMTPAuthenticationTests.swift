@@ -78,6 +78,19 @@ struct SMTPAuthenticationTests {
         #expect(driver.send("MAIL FROM:<a@test>").code == 250)
     }
 
+    @Test func credentialsThatCannotBeCheckedGetATemporaryFailure() {
+        var driver = SessionDriver()
+        driver.send("EHLO c.test")
+        _ = driver.send("AUTH PLAIN \(base64("\u{0}shop\u{0}right"))")
+        let action = driver.machine.credentialsCouldNotBeChecked()
+        #expect(action.code == 454)
+        #expect(action.reply?.enhancedCode == "4.7.0")
+        #expect(driver.machine.session.authenticatedUser == nil)
+        // The client may try again at once.
+        _ = driver.send("AUTH PLAIN \(base64("\u{0}shop\u{0}right"))")
+        #expect(driver.machine.credentialsChecked(accepted: true).code == 235)
+    }
+
     static let brokenResponses: [(String, Int)] = [
         ("AUTH PLAIN !!!notbase64", 501),
         ("AUTH PLAIN \(Data("no-separators".utf8).base64EncodedString())", 501),

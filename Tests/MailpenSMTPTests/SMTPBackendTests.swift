@@ -21,10 +21,11 @@ struct SMTPBackendTests {
         struct Failure: Error {}
 
         let delivery: Delivery
-        let acceptsCredentials: Bool
+        /// Nil: the credentials cannot be checked (the future fails).
+        let acceptsCredentials: Bool?
         private let log = Mutex<[String]>([])
 
-        init(delivery: Delivery = .answer(.accepted(id: "ID")), acceptsCredentials: Bool = true) {
+        init(delivery: Delivery = .answer(.accepted(id: "ID")), acceptsCredentials: Bool? = true) {
             self.delivery = delivery
             self.acceptsCredentials = acceptsCredentials
         }
@@ -44,6 +45,7 @@ struct SMTPBackendTests {
 
         func authenticate(_ credentials: SMTPCredentials, on eventLoop: any EventLoop) -> EventLoopFuture<Bool> {
             log.withLock { $0.append("authenticate \(credentials.username)") }
+            guard let acceptsCredentials else { return eventLoop.makeFailedFuture(Failure()) }
             return eventLoop.makeSucceededFuture(acceptsCredentials)
         }
 
@@ -107,13 +109,14 @@ struct SMTPBackendTests {
         #expect(lastLine(output) == "451 4.3.0 Error: could not store message, try again later")
     }
 
-    static let authenticationOutcomes: [(accepts: Bool, reply: String)] = [
+    static let authenticationOutcomes: [(accepts: Bool?, reply: String)] = [
         (true, "235 2.7.0 Authentication successful\r\n"),
         (false, "535 5.7.8 Error: authentication credentials invalid\r\n"),
+        (nil, "454 4.7.0 Temporary authentication failure\r\n"),
     ]
 
     @Test("the authenticator decides AUTH", arguments: authenticationOutcomes)
-    func authenticatorDecides(accepts: Bool, reply: String) throws {
+    func authenticatorDecides(accepts: Bool?, reply: String) throws {
         let host = Host(acceptsCredentials: accepts)
         let channel = try connect(to: host)
         _ = try send("EHLO c.test\r\n", on: channel)

@@ -233,6 +233,22 @@ struct StoreContractTests {
             #expect(empty.messages.isEmpty && empty.total == 1)
         }
     }
+
+    /// Several envelopes in one read: each by its id, gone ones left out, more than one statement's worth.
+    @Test(arguments: StoreBackend.available)
+    func envelopesOfSeveralMessagesInOneRead(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
+            var expected: [String: MessageEnvelope] = [:]
+            for index in 0..<600 {
+                let message = incoming(
+                    "Subject: \(index)\r\n\r\nx\r\n", from: "s\(index)@example.com", to: ["r\(index)@x.example"])
+                expected[try await store.store(message).id] = message.envelope
+            }
+            let ids = Array(expected.keys) + ["missing"]
+            #expect(try await store.envelopes(ids: ids) == expected)
+            #expect(try await store.envelopes(ids: []).isEmpty)
+        }
+    }
 }
 
 /// The rest of the protocol's promises: the event-loop store, own changes, health, a closed store, waits

@@ -12,6 +12,8 @@ import urllib.request
 
 import pytest
 
+from conftest import BINARY
+
 MESSAGE = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: chaos\r\n\r\n" + b"line of body text\r\n" * 200
 
 
@@ -301,6 +303,27 @@ def test_invalid_rules_are_refused_and_change_nothing(server, body, fragment):
     assert fragment in answer["error"]
     status, state = api(server, "GET", "/api/v1/chaos")
     assert [rule["stage"] for rule in state["rules"]] == ["ehlo"]
+
+
+def test_operator_bounds_come_from_the_flags_and_the_environment(make_server):
+    tight = make_server(["--chaos-max-delay-ms", "500", "--chaos-max-rules", "2"])
+    status, answer = api(tight, "PUT", "/api/v1/chaos", {"rules": [{"stage": "mail", "delayMs": 501}]})
+    assert status == 400 and "delayMs" in answer["error"] and "500" in answer["error"]
+    assert api(tight, "PUT", "/api/v1/chaos", {"rules": [{"stage": "mail", "delayMs": 500}]})[0] == 200
+    status, answer = api(tight, "PUT", "/api/v1/chaos", {"rules": [{"stage": "mail", "delayMs": 1}] * 3})
+    assert status == 400 and "at most 2" in answer["error"]
+    loose = make_server(env={"MAILPEN_CHAOS_MAX_DELAY_MS": "120000", "MAILPEN_CHAOS_MAX_RULES": "200"})
+    rules = [{"stage": "mail", "delayMs": 120000, "probability": 0}] * 150
+    status, answer = api(loose, "PUT", "/api/v1/chaos", {"rules": rules})
+    assert status == 200 and len(answer["rules"]) == 150
+
+
+@pytest.mark.parametrize("flag,value", [("--chaos-max-delay-ms", "-1"), ("--chaos-max-delay-ms", "3600001"),
+                                        ("--chaos-max-rules", "0"), ("--chaos-max-rules", "x")])
+def test_out_of_range_bounds_are_a_usage_error(flag, value, workdir):
+    result = subprocess.run([BINARY, "serve", "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", flag, value],
+                            capture_output=True, text=True, timeout=30, cwd=workdir)
+    assert result.returncode != 0 and flag in result.stderr
 
 
 def test_inbox_rules_need_the_inbox(server):

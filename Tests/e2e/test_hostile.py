@@ -86,6 +86,28 @@ def test_hostile_query_parameters_are_400s(server):
     assert_alive(server)
 
 
+def test_a_body_with_broken_chunked_framing_is_a_400(server):
+    # The body's framing fails while the route reads it; that is the client's error, not an internal one.
+    for size in (b"ZZ", b"F" * 40):
+        connection = socket.create_connection(("127.0.0.1", server.http_port), timeout=10)
+        try:
+            connection.sendall(b"POST /api/v1/inboxes HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                               b"Transfer-Encoding: chunked\r\n\r\n" + size + b"\r\n{}\r\n0\r\n\r\n")
+            answer = b""
+            while b"}" not in answer:
+                data = connection.recv(4096)
+                if not data:
+                    break
+                answer += data
+        finally:
+            connection.close()
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400"), (size, answer)
+        assert b"malformed request" in body and b"internal" not in body, answer
+    assert "request failed" not in server.log()
+    assert_alive(server)
+
+
 def test_hostile_json_bodies_are_400s(server):
     json_type = {"Content-Type": "application/json"}
     for body in (b"{", b"[]", b'{"name": 1e999}', b'{"name": "x", "maxMessages": 1e30}',
@@ -184,6 +206,26 @@ def test_allowed_hosts_extend_the_names_served(make_server):
     other = make_server(env={"MAILPEN_ALLOWED_HOSTS": "a.test, b.test"})
     assert request(other, "GET", "/api/v1/inboxes", host="b.test")[0] == 200
     assert request(other, "GET", "/api/v1/inboxes", host="c.test")[0] == 421
+
+
+def test_listening_on_every_address_says_how_to_allow_the_machines_names(make_server, workdir):
+    # On 0.0.0.0 the machine's own name is refused like any other: the banner says which flag serves it.
+    hint = "add --allowed-host "
+    local = make_server(log_path=os.path.join(workdir, "local.log"))
+    assert hint not in local.wait_for_log("DB     ")
+    for args, hinted in ((["--allowed-host", "mail.test"], True), (["--allowed-host", "*"], False)):
+        server = make_server(start=False, log_path=os.path.join(workdir, f"every-{hinted}.log"))
+        server.args = ["--http", f"0.0.0.0:{server.http_port}", *args]
+        server.start()
+        log = server.wait_for_log("DB     ")
+        assert f"HTTP   http://0.0.0.0:{server.http_port}/" in log, log
+        if hinted:
+            line = next(line for line in log.splitlines() if hint in line)
+            assert "answers to localhost, mail.test only" in line, line
+            assert f":{server.http_port}/ {hint}" in line, line
+        else:
+            assert hint not in log, log
+        server.stop()
 
 
 def test_ui_and_raw_bodies_carry_framing_and_sniffing_protection(server):
@@ -308,6 +350,44 @@ def test_a_client_that_pipelines_without_reading_cannot_grow_memory(server):
     # Without backpressure a debug build grows by some 80 MB in this time; with it, by a few.
     assert peak - baseline < 48 * 1024, f"server RSS grew from {baseline // 1024} to {peak // 1024} MB"
     assert message_count(server) == delivered > 10
+    assert_alive(server)
+
+
+def test_a_session_waiting_on_its_auth_check_is_not_read_from(server):
+    # While a session waits (here on its AUTH check, held back by a chaos delay), what the client pipelines
+    # stays in its own socket buffers: Mailpen reads nothing until the session can take input again.
+    json_type = {"Content-Type": "application/json"}
+    assert request(server, "POST", "/api/v1/inboxes", b'{"name": "slow"}', json_type)[0] == 201
+    rules = {"rules": [{"stage": "auth", "delayMs": 30000}]}
+    assert request(server, "PUT", "/api/v1/inboxes/slow/chaos", json.dumps(rules).encode(), json_type)[0] == 200
+    baseline = rss_kib(server.process.pid)
+    flood = socket.create_connection(("127.0.0.1", server.smtp_port), timeout=10)
+    try:
+        reader = flood.makefile("rb")
+        assert reader.readline().startswith(b"220")
+        flood.sendall(b"EHLO flood.example\r\n")
+        while not reader.readline().startswith(b"250 "):
+            pass
+        flood.sendall(b"AUTH PLAIN " + __import__("base64").b64encode(b"\0slow\0pw") + b"\r\n")
+        flood.settimeout(0.5)
+        chunk = b"NOOP\r\n" * 50000
+        sent = 0
+        deadline = time.time() + 8
+        while time.time() < deadline and sent < 200 * 1024 * 1024:
+            try:
+                sent += flood.send(chunk)
+            except socket.timeout:
+                continue
+        peak = rss_kib(server.process.pid)
+        # Socket buffers on both sides take some megabytes; reading the flood would take it all, at once.
+        assert sent < 32 * 1024 * 1024, f"the server read {sent // (1024 * 1024)} MB from a waiting session"
+        assert peak - baseline < 48 * 1024, f"server RSS grew from {baseline // 1024} to {peak // 1024} MB"
+        # Other sessions are not held up.
+        with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as client:
+            client.sendmail("a@example.com", ["b@example.com"], MESSAGE)
+        assert message_count(server) == 1
+    finally:
+        flood.close()
     assert_alive(server)
 
 
@@ -456,3 +536,79 @@ def test_http_connections_at_the_cap_make_room_and_idle_ones_close(make_server):
         for sock in idle:
             sock.close()
     assert_alive(server)
+
+
+def trickled_until_closed(sock, within):
+    """Sends one more header line every half second, never the blank line that ends the head; returns whether
+    the server closes the socket within `within` seconds."""
+    deadline = time.time() + within
+    while time.time() < deadline:
+        try:
+            sock.sendall(b"X-Slow: 1\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            return True
+        if closed_by_server(sock, 0.5):
+            return True
+    return False
+
+
+def test_a_partial_first_request_head_is_closed_after_the_idle_timeout(make_server):
+    server = make_server(args=["--http-idle-timeout", "3"])
+    partial = socket.create_connection(("127.0.0.1", server.http_port))
+    trickling = socket.create_connection(("127.0.0.1", server.http_port))
+    opened = time.time()
+    try:
+        partial.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
+        trickling.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
+        # Slowloris: half a head holds the socket only until the idle timeout, however the rest trickles in.
+        assert not closed_by_server(partial, 1)
+        assert trickled_until_closed(trickling, 3 + 10)
+        assert closed_by_server(partial, 3 + 10)
+        assert time.time() - opened >= 2.5
+    finally:
+        partial.close()
+        trickling.close()
+    assert_alive(server)
+    # A client timed out is routine, not a server error.
+    assert " error " not in server.log(), server.log()
+
+
+def test_garbage_instead_of_a_request_is_a_400_and_closed(make_server):
+    server = make_server(args=["--http-idle-timeout", "3"])
+    with socket.create_connection(("127.0.0.1", server.http_port), timeout=10) as sock:
+        sock.sendall(b"\x00\x01\x02 / HTTP/1.1\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(4096):  # the server closes after answering; a timeout fails the test
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), answer
+    assert b"connection: close" in head.lower(), answer
+    assert "malformed request" in json.loads(body)["error"], answer
+    assert_alive(server)
+    assert " error " not in server.log(), server.log()
+
+
+def test_event_streams_outlive_the_http_idle_timeout(make_server):
+    """Mailpit's web socket and the server-sent events are long-lived: the idle timeout does not cut them."""
+    import websocket
+
+    server = make_server(args=["--http-idle-timeout", "2"])
+    events = websocket.create_connection(f"ws://127.0.0.1:{server.http_port}/api/events", timeout=10)
+    stream = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=10)
+    try:
+        stream.request("GET", "/api/v1/events", headers={"Accept": "text/event-stream"})
+        response = stream.getresponse()
+        assert response.status == 200
+        assert response.readline().startswith(b"retry:")
+        time.sleep(5)
+        with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as client:
+            client.sendmail("a@example.com", ["b@example.com"], MESSAGE)
+        frame = json.loads(events.recv())
+        assert frame["Type"] == "new" and frame["Data"]["Subject"] == "hello", frame
+        lines = []
+        while not any(line.startswith(b"event: stored") for line in lines):
+            lines.append(response.readline())
+            assert lines[-1], lines  # an empty read is the end of the stream
+    finally:
+        events.close()
+        stream.close()

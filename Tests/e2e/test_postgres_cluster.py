@@ -3,8 +3,10 @@
 Needs MAILPEN_TEST_POSTGRES (a server whose user may create databases; `make test` starts one with
 scripts/test-postgres.sh) and Debian's `haproxy`.
 """
+import imaplib
 import json
 import os
+import poplib
 import shutil
 import smtplib
 import socket
@@ -221,10 +223,13 @@ def test_postgres_outage_gives_451_and_503_then_recovers(tmp_path):
     directory = f"/tmp/mailpen-outage-{uuid.uuid4().hex[:8]}"
     started = subprocess.run([SCRIPT, "start", "--dir", directory], check=True, capture_output=True, text=True)
     url = started.stdout.strip().split("=", 1)[1]
-    node = Server(str(tmp_path))
+    pop3_port, imap_port = free_port(), free_port()
+    node = Server(str(tmp_path), ["--pop3", f"127.0.0.1:{pop3_port}", "--imap", f"127.0.0.1:{imap_port}"])
     node.db = url
     try:
         node.start()
+        wait_for_port(pop3_port)
+        wait_for_port(imap_port)
         send(node.smtp_port, "before the outage")
         waiting = subprocess.Popen(
             [BINARY, "wait", "--server", f"http://127.0.0.1:{node.http_port}", "--query", "subject:after",
@@ -241,6 +246,21 @@ def test_postgres_outage_gives_451_and_503_then_recovers(tmp_path):
         with pytest.raises(urllib.error.HTTPError) as unavailable:
             get(node.http_port, "/api/v1/inboxes/default/messages")
         assert unavailable.value.code == 503
+        # Logins cannot be checked: each protocol says "try again later", never "wrong password".
+        with pytest.raises(smtplib.SMTPAuthenticationError) as auth:
+            send(node.smtp_port, "authenticated during the outage", login=("default", "any"))
+        assert auth.value.smtp_code == 454 and b"4.7.0" in auth.value.smtp_error
+        pop3 = poplib.POP3("127.0.0.1", pop3_port, timeout=10)
+        pop3.user("default")
+        with pytest.raises(poplib.error_proto) as pop3_refused:
+            pop3.pass_("any")
+        assert pop3_refused.value.args[0].startswith(b"-ERR [SYS/TEMP]")
+        pop3.quit()
+        imap = imaplib.IMAP4("127.0.0.1", imap_port, timeout=10)
+        with pytest.raises(imaplib.IMAP4.error) as imap_refused:
+            imap.login("default", "any")
+        assert "[UNAVAILABLE]" in str(imap_refused.value)
+        imap.logout()
 
         time.sleep(max(0.0, 5 - (time.time() - halted)))
         subprocess.run([SCRIPT, "resume", "--dir", directory], check=True, capture_output=True)

@@ -10,10 +10,11 @@ struct InboxAuthentication: Sendable {
     let logger: Logger
 
     /// `proves` checks the client's proof against the inbox's password; `givenPassword` is the password if
-    /// the mechanism revealed it. `mechanism` names the protocol in log lines.
+    /// the mechanism revealed it. `mechanism` names the protocol in log lines. Throws when the store cannot
+    /// answer: the protocols then say "try again later", not "wrong password".
     func authenticate(
         username: String, givenPassword: String?, mechanism: String, proves: (String) -> Bool
-    ) async -> Bool {
+    ) async throws -> Bool {
         guard Inbox.isValidName(username) else {
             logger.info("\(mechanism) login refused: '\(LogText.escaped(username))' is not a valid inbox name")
             return false
@@ -37,8 +38,8 @@ struct InboxAuthentication: Sendable {
                 return true
             }
         } catch {
-            logger.error("\(mechanism) login check failed: \(error)")
-            return false
+            logger.error("\(mechanism) login could not be checked: \(error)")
+            throw error
         }
     }
 
@@ -46,12 +47,12 @@ struct InboxAuthentication: Sendable {
     /// authorization identity other than the user itself is refused: one inbox cannot act as another.
     func authenticate(
         username: String, password: String, authorizationIdentity: String?, mechanism: String
-    ) async -> Bool {
+    ) async throws -> Bool {
         if let authorizationIdentity, authorizationIdentity.lowercased() != username.lowercased() {
             logger.info("\(mechanism) login refused: '\(LogText.escaped(username))' cannot act as another inbox")
             return false
         }
-        return await authenticate(username: username, givenPassword: password, mechanism: mechanism) {
+        return try await authenticate(username: username, givenPassword: password, mechanism: mechanism) {
             PasswordComparison.matches(password, $0)
         }
     }

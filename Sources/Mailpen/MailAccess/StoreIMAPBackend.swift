@@ -12,8 +12,8 @@ struct StoreIMAPBackend: IMAPBackend {
     let watcher: MailboxWatcher
     let logger: Logger
 
-    func authenticate(_ credentials: IMAPCredentials) async -> Bool {
-        await authentication.authenticate(
+    func authenticate(_ credentials: IMAPCredentials) async throws -> Bool {
+        try await authentication.authenticate(
             username: credentials.username, password: credentials.password,
             authorizationIdentity: credentials.authorizationIdentity, mechanism: "IMAP")
     }

@@ -11,8 +11,8 @@ struct StorePOP3Backend: POP3Backend {
     let locks = MaildropLocks()
     let logger: Logger
 
-    func authenticate(_ credentials: POP3Credentials) async -> Bool {
-        await authentication.authenticate(
+    func authenticate(_ credentials: POP3Credentials) async throws -> Bool {
+        try await authentication.authenticate(
             username: credentials.username, password: credentials.password,
             authorizationIdentity: credentials.authorizationIdentity, mechanism: "POP3")
     }

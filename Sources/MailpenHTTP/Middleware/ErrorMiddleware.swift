@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import MailpenRelay
 import MailpenStore
+import NIOHTTP1
 
 /// Turns every error a route throws into `{"error": ...}` with a fitting status, and unknown paths into 404s.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -37,6 +38,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as DecodingError {
             return APIError.jsonResponse(
                 status: .badRequest, message: "invalid JSON body: \(DecodingErrorDescription.describe(error))")
+        } catch let error as HTTPParserError {
+            // A body whose framing breaks (a bad chunk size) fails while the route reads it: the client's fault.
+            return APIError.jsonResponse(status: .badRequest, message: "malformed request: \(error)")
         } catch let error as HTTPError {
             let message = error.body ?? Self.defaultMessage(for: error.status, request: request)
             return APIError.jsonResponse(status: error.status, message: message, headers: error.headers)

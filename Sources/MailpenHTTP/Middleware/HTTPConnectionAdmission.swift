@@ -1,22 +1,31 @@
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// Admits each connection to the ``HTTPConnectionLimiter`` as soon as it opens, in front of a child channel
-/// that sets up its HTTP handlers only once a first request has come in (the web socket upgrade channel
-/// decides between HTTP and a web socket on the first request head). Without it, sockets that never send a
-/// request would escape both the cap and the idle timeout.
+/// that sets up its HTTP handlers only once a first request head has come in (the web socket upgrade channel
+/// decides between HTTP and a web socket on that head). Without it, sockets that never send a complete
+/// request head would escape both the cap and the idle timeout. `Base` must put NIOHTTP1's request decoder in
+/// the pipeline: an ``HTTPFirstRequestHeadHandler`` goes right after it to time the first head.
 struct AdmittedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
     let base: Base
     let limiter: HTTPConnectionLimiter
-    /// How long a connection may stay open without sending anything.
+    /// How long a connection may stay open without sending a complete request head.
     let firstRequestTimeout: TimeAmount
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Base.Value> {
         channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(
-                HTTPConnectionAdmissionHandler(limiter: limiter, firstRequestTimeout: firstRequestTimeout))
-        }.flatMap { base.setup(channel: channel, logger: logger) }
+            try channel.pipeline.syncOperations.addHandler(HTTPConnectionAdmissionHandler(limiter: limiter))
+        }.flatMap {
+            base.setup(channel: channel, logger: logger)
+        }.flatMapThrowing { value in
+            let operations = channel.pipeline.syncOperations
+            let decoder = try operations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try operations.addHandler(
+                HTTPFirstRequestHeadHandler(timeout: firstRequestTimeout), position: .after(decoder))
+            return value
+        }
     }
 
     func handle(value: Base.Value, logger: Logger) async {
@@ -24,39 +33,27 @@ struct AdmittedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
     }
 }
 
-/// Registers its connection with the limiter (closing the one the limiter picks to make room), removes it
-/// when it closes, and closes a connection that sends nothing within the timeout. Once the first request
-/// is in, the HTTP handlers' idle timeout takes over; a web socket counts as idle, so at the cap the oldest
-/// one makes room (Mailpit's clients reconnect).
+/// Registers its connection with the limiter (closing the one the limiter picks to make room) and removes it
+/// when it closes. A web socket counts as idle, so at the cap the oldest one makes room (Mailpit's clients
+/// reconnect).
 final class HTTPConnectionAdmissionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
     private let limiter: HTTPConnectionLimiter
-    private let firstRequestTimeout: TimeAmount
     private var isRegistered = false
-    private var silenceDeadline: Scheduled<Void>?
 
-    init(limiter: HTTPConnectionLimiter, firstRequestTimeout: TimeAmount) {
+    init(limiter: HTTPConnectionLimiter) {
         self.limiter = limiter
-        self.firstRequestTimeout = firstRequestTimeout
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         isRegistered = true
         limiter.admit(context.channel)?.close(promise: nil)
-        let channel = context.channel
-        silenceDeadline = context.eventLoop.scheduleTask(in: firstRequestTimeout) { channel.close(promise: nil) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         unregister(context.channel)
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        silenceDeadline?.cancel()
-        silenceDeadline = nil
-        context.fireChannelRead(data)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -65,8 +62,6 @@ final class HTTPConnectionAdmissionHandler: ChannelInboundHandler, RemovableChan
     }
 
     private func unregister(_ channel: any Channel) {
-        silenceDeadline?.cancel()
-        silenceDeadline = nil
         guard isRegistered else { return }
         isRegistered = false
         limiter.remove(channel)

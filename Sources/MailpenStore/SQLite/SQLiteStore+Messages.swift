@@ -47,4 +47,27 @@ extension SQLiteStore {
         return try MessageSQL.envelope(fromJSON: json)
     }
 
+    public func envelopes(ids: [String]) async throws -> [String: MessageEnvelope] {
+        try ensureOpen()
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await database.read { db in
+            var rows: [Row] = []
+            // In chunks: SQLite takes a limited number of parameters per statement.
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = ids[start..<min(start + 500, ids.count)]
+                rows += try Row.fetchAll(
+                    db,
+                    sql: "SELECT id, envelope FROM message WHERE id IN (\(databaseQuestionMarks(count: chunk.count)))",
+                    arguments: StatementArguments(Array(chunk)))
+            }
+            return rows
+        }
+        var envelopes: [String: MessageEnvelope] = [:]
+        for row in rows {
+            let id: String = row["id"]
+            envelopes[id] = try MessageSQL.envelope(fromJSON: row["envelope"])
+        }
+        return envelopes
+    }
+
 }

@@ -79,6 +79,7 @@ struct SimulatedIMAPSession {
         precondition(isClosed, "the session is still open")
         let late: [IMAPSessionStateMachine.Action] = [
             machine.idleTimeoutExpired(), machine.shutdownRequested(), machine.credentialsChecked(accepted: true),
+            machine.credentialsCouldNotBeChecked(),
             machine.mailboxLoaded(nil), machine.messagesLoaded([:]), machine.readFlagsStored(succeeded: true),
             machine.messagesDeleted(succeeded: true), machine.mailboxChanged(.removed(["m0"])),
             machine.receive(command: Array("a NOOP".utf8)), machine.receive(line: Array("DONE".utf8)),

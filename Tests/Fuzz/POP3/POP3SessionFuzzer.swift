@@ -57,6 +57,7 @@ struct SimulatedPOP3Session {
         precondition(isClosed, "the session is still open")
         let late: [POP3SessionStateMachine.Action] = [
             machine.idleTimeoutExpired(), machine.shutdownRequested(), machine.credentialsChecked(accepted: true),
+            machine.credentialsCouldNotBeChecked(),
             machine.maildropOpened(.opened([])), machine.messageLoaded([1]), machine.updateCompleted(succeeded: true),
             machine.receive(line: Array("QUIT".utf8)),
         ]

@@ -61,6 +61,7 @@ struct SimulatedSession {
         let late: [SMTPSessionStateMachine.Action] = [
             machine.idleTimeoutExpired(), machine.shutdownGraceExpired(),
             machine.deliveryCompleted(.accepted(id: "late")), machine.credentialsChecked(accepted: true),
+            machine.credentialsCouldNotBeChecked(),
         ]
         for action in late {
             guard case .none = action else { preconditionFailure("a closed session acted: \(action)") }
