@@ -118,6 +118,7 @@ let package = Package(
                 "MailpenStore",
                 "MailpenChaos",
                 "MailpenRelay",
+                "MailpenOutbound",
                 "MailpenChecks",
                 "MailpenChecksNetwork",
                 "MailpenMIME",
@@ -422,6 +423,8 @@ let package = Package(
                 "MailpenTestSupport",
                 "MailpenTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -28,6 +28,8 @@ struct ChaosInterceptor: SMTPStageInterceptor {
         } else {
             verdict = .proceed
         }
+        // The whole message was received: refusing it now is a rejected message, as a failing store's is.
+        if stage == .message, verdict != .proceed { metrics.messageRejected() }
         return SMTPStageDecision(verdict: verdict, delay: .milliseconds(Int64(decision.delayMilliseconds)))
     }
 }

@@ -34,6 +34,8 @@ public actor MailpenServer {
     /// The chaos rules in force (on a store that keeps them), and the task that keeps them fresh.
     private var chaos: ChaosRules?
     private var chaosTask: Task<Void, Never>?
+    /// Counts deletions for the metrics.
+    private var deletionTask: Task<Void, Never>?
     /// Sends released mail to the configured relays, once started.
     public private(set) var relays: RelayService?
     /// Pushes inbox events to their webhooks, once started.
@@ -65,6 +67,7 @@ public actor MailpenServer {
     public func start() async throws {
         let store = try await openStore()
         self.store = store
+        deletionTask = await DeletionCounter(store: store, metrics: metrics).start()
         do {
             let tlsContext = try makeTLSContext()
             if let queue = store as? any DeliveryQueue {
@@ -120,6 +123,8 @@ public actor MailpenServer {
         }
         chaosTask?.cancel()
         chaosTask = nil
+        deletionTask?.cancel()
+        deletionTask = nil
         if let chaos {
             // The last hits counted reach the store before it closes.
             try? await chaos.refresh()
@@ -247,6 +252,7 @@ public actor MailpenServer {
             heartbeatInterval: configuration.heartbeatInterval, logger: logger)
         compat.relays = relays
         compat.chaos = chaos
+        compat.runtimeCounters = metrics
         dependencies.mailpitAPI = compat
         let limits = MailpenHTTP.ConnectionLimits(
             maximumConnections: configuration.httpMaximumConnections,

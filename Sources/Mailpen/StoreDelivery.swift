@@ -41,7 +41,8 @@ struct StoreDelivery: SMTPDeliveryHandler, SMTPAuthenticator {
             metrics.messageStored(size: summary.size, duration: ContinuousClock.now - started)
             return Self.reply(for: .success(summary), envelope: envelope, logger: logger)
         }.recover { error in
-            Self.reply(for: .failure(error), envelope: envelope, logger: logger)
+            metrics.messageRejected()
+            return Self.reply(for: .failure(error), envelope: envelope, logger: logger)
         }
     }
 

@@ -28,6 +28,8 @@ public struct CompatDependencies: Sendable {
     /// The chaos rules that Mailpit's `/api/v1/chaos` and MailHog's `/api/v2/jim` map onto (the global
     /// ones); `nil` answers as a server without chaos does.
     public var chaos: ChaosRules?
+    /// The counts behind Mailpit's runtime statistics; `nil` reports them as zero.
+    public var runtimeCounters: (any RuntimeCounting)?
     public var logger: Logger
 
     public init(

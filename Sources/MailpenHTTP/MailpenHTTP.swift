@@ -171,12 +171,15 @@ public enum MailpenHTTP {
         // That channel adds its HTTP handlers at the first request, so connections are admitted before it.
         let server = HTTPServerBuilder { responder in
             AdmittedChildChannel(
-                base: HTTP1WebSocketUpgradeChannel(
-                    responder: responder, webSocketResponder: webSocketResponder,
-                    configuration: .init(
-                        http1: .init(
-                            additionalChannelHandlers: [limiter.makeHandler(admits: false)], idleTimeout: idleTimeout),
-                        ws: .init(autoPing: .enabled(timePeriod: .seconds(30))))),
+                base: HandshakeGuardedChildChannel(
+                    base: HTTP1WebSocketUpgradeChannel(
+                        responder: responder, webSocketResponder: webSocketResponder,
+                        configuration: .init(
+                            http1: .init(
+                                additionalChannelHandlers: [limiter.makeHandler(admits: false)],
+                                idleTimeout: idleTimeout),
+                            ws: .init(autoPing: .enabled(timePeriod: .seconds(30))))),
+                    allowedHosts: dependencies.allowedHosts),
                 limiter: limiter, firstRequestTimeout: idleTimeout)
         }
         return Application(

@@ -1,7 +1,9 @@
 import CoreMetrics
 import Foundation
+import MailpenCompat
 import Metrics
 import Prometheus
+import Synchronization
 
 /// Mailpen's Prometheus metrics, through swift-metrics with a registry of each server's own (so that
 /// several servers in one process, as in tests, do not share counters).
@@ -12,6 +14,10 @@ public struct MailpenMetrics: Sendable {
     public var metricsFactory: any MetricsFactory { factory }
     private let storedMessages: CoreMetrics.Counter
     private let storedBytes: CoreMetrics.Counter
+    private let rejectedMessages: CoreMetrics.Counter
+    private let deletedMessages: CoreMetrics.Counter
+    /// The same counts, readable: Prometheus's counters only write themselves out.
+    private let tally = RuntimeTally()
     private let activeSessions: CoreMetrics.Meter
     private let ingestLatency: CoreMetrics.Timer
     /// Counters of the replies every transaction sends, made once: looking a counter up by its labels costs
@@ -30,6 +36,8 @@ public struct MailpenMetrics: Sendable {
         self.factory = factory
         storedMessages = CoreMetrics.Counter(label: "mailpen_messages_stored_total", factory: factory)
         storedBytes = CoreMetrics.Counter(label: "mailpen_message_bytes_stored_total", factory: factory)
+        rejectedMessages = CoreMetrics.Counter(label: "mailpen_smtp_messages_rejected_total", factory: factory)
+        deletedMessages = CoreMetrics.Counter(label: "mailpen_messages_deleted_total", factory: factory)
         activeSessions = CoreMetrics.Meter(label: "mailpen_smtp_sessions_active", factory: factory)
         ingestLatency = CoreMetrics.Timer(label: "mailpen_ingest_duration_seconds", factory: factory)
         commonReplies = Dictionary(
@@ -43,6 +51,21 @@ public struct MailpenMetrics: Sendable {
         storedMessages.increment()
         storedBytes.increment(by: size)
         ingestLatency.record(duration: duration)
+        _ = tally.stored.wrappingAdd(1, ordering: .relaxed)
+        _ = tally.storedBytes.wrappingAdd(size, ordering: .relaxed)
+    }
+
+    /// A message's data was received over SMTP and then refused (by the store or a chaos rule).
+    public func messageRejected() {
+        rejectedMessages.increment()
+        _ = tally.rejected.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    /// `count` messages were deleted, by a client or by retention.
+    public func messagesDeleted(count: Int) {
+        guard count > 0 else { return }
+        deletedMessages.increment(by: count)
+        _ = tally.deleted.wrappingAdd(count, ordering: .relaxed)
     }
 
     public func smtpSessionOpened() {
@@ -81,4 +104,23 @@ public struct MailpenMetrics: Sendable {
         registry.emit(into: &buffer)
         return String(decoding: buffer, as: UTF8.self)
     }
+}
+
+extension MailpenMetrics: RuntimeCounting {
+    public func runtimeCounts() -> RuntimeCounts {
+        RuntimeCounts(
+            smtpAccepted: tally.stored.load(ordering: .relaxed),
+            smtpAcceptedBytes: tally.storedBytes.load(ordering: .relaxed),
+            smtpRejected: tally.rejected.load(ordering: .relaxed),
+            messagesDeleted: tally.deleted.load(ordering: .relaxed))
+    }
+}
+
+/// Readable copies of the counters Mailpit's info route reports. They wrap rather than trap: a server
+/// would have to run for ages to reach `Int.max` bytes.
+private final class RuntimeTally: Sendable {
+    let stored = Atomic<Int>(0)
+    let storedBytes = Atomic<Int>(0)
+    let rejected = Atomic<Int>(0)
+    let deleted = Atomic<Int>(0)
 }

@@ -12,6 +12,9 @@ public protocol IMAPBackend: Sendable {
         -> any IMAPMailboxWatch
     /// The raw bytes of those messages that still exist, by id.
     func loadMessages(ids: [String]) async -> [String: [UInt8]]
+    /// The ids of the inbox's messages matching each query (Mailpen's search grammar, as `?q=` reads it), in
+    /// the order of the queries; nil when they cannot be answered (the session then evaluates SEARCH itself).
+    func search(inbox: String, queries: [String]) async -> [[String]]?
     /// Sets the read flag of the messages; whether that worked.
     func setRead(ids: [String], isRead: Bool) async -> Bool
     /// Deletes the messages (ids already gone count as deleted); whether that worked.

@@ -223,6 +223,11 @@ final class IMAPServerHandler: ChannelDuplexHandler {
             run(context: context, { await backend.loadMessages(ids: ids) }) { handler, _, messages in
                 handler.machine.messagesLoaded(messages)
             }
+        case .searchMailbox(let username, let queries):
+            flushIfNeeded(context: context)
+            run(context: context, { await backend.search(inbox: username, queries: queries) }) { handler, _, matches in
+                handler.machine.mailboxSearched(matches)
+            }
         case .setRead(let ids, let isRead):
             flushIfNeeded(context: context)
             run(context: context, { await backend.setRead(ids: ids, isRead: isRead) }) { handler, _, succeeded in

@@ -1,6 +1,7 @@
-/// A SEARCH key (RFC 3501 §6.4.4). The session evaluates it itself over its snapshot and, for the keys that
-/// read the message (addresses, subject, headers, body text, sent dates), over the parsed messages the
-/// caller loads for it; see ``IMAPSearchEvaluator``.
+/// A SEARCH key (RFC 3501 §6.4.4). Keys that read the message and have a counterpart in Mailpen's search
+/// grammar are answered by the store (``IMAPSearchTranslation``); the session evaluates the others itself
+/// over its snapshot and, where they read the message (sent dates, skipped header fields), over the parsed
+/// messages the caller loads for it; see ``IMAPSearchEvaluator``.
 public indirect enum IMAPSearchKey: Sendable, Hashable {
     case all
     case and([IMAPSearchKey])

@@ -90,6 +90,15 @@ extension IMAPSessionStateMachine {
             return complete(tag, "UNSUBSCRIBE completed", expunges: true)
         case .append:
             return no(tag, "[CANNOT] APPEND is not supported: Mailpen's inboxes fill only by SMTP")
+        case .idle:
+            // RFC 2177 allows IDLE once authenticated: without a selected mailbox there is nothing to report
+            // until DONE (``mailboxChanged(_:)`` ignores changes then).
+            waiting = .idle(tag: tag)
+            var writer = IMAPWriter()
+            writer.raw("+ idling")
+            writer.crlf()
+            flushUpdates(into: &writer, expunges: true)
+            return Action(output: IMAPResponse(bytes: writer.bytes))
         default:
             break
         }
@@ -105,13 +114,6 @@ extension IMAPSessionStateMachine {
             return expunge(tag: tag, uids: nil, closes: false)
         case .uidExpunge(let set):
             return expunge(tag: tag, uids: set, closes: false)
-        case .idle:
-            waiting = .idle(tag: tag)
-            var writer = IMAPWriter()
-            writer.raw("+ idling")
-            writer.crlf()
-            flushUpdates(into: &writer, expunges: true)
-            return Action(output: IMAPResponse(bytes: writer.bytes))
         case .search(let key, let charset, let byUID):
             return search(tag: tag, key: key, charset: charset, byUID: byUID)
         case .fetch(let set, let attributes, let byUID):

@@ -13,12 +13,18 @@ extension IMAPSessionStateMachine {
         var missing = false
     }
 
-    /// A SEARCH that reads messages: the candidates still to check and the matches so far.
+    /// A SEARCH under way: its plan, the store's matches once known, the candidates still undecided (they
+    /// need their content read) and the matches so far.
     struct SearchWork: Sendable {
         var tag: String
         var byUID: Bool
         var key: IMAPSearchKey
+        var plan: IMAPSearchPlan
+        /// How many store queries the plan refers to, and their matches once the store answered.
+        var queryCount = 0
+        var storeMatches: [Set<String>] = []
         var remaining: [UInt32]
+        var screened = false
         var batch: [UInt32] = []
         var matches: [UInt32] = []
     }
@@ -134,10 +140,12 @@ extension IMAPSessionStateMachine {
                 guard let index = selection?.index(ofUID: uid), let current = selection?.messages[index] else {
                     continue
                 }
+                // A message gone before it could be read matches no key that reads it.
                 let content = messages[current.info.id].map { IMAPMessageContent(raw: $0) }
-                if evaluator.matches(work.key, message: current, sequenceNumber: UInt32(index + 1), content: content) {
-                    work.matches.append(uid)
-                }
+                let matched = work.plan.matches(
+                    current, sequenceNumber: UInt32(index + 1), content: content, contentLoaded: true,
+                    storeMatches: work.storeMatches, evaluator: evaluator)
+                if matched == true { work.matches.append(uid) }
             }
             work.remaining.removeFirst(min(work.batch.count, work.remaining.count))
             work.batch = []
@@ -297,26 +305,61 @@ extension IMAPSessionStateMachine {
             return no(tag, "[BADCHARSET (US-ASCII UTF-8)] Unsupported charset", expunges: byUID)
         }
         let all = selection?.messages.map(\.info.uid) ?? []
-        return continueSearch(SearchWork(tag: tag, byUID: byUID, key: key, remaining: all))
+        let translation = IMAPSearchTranslation(key)
+        let work = SearchWork(
+            tag: tag, byUID: byUID, key: key, plan: translation.plan, queryCount: translation.queries.count,
+            remaining: all)
+        guard !translation.queries.isEmpty, !all.isEmpty, let username else { return continueSearch(work) }
+        waiting = .storeSearch(work)
+        return Action(request: .searchMailbox(username: username, queries: translation.queries))
     }
 
+    /// The answer to ``Request/searchMailbox(username:queries:)``: the ids each query matched, in the
+    /// order of the queries, or nil when the store could not answer (the session then reads the messages
+    /// and evaluates every key itself, as it would without a store).
+    public mutating func mailboxSearched(_ matches: [[String]]?) -> Action {
+        guard case .storeSearch(var work) = waiting else { return .none }
+        waiting = .nothing
+        if let matches, matches.count == work.queryCount {
+            work.storeMatches = matches.map(Set.init)
+        } else {
+            work.plan = .session(work.key)
+        }
+        return continueSearch(work)
+    }
+
+    /// Decides every message the plan can decide without its content (once), then reads the undecided ones
+    /// in batches; answers when none is left.
     private mutating func continueSearch(_ work: SearchWork) -> Action {
         var work = work
-        if work.key.needsContent, !work.remaining.isEmpty {
+        let evaluator = searchEvaluator
+        if !work.screened {
+            work.screened = true
+            var undecided: [UInt32] = []
+            for uid in work.remaining {
+                guard let index = selection?.index(ofUID: uid), let current = selection?.messages[index] else {
+                    continue
+                }
+                let cached = cache.content(for: current.info.id)
+                let matched = work.plan.matches(
+                    current, sequenceNumber: UInt32(index + 1), content: cached, contentLoaded: cached != nil,
+                    storeMatches: work.storeMatches, evaluator: evaluator)
+                switch matched {
+                case true?: work.matches.append(uid)
+                case false?: break
+                case nil: undecided.append(uid)
+                }
+            }
+            work.remaining = undecided
+        }
+        if !work.remaining.isEmpty {
             work.batch = Array(work.remaining.prefix(configuration.fetchBatchSize))
             let ids = work.batch.compactMap { message(uid: $0)?.info.id }
             waiting = .search(work)
             return Action(request: .loadMessages(ids: ids))
         }
-        let evaluator = searchEvaluator
-        for uid in work.remaining {
-            guard let index = selection?.index(ofUID: uid), let current = selection?.messages[index] else { continue }
-            if evaluator.matches(work.key, message: current, sequenceNumber: UInt32(index + 1), content: nil) {
-                work.matches.append(uid)
-            }
-        }
         waiting = .nothing
-        let numbers = work.matches.compactMap { uid -> String? in
+        let numbers = work.matches.sorted().compactMap { uid -> String? in
             if work.byUID { return String(uid) }
             return selection?.index(ofUID: uid).map { String($0 + 1) }
         }

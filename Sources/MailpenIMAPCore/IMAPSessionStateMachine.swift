@@ -16,6 +16,9 @@
 ///   output of the action it returns (untagged updates during IDLE).
 /// - ``Request/loadMessages(ids:)``: read those messages' raw bytes, call ``messagesLoaded(_:)`` (ids
 ///   that have gone are left out). Large fetches and searches ask in batches.
+/// - ``Request/searchMailbox(username:queries:)``: run each query (Mailpen's search grammar) over the user's
+///   inbox, call ``mailboxSearched(_:)`` with the ids of each query's matches (or nil when the store cannot
+///   answer).
 /// - ``Request/setRead(ids:isRead:)``: set Mailpen's read flag of those messages, call
 ///   ``readFlagsStored(succeeded:)``.
 /// - ``Request/deleteMessages(ids:)``: delete those messages from the inbox, call
@@ -120,6 +123,8 @@ public struct IMAPSessionStateMachine: Sendable {
         case checkCredentials(IMAPCredentials)
         case loadMailbox(username: String)
         case loadMessages(ids: [String])
+        /// SEARCH keys the store answers from its indexes: queries in the search grammar over the inbox.
+        case searchMailbox(username: String, queries: [String])
         case setRead(ids: [String], isRead: Bool)
         case deleteMessages(ids: [String])
     }
@@ -145,6 +150,7 @@ public struct IMAPSessionStateMachine: Sendable {
         case tls
         case mailbox(tag: String, MailboxPurpose)
         case fetch(FetchWork)
+        case storeSearch(SearchWork)
         case search(SearchWork)
         case readFlags(tag: String, completion: String, output: [UInt8])
         case deletion(tag: String, ids: Set<String>, reportsExpunges: Bool, closes: Bool)

@@ -17,8 +17,18 @@ struct MailpitShapeTests {
         return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
     }()
 
-    static func definition(_ name: String) -> [String: Any] {
-        ((swagger["definitions"] as? [String: Any])?[name] as? [String: Any]) ?? [:]
+    struct MissingDefinition: Error, CustomStringConvertible {
+        let name: String
+        var description: String { "Mailpit's description has no definition \(name) (is the fixture there?)" }
+    }
+
+    /// A schema of the description; throws when it is missing, so that a lost fixture fails every shape test
+    /// instead of checking against an empty schema.
+    static func definition(_ name: String) throws -> [String: Any] {
+        guard let definition = (swagger["definitions"] as? [String: Any])?[name] as? [String: Any] else {
+            throw MissingDefinition(name: name)
+        }
+        return definition
     }
 
     /// Checks `object` against a schema of the description, recursively; returns what does not match.
@@ -26,8 +36,9 @@ struct MailpitShapeTests {
         -> [String]
     {
         if let reference = schema["$ref"] as? String {
-            return mismatches(
-                value, definition(String(reference.split(separator: "/").last ?? "")), path: path, extra: extra)
+            let name = String(reference.split(separator: "/").last ?? "")
+            guard let referenced = try? definition(name) else { return ["\(path): no definition \(name)"] }
+            return mismatches(value, referenced, path: path, extra: extra)
         }
         switch schema["type"] as? String {
         case "object":
@@ -96,7 +107,7 @@ struct MailpitShapeTests {
         let entry = Mailpit.MessageSummary(
             Self.summary, header: HeaderBlock.parse(Self.raw), envelope: Self.stored.envelope)
         let object = try jsonObject(entry)
-        #expect(Self.mismatches(object, Self.definition("MessageSummary")) == [])
+        #expect(Self.mismatches(object, try Self.definition("MessageSummary")) == [])
         let fields = try #require(object as? [String: Any])
         #expect(fields["MessageID"] as? String == "m1@example.com")
         #expect(fields["Created"] as? String == "2026-11-30T19:46:09.355Z")
@@ -110,7 +121,7 @@ struct MailpitShapeTests {
             total: 3, unread: 1, count: 1, messagesCount: 2, messagesUnread: 1, start: 0, tags: ["Tag 1"],
             messages: [entry])
         let object = try jsonObject(page)
-        #expect(Self.mismatches(object, Self.definition("MessagesSummary"), extra: ["count"]) == [])
+        #expect(Self.mismatches(object, try Self.definition("MessagesSummary"), extra: ["count"]) == [])
         let fields = try #require(object as? [String: Any])
         #expect(
             fields["messages_count"] as? Int == 2 && fields["messages_unread"] as? Int == 1
@@ -121,7 +132,7 @@ struct MailpitShapeTests {
         let message = Mailpit.Message(Self.stored, parsed: MIMEMessage(Self.raw))
         let object = try jsonObject(message)
         // `Read` is not in the description any more, but older clients need it.
-        #expect(Self.mismatches(object, Self.definition("Message"), extra: ["Read"]) == [])
+        #expect(Self.mismatches(object, try Self.definition("Message"), extra: ["Read"]) == [])
         #expect((object as? [String: Any])?["Read"] as? Bool == false)
         #expect(message.attachments.map(\.fileName) == ["a.pdf"])
         #expect(message.attachments.first?.checksums.md5 == "bfa4b10a76324b166cfdad5e02a63730")
@@ -135,10 +146,10 @@ struct MailpitShapeTests {
     @Test func checkAndApplicationShapesMatchTheDescription() throws {
         let spam = Mailpit.SpamAssassin(
             error: "", isSpam: false, score: 1.5, rules: [.init(name: "R", score: 1.5, description: "d")])
-        #expect(Self.mismatches(try jsonObject(spam), Self.definition("SpamAssassinResponse")) == [])
+        #expect(Self.mismatches(try jsonObject(spam), try Self.definition("SpamAssassinResponse")) == [])
         let links = Mailpit.LinkCheck(
             errors: 1, links: [.init(url: "https://x.test", statusCode: 0, status: "refused")])
-        #expect(Self.mismatches(try jsonObject(links), Self.definition("LinkCheckResponse")) == [])
+        #expect(Self.mismatches(try jsonObject(links), try Self.definition("LinkCheckResponse")) == [])
         let html = Mailpit.HTMLCheck(
             platforms: ["Gmail": ["desktop-webmail"]],
             total: .init(nodes: 3, tests: 1, supported: 50, partial: 0, unsupported: 50),
@@ -154,20 +165,20 @@ struct MailpitShapeTests {
                     ],
                     score: .init(found: 1, supported: 50, partial: 0, unsupported: 50))
             ])
-        #expect(Self.mismatches(try jsonObject(html), Self.definition("HTMLCheckResponse")) == [])
+        #expect(Self.mismatches(try jsonObject(html), try Self.definition("HTMLCheckResponse")) == [])
         let info = Mailpit.AppInformation(
             version: "1", latestVersion: "1", database: "db", databaseSize: 1, messages: 2, unread: 1, tags: ["a": 1],
             runtimeStats: .init(
                 uptime: 1, memory: 2, messagesDeleted: 0, smtpAccepted: 0, smtpAcceptedSize: 0, smtpRejected: 0,
                 smtpIgnored: 0))
-        #expect(Self.mismatches(try jsonObject(info), Self.definition("AppInformation")) == [])
+        #expect(Self.mismatches(try jsonObject(info), try Self.definition("AppInformation")) == [])
         let webUI = Mailpit.WebUIConfiguration(
             label: "",
             messageRelay: .init(
                 enabled: false, smtpServer: "", returnPath: "", allowedRecipients: "", blockedRecipients: "",
                 overrideFrom: "", preserveMessageIDs: false),
             spamAssassin: false, chaosEnabled: false, duplicatesIgnored: false, hideDeleteAllButton: false)
-        #expect(Self.mismatches(try jsonObject(webUI), Self.definition("WebUIConfiguration")) == [])
+        #expect(Self.mismatches(try jsonObject(webUI), try Self.definition("WebUIConfiguration")) == [])
     }
 
     /// The description's own examples, encoded byte for byte.

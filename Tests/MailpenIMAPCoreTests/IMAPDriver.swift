@@ -12,6 +12,9 @@ struct IMAPDriver {
     /// Nil: the credentials cannot be checked (the store is unreachable).
     var acceptsCredentials: Bool? = true
     var storeSucceeds = true
+    /// The store's answer to a search: the ids each query matches, nil when the store fails (the default:
+    /// the session then evaluates every key itself).
+    var storeSearch: @Sendable ([String]) -> [[String]]? = { _ in nil }
     private(set) var checked: [IMAPCredentials] = []
     private(set) var requests: [IMAPSessionStateMachine.Request] = []
     private(set) var startedTLS = false
@@ -97,6 +100,8 @@ struct IMAPDriver {
             var loaded: [String: [UInt8]] = [:]
             for entry in inbox where ids.contains(entry.info.id) { loaded[entry.info.id] = entry.raw }
             out += perform(machine.messagesLoaded(loaded))
+        case .searchMailbox(_, let queries):
+            out += perform(machine.mailboxSearched(storeSearch(queries)))
         case .setRead(let ids, let isRead):
             for index in inbox.indices where ids.contains(inbox[index].info.id) { inbox[index].info.isRead = isRead }
             out += perform(machine.readFlagsStored(succeeded: storeSucceeds))

@@ -1,6 +1,7 @@
 """Which inbox a compatibility client sees: HTTP basic credentials name the inbox (checked against its SMTP
 password), the operator's --ui-auth pair sees every inbox, and an inbox credential reaches nothing of the
 others, on the Mailpit, MailHog and Mailpen APIs alike."""
+import base64
 import json
 
 from mailpit.client.api import API
@@ -92,3 +93,82 @@ def test_ui_auth_credentials_open_everything_and_inbox_credentials_their_inbox(m
     assert call("GET", url + "/api/v1/messages", auth=("shop", "wrong"))[0] == 401
     assert call("GET", url + "/api/v1/messages", auth=("nobody", "x"))[0] == 401
     assert call("GET", f"http://127.0.0.1:{server.mailhog_port}/api/v2/messages", auth=("shop", "wrong"))[0] == 401
+
+
+def test_event_streams_carry_only_the_credentials_inbox(make_server):
+    """Mailpit's web socket and MailHog's server-sent events show a client the changes of the inboxes its
+    credentials open: its own mail's `new`, `delete` and `stats` frames, and nothing of the others'. Each
+    stream's next frame is checked after another inbox's change, so a leaked frame would be read instead."""
+    import socket
+
+    import websocket
+
+    server = start_compat_server(make_server)
+    url = f"http://127.0.0.1:{server.http_port}"
+
+    def open_socket(auth=None):
+        header = [] if auth is None else [
+            "Authorization: Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()]
+        return websocket.create_connection(f"ws://127.0.0.1:{server.http_port}/api/events", timeout=10, header=header)
+
+    def frame(ws):
+        return json.loads(ws.recv())
+
+    def new_and_stats(ws):
+        new, stats = frame(ws), frame(ws)
+        assert new["Type"] == "new" and stats["Type"] == "stats", (new, stats)
+        return new["Data"], stats["Data"]
+
+    blog_credential = ("blog", "any password")
+    events = socket.create_connection(("127.0.0.1", server.mailhog_port), timeout=10)
+    events.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic "
+                   + base64.b64encode(b"blog:any password") + b"\r\n\r\n")
+    received = b""
+    while b": connected" not in received:
+        received += events.recv(4096)
+
+    def next_event():
+        """The next `data:` event's message (each event is one chunk of the chunked response)."""
+        nonlocal received
+        while b"data: " not in received or b"\n\n" not in received.split(b"data: ", 1)[1]:
+            received += events.recv(65536)
+        payload, received = received.split(b"data: ", 1)[1].split(b"\n\n", 1)
+        return json.loads(payload)
+
+    operator, shop, blog = open_socket(), open_socket(("shop", "x")), open_socket(blog_credential)
+    try:
+        send(server, "Shop order", user="shop")
+        data, stats = new_and_stats(operator)
+        assert data["Subject"] == "Shop order" and (stats["Total"], stats["Unread"]) == (1, 1)
+        data, stats = new_and_stats(shop)
+        assert data["Subject"] == "Shop order" and stats["Total"] == 1
+
+        send(server, "Blog comment", user="blog")
+        data, stats = new_and_stats(operator)
+        assert data["Subject"] == "Blog comment" and stats["Total"] == 2
+        blog_id = data["ID"]
+        # blog's first frames are its own mail's, counted alone.
+        data, stats = new_and_stats(blog)
+        assert data["Subject"] == "Blog comment" and (stats["Total"], stats["Unread"]) == (1, 1)
+        assert next_event()["Content"]["Headers"]["Subject"] == ["Blog comment"]
+
+        status, _, body = json_call("DELETE", url + "/api/v1/messages", {"IDs": [blog_id]})
+        assert (status, body) == (200, b"ok")
+        assert frame(blog) == {"Type": "delete", "Data": {"ID": blog_id}}
+        assert frame(blog)["Data"]["Total"] == 0
+        assert frame(operator) == {"Type": "delete", "Data": {"ID": blog_id}}
+        assert frame(operator)["Data"]["Total"] == 1
+
+        # shop's next frame is its next mail: blog's new and delete never reached it.
+        send(server, "Shop order 2", user="shop")
+        data, stats = new_and_stats(shop)
+        assert data["Subject"] == "Shop order 2" and stats["Total"] == 2
+        # blog's next frames are its next mail: shop's second order never reached it, on either stream.
+        send(server, "Blog reply", user="blog")
+        data, stats = new_and_stats(blog)
+        assert data["Subject"] == "Blog reply" and stats["Total"] == 1
+        assert next_event()["Content"]["Headers"]["Subject"] == ["Blog reply"]
+    finally:
+        for ws in (operator, shop, blog):
+            ws.close()
+        events.close()

@@ -256,3 +256,21 @@ def test_php_mailhog_client_call_sequence(make_server):
     assert status == 500
     assert call("DELETE", url + "/api/v1/messages")[0] == 200
     assert json.loads(call("GET", url + "/api/v2/messages?limit=1")[2])["total"] == 0
+
+
+def test_mailhog_listener_has_the_host_and_origin_checks(make_server):
+    """A page on another site, or one reached by DNS rebinding, gets nothing from the MailHog listener."""
+    server = start_compat_server(make_server)
+    send(server, "Private")
+    url = hog(server)
+    status, _, _ = call("GET", url + "/api/v2/messages", headers={"Host": "evil.example"})
+    assert status == 421
+    status, _, _ = call("GET", url + "/api/v2/messages", headers={"Host": f"localhost:{server.mailhog_port}"})
+    assert status == 200
+    for path in ("/api/v1/messages", "/api/v2/jim"):
+        status, _, _ = call("DELETE", url + path, headers={"Origin": "http://evil.example"})
+        assert status == 403, path
+    status, _, _ = call("POST", url + "/api/v2/jim", b"{}", {"Sec-Fetch-Site": "cross-site"})
+    assert status == 403
+    assert json.loads(call("GET", url + "/api/v2/messages")[2])["total"] == 1
+    assert call("GET", url + "/api/v2/jim")[0] == 404

@@ -266,3 +266,24 @@ def test_unknown_messages_and_paths_answer_like_mailpit(make_server):
     # A form cannot post to the send route.
     status, _, data = call("POST", url + "/api/v1/send", b"From=x", {"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 400 and "Error" in json.loads(data)
+
+
+def test_latest_with_a_query_is_the_newest_match(make_server):
+    server = start_compat_server(make_server)
+    url = base(server)
+    for subject in ("Order 1", "Order 2", "Refund 3"):
+        send(server, subject)
+
+    def latest(suffix, query):
+        return call("GET", url + f"/api/v1/message/latest{suffix}?" + urllib.parse.urlencode({"query": query}))
+
+    # Searches read the search index, which follows the writer by a few milliseconds: wait until it has all three.
+    assert wait_until(lambda: json.loads(call("GET", url + "/api/v1/search?query=subject%3AOrder")[2])[
+        "messages_count"] == 2 and json.loads(call("GET", url + "/api/v1/search?query=Refund")[2])["messages_count"])
+    assert json.loads(latest("", "subject:Order")[2])["Subject"] == "Order 2"
+    assert json.loads(latest("", "")[2])["Subject"] == "Refund 3"
+    assert b"\r\nSubject: Order 1\r\n" in latest("/raw", 'subject:"Order 1"')[2]
+    headers = json.loads(latest("/headers", "subject:Refund")[2])
+    assert headers["Subject"] == ["Refund 3"]
+    status, _, data = latest("", "subject:Nothing")
+    assert (status, data) == (404, b"Message not found")

@@ -29,6 +29,13 @@ def uids(client, criteria="ALL"):
     return [int(n) for n in data[0].split()]
 
 
+def imap_date(seconds):
+    """An IMAP search date (RFC 3501 `date`), in English whatever the locale."""
+    day = time.gmtime(seconds)
+    month = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()[day.tm_mon - 1]
+    return f"{day.tm_mday}-{month}-{day.tm_year}"
+
+
 def read_flags(server, inbox="shop"):
     return {m["id"]: m["read"] for m in mailaccess.inbox_messages(server, inbox)}
 
@@ -79,6 +86,8 @@ def test_every_command(make_server):
     assert fetched_bytes(client.fetch("1", "(BODY.PEEK[TEXT])")[1]) == [text]
     assert fetched_bytes(client.fetch("1", "(BODY.PEEK[]<0.12>)")[1]) == [raws[0][:12]]
     assert fetched_bytes(client.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")[1]) == [b"Subject: first\r\n\r\n"]
+    assert fetched_bytes(client.fetch("1", "(RFC822.HEADER)")[1]) == [header + b"\r\n\r\n"]
+    assert read_flags(server)[ids[0]] is False  # RFC822.HEADER, like BODY.PEEK[HEADER], leaves \Seen alone
     typ, data = client.fetch("1", "(ENVELOPE BODYSTRUCTURE BODY)")
     assert b'"first"' in data[0] and b'("text" "plain"' in data[0]
 
@@ -93,6 +102,18 @@ def test_every_command(make_server):
     assert client.search(None, 'FROM "sender@example.com" TEXT "Hello"') == ("OK", [b"1 2 3"])
     assert client.search("UTF-8", "BODY", "nothing-like-this") == ("OK", [b""])
     assert uids(client, "UNSEEN") == [all_uids[0], all_uids[2]]
+    assert client.search(None, 'TO "rcpt@example.com"') == ("OK", [b"1 2 3"])
+    assert client.search(None, "TO nobody@example.com") == ("OK", [b""])
+    smallest = min(len(r) for r in raws)
+    assert client.search(None, f"LARGER {smallest}") == (
+        "OK", [" ".join(str(n) for n, r in enumerate(raws, start=1) if len(r) > smallest).encode()])
+    assert client.search(None, f"SMALLER {smallest + 1}") == (
+        "OK", [" ".join(str(n) for n, r in enumerate(raws, start=1) if len(r) == smallest).encode()])
+    day = 24 * 3600
+    yesterday, tomorrow = (imap_date(time.time() + offset) for offset in (-day, day))
+    assert client.search(None, f"SINCE {yesterday} BEFORE {tomorrow}") == ("OK", [b"1 2 3"])
+    assert client.search(None, f"BEFORE {yesterday}") == ("OK", [b""])
+    assert client.search(None, f"UID {all_uids[1]}:{all_uids[2]}") == ("OK", [b"2 3"])
 
     typ, data = client.store("1", "+FLAGS", "(\\Seen \\Flagged)")
     assert typ == "OK" and b"\\Flagged" in data[0] and b"\\Seen" in data[0]

@@ -13,6 +13,7 @@ import time
 import pytest
 
 import mailaccess
+from conftest import free_port, wait_for_port
 from mailaccess import PASSWORD
 
 TLS_LISTENERS = ("pop3", "pop3s", "imap", "imaps")
@@ -78,6 +79,27 @@ def test_inbox_api_advertises_the_mail_access_settings(make_server):
     plain = mailaccess.start(make_server, ())
     inbox = mailaccess.api(plain, "/api/v1/inboxes/default")
     assert inbox["pop3"] is None and inbox["imap"] is None
+
+
+def test_environment_turns_the_implicit_tls_listeners_on(make_server):
+    pop3s, imaps = free_port(), free_port()
+    server = make_server(["--tls", "auto"], env={"MAILPEN_POP3S": f"127.0.0.1:{pop3s}",
+                                                 "MAILPEN_IMAPS": f"127.0.0.1:{imaps}"})
+    wait_for_port(pop3s)
+    wait_for_port(imaps)
+    mailaccess.send(server, "shop", ["one"])
+    context = mailaccess.unverified_tls()
+    client = poplib.POP3_SSL("127.0.0.1", pop3s, context=context, timeout=30)
+    client.user("shop")
+    client.pass_(PASSWORD)
+    assert client.stat()[0] == 1
+    client.quit()
+    client = imaplib.IMAP4_SSL("127.0.0.1", imaps, ssl_context=context, timeout=30)
+    client.login("shop", PASSWORD)
+    assert client.select("INBOX") == ("OK", [b"1"])
+    client.logout()
+    inbox = mailaccess.api(server, "/api/v1/inboxes/shop")
+    assert inbox["pop3"]["implicitTLSPort"] == pop3s and inbox["imap"]["implicitTLSPort"] == imaps
 
 
 def test_implicit_tls_needs_a_certificate(make_server):

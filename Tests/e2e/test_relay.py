@@ -196,6 +196,10 @@ def test_mailpit_and_mailhog_release_send_through_a_configured_relay(workdir):
             except urllib.error.HTTPError as error:
                 return error.code, error.read().decode()
 
+        # Mailpit's clients learn from the web UI settings that release works, and where it sends.
+        status, settings = api(source, "GET", "/api/v1/webui")
+        assert status == 200 and settings["MessageRelay"]["Enabled"] is True
+        assert settings["MessageRelay"]["SMTPServer"] == f"127.0.0.1:{target.smtp_port}"
         # Mailpit's client posts {"To": [...]}; the first configured relay sends, and policy still applies.
         path = f"/api/v1/message/{message_id}/release"
         assert release(source.http_port, path, {"To": ["outsider@elsewhere.test"]})[0] == 400

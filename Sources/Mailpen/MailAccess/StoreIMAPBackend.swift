@@ -39,6 +39,10 @@ struct StoreIMAPBackend: IMAPBackend {
         return messages
     }
 
+    func search(inbox: String, queries: [String]) async -> [[String]]? {
+        await MailboxSearch(store: store, logger: logger).matchingIDs(inbox: inbox, queries: queries)
+    }
+
     func setRead(ids: [String], isRead: Bool) async -> Bool {
         await MessageChanges(store: store, logger: logger).setRead(ids: ids, isRead)
     }

@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import MailpenOutbound
+import MailpenRelay
 
 extension MailpitAPI {
     /// `/api/v1/info`, `/api/v1/webui`, `/api/v1/chaos`, `/livez` and `/readyz`.
@@ -17,17 +19,22 @@ extension MailpitAPI {
                         databaseSize: size, messages: totals.total, unread: totals.unread,
                         tags: try await visible.tagCounts(),
                         runtimeStats: .init(
-                            uptime: uptime, memory: Self.residentMemory(), messagesDeleted: 0, smtpAccepted: 0,
-                            smtpAcceptedSize: 0, smtpRejected: 0, smtpIgnored: 0)))
+                            dependencies.runtimeCounters?.runtimeCounts() ?? RuntimeCounts(), uptime: uptime,
+                            memory: Self.residentMemory())))
             }
         }
+        // Mailpit's clients read `MessageRelay.Enabled` to know whether release works: it does through the
+        // first configured relay. Mailpen's recipient patterns are globs, not Mailpit's regular expressions,
+        // so they are left out.
+        let relay = dependencies.relays?.configuration.relays.first?.target
+        let relayServer = relay.map { ($0.host.contains(":") ? "[\($0.host)]" : $0.host) + ":\($0.port)" } ?? ""
         router.get("api/v1/webui") { _, _ in
             CompatJSON.response(
                 Mailpit.WebUIConfiguration(
                     label: "",
                     messageRelay: .init(
-                        enabled: false, smtpServer: "", returnPath: "", allowedRecipients: "", blockedRecipients: "",
-                        overrideFrom: "", preserveMessageIDs: false),
+                        enabled: relay != nil, smtpServer: relayServer, returnPath: relay?.mailFrom ?? "",
+                        allowedRecipients: "", blockedRecipients: "", overrideFrom: "", preserveMessageIDs: false),
                     spamAssassin: dependencies.usesSpamAssassin, chaosEnabled: dependencies.chaos != nil,
                     duplicatesIgnored: false,
                     hideDeleteAllButton: false))

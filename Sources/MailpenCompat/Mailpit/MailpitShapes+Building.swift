@@ -139,3 +139,14 @@ enum HeaderBlock {
         return raw.count
     }
 }
+
+extension Mailpit.AppInformation.RuntimeStats {
+    /// The statistics from Mailpen's counts. `SMTPIgnored` stays 0: Mailpen keeps every duplicate it
+    /// receives, as Mailpit does without `--ignore-duplicate-ids`.
+    init(_ counts: RuntimeCounts, uptime: Int, memory: Int) {
+        self.init(
+            uptime: uptime, memory: memory, messagesDeleted: counts.messagesDeleted,
+            smtpAccepted: counts.smtpAccepted, smtpAcceptedSize: counts.smtpAcceptedBytes,
+            smtpRejected: counts.smtpRejected, smtpIgnored: 0)
+    }
+}

@@ -12,42 +12,43 @@ struct BrowserGuardMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        // Liveness probes reach /healthz by whatever address the platform gives them; it tells nothing.
-        if ["/healthz", "/livez", "/readyz"].contains(request.uri.path) { return try await next(request, context) }
-        let authority = request.head.authority
-        if let authority, !allowedHosts.allows(authority: authority) {
-            return APIError.jsonResponse(
-                status: .misdirectedRequest,
-                message: "host '\(AllowedHosts.hostName(ofAuthority: authority))' is not served here; "
-                    + "start Mailpen with --allowed-host NAME to serve it under that name")
-        }
-        if Self.changesState(request.method) || Self.opensWebSocket(request),
-            let refusal = Self.crossOriginRefusal(request, authority: authority)
-        {
-            return APIError.jsonResponse(status: .forbidden, message: refusal)
+        if let refusal = Self.refusal(BrowserRequestFacts(request), allowedHosts: allowedHosts) {
+            return APIError.jsonResponse(status: refusal.status, message: refusal.message)
         }
         return try await next(request, context)
     }
 
-    static func changesState(_ method: HTTPRequest.Method) -> Bool {
-        method != .get && method != .head && method != .options
-    }
-
-    /// A web socket handshake. CORS does not cover web sockets: a page of any site may open one and read
-    /// what comes through, so it gets the same origin check as a state change.
-    static func opensWebSocket(_ request: Request) -> Bool {
-        request.headers.first { $0.name.canonicalName == "upgrade" }?.value.lowercased().contains("websocket") == true
+    /// Why a request is refused, with its status, or `nil` when it may proceed. A pure decision on a few
+    /// headers, so that a web socket handshake is judged the same before it reaches the router
+    /// (``RefusedHandshakeHandler``).
+    static func refusal(
+        _ request: BrowserRequestFacts, allowedHosts: AllowedHosts
+    ) -> (status: HTTPResponse.Status, message: String)? {
+        // Liveness probes reach /healthz by whatever address the platform gives them; it tells nothing.
+        if ["/healthz", "/livez", "/readyz"].contains(request.path) { return nil }
+        if let authority = request.authority, !allowedHosts.allows(authority: authority) {
+            return (
+                .misdirectedRequest,
+                "host '\(AllowedHosts.hostName(ofAuthority: authority))' is not served here; "
+                    + "start Mailpen with --allowed-host NAME to serve it under that name"
+            )
+        }
+        if request.changesState || request.opensWebSocket,
+            let refusal = Self.crossOriginRefusal(request)
+        {
+            return (.forbidden, refusal)
+        }
+        return nil
     }
 
     /// Why a state-changing request is refused as coming from another site, or `nil` when it may proceed.
-    static func crossOriginRefusal(_ request: Request, authority: String?) -> String? {
-        let site = request.headers.first { $0.name.canonicalName == "sec-fetch-site" }?.value.lowercased()
-        if let site, site != "same-origin", site != "none" {
+    static func crossOriginRefusal(_ request: BrowserRequestFacts) -> String? {
+        if let site = request.fetchSite?.lowercased(), site != "same-origin", site != "none" {
             return
                 "cross-origin request refused (Sec-Fetch-Site: \(site)): only Mailpen's own pages may change its data"
         }
-        guard let origin = request.headers[.origin] else { return nil }
-        guard let authority, let originAuthority = Self.authority(ofOrigin: origin),
+        guard let origin = request.origin else { return nil }
+        guard let authority = request.authority, let originAuthority = Self.authority(ofOrigin: origin),
             Self.sameAuthority(originAuthority, authority)
         else {
             return "cross-origin request refused (Origin: \(origin)): only Mailpen's own pages may change its data"
@@ -71,5 +72,43 @@ struct BrowserGuardMiddleware<Context: RequestContext>: RouterMiddleware {
         var host = host.lowercased()
         if host.hasSuffix(":80") { host.removeLast(3) }
         return origin == host
+    }
+}
+
+/// The facts ``BrowserGuardMiddleware`` decides on, read from a routed request or from the head of a web
+/// socket handshake before it is upgraded.
+struct BrowserRequestFacts: Sendable {
+    var path: String
+    var changesState: Bool
+    /// A web socket handshake. CORS does not cover web sockets: a page of any site may open one and read
+    /// what comes through, so it gets the same origin check as a state change. A page cannot send
+    /// `Sec-WebSocket-Key` itself (browsers reserve `Sec-` headers), so it marks a handshake too.
+    var opensWebSocket: Bool
+    var authority: String?
+    var origin: String?
+    var fetchSite: String?
+
+    init(
+        path: String, changesState: Bool, upgrade: String?, webSocketKey: String?, authority: String?,
+        origin: String?, fetchSite: String?
+    ) {
+        self.path = path
+        self.changesState = changesState
+        self.opensWebSocket = upgrade?.lowercased().contains("websocket") == true || webSocketKey != nil
+        self.authority = authority
+        self.origin = origin
+        self.fetchSite = fetchSite
+    }
+
+    init(_ request: Request) {
+        self.init(
+            path: request.uri.path, changesState: Self.changesState(request.method),
+            upgrade: request.headers[.upgrade], webSocketKey: request.headers[.secWebSocketKey],
+            authority: request.head.authority, origin: request.headers[.origin],
+            fetchSite: request.headers.first { $0.name.canonicalName == "sec-fetch-site" }?.value)
+    }
+
+    static func changesState(_ method: HTTPRequest.Method) -> Bool {
+        method != .get && method != .head && method != .options
     }
 }

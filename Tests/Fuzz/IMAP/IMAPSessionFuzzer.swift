@@ -9,7 +9,7 @@ import MailpenMIME
 // - the output is well formed: every line is untagged (`* `), a continuation (`+ `) or a tagged status
 //   (`tag OK|NO|BAD text`) for a tag the client sent; it ends in CRLF; a line announcing a literal `{n}`
 //   is followed by exactly n octets; no bare CR or LF outside literals;
-// - a request comes only while the machine reads no input, and one at a time;
+// - a request comes only while the machine reads no input, and one at a time; a store search has queries;
 // - EXPUNGE is never sent while answering FETCH, STORE or SEARCH by sequence number;
 // - once the machine has closed the session, nothing it is told makes it act again;
 // - the outcome does not depend on how the input is cut into reads (up to a STARTTLS, which drops what
@@ -147,6 +147,15 @@ struct SimulatedIMAPSession {
             var loaded: [String: [UInt8]] = [:]
             for entry in inbox where ids.contains(entry.info.id) { loaded[entry.info.id] = entry.raw }
             perform(machine.messagesLoaded(loaded))
+        case .searchMailbox(let username, let queries):
+            precondition(!queries.isEmpty && !queries.contains(where: \.isEmpty), "an empty store search")
+            transcript.append("search \(username) \(queries)")
+            // The store's answer, decided by the query's text so that every cut of the input gets the same
+            // one; a failing store makes the session evaluate every key itself.
+            let answer = queries.map { query in
+                inbox.map(\.info.id).filter { ($0.utf8.count + query.utf8.count).isMultiple(of: 2) }
+            }
+            perform(machine.mailboxSearched(options & 8 == 0 ? answer : nil))
         case .setRead(let ids, let isRead):
             precondition(!ids.isEmpty, "an empty flag update")
             transcript.append("read \(ids) \(isRead)")

@@ -1,0 +1,41 @@
+import Logging
+import MailpenStore
+
+/// Answers the store queries of an IMAP SEARCH (written in the search grammar by the session) with the ids
+/// of the inbox's matching messages, through the same store search as `?q=`, so that text keys use the
+/// search index instead of reading every message.
+struct MailboxSearch: Sendable {
+    let store: any MailpenStore
+    let logger: Logger
+
+    /// Matches read at once.
+    static let pageSize = 5000
+
+    /// The ids each query matches, in the order of the queries; nil when one cannot be parsed or run.
+    func matchingIDs(inbox: String, queries: [String]) async -> [[String]]? {
+        var results: [[String]] = []
+        for text in queries {
+            do {
+                let query = MessageQuery(inbox: inbox, search: try SearchQuery(parsing: text))
+                results.append(try await matchingIDs(query))
+            } catch {
+                logger.error("IMAP SEARCH could not run the search \(text): \(error)")
+                return nil
+            }
+        }
+        return results
+    }
+
+    /// Every id the query matches, read in large pages (newest first: mail arriving meanwhile shifts later
+    /// pages, which then repeat an id rather than skip one).
+    private func matchingIDs(_ query: MessageQuery) async throws -> [String] {
+        var ids: [String] = []
+        var offset = 0
+        while true {
+            let page = try await store.messages(query, limit: Self.pageSize, offset: offset)
+            ids += page.messages.map(\.id)
+            offset += page.messages.count
+            if page.messages.count < Self.pageSize || offset >= page.total { return ids }
+        }
+    }
+}
