@@ -49,6 +49,13 @@ let package = Package(
         // envelope values and the catalog of replies. No NIO, so it builds alone (and under libFuzzer).
         .target(
             name: "MailpenSMTPCore",
+            dependencies: ["MailpenLineFraming"],
+            swiftSettings: swiftSettings
+        ),
+        // Cutting command input into length-limited lines and feeding them to a session, for the SMTP and
+        // POP3 cores. Pure Swift, no I/O.
+        .target(
+            name: "MailpenLineFraming",
             swiftSettings: swiftSettings
         ),
         // The SMTP server: NIO handlers, TLS, listeners and limits around MailpenSMTPCore, and the seam
@@ -57,6 +64,8 @@ let package = Package(
             name: "MailpenSMTP",
             dependencies: [
                 "MailpenSMTPCore",
+                "MailpenLineFraming",
+                "MailpenListener",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -198,6 +207,7 @@ let package = Package(
                 "MailpenPOP3Core",
                 "MailpenIMAP",
                 "MailpenIMAPCore",
+                "MailpenListener",
                 "MailpenWebhooks",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -208,13 +218,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // TCP listeners for the mail-access servers: connection limits, loopback checks, graceful shutdown.
+        // TCP listeners for the mail-access servers: connection limits (the SMTP server's too), loopback checks,
+        // graceful shutdown.
         .target(
             name: "MailpenListener",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -223,6 +237,7 @@ let package = Package(
             name: "MailpenPOP3",
             dependencies: [
                 "MailpenPOP3Core",
+                "MailpenLineFraming",
                 "MailpenListener",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -299,7 +314,7 @@ let package = Package(
         // POP3 server protocol as a pure state machine (no NIO, no storage); a NIO handler wires it to the store.
         .target(
             name: "MailpenPOP3Core",
-            dependencies: ["MailpenSASL"],
+            dependencies: ["MailpenSASL", "MailpenLineFraming"],
             swiftSettings: swiftSettings
         ),
         // SASL PLAIN decoding, shared by the POP3 and IMAP cores.
@@ -368,7 +383,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MailpenSMTPCoreTests",
-            dependencies: ["MailpenSMTPCore"],
+            dependencies: ["MailpenSMTPCore", "MailpenLineFraming"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -376,6 +391,7 @@ let package = Package(
             dependencies: [
                 "MailpenSMTP",
                 "MailpenSMTPCore",
+                "MailpenListener",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -385,7 +401,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MailpenPOP3CoreTests",
-            dependencies: ["MailpenPOP3Core"],
+            dependencies: ["MailpenPOP3Core", "MailpenLineFraming"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -502,13 +518,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "smtp-fuzzer",
-            dependencies: ["MailpenSMTPCore"],
+            dependencies: ["MailpenSMTPCore", "MailpenLineFraming"],
             path: "Tests/Fuzz/SMTP",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "pop3-fuzzer",
-            dependencies: ["MailpenPOP3Core"],
+            dependencies: ["MailpenPOP3Core", "MailpenLineFraming"],
             path: "Tests/Fuzz/POP3",
             swiftSettings: swiftSettings
         ),

@@ -3,188 +3,69 @@ import MailpenIMAPCore
 import MailpenListener
 import NIOCore
 import NIOSSL
-import NIOTLS
 
 /// Adapts one TCP connection to an ``IMAPSessionStateMachine``: it frames input with ``IMAPSessionInput``,
-/// writes the responses (flushing once per batch of pipelined commands), runs the requests the machine makes
-/// on the ``IMAPBackend`` and feeds the outcomes back in, and passes the inbox's changes from its
-/// ``IMAPMailboxWatch`` to the machine (which tells an idling client at once).
+/// writes the responses, runs the requests the machine makes on the ``IMAPBackend`` and feeds the outcomes
+/// back in, and passes the inbox's changes from its ``IMAPMailboxWatch`` to the machine (which tells an
+/// idling client at once). The plumbing (buffering, backpressure, flushing, TLS, closing) is
+/// ``MailSessionHandler``'s.
 ///
-/// It reads from the socket only while the machine can take input and the client takes its responses, and it
-/// asks for the next batch of a large FETCH only once the client has taken the last one, so neither a
-/// pipelining client nor a slow reader can make the server buffer without bound.
-final class IMAPServerHandler: ChannelDuplexHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+/// It asks for the next batch of a large FETCH only once the client has taken the last one, so a slow
+/// reader cannot make the server buffer without bound.
+final class IMAPServerHandler: MailSessionHandler<IMAPSessionStateMachine> {
+    typealias Dependencies = ConnectionDependencies<any IMAPBackend>
 
-    struct Dependencies: Sendable {
-        var backend: any IMAPBackend
-        var tlsContext: NIOSSLContext?
-        var connectionLimiter: ConnectionLimiter
-        var logger: Logger
-    }
-
-    private var machine: IMAPSessionStateMachine
     private var input: IMAPSessionInput
     private let isImplicitTLS: Bool
     private let dependencies: Dependencies
-    private var buffer = ByteBuffer()
-    private var needsFlush = false
-    private var isProcessing = false
-    private var isClosing = false
-    private var holdsConnectionSlot = false
     private var watch: (any IMAPMailboxWatch)?
     /// A message load held back until the client has read what was sent before it.
     private var heldRequest: IMAPSessionStateMachine.Request?
-    private var isReadPending = false
-    private var isHandshaking = false
-    private var logger: Logger
 
     init(configuration: IMAPSessionStateMachine.Configuration, isImplicitTLS: Bool, dependencies: Dependencies) {
-        machine = IMAPSessionStateMachine(
-            configuration: configuration, connection: .init(isLoopback: false, isTLS: isImplicitTLS))
         input = IMAPSessionInput(configuration: configuration)
         self.isImplicitTLS = isImplicitTLS
         self.dependencies = dependencies
-        logger = dependencies.logger
+        super.init(
+            machine: IMAPSessionStateMachine(
+                configuration: configuration, connection: .init(isLoopback: false, isTLS: isImplicitTLS)),
+            settings: Settings(
+                protocolName: "IMAP", connectionLimiter: dependencies.connectionLimiter,
+                refusal: Array("* BYE Too many connections, try again later\r\n".utf8),
+                tlsContext: dependencies.tlsContext),
+            logger: dependencies.logger)
     }
 
-    // MARK: - Channel events
-
-    func channelActive(context: ChannelHandlerContext) {
-        let remote = context.remoteAddress
-        logger[metadataKey: "client"] = "\(remote?.ipAddress ?? "?"):\(remote?.port ?? 0)"
+    override func connectionOpened(remote: SocketAddress?, accepted _: Bool) -> Action {
         machine = IMAPSessionStateMachine(
             configuration: machine.configuration,
             connection: .init(isLoopback: remote?.isLoopback ?? false, isTLS: isImplicitTLS))
-        holdsConnectionSlot = dependencies.connectionLimiter.acquire()
-        guard holdsConnectionSlot else {
-            logger.notice("IMAP connection refused: \(dependencies.connectionLimiter.maximum) connections open")
-            closeWith(Array("* BYE Too many connections, try again later\r\n".utf8), context: context)
-            context.fireChannelActive()
-            return
-        }
-        perform(machine.connectionOpened(), context: context)
-        flushIfNeeded(context: context)
-        context.fireChannelActive()
+        return machine.connectionOpened()
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        if holdsConnectionSlot {
-            dependencies.connectionLimiter.release()
-            holdsConnectionSlot = false
-        }
-        isClosing = true
+    override func feed(_ bytes: UnsafeRawBufferPointer) -> (consumed: Int, action: Action?) {
+        let (consumed, step) = input.feed(bytes, to: &machine)
+        if case .act(let action) = step { return (consumed, action) }
+        return (consumed, nil)
+    }
+
+    override func releaseResources() {
         endWatch()
-        context.fireChannelInactive()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var incoming = unwrapInboundIn(data)
-        if isClosing { return }
-        if buffer.readableBytes == 0 {
-            buffer = incoming
-        } else {
-            buffer.writeBuffer(&incoming)
-        }
-        processInput(context: context)
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        flushIfNeeded(context: context)
-        context.fireChannelReadComplete()
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        switch event {
-        case let event as IdleStateHandler.IdleStateEvent where event == .read:
-            perform(machine.idleTimeoutExpired(), context: context)
-        case is ChannelShouldQuiesceEvent:
-            perform(machine.shutdownRequested(), context: context)
-        case let event as TLSUserEvent:
-            guard case .handshakeCompleted = event else { return }
-            isHandshaking = false
-            perform(machine.tlsEstablished(), context: context)
-            processInput(context: context)
-            resumeReadingIfPossible(context: context)
-        default:
-            context.fireUserInboundEventTriggered(event)
-            return
-        }
-        flushIfNeeded(context: context)
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
-            if let request = heldRequest {
-                heldRequest = nil
-                carryOut(request, context: context)
-            }
-            processInput(context: context)
-            flushIfNeeded(context: context)
-            resumeReadingIfPossible(context: context)
-        }
-        context.fireChannelWritabilityChanged()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.debug("closing IMAP connection after error: \(error)")
-        isClosing = true
-        endWatch()
-        context.close(promise: nil)
-    }
-
-    // MARK: - Backpressure
-
-    func read(context: ChannelHandlerContext) {
-        if holdsInput(context: context) {
-            isReadPending = true
-        } else {
-            context.read()
-        }
-    }
-
-    private func holdsInput(context: ChannelHandlerContext) -> Bool {
-        (machine.inputMode == .suspended && !isHandshaking) || !context.channel.isWritable
-            || buffer.readableBytes > Self.bufferedInputLimit
-    }
-
-    private func resumeReadingIfPossible(context: ChannelHandlerContext) {
-        guard isReadPending, !isClosing, !holdsInput(context: context) else { return }
-        isReadPending = false
-        context.read()
-    }
-
-    /// Input kept unprocessed at most: beyond this, reading waits until the machine has taken some.
-    static let bufferedInputLimit = 256 * 1024
-
-    // MARK: - Input
-
-    private func processInput(context: ChannelHandlerContext) {
-        guard !isProcessing else { return }
-        isProcessing = true
-        defer { isProcessing = false }
-        while !isClosing, buffer.readableBytes > 0, context.channel.isWritable {
-            let (consumed, step) = buffer.withUnsafeReadableBytes { input.feed($0, to: &machine) }
-            buffer.moveReaderIndex(forwardBy: consumed)
-            guard case .act(let action) = step else { break }
-            perform(action, context: context)
-        }
-        if buffer.readableBytes == 0 {
-            buffer.clear()
-        } else if buffer.readerIndex > 64 * 1024 {
-            buffer.discardReadBytes()
+    override func writabilityRestored(context: ChannelHandlerContext) {
+        if let request = heldRequest {
+            heldRequest = nil
+            carryOut(request, context: context)
         }
     }
 
     // MARK: - Actions
 
-    private func perform(_ action: IMAPSessionStateMachine.Action, context: ChannelHandlerContext) {
+    override func perform(_ action: Action, context: ChannelHandlerContext) {
         guard !isClosing else { return }
         if let output = action.output, !output.bytes.isEmpty {
-            context.write(wrapOutboundOut(ByteBuffer(bytes: output.bytes)), promise: nil)
-            needsFlush = true
+            write(output.bytes, context: context)
         }
         guard let request = action.request else { return }
         if case .loadMessages = request, !context.channel.isWritable {
@@ -247,21 +128,7 @@ final class IMAPServerHandler: ChannelDuplexHandler {
         context: ChannelHandlerContext, _ work: @escaping @Sendable () async -> Result,
         resume: @escaping (IMAPServerHandler, ChannelHandlerContext, Result) -> IMAPSessionStateMachine.Action
     ) {
-        let promise = context.eventLoop.makePromise(of: Result.self)
-        promise.completeWithTask { await work() }
-        let loopBound = NIOLoopBound((self, context, resume), eventLoop: context.eventLoop)
-        promise.futureResult.whenSuccess { result in
-            let (handler, context, resume) = loopBound.value
-            guard !handler.isClosing else { return }
-            handler.perform(resume(handler, context, result), context: context)
-            handler.afterOutcome(context: context)
-        }
-    }
-
-    private func afterOutcome(context: ChannelHandlerContext) {
-        processInput(context: context)
-        flushIfNeeded(context: context)
-        resumeReadingIfPossible(context: context)
+        runInBackground(context: context, work) { context, result in resume(self, context, result) }
     }
 
     // MARK: - The inbox's changes
@@ -292,41 +159,11 @@ final class IMAPServerHandler: ChannelDuplexHandler {
         watch?.cancel()
         watch = nil
     }
+}
 
-    // MARK: - Output
+// The events every session has, as the shared handler delivers them.
+extension IMAPSessionStateMachine: SessionMachine {
+    public var isSuspended: Bool { inputMode == .suspended }
 
-    private func flushIfNeeded(context: ChannelHandlerContext) {
-        guard needsFlush else { return }
-        needsFlush = false
-        context.flush()
-    }
-
-    /// Writes `bytes` (if any) after what is queued and closes once they are out.
-    private func closeWith(_ bytes: [UInt8], context: ChannelHandlerContext) {
-        guard !isClosing else { return }
-        isClosing = true
-        buffer.clear()
-        endWatch()
-        needsFlush = false
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: bytes))).whenComplete { _ in
-            channel.close(promise: nil)
-        }
-    }
-
-    private func startTLS(context: ChannelHandlerContext) {
-        // Anything the client pipelined after STARTTLS was sent in the clear: drop it (RFC 3501 §6.2.1).
-        buffer.clear()
-        guard let tlsContext = dependencies.tlsContext else {
-            closeWith([], context: context)
-            return
-        }
-        do {
-            isHandshaking = true
-            try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext), position: .first)
-        } catch {
-            logger.error("could not start TLS: \(error)")
-            closeWith([], context: context)
-        }
-    }
+    public mutating func tlsEstablished(version _: String) -> Action { tlsEstablished() }
 }

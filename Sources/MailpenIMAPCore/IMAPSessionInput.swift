@@ -2,7 +2,7 @@
 /// ``IMAPSessionStateMachine/InputMode/command`` mode (asking the machine about each literal, so a
 /// synchronizing one gets its `+` continuation before the client sends it), single lines in
 /// ``IMAPSessionStateMachine/InputMode/line`` mode. Lines and commands over the configured limits are
-/// dropped without being buffered. The NIO handler and the fuzzer (`Tests/Fuzz/IMAPSessionFuzzer.swift`)
+/// dropped without being buffered. The NIO handler and the fuzzer (`Tests/Fuzz/IMAP/IMAPSessionFuzzer.swift`)
 /// both feed the machine through it, so the fuzzer exercises the framing the server uses.
 public struct IMAPSessionInput: Sendable {
     private let maximumLineLength: Int

@@ -1,11 +1,13 @@
+import MailpenLineFraming
+
 /// Hands a session's buffered input to its state machine one line at a time, as its input mode allows.
-/// The NIO handler and the fuzzer (`Tests/Fuzz/POP3SessionFuzzer.swift`) both feed the machine through it,
+/// The NIO handler and the fuzzer (`Tests/Fuzz/POP3/POP3SessionFuzzer.swift`) both feed the machine through it,
 /// so the fuzzer exercises the framing the server uses.
 public struct POP3SessionInput: Sendable {
-    private var framer: POP3LineFramer
+    private var framer: LineFramer
 
     public init(maximumLineLength: Int) {
-        framer = POP3LineFramer(maximumLength: maximumLineLength)
+        framer = LineFramer(maximumLength: maximumLineLength)
     }
 
     /// Framing with the line limit of a session's configuration.
@@ -14,31 +16,19 @@ public struct POP3SessionInput: Sendable {
     }
 
     /// What feeding the machine led to.
-    public enum Step: Sendable {
-        /// The machine took a line and asks for this.
-        case act(POP3SessionStateMachine.Action)
-        /// Nothing more can be fed now: no complete line is buffered, or the machine waits for the caller
-        /// or has closed.
-        case waitForInput
-    }
+    public typealias Step = InputStep<POP3SessionStateMachine.Action>
 
-    /// Feeds the machine from the front of `input`. Returns how many bytes of `input` are used up (drop
-    /// them before the next call) and what to do next.
+    /// Feeds the machine the line at the front of `input` when it takes one. Returns how many bytes of
+    /// `input` are used up (drop them before the next call) and what to do next.
     public mutating func feed(
         _ input: UnsafeRawBufferPointer, to machine: inout POP3SessionStateMachine
     ) -> (consumed: Int, step: Step) {
-        switch machine.inputMode {
-        case .commandLine, .authenticationResponse:
-            switch framer.nextFrame(in: input) {
-            case .line(let range, let consumed):
-                return (consumed, .act(machine.receive(line: input[range])))
-            case .overlongLine(let consumed):
-                return (consumed, .act(machine.receiveOverlongLine()))
-            case .needMoreData(let consumed):
-                return (consumed, .waitForInput)
-            }
-        case .suspended, .closed:
+        guard machine.inputMode == .commandLine || machine.inputMode == .authenticationResponse else {
             return (0, .waitForInput)
         }
+        return framer.feedLine(from: input, to: &machine)
     }
 }
+
+// The machine's `receive(line:)` and `receiveOverlongLine()` are what the framer feeds.
+extension POP3SessionStateMachine: LineReceiver {}

@@ -5,7 +5,7 @@ import NIOCore
 
 /// A message ready for the batch transaction: parsed once, its `message` columns, search texts and word
 /// vector all computed before it reaches the writer, which then only sends them.
-struct IncomingRow: Sendable {
+struct IncomingRow: PreparedRow {
     var message: PreparedMessage
     /// The case-folded field texts of `message_search`, cut as stored.
     var fields: SearchDocument.Fields

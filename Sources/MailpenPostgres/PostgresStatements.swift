@@ -72,12 +72,12 @@ enum PostgresInboxes {
 
     /// Every inbox's routes, in the order they are tried: inbox name, then pattern order.
     static func routes(on connection: PostgresConnection, logger: Logger) async throws -> RouteTable {
-        var routes: [(pattern: RoutePattern, inbox: InboxReference)] = []
+        var routes: [(pattern: AddressPattern, inbox: InboxReference)] = []
         let rows = try await connection.query(
             "SELECT id, name, routes FROM inbox WHERE routes <> '' ORDER BY name_key", logger: logger)
         for try await (id, name, text) in rows.decode((Int64, String, String).self) {
             for pattern in ColumnList.decodeStrings(text) {
-                routes.append((RoutePattern(pattern), InboxReference(id: id, name: name)))
+                routes.append((AddressPattern(pattern), InboxReference(id: id, name: name)))
             }
         }
         return RouteTable(routes)

@@ -208,29 +208,13 @@ public final class PostgresStore: MailpenStore {
 
     /// Parses and stores a message, returning once it is committed (batched with concurrent callers).
     public func store(_ message: IncomingMessage) async throws -> MessageSummary {
-        try ensureOpen()
-        guard Inbox.isValidName(message.inbox) else { throw StoreError.invalidInboxName(message.inbox) }
-        return try await writer.insert(IncomingRow(message))
+        try await writer.store(message, whileOpen: ensureOpen)
     }
 
     /// Parses a message on the calling thread and queues it for the next commit; the future completes on
     /// `eventLoop` once it is committed.
     public func store(_ message: IncomingMessage, on eventLoop: any EventLoop) -> EventLoopFuture<MessageSummary> {
-        if isClosed.load(ordering: .acquiring) { return eventLoop.makeFailedFuture(StoreError.closed) }
-        guard Inbox.isValidName(message.inbox) else {
-            return eventLoop.makeFailedFuture(StoreError.invalidInboxName(message.inbox))
-        }
-        let promise = eventLoop.makePromise(of: MessageSummary.self)
-        writer.submit(IncomingRow(message), promise: promise)
-        return promise.futureResult
-    }
-
-    public func subscribe(bufferSize: Int) async -> AsyncThrowingStream<StoreEvent, any Error> {
-        await changes.subscribe(bufferSize: bufferSize)
-    }
-
-    public func subscribeToOwnChanges(bufferSize: Int) async -> AsyncThrowingStream<StoreEvent, any Error> {
-        await ownChanges.subscribe(bufferSize: bufferSize)
+        writer.store(message, on: eventLoop, whileOpen: ensureOpen)
     }
 
     // MARK: - Health
@@ -255,6 +239,16 @@ public final class PostgresStore: MailpenStore {
         } catch {
             return .degraded(reason: PostgresFailure.describe(error))
         }
+    }
+
+    // MARK: - Changes
+
+    public func subscribe(bufferSize: Int) async -> AsyncThrowingStream<StoreEvent, any Error> {
+        await changes.subscribe(bufferSize: bufferSize)
+    }
+
+    public func subscribeToOwnChanges(bufferSize: Int) async -> AsyncThrowingStream<StoreEvent, any Error> {
+        await ownChanges.subscribe(bufferSize: bufferSize)
     }
 
     // MARK: - Publishing

@@ -14,18 +14,10 @@ import PostgresNIO
 /// Each batch takes its time and its message numbers from the server, in one round trip before its
 /// transaction: one clock and one sequence for every node, so that ids never collide and sort by arrival
 /// across nodes (``MessageIdentifierGenerator/identifier(milliseconds:sequence:)``).
-actor PostgresWriter {
-    /// Who waits for a message's commit.
-    enum Waiter: Sendable {
-        /// A caller on an event loop; completed on that loop, with every other completion for it in one hop.
-        case promise(EventLoopPromise<MessageSummary>)
-        /// An async caller.
-        case continuation(CheckedContinuation<MessageSummary, any Error>)
-    }
-
+actor PostgresWriter: GroupCommitWriter {
     private struct Pending {
         var row: IncomingRow
-        var waiter: Waiter
+        var waiter: CommitWaiter
     }
 
     /// What a committed batch means for its callers and for everyone else.
@@ -34,15 +26,14 @@ actor PostgresWriter {
         var events: [StoreEvent]
     }
 
-    private let loop: any EventLoop
+    nonisolated let loop: any EventLoop
     private let connector: @Sendable (any EventLoop) async throws -> PostgresConnection
     /// Publishes committed changes on this node's feeds.
     private let publish: @Sendable ([StoreEvent]) -> Void
     private let retention: RetentionDefaults
     private let node: String
     private let logger: Logger
-    private let maximumBatchBytes = 64 * 1024 * 1024
-    private let maximumBatchCount = 1024
+    private let batchLimits = CommitBatchLimits()
     private var connection: PostgresConnection?
     private var pending: [Pending] = []
     private var isRunning = false
@@ -74,27 +65,12 @@ actor PostgresWriter {
 
     // MARK: - Queueing
 
-    /// Queues a message and completes `promise` on its event loop once it is committed (or has failed).
-    /// Callable from any thread without waiting.
-    nonisolated func submit(_ row: IncomingRow, promise: EventLoopPromise<MessageSummary>) {
-        loop.execute {
-            self.assumeIsolated { $0.enqueue(Pending(row: row, waiter: .promise(promise))) }
-        }
-    }
-
-    /// Stores a message and returns once it is committed.
-    func insert(_ row: IncomingRow) async throws -> MessageSummary {
-        try await withCheckedThrowingContinuation { continuation in
-            enqueue(Pending(row: row, waiter: .continuation(continuation)))
-        }
-    }
-
-    private func enqueue(_ item: Pending) {
+    func enqueue(_ row: IncomingRow, for waiter: CommitWaiter) {
         guard !isClosed else {
-            Self.complete([(item.waiter, .failure(StoreError.closed))])
+            CommitWaiter.complete([(waiter, .failure(StoreError.closed))])
             return
         }
-        pending.append(item)
+        pending.append(Pending(row: row, waiter: waiter))
         guard !isRunning else { return }
         isRunning = true
         // The task runs on the loop (this actor's executor) after the submissions already queued there, so
@@ -105,16 +81,7 @@ actor PostgresWriter {
     /// Commits batches until nothing is pending.
     private func run() async {
         while !pending.isEmpty {
-            var count = 0
-            var bytes = 0
-            while count < pending.count, count < maximumBatchCount,
-                count == 0 || bytes + pending[count].row.message.size <= maximumBatchBytes
-            {
-                bytes += pending[count].row.message.size
-                count += 1
-            }
-            let batch = Array(pending.prefix(count))
-            pending.removeFirst(count)
+            let batch = batchLimits.takeBatch(from: &pending) { $0.row.message.size }
             await commit(batch)
         }
         isRunning = false
@@ -130,7 +97,7 @@ actor PostgresWriter {
                 statistics.messages += batch.count
                 // The events first: waits are checked while the replies go out.
                 publish(outcome.events)
-                Self.complete(zip(batch.map(\.waiter), outcome.results))
+                CommitWaiter.complete(zip(batch.map(\.waiter), outcome.results))
                 return
             } catch {
                 forgetInboxes()
@@ -146,29 +113,8 @@ actor PostgresWriter {
                 }
                 logger.error("could not store \(batch.count) message(s): \(PostgresFailure.describe(error))")
                 let failure = PostgresFailure.storeError(error)
-                Self.complete(batch.map { ($0.waiter, .failure(failure)) })
+                CommitWaiter.complete(batch.map { ($0.waiter, .failure(failure)) })
                 return
-            }
-        }
-    }
-
-    /// Hands out results: one hop per event loop for all of its waiters, resumption for async callers.
-    private static func complete(_ outcomes: some Sequence<(Waiter, Result<MessageSummary, any Error>)>) {
-        var byLoop:
-            [ObjectIdentifier: (any EventLoop, [(EventLoopPromise<MessageSummary>, Result<MessageSummary, any Error>)])] =
-                [:]
-        for (waiter, result) in outcomes {
-            switch waiter {
-            case .continuation(let continuation):
-                continuation.resume(with: result)
-            case .promise(let promise):
-                let loop = promise.futureResult.eventLoop
-                byLoop[ObjectIdentifier(loop), default: (loop, [])].1.append((promise, result))
-            }
-        }
-        for (loop, completions) in byLoop.values {
-            loop.execute {
-                for (promise, result) in completions { promise.completeWith(result) }
             }
         }
     }

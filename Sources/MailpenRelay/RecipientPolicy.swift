@@ -1,3 +1,5 @@
+import MailpenStore
+
 /// Which recipients a relay may send to. Safety first: with no `allow` patterns a relay takes only the
 /// recipients a person names in a release, never automatic ones; a `deny` pattern always wins.
 ///
@@ -33,31 +35,8 @@ public struct RecipientPolicy: Sendable, Hashable {
         recipients.filter { !permits($0, origin: origin) }
     }
 
-    /// Wildcard matching with one backtrack point: linear in practice, never exponential.
+    /// Whether `pattern` matches the whole of `address`, without regard to case.
     static func matches(_ pattern: String, _ address: String) -> Bool {
-        let pattern = Array(pattern.lowercased())
-        let text = Array(address.lowercased())
-        var p = 0
-        var t = 0
-        var star: Int?
-        var resume = 0
-        while t < text.count {
-            if p < pattern.count && (pattern[p] == "?" || pattern[p] == text[t]) {
-                p += 1
-                t += 1
-            } else if p < pattern.count && pattern[p] == "*" {
-                star = p
-                resume = t
-                p += 1
-            } else if let star {
-                p = star + 1
-                resume += 1
-                t = resume
-            } else {
-                return false
-            }
-        }
-        while p < pattern.count && pattern[p] == "*" { p += 1 }
-        return p == pattern.count
+        AddressPattern(pattern).matches(address)
     }
 }

@@ -102,18 +102,7 @@ public actor WebhookService {
         for task in tasks { await task.value }
         tasks = []
         await enqueuePending()
-        let running = Array(attempts.values)
-        let deadline = ContinuousClock.now + grace
-        for attempt in running {
-            let remaining = deadline - ContinuousClock.now
-            if remaining <= .zero { break }
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await attempt.value }
-                group.addTask { try? await Task.sleep(for: remaining) }
-                await group.next()
-                group.cancelAll()
-            }
-        }
+        await InFlightAttempts.finish(Array(attempts.values), within: grace)
         for attempt in attempts.values { attempt.cancel() }
         try? await client.shutdown()
     }

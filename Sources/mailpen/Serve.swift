@@ -59,7 +59,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help:
-            "Connections each node keeps to PostgreSQL for reads and changes, besides one for writing mail and one for news from other nodes. (default: 8)"
+            "Connections each node keeps to PostgreSQL for reads and changes, besides one for writing mail and one for news from other nodes. (default: \(defaults.postgresPoolSize))"
     )
     var dbPoolSize: Int?
 
@@ -89,7 +89,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help:
-            "What a POP3 client's deletions do when it quits: 'delete' the messages, or 'mark-read' and keep them. (default: delete)"
+            "What a POP3 client's deletions do when it quits: 'delete' the messages, or 'mark-read' and keep them. (default: \(defaults.pop3DeletionMode.rawValue))"
     )
     var pop3Delete: String?
 

@@ -1,3 +1,4 @@
+import MailpenLineFraming
 import Testing
 
 @testable import MailpenPOP3Core

@@ -1,4 +1,5 @@
 import Logging
+import MailpenListener
 import MailpenSMTPCore
 import NIOCore
 import NIOEmbedded

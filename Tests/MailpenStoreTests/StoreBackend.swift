@@ -24,22 +24,6 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     static var available: [StoreBackend] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
 }
 
-/// A PostgreSQL store on a fresh database, closed afterwards.
-func withPostgresStore(
-    retention: RetentionDefaults = .init(), _ body: (PostgresStore, PostgresURL) async throws -> Void
-) async throws {
-    try await withPostgresDatabase { url in
-        let store = try await PostgresStore.open(.init(url: url, retention: retention, poolSize: 4), logger: testLogger)
-        do {
-            try await body(store, url)
-        } catch {
-            try? await store.close()
-            throw error
-        }
-        try await store.close()
-    }
-}
-
 /// A store of `backend` on a fresh database, closed afterwards. `sqlite` may change an SQLite store's
 /// configuration first (settings PostgreSQL has no counterpart of, such as where deep pages begin).
 func withStore(

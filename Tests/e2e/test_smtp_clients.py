@@ -122,3 +122,23 @@ def test_raw_socket_bdat(server):
         sock.sendall(b"QUIT\r\n")
         assert reply()[0].startswith("221")
     assert server.raw(message_id) == first + second
+
+
+def smtp_help(server):
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=30) as client:
+        code, text = client.docmd("HELP")
+    assert code == 214, text
+    return text.decode()
+
+
+def test_help_points_at_the_web_ui_it_serves(server):
+    assert f"See http://127.0.0.1:{server.http_port}/ for the captured mail" in smtp_help(server)
+
+
+def test_help_names_the_hostname_when_http_listens_on_every_address(make_server):
+    server = make_server(start=False)
+    server.args += ["--http", f"0.0.0.0:{server.http_port}", "--hostname", "mx.test"]
+    server.start()
+    text = smtp_help(server)
+    assert f"See http://mx.test:{server.http_port}/ for the captured mail" in text
+    assert "0.0.0.0" not in text

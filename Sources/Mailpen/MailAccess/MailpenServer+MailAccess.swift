@@ -1,6 +1,7 @@
 import MailpenHTTP
 import MailpenIMAP
 import MailpenIMAPCore
+import MailpenListener
 import MailpenPOP3
 import MailpenPOP3Core
 import MailpenStore

@@ -13,7 +13,7 @@ import Synchronization
 public final class ChaosRules: Sendable {
     private struct Routes: Sendable {
         /// Every inbox route, in the order the store tries them.
-        var patterns: [(pattern: RoutePattern, inbox: String)] = []
+        var patterns: [(pattern: AddressPattern, inbox: String)] = []
     }
 
     private let store: any ChaosRuleStore & MailpenStore
@@ -116,10 +116,10 @@ public final class ChaosRules: Sendable {
         }
         let sets = try await store.chaosRuleSets()
         if sets.contains(where: { $0.inbox != nil }) {
-            var patterns: [(pattern: RoutePattern, inbox: String)] = []
+            var patterns: [(pattern: AddressPattern, inbox: String)] = []
             let inboxes = try await store.inboxes().sorted { $0.name.lowercased() < $1.name.lowercased() }
             for inbox in inboxes {
-                for route in inbox.routes { patterns.append((RoutePattern(route), inbox.name)) }
+                for route in inbox.routes { patterns.append((AddressPattern(route), inbox.name)) }
             }
             routes.withLock { $0.patterns = patterns }
         }

@@ -3,17 +3,8 @@ import Foundation
 /// One message on its way to one relay: the recipients it goes to, where it stands, and every attempt so
 /// far. A row of the durable delivery queue (see ``DeliveryQueue``).
 public struct Delivery: Sendable, Hashable, Codable {
-    /// Where a delivery stands.
-    public enum Status: String, Sendable, Hashable, Codable, CaseIterable {
-        /// Waiting for its next attempt (at ``Delivery/nextAttemptAt``).
-        case queued
-        /// Claimed by a sender, which is talking to the relay now.
-        case sending
-        /// Accepted by the relay for at least one recipient, and no recipient is left to try.
-        case sent
-        /// Given up: refused permanently, or still failing when the retry time ran out.
-        case failed
-    }
+    /// Where a delivery stands; a recipient's fate too.
+    public typealias Status = DeliveryStatus
 
     /// One recipient's fate so far: `queued` until the relay accepts it (`sent`) or refuses it for good
     /// (`failed`).

@@ -6,7 +6,7 @@ import NIOCore
 
 /// A message ready for the write transaction: parsed, and every column value computed, before it
 /// reaches the writer's thread, which then only binds and steps statements.
-package struct PreparedMessage: Sendable {
+package struct PreparedMessage: PreparedRow {
     /// Column values of the `message` row.
     package struct Columns: Sendable {
         package var envelope: String
@@ -35,7 +35,7 @@ package struct PreparedMessage: Sendable {
     private var to: [MessageAddress]
     private var cc: [MessageAddress]
 
-    init(_ message: IncomingMessage) {
+    package init(_ message: IncomingMessage) {
         self.init(message, parsed: MIMEMessage(message.raw))
     }
 

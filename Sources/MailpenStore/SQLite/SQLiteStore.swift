@@ -210,22 +210,14 @@ public final class SQLiteStore: MailpenStore {
 
     /// Parses and stores a message, returning once it is committed (batched with concurrent callers).
     public func store(_ message: IncomingMessage) async throws -> MessageSummary {
-        try ensureOpen()
-        guard Inbox.isValidName(message.inbox) else { throw StoreError.invalidInboxName(message.inbox) }
-        return try await writer.insert(PreparedMessage(message))
+        try await writer.store(message, whileOpen: ensureOpen)
     }
 
     /// Parses a message on the calling thread and queues it for the next commit; the future completes on
     /// `eventLoop` once it is committed. For callers on an event loop (the SMTP server), which must not hop
     /// through Swift concurrency for every message.
     public func store(_ message: IncomingMessage, on eventLoop: any EventLoop) -> EventLoopFuture<MessageSummary> {
-        if isClosed.load(ordering: .acquiring) { return eventLoop.makeFailedFuture(StoreError.closed) }
-        guard Inbox.isValidName(message.inbox) else {
-            return eventLoop.makeFailedFuture(StoreError.invalidInboxName(message.inbox))
-        }
-        let promise = eventLoop.makePromise(of: MessageSummary.self)
-        writer.submit(PreparedMessage(message), promise: promise)
-        return promise.futureResult
+        writer.store(message, on: eventLoop, whileOpen: ensureOpen)
     }
 
     public func subscribe(bufferSize: Int) async -> AsyncThrowingStream<StoreEvent, any Error> {

@@ -7,21 +7,13 @@ import NIOCore
 /// where it writes synchronously. New messages queue here and are committed together (group commit):
 /// while one transaction is being written, the next batch gathers, so throughput grows with the number of
 /// concurrent senders while every caller still waits for its own commit.
-actor StoreWriter {
-    /// Who waits for a message's commit.
-    enum Waiter: Sendable {
-        /// A caller on an event loop; completed on that loop, with every other completion for it in one hop.
-        case promise(EventLoopPromise<MessageSummary>)
-        /// An async caller.
-        case continuation(CheckedContinuation<MessageSummary, any Error>)
-    }
-
+actor StoreWriter: GroupCommitWriter {
     private struct Pending {
         var message: PreparedMessage
-        var waiter: Waiter
+        var waiter: CommitWaiter
     }
 
-    private let loop: any EventLoop
+    nonisolated let loop: any EventLoop
     private let database: any DatabaseWriter
     private let commits: CommitCounter
     /// Told of each commit, in this order.
@@ -31,8 +23,7 @@ actor StoreWriter {
     private let handsOverNewMessages: Bool
     private let waits: WaitCounter
     private let retention: RetentionDefaults
-    private let maximumBatchBytes = 64 * 1024 * 1024
-    private let maximumBatchCount = 1024
+    private let batchLimits = CommitBatchLimits()
     private var pending: [Pending] = []
     private var isDrainScheduled = false
     private var identifiers = MessageIdentifierGenerator()
@@ -64,23 +55,9 @@ actor StoreWriter {
 
     // MARK: - Messages
 
-    /// Queues a message for the next commit and completes `promise` on its event loop once the message is
-    /// committed (or has failed). Callable from any thread without waiting.
-    nonisolated func submit(_ message: PreparedMessage, promise: EventLoopPromise<MessageSummary>) {
-        loop.execute {
-            self.assumeIsolated { writer in
-                writer.pending.append(Pending(message: message, waiter: .promise(promise)))
-                writer.scheduleDrain()
-            }
-        }
-    }
-
-    /// Stores a message and returns once it is committed.
-    func insert(_ message: PreparedMessage) async throws -> MessageSummary {
-        try await withCheckedThrowingContinuation { continuation in
-            pending.append(Pending(message: message, waiter: .continuation(continuation)))
-            scheduleDrain()
-        }
+    func enqueue(_ message: PreparedMessage, for waiter: CommitWaiter) {
+        pending.append(Pending(message: message, waiter: waiter))
+        scheduleDrain()
     }
 
     /// Runs a drain after the submissions already queued on the loop, so that they join this batch.
@@ -94,16 +71,7 @@ actor StoreWriter {
 
     private func drain() {
         isDrainScheduled = false
-        var count = 0
-        var bytes = 0
-        while count < pending.count, count < maximumBatchCount,
-            count == 0 || bytes + pending[count].message.size <= maximumBatchBytes
-        {
-            bytes += pending[count].message.size
-            count += 1
-        }
-        let batch = Array(pending.prefix(count))
-        pending.removeFirst(count)
+        let batch = batchLimits.takeBatch(from: &pending) { $0.message.size }
         if !pending.isEmpty { scheduleDrain() }
         guard !batch.isEmpty else { return }
         commit(batch)
@@ -142,28 +110,7 @@ actor StoreWriter {
         // The listeners first: the waits are checked while the replies go out.
         let commit = Commit(events: events, newMessages: newEntries)
         for listener in listeners { listener.committed(commit) }
-        Self.complete(zip(batch.map(\.waiter), results))
-    }
-
-    /// Hands out results: one hop per event loop for all of its waiters, resumption for async callers.
-    private static func complete(_ outcomes: some Sequence<(Waiter, Result<MessageSummary, any Error>)>) {
-        var byLoop:
-            [ObjectIdentifier: (any EventLoop, [(EventLoopPromise<MessageSummary>, Result<MessageSummary, any Error>)])] =
-                [:]
-        for (waiter, result) in outcomes {
-            switch waiter {
-            case .continuation(let continuation):
-                continuation.resume(with: result)
-            case .promise(let promise):
-                let loop = promise.futureResult.eventLoop
-                byLoop[ObjectIdentifier(loop), default: (loop, [])].1.append((promise, result))
-            }
-        }
-        for (loop, completions) in byLoop.values {
-            loop.execute {
-                for (promise, result) in completions { promise.completeWith(result) }
-            }
-        }
+        CommitWaiter.complete(zip(batch.map(\.waiter), results))
     }
 
     private struct BatchOutcome: Sendable {

@@ -5,16 +5,7 @@ import Foundation
 /// the same on every attempt.
 public struct WebhookDelivery: Sendable, Hashable, Codable {
     /// Where a delivery stands.
-    public enum Status: String, Sendable, Hashable, Codable, CaseIterable {
-        /// Waiting for its next attempt (or for earlier events to the same URL).
-        case queued
-        /// Claimed by a sender, which is posting it now.
-        case sending
-        /// Answered with a 2xx.
-        case sent
-        /// Given up after retrying for the queue's whole retry period, or its webhook was removed.
-        case failed
-    }
+    public typealias Status = DeliveryStatus
 
     /// One attempt: when it ended, the HTTP status (if any answer came), why it failed and how long it took.
     public struct Attempt: Sendable, Hashable, Codable {

@@ -3,8 +3,8 @@ import MailpenIMAPCore
 import MailpenMIME
 
 // libFuzzer entry point for the IMAP session: the state machine fed through IMAPSessionInput, as a server
-// feeds it, answering its requests from a small inbox. Built from the pure sources of MailpenIMAPCore and
-// MailpenMIME (not by SwiftPM; see `make fuzz-imap`), seeded with fixtures/imap. Any crash, sanitizer
+// feeds it, answering its requests from a small inbox. The SwiftPM product `imap-fuzzer` (`make fuzz-imap`),
+// built from MailpenIMAPCore and MailpenMIME alone, seeded with fixtures/imap. Any crash, sanitizer
 // report, timeout or broken invariant is a bug:
 // - the output is well formed: every line is untagged (`* `), a continuation (`+ `) or a tagged status
 //   (`tag OK|NO|BAD text`) for a tag the client sent; it ends in CRLF; a line announcing a literal `{n}`

@@ -12,6 +12,7 @@
 // The first input byte sets the session's options: 0x01 offers STLS, 0x02 the client is on loopback,
 // 0x04 accepts credentials, 0x08 the maildrop is locked, 0x10 the update fails, 0x20 marks read instead
 // of deleting, 0x40 a message vanishes before RETR. The rest is what the client sends.
+import MailpenLineFraming
 import MailpenPOP3Core
 
 struct SimulatedPOP3Session {

@@ -13,6 +13,7 @@
 // 0x08 rejects deliveries, 0x10 accepts AUTH, 0x20 refuses the connection (too many connections), 0x40
 // stops at every stage for a decision (0x80 then refuses every second stage and drops every third). The
 // rest is what the client sends.
+import MailpenLineFraming
 import MailpenSMTPCore
 
 /// One simulated connection: what the server replied and delivered, in order.

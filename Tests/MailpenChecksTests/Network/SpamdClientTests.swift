@@ -10,8 +10,11 @@ import Testing
 final class FakeSpamd: Sendable {
     let channel: any Channel
 
-    var configuration: SpamdConfiguration {
-        SpamdConfiguration(host: "127.0.0.1", port: self.channel.localAddress?.port ?? 0, timeout: .seconds(1))
+    /// Generous by default: a loaded CI machine can take over a second to schedule a reply.
+    var configuration: SpamdConfiguration { self.configuration(timeout: .seconds(15)) }
+
+    func configuration(timeout: Duration) -> SpamdConfiguration {
+        SpamdConfiguration(host: "127.0.0.1", port: self.channel.localAddress?.port ?? 0, timeout: timeout)
     }
 
     private init(channel: any Channel) {
@@ -89,12 +92,13 @@ struct SpamdClientTests {
 
     @Test func silentSpamdTimesOut() async throws {
         let spamd = try await FakeSpamd.start(reply: nil)
-        let checks = MessageChecks(spamEngine: .spamassassin(spamd.configuration))
+        let configuration = spamd.configuration(timeout: .seconds(1))
+        let checks = MessageChecks(spamEngine: .spamassassin(configuration))
         let clock = ContinuousClock()
         let start = clock.now
         await #expect(
             throws: CheckError.spamdUnavailable(
-                "spamd at \(spamd.configuration.address) did not answer within 1.0 seconds"
+                "spamd at \(configuration.address) did not answer within 1.0 seconds"
             )
         ) {
             try await checks.spam(TestSupport.context(TestSupport.raw(TestSupport.headers(), body: "hi")))

@@ -1,10 +1,13 @@
-/// Cuts command-phase input into lines ending in CRLF or a bare LF, with a length limit.
+/// Cuts a line-based protocol's command input into lines ending in CRLF or a bare LF, with a length limit.
+/// The SMTP and POP3 sessions both frame their commands with it.
 ///
 /// A line longer than the limit is not buffered: its bytes are skipped up to the next line ending and the
 /// framer reports it once as ``Frame/overlongLine``, so a client sending megabytes without a newline
-/// cannot make the server hold them.
-struct LineFramer: Sendable {
-    enum Frame: Equatable, Sendable {
+/// cannot make the server hold them. A CR and LF that arrive in different reads still end a line of
+/// exactly the limit.
+public struct LineFramer: Sendable {
+    /// What the start of the input holds.
+    public enum Frame: Equatable, Sendable {
         /// A complete line without its CRLF or LF; `consumed` includes the line ending.
         case line(Range<Int>, consumed: Int)
         /// The end of a line that exceeded the limit; `consumed` bytes are to be dropped.
@@ -13,15 +16,15 @@ struct LineFramer: Sendable {
         case needMoreData(consumed: Int)
     }
 
-    let maximumLength: Int
+    public let maximumLength: Int
     private var isSkippingOverlongLine = false
 
-    init(maximumLength: Int) {
+    public init(maximumLength: Int) {
         self.maximumLength = maximumLength
     }
 
     /// Finds the next frame at the start of `input`.
-    mutating func nextFrame(in input: UnsafeRawBufferPointer) -> Frame {
+    public mutating func nextFrame(in input: UnsafeRawBufferPointer) -> Frame {
         guard let newline = input.firstIndex(of: 0x0A) else {
             if isSkippingOverlongLine { return .needMoreData(consumed: input.count) }
             // A CR at the end may be the first half of the line's CRLF, not part of the line.

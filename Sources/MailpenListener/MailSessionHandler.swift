@@ -1,0 +1,325 @@
+import Logging
+import NIOCore
+import NIOSSL
+import NIOTLS
+
+/// The NIO half every mail protocol's connection handler shares, so the SMTP, POP3 and IMAP handlers keep
+/// only what their protocol does: it buffers input and feeds it to the ``SessionMachine`` (through
+/// ``feed(_:)``), flushes once per batch of pipelined commands, holds a slot in the connection limit,
+/// upgrades to TLS, closes after a last write and runs backend work off the event loop.
+///
+/// It reads from the socket only while the machine can take input and the client takes its responses:
+/// while the machine waits for an outcome or a handshake, or while responses pile up unread, the socket is
+/// not read, so a client cannot make the server buffer without bound.
+///
+/// Subclasses override ``feed(_:)``, ``perform(_:context:)`` and ``connectionOpened(remote:accepted:)``.
+open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
+    public typealias InboundIn = ByteBuffer
+    public typealias OutboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
+    public typealias Action = Machine.Action
+
+    /// How a connection is limited and told off, fixed per server.
+    public struct Settings: Sendable {
+        /// Names the protocol in log messages ("SMTP", "POP3", "IMAP").
+        public var protocolName: String
+        public var connectionLimiter: ConnectionLimiter
+        /// What a connection past the limit is sent before it is closed; `nil` leaves the refusal to the
+        /// machine (``connectionOpened(remote:accepted:)`` gets `accepted: false`).
+        public var refusal: [UInt8]?
+        /// The context for the machine's TLS upgrade; without one the upgrade closes the connection.
+        public var tlsContext: NIOSSLContext?
+        /// Input kept unprocessed at most: beyond this, reading waits until the machine has taken some.
+        public var bufferedInputLimit: Int
+        /// How many consumed bytes the input buffer keeps before it moves the unconsumed ones down.
+        public var compactionThreshold: Int
+
+        public init(
+            protocolName: String, connectionLimiter: ConnectionLimiter, refusal: [UInt8]?,
+            tlsContext: NIOSSLContext?, bufferedInputLimit: Int = 256 * 1024, compactionThreshold: Int = 64 * 1024
+        ) {
+            self.protocolName = protocolName
+            self.connectionLimiter = connectionLimiter
+            self.refusal = refusal
+            self.tlsContext = tlsContext
+            self.bufferedInputLimit = bufferedInputLimit
+            self.compactionThreshold = compactionThreshold
+        }
+    }
+
+    /// The protocol's session.
+    public final var machine: Machine
+    /// The connection's logger; it names the client once connected.
+    public final var logger: Logger
+    /// The connection is closing or closed: nothing more is read or performed.
+    public final var isClosing = false
+    public let settings: Settings
+    private var buffer = ByteBuffer()
+    private var needsFlush = false
+    private var isProcessing = false
+    private var holdsConnectionSlot = false
+    /// A read the channel asked for while input was held back; issued once input may flow again.
+    private var isReadPending = false
+    /// A TLS handshake is under way: its bytes must be read even though the machine takes no input.
+    private var isHandshaking = false
+
+    public init(machine: Machine, settings: Settings, logger: Logger) {
+        self.machine = machine
+        self.settings = settings
+        self.logger = logger
+    }
+
+    // MARK: - What subclasses provide
+
+    /// Feeds the machine from the front of `bytes`: how many bytes it used up, and its action if it took
+    /// a piece of input (`nil` when it cannot take more now).
+    open func feed(_ bytes: UnsafeRawBufferPointer) -> (consumed: Int, action: Action?) {
+        preconditionFailure("\(Self.self) must override feed(_:)")
+    }
+
+    /// Carries out one of the machine's actions.
+    open func perform(_ action: Action, context: ChannelHandlerContext) {
+        preconditionFailure("\(Self.self) must override perform(_:context:)")
+    }
+
+    /// Starts the session for a new connection; `accepted` is false when the connection limit is reached
+    /// and ``Settings/refusal`` is `nil`.
+    open func connectionOpened(remote: SocketAddress?, accepted: Bool) -> Action {
+        preconditionFailure("\(Self.self) must override connectionOpened(remote:accepted:)")
+    }
+
+    /// Lets go of what the session holds (a lock, a subscription) when the connection starts closing.
+    open func releaseResources() {}
+
+    /// The channel went inactive (after the connection slot is given back).
+    open func connectionClosed() {
+        isClosing = true
+        releaseResources()
+    }
+
+    /// The server asked the session to finish.
+    open func shutdownRequested(context: ChannelHandlerContext) {
+        perform(machine.shutdownRequested(), context: context)
+    }
+
+    /// The client reads its responses again: work held back for it may go on.
+    open func writabilityRestored(context: ChannelHandlerContext) {}
+
+    // MARK: - Channel events
+
+    public final func channelActive(context: ChannelHandlerContext) {
+        let remote = context.remoteAddress
+        logger[metadataKey: "client"] = "\(remote?.ipAddress ?? "?"):\(remote?.port ?? 0)"
+        holdsConnectionSlot = settings.connectionLimiter.acquire()
+        if !holdsConnectionSlot, let refusal = settings.refusal {
+            let maximum = settings.connectionLimiter.maximum
+            logger.notice("\(settings.protocolName) connection refused: \(maximum) connections open")
+            closeWith(refusal, context: context)
+        } else {
+            perform(connectionOpened(remote: remote, accepted: holdsConnectionSlot), context: context)
+            flushIfNeeded(context: context)
+        }
+        context.fireChannelActive()
+    }
+
+    public final func channelInactive(context: ChannelHandlerContext) {
+        if holdsConnectionSlot {
+            settings.connectionLimiter.release()
+            holdsConnectionSlot = false
+        }
+        connectionClosed()
+        context.fireChannelInactive()
+    }
+
+    public final func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        if isClosing { return }
+        if buffer.readableBytes == 0 {
+            buffer = incoming
+        } else {
+            buffer.writeBuffer(&incoming)
+        }
+        processInput(context: context)
+    }
+
+    public final func channelReadComplete(context: ChannelHandlerContext) {
+        flushIfNeeded(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    public final func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case let event as IdleStateHandler.IdleStateEvent where event == .read:
+            perform(machine.idleTimeoutExpired(), context: context)
+        case is ChannelShouldQuiesceEvent:
+            shutdownRequested(context: context)
+        case let event as TLSUserEvent:
+            guard case .handshakeCompleted = event else { return }
+            isHandshaking = false
+            let version = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self).tlsVersion
+            perform(machine.tlsEstablished(version: version?.name ?? "TLS"), context: context)
+            processInput(context: context)
+            resumeReadingIfPossible(context: context)
+        default:
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        flushIfNeeded(context: context)
+    }
+
+    public final func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            writabilityRestored(context: context)
+            processInput(context: context)
+            flushIfNeeded(context: context)
+            resumeReadingIfPossible(context: context)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    public final func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("closing \(settings.protocolName) connection after error: \(error)")
+        isClosing = true
+        releaseResources()
+        context.close(promise: nil)
+    }
+
+    // MARK: - Backpressure
+
+    public final func read(context: ChannelHandlerContext) {
+        if holdsInput(context: context) {
+            isReadPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// Whether no more bytes should be read for now: the machine is waiting for an outcome, or the client
+    /// is not reading its responses, or unprocessed input is already buffered.
+    private func holdsInput(context: ChannelHandlerContext) -> Bool {
+        (machine.isSuspended && !isHandshaking) || !context.channel.isWritable
+            || buffer.readableBytes > settings.bufferedInputLimit
+    }
+
+    private func resumeReadingIfPossible(context: ChannelHandlerContext) {
+        guard isReadPending, !isClosing, !holdsInput(context: context) else { return }
+        isReadPending = false
+        context.read()
+    }
+
+    // MARK: - Input
+
+    /// Feeds buffered input to the machine for as long as it is ready to take it.
+    public final func processInput(context: ChannelHandlerContext) {
+        guard !isProcessing else { return }
+        isProcessing = true
+        defer { isProcessing = false }
+        while !isClosing, buffer.readableBytes > 0, context.channel.isWritable {
+            let (consumed, action) = buffer.withUnsafeReadableBytes { feed($0) }
+            buffer.moveReaderIndex(forwardBy: consumed)
+            guard let action else { break }
+            perform(action, context: context)
+        }
+        if buffer.readableBytes == 0 {
+            buffer.clear()
+        } else if buffer.readerIndex > settings.compactionThreshold {
+            buffer.discardReadBytes()
+        }
+    }
+
+    // MARK: - Outcomes
+
+    /// Runs `work` off the event loop and hands its result to the machine through `resume`; the socket is
+    /// not read meanwhile (the machine is suspended). `whenClosed` gets a result that arrives after the
+    /// connection closed.
+    public final func runInBackground<Result: Sendable>(
+        context: ChannelHandlerContext, _ work: @escaping @Sendable () async -> Result,
+        resume: @escaping (ChannelHandlerContext, Result) -> Action,
+        whenClosed: @escaping @Sendable (Result) -> Void = { _ in }
+    ) {
+        let promise = context.eventLoop.makePromise(of: Result.self)
+        promise.completeWithTask { await work() }
+        let loopBound = NIOLoopBound((self, context, resume), eventLoop: context.eventLoop)
+        promise.futureResult.whenSuccess { result in
+            let (handler, context, resume) = loopBound.value
+            guard !handler.isClosing else {
+                whenClosed(result)
+                return
+            }
+            handler.perform(resume(context, result), context: context)
+            handler.afterOutcome(context: context)
+        }
+    }
+
+    /// Goes on after the machine took an outcome: feeds it what input waited, flushes, reads again.
+    public final func afterOutcome(context: ChannelHandlerContext) {
+        processInput(context: context)
+        flushIfNeeded(context: context)
+        resumeReadingIfPossible(context: context)
+    }
+
+    // MARK: - Output
+
+    /// Queues `output`; it goes out with the next flush.
+    public final func write(_ output: ByteBuffer, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(output), promise: nil)
+        needsFlush = true
+    }
+
+    public final func write(_ bytes: [UInt8], context: ChannelHandlerContext) {
+        write(ByteBuffer(bytes: bytes), context: context)
+    }
+
+    public final func flushIfNeeded(context: ChannelHandlerContext) {
+        guard needsFlush else { return }
+        needsFlush = false
+        context.flush()
+    }
+
+    /// Writes `output` after what is queued and closes once it is out.
+    public final func closeWith(_ output: ByteBuffer, context: ChannelHandlerContext) {
+        guard !isClosing else { return }
+        isClosing = true
+        buffer.clear()
+        releaseResources()
+        needsFlush = false
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(output)).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+
+    public final func closeWith(_ bytes: [UInt8], context: ChannelHandlerContext) {
+        closeWith(ByteBuffer(bytes: bytes), context: context)
+    }
+
+    /// Puts TLS in front of the session, as the machine asked (STARTTLS, STLS).
+    public final func startTLS(context: ChannelHandlerContext) {
+        // Anything the client pipelined after the upgrade command was sent in the clear: drop it (RFC 3207
+        // §6, RFC 2595 §4, RFC 3501 §6.2.1).
+        buffer.clear()
+        guard let tlsContext = settings.tlsContext else {
+            closeWith([], context: context)
+            return
+        }
+        do {
+            isHandshaking = true
+            try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext), position: .first)
+        } catch {
+            logger.error("could not start TLS: \(error)")
+            closeWith([], context: context)
+        }
+    }
+}
+
+extension TLSVersion {
+    /// The name a session machine is told for the version.
+    fileprivate var name: String {
+        switch self {
+        case .tlsv1: return "TLSv1"
+        case .tlsv11: return "TLSv1.1"
+        case .tlsv12: return "TLSv1.2"
+        case .tlsv13: return "TLSv1.3"
+        }
+    }
+}
