@@ -103,7 +103,8 @@ struct SearchMatchingTests {
         ("header:x-campaign=sale -header:x-campaign=winter", []),
         ("-header:x-campaign=spring", ["reset", "invoice"]),
         ("header:x-campaign=ng", ["welcome"]),
-        ("header:content-type=pdf", ["reset"]),
+        ("header:content-type=mixed", ["reset"]),
+        ("header:content-type=pdf", []),  // a part's header is not the message's
         ("header:message-id", ["welcome", "reset"]),
         ("header:\"x-note=a: b\"", ["welcome"]),
         ("header:\"x-note: a\"", ["welcome"]),
