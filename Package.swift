@@ -90,6 +90,7 @@ let package = Package(
             name: "MailpenStore",
             dependencies: [
                 "MailpenMIME",
+                "MailpenSMTPCore",
                 "MailpenChaos",
                 "CMailpenSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -196,6 +197,7 @@ let package = Package(
             name: "Mailpen",
             dependencies: [
                 "MailpenRelay",
+                "MailpenSASL",
                 "MailpenChaos",
                 "MailpenSMTP",
                 "MailpenSMTPCore",
@@ -237,6 +239,7 @@ let package = Package(
             name: "MailpenPOP3",
             dependencies: [
                 "MailpenPOP3Core",
+                "MailpenSASL",
                 "MailpenLineFraming",
                 "MailpenListener",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -252,6 +255,7 @@ let package = Package(
             name: "MailpenIMAP",
             dependencies: [
                 "MailpenIMAPCore",
+                "MailpenSASL",
                 "MailpenListener",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -265,6 +269,7 @@ let package = Package(
         .target(
             name: "MailpenOutbound",
             dependencies: [
+                "MailpenMIME",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -317,7 +322,7 @@ let package = Package(
             dependencies: ["MailpenSASL", "MailpenLineFraming"],
             swiftSettings: swiftSettings
         ),
-        // SASL PLAIN decoding, shared by the POP3 and IMAP cores.
+        // SASL PLAIN decoding and the login facts (credentials, connection) the POP3 and IMAP cores share.
         .target(
             name: "MailpenSASL",
             swiftSettings: swiftSettings
@@ -401,12 +406,12 @@ let package = Package(
         ),
         .testTarget(
             name: "MailpenPOP3CoreTests",
-            dependencies: ["MailpenPOP3Core", "MailpenLineFraming"],
+            dependencies: ["MailpenPOP3Core", "MailpenLineFraming", "MailpenSASL"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "MailpenIMAPCoreTests",
-            dependencies: ["MailpenIMAPCore", "MailpenMIME"],
+            dependencies: ["MailpenIMAPCore", "MailpenMIME", "MailpenSASL"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -524,13 +529,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "pop3-fuzzer",
-            dependencies: ["MailpenPOP3Core", "MailpenLineFraming"],
+            dependencies: ["MailpenPOP3Core", "MailpenLineFraming", "MailpenSASL"],
             path: "Tests/Fuzz/POP3",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "imap-fuzzer",
-            dependencies: ["MailpenIMAPCore", "MailpenMIME"],
+            dependencies: ["MailpenIMAPCore", "MailpenMIME", "MailpenSASL"],
             path: "Tests/Fuzz/IMAP",
             swiftSettings: swiftSettings
         ),

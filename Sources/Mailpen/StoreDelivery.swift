@@ -88,12 +88,8 @@ extension MessageEnvelope {
         self.init(
             source: .smtp,
             mailFrom: envelope.mailFrom,
-            mailParameters: envelope.mailParameters.map { Parameter(keyword: $0.keyword, value: $0.value) },
-            recipients: envelope.recipients.map { recipient in
-                Recipient(
-                    address: recipient.address,
-                    parameters: recipient.parameters.map { Parameter(keyword: $0.keyword, value: $0.value) })
-            },
+            mailParameters: envelope.mailParameters,
+            recipients: envelope.recipients,
             heloName: envelope.session.heloName,
             usedExtendedHello: envelope.session.usedExtendedHello,
             clientAddress: envelope.session.clientAddress,

@@ -67,15 +67,9 @@ public enum MailpenHTTP {
     /// The router with every route.
     public static func makeRouter(_ dependencies: Dependencies) -> Router<MailpenRequestContext> {
         let router = Router(context: MailpenRequestContext.self)
-        router.add(middleware: MetricsMiddleware(metrics: dependencies.metrics))
-        router.add(middleware: BrowserGuardMiddleware(allowedHosts: dependencies.allowedHosts))
-        router.add(
-            middleware: BasicAuthenticationMiddleware(
-                operatorCredentials: dependencies.basicAuthentication,
-                checksInboxPasswords: !dependencies.createsInboxesOnFirstUse, store: dependencies.store))
-        router.add(middleware: ErrorMiddleware())
+        addGuards(to: router, dependencies)
         router.add(middleware: InboxAccessMiddleware(dependencies: dependencies))
-        router.add(middleware: MethodNotAllowedMiddleware())
+        router.add(middleware: MethodNotAllowedMiddleware.make())
         if let webRoot = dependencies.webRoot {
             router.add(middleware: WebUIMiddleware(root: webRoot))
         }
@@ -97,12 +91,9 @@ public enum MailpenHTTP {
         return router
     }
 
-    /// The router of the MailHog listener: MailHog's API v1 and v2 behind the same Host, origin and
-    /// credential checks as Mailpen's API.
-    public static func makeMailHogRouter(
-        _ dependencies: Dependencies, compat: CompatDependencies
-    ) -> Router<MailpenRequestContext> {
-        let router = Router(context: MailpenRequestContext.self)
+    /// What every listener puts in front of its routes: metrics, the Host and origin checks, credentials,
+    /// and JSON errors.
+    private static func addGuards(to router: Router<MailpenRequestContext>, _ dependencies: Dependencies) {
         router.add(middleware: MetricsMiddleware(metrics: dependencies.metrics))
         router.add(middleware: BrowserGuardMiddleware(allowedHosts: dependencies.allowedHosts))
         router.add(
@@ -110,6 +101,15 @@ public enum MailpenHTTP {
                 operatorCredentials: dependencies.basicAuthentication,
                 checksInboxPasswords: !dependencies.createsInboxesOnFirstUse, store: dependencies.store))
         router.add(middleware: ErrorMiddleware())
+    }
+
+    /// The router of the MailHog listener: MailHog's API v1 and v2 behind the same Host, origin and
+    /// credential checks as Mailpen's API.
+    public static func makeMailHogRouter(
+        _ dependencies: Dependencies, compat: CompatDependencies
+    ) -> Router<MailpenRequestContext> {
+        let router = Router(context: MailpenRequestContext.self)
+        addGuards(to: router, dependencies)
         MailHogAPI<MailpenRequestContext>(dependencies: compat).register(on: router)
         return router
     }
@@ -131,9 +131,14 @@ public enum MailpenHTTP {
         onServerRunning: @escaping @Sendable (any Channel) async -> Void
     ) -> some ApplicationProtocol {
         let limiter = HTTPConnectionLimiter(maximum: limits.maximumConnections)
-        let server = HTTPServerBuilder.http1(
-            configuration: .init(
-                additionalChannelHandlers: [limiter.makeHandler()], idleTimeout: TimeAmount(limits.idleTimeout)))
+        let idleTimeout = TimeAmount(limits.idleTimeout)
+        let server = HTTPServerBuilder { responder in
+            AdmittedChildChannel(
+                base: HTTP1Channel(
+                    responder: responder,
+                    configuration: .init(additionalChannelHandlers: [limiter.makeHandler()], idleTimeout: idleTimeout)),
+                limiter: limiter, firstRequestTimeout: idleTimeout)
+        }
         return Application(
             router: HeadAwareRouter(base: makeMailHogRouter(dependencies, compat: compat)),
             server: server,
@@ -176,7 +181,7 @@ public enum MailpenHTTP {
                         responder: responder, webSocketResponder: webSocketResponder,
                         configuration: .init(
                             http1: .init(
-                                additionalChannelHandlers: [limiter.makeHandler(admits: false)],
+                                additionalChannelHandlers: [limiter.makeHandler()],
                                 idleTimeout: idleTimeout),
                             ws: .init(autoPing: .enabled(timePeriod: .seconds(30))))),
                     allowedHosts: dependencies.allowedHosts),

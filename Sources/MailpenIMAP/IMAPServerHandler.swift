@@ -1,6 +1,7 @@
 import Logging
 import MailpenIMAPCore
 import MailpenListener
+import MailpenSASL
 import NIOCore
 import NIOSSL
 

@@ -1,3 +1,5 @@
+import MailpenSASL
+
 /// Bytes to send to an IMAP client: one or more complete response lines (literals inline), each ending
 /// in CRLF. A value, so the state machine can return it without knowing how it is written.
 public struct IMAPResponse: Sendable, Hashable {
@@ -12,15 +14,4 @@ public struct IMAPResponse: Sendable, Hashable {
 }
 
 /// What a client presented to log in, from LOGIN or AUTHENTICATE PLAIN, for the caller to check.
-public struct IMAPCredentials: Sendable, Hashable {
-    public var username: String
-    public var password: String
-    /// PLAIN's authorization identity when the client sent one that is not empty.
-    public var authorizationIdentity: String?
-
-    public init(username: String, password: String, authorizationIdentity: String? = nil) {
-        self.username = username
-        self.password = password
-        self.authorizationIdentity = authorizationIdentity
-    }
-}
+public typealias IMAPCredentials = LoginCredentials

@@ -1,3 +1,5 @@
+import MailpenMIME
+
 /// A SEARCH key (RFC 3501 §6.4.4). Keys that read the message and have a counterpart in Mailpen's search
 /// grammar are answered by the store (``IMAPSearchTranslation``); the session evaluates the others itself
 /// over its snapshot and, where they read the message (sent dates, skipped header fields), over the parsed
@@ -60,20 +62,11 @@ public struct IMAPDate: Sendable, Hashable, Comparable {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }
 
-    static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    static let monthNames = MIMEDate.monthAbbreviations
 
     /// The UTC calendar date of a time given in seconds since 1970 (days-from-civil, inverted).
     init(secondsSince1970 seconds: Int64) {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        self.init(year: Int(year), month: Int(month), day: Int(day))
+        let (year, month, day) = MIMEDate.civilDate(daysSince1970: seconds.floorDivided(by: 86_400))
+        self.init(year: year, month: month, day: day)
     }
 }

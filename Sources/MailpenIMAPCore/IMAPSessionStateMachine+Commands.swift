@@ -1,3 +1,5 @@
+import MailpenSASL
+
 extension IMAPSessionStateMachine {
     /// Dispatches a parsed command by the session's state (RFC 3501 §6: which commands each state allows).
     mutating func handle(_ command: IMAPCommand) -> Action {

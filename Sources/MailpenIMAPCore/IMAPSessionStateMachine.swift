@@ -1,3 +1,5 @@
+import MailpenSASL
+
 /// The IMAP4rev1 server protocol of one connection (RFC 3501 with IDLE, UIDPLUS's UID EXPUNGE, LITERAL+,
 /// SASL-IR, ENABLE, ID, NAMESPACE and UNSELECT) over one mailbox, `INBOX`, as a pure state machine: it
 /// takes complete commands (``IMAPSessionInput`` frames them, literals included) and what the caller
@@ -82,15 +84,7 @@ public struct IMAPSessionStateMachine: Sendable {
     }
 
     /// Facts about the connection that decide whether a password may be sent over it.
-    public struct Connection: Sendable, Hashable {
-        public var isLoopback: Bool
-        public var isTLS: Bool
-
-        public init(isLoopback: Bool, isTLS: Bool = false) {
-            self.isLoopback = isLoopback
-            self.isTLS = isTLS
-        }
-    }
+    public typealias Connection = LoginConnection
 
     /// How the caller must frame the next input (``IMAPSessionInput`` follows it).
     public enum InputMode: Sendable, Hashable {

@@ -13,6 +13,39 @@
 /// comments, ctime/asctime order and ISO 8601. A missing or `-0000` zone means UTC.
 /// Anything else yields nil rather than a guess.
 public enum MIMEDate {
+    /// The months as RFC 5322 (and IMAP) write them.
+    package static let monthAbbreviations = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+
+    /// The calendar date `days` after 1970-01-01 (proleptic Gregorian; Howard Hinnant's algorithm, the
+    /// inverse of the day count in ``parse(_:)``).
+    package static func civilDate(daysSince1970 days: Int64) -> (year: Int, month: Int, day: Int) {
+        let shifted = days + 719_468
+        let era = shifted.floorDivided(by: 146_097)
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (Int(yearOfEra + era * 400 + (month <= 2 ? 1 : 0)), Int(month), Int(day))
+    }
+
+    /// `date` as a Date header value in UTC, `Tue, 05 Jul 2025 10:00:00 +0000` (RFC 5322 §3.3): the one
+    /// writer for every header Mailpen composes.
+    public static func string(from date: Date) -> String {
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds.floorDivided(by: 86_400)
+        let secondOfDay = Int(seconds - days * 86_400)
+        let (year, month, day) = civilDate(daysSince1970: days)
+        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
+        func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(weekdays[Int(days - days.floorDivided(by: 7) * 7)]), \(twoDigits(day)) "
+            + "\(monthAbbreviations[month - 1]) \(year) \(twoDigits(secondOfDay / 3600)):"
+            + "\(twoDigits(secondOfDay / 60 % 60)):\(twoDigits(secondOfDay % 60)) +0000"
+    }
+
     /// Parses a Date header value; nil when it is not a recognisable date.
     public static func parse(_ value: String) -> Date? {
         guard let seconds = self.secondsSince1970(value) else {
@@ -303,5 +336,13 @@ public enum MIMEDate {
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
         let days = Int64(era) * 146_097 + Int64(dayOfEra) - 719_468
         return days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
+    }
+}
+
+extension Int64 {
+    /// The quotient rounded towards minus infinity, so that times before 1970 fall in the right second.
+    package func floorDivided(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MailpenMIME
 
 /// The one `Received:` trace header (RFC 5321 §4.4) Mailpen adds when it relays a captured message, so the
 /// receiving side can see the hop through Mailpen:
@@ -57,7 +58,7 @@ public struct ReceivedHeader: Sendable, Hashable {
         if let id = id.flatMap(Self.token) { by += " id \(id)" }
         clauses.append(by)
         if let recipient = recipient.flatMap(Self.sanitizedAddress) { clauses.append("for <\(recipient)>") }
-        return "Received: " + clauses.joined(separator: "\r\n\t") + "; " + Self.rfc5322Date(date) + "\r\n"
+        return "Received: " + clauses.joined(separator: "\r\n\t") + "; " + MIMEDate.string(from: date) + "\r\n"
     }
 
     /// `message` with this header in front.
@@ -96,20 +97,4 @@ public struct ReceivedHeader: Sendable, Hashable {
         return address
     }
 
-    /// `Tue, 15 Jul 2025 10:00:00 +0000` (RFC 5322 §3.3), in UTC.
-    static func rfc5322Date(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 0) ?? calendar.timeZone
-        let parts = calendar.dateComponents([.weekday, .day, .month, .year, .hour, .minute, .second], from: date)
-        let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func twoDigits(_ value: Int?) -> String {
-            let number = value ?? 0
-            return number < 10 ? "0\(number)" : "\(number)"
-        }
-        let weekday = weekdays[((parts.weekday ?? 1) - 1 + 7) % 7]
-        let month = months[((parts.month ?? 1) - 1 + 12) % 12]
-        return "\(weekday), \(parts.day ?? 1) \(month) \(parts.year ?? 1970) "
-            + "\(twoDigits(parts.hour)):\(twoDigits(parts.minute)):\(twoDigits(parts.second)) +0000"
-    }
 }

@@ -2,6 +2,7 @@ import Logging
 import MailpenLineFraming
 import MailpenListener
 import MailpenPOP3Core
+import MailpenSASL
 import NIOCore
 import NIOSSL
 

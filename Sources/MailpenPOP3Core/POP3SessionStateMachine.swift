@@ -1,3 +1,5 @@
+import MailpenSASL
+
 /// The POP3 server protocol of one connection (RFC 1939 with CAPA, STLS, SASL PLAIN and extended response
 /// codes) as a pure state machine: it takes what the client sent and what the caller decided (credentials,
 /// the maildrop, message bytes, the UPDATE's outcome) and answers with the action to take. It owns no
@@ -62,17 +64,7 @@ public struct POP3SessionStateMachine: Sendable {
     }
 
     /// Facts about the connection that decide whether a password may be sent over it.
-    public struct Connection: Sendable, Hashable {
-        /// The client connected from a loopback address.
-        public var isLoopback: Bool
-        /// TLS is on (an implicit-TLS port, or after STLS).
-        public var isTLS: Bool
-
-        public init(isLoopback: Bool, isTLS: Bool = false) {
-            self.isLoopback = isLoopback
-            self.isTLS = isTLS
-        }
-    }
+    public typealias Connection = LoginConnection
 
     /// How the caller must treat the next input bytes.
     public enum InputMode: Sendable, Hashable {

@@ -9,11 +9,7 @@ extension PostgresStore: ChaosRuleStore {
         String?, Int64, Int32, Int64?, String, String?, Int32, Int64?, Int32, Bool, String?, Int64
     )
 
-    private static let chaosColumns = """
-        inbox.name, chaos_rule.revision, chaos_rule.position, chaos_rule.seed, chaos_rule.stage, chaos_rule.reply,
-        chaos_rule.probability, chaos_rule.times, chaos_rule.delay_ms, chaos_rule.disconnect, chaos_rule.match,
-        chaos_rule.hits
-        """
+    private static let chaosColumns = ChaosRuleColumns.selected
 
     public func chaosRuleSets() async throws -> [ChaosRuleSet] {
         try ensureOpen()
@@ -127,7 +123,7 @@ extension PostgresStore: ChaosRuleStore {
 
     /// Groups rows ordered by scope into sets.
     private static func decodeChaos(_ rows: PostgresRowSequence) async throws -> [ChaosRuleSet] {
-        var sets: [ChaosRuleSet] = []
+        var sets = ChaosRuleSetAssembler()
         for try await row in rows.decode(ChaosRow.self) {
             let (inbox, revision, position, seed, stage, reply, probability, times, delay, disconnect, match, hits) =
                 row
@@ -135,15 +131,8 @@ extension PostgresStore: ChaosRuleStore {
                 stage: stage, reply: reply, probability: Int(probability), times: times.map { Int(clamping: $0) },
                 delayMilliseconds: Int(delay), disconnect: disconnect, match: match)
             let rule = try columns.rule(position: Int(position), hits: Int(clamping: hits))
-            if let last = sets.indices.last, sets[last].revision == revision {
-                sets[last].rules.append(rule)
-            } else {
-                sets.append(
-                    try ChaosRuleSet(
-                        inbox: inbox, seed: seed.map { UInt64(bitPattern: $0) }, revision: revision, rules: [rule],
-                        limits: ChaosLimits(maximumRules: Int.max)))
-            }
+            try sets.add(rule, inbox: inbox, revision: revision, seed: seed)
         }
-        return sets
+        return sets.sets
     }
 }

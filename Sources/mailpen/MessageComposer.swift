@@ -23,7 +23,7 @@ struct MessageComposer {
         if !cc.isEmpty { headers.append(("Cc", cc.map(Self.mailbox).joined(separator: ", "))) }
         headers += [
             ("Subject", Self.encodedWord(subject)),
-            ("Date", Self.rfc5322Date(date)),
+            ("Date", MIMEDate.string(from: date)),
             ("Message-ID", "<\(UUID().uuidString.lowercased())@mailpen.local>"),
             ("MIME-Version", "1.0"),
         ]
@@ -154,14 +154,6 @@ struct MessageComposer {
         allowed.insert(charactersIn: "-._~")
         let encoded = name.addingPercentEncoding(withAllowedCharacters: allowed) ?? asciiFilename(name)
         return "filename*=UTF-8''\(encoded)"
-    }
-
-    static func rfc5322Date(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        return formatter.string(from: date)
     }
 
     /// A content type from a filename's extension.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MailpenHTTP
+import MailpenSMTPCore
 import MailpenStore
 import Testing
 

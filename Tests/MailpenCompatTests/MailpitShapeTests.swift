@@ -1,5 +1,6 @@
 import Foundation
 import MailpenMIME
+import MailpenSMTPCore
 import Testing
 
 @testable import MailpenCompat

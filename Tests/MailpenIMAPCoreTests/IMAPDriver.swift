@@ -1,4 +1,5 @@
 import Foundation
+import MailpenSASL
 
 @testable import MailpenIMAPCore
 

@@ -1,4 +1,5 @@
 import Foundation
+import MailpenSASL
 import Testing
 
 @testable import MailpenIMAPCore

@@ -60,4 +60,26 @@ struct MIMEDateTests {
         #expect(message("Date: garbage", "", "").date == nil)
         #expect(message("Subject: none", "", "").date == nil)
     }
+
+    @Test(
+        "writes",
+        arguments: [
+            (0.0, "Thu, 01 Jan 1970 00:00:00 +0000"),
+            (951_782_400, "Tue, 29 Feb 2000 00:00:00 +0000"),
+            (-1, "Wed, 31 Dec 1969 23:59:59 +0000"),
+            (1_710_256_451.9, "Tue, 12 Mar 2024 15:14:11 +0000"),
+            (4_102_444_799, "Thu, 31 Dec 2099 23:59:59 +0000"),
+        ])
+    func writes(seconds: Double, text: String) {
+        #expect(MIMEDate.string(from: Date(timeIntervalSince1970: seconds)) == text)
+    }
+
+    @Test func writtenDatesParseBackToTheSameSecond() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let seconds = Int64.random(in: -2_000_000_000...8_000_000_000, using: &generator)
+            let text = MIMEDate.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+            #expect(MIMEDate.parse(text).map { Int64($0.timeIntervalSince1970) } == seconds, "\(text)")
+        }
+    }
 }

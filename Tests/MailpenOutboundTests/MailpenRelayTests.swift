@@ -1,6 +1,7 @@
 import Foundation
 import Mailpen
 import MailpenSMTP
+import MailpenSMTPCore
 import MailpenStore
 import MailpenTestSupport
 import Testing

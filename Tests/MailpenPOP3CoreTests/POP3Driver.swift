@@ -1,3 +1,5 @@
+import MailpenSASL
+
 @testable import MailpenPOP3Core
 
 /// Drives a POP3 state machine the way the NIO handler does, answering its requests from a fixed maildrop.

@@ -1,4 +1,5 @@
 import MailpenLineFraming
+import MailpenSASL
 import Testing
 
 @testable import MailpenPOP3Core

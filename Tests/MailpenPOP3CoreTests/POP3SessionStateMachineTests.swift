@@ -1,3 +1,4 @@
+import MailpenSASL
 import Testing
 
 @testable import MailpenPOP3Core

@@ -1,4 +1,5 @@
 import Foundation
+import MailpenSMTPCore
 import Testing
 
 @testable import MailpenStore

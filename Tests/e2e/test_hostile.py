@@ -12,6 +12,7 @@ import urllib.parse
 
 import pytest
 
+from compat_support import start_compat_server
 from conftest import BINARY
 
 MESSAGE = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: hello\r\n\r\nbody\r\n"
@@ -552,10 +553,20 @@ def trickled_until_closed(sock, within):
     return False
 
 
-def test_a_partial_first_request_head_is_closed_after_the_idle_timeout(make_server):
-    server = make_server(args=["--http-idle-timeout", "3"])
-    partial = socket.create_connection(("127.0.0.1", server.http_port))
-    trickling = socket.create_connection(("127.0.0.1", server.http_port))
+def listener_port(make_server, listener, args):
+    """A server and the port of `listener`: Mailpen's HTTP listener or the MailHog one (same protections)."""
+    if listener == "mailhog":
+        server = start_compat_server(make_server, args)
+        return server, server.mailhog_port
+    server = make_server(args=args)
+    return server, server.http_port
+
+
+@pytest.mark.parametrize("listener", ["http", "mailhog"])
+def test_a_partial_first_request_head_is_closed_after_the_idle_timeout(make_server, listener):
+    server, port = listener_port(make_server, listener, ["--http-idle-timeout", "3"])
+    partial = socket.create_connection(("127.0.0.1", port))
+    trickling = socket.create_connection(("127.0.0.1", port))
     opened = time.time()
     try:
         partial.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
@@ -573,9 +584,10 @@ def test_a_partial_first_request_head_is_closed_after_the_idle_timeout(make_serv
     assert " error " not in server.log(), server.log()
 
 
-def test_garbage_instead_of_a_request_is_a_400_and_closed(make_server):
-    server = make_server(args=["--http-idle-timeout", "3"])
-    with socket.create_connection(("127.0.0.1", server.http_port), timeout=10) as sock:
+@pytest.mark.parametrize("listener", ["http", "mailhog"])
+def test_garbage_instead_of_a_request_is_a_400_and_closed(make_server, listener):
+    server, port = listener_port(make_server, listener, ["--http-idle-timeout", "3"])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(b"\x00\x01\x02 / HTTP/1.1\r\n\r\n")
         answer = b""
         while chunk := sock.recv(4096):  # the server closes after answering; a timeout fails the test

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MailpenIMAP
 import MailpenIMAPCore
+import MailpenSASL
 import MailpenStore
 
 /// Serves the store's inboxes to IMAP sessions: logins as for SMTP, the inbox's listing and changes from

@@ -1,6 +1,7 @@
 import Logging
 import MailpenPOP3
 import MailpenPOP3Core
+import MailpenSASL
 import MailpenStore
 
 /// Serves the store's inboxes to POP3 sessions: logins as for SMTP, one session per inbox at a time in

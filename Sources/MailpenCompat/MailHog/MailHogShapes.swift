@@ -1,5 +1,6 @@
 import Foundation
 import MailpenMIME
+import MailpenSMTPCore
 import MailpenStore
 
 /// The JSON shapes of MailHog's API, field for field (`ID`, `From{Relays, Mailbox, Domain, Params}`,

@@ -4,6 +4,7 @@ import Hummingbird
 import MailpenChecks
 import MailpenChecksNetwork
 import MailpenMIME
+import MailpenSMTPCore
 import MailpenStore
 
 extension MailpitAPI {

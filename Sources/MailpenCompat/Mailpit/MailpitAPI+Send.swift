@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MailpenSMTPCore
 import MailpenStore
 
 extension MailpitAPI {

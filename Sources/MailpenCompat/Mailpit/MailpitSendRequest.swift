@@ -1,4 +1,5 @@
 import Foundation
+import MailpenMIME
 
 /// The body of Mailpit's `POST /api/v1/send`, checked, and the message it describes. Pure: the route adds
 /// the time, the Message-ID and the boundary.
@@ -91,7 +92,7 @@ struct MailpitSendRequest: Equatable {
     /// the HTML, attachments mixed around them.
     func compose(date: Date, messageID: String, boundary: String) -> [UInt8] {
         var lines: [String] = []
-        lines.append("Date: " + Self.rfc5322Date(date))
+        lines.append("Date: " + MIMEDate.string(from: date))
         lines.append("From: " + Self.format(from))
         if !to.isEmpty { lines.append("To: " + to.map(Self.format).joined(separator: ", ")) }
         if !cc.isEmpty { lines.append("Cc: " + cc.map(Self.format).joined(separator: ", ")) }
@@ -172,14 +173,6 @@ struct MailpitSendRequest: Equatable {
             index = end
         }
         return lines
-    }
-
-    private static func rfc5322Date(_ date: Date) -> String {
-        date.formatted(
-            Date.VerbatimFormatStyle(
-                format:
-                    "\(weekday: .abbreviated), \(day: .twoDigits) \(month: .abbreviated) \(year: .defaultDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits) +0000",
-                locale: Locale(identifier: "en_US_POSIX"), timeZone: .gmt, calendar: Calendar(identifier: .gregorian)))
     }
 
     /// A content type from the file name's extension (Mailpit detects it from the content; names suffice here).

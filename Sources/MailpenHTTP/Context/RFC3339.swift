@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MailpenMIME
 import NIOCore
 
 #if canImport(Glibc)
@@ -83,12 +84,5 @@ enum RFC3339 {
             calendar.component(.day, from: base) == day
         else { return nil }
         return base.addingTimeInterval(fraction - Double(offset))
-    }
-}
-extension Int64 {
-    /// Division rounding toward negative infinity (times before 1970 stay in the right second).
-    func floorDivided(by divisor: Int64) -> Int64 {
-        let quotient = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import MailpenMIME
+import MailpenSMTPCore
 import MailpenStore
 
 /// The full message of `GET /api/v1/messages/{id}`: the summary's fields, and beside them every header,

@@ -100,24 +100,31 @@ struct SummaryResource: ResponseEncodable, Sendable {
     }
 }
 
-struct MessageListResource: ResponseEncodable, Sendable {
-    var total: Int
-    var unread: Int
-    var offset: Int
-    var limit: Int
-    var messages: [SummaryResource]
+/// A page of summaries, written with ``SummaryJSON``: a page is the API's most requested answer.
+struct MessageListResource: ResponseGenerator, Sendable {
+    var page: MessagePage
 
     init(_ page: MessagePage) {
-        total = page.total
-        unread = page.unread
-        offset = page.offset
-        limit = page.limit
-        messages = page.messages.map(SummaryResource.init)
+        self.page = page
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var json = "{\"limit\":\(page.limit),\"messages\":"
+        SummaryJSON.append(page.messages, to: &json)
+        json += ",\"offset\":\(page.offset),\"total\":\(page.total),\"unread\":\(page.unread)}"
+        return SummaryJSON.response(json)
     }
 }
 
-struct WaitResource: ResponseEncodable, Sendable {
-    var messages: [SummaryResource]
+/// The messages a wait returns, written like a page.
+struct WaitResource: ResponseGenerator, Sendable {
+    var messages: [MessageSummary]
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var json = "{\"messages\":"
+        SummaryJSON.append(messages, to: &json)
+        return SummaryJSON.response(json + "}")
+    }
 }
 
 struct DeleteResource: ResponseEncodable, Sendable {

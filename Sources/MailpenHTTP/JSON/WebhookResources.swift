@@ -137,7 +137,7 @@ struct WebhookDeliveryListResource: ResponseEncodable, Sendable {
 public enum WebhookRepresentations {
     /// A message summary as `GET /api/v1/messages/{id}` lists it.
     public static func summary(_ summary: MessageSummary) throws -> String {
-        String(decoding: try APIJSON.encoder.encode(SummaryResource(summary)), as: UTF8.self)
+        SummaryJSON.string(summary)
     }
 
     /// A relay delivery as `GET /api/v1/deliveries` lists it.

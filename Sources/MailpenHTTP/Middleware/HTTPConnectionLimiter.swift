@@ -58,14 +58,15 @@ public final class HTTPConnectionLimiter: Sendable {
         _ = state.withLock { $0.entries.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 
-    /// The handler that reports one connection's requests to the limiter; it sits after HTTP decoding.
-    /// `admits` is false where an ``HTTPConnectionAdmissionHandler`` registered the connection already.
-    func makeHandler(admits: Bool = true) -> HTTPConnectionLimitHandler {
-        HTTPConnectionLimitHandler(limiter: self, admits: admits)
+    /// The handler that reports one connection's requests to the limiter; it sits after HTTP decoding. The
+    /// connection itself is registered by an ``HTTPConnectionAdmissionHandler`` in front of the decoder.
+    func makeHandler() -> HTTPConnectionLimitHandler {
+        HTTPConnectionLimitHandler(limiter: self)
     }
 }
 
-/// Tells the ``HTTPConnectionLimiter`` when its connection opens, starts and finishes requests, and closes.
+/// Tells the ``HTTPConnectionLimiter`` when its connection starts and finishes requests, so that at the
+/// cap a connection in the middle of a request is not the one closed.
 final class HTTPConnectionLimitHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -73,27 +74,9 @@ final class HTTPConnectionLimitHandler: ChannelDuplexHandler, RemovableChannelHa
     typealias OutboundOut = HTTPResponsePart
 
     private let limiter: HTTPConnectionLimiter
-    private let admits: Bool
-    private var isRegistered = false
 
-    init(limiter: HTTPConnectionLimiter, admits: Bool = true) {
+    init(limiter: HTTPConnectionLimiter) {
         self.limiter = limiter
-        self.admits = admits
-    }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        guard admits else { return }
-        isRegistered = true
-        limiter.admit(context.channel)?.close(promise: nil)
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        unregister(context.channel)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        unregister(context.channel)
-        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -104,11 +87,5 @@ final class HTTPConnectionLimitHandler: ChannelDuplexHandler, RemovableChannelHa
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) { limiter.setBusy(context.channel, false) }
         context.write(data, promise: promise)
-    }
-
-    private func unregister(_ channel: any Channel) {
-        guard isRegistered else { return }
-        isRegistered = false
-        limiter.remove(channel)
     }
 }

@@ -3,6 +3,7 @@ import Hummingbird
 import MailpenChecks
 import MailpenChecksNetwork
 import MailpenMIME
+import MailpenSMTPCore
 import MailpenStore
 
 /// `/api/v1/messages/{id}/checks/{spam,html,links,lint}`: what a sender wants to know before real users

@@ -85,7 +85,7 @@ struct EventRoutes {
                             try await send(text)
                         case .delivery(let delivery):
                             if let inbox, delivery.inbox.caseInsensitiveCompare(inbox) != .orderedSame { continue }
-                            try await send("event: delivery\ndata: \(Self.json(DeliveryResource(delivery)))\n\n")
+                            try await send("event: delivery\ndata: \(Self.json(delivery))\n\n")
                         case .heartbeat:
                             try await send(": heartbeat\n\n")
                         case .resync:
@@ -107,10 +107,10 @@ struct EventRoutes {
         switch event {
         case .stored(let summary):
             name = "stored"
-            data = json(SummaryResource(summary))
+            data = SummaryJSON.string(summary)
         case .updated(let summary):
             name = "read"
-            data = json(SummaryResource(summary))
+            data = SummaryJSON.string(summary)
         case .deleted(let inbox, let ids):
             name = "deleted"
             data = "{\"inbox\":\(APIJSON.quoted(inbox)),\"ids\":[\(ids.map(APIJSON.quoted).joined(separator: ","))]}"
@@ -124,8 +124,7 @@ struct EventRoutes {
         return "event: \(name)\ndata: \(data)\n\n"
     }
 
-    private static func json(_ value: some Encodable) -> String {
-        guard let data = try? APIJSON.encoder.encode(value) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
+    private static func json(_ delivery: Delivery) -> String {
+        (try? WebhookRepresentations.delivery(delivery)) ?? "{}"
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import MailpenMIME
+import MailpenSMTPCore
 import MailpenStore
 
 /// `POST /api/v1/inboxes/{inbox}/messages`: stores a raw message as if it came over SMTP; the envelope comes from the `from`

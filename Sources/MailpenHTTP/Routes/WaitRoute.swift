@@ -36,7 +36,7 @@ struct WaitRoute {
                     try await store.waitForMessages(query, count: count, timeout: .milliseconds(Int64(timeout * 1000)))
                 }
             }
-            var response = try WaitResource(messages: messages.map(SummaryResource.init)).response(
+            var response = try WaitResource(messages: messages).response(
                 from: request, context: context)
             response.headers[.connection] = "close"
             return response

@@ -32,6 +32,14 @@ extension ChaosRuleSet {
 
 /// The columns of one stored rule, shared by the backends so that they write and read rules alike.
 package struct ChaosRuleColumns: Sendable {
+    /// What both backends select, in this order, to read rules back (joined with `inbox` for its name):
+    /// scope, revision, position, seed, then the rule's columns and its hits.
+    package static let selected = """
+        inbox.name, chaos_rule.revision, chaos_rule.position, chaos_rule.seed, chaos_rule.stage, chaos_rule.reply,
+        chaos_rule.probability, chaos_rule.times, chaos_rule.delay_ms, chaos_rule.disconnect, chaos_rule.match,
+        chaos_rule.hits
+        """
+
     package var stage: String
     package var reply: String?
     package var probability: Int
@@ -76,5 +84,25 @@ package struct ChaosRuleColumns: Sendable {
             hits: hits, limits: ChaosLimits(maximumDelayMilliseconds: Int.max, maximumRules: Int.max))
         rule.position = position
         return rule
+    }
+}
+
+/// Gathers stored rules, read ordered by scope and position, into their rule sets: how every backend turns
+/// its rows back into sets.
+package struct ChaosRuleSetAssembler {
+    package private(set) var sets: [ChaosRuleSet] = []
+
+    package init() {}
+
+    /// Adds the next rule read: to the set being gathered when it has the same revision, else as a new set.
+    package mutating func add(_ rule: ChaosRule, inbox: String?, revision: Int64, seed: Int64?) throws {
+        if let last = sets.indices.last, sets[last].revision == revision {
+            sets[last].rules.append(rule)
+        } else {
+            sets.append(
+                try ChaosRuleSet(
+                    inbox: inbox, seed: seed.map { UInt64(bitPattern: $0) }, revision: revision, rules: [rule],
+                    limits: ChaosLimits(maximumRules: Int.max)))
+        }
     }
 }

@@ -1,8 +1,10 @@
 import Foundation
+import MailpenSMTPCore
 
 /// How a message reached Mailpen, beside its bytes: the SMTP envelope and session facts.
 ///
-/// The store's own type, so that the store does not depend on the SMTP module.
+/// The store's own type, so that the store does not depend on the SMTP server (its parameters and
+/// recipients are the pure SMTP core's values).
 public struct MessageEnvelope: Sendable, Hashable, Codable {
     /// Where the message came from.
     public enum Source: String, Sendable, Codable {
@@ -11,26 +13,10 @@ public struct MessageEnvelope: Sendable, Hashable, Codable {
     }
 
     /// An ESMTP parameter, keyword upper-cased.
-    public struct Parameter: Sendable, Hashable, Codable {
-        public var keyword: String
-        public var value: String?
-
-        public init(keyword: String, value: String?) {
-            self.keyword = keyword
-            self.value = value
-        }
-    }
+    public typealias Parameter = SMTPParameter
 
     /// One RCPT TO with its parameters.
-    public struct Recipient: Sendable, Hashable, Codable {
-        public var address: String
-        public var parameters: [Parameter]
-
-        public init(address: String, parameters: [Parameter] = []) {
-            self.address = address
-            self.parameters = parameters
-        }
-    }
+    public typealias Recipient = SMTPRecipient
 
     public var source: Source
     public var mailFrom: String

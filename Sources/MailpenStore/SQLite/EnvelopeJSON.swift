@@ -1,4 +1,5 @@
 import Foundation
+import MailpenSMTPCore
 
 /// Writes a ``MessageEnvelope`` as compact JSON by hand: it runs for every message on the SMTP path,
 /// where `JSONEncoder` costs more than the rest of the preparation. ``SQLiteStore/envelope(id:)``

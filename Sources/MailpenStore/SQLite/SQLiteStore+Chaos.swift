@@ -3,11 +3,7 @@ import MailpenChaos
 
 /// Chaos rules in the SQLite file, written through the store's one writer.
 extension SQLiteStore: ChaosRuleStore {
-    private static let chaosColumns = """
-        inbox.name, chaos_rule.revision, chaos_rule.position, chaos_rule.seed, chaos_rule.stage, chaos_rule.reply,
-        chaos_rule.probability, chaos_rule.times, chaos_rule.delay_ms, chaos_rule.disconnect, chaos_rule.match,
-        chaos_rule.hits
-        """
+    private static let chaosColumns = ChaosRuleColumns.selected
 
     public func chaosRuleSets() async throws -> [ChaosRuleSet] {
         try ensureOpen()
@@ -117,7 +113,7 @@ extension SQLiteStore: ChaosRuleStore {
 
     /// Groups rows ordered by scope into sets.
     private static func decodeChaos(_ rows: [Row]) throws -> [ChaosRuleSet] {
-        var sets: [ChaosRuleSet] = []
+        var sets = ChaosRuleSetAssembler()
         for row in rows {
             let inbox: String? = row[0]
             let revision: Int64 = row[1]
@@ -126,15 +122,8 @@ extension SQLiteStore: ChaosRuleStore {
                 stage: row[4], reply: row[5], probability: row[6], times: row[7], delayMilliseconds: row[8],
                 disconnect: row[9], match: row[10])
             let rule = try columns.rule(position: row[2], hits: row[11])
-            if let last = sets.indices.last, sets[last].revision == revision {
-                sets[last].rules.append(rule)
-            } else {
-                sets.append(
-                    try ChaosRuleSet(
-                        inbox: inbox, seed: seed.map { UInt64(bitPattern: $0) }, revision: revision, rules: [rule],
-                        limits: ChaosLimits(maximumRules: Int.max)))
-            }
+            try sets.add(rule, inbox: inbox, revision: revision, seed: seed)
         }
-        return sets
+        return sets.sets
     }
 }

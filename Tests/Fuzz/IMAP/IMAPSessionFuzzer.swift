@@ -1,6 +1,7 @@
 import Foundation
 import MailpenIMAPCore
 import MailpenMIME
+import MailpenSASL
 
 // libFuzzer entry point for the IMAP session: the state machine fed through IMAPSessionInput, as a server
 // feeds it, answering its requests from a small inbox. The SwiftPM product `imap-fuzzer` (`make fuzz-imap`),

@@ -1,3 +1,5 @@
+import MailpenLineFraming
+import MailpenPOP3Core
 // libFuzzer entry point for the POP3 session: the state machine fed through POP3SessionInput, as a server
 // feeds it. The SwiftPM product `pop3-fuzzer` (`make fuzz-pop3`), built from MailpenPOP3Core alone,
 // seeded with fixtures/pop3. Any crash, sanitizer report, timeout or broken invariant is a bug:
@@ -12,8 +14,7 @@
 // The first input byte sets the session's options: 0x01 offers STLS, 0x02 the client is on loopback,
 // 0x04 accepts credentials, 0x08 the maildrop is locked, 0x10 the update fails, 0x20 marks read instead
 // of deleting, 0x40 a message vanishes before RETR. The rest is what the client sends.
-import MailpenLineFraming
-import MailpenPOP3Core
+import MailpenSASL
 
 struct SimulatedPOP3Session {
     private(set) var transcript: [String] = []
