@@ -7,8 +7,8 @@
 // - its SQL prepares and runs against the real schema: a real in-memory store's tables and search index,
 //   holding one indexed message. SearchSQL's statement runs for the whole query and for each term on its
 //   own (so every condition, with its FTS5 MATCH expression, is evaluated against the message), and so
-//   does each MATCH of the index-only plan. The store's own statements around that SQL (its page and
-//   count, the checks of new messages and of waits, the index-only plan with its inbox membership) run
+//   does each MATCH of the row-set plan. The store's own statements around that SQL (its page and
+//   count, the checks of new messages and of waits, the row-set plan with its inbox membership and columns) run
 //   once for each shape of query: what they add to it depends only on the table that drives it and on the
 //   plan, and the conditions and values inside them are those just run.
 
