@@ -4,6 +4,10 @@ page, searches (word, phrase, field, negation), get message, raw, and the wait w
 to the wait's response), plus Mailpen's resident memory at idle and with the messages. Targets: list
 p99 < 10 ms, search p99 < 50 ms, wake-up < 5 ms, RSS < 150 MB.
 
+Then every term type of the search grammar (docs/search.md) alone, negated and beside a broad word, each
+with its p50/p99 and a flag when over the target for search shapes: p50 < 20 ms and p99 < 50 ms.
+`--keep DIR` keeps the filled database; run again with the same `--keep`, it is reused without a new fill.
+
 With `--db postgres://...` the store is that PostgreSQL database, and a second node on it measures the
 wake-up across nodes: a wait on node B answered after the 250 from node A."""
 import argparse
@@ -31,12 +35,23 @@ FIRST = "alice bob carol dave eve frank grace heidi ivan judy mallory oscar pegg
 
 
 def make_message(index, rng):
+    """A message with random words; every third has a Cc, every fifth a Reply-To and every tenth an attachment,
+    so that those terms match a share of the messages rather than none."""
     sender, recipient = rng.choice(FIRST), rng.choice(FIRST)
     subject = " ".join(rng.choice(WORDS) for _ in range(4)).capitalize() + f" #{index}"
     body = "\r\n".join(" ".join(rng.choice(WORDS) for _ in range(12)) for _ in range(15))
-    return sender, recipient, (
-        f"From: {sender.title()} <{sender}@example.com>\r\nTo: {recipient.title()} <{recipient}@example.org>\r\n"
-        f"Subject: {subject}\r\nMessage-ID: <m{index}@bench.example>\r\nX-Batch: {index % 10}\r\n\r\n{body}\r\n").encode()
+    header = (f"From: {sender.title()} <{sender}@example.com>\r\nTo: {recipient.title()} <{recipient}@example.org>\r\n"
+              f"Subject: {subject}\r\nMessage-ID: <m{index}@bench.example>\r\nX-Batch: {index % 10}\r\n")
+    if index % 3 == 0:
+        header += f"Cc: {rng.choice(FIRST)}@example.net\r\n"
+    if index % 5 == 0:
+        header += f"Reply-To: {rng.choice(FIRST)}@help.example\r\n"
+    if index % 10 == 0:
+        header += 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n'
+        body = (f"--b\r\nContent-Type: text/plain\r\n\r\n{body}\r\n--b\r\nContent-Type: application/pdf\r\n"
+                f'Content-Disposition: attachment; filename="r{index}.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+                f"JVBERi0xLjQKJcfsj6IK\r\n--b--")
+    return sender, recipient, (header + f"\r\n{body}\r\n").encode()
 
 
 def fill(smtp_port, count, workers=8):
@@ -59,7 +74,7 @@ def fill(smtp_port, count, workers=8):
 
 class Client:
     def __init__(self, port):
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
 
     def get(self, path):
         self.connection.request("GET", path)
@@ -78,6 +93,65 @@ def timed(client, path, repeat):
             raise RuntimeError(f"{path}: HTTP {status}")
     samples.sort()
     return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+
+
+# Every term type of the grammar (docs/search.md), with a value that matches some of the fill (the output
+# gives how many). Each is measured alone, negated and beside BROAD_WORD, which is in nearly every message.
+BROAD_WORD = "warehouse"
+TERMS = [
+    ("word", "invoice"),
+    ("phrase", '"parcel courier"'),
+    ("from:", "from:alice"),
+    ("to:", "to:bob@example"),
+    ("cc:", "cc:carol"),
+    ("bcc:", "bcc:carol"),
+    ("reply-to:", "reply-to:help.example"),
+    ("addressed:", "addressed:carol"),
+    ("rcpt:", "rcpt:dave"),
+    ("subject:", "subject:invoice"),
+    ("message-id:", "message-id:m4242@"),
+    ("field, 2 characters", "from:zz"),
+    ("tag:", "tag:urgent"),
+    ("header: name", "header:Message-Id"),
+    ("header: name=value", "header:X-Batch=3"),
+    ("is:", "is:read"),
+    ("has:", "has:attachment"),
+    ("before:", "before:2000-01-01"),
+    ("after:", "after:2000-01-01"),
+    ("larger:", "larger:1500"),
+    ("smaller:", "smaller:1500"),
+]
+SEARCH_P50_TARGET, SEARCH_P99_TARGET = 20.0, 50.0
+
+
+def term_cases():
+    """(name, query) for each term type in its three forms."""
+    cases = []
+    for name, term in TERMS:
+        negated = "-" + term
+        combined = f"{term} {BROAD_WORD}" if term != BROAD_WORD else f"{term} invoice"
+        cases += [(f"{name} alone", term), (f"{name} negated", negated), (f"{name} + word", combined)]
+    return cases
+
+
+def prepare_flags(client, messages):
+    """Marks a tenth of the messages read and tags 1000 `urgent` (in runs of 500 and 200 spread over the inbox),
+    through the Mailpit API."""
+    def put(path, body):
+        client.connection.request("PUT", path, body=json.dumps(body), headers={"Content-Type": "application/json"})
+        response = client.connection.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"PUT {path}: HTTP {response.status}")
+
+    def ids(offset, limit):
+        _, page = client.get(f"/api/v1/inboxes/default/messages?limit={limit}&offset={offset}")
+        return [message["id"] for message in json.loads(page)["messages"]]
+
+    for run in range(20):
+        put("/api/v1/messages", {"IDs": ids(run * messages // 20, min(500, messages // 20)), "Read": True})
+    for run in range(5):
+        put("/api/v1/tags", {"Tags": ["urgent"], "IDs": ids(run * messages // 5 + 100, min(200, messages // 5))})
 
 
 def wake_up_latency(http_port, smtp_port, repeat):
@@ -127,6 +201,8 @@ def main():
     parser.add_argument("--wakeups", type=int, default=200)
     parser.add_argument("--db", help="a PostgreSQL URL to use instead of a SQLite file")
     parser.add_argument("--label", default="", help="printed before each line, to tell runs apart")
+    parser.add_argument("--term-repeat", type=int, default=40, help="requests per search term shape")
+    parser.add_argument("--terms-only", action="store_true", help="measure only the search term shapes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mailpen-bench-api-") as temporary:
         workdir = args.keep or temporary
@@ -138,9 +214,18 @@ def main():
         with server:
             idle_memory = memory_mb(server.pid)
             print(f"{args.label}Mailpen resident memory at idle: {idle_memory:.0f} MB")
-            seconds = fill(smtp_port, args.messages)
-            print(f"filled {args.messages} messages over SMTP in {seconds:.1f} s ({args.messages / seconds:.0f} msg/s)")
             client = Client(http_port)
+            _, body = client.get("/api/v1/inboxes/default/messages?limit=1")
+            stored = json.loads(body)["total"]
+            if stored == args.messages:
+                print(f"reusing the {stored} messages in {workdir}")
+            else:
+                if stored:
+                    raise SystemExit(f"{workdir} holds {stored} messages, not {args.messages}")
+                seconds = fill(smtp_port, args.messages)
+                print(f"filled {args.messages} messages over SMTP in {seconds:.1f} s "
+                      f"({args.messages / seconds:.0f} msg/s)")
+                client = Client(http_port)  # The server may have closed the first one while it was idle.
             # Wait until the search index has caught up with the last message.
             last = args.messages - 1
             indexed_from = time.time()
@@ -151,6 +236,10 @@ def main():
                     break
                 time.sleep(0.5)
             print(f"search index caught up {time.time() - indexed_from:.1f} s after the fill")
+            flagged = os.path.join(workdir, "flags-prepared")
+            if not os.path.exists(flagged):
+                prepare_flags(client, args.messages)
+                open(flagged, "w").close()
             # After a burst the index merges the burst's segments and copies its log into its file, in the
             # background: measure the steady state after that, not the tail of the 100k burst.
             print(f"background merging done {wait_until_idle(server.pid):.1f} s later")
@@ -170,11 +259,17 @@ def main():
                 ("raw", f"/api/v1/messages/{message_id}/raw"),
             ]
             results = []
+            if args.terms_only:
+                cases = []
             print(f"{'request':<26} {'p50 ms':>8} {'p99 ms':>8}")
             for name, path in cases:
                 p50, p99 = timed(client, path, args.repeat)
                 results.append({"name": name, "p50": p50, "p99": p99})
                 print(f"{args.label}{name:<26} {p50:>8.2f} {p99:>8.2f}", flush=True)
+            results += measure_terms(client, args)
+            if args.terms_only:
+                finish(args, results, memory_mb(server.pid), idle_memory)
+                return
             p50, p99 = wake_up_latency(http_port, smtp_port, args.wakeups)
             results.append({"name": "wait wake-up after 250", "p50": p50, "p99": p99})
             print(f"{args.label}{'wait wake-up after 250':<26} {p50:>8.2f} {p99:>8.2f}")
@@ -190,10 +285,34 @@ def main():
                     print(f"{args.label}{'wait on B after 250 from A':<26} {p50:>8.2f} {p99:>8.2f}")
                     print(f"{args.label}second node's resident memory with {args.messages} messages: "
                           f"{memory_mb(second.pid):.0f} MB")
-            if args.json:
-                with open(args.json, "w") as output:
-                    json.dump({"messages": args.messages, "results": results, "rssMB": memory,
-                               "idleRssMB": idle_memory}, output, indent=2)
+            finish(args, results, memory, idle_memory)
+
+
+def measure_terms(client, args):
+    """Each term shape's p50/p99 over `--term-repeat` requests, flagged when over the search target."""
+    print(f"{'search term shape':<34} {'p50 ms':>8} {'p99 ms':>8} {'total':>7}  query")
+    results, over = [], []
+    for name, query in term_cases():
+        path = "/api/v1/inboxes/default/messages?q=" + urllib.parse.quote(query)
+        _, body = client.get(path)
+        total = json.loads(body)["total"]
+        p50, p99 = timed(client, path, args.term_repeat)
+        flag = "  OVER" if p50 >= SEARCH_P50_TARGET or p99 >= SEARCH_P99_TARGET else ""
+        if flag:
+            over.append(name)
+        results.append({"name": "search " + name, "query": query, "p50": p50, "p99": p99, "total": total})
+        print(f"{args.label}{name:<34} {p50:>8.2f} {p99:>8.2f} {total:>7}  {query}{flag}", flush=True)
+    load = os.getloadavg()
+    print(f"{args.label}{len(over)} of {len(results)} term shapes over p50 {SEARCH_P50_TARGET:.0f} ms / "
+          f"p99 {SEARCH_P99_TARGET:.0f} ms; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    return results
+
+
+def finish(args, results, memory, idle_memory):
+    if args.json:
+        with open(args.json, "w") as output:
+            json.dump({"messages": args.messages, "results": results, "rssMB": memory,
+                       "idleRssMB": idle_memory, "loadAverage": os.getloadavg()}, output, indent=2)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ struct SearchMatchingTests {
             Subject: Welcome to Straße Shop\r
             Message-ID: <welcome-1@shop.example>\r
             X-Campaign: spring sale\r
+            X-Campaign: winter\r
+            X-Note: a: b\r
             \r
             Please confirm your account. Grüße!\r
 
@@ -97,6 +99,27 @@ struct SearchMatchingTests {
         ("header:X-Campaign=spring", ["welcome"]),
         ("header:X-Campaign=autumn", []),
         ("-header:x-campaign", ["reset", "invoice"]),
+        ("header:x-campaign=winter", ["welcome"]),
+        ("header:x-campaign=sale -header:x-campaign=winter", []),
+        ("-header:x-campaign=spring", ["reset", "invoice"]),
+        ("header:x-campaign=ng", ["welcome"]),
+        ("header:content-type=mixed", ["reset"]),
+        ("header:content-type=pdf", []),  // a part's header is not the message's
+        ("header:message-id", ["welcome", "reset"]),
+        ("header:\"x-note=a: b\"", ["welcome"]),
+        ("header:\"x-note: a\"", ["welcome"]),
+        ("header:x-note=\"b\" token", []),
+        ("header:mime-version=1.0 has:attachment", ["reset"]),
+        ("-is:read", ["welcome", "reset", "invoice"]),
+        ("-is:unread", []),
+        ("token is:unread -has:attachment", ["invoice"]),
+        ("-larger:400", ["welcome", "invoice"]),
+        ("-smaller:400 token", ["reset"]),
+        ("-after:2000-01-01", []),
+        ("-before:2000-01-01 -from:alice", ["reset", "invoice"]),
+        ("-subject:reset -from:billing", ["welcome"]),
+        ("tag:none", []),
+        ("-tag:none", ["welcome", "reset", "invoice"]),
         ("has:attachment", ["reset"]),
         ("-has:attachment", ["welcome", "invoice"]),
         ("is:unread", ["welcome", "reset", "invoice"]),

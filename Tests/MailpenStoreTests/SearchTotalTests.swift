@@ -13,6 +13,9 @@ struct SearchTotalTests {
         var sender: String
         var isRead = false
         var isDeleted = false
+        var isTagged: Bool { index % 6 == 1 }
+        /// The value of an `X-Group` header, which one message in four lacks.
+        var group: String? { index % 4 == 3 ? nil : index % 4 == 1 ? "one" : "two" }
     }
 
     /// 90 messages over two inboxes; some read, some deleted (after indexing, so the index still has them).
@@ -45,6 +48,24 @@ struct SearchTotalTests {
         ("rare", { $0.words.contains("rare") }),
         ("\"alpha beta\"", { $0.words.contains("beta") }),
         ("alpha is:read", { $0.isRead }),
+        ("is:read", { $0.isRead }),
+        ("-is:read", { !$0.isRead }),
+        ("is:unread beta", { !$0.isRead && $0.words.contains("beta") }),
+        ("-beta", { !$0.words.contains("beta") }),
+        ("-from:bob", { $0.sender != "bob" }),
+        ("-from:bob -gamma", { $0.sender != "bob" && !$0.words.contains("gamma") }),
+        ("rare -is:unread", { $0.words.contains("rare") && $0.isRead }),
+        ("header:x-group", { $0.group != nil }),
+        ("header:x-group=one", { $0.group == "one" }),
+        ("-header:x-group=one beta", { $0.group != "one" && $0.words.contains("beta") }),
+        ("tag:checked", { $0.isTagged }),
+        ("-tag:checked -is:read", { !$0.isTagged && !$0.isRead }),
+        ("after:2000-01-01 -gamma", { !$0.words.contains("gamma") }),
+        ("before:2000-01-01", { _ in false }),
+        ("-has:attachment is:unread", { !$0.isRead }),
+        ("smaller:100000 -larger:100000 beta", { $0.words.contains("beta") }),
+        ("rare from:b", { $0.words.contains("rare") && $0.sender == "bob" }),  // the short field among few
+        ("-from:b alpha", { $0.sender != "bob" }),
     ]
 
     /// The total and unread count of a query whose first page is smaller than its result: computed by
@@ -57,7 +78,9 @@ struct SearchTotalTests {
             var ids: [Int: String] = [:]
             let messages = samples.map { sample in
                 let body = sample.words.sorted().joined(separator: " ")
-                let raw = "From: \(sample.sender)@example.com\r\nSubject: Note \(sample.index)\r\n\r\n\(body)\r\n"
+                let group = sample.group.map { "X-Group: \($0)\r\n" } ?? ""
+                let raw =
+                    "From: \(sample.sender)@example.com\r\nSubject: Note \(sample.index)\r\n\(group)\r\n\(body)\r\n"
                 return incoming(raw, inbox: sample.inbox, create: true)
             }
             for (sample, summary) in zip(samples, try await storeSearchable(messages, in: store)) {
@@ -67,8 +90,11 @@ struct SearchTotalTests {
                 guard let id = ids[sample.index] else { continue }
                 if sample.isDeleted {
                     try await store.deleteMessage(id: id)
-                } else if sample.isRead {
-                    _ = try await store.setRead(id: id, true)
+                    continue
+                }
+                if sample.isRead || sample.isTagged {
+                    _ = try await store.update(
+                        id: id, isRead: sample.isRead ? true : nil, tags: sample.isTagged ? ["checked"] : nil)
                 }
             }
             for inbox in ["default", "other"] {

@@ -76,8 +76,8 @@ extension SQLiteStore {
         return page
     }
 
-    /// A page of an index-only search, with the inbox's membership from the cache when nothing has been
-    /// committed since it was read.
+    /// A page of a search answered with row-id sets, with the inbox's membership (and columns) from the
+    /// cache when nothing has been committed since it was read.
     private func messages(
         matching search: IndexedSearch, inInbox name: String, limit: Int, offset: Int
     ) async throws -> MessagePage {

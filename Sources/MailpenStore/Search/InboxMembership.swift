@@ -7,6 +7,8 @@ import GRDB
 struct InboxMembership: Sendable {
     var members: RowSet
     var unread: RowSet
+    /// The columns size, date and attachment terms test, once a search has needed them.
+    var columns: InboxColumns? = nil
 
     /// Reads the inbox's rows in one pass over the narrow membership index.
     static func load(inboxID: Int64, largest: Int64, in db: Database) throws -> InboxMembership {

@@ -85,6 +85,7 @@ package struct SearchDocument: Sendable {
             seq, fields.from, fields.to, fields.cc, fields.bcc, fields.replyTo, fields.all, fields.recipients,
             fields.subject, fields.messageID, fields.headers,
         ])
+        try HeaderEntries.insert(seq: seq, headers: fields.headers, into: db, schema: schema)
     }
 }
 

@@ -8,19 +8,40 @@ enum SearchIndexSchema {
     static let textTable = "message_text"
     /// Substring (trigram) index over the fields the grammar names, stored case-folded.
     static let fieldsTable = "message_fields"
+    /// The columns of ``fieldsTable``, in order: FTS5 keeps the text of the n-th in column `c<n>` of the
+    /// table's `_content` shadow table, which a scan for text too short for the trigram index reads directly.
+    static let fieldsColumns = [
+        "addr_from", "addr_to", "addr_cc", "addr_bcc", "addr_reply_to", "addr_all", "rcpt", "subject", "message_id",
+        "headers",
+    ]
+    /// The header lines of ``fieldsTable``'s `headers` column by name (see ``HeaderEntries``): what
+    /// `header:` looks up, reading only the entries of the name it asks for.
+    static let headerTable = "message_header"
 
     /// The current version, kept in the index database's `user_version`.
-    static let version = 1
+    static let version = 2
 
     /// Creates the tables in `schema` (`""` for a connection of its own, `"search."` when attached) unless
-    /// they are there; an index of another version is dropped and rebuilt.
+    /// they are there; an index of version 1 gains the header table, and one of any other version is dropped
+    /// and rebuilt.
     static func prepare(_ db: Database, schema: String) throws {
         let current = try Int.fetchOne(db, sql: "PRAGMA \(schema)user_version") ?? 0
         if current == version {
             try disableAutomerge(db, schema: schema)
             return
         }
-        for table in [textTable, fieldsTable, "index_state"] {
+        if current == 1 {
+            // Version 2 only adds the header table, which the stored header lines fill: no re-indexing.
+            try db.inTransaction {
+                try createHeaderTable(db, schema: schema)
+                try HeaderEntries.backfill(db, schema: schema)
+                try db.execute(sql: "PRAGMA \(schema)user_version = \(version)")
+                return .commit
+            }
+            try disableAutomerge(db, schema: schema)
+            return
+        }
+        for table in [textTable, fieldsTable, headerTable, "index_state"] {
             try db.execute(sql: "DROP TABLE IF EXISTS \(schema)\(table)")
         }
         try db.execute(
@@ -28,16 +49,31 @@ enum SearchIndexSchema {
                 CREATE VIRTUAL TABLE \(schema)\(textTable) USING fts5(
                     subject, addresses, body, tokenize = 'unicode61 remove_diacritics 2');
                 CREATE VIRTUAL TABLE \(schema)\(fieldsTable) USING fts5(
-                    addr_from, addr_to, addr_cc, addr_bcc, addr_reply_to, addr_all, rcpt, subject, message_id,
-                    headers, tokenize = 'trigram case_sensitive 1');
+                    \(fieldsColumns.joined(separator: ", ")), tokenize = 'trigram case_sensitive 1');
                 CREATE TABLE \(schema)index_state (
                     id INTEGER PRIMARY KEY CHECK (id = 1),
                     indexed_seq INTEGER NOT NULL
                 );
                 INSERT INTO \(schema)index_state (id, indexed_seq) VALUES (1, 0);
-                PRAGMA \(schema)user_version = \(version);
                 """)
+        try createHeaderTable(db, schema: schema)
+        try db.execute(sql: "PRAGMA \(schema)user_version = \(version)")
         try disableAutomerge(db, schema: schema)
+    }
+
+    /// One row per distinct header line, keyed by name first: `header:Name` reads the name's entries
+    /// alone, and `header:Name=value` tests only their values. Entries are deleted by name and row (see
+    /// ``deleteEntries(of:in:schema:)``), so no second index is needed.
+    private static func createHeaderTable(_ db: Database, schema: String) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE \(schema)\(headerTable) (
+                    name TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    value TEXT NOT NULL,
+                    PRIMARY KEY (name, seq, value)
+                ) WITHOUT ROWID
+                """)
     }
 
     /// The full-text tables, whose segments ``mergeStep(_:schema:pages:)`` merges.
@@ -52,11 +88,13 @@ enum SearchIndexSchema {
         }
     }
 
-    /// Removes the entries of `rows` from both full-text tables (in chunks: SQLite takes a limited number
-    /// of parameters per statement).
+    /// Removes the entries of `rows` from the full-text tables and the header table (in chunks: SQLite
+    /// takes a limited number of parameters per statement). Header entries go first, found by the header
+    /// lines the fields table still holds.
     static func deleteEntries(of rows: [Int64], in db: Database, schema: String) throws {
         for start in stride(from: 0, to: rows.count, by: 500) {
             let chunk = Array(rows[start..<min(start + 500, rows.count)])
+            try HeaderEntries.delete(rows: chunk, in: db, schema: schema)
             for table in fullTextTables {
                 try db.execute(
                     sql: "DELETE FROM \(schema)\(table) WHERE rowid IN (\(databaseQuestionMarks(count: chunk.count)))",

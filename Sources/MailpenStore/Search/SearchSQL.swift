@@ -225,6 +225,11 @@ package struct FieldTest: Sendable {
     }
 
     var globArguments: [(any DatabaseValueConvertible)?] {
+        globPatterns
+    }
+
+    /// The GLOB pattern for each column.
+    var globPatterns: [String] {
         Array(repeating: "*" + SearchSQL.globLiteral(value) + "*", count: columns.count)
     }
 

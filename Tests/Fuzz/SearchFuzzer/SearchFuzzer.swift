@@ -7,14 +7,15 @@
 // - its SQL prepares and runs against the real schema: a real in-memory store's tables and search index,
 //   holding one indexed message. SearchSQL's statement runs for the whole query and for each term on its
 //   own (so every condition, with its FTS5 MATCH expression, is evaluated against the message), and so
-//   does each MATCH of the index-only plan. The store's own statements around that SQL (its page and
-//   count, the checks of new messages and of waits, the index-only plan with its inbox membership) run
+//   does each MATCH of the row-set plan. The store's own statements around that SQL (its page and
+//   count, the checks of new messages and of waits, the row-set plan with its inbox membership and columns) run
 //   once for each shape of query: what they add to it depends only on the table that drives it and on the
 //   plan, and the conditions and values inside them are those just run.
 
 import Dispatch
 import Foundation
 import GRDB
+import MailpenSMTPCore
 
 @testable import MailpenStore
 
@@ -115,6 +116,18 @@ final class SearchFixture: Sendable {
         }
     }
 
+    /// Where a term's rows come from, without its value: the shapes worth running the whole search for.
+    static func kind(of source: IndexedSearch.Term.Source) -> String {
+        switch source {
+        case .fullText(let table, _): "text \(table)"
+        case .fieldScan: "field scan"
+        case .tag: "tag"
+        case .header(_, let value): value == nil ? "header" : "header value"
+        case .unread: "unread"
+        case .column(let test): "column " + String(describing: test).prefix { $0 != "(" }
+        }
+    }
+
     /// Runs `query`'s SQL; any SQLite error is a bug.
     func checkSQL(of query: SearchQuery) {
         let whole = MessageQuery(inbox: "default", search: query)
@@ -129,16 +142,17 @@ final class SearchFixture: Sendable {
                 // Kept statements are for the few shapes of one term; a whole query's is seldom seen again.
                 try Self.run(search, keepingStatement: false, in: db)
                 for term in plan?.terms ?? [] {
+                    guard case .fullText(let table, let expression) = term.source else { continue }
                     let statement = try db.cachedStatement(
-                        sql: "SELECT rowid FROM search.\(term.table) WHERE \(term.table) MATCH ?")
-                    _ = try Row.fetchAll(statement, arguments: [term.expression])
+                        sql: "SELECT rowid FROM search.\(table) WHERE \(table) MATCH ?")
+                    _ = try Row.fetchAll(statement, arguments: [expression])
                 }
             }
             var shape = Hasher()
             shape.combine(search.from)
             shape.combine(search.order)
             for term in plan?.terms ?? [] {
-                shape.combine(term.table)
+                shape.combine(Self.kind(of: term.source))
                 shape.combine(term.isNegated)
             }
             guard shapes.withLock({ $0.insert(shape.finalize()).inserted }) else { return }

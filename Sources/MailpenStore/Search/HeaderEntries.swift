@@ -1,0 +1,81 @@
+import GRDB
+
+/// The entries of the header table: the indexed header lines (`name: value`, folded, one per line, see
+/// ``SearchDocument``) split at their first `": "`. `header:Name=value` matches a line that starts with
+/// `name: ` and contains `value` after it, so it matches exactly the entries named `name` whose value
+/// contains `value` — for every name without `": "` or a line break in it (``isIndexable(name:)``).
+enum HeaderEntries {
+    /// The distinct (name, value) pairs of folded header lines.
+    static func entries(of headers: String) -> Set<Entry> {
+        var entries = Set<Entry>()
+        for line in headers.utf8.split(separator: UInt8(ascii: "\n")) {
+            guard let split = separator(in: line), split > line.startIndex else { continue }
+            // Split at ASCII characters: both halves are whole UTF-8.
+            entries.insert(
+                Entry(
+                    name: String(decoding: line[..<split], as: UTF8.self),
+                    value: String(decoding: line[line.index(split, offsetBy: 2)...], as: UTF8.self)))
+        }
+        return entries
+    }
+
+    struct Entry: Hashable {
+        var name: String
+        var value: String
+    }
+
+    /// Whether a `header:` term with this (folded) name can be answered from the table: a name containing
+    /// `": "` or a line break would have to match across the split.
+    static func isIndexable(name: String) -> Bool {
+        !name.isEmpty && !name.contains(": ") && !name.unicodeScalars.contains("\n")
+    }
+
+    /// Where the first `": "` of `line` starts.
+    private static func separator(in line: Substring.UTF8View.SubSequence) -> Substring.UTF8View.Index? {
+        var index = line.startIndex
+        while let colon = line[index...].firstIndex(of: UInt8(ascii: ":")) {
+            let next = line.index(after: colon)
+            if next < line.endIndex, line[next] == UInt8(ascii: " ") { return colon }
+            index = next
+        }
+        return nil
+    }
+
+    static func insert(seq: Int64, headers: String, into db: Database, schema: String) throws {
+        let statement = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO \(schema)\(SearchIndexSchema.headerTable) (name, seq, value) VALUES (?, ?, ?)")
+        for entry in entries(of: headers) {
+            try statement.execute(arguments: [entry.name, seq, entry.value])
+        }
+    }
+
+    /// Deletes the entries of `rows`, found by the names in their stored header lines.
+    static func delete(rows: [Int64], in db: Database, schema: String) throws {
+        let stored = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT rowid, headers FROM \(schema)\(SearchIndexSchema.fieldsTable)
+                WHERE rowid IN (\(databaseQuestionMarks(count: rows.count)))
+                """,
+            arguments: StatementArguments(rows))
+        let statement = try db.cachedStatement(
+            sql: "DELETE FROM \(schema)\(SearchIndexSchema.headerTable) WHERE name = ? AND seq = ?")
+        for row in stored {
+            let seq: Int64 = row[0]
+            let headers: String = row[1] ?? ""
+            for name in Set(entries(of: headers).map(\.name)) {
+                try statement.execute(arguments: [name, seq])
+            }
+        }
+    }
+
+    /// Fills the table from the header lines of every indexed message (an index made before it existed).
+    static func backfill(_ db: Database, schema: String) throws {
+        let rows = try Row.fetchCursor(
+            db, sql: "SELECT rowid, headers FROM \(schema)\(SearchIndexSchema.fieldsTable)")
+        while let row = try rows.next() {
+            let headers: String = row[1] ?? ""
+            try insert(seq: row[0], headers: headers, into: db, schema: schema)
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import GRDB
+import Testing
+
+@testable import MailpenStore
+
+@Suite("Search: the header table")
+struct HeaderEntriesTests {
+    @Test("lines split at their first colon and space; duplicates and lines without one are dropped")
+    func splitting() {
+        let entries = HeaderEntries.entries(of: "\nx-a: one: two\nx-a: one: two\nx-b: \nno separator\nx:c:: d\n: e\n")
+        #expect(
+            entries == [
+                .init(name: "x-a", value: "one: two"), .init(name: "x-b", value: ""), .init(name: "x:c:", value: "d"),
+            ])
+        #expect(HeaderEntries.isIndexable(name: "x-campaign"))
+        #expect(!HeaderEntries.isIndexable(name: "x-note: a"))
+        #expect(!HeaderEntries.isIndexable(name: "x\nb"))
+    }
+
+    static func headerRows(_ db: Database) throws -> [String] {
+        try String.fetchAll(
+            db, sql: "SELECT name || '=' || value || '@' || seq FROM \(SearchIndexSchema.headerTable) ORDER BY 1")
+    }
+
+    static func insertDocument(seq: Int64, headers: String, in db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO \(SearchIndexSchema.fieldsTable) (rowid, headers) VALUES (?, ?)",
+            arguments: [seq, headers])
+        try HeaderEntries.insert(seq: seq, headers: headers, into: db, schema: "")
+    }
+
+    /// An index made before the header table existed gets it, filled from the stored header lines, without
+    /// being rebuilt; deleting a message's entries removes its header rows too.
+    @Test("an index of version 1 is upgraded in place, and deletions reach the header table")
+    func upgradeAndDelete() throws {
+        let queue = try DatabaseQueue()
+        try queue.writeWithoutTransaction { db in
+            try SearchIndexSchema.prepare(db, schema: "")
+            try Self.insertDocument(seq: 1, headers: "\nx-campaign: spring\nsubject: hi\n", in: db)
+            try Self.insertDocument(seq: 2, headers: "\nx-campaign: autumn\nx-campaign: winter\n", in: db)
+            try db.execute(sql: "UPDATE index_state SET indexed_seq = 2")
+            // Back to version 1: no header table.
+            try db.execute(sql: "DROP TABLE \(SearchIndexSchema.headerTable)")
+            try db.execute(sql: "PRAGMA user_version = 1")
+
+            try SearchIndexSchema.prepare(db, schema: "")
+            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == SearchIndexSchema.version)
+            #expect(try Int64.fetchOne(db, sql: "SELECT indexed_seq FROM index_state") == 2)  // not rebuilt
+            #expect(
+                try Self.headerRows(db) == [
+                    "subject=hi@1", "x-campaign=autumn@2", "x-campaign=spring@1", "x-campaign=winter@2",
+                ])
+
+            try SearchIndexSchema.deleteEntries(of: [2], in: db, schema: "")
+            #expect(try Self.headerRows(db) == ["subject=hi@1", "x-campaign=spring@1"])
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(SearchIndexSchema.fieldsTable)") == 1)
+        }
+    }
+}
