@@ -55,6 +55,11 @@ struct PostfixSink {
         var arguments = ["-d", directory.path + "/%M."]
         if getuid() == 0 { arguments = ["-u", "nobody"] + arguments }
         process.arguments = arguments + ["127.0.0.1:\(port)", "10"]
+        // Not the test run's output: a sink outliving a crashed test process would hold that pipe open, and
+        // the runner would wait on it until its timeout.
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
         try process.run()
         let sink = PostfixSink(port: port, directory: directory, process: process)
         for _ in 0..<100 {
