@@ -1,5 +1,6 @@
 import Foundation
 import MailpenMIME
+import MailpenSMTPCore
 import MailpenStore
 
 /// Decides whether a just-stored message matches an auto-relay rule's query, on the message itself rather

@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import Logging
 import MailpenOutbound
+import MailpenSMTPCore
 import MailpenStore
 
 /// Releases captured mail to the configured relays through the store's durable delivery queue: queues

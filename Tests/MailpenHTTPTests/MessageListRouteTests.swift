@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import MailpenSMTPCore
 import MailpenStore
 import MailpenTesting
 import NIOCore

@@ -1,5 +1,6 @@
 import Foundation
 import Mailpen
+import MailpenSMTPCore
 import MailpenStore
 import MailpenTestSupport
 import MailpenTesting

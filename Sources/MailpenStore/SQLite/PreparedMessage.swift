@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import MailpenMIME
+import MailpenSMTPCore
 import NIOCore
 
 /// A message ready for the write transaction: parsed, and every column value computed, before it
