@@ -211,7 +211,8 @@ struct LinkFollowerSafetyTests {
         let start = clock.now
         follow.cancel()
         let statuses = await follow.value
-        #expect(clock.now - start < .seconds(2))
+        // Well below the 60 s timeout the requests would otherwise run to.
+        #expect(clock.now - start < .seconds(10))
         #expect(urls.allSatisfy { statuses[$0]?.error == "not checked: cancelled" })
         // Every request in flight was dropped and none of the waiting links was started.
         #expect(await Self.eventually { server.connectionsOpen == 0 })

@@ -74,7 +74,8 @@ struct LinkFollowerTests {
         #expect(statuses["http://127.0.0.1:\(refusedPort)/"]?.error == "connection refused")
         #expect(statuses["mailto:x@example.com"] == nil)
         // The hanging link ends at its timeout instead of holding the run (concurrency has a test of its own).
-        #expect(elapsed < .seconds(15))
+        // Far above the 4 s timeout, which a loaded machine stretches; without one the hang never ends.
+        #expect(elapsed < .seconds(60))
     }
 
     @Test func concurrencyIsBounded() async throws {
