@@ -28,11 +28,13 @@ public enum IMAPCommandParser {
         }
     }
 
-    /// The tag at the start of a partial command, if it has one (for answering a refused literal).
+    /// The tag at the start of a partial command, if it has one (for answering a refused literal or an
+    /// overlong command). Any length the command parser accepts is found, so every answer to a command
+    /// carries the same tag.
     package static func tag(of bytes: some Collection<UInt8>) -> String? {
-        var buffer = IMAPParseBuffer(Array(bytes.prefix(256)))
-        guard let tag = try? buffer.tag(), buffer.take(" ") else { return nil }
-        return tag
+        let end = bytes.firstIndex { !IMAPParseBuffer.isAtomChar($0) || $0 == UInt8(ascii: "+") }
+        guard let end, end != bytes.startIndex, bytes[end] == UInt8(ascii: " ") else { return nil }
+        return String(decoding: bytes[..<end], as: UTF8.self)
     }
 
     static func command(_ buffer: inout IMAPParseBuffer) throws(IMAPParseError) -> IMAPCommand.Kind {

@@ -211,6 +211,16 @@ struct IMAPSessionStateMachineTests {
         #expect(driver.send("b NOOP\r\n").tagged == "b OK NOOP completed")
     }
 
+    /// A tag longer than 256 bytes is the client's to choose: a refused literal and an unknown command both
+    /// answer with it, as a parsed command does.
+    @Test func longTagsAreAnsweredOnEveryPath() {
+        var driver = IMAPDriver(.init(hostname: "imap.test", maximumLiteralSize: 10))
+        let tag = String(repeating: "t", count: 300)
+        #expect(driver.send("\(tag) NOOP\r\n").tagged == "\(tag) OK NOOP completed")
+        #expect(driver.send("\(tag) FROB\r\n").tagged.hasPrefix("\(tag) BAD "))
+        #expect(driver.send("\(tag) LOGIN {11}\r\n").tagged == "\(tag) BAD literal too large")
+    }
+
     @Test func selectReportsTheMailbox() {
         var driver = IMAPDriver()
         driver.send("a LOGIN bob secret\r\n")
