@@ -12,7 +12,7 @@ extension MailpenServer {
         if !(store is SQLiteStore) { configuration.startupRecoveryAge = configuration.staleClaimAge }
         let service = WebhookService(
             store: store, queue: queue,
-            representation: .init(summary: WebhookRepresentations.summary, delivery: WebhookRepresentations.delivery),
+            representation: .init(summary: APIObjectJSON.summary, delivery: APIObjectJSON.delivery),
             deliveryChanges: relays?.deliveryChanges(), configuration: configuration,
             logger: logger)
         try await service.start()

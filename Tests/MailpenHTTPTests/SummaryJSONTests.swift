@@ -33,7 +33,7 @@ struct SummaryJSONTests {
     @Test func everyCharacterAloneMatchesTheEncoder() throws {
         for scalar in Self.awkwardText.unicodeScalars {
             let text = "x" + String(scalar) + "y"
-            let written = APIJSON.quoted(text)
+            let written = JSONString.quoted(text)
             let encoded = String(decoding: try APIJSON.encoder.encode(text), as: UTF8.self)
             #expect(written == encoded, "U+\(String(scalar.value, radix: 16))")
         }
@@ -41,7 +41,7 @@ struct SummaryJSONTests {
 
     @Test func webhooksCarryTheHandWrittenSummary() throws {
         let summary = try #require(Self.summaries.last)
-        let json = try WebhookRepresentations.summary(summary)
+        let json = APIObjectJSON.summary(summary)
         let decoded = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         #expect(decoded["subject"] as? String == Self.awkwardText)
         #expect(json == SummaryJSON.string(summary))

@@ -19,7 +19,7 @@ public struct APIError: HTTPResponseError, Sendable {
     }
 
     static func jsonResponse(status: HTTPResponse.Status, message: String, headers: HTTPFields = [:]) -> Response {
-        let body = ByteBuffer(string: #"{"error":"# + APIJSON.quoted(message) + "}")
+        let body = ByteBuffer(string: #"{"error":"# + JSONString.quoted(message) + "}")
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: fields, body: .init(byteBuffer: body))

@@ -42,22 +42,22 @@ enum SummaryJSON {
         json += ",\"from\":"
         if let from = summary.from { append(from, to: &json) } else { json += "null" }
         json += ",\"id\":"
-        APIJSON.appendQuoted(summary.id, to: &json)
+        JSONString.append(summary.id, to: &json)
         json += ",\"inbox\":"
-        APIJSON.appendQuoted(summary.inbox, to: &json)
+        JSONString.append(summary.inbox, to: &json)
         json += summary.isRead ? ",\"read\":true" : ",\"read\":false"
         json += ",\"receivedAt\":\""
         json += RFC3339.string(from: summary.receivedAt)
         json += "\",\"size\":"
         json += String(summary.size)
         json += ",\"snippet\":"
-        APIJSON.appendQuoted(summary.snippet, to: &json)
+        JSONString.append(summary.snippet, to: &json)
         json += ",\"subject\":"
-        APIJSON.appendQuoted(summary.subject, to: &json)
+        JSONString.append(summary.subject, to: &json)
         json += ",\"tags\":["
         for (position, tag) in summary.tags.enumerated() {
             if position > 0 { json += "," }
-            APIJSON.appendQuoted(tag, to: &json)
+            JSONString.append(tag, to: &json)
         }
         json += "],\"to\":"
         append(summary.to, to: &json)
@@ -75,9 +75,9 @@ enum SummaryJSON {
 
     private static func append(_ address: MessageAddress, to json: inout String) {
         json += "{\"address\":"
-        APIJSON.appendQuoted(address.address, to: &json)
+        JSONString.append(address.address, to: &json)
         json += ",\"name\":"
-        if let name = address.name { APIJSON.appendQuoted(name, to: &json) } else { json += "null" }
+        if let name = address.name { JSONString.append(name, to: &json) } else { json += "null" }
         json += "}"
     }
 }

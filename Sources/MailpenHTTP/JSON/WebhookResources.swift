@@ -132,16 +132,3 @@ struct WebhookDeliveryResource: Encodable, Sendable {
 struct WebhookDeliveryListResource: ResponseEncodable, Sendable {
     var deliveries: [WebhookDeliveryResource]
 }
-
-/// The API's JSON for the objects webhook events carry, so that an event reads as the API would answer.
-public enum WebhookRepresentations {
-    /// A message summary as `GET /api/v1/messages/{id}` lists it.
-    public static func summary(_ summary: MessageSummary) throws -> String {
-        SummaryJSON.string(summary)
-    }
-
-    /// A relay delivery as `GET /api/v1/deliveries` lists it.
-    public static func delivery(_ delivery: Delivery) throws -> String {
-        String(decoding: try APIJSON.encoder.encode(DeliveryResource(delivery)), as: UTF8.self)
-    }
-}

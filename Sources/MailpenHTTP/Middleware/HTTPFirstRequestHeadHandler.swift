@@ -1,3 +1,4 @@
+import MailpenStore
 import NIOCore
 import NIOHTTP1
 
@@ -56,7 +57,7 @@ final class HTTPFirstRequestHeadHandler: ChannelInboundHandler, RemovableChannel
         hasAnswered = true
         deadline?.cancel()
         deadline = nil
-        let body = ByteBuffer(string: #"{"error":"# + APIJSON.quoted("malformed request: \(error)") + "}")
+        let body = ByteBuffer(string: #"{"error":"# + JSONString.quoted("malformed request: \(error)") + "}")
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
         headers.add(name: "Content-Length", value: String(body.readableBytes))

@@ -113,18 +113,19 @@ struct EventRoutes {
             data = SummaryJSON.string(summary)
         case .deleted(let inbox, let ids):
             name = "deleted"
-            data = "{\"inbox\":\(APIJSON.quoted(inbox)),\"ids\":[\(ids.map(APIJSON.quoted).joined(separator: ","))]}"
+            data =
+                "{\"inbox\":\(JSONString.quoted(inbox)),\"ids\":[\(ids.map(JSONString.quoted).joined(separator: ","))]}"
         case .cleared(let inbox):
             name = "inbox"
-            data = "{\"name\":\(APIJSON.quoted(inbox)),\"change\":\"cleared\"}"
+            data = "{\"name\":\(JSONString.quoted(inbox)),\"change\":\"cleared\"}"
         case .inbox(let inbox, let change):
             name = "inbox"
-            data = "{\"name\":\(APIJSON.quoted(inbox)),\"change\":\(APIJSON.quoted(change.rawValue))}"
+            data = "{\"name\":\(JSONString.quoted(inbox)),\"change\":\(JSONString.quoted(change.rawValue))}"
         }
         return "event: \(name)\ndata: \(data)\n\n"
     }
 
     private static func json(_ delivery: Delivery) -> String {
-        (try? WebhookRepresentations.delivery(delivery)) ?? "{}"
+        (try? APIObjectJSON.delivery(delivery)) ?? "{}"
     }
 }

@@ -16,23 +16,7 @@ package enum EnvelopeJSON {
             output += "\":"
         }
         func string(_ value: String) {
-            output += "\""
-            for scalar in value.unicodeScalars {
-                switch scalar {
-                case "\"": output += "\\\""
-                case "\\": output += "\\\\"
-                case "\n": output += "\\n"
-                case "\r": output += "\\r"
-                case "\t": output += "\\t"
-                case _ where scalar.value < 0x20:
-                    output += "\\u00"
-                    output += String(scalar.value >> 4, radix: 16)
-                    output += String(scalar.value & 15, radix: 16)
-                default:
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-            output += "\""
+            JSONString.append(value, to: &output)
         }
         func parameters(_ values: [MessageEnvelope.Parameter]) {
             output += "["
