@@ -137,8 +137,9 @@ actor SearchIndexer: CommitListener {
         do {
             let (rows, hasMore) = try store.read { db in
                 // The batch's last row, by count and by total size, before any raw message is read.
+                // Cached statements: preparing these joins costs more than indexing a small message.
                 let sizes = try Row.fetchAll(
-                    db, sql: "SELECT seq, size FROM main.message WHERE seq > ? ORDER BY seq LIMIT ?",
+                    db.cachedStatement(sql: "SELECT seq, size FROM main.message WHERE seq > ? ORDER BY seq LIMIT ?"),
                     arguments: [from, batchSize])
                 guard let first = sizes.first else { return ([Row](), false) }
                 var through: Int64 = first[0]
@@ -150,14 +151,14 @@ actor SearchIndexer: CommitListener {
                     through = row[0]
                 }
                 let rows = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT m.seq, m.id, i.name, m.recipients, r.raw
-                        FROM main.message m
-                        JOIN main.inbox i ON i.id = m.inbox_id
-                        JOIN main.message_raw r ON r.seq = m.seq
-                        WHERE m.seq > ? AND m.seq <= ? ORDER BY m.seq
-                        """,
+                    db.cachedStatement(
+                        sql: """
+                            SELECT m.seq, m.id, i.name, m.recipients, r.raw
+                            FROM main.message m
+                            JOIN main.inbox i ON i.id = m.inbox_id
+                            JOIN main.message_raw r ON r.seq = m.seq
+                            WHERE m.seq > ? AND m.seq <= ? ORDER BY m.seq
+                            """),
                     arguments: [from, through])
                 let lastSeen: Int64 = sizes[sizes.count - 1][0]
                 return (rows, sizes.count == batchSize || through < lastSeen)
@@ -176,7 +177,8 @@ actor SearchIndexer: CommitListener {
             let indexSchema = self.indexSchema
             try index.write { db in
                 for document in documents { try document.insert(into: db, schema: indexSchema) }
-                try db.execute(sql: "UPDATE \(indexSchema)index_state SET indexed_seq = ?", arguments: [lastSeq])
+                try db.cachedStatement(sql: "UPDATE \(indexSchema)index_state SET indexed_seq = ?")
+                    .execute(arguments: [lastSeq])
             }
             indexedSeq = lastSeq
             feed.publishFromAnyThread(announced.map { IndexedMessages(inbox: $0.key, ids: $0.value) })
