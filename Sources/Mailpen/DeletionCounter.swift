@@ -9,21 +9,25 @@ struct DeletionCounter: Sendable {
     let store: any MailpenStore
     let metrics: MailpenMetrics
 
+    /// Only deletions wake the counter, not every message stored.
+    private static let isDeletion: StoreEventFilter = { event in
+        if case .deleted = event { return true }
+        return false
+    }
+
     /// Subscribes at once (deletions from now on are seen) and counts until the task is cancelled or the
     /// store closes.
     func start() async -> Task<Void, Never> {
-        let first = await store.subscribeToOwnChanges(bufferSize: 4096)
+        let first = await store.subscribeToOwnChanges(bufferSize: 4096, where: Self.isDeletion)
         return Task { [store, metrics] in
             var events = first
             while !Task.isCancelled {
                 do {
-                    for try await event in events {
-                        if case .deleted(_, let ids) = event { metrics.messagesDeleted(count: ids.count) }
-                    }
+                    for try await case .deleted(_, let ids) in events { metrics.messagesDeleted(count: ids.count) }
                     return
                 } catch ChangeFeedError.fellBehind {
                     // A burst outran the counter: what it missed is lost, later deletions still count.
-                    events = await store.subscribeToOwnChanges(bufferSize: 4096)
+                    events = await store.subscribeToOwnChanges(bufferSize: 4096, where: Self.isDeletion)
                 } catch {
                     return
                 }

@@ -1,20 +1,12 @@
+import MailpenMIME
+
 /// Writes terms of Mailpen's search grammar (the one `?q=` and the web UI read; see docs/search.md) so
 /// that the store reads back exactly the values an IMAP SEARCH named. The session only writes text: the
 /// store parses it, so this target stays free of storage.
 enum IMAPSearchGrammar {
-    /// `value` between quotes, with a backslash before each quote and backslash in it.
-    static func quoted(_ value: String) -> String {
-        var text = "\""
-        for scalar in value.unicodeScalars {
-            if scalar == "\"" || scalar == "\\" { text.unicodeScalars.append("\\") }
-            text.unicodeScalars.append(scalar)
-        }
-        return text + "\""
-    }
-
     /// A field term such as `from:"alice smith"`; nil for an empty value, which the grammar refuses.
     static func field(_ name: String, _ value: String) -> String? {
-        value.isEmpty ? nil : name + ":" + quoted(value)
+        value.isEmpty ? nil : name + ":" + SearchValueQuoting.quoted(value)
     }
 
     /// A bare word of the grammar — a word prefix, or words in a row with the last one a prefix — or nil
@@ -27,7 +19,7 @@ enum IMAPSearchGrammar {
         let scalars = text.unicodeScalars.drop { !isWordScalar($0) }
         guard let first = scalars.first else { return nil }
         if scalars.allSatisfy(isWordScalar) { return String(String.UnicodeScalarView(scalars)) }
-        return String(first) + quoted(String(String.UnicodeScalarView(scalars.dropFirst())))
+        return String(first) + SearchValueQuoting.quoted(String(String.UnicodeScalarView(scalars.dropFirst())))
     }
 
     static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {

@@ -1,3 +1,5 @@
+import MailpenMIME
+
 /// How the session answers a SEARCH: keys that need the message's content and have an equivalent in
 /// Mailpen's search grammar become store queries (answered from the store's indexes, without reading a
 /// message), the rest stay with the session, which knows them exactly (sequence numbers, UIDs, flags) or
@@ -134,7 +136,7 @@ struct IMAPSearchTranslation: Sendable, Hashable {
                 guard !name.isEmpty, !skippedHeaders.contains(name),
                     !name.unicodeScalars.contains(where: { $0 == "=" || $0.value < 0x21 || $0.value == 0x7F })
                 else { return nil }
-                return ["header:" + IMAPSearchGrammar.quoted(text.isEmpty ? name : name + "=" + text)]
+                return ["header:" + SearchValueQuoting.quoted(text.isEmpty ? name : name + "=" + text)]
             }
         case .body(let text), .text(let text):
             return IMAPSearchGrammar.word(text).map { [$0] }

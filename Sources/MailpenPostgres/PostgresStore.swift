@@ -243,12 +243,16 @@ public final class PostgresStore: MailpenStore {
 
     // MARK: - Changes
 
-    public func subscribe(bufferSize: Int) async -> AsyncThrowingStream<StoreEvent, any Error> {
-        await changes.subscribe(bufferSize: bufferSize)
+    public func subscribe(
+        bufferSize: Int, where isWanted: StoreEventFilter?
+    ) async -> AsyncThrowingStream<StoreEvent, any Error> {
+        await changes.subscribe(bufferSize: bufferSize, where: isWanted)
     }
 
-    public func subscribeToOwnChanges(bufferSize: Int) async -> AsyncThrowingStream<StoreEvent, any Error> {
-        await ownChanges.subscribe(bufferSize: bufferSize)
+    public func subscribeToOwnChanges(
+        bufferSize: Int, where isWanted: StoreEventFilter?
+    ) async -> AsyncThrowingStream<StoreEvent, any Error> {
+        await ownChanges.subscribe(bufferSize: bufferSize, where: isWanted)
     }
 
     // MARK: - Publishing

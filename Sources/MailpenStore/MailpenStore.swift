@@ -53,12 +53,17 @@ public protocol MailpenStore: Sendable {
     /// Waits until `count` messages of the inbox match `query` (messages already stored count) and returns
     /// them, newest first; throws ``StoreError/timedOut`` after `timeout`, and stops when cancelled.
     func waitForMessages(_ query: MessageQuery, count: Int, timeout: Duration) async throws -> [MessageSummary]
-    /// A stream of every change committed from now on.
-    func subscribe(bufferSize: Int) async -> AsyncThrowingStream<StoreEvent, any Error>
+    /// A stream of every change committed from now on, or of those `isWanted` accepts (see
+    /// ``ChangeFeed/subscribe(bufferSize:where:)``).
+    func subscribe(bufferSize: Int, where isWanted: StoreEventFilter?) async -> AsyncThrowingStream<
+        StoreEvent, any Error
+    >
     /// A stream of the changes this process commits from now on, without those of other processes sharing
     /// the database: for work that must happen once per change (auto-relay, webhooks), which the process
-    /// that made the change does. A store no other process writes answers ``subscribe(bufferSize:)``.
-    func subscribeToOwnChanges(bufferSize: Int) async -> AsyncThrowingStream<StoreEvent, any Error>
+    /// that made the change does. A store no other process writes answers ``subscribe(bufferSize:where:)``.
+    func subscribeToOwnChanges(
+        bufferSize: Int, where isWanted: StoreEventFilter?
+    ) async -> AsyncThrowingStream<StoreEvent, any Error>
     /// For mail clients (POP3, IMAP): the inbox's messages whose UID is above `afterUID` (0 for all), oldest
     /// first, with its UIDVALIDITY; nil when there is no such inbox.
     func mailbox(named name: String, afterUID: Int64) async throws -> Mailbox?
@@ -107,8 +112,18 @@ extension MailpenStore {
         try await messages(query, limit: limit, offset: 0)
     }
 
+    public func subscribeToOwnChanges(
+        bufferSize: Int, where isWanted: StoreEventFilter?
+    ) async -> AsyncThrowingStream<StoreEvent, any Error> {
+        await subscribe(bufferSize: bufferSize, where: isWanted)
+    }
+
     public func subscribeToOwnChanges(bufferSize: Int) async -> AsyncThrowingStream<StoreEvent, any Error> {
-        await subscribe(bufferSize: bufferSize)
+        await subscribeToOwnChanges(bufferSize: bufferSize, where: nil)
+    }
+
+    public func subscribe(bufferSize: Int) async -> AsyncThrowingStream<StoreEvent, any Error> {
+        await subscribe(bufferSize: bufferSize, where: nil)
     }
 
     public func subscribe() async -> AsyncThrowingStream<StoreEvent, any Error> {

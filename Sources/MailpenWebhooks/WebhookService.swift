@@ -52,6 +52,7 @@ public actor WebhookService {
     private let sender: WebhookSender
     private let logger: Logger
     private var mapper: WebhookEventMapper
+    private let interest = WebhookInterest()
     private var pending: [WebhookEvent] = []
     private let eventsBell = Doorbell()
     private let sendBell = Doorbell()
@@ -83,9 +84,9 @@ public actor WebhookService {
         let recovered = try await queue.recoverInterruptedWebhookDeliveries(
             claimedBefore: now.addingTimeInterval(-configuration.startupRecoveryAge.seconds), now: now)
         if recovered > 0 { logger.warning("resuming \(recovered) webhook delivery(ies) interrupted mid-attempt") }
-        mapper.setSubscriptions(try await queue.webhookSubscriptions())
+        try await readSubscriptions()
         // Subscribed before start returns, so that no change committed from now on is missed.
-        let changes = await store.subscribe(bufferSize: 65_536)
+        let changes = await store.subscribe(bufferSize: 65_536, where: interest.filter)
         tasks.append(Task { await self.follow(changes) })
         if let deliveryChanges { tasks.append(Task { await self.follow(deliveryChanges) }) }
         tasks.append(Task { await self.runBatcher() })
@@ -118,7 +119,7 @@ public actor WebhookService {
             } catch {
                 // Fell behind: events were lost. Say so, and follow again from now.
                 logger.error("webhooks missed store changes (\(error)); following again from now")
-                changes = await store.subscribe(bufferSize: 65_536)
+                changes = await store.subscribe(bufferSize: 65_536, where: interest.filter)
                 await refreshSubscriptions()
             }
         }
@@ -150,10 +151,19 @@ public actor WebhookService {
 
     private func refreshSubscriptions() async {
         do {
-            mapper.setSubscriptions(try await queue.webhookSubscriptions())
+            try await readSubscriptions()
         } catch {
             logger.error("cannot read the webhooks: \(error)")
+            interest.passEverything()
         }
+    }
+
+    /// Reads which inboxes' webhooks want which events, for the mapper and for the change feed's filter.
+    private func readSubscriptions() async throws {
+        let generation = interest.generation
+        let subscriptions = try await queue.webhookSubscriptions()
+        mapper.setSubscriptions(subscriptions)
+        interest.update(inboxes: subscriptions.keys, readAfter: generation)
     }
 
     private func add(_ event: WebhookEvent) {

@@ -30,4 +30,19 @@ struct ChangeFeedTests {
         await never.value
         #expect(await feed.subscriberCount == 0)
     }
+
+    @Test("a subscriber with a filter gets only the events it wants, in order, beside one that gets all")
+    func filteredSubscription() async throws {
+        let feed = ChangeFeed<Int>(loop: MultiThreadedEventLoopGroup.singleton.next())
+        let even = await feed.subscribe(where: { $0.isMultiple(of: 2) })
+        let all = await feed.subscribe()
+        await feed.publish(Array(1...6))
+        await feed.finish()
+        var evens: [Int] = []
+        for try await value in even { evens.append(value) }
+        var everything: [Int] = []
+        for try await value in all { everything.append(value) }
+        #expect(evens == [2, 4, 6])
+        #expect(everything == [1, 2, 3, 4, 5, 6])
+    }
 }

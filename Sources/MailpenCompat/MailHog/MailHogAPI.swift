@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import MailpenMIME
 import MailpenRelay
 import MailpenStore
 import NIOCore
@@ -137,7 +138,7 @@ public struct MailHogAPI<Context: CompatRequestContext>: Sendable {
     /// recipients, `containing` the words anywhere. `nil` for another kind or an empty query (MailHog's 400).
     static func search(kind: String, query: String) -> SearchQuery? {
         guard !query.isEmpty else { return nil }
-        let value = SearchText.quoted(query)
+        let value = SearchValueQuoting.quoted(query)
         let text: String
         switch kind {
         case "from": text = "from:" + value

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MailpenMIME
 import MailpenStore
 
 extension MailpitAPI {
@@ -59,7 +60,7 @@ extension MailpitAPI {
     private func retag(_ tag: String, _ context: Context, _ change: @Sendable ([String]) -> [String]) async throws {
         guard !tag.isEmpty else { return }
         let visible = visible(context)
-        let search = try SearchQuery(parsing: "tag:" + SearchText.quoted(tag))
+        let search = try SearchQuery(parsing: "tag:" + SearchValueQuoting.quoted(tag))
         for id in try await visible.allIDs(search) {
             guard let summary = try await visible.summary(id: id) else { continue }
             try await visible.update(ids: [id], isRead: nil, tags: change(summary.tags))

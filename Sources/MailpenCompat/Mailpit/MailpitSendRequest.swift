@@ -111,8 +111,8 @@ struct MailpitSendRequest: Equatable {
         }
         func filePart(_ file: Attachment, disposition: String) -> [String] {
             var part = [
-                "Content-Type: \(file.contentType); name=\(SearchText.quoted(file.filename))",
-                "Content-Disposition: \(disposition); filename=\(SearchText.quoted(file.filename))",
+                "Content-Type: \(file.contentType); name=\(SearchValueQuoting.quoted(file.filename))",
+                "Content-Disposition: \(disposition); filename=\(SearchValueQuoting.quoted(file.filename))",
                 "Content-Transfer-Encoding: base64",
             ]
             if !file.contentID.isEmpty { part.append("Content-ID: <\(file.contentID)>") }
@@ -158,7 +158,7 @@ struct MailpitSendRequest: Equatable {
     private static func encodedWord(_ text: String, quotingASCII: Bool = false) -> String {
         if text.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F }) {
             guard quotingASCII, text.contains(where: { "()<>[]:;@\\,.\"".contains($0) }) else { return text }
-            return SearchText.quoted(text)
+            return SearchValueQuoting.quoted(text)
         }
         return "=?UTF-8?B?" + Data(text.utf8).base64EncodedString() + "?="
     }

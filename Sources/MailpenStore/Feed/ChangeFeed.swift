@@ -6,12 +6,18 @@ import NIOCore
 /// stream ends with ``ChangeFeedError/fellBehind`` and it must reload and subscribe again.
 public actor ChangeFeed<Event: Sendable> {
     private let loop: any EventLoop
-    private var subscribers: [Int: AsyncThrowingStream<Event, any Error>.Continuation] = [:]
+    private var subscribers: [Int: Subscriber] = [:]
     private var nextID = 0
     private var isFinished = false
     /// Callers of ``subscriberCount(where:)`` whose condition does not hold yet.
     private var countWatchers: [Int: CountWatcher] = [:]
     private var nextWatcherID = 0
+
+    private struct Subscriber {
+        var continuation: AsyncThrowingStream<Event, any Error>.Continuation
+        /// Decides at publishing which events the subscriber gets: one that wants few wakes for few.
+        var isWanted: (@Sendable (Event) -> Bool)?
+    }
 
     private struct CountWatcher {
         var condition: @Sendable (Int) -> Bool
@@ -27,8 +33,12 @@ public actor ChangeFeed<Event: Sendable> {
         loop.executor.asUnownedSerialExecutor()
     }
 
-    /// A new stream of every event published from now on.
-    public func subscribe(bufferSize: Int = 4096) -> AsyncThrowingStream<Event, any Error> {
+    /// A new stream of every event published from now on, or of those `isWanted` accepts. The filter runs
+    /// as each event is published, on the feed's loop, so it must be quick; it spares the subscriber a
+    /// wake-up for every event it would ignore.
+    public func subscribe(
+        bufferSize: Int = 4096, where isWanted: (@Sendable (Event) -> Bool)? = nil
+    ) -> AsyncThrowingStream<Event, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(
             of: Event.self, throwing: (any Error).self, bufferingPolicy: .bufferingOldest(bufferSize))
         if isFinished {
@@ -37,7 +47,7 @@ public actor ChangeFeed<Event: Sendable> {
         }
         let id = nextID
         nextID += 1
-        subscribers[id] = continuation
+        subscribers[id] = Subscriber(continuation: continuation, isWanted: isWanted)
         continuation.onTermination = { [weak self] _ in
             guard let self else { return }
             Task { await self.remove(id) }
@@ -96,10 +106,10 @@ public actor ChangeFeed<Event: Sendable> {
 
     package func publish(_ events: [Event]) {
         guard !events.isEmpty else { return }
-        for (id, continuation) in subscribers {
-            for event in events {
-                if case .dropped = continuation.yield(event) {
-                    continuation.finish(throwing: ChangeFeedError.fellBehind)
+        for (id, subscriber) in subscribers {
+            for event in events where subscriber.isWanted?(event) ?? true {
+                if case .dropped = subscriber.continuation.yield(event) {
+                    subscriber.continuation.finish(throwing: ChangeFeedError.fellBehind)
                     subscribers[id] = nil
                     break
                 }
@@ -111,18 +121,18 @@ public actor ChangeFeed<Event: Sendable> {
     /// Ends every subscriber's stream with ``ChangeFeedError/fellBehind``: events may have been missed (a
     /// store that learns of other servers' changes lost its news of them for a while), so each must reload.
     package func dropSubscribers() {
-        for continuation in subscribers.values {
-            continuation.onTermination = nil
-            continuation.finish(throwing: ChangeFeedError.fellBehind)
+        for subscriber in subscribers.values {
+            subscriber.continuation.onTermination = nil
+            subscriber.continuation.finish(throwing: ChangeFeedError.fellBehind)
         }
         subscribers = [:]
     }
 
     package func finish() {
         isFinished = true
-        for continuation in subscribers.values {
-            continuation.onTermination = nil
-            continuation.finish()
+        for subscriber in subscribers.values {
+            subscriber.continuation.onTermination = nil
+            subscriber.continuation.finish()
         }
         subscribers = [:]
         subscribersChanged()

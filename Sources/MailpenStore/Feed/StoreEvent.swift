@@ -36,3 +36,7 @@ public enum StoreEvent: Sendable, Hashable {
         }
     }
 }
+
+/// Chooses, as each change is published, the changes a subscriber gets (see
+/// ``MailpenStore/subscribe(bufferSize:where:)``).
+public typealias StoreEventFilter = @Sendable (StoreEvent) -> Bool

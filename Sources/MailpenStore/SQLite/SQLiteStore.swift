@@ -220,8 +220,10 @@ public final class SQLiteStore: MailpenStore {
         writer.store(message, on: eventLoop, whileOpen: ensureOpen)
     }
 
-    public func subscribe(bufferSize: Int) async -> AsyncThrowingStream<StoreEvent, any Error> {
-        await changes.subscribe(bufferSize: bufferSize)
+    public func subscribe(
+        bufferSize: Int, where isWanted: StoreEventFilter?
+    ) async -> AsyncThrowingStream<StoreEvent, any Error> {
+        await changes.subscribe(bufferSize: bufferSize, where: isWanted)
     }
 
     func ensureOpen() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import MailpenMIME
 
 /// The canonical text of a query, which ``SearchQuery/init(parsing:)`` reads back as an equal query for
 /// every query it returned: values case-folded and quoted only where the grammar needs it, negation as
@@ -18,7 +19,7 @@ extension SearchTerm: CustomStringConvertible {
         let sign = isNegated ? "-" : ""
         switch condition {
         case .text(let value, let isPhrase):
-            return sign + (isPhrase ? SearchText.quoted(value) : SearchText.word(value))
+            return sign + (isPhrase ? SearchValueQuoting.quoted(value) : SearchText.word(value))
         case .address(let field, let value):
             return sign + field.rawValue + ":" + SearchText.value(value)
         case .subject(let value):
@@ -51,16 +52,6 @@ extension SearchTerm: CustomStringConvertible {
 
 /// How values are written so that the parser reads them back unchanged.
 enum SearchText {
-    /// `value` between quotes, with a backslash before each quote and backslash in it.
-    static func quoted(_ value: String) -> String {
-        var text = "\""
-        for scalar in value.unicodeScalars {
-            if scalar == "\"" || scalar == "\\" { text.unicodeScalars.append("\\") }
-            text.unicodeScalars.append(scalar)
-        }
-        return text + "\""
-    }
-
     /// Whether `value` reads as one value unquoted: it has no spaces or quotes (a backslash outside quotes
     /// is just a character).
     static func isPlain(_ value: String) -> Bool {
@@ -69,7 +60,7 @@ enum SearchText {
 
     /// The value of a field, as in `from:value`: as it is when plain, else quoted.
     static func value(_ value: String) -> String {
-        isPlain(value) ? value : quoted(value)
+        isPlain(value) ? value : SearchValueQuoting.quoted(value)
     }
 
     /// A bare word. It is quoted when it has spaces or quotes, or reads as a field (`is:read` as a word); its
@@ -83,13 +74,13 @@ enum SearchText {
         }
         let readsAsField = name.unicodeScalars.count < value.unicodeScalars.count && SearchQueryParser.isField(name)
         guard let first = value.unicodeScalars.first, !isPlain(value) || readsAsField else { return value }
-        return String(first) + quoted(String(value.unicodeScalars.dropFirst()))
+        return String(first) + SearchValueQuoting.quoted(String(value.unicodeScalars.dropFirst()))
     }
 
     /// `header:`'s value: the name, then `=` and the value when there is one.
     static func header(name: String, value: String?) -> String {
         guard let value else { return Self.value(name) }
-        guard isPlain(name) else { return quoted(name + "=" + value) }
+        guard isPlain(name) else { return SearchValueQuoting.quoted(name + "=" + value) }
         return name + "=" + Self.value(value)
     }
 
