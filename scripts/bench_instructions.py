@@ -44,9 +44,11 @@ def callgrind_control(*args):
 
 
 def event_loop_instructions(dumps):
-    """Instructions counted on SwiftNIO's event loop threads, where each SMTP session runs (callgrind writes
-    one dump per thread): the writer's and the indexer's threads are left out, because how they batch
-    depends on timing, which would make the figures move from run to run."""
+    """Instructions counted on the threads that run a SwiftNIO event loop (callgrind writes one dump per
+    thread): the SMTP sessions' loops, and the store writer's and the search indexer's, which run on loops
+    of their own. With one session sending one message at a time, each commit and each index batch holds
+    one message, so these figures repeat. The Swift concurrency pool and GRDB's reader threads, whose
+    work depends on timing, are left out (the whole-process figures count them)."""
     total = 0
     for path in dumps:
         with open(path, errors="replace") as dump:
