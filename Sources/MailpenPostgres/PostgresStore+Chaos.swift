@@ -127,10 +127,10 @@ extension PostgresStore: ChaosRuleStore {
         for try await row in rows.decode(ChaosRow.self) {
             let (inbox, revision, position, seed, stage, reply, probability, times, delay, disconnect, match, hits) =
                 row
-            let columns = ChaosRuleColumns(
+            let rule = try ChaosRuleColumns.rule(
                 stage: stage, reply: reply, probability: Int(probability), times: times.map { Int(clamping: $0) },
-                delayMilliseconds: Int(delay), disconnect: disconnect, match: match)
-            let rule = try columns.rule(position: Int(position), hits: Int(clamping: hits))
+                delayMilliseconds: Int(delay), disconnect: disconnect, match: match, position: Int(position),
+                hits: Int(clamping: hits))
             try sets.add(rule, inbox: inbox, revision: revision, seed: seed)
         }
         return sets.sets

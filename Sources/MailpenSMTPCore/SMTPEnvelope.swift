@@ -41,7 +41,7 @@ public struct SMTPSessionInfo: Sendable, Hashable, Codable {
     /// The name the client gave in HELO or EHLO.
     public var heloName: String?
     /// Whether the client greeted with EHLO (`true`) or HELO (`false`).
-    public var usedExtendedHello: Bool
+    public var usedExtendedHello = false
     /// The client's IP address.
     public var clientAddress: String?
     /// The client's TCP port.
@@ -51,21 +51,8 @@ public struct SMTPSessionInfo: Sendable, Hashable, Codable {
     /// The username the client authenticated as, or `nil` when it did not authenticate.
     public var authenticatedUser: String?
 
-    public init(
-        heloName: String? = nil,
-        usedExtendedHello: Bool = false,
-        clientAddress: String? = nil,
-        clientPort: Int? = nil,
-        tlsVersion: String? = nil,
-        authenticatedUser: String? = nil
-    ) {
-        self.heloName = heloName
-        self.usedExtendedHello = usedExtendedHello
-        self.clientAddress = clientAddress
-        self.clientPort = clientPort
-        self.tlsVersion = tlsVersion
-        self.authenticatedUser = authenticatedUser
-    }
+    /// A session the client has told nothing yet; the state machine fills it in as the session goes on.
+    public init() {}
 }
 
 /// A finished SMTP transaction: the envelope and the message exactly as received after dot-unstuffing.

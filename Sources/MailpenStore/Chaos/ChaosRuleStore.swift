@@ -58,24 +58,15 @@ package struct ChaosRuleColumns: Sendable {
         match = rule.match?.text
     }
 
-    package init(
-        stage: String, reply: String?, probability: Int, times: Int?, delayMilliseconds: Int, disconnect: Bool,
-        match: String?
-    ) {
-        self.stage = stage
-        self.reply = reply
-        self.probability = probability
-        self.times = times
-        self.delayMilliseconds = delayMilliseconds
-        self.disconnect = disconnect
-        self.match = match
-    }
-
-    /// The rule again. Stored rules were checked when set; a row that no longer passes (edited by hand, or
-    /// from a Mailpen with other limits) is an error rather than a rule applied half-way.
-    package func rule(position: Int, hits: Int) throws(ChaosRuleError) -> ChaosRule {
-        guard let stage = ChaosStage(rawValue: stage) else {
-            throw ChaosRuleError("stored chaos rule with unknown stage \(stage)")
+    /// A stored rule read back from its columns. Stored rules were checked when set; a row that no longer
+    /// passes (edited by hand, or from a Mailpen with other limits) is an error rather than a rule applied
+    /// half-way.
+    package static func rule(
+        stage name: String, reply: String?, probability: Int, times: Int?, delayMilliseconds: Int, disconnect: Bool,
+        match: String?, position: Int, hits: Int
+    ) throws(ChaosRuleError) -> ChaosRule {
+        guard let stage = ChaosStage(rawValue: name) else {
+            throw ChaosRuleError("stored chaos rule with unknown stage \(name)")
         }
         var rule = try ChaosRule(
             stage: stage, reply: try reply.map { text throws(ChaosRuleError) in try ChaosReply(parsing: text) },

@@ -118,10 +118,9 @@ extension SQLiteStore: ChaosRuleStore {
             let inbox: String? = row[0]
             let revision: Int64 = row[1]
             let seed: Int64? = row[3]
-            let columns = ChaosRuleColumns(
+            let rule = try ChaosRuleColumns.rule(
                 stage: row[4], reply: row[5], probability: row[6], times: row[7], delayMilliseconds: row[8],
-                disconnect: row[9], match: row[10])
-            let rule = try columns.rule(position: row[2], hits: row[11])
+                disconnect: row[9], match: row[10], position: row[2], hits: row[11])
             try sets.add(rule, inbox: inbox, revision: revision, seed: seed)
         }
         return sets.sets
