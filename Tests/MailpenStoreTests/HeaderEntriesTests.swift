@@ -56,4 +56,20 @@ struct HeaderEntriesTests {
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(SearchIndexSchema.fieldsTable)") == 1)
         }
     }
+
+    /// Every distinct line of a long header block is written, and a repeated line once.
+    @Test("a long header block is written whole, each distinct line once")
+    func longHeaderBlocks() throws {
+        let count = 40
+        let lines = (0..<count).map { "x-line-\($0 % (count - 4)): value \($0 % (count - 4))" }
+        let headers = "\n" + lines.joined(separator: "\n") + "\n"
+        let queue = try DatabaseQueue()
+        try queue.writeWithoutTransaction { db in
+            try SearchIndexSchema.prepare(db, schema: "")
+            try Self.insertDocument(seq: 7, headers: headers, in: db)
+            let rows = try Self.headerRows(db)
+            #expect(rows.count == count - 4)
+            #expect(Set(rows) == Set((0..<(count - 4)).map { "x-line-\($0)=value \($0)@7" }))
+        }
+    }
 }

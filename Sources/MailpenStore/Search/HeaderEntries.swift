@@ -8,15 +8,20 @@ enum HeaderEntries {
     /// The distinct (name, value) pairs of folded header lines.
     static func entries(of headers: String) -> Set<Entry> {
         var entries = Set<Entry>()
+        forEachEntry(of: headers) { entries.insert($0) }
+        return entries
+    }
+
+    /// Each (name, value) pair of folded header lines, in order; a repeated line gives its pair again.
+    static func forEachEntry(of headers: String, _ body: (Entry) throws -> Void) rethrows {
         for line in headers.utf8.split(separator: UInt8(ascii: "\n")) {
             guard let split = separator(in: line), split > line.startIndex else { continue }
             // Split at ASCII characters: both halves are whole UTF-8.
-            entries.insert(
+            try body(
                 Entry(
                     name: String(decoding: line[..<split], as: UTF8.self),
                     value: String(decoding: line[line.index(split, offsetBy: 2)...], as: UTF8.self)))
         }
-        return entries
     }
 
     struct Entry: Hashable {
@@ -41,10 +46,11 @@ enum HeaderEntries {
         return nil
     }
 
+    /// Records a message's header lines; a line repeated within the message is written once (`OR IGNORE`).
     static func insert(seq: Int64, headers: String, into db: Database, schema: String) throws {
         let statement = try db.cachedStatement(
             sql: "INSERT OR IGNORE INTO \(schema)\(SearchIndexSchema.headerTable) (name, seq, value) VALUES (?, ?, ?)")
-        for entry in entries(of: headers) {
+        try forEachEntry(of: headers) { entry in
             try statement.execute(arguments: [entry.name, seq, entry.value])
         }
     }
