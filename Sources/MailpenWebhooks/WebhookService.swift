@@ -84,9 +84,10 @@ public actor WebhookService {
         let recovered = try await queue.recoverInterruptedWebhookDeliveries(
             claimedBefore: now.addingTimeInterval(-configuration.startupRecoveryAge.seconds), now: now)
         if recovered > 0 { logger.warning("resuming \(recovered) webhook delivery(ies) interrupted mid-attempt") }
-        try await readSubscriptions()
-        // Subscribed before start returns, so that no change committed from now on is missed.
+        // Subscribed before the webhooks are read, so that a webhook set meanwhile is not missed: its inbox
+        // event waits in the stream and makes the service read them again.
         let changes = await store.subscribe(bufferSize: 65_536, where: interest.filter)
+        try await readSubscriptions()
         tasks.append(Task { await self.follow(changes) })
         if let deliveryChanges { tasks.append(Task { await self.follow(deliveryChanges) }) }
         tasks.append(Task { await self.runBatcher() })
