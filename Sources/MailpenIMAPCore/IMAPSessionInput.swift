@@ -126,8 +126,12 @@ public struct IMAPSessionInput: Sendable {
         return (consumed, .act(.none))
     }
 
+    /// The tag of an overlong command, when it is no longer than a line may be: a longer one is answered
+    /// untagged, so that no answer is longer than what the server accepts.
     private func tagOfCommand(startingWith input: UnsafeRawBufferPointer) -> String? {
-        command.isEmpty ? IMAPCommandParser.tag(of: input) : IMAPCommandParser.tag(of: command)
+        let tag = command.isEmpty ? IMAPCommandParser.tag(of: input) : IMAPCommandParser.tag(of: command)
+        guard let tag, tag.utf8.count <= maximumLineLength else { return nil }
+        return tag
     }
 
     private mutating func overlong(tag: String?, machine: inout IMAPSessionStateMachine)

@@ -59,8 +59,8 @@ public protocol MailpenStore: Sendable {
         StoreEvent, any Error
     >
     /// A stream of the changes this process commits from now on, without those of other processes sharing
-    /// the database: for work that must happen once per change (auto-relay, webhooks), which the process
-    /// that made the change does. A store no other process writes answers ``subscribe(bufferSize:where:)``.
+    /// the database: for work that must happen once per change (auto-relay, counting deletions), which the
+    /// process that made the change does. A store no other process writes answers ``subscribe(bufferSize:where:)``.
     func subscribeToOwnChanges(
         bufferSize: Int, where isWanted: StoreEventFilter?
     ) async -> AsyncThrowingStream<StoreEvent, any Error>

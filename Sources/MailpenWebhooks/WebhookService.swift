@@ -120,6 +120,8 @@ public actor WebhookService {
             } catch {
                 // Fell behind: events were lost. Say so, and follow again from now.
                 logger.error("webhooks missed store changes (\(error)); following again from now")
+                // An inbox event may have been among those missed: pass everything until read again.
+                interest.passEverything()
                 changes = await store.subscribe(bufferSize: 65_536, where: interest.filter)
                 await refreshSubscriptions()
             }

@@ -219,6 +219,12 @@ struct IMAPSessionStateMachineTests {
         #expect(driver.send("\(tag) NOOP\r\n").tagged == "\(tag) OK NOOP completed")
         #expect(driver.send("\(tag) FROB\r\n").tagged.hasPrefix("\(tag) BAD "))
         #expect(driver.send("\(tag) LOGIN {11}\r\n").tagged == "\(tag) BAD literal too large")
+        let overlong = "\(tag) LOGIN " + String(repeating: "x", count: 9000) + "\r\n"
+        #expect(driver.send(overlong).tagged == "\(tag) BAD command too long")
+        // A tag longer than a line may be is not echoed: the answer is untagged.
+        let hugeTag = String(repeating: "t", count: 9000)
+        #expect(driver.send("\(hugeTag) NOOP\r\n").tagged == "* BAD command too long")
+        #expect(driver.send("a NOOP\r\n").tagged == "a OK NOOP completed")
     }
 
     @Test func selectReportsTheMailbox() {

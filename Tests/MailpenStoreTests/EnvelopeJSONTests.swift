@@ -14,7 +14,8 @@ struct EnvelopeJSONTests {
             recipients: [
                 .init(address: "\"odd \\\" quote\"@x.example", parameters: [.init(keyword: "NOTIFY", value: "NEVER")])
             ],
-            heloName: "tab\there\u{1}", usedExtendedHello: true, clientAddress: "::1", clientPort: 65535,
+            heloName: "tab\there\u{1}\u{8}\u{C}\u{7F}", usedExtendedHello: true, clientAddress: "::1",
+            clientPort: 65535,
             tlsVersion: "TLSv1.3", authenticatedUser: "shop"),
         MessageEnvelope(source: .http, mailFrom: "a@b", recipients: [.init(address: "c@d")], usedExtendedHello: false),
     ]
