@@ -40,7 +40,7 @@ struct StoreTests {
             let read = try await store.setRead(id: stored.id, true)
             try await store.deleteMessage(id: stored.id)
             _ = try await store.createInbox(named: "shop")
-            try await store.clearInbox(named: "shop")
+            _ = try await store.clearInbox(named: "shop")
             var iterator = events.makeAsyncIterator()
             #expect(try await iterator.next() == .stored(stored))
             #expect(try await iterator.next() == .updated(read))

@@ -50,22 +50,23 @@ extension SQLiteStore {
     public func envelopes(ids: [String]) async throws -> [String: MessageEnvelope] {
         try ensureOpen()
         guard !ids.isEmpty else { return [:] }
+        // Read off the calling task (the async read), as plain values: GRDB rows cannot leave the read.
         let rows = try await database.read { db in
-            var rows: [Row] = []
+            var rows: [(id: String, json: String)] = []
             // In chunks: SQLite takes a limited number of parameters per statement.
             for start in stride(from: 0, to: ids.count, by: 500) {
                 let chunk = ids[start..<min(start + 500, ids.count)]
-                rows += try Row.fetchAll(
+                let fetched = try Row.fetchAll(
                     db,
                     sql: "SELECT id, envelope FROM message WHERE id IN (\(databaseQuestionMarks(count: chunk.count)))",
                     arguments: StatementArguments(Array(chunk)))
+                rows += fetched.map { (id: $0["id"], json: $0["envelope"]) }
             }
             return rows
         }
         var envelopes: [String: MessageEnvelope] = [:]
         for row in rows {
-            let id: String = row["id"]
-            envelopes[id] = try MessageSQL.envelope(fromJSON: row["envelope"])
+            envelopes[row.id] = try MessageSQL.envelope(fromJSON: row.json)
         }
         return envelopes
     }
