@@ -53,7 +53,8 @@ final class WebhookInterest: Sendable {
         }
     }
 
-    /// Lets every change pass until the next ``update(inboxes:readAfter:)`` (the webhooks could not be read).
+    /// Lets every change pass until the next ``update(inboxes:readAfter:)`` (changes were missed, an inbox
+    /// event perhaps among them).
     func passEverything() {
         state.withLock { $0.passesAll = true }
     }

@@ -12,8 +12,9 @@ public enum WebhookPayload {
     /// `{"event":"deleted","inbox":…,"ids":[…],"all":false}`; `all` is true, with no ids, when the whole
     /// inbox was emptied.
     public static func deleted(inbox: String, ids: [String], all: Bool) -> String {
-        let list = "[" + ids.map(JSONString.quoted).joined(separator: ",") + "]"
-        return object(event: .deleted, inbox: inbox, fields: [("ids", list), ("all", all ? "true" : "false")])
+        object(
+            event: .deleted, inbox: inbox,
+            fields: [("ids", JSONString.quotedArray(ids)), ("all", all ? "true" : "false")])
     }
 
     /// `{"event":"delivery","inbox":…,"delivery":<delivery>}`.

@@ -156,8 +156,8 @@ public actor WebhookService {
         do {
             try await readSubscriptions()
         } catch {
+            // The filter stays open: both ways here (an inbox event, falling behind) opened it.
             logger.error("cannot read the webhooks: \(error)")
-            interest.passEverything()
         }
     }
 

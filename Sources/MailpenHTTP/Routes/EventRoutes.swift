@@ -113,8 +113,7 @@ struct EventRoutes {
             data = SummaryJSON.string(summary)
         case .deleted(let inbox, let ids):
             name = "deleted"
-            data =
-                "{\"inbox\":\(JSONString.quoted(inbox)),\"ids\":[\(ids.map(JSONString.quoted).joined(separator: ","))]}"
+            data = "{\"inbox\":\(JSONString.quoted(inbox)),\"ids\":\(JSONString.quotedArray(ids))}"
         case .cleared(let inbox):
             name = "inbox"
             data = "{\"name\":\(JSONString.quoted(inbox)),\"change\":\"cleared\"}"

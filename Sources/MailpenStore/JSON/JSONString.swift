@@ -9,6 +9,11 @@ package enum JSONString {
         return json
     }
 
+    /// `texts` as a JSON array of string literals.
+    package static func quotedArray(_ texts: [String]) -> String {
+        "[" + texts.map(quoted).joined(separator: ",") + "]"
+    }
+
     /// A JSON string literal as `JSONEncoder` writes it with `.withoutEscapingSlashes`: quote, backslash and
     /// control characters escaped, the short forms where JSON has them, everything else as it is.
     package static func append(_ text: String, to json: inout String) {

@@ -86,9 +86,4 @@ enum MessageSQL {
             arguments: [id]
         ).map(SummaryRow.decode)
     }
-
-    /// Reads back the envelope column that ``EnvelopeJSON`` wrote.
-    static func envelope(fromJSON json: String) throws -> MessageEnvelope {
-        try EnvelopeJSON.decode(json)
-    }
 }

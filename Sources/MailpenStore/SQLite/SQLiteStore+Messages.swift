@@ -22,7 +22,7 @@ extension SQLiteStore {
         }
         guard let (summary, envelopeJSON, raw) = row else { return nil }
         return StoredMessage(
-            summary: summary, envelope: try MessageSQL.envelope(fromJSON: envelopeJSON), raw: [UInt8](raw))
+            summary: summary, envelope: try EnvelopeJSON.decode(envelopeJSON), raw: [UInt8](raw))
     }
 
     /// The exact bytes of a message as received.
@@ -44,7 +44,7 @@ extension SQLiteStore {
             try String.fetchOne(db, sql: "SELECT envelope FROM message WHERE id = ?", arguments: [id])
         }
         guard let json else { return nil }
-        return try MessageSQL.envelope(fromJSON: json)
+        return try EnvelopeJSON.decode(json)
     }
 
     public func envelopes(ids: [String]) async throws -> [String: MessageEnvelope] {
@@ -66,7 +66,7 @@ extension SQLiteStore {
         }
         var envelopes: [String: MessageEnvelope] = [:]
         for row in rows {
-            envelopes[row.id] = try MessageSQL.envelope(fromJSON: row.json)
+            envelopes[row.id] = try EnvelopeJSON.decode(row.json)
         }
         return envelopes
     }
