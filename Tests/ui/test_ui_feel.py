@@ -160,10 +160,14 @@ def test_usable_at_360_pixels(mailpen, inbox):
         assert f"/message/{message_id}" not in driver.current_url
 
         driver.find_element(By.ID, "drawer-toggle").click()
-        link = wait(driver).until(lambda d: d.find_element(By.CSS_SELECTOR, '#inbox-list a[data-inbox="default"]'))
-        wait(driver).until(lambda d: link.is_displayed() and link.rect["x"] >= 0)
+        # Looked up on every poll: the inbox list is drawn again when an inbox event arrives, and an element
+        # kept from before would stay stale until the wait gave up.
+        def shown_default_link(d):
+            link = d.find_element(By.CSS_SELECTOR, '#inbox-list a[data-inbox="default"]')
+            return link if link.is_displayed() and link.rect["x"] >= 0 else False
+        wait(driver).until(shown_default_link)
         screenshot(driver, "mobile-inboxes")
-        link.click()
+        wait(driver).until(shown_default_link).click()
         wait(driver).until(lambda d: d.find_element(By.CSS_SELECTOR, "#list-title .inbox-title").text == "default")
         wait(driver).until(lambda d: not d.find_element(By.ID, "inbox-pane").is_displayed())
     finally:
