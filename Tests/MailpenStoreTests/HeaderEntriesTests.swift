@@ -29,23 +29,15 @@ struct HeaderEntriesTests {
         try HeaderEntries.insert(seq: seq, headers: headers, into: db, schema: "")
     }
 
-    /// An index made before the header table existed gets it, filled from the stored header lines, without
-    /// being rebuilt; deleting a message's entries removes its header rows too.
-    @Test("an index of version 1 is upgraded in place, and deletions reach the header table")
-    func upgradeAndDelete() throws {
+    /// Deleting a message's entries removes its header rows too, found through the header lines the fields
+    /// table keeps (stored there, not indexed).
+    @Test("deletions reach the header table")
+    func deletions() throws {
         let queue = try DatabaseQueue()
         try queue.writeWithoutTransaction { db in
             try SearchIndexSchema.prepare(db, schema: "")
             try Self.insertDocument(seq: 1, headers: "\nx-campaign: spring\nsubject: hi\n", in: db)
             try Self.insertDocument(seq: 2, headers: "\nx-campaign: autumn\nx-campaign: winter\n", in: db)
-            try db.execute(sql: "UPDATE index_state SET indexed_seq = 2")
-            // Back to version 1: no header table.
-            try db.execute(sql: "DROP TABLE \(SearchIndexSchema.headerTable)")
-            try db.execute(sql: "PRAGMA user_version = 1")
-
-            try SearchIndexSchema.prepare(db, schema: "")
-            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == SearchIndexSchema.version)
-            #expect(try Int64.fetchOne(db, sql: "SELECT indexed_seq FROM index_state") == 2)  // not rebuilt
             #expect(
                 try Self.headerRows(db) == [
                     "subject=hi@1", "x-campaign=autumn@2", "x-campaign=spring@1", "x-campaign=winter@2",
@@ -54,6 +46,33 @@ struct HeaderEntriesTests {
             try SearchIndexSchema.deleteEntries(of: [2], in: db, schema: "")
             #expect(try Self.headerRows(db) == ["subject=hi@1", "x-campaign=spring@1"])
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(SearchIndexSchema.fieldsTable)") == 1)
+        }
+    }
+
+    /// An index of an earlier version (version 2 indexed the header lines by trigram) is dropped and made
+    /// again empty, so that the indexer fills it from the stored messages; the header lines are no longer
+    /// in the trigram index.
+    @Test("an index of an earlier version is rebuilt, without the header lines in the trigram index")
+    func olderVersionsAreRebuilt() throws {
+        let queue = try DatabaseQueue()
+        try queue.writeWithoutTransaction { db in
+            try SearchIndexSchema.prepare(db, schema: "")
+            try Self.insertDocument(seq: 1, headers: "\nx-campaign: spring\n", in: db)
+            try db.execute(sql: "UPDATE index_state SET indexed_seq = 1")
+            try db.execute(sql: "PRAGMA user_version = 2")
+
+            try SearchIndexSchema.prepare(db, schema: "")
+            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == SearchIndexSchema.version)
+            #expect(try Int64.fetchOne(db, sql: "SELECT indexed_seq FROM index_state") == 0)
+            #expect(try Self.headerRows(db).isEmpty)
+
+            try Self.insertDocument(seq: 1, headers: "\nx-campaign: spring\n", in: db)
+            let matches = try Int.fetchOne(
+                db,
+                sql:
+                    "SELECT COUNT(*) FROM \(SearchIndexSchema.fieldsTable) WHERE \(SearchIndexSchema.fieldsTable) MATCH 'spring'"
+            )
+            #expect(matches == 0)
         }
     }
 

@@ -143,9 +143,14 @@ struct SearchMatchingTests {
             let summaries = try await storeSearchable(
                 Self.messages.map { incoming($0.raw, to: [$0.rcpt]) }, in: store)
             for (summary, message) in zip(summaries, Self.messages) { keys[summary.id] = message.key }
-            let page = try await store.messages(MessageQuery(inbox: "default", search: try SearchQuery(parsing: query)))
+            let search = try SearchQuery(parsing: query)
+            let page = try await store.messages(MessageQuery(inbox: "default", search: search))
             #expect(Set(page.messages.compactMap { keys[$0.id] }) == expected, "query: \(query)")
             #expect(page.total == expected.count)
+            // With a `since` marker the query takes the SQL path (as waits do): the same answers.
+            let since = MessageQuery(inbox: "default", search: search, since: .time(Date(timeIntervalSince1970: 0)))
+            let sincePage = try await store.messages(since)
+            #expect(Set(sincePage.messages.compactMap { keys[$0.id] }) == expected, "query with since: \(query)")
         }
     }
 }

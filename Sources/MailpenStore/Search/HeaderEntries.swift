@@ -74,14 +74,4 @@ enum HeaderEntries {
             }
         }
     }
-
-    /// Fills the table from the header lines of every indexed message (an index made before it existed).
-    static func backfill(_ db: Database, schema: String) throws {
-        let rows = try Row.fetchCursor(
-            db, sql: "SELECT rowid, headers FROM \(schema)\(SearchIndexSchema.fieldsTable)")
-        while let row = try rows.next() {
-            let headers: String = row[1] ?? ""
-            try insert(seq: row[0], headers: headers, into: db, schema: schema)
-        }
-    }
 }

@@ -6,7 +6,8 @@ import GRDB
 enum SearchIndexSchema {
     /// Word index over subject, addresses and decoded body text: bare words and phrases.
     static let textTable = "message_text"
-    /// Substring (trigram) index over the fields the grammar names, stored case-folded.
+    /// Substring (trigram) index over the fields the grammar names, stored case-folded, and the header lines
+    /// (stored, not indexed).
     static let fieldsTable = "message_fields"
     /// The columns of ``fieldsTable``, in order: FTS5 keeps the text of the n-th in column `c<n>` of the
     /// table's `_content` shadow table, which a scan for text too short for the trigram index reads directly.
@@ -18,38 +19,30 @@ enum SearchIndexSchema {
     /// `header:` looks up, reading only the entries of the name it asks for.
     static let headerTable = "message_header"
 
-    /// The current version, kept in the index database's `user_version`.
-    static let version = 2
+    /// The current version, kept in the index database's `user_version`. Version 3 stopped indexing the
+    /// header lines by trigram (the header table answers `header:`), so an older index is rebuilt.
+    static let version = 3
 
     /// Creates the tables in `schema` (`""` for a connection of its own, `"search."` when attached) unless
-    /// they are there; an index of version 1 gains the header table, and one of any other version is dropped
-    /// and rebuilt.
+    /// they are there; an index of another version is dropped and rebuilt.
     static func prepare(_ db: Database, schema: String) throws {
         let current = try Int.fetchOne(db, sql: "PRAGMA \(schema)user_version") ?? 0
         if current == version {
             try disableAutomerge(db, schema: schema)
             return
         }
-        if current == 1 {
-            // Version 2 only adds the header table, which the stored header lines fill: no re-indexing.
-            try db.inTransaction {
-                try createHeaderTable(db, schema: schema)
-                try HeaderEntries.backfill(db, schema: schema)
-                try db.execute(sql: "PRAGMA \(schema)user_version = \(version)")
-                return .commit
-            }
-            try disableAutomerge(db, schema: schema)
-            return
-        }
         for table in [textTable, fieldsTable, headerTable, "index_state"] {
             try db.execute(sql: "DROP TABLE IF EXISTS \(schema)\(table)")
         }
+        // The header lines are kept in the fields table, unindexed, for the header table's deletions and the
+        // few `header:` names that table cannot answer; indexing them by trigram would double the table's cost.
+        let fieldsDefinition = fieldsColumns.map { $0 == "headers" ? "headers UNINDEXED" : $0 }
         try db.execute(
             sql: """
                 CREATE VIRTUAL TABLE \(schema)\(textTable) USING fts5(
                     subject, addresses, body, tokenize = 'unicode61 remove_diacritics 2');
                 CREATE VIRTUAL TABLE \(schema)\(fieldsTable) USING fts5(
-                    \(fieldsColumns.joined(separator: ", ")), tokenize = 'trigram case_sensitive 1');
+                    \(fieldsDefinition.joined(separator: ", ")), tokenize = 'trigram case_sensitive 1');
                 CREATE TABLE \(schema)index_state (
                     id INTEGER PRIMARY KEY CHECK (id = 1),
                     indexed_seq INTEGER NOT NULL

@@ -112,16 +112,19 @@ package struct SearchSQL {
             return fieldSubquery(test)
         case .header(let name, let value):
             usesIndex = true
-            // The index narrows the candidates; the function then checks name and value are on one line.
-            var prefilter = ["headers : " + FieldTest.quoted(name + ": ")]
-            if let value, value.unicodeScalars.count >= 3 { prefilter.append("headers : " + FieldTest.quoted(value)) }
-            return (
-                """
-                m.seq IN (SELECT rowid FROM \(indexSchema)\(SearchIndexSchema.fieldsTable)
-                WHERE \(SearchIndexSchema.fieldsTable) MATCH ? AND mailpen_header_matches(headers, ?, ?))
-                """,
-                [prefilter.joined(separator: " AND "), name, value]
-            )
+            let index = "\(indexSchema)\(SearchIndexSchema.headerTable)"
+            guard HeaderEntries.isIndexable(name: name) else {
+                // A name the header table's split cannot answer: test every message's stored header lines.
+                return (
+                    """
+                    m.seq IN (SELECT rowid FROM \(indexSchema)\(SearchIndexSchema.fieldsTable)
+                    WHERE mailpen_header_matches(headers, ?, ?))
+                    """,
+                    [name, value]
+                )
+            }
+            guard let value else { return ("m.seq IN (SELECT seq FROM \(index) WHERE name = ?)", [name]) }
+            return ("m.seq IN (SELECT seq FROM \(index) WHERE name = ? AND instr(value, ?) > 0)", [name, value])
         case .tag(let tag):
             return ("m.seq IN (SELECT seq FROM message_tag WHERE tag = ?)", [tag])
         case .isRead(let isRead):
