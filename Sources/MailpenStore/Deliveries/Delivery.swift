@@ -1,8 +1,9 @@
 import Foundation
 
 /// One message on its way to one relay: the recipients it goes to, where it stands, and every attempt so
-/// far. A row of the durable delivery queue (see ``DeliveryQueue``).
-public struct Delivery: Sendable, Hashable, Codable {
+/// far. A row of the durable delivery queue (see ``DeliveryQueue``). Its progress (status, attempts,
+/// history, …) reads as its own properties: `delivery.status` is `delivery.progress.status`.
+public struct Delivery: QueuedDelivery, Sendable, Hashable, Codable {
     /// Where a delivery stands; a recipient's fate too.
     public typealias Status = DeliveryStatus
 
@@ -43,18 +44,10 @@ public struct Delivery: Sendable, Hashable, Codable {
     public var inbox: String
     public var relay: String
     public var recipients: [Recipient]
-    public var status: Status
-    public var attempts: Int
     /// The reply that decided the last attempt (`250 2.0.0 Ok: queued as …`), if the relay said anything.
     public var lastReply: String?
-    /// Why the last attempt failed, when it did.
-    public var lastError: String?
-    /// When the next attempt is due; `nil` once the delivery is finished.
-    public var nextAttemptAt: Date?
-    public var createdAt: Date
-    public var updatedAt: Date
-    /// The attempts, oldest first (the newest ``DeliveryLimits/attemptsKept``).
-    public var history: [Attempt]
+    /// Status, attempts and their history (the newest ``DeliveryLimits/attemptsKept``).
+    public var progress: DeliveryProgress<Attempt>
 
     public init(
         id: String, messageID: String, inbox: String, relay: String, recipients: [Recipient], status: Status,
@@ -66,14 +59,10 @@ public struct Delivery: Sendable, Hashable, Codable {
         self.inbox = inbox
         self.relay = relay
         self.recipients = recipients
-        self.status = status
-        self.attempts = attempts
         self.lastReply = lastReply
-        self.lastError = lastError
-        self.nextAttemptAt = nextAttemptAt
-        self.createdAt = createdAt
-        self.updatedAt = updatedAt
-        self.history = history
+        progress = DeliveryProgress(
+            status: status, attempts: attempts, lastError: lastError, nextAttemptAt: nextAttemptAt,
+            createdAt: createdAt, updatedAt: updatedAt, history: history)
     }
 
     /// The addresses the delivery is for, in order.

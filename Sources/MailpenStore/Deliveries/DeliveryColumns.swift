@@ -38,12 +38,12 @@ extension Delivery {
                 recipients[index] = recipient
             }
         }
-        status = result.status
-        attempts += 1
         lastReply = result.attempt.reply
-        lastError = result.attempt.error
-        nextAttemptAt = result.status == .queued ? result.nextAttemptAt : nil
-        updatedAt = result.attempt.at
-        history = Array((history + [result.attempt]).suffix(DeliveryLimits.attemptsKept))
+        progress.status = result.status
+        progress.attempts += 1
+        progress.lastError = result.attempt.error
+        progress.nextAttemptAt = result.status == .queued ? result.nextAttemptAt : nil
+        progress.updatedAt = result.attempt.at
+        progress.history = Array((progress.history + [result.attempt]).suffix(DeliveryLimits.attemptsKept))
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 
 /// One event on its way to one webhook URL: the exact body, where it stands and every attempt so far. A
 /// row of the durable webhook queue (see ``WebhookQueue``); its ``id`` is the `Mailpen-Delivery` header,
-/// the same on every attempt.
-public struct WebhookDelivery: Sendable, Hashable, Codable {
+/// the same on every attempt. Its progress (status, attempts, history, …) reads as its own properties.
+public struct WebhookDelivery: QueuedDelivery, Sendable, Hashable, Codable {
     /// Where a delivery stands.
     public typealias Status = DeliveryStatus
 
@@ -22,6 +22,7 @@ public struct WebhookDelivery: Sendable, Hashable, Codable {
         }
     }
 
+    /// Sent as the `Mailpen-Delivery` header, the same on every attempt, so receivers can drop repeats.
     public var id: String
     public var inbox: String
     public var url: String
@@ -31,16 +32,10 @@ public struct WebhookDelivery: Sendable, Hashable, Codable {
     /// The secret the webhook had when the event was queued.
     public var secret: String?
     public var backoffMilliseconds: Int
-    public var status: Status
-    public var attempts: Int
+    /// The HTTP status of the last answer, if any came.
     public var lastStatusCode: Int?
-    public var lastError: String?
-    /// When the next attempt is due; `nil` once the delivery is finished.
-    public var nextAttemptAt: Date?
-    public var createdAt: Date
-    public var updatedAt: Date
-    /// The attempts, oldest first (the newest ``WebhookLimits/attemptsKept``).
-    public var history: [Attempt]
+    /// Status, attempts and their history (the newest ``WebhookLimits/attemptsKept``).
+    public var progress: DeliveryProgress<Attempt>
 
     public init(
         id: String, inbox: String, url: String, event: Webhook.Event, body: String, secret: String?,
@@ -54,14 +49,10 @@ public struct WebhookDelivery: Sendable, Hashable, Codable {
         self.body = body
         self.secret = secret
         self.backoffMilliseconds = backoffMilliseconds
-        self.status = status
-        self.attempts = attempts
         self.lastStatusCode = lastStatusCode
-        self.lastError = lastError
-        self.nextAttemptAt = nextAttemptAt
-        self.createdAt = createdAt
-        self.updatedAt = updatedAt
-        self.history = history
+        progress = DeliveryProgress(
+            status: status, attempts: attempts, lastError: lastError, nextAttemptAt: nextAttemptAt,
+            createdAt: createdAt, updatedAt: updatedAt, history: history)
     }
 }
 
