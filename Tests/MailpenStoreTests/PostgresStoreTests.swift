@@ -143,7 +143,9 @@ struct PostgresStoreTests {
         }
     }
 
-    /// A server that is not there: the store says so at once, as `unavailable`, and reports it.
+    /// A server that is not there: the store says so, as `unavailable`, instead of retrying (which only
+    /// ``PostgresStore/open(_:logger:retryingEvery:)`` does). Alone this takes milliseconds; the bound is
+    /// loose because the whole suite on two cores has made it take five seconds.
     @Test func anUnreachableServerIsUnavailable() async throws {
         var url = try #require(StoreBackend.postgresURL)
         url.port = 9  // discard: nothing listens there
@@ -154,7 +156,7 @@ struct PostgresStoreTests {
             if case StoreError.unavailable = error { return true }
             return false
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(30))
     }
 
     /// Two nodes pruning at once delete each expired message once, between them.
