@@ -5,13 +5,6 @@ import GRDB
 /// `name: ` and contains `value` after it, so it matches exactly the entries named `name` whose value
 /// contains `value` — for every name without `": "` or a line break in it (``isIndexable(name:)``).
 enum HeaderEntries {
-    /// The distinct (name, value) pairs of folded header lines.
-    static func entries(of headers: String) -> Set<Entry> {
-        var entries = Set<Entry>()
-        forEachEntry(of: headers) { entries.insert($0) }
-        return entries
-    }
-
     /// Each (name, value) pair of folded header lines, in order; a repeated line gives its pair again.
     static func forEachEntry(of headers: String, _ body: (Entry) throws -> Void) rethrows {
         for line in headers.utf8.split(separator: UInt8(ascii: "\n")) {
@@ -46,6 +39,14 @@ enum HeaderEntries {
         return nil
     }
 
+    /// The rows with a header `name` (whose value contains `value`, when given): the one query of the table,
+    /// for the row-set search and the SQL path alike. `name` must be ``isIndexable(name:)``.
+    static func rowsQuery(name: String, value: String?, schema: String) -> (sql: String, arguments: [String]) {
+        let table = "\(schema)\(SearchIndexSchema.headerTable)"
+        guard let value else { return ("SELECT seq FROM \(table) WHERE name = ?", [name]) }
+        return ("SELECT seq FROM \(table) WHERE name = ? AND instr(value, ?) > 0", [name, value])
+    }
+
     /// Records a message's header lines; a line repeated within the message is written once (`OR IGNORE`).
     static func insert(seq: Int64, headers: String, into db: Database, schema: String) throws {
         let statement = try db.cachedStatement(
@@ -69,7 +70,9 @@ enum HeaderEntries {
         for row in stored {
             let seq: Int64 = row[0]
             let headers: String = row[1] ?? ""
-            for name in Set(entries(of: headers).map(\.name)) {
+            var names = Set<String>()
+            forEachEntry(of: headers) { names.insert($0.name) }
+            for name in names {
                 try statement.execute(arguments: [name, seq])
             }
         }

@@ -238,20 +238,10 @@ struct IndexedSearch {
         case .tag(let tag):
             scan = RawStatement(try db.cachedStatement(sql: "SELECT seq FROM message_tag WHERE tag = ?"))
             scan.bind(tag)
-        case .header(let name, nil):
-            scan = RawStatement(
-                try db.cachedStatement(
-                    sql: "SELECT seq FROM \(indexSchema)\(SearchIndexSchema.headerTable) WHERE name = ?"))
-            scan.bind(name)
-        case .header(let name, let value?):
-            scan = RawStatement(
-                try db.cachedStatement(
-                    sql: """
-                        SELECT seq FROM \(indexSchema)\(SearchIndexSchema.headerTable)
-                        WHERE name = ? AND instr(value, ?) > 0
-                        """))
-            scan.bind(name)
-            scan.bind(value)
+        case .header(let name, let value):
+            let query = HeaderEntries.rowsQuery(name: name, value: value, schema: indexSchema)
+            scan = RawStatement(try db.cachedStatement(sql: query.sql))
+            for argument in query.arguments { scan.bind(argument) }
         case .unread, .column:
             return found
         }

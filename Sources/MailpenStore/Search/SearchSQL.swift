@@ -112,7 +112,6 @@ package struct SearchSQL {
             return fieldSubquery(test)
         case .header(let name, let value):
             usesIndex = true
-            let index = "\(indexSchema)\(SearchIndexSchema.headerTable)"
             guard HeaderEntries.isIndexable(name: name) else {
                 // A name the header table's split cannot answer: test every message's stored header lines.
                 return (
@@ -123,8 +122,8 @@ package struct SearchSQL {
                     [name, value]
                 )
             }
-            guard let value else { return ("m.seq IN (SELECT seq FROM \(index) WHERE name = ?)", [name]) }
-            return ("m.seq IN (SELECT seq FROM \(index) WHERE name = ? AND instr(value, ?) > 0)", [name, value])
+            let query = HeaderEntries.rowsQuery(name: name, value: value, schema: indexSchema)
+            return ("m.seq IN (\(query.sql))", query.arguments.map { $0 })
         case .tag(let tag):
             return ("m.seq IN (SELECT seq FROM message_tag WHERE tag = ?)", [tag])
         case .isRead(let isRead):
