@@ -16,7 +16,7 @@ run: deps-run release
 # (scripts/test-postgres.sh) unless MAILPEN_TEST_POSTGRES already names one.
 test: deps lint
 	$(SWIFT) build --build-tests
-	if [ -z "$$MAILPEN_TEST_POSTGRES" ]; then env=$$(scripts/test-postgres.sh start) && eval "$$env"; fi && \
+	if [ -z "$$MAILPEN_TEST_POSTGRES" ]; then env=$$(scripts/test-postgres.sh start --no-fsync) && eval "$$env"; fi && \
 	$(MAKE) test-swift test-e2e test-ui test-web test-fuzz-mime test-fuzz-smtp test-fuzz-search test-fuzz-pop3 test-fuzz-imap \
 		test-instructions
 

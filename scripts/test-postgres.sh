@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A throw-away PostgreSQL cluster on a loopback port, for Mailpen's tests and benchmarks.
 #
-#   scripts/test-postgres.sh start [--dir DIR] [--port PORT]   start one (or reuse the one running in DIR)
+#   scripts/test-postgres.sh start [--dir DIR] [--port PORT] [--no-fsync]
+#                                                             start one (or reuse the one running in DIR)
 #   scripts/test-postgres.sh stop  [--dir DIR]                 stop it and delete DIR
 #   scripts/test-postgres.sh url   [--dir DIR]                 print its URL
 #   scripts/test-postgres.sh halt|resume [--dir DIR]           stop it keeping its data / start it again
@@ -9,18 +10,22 @@
 # `start` prints `export MAILPEN_TEST_POSTGRES=postgres://...` on standard output (so that
 # `eval "$(scripts/test-postgres.sh start)"` sets it) and everything else on standard error. The URL's
 # user may create and drop databases; the tests make a fresh database per test. DIR defaults to
-# $TMPDIR/mailpen-test-postgres, PORT to a free one from 55432 up. As root, the server runs as the
-# `postgres` user (initdb refuses root). Needs Debian's `postgresql` package (pg_trgm comes with it).
+# $TMPDIR/mailpen-test-postgres, PORT to a free one from 55432 up. --no-fsync (for test runs, not for
+# benchmarks) does not wait for the disk at commit: a killed server loses nothing, a crashed machine
+# would. As root, the server runs as the `postgres` user (initdb refuses root). Needs Debian's
+# `postgresql` package (pg_trgm comes with it).
 set -euo pipefail
 
 command=${1:-}
 shift || true
 dir="${TMPDIR:-/tmp}/mailpen-test-postgres"
 port=""
+fsync=on
 while [ $# -gt 0 ]; do
     case "$1" in
         --dir) dir="$2"; shift 2 ;;
         --port) port="$2"; shift 2 ;;
+        --no-fsync) fsync=off; shift ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -74,7 +79,8 @@ case "$command" in
         echo "$port" | as_owner tee "$dir/port" >/dev/null
         # Loopback only, sockets in DIR (not /run/postgresql), enough connections for several nodes' pools.
         as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-            -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >&2
+            -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=$fsync" start >&2
+        echo "$fsync" | as_owner tee "$dir/fsync" >/dev/null
         as_owner "$bin/psql" -h "$dir" -p "$port" -U "$user" -d postgres -q -v ON_ERROR_STOP=1 \
             -c "CREATE DATABASE $database" >&2
         echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') running in $dir on 127.0.0.1:$port" >&2
@@ -92,7 +98,8 @@ case "$command" in
         ;;
     resume)
         as_owner "$(bin_dir)/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-            -o "-p $(cat "$dir/port") -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >&2
+            -o "-p $(cat "$dir/port") -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 \
+            -c fsync=$(cat "$dir/fsync" 2>/dev/null || echo on)" start >&2
         ;;
     url)
         [ -f "$dir/port" ] || { echo "no cluster in $dir (run: $0 start)" >&2; exit 1; }

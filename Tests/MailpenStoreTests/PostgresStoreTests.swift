@@ -9,7 +9,7 @@ import Testing
 /// PostgreSQL-only: several nodes on one database, its schema, and a server out of reach.
 @Suite(
     "PostgreSQL store", .enabled(if: StoreBackend.postgresURL != nil, "\(StoreBackend.skipNote)"),
-    .timeLimit(.minutes(2)))
+    .postgresTimeLimit)
 struct PostgresStoreTests {
     /// List queries never read the bytes: they live in a table of their own. (That they come back exactly
     /// is in ``StoreTests``.)

@@ -253,7 +253,7 @@ struct StoreContractTests {
 
 /// The rest of the protocol's promises: the event-loop store, own changes, health, a closed store, waits
 /// for inboxes yet to come and since markers, tag searches and pruning under concurrent mail.
-@Suite("Store: more of the protocol on both backends", .timeLimit(.minutes(2)))
+@Suite("Store: more of the protocol on both backends", .postgresTimeLimit)
 struct StoreContractMoreTests {
     /// Storing from an event loop completes on that loop once committed, with the same summary a read gives.
     @Test(arguments: StoreBackend.available)

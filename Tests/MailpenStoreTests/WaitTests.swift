@@ -5,7 +5,7 @@ import Testing
 @testable import MailpenStore
 
 /// What a wait for mail answers, and how it ends, on SQLite and on PostgreSQL.
-@Suite("Waits", .timeLimit(.minutes(2)))
+@Suite("Waits", .postgresTimeLimit)
 struct WaitTests {
     /// The stores a wait is checked on: each backend, and an SQLite store in memory, which has no wait matcher
     /// and looks for new matches in the search index instead.
