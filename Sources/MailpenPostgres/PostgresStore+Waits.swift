@@ -34,17 +34,18 @@ extension PostgresStore {
             defer { group.cancelAll() }
             /// Looks up beside the loop, handing the loop the matches. A database out of reach is not the
             /// wait's failure: it looks again once the store listens again.
-            func lookUp(_ lookup: @escaping @Sendable () async throws -> [MessageSummary]) {
-                MessageWait.lookUp(in: &group, into: input, lookup) { error in
+            func lookUp(_ begun: WaitMatches.Lookup, _ lookup: @escaping @Sendable () async throws -> [MessageSummary])
+            {
+                MessageWait.lookUp(begun, in: &group, into: input, lookup) { error in
                     if (try? self.ensureOpen()) == nil { return StoreError.closed }
                     return PostgresFailure.isUnavailable(error) ? nil : error
                 }
             }
             return try await MessageWait.tally(
                 count: count, first: try await oldestMatches(query, count: count), from: inputs,
-                lookAgain: { lookUp { try await self.oldestMatches(query, count: count) } }
-            ) { ids, _ in
-                lookUp { try await self.summaries(matching: query, among: ids) }
+                lookAgain: { lookUp($0) { try await self.oldestMatches(query, count: count) } }
+            ) { ids, matches in
+                lookUp(matches.beginLookup(of: ids)) { try await self.summaries(matching: query, among: ids) }
             }
         }
     }

@@ -23,12 +23,13 @@ package enum MessageWait {
     }
 
     /// Tallies a wait's input until it has `count` matches, and returns them newest first. `first` is what
-    /// was already stored; `lookAgain` looks afresh (events were missed), beside the loop; `take` counts the
-    /// store's own news of stored messages. Throws what a lookup failed with, or ``StoreError/closed`` when
-    /// the input ends (the store closes) before the wait does.
+    /// was already stored; `lookAgain` looks afresh (events were missed), beside the loop, as the lookup it
+    /// is given; `take` counts the store's own news of stored messages, beginning a lookup in `matches` for
+    /// those it hands to one. Throws what a lookup failed with, or ``StoreError/closed`` when the input ends
+    /// (the store closes) before the wait does.
     package static func tally<News: Sendable>(
-        count: Int, first: [MessageSummary], from inputs: AsyncStream<WaitInput<News>>, lookAgain: () -> Void,
-        take: (News, inout WaitMatches) -> Void
+        count: Int, first: [MessageSummary], from inputs: AsyncStream<WaitInput<News>>,
+        lookAgain: (WaitMatches.Lookup) -> Void, take: (News, inout WaitMatches) -> Void
     ) async throws -> [MessageSummary] {
         var matches = WaitMatches(count: count)
         matches.add(first)
@@ -38,9 +39,9 @@ package enum MessageWait {
             case .stored(let news):
                 take(news, &matches)
             case .missedEvents:
-                lookAgain()
-            case .matched(let summaries):
-                matches.add(summaries)
+                lookAgain(matches.beginLookup(of: nil))
+            case .matched(let summaries, let lookup):
+                matches.add(summaries, from: lookup)
             case .deleted(let ids):
                 matches.remove(ids)
             case .emptied:
@@ -54,21 +55,27 @@ package enum MessageWait {
         throw StoreError.closed
     }
 
-    /// Runs `lookup` in `group`, beside the wait's loop, handing the loop its matches. An inbox deleted
-    /// meanwhile has none (it may come back); another failure goes to the loop as `failure` translates it,
-    /// or is passed over when that returns `nil`.
+    /// Runs `lookup` in `group`, beside the wait's loop, handing the loop its matches as those of `begun`.
+    /// An inbox deleted meanwhile has none (it may come back); another failure goes to the loop as `failure`
+    /// translates it, or counts as finding none when that returns `nil`.
     package static func lookUp<News: Sendable>(
-        in group: inout ThrowingDiscardingTaskGroup<any Error>, into input: AsyncStream<WaitInput<News>>.Continuation,
+        _ begun: WaitMatches.Lookup, in group: inout ThrowingDiscardingTaskGroup<any Error>,
+        into input: AsyncStream<WaitInput<News>>.Continuation,
         _ lookup: @escaping @Sendable () async throws -> [MessageSummary],
         failure: @escaping @Sendable (any Error) -> (any Error)?
     ) {
         group.addTask {
             do {
-                input.yield(.matched(try await lookup()))
+                input.yield(.matched(try await lookup(), begun))
             } catch StoreError.inboxNotFound {
                 // Deleted meanwhile; it may come back.
+                input.yield(.matched([], begun))
             } catch {
-                if let failure = failure(error) { input.yield(.failed(failure)) }
+                if let failure = failure(error) {
+                    input.yield(.failed(failure))
+                } else {
+                    input.yield(.matched([], begun))
+                }
             }
         }
     }
@@ -124,7 +131,7 @@ package enum WaitInput<News: Sendable>: Sendable {
     /// Change events were missed (the subscription has been renewed): look again.
     case missedEvents
     /// A lookup beside the loop found these.
-    case matched([MessageSummary])
+    case matched([MessageSummary], WaitMatches.Lookup)
     /// A lookup failed: the wait ends with this error.
     case failed(any Error)
 }
@@ -145,22 +152,55 @@ extension WaitInput {
     }
 }
 
-/// The matches a wait has found so far, minus the messages deleted meanwhile.
+/// The matches a wait has found so far, minus the messages deleted meanwhile, and the lookups under way.
+///
+/// Lookups run side by side and may finish in any order, so the answer also waits for those that might
+/// still find an older match than its newest: a wait for seven returns the first seven matches to arrive,
+/// not the first seven whose lookups happened to finish.
 package struct WaitMatches {
+    /// A lookup under way, begun with ``beginLookup(of:)`` and ended when its matches are added.
+    package struct Lookup: Sendable, Hashable {
+        fileprivate let number: Int
+    }
+
     private let count: Int
     private var found: [String: MessageSummary] = [:]
     /// Remembered too: news of a match may come after the news of its deletion.
     private var deleted: Set<String> = []
+    /// The ids each lookup under way checks, or `nil` for a look at the whole inbox.
+    private var lookups: [Int: [String]?] = [:]
+    private var lookupsBegun = 0
 
     /// A tally for a wait for `count` messages.
     package init(count: Int) {
         self.count = count
     }
 
-    /// The wait's answer once it has `count` matches: the newest `count`, newest first.
+    /// The wait's answer once it has `count` matches and no lookup under way could find an older one than
+    /// the newest of them: the oldest `count` matches, newest first.
     package var answer: [MessageSummary]? {
         guard found.count >= count else { return nil }
-        return Array(found.values.sorted { $0.id < $1.id }.prefix(count).reversed())
+        let chosen = found.values.sorted { $0.id < $1.id }.prefix(count)
+        if let newest = chosen.last?.id {
+            for ids in lookups.values {
+                guard let ids, ids.allSatisfy({ $0 > newest }) else { return nil }
+            }
+        }
+        return Array(chosen.reversed())
+    }
+
+    /// Notes a lookup of `ids` (of the whole inbox when `nil`), which the answer waits for while it might
+    /// find an older match.
+    package mutating func beginLookup(of ids: [String]?) -> Lookup {
+        lookupsBegun += 1
+        lookups[lookupsBegun] = .some(ids)
+        return Lookup(number: lookupsBegun)
+    }
+
+    /// Counts what `lookup` found, and notes that it is over.
+    package mutating func add(_ summaries: [MessageSummary], from lookup: Lookup) {
+        lookups[lookup.number] = nil
+        add(summaries)
     }
 
     /// Counts `summaries`, but for those deleted already (`found` is keyed by id: one counts once).

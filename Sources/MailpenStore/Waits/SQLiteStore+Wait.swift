@@ -53,8 +53,9 @@ extension SQLiteStore {
             }
             defer { group.cancelAll() }
             /// Looks up in the search index beside the loop, handing the loop the matches.
-            func lookUp(_ lookup: @escaping @Sendable () async throws -> [MessageSummary]) {
-                MessageWait.lookUp(in: &group, into: input, lookup) { error in
+            func lookUp(_ begun: WaitMatches.Lookup, _ lookup: @escaping @Sendable () async throws -> [MessageSummary])
+            {
+                MessageWait.lookUp(begun, in: &group, into: input, lookup) { error in
                     (try? self.ensureOpen()) == nil ? StoreError.closed : error
                 }
             }
@@ -63,7 +64,7 @@ extension SQLiteStore {
             var checked: Set<String> = []
             return try await MessageWait.tally(
                 count: count, first: try await oldestMatches(query, count: count), from: inputs,
-                lookAgain: { lookUp { try await self.oldestMatches(query, count: count) } }
+                lookAgain: { lookUp($0) { try await self.oldestMatches(query, count: count) } }
             ) { news, matches in
                 switch news {
                 case .arrived(let arrival):
@@ -71,7 +72,9 @@ extension SQLiteStore {
                     matches.add(arrival.matching)
                 case .searchable(let indexed):
                     let ids = indexed.filter { checked.remove($0) == nil }
-                    if !ids.isEmpty { lookUp { try await self.summaries(matching: query, among: ids) } }
+                    if !ids.isEmpty {
+                        lookUp(matches.beginLookup(of: ids)) { try await self.summaries(matching: query, among: ids) }
+                    }
                 }
             }
         }
