@@ -7,13 +7,19 @@ import MailpenStore
 /// dates, sizes and tags against columns.
 struct PostgresSearchSQL {
     private(set) var conditions: [String] = []
+    /// Whether the rows should come from the word index: a word or phrase must match, and no marker
+    /// narrows the statement to recent mail.
+    private var takesRowsFromWords = false
 
     /// The conditions of `query`'s search and marker (not its inbox), binding their values in `builder`.
-    init(_ query: MessageQuery, into builder: inout SQLBuilder) throws {
-        for term in query.search.terms {
-            let condition = try Self.condition(term.condition, into: &builder)
-            conditions.append(term.isNegated ? "NOT COALESCE(\(condition), false)" : condition)
-        }
+    /// `fewRows` says the statement tests a few known rows (a wait's new messages), which may then be
+    /// tested against their own word vectors.
+    ///
+    /// Elsewhere no row's word vector is read, as each is stored out of line and reading them is what makes
+    /// a search slow: a word that must match is answered by the indexes (``WordQuery``), and one that must
+    /// not by the set of rows they give.
+    init(_ query: MessageQuery, fewRows: Bool = false, into builder: inout SQLBuilder) throws {
+        // The marker first: it is the cheapest test, and a row it rules out is not tested further.
         switch query.since {
         case .time(let date):
             conditions.append("s.received_at > \(try builder.bind(date.milliseconds))")
@@ -22,6 +28,24 @@ struct PostgresSearchSQL {
         case nil:
             break
         }
+        for term in query.search.terms {
+            guard case .text(let value, let isPhrase) = term.condition, term.isNegated, !fewRows else {
+                let condition = try Self.condition(term.condition, into: &builder)
+                conditions.append(term.isNegated ? "NOT COALESCE(\(condition), false)" : condition)
+                if case .text = term.condition, !term.isNegated { takesRowsFromWords = query.since == nil }
+                continue
+            }
+            let word = try Self.textCondition(value, isPhrase: isPhrase, on: "w", into: &builder)
+            conditions.append("NOT COALESCE(s.seq IN (SELECT w.seq FROM message_search w WHERE \(word)), false)")
+        }
+    }
+
+    /// The condition that a row of `message_search s` is in the inbox whose id is `inboxID`. When the rows
+    /// should come from the word index, it is written so that the inbox's index cannot serve it: the
+    /// planner, which does not price reading word vectors, would otherwise take every row of the inbox
+    /// from that index and test each one's vector.
+    func inboxCondition(_ inboxID: String) -> String {
+        takesRowsFromWords ? "s.inbox_id + 0 = \(inboxID)" : "s.inbox_id = \(inboxID)"
     }
 
     /// The conditions joined for a WHERE clause (`true` when there are none).
@@ -29,18 +53,26 @@ struct PostgresSearchSQL {
         conditions.isEmpty ? "true" : conditions.joined(separator: " AND ")
     }
 
+    /// A word or phrase term on the `message_search` row named `table`.
+    private static func textCondition(
+        _ value: String, isPhrase: Bool, on table: String, into builder: inout SQLBuilder
+    ) throws -> String {
+        let value = StoredText.cut(value)
+        // The SQLite store's rule: text without letters or digits is looked for in subject and addresses.
+        guard SearchSQL.ftsExpression(value, isPhrase: isPhrase) != nil else {
+            let test = FieldTest(columns: ["subject", "addr_all"], value: value)
+            return try fieldCondition(test, on: table, into: &builder)
+        }
+        return try WordQuery(value, isPhrase: isPhrase).condition(on: table, into: &builder)
+    }
+
     private static func condition(_ condition: SearchCondition, into builder: inout SQLBuilder) throws -> String {
         switch condition {
         case .text(let value, let isPhrase):
-            let value = StoredText.cut(value)
-            // The SQLite store's rule: text without letters or digits is looked for in subject and addresses.
-            guard SearchSQL.ftsExpression(value, isPhrase: isPhrase) != nil else {
-                return try fieldCondition(FieldTest(columns: ["subject", "addr_all"], value: value), into: &builder)
-            }
-            return try WordQuery(value, isPhrase: isPhrase).condition(into: &builder)
+            return try textCondition(value, isPhrase: isPhrase, on: "s", into: &builder)
         case .address, .subject, .messageID:
             guard let test = FieldTest(condition) else { return "false" }
-            return try fieldCondition(test, into: &builder)
+            return try fieldCondition(test, on: "s", into: &builder)
         case .header(let name, let value):
             let name = StoredText.cut(name)
             let value = StoredText.cut(value)
@@ -68,10 +100,13 @@ struct PostgresSearchSQL {
         }
     }
 
-    /// `value` anywhere in any of the test's columns, compared code point by code point.
-    private static func fieldCondition(_ test: FieldTest, into builder: inout SQLBuilder) throws -> String {
+    /// `value` anywhere in any of the test's columns of the row named `table`, compared code point by code
+    /// point.
+    private static func fieldCondition(
+        _ test: FieldTest, on table: String, into builder: inout SQLBuilder
+    ) throws -> String {
         let pattern = try builder.bind(likePattern(StoredText.cut(test.value)))
-        return "(" + test.columns.map { "s.\($0) LIKE \(pattern)" }.joined(separator: " OR ") + ")"
+        return "(" + test.columns.map { "\(table).\($0) LIKE \(pattern)" }.joined(separator: " OR ") + ")"
     }
 
     /// A `LIKE` pattern matching `value` anywhere: `%` and `_` and the escape character `\` escaped.
@@ -122,12 +157,15 @@ struct WordQuery {
         }
     }
 
-    /// The condition on `message_search s`.
-    func condition(into builder: inout SQLBuilder) throws -> String {
+    /// The condition on the `message_search` row named `table`. Both of its halves are answered by an
+    /// index (the word index, and the trigram index of `tokens`, which only messages without a vector
+    /// have), so the planner can take the rows from the two indexes alone; a half no index answered would
+    /// be tested row by row, reading each row's vector.
+    func condition(on table: String, into builder: inout SQLBuilder) throws -> String {
         guard let needle else { return "false" }
-        let unindexed = "(s.words IS NULL AND strpos(s.tokens, \(try builder.bind(needle))) > 0)"
+        let unindexed = "\(table).tokens LIKE \(try builder.bind(PostgresSearchSQL.likePattern(needle)))"
         guard let tsquery else { return unindexed }
-        return "(s.words @@ \(try builder.bind(tsquery))::tsquery OR \(unindexed))"
+        return "(\(table).words @@ \(try builder.bind(tsquery))::tsquery OR \(unindexed))"
     }
 
     /// A lexeme in `tsquery` syntax: between single quotes, quotes and backslashes doubled.

@@ -40,7 +40,8 @@ extension PostgresStore {
             let inboxID = try builder.bind(inbox.id)
             let search = try PostgresSearchSQL(query, into: &builder)
             let ids = try await PostgresRetention.delete(
-                selecting: "SELECT s.seq FROM message_search s WHERE s.inbox_id = \(inboxID) AND \(search.whereClause)",
+                selecting:
+                    "SELECT s.seq FROM message_search s WHERE \(search.inboxCondition(inboxID)) AND \(search.whereClause)",
                 builder, on: connection, logger: logger)
             return (ids.count, ids.isEmpty ? [] : [.deleted(inbox: inbox.name, ids: ids)])
         }

@@ -8,48 +8,16 @@ extension PostgresStore {
     /// statement, so that page and totals come from one snapshot.
     public func messages(_ query: MessageQuery, limit: Int, offset: Int) async throws -> MessagePage {
         try ensureOpen()
-        var sql = SQLBuilder()
-        let key = try sql.bind(StoredText.cut(query.inbox.lowercased()))
-        let limitValue = try sql.bind(Int64(max(0, limit)))
-        let offsetValue = try sql.bind(Int64(max(0, offset)))
-        let statement: String
-        if query.search.terms.isEmpty && query.since == nil {
-            // The inbox's counters are its totals; the page is a walk down its index.
-            statement = """
-                SELECT i.message_count, i.unread_count, \(SummaryColumns.list)
-                FROM inbox i LEFT JOIN LATERAL (
-                    SELECT * FROM message WHERE inbox_id = i.id ORDER BY seq DESC LIMIT \(limitValue) OFFSET \(offsetValue)
-                ) m ON true
-                WHERE i.name_key = \(key)
-                ORDER BY m.seq DESC
-                """
-        } else {
-            let search = try PostgresSearchSQL(query, into: &sql)
-            statement = """
-                WITH target AS (
-                    SELECT id, name FROM inbox WHERE name_key = \(key)
-                ), matches AS MATERIALIZED (
-                    SELECT s.seq, s.is_read FROM message_search s
-                    WHERE s.inbox_id = (SELECT id FROM target) AND \(search.whereClause)
-                ), page AS (
-                    SELECT seq FROM matches ORDER BY seq DESC LIMIT \(limitValue) OFFSET \(offsetValue)
-                )
-                SELECT (SELECT count(*) FROM matches), (SELECT count(*) FROM matches WHERE NOT is_read),
-                    \(SummaryColumns.list)
-                FROM target i LEFT JOIN (page p JOIN message m ON m.seq = p.seq) ON true
-                ORDER BY m.seq DESC
-                """
-        }
+        let statement = try Self.pageStatement(query, limit: limit, offset: offset)
         let logger = self.logger
         let inbox = query.inbox
-        let query = sql.query(statement)
         let rows = try await pool.withConnection(retrying: true) { connection in
             var rows: [(Int64, Int64, MessageSummary?)] = []
             typealias Row = (
                 Int64, Int64, String?, String?, Int64?, String?, String?, String?, String?, String?, Int64?, Int32?,
                 Bool?, String?
             )
-            for try await row in try await connection.query(query, logger: logger).decode(Row.self) {
+            for try await row in try await connection.query(statement, logger: logger).decode(Row.self) {
                 let summary = SummaryColumns.decode(
                     (row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12, row.13))
                 rows.append((row.0, row.1, summary))
@@ -62,13 +30,50 @@ extension PostgresStore {
             messages: rows.compactMap(\.2))
     }
 
+    /// The statement of ``messages(_:limit:offset:)``: the inbox's totals, then one row per message of the
+    /// page (one row of totals alone when the page is empty).
+    static func pageStatement(_ query: MessageQuery, limit: Int, offset: Int) throws -> PostgresQuery {
+        var sql = SQLBuilder()
+        let key = try sql.bind(StoredText.cut(query.inbox.lowercased()))
+        let limitValue = try sql.bind(Int64(max(0, limit)))
+        let offsetValue = try sql.bind(Int64(max(0, offset)))
+        if query.search.terms.isEmpty && query.since == nil {
+            // The inbox's counters are its totals; the page is a walk down its index.
+            return sql.query(
+                """
+                SELECT i.message_count, i.unread_count, \(SummaryColumns.list)
+                FROM inbox i LEFT JOIN LATERAL (
+                    SELECT * FROM message WHERE inbox_id = i.id ORDER BY seq DESC LIMIT \(limitValue) OFFSET \(offsetValue)
+                ) m ON true
+                WHERE i.name_key = \(key)
+                ORDER BY m.seq DESC
+                """)
+        }
+        let search = try PostgresSearchSQL(query, into: &sql)
+        return sql.query(
+            """
+            WITH target AS (
+                SELECT id, name FROM inbox WHERE name_key = \(key)
+            ), matches AS MATERIALIZED (
+                SELECT s.seq, s.is_read FROM message_search s
+                WHERE \(search.inboxCondition("(SELECT id FROM target)")) AND \(search.whereClause)
+            ), page AS (
+                SELECT seq FROM matches ORDER BY seq DESC LIMIT \(limitValue) OFFSET \(offsetValue)
+            )
+            SELECT (SELECT count(*) FROM matches), (SELECT count(*) FROM matches WHERE NOT is_read),
+                \(SummaryColumns.list)
+            FROM target i LEFT JOIN (page p JOIN message m ON m.seq = p.seq) ON true
+            ORDER BY m.seq DESC
+            """)
+    }
+
     /// The summaries among `ids` (new messages) that match `query`, newest first.
     func summaries(matching query: MessageQuery, among ids: [String]) async throws -> [MessageSummary] {
         guard !ids.isEmpty else { return [] }
         var sql = SQLBuilder()
         let key = try sql.bind(StoredText.cut(query.inbox.lowercased()))
         let wanted = try sql.bind(ids.map(StoredText.cut))
-        let search = try PostgresSearchSQL(query, into: &sql)
+        let search = try PostgresSearchSQL(query, fewRows: true, into: &sql)
         let statement = sql.query(
             """
             SELECT \(SummaryColumns.list)
