@@ -62,6 +62,9 @@ extension IMAPSessionStateMachine {
     /// response to its next command (expunges only when RFC 3501 §7.4.1 allows them).
     public mutating func mailboxChanged(_ change: IMAPMailboxChange) -> Action {
         guard var current = selection else { return .none }
+        // Taken out, so that its message list changes in place rather than being copied whole on every
+        // change (thousands of messages, for every session on the inbox).
+        selection = nil
         switch change {
         case .added(let infos):
             for info in infos.sorted(by: { $0.uid < $1.uid }) where info.uid > current.largestUID {
@@ -72,12 +75,14 @@ extension IMAPSessionStateMachine {
             let gone = Set(ids)
             for index in current.messages.indices where gone.contains(current.messages[index].info.id) {
                 current.messages[index].isGone = true
+                current.hasGone = true
             }
         case .readChanged(let id, let isRead):
             for index in current.messages.indices
             where current.messages[index].info.id == id && current.messages[index].info.isRead != isRead {
                 current.messages[index].info.isRead = isRead
                 current.messages[index].flagsChanged = true
+                current.hasChangedFlags = true
             }
         }
         selection = current
@@ -90,7 +95,9 @@ extension IMAPSessionStateMachine {
     /// Writes what the client has not been told: EXPUNGEs (when allowed), EXISTS, changed FLAGS.
     mutating func flushUpdates(into writer: inout IMAPWriter, expunges: Bool) {
         guard var current = selection else { return }
-        if expunges {
+        selection = nil  // as in `mailboxChanged`: changed in place, not copied
+        if expunges && current.hasGone {
+            current.hasGone = false
             // Highest first, so every number sent is still valid when the client reads it.
             for index in current.messages.indices.reversed() where current.messages[index].isGone {
                 current.messages.remove(at: index)
@@ -104,11 +111,14 @@ extension IMAPSessionStateMachine {
             current.knownCount = current.messages.count
             writer.untagged("\(current.knownCount) EXISTS")
         }
-        for index in current.messages.indices where current.messages[index].flagsChanged {
-            current.messages[index].flagsChanged = false
-            guard !current.messages[index].isGone else { continue }
-            let message = current.messages[index]
-            writer.untagged("\(index + 1) FETCH (UID \(message.info.uid) FLAGS \(message.flagList))")
+        if current.hasChangedFlags {
+            current.hasChangedFlags = false
+            for index in current.messages.indices where current.messages[index].flagsChanged {
+                current.messages[index].flagsChanged = false
+                guard !current.messages[index].isGone else { continue }
+                let message = current.messages[index]
+                writer.untagged("\(index + 1) FETCH (UID \(message.info.uid) FLAGS \(message.flagList))")
+            }
         }
         selection = current
     }
@@ -152,6 +162,7 @@ extension IMAPSessionStateMachine {
         if var current = selection {
             for index in current.messages.indices where ids.contains(current.messages[index].info.id) {
                 current.messages[index].isGone = true
+                current.hasGone = true
             }
             selection = current
         }

@@ -159,6 +159,10 @@ public struct IMAPSessionStateMachine: Sendable {
         var messages: [IMAPSessionMessage]
         /// The message count the client knows (EXISTS minus EXPUNGEs sent since).
         var knownCount: Int
+        /// Whether a message is marked gone, or has flags the client has not been told of: without, the
+        /// updates skip reading every message (for every session, on every change to the inbox).
+        var hasGone = false
+        var hasChangedFlags = false
 
         var largestUID: UInt32 { messages.last?.info.uid ?? 0 }
 

@@ -84,19 +84,25 @@ class Session(threading.Thread):
             self.errors.append(repr(error))
 
 
-def send_burst(server, start, count, errors):
+def send_burst(server, start, count, errors, slowest):
+    number = start
+    began = time.monotonic()
     try:
         with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=120) as smtp:
             smtp.login(INBOX, PASSWORD)
             for number in range(start, start + count):
+                began = time.monotonic()
                 mailaccess.send_one(smtp, mailaccess.message_bytes(f"burst {number}"))
+                slowest.append(("SMTP message", time.monotonic() - began))
     except Exception as error:
-        errors.append(repr(error))
+        errors.append(f"sending burst {number}, after {time.monotonic() - began:.1f} s: {error!r}")
 
 
-def change_some(server, stop, errors):
+def change_some(server, stop, errors, slowest):
     """Deletes and marks read messages through the API while the burst runs."""
     done = set()
+    request = "reading the store"
+    began = time.monotonic()
     try:
         while not stop.is_set():
             rows = server.query(
@@ -106,13 +112,19 @@ def change_some(server, stop, errors):
                 if message_id in done:
                     continue
                 done.add(message_id)
+                began = time.monotonic()
                 if seq % 7 == 0:
+                    request = f"DELETE {message_id}"
                     mailaccess.api(server, f"/api/v1/messages/{message_id}", "DELETE")
                 elif seq % 5 == 0:
+                    request = f"PATCH {message_id}"
                     mailaccess.api(server, f"/api/v1/messages/{message_id}", "PATCH", {"read": True})
+                else:
+                    continue
+                slowest.append(("API request", time.monotonic() - began))
             time.sleep(0.05)
     except Exception as error:
-        errors.append(repr(error))
+        errors.append(f"{request}, after {time.monotonic() - began:.1f} s: {error!r}")
 
 
 def test_fifty_sessions_converge_during_a_five_thousand_message_burst(make_server):
@@ -125,11 +137,12 @@ def test_fifty_sessions_converge_during_a_five_thousand_message_burst(make_serve
     time.sleep(1)
 
     errors = []
+    timings = []
     changes_stop = threading.Event()
-    changer = threading.Thread(target=change_some, args=(server, changes_stop, errors), daemon=True)
+    changer = threading.Thread(target=change_some, args=(server, changes_stop, errors, timings), daemon=True)
     changer.start()
     per_sender = MESSAGES // SENDERS
-    senders = [threading.Thread(target=send_burst, args=(server, n * per_sender, per_sender, errors))
+    senders = [threading.Thread(target=send_burst, args=(server, n * per_sender, per_sender, errors, timings))
                for n in range(SENDERS)]
     started = time.monotonic()
     for sender in senders:
@@ -139,7 +152,10 @@ def test_fifty_sessions_converge_during_a_five_thousand_message_burst(make_serve
     burst_seconds = time.monotonic() - started
     changes_stop.set()
     changer.join(60)
-    assert errors == []
+    slowest = {kind: max((seconds for k, seconds in timings if k == kind), default=0)
+               for kind in ("SMTP message", "API request")}
+    print(f"slowest SMTP message {slowest['SMTP message']:.2f} s, API request {slowest['API request']:.2f} s")
+    assert errors == [], f"{errors}; slowest before: {slowest}"
     time.sleep(2)  # the last changes reach every session
     stop.set()
     for session in sessions:
