@@ -132,6 +132,12 @@ struct SearchMatchingTests {
         ("https://example.net/r", ["reset"]),
         ("from:a", ["welcome", "reset", "invoice"]),
         ("subject:42 -from:billing", []),
+        // A quote or wildcard followed by a combining mark is one Character but two scalars: it must still be
+        // quoted or escaped, or FTS5 reads past the end of the string and fails.
+        ("\"reset\\\"\u{301} now\"", ["reset"]),
+        ("\"token\\\"\u{301}\"", ["reset", "invoice"]),
+        ("subject:\"res\\\"\u{301}et\"", []),
+        ("from:*\u{301}", []),
     ]
 
     /// Run on every backend: they must give the same answers. Every query runs on one store per backend,

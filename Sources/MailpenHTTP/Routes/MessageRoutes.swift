@@ -63,7 +63,9 @@ struct MessageRoutes {
                 .contentSecurityPolicy: Self.partContentSecurityPolicy,
                 .xContentTypeOptions: "nosniff",
             ]
-            let filename = (part.filename ?? "part-\(partID)").replacingOccurrences(of: "\"", with: "")
+            // Scalar by scalar: a quote followed by a combining mark is one Character, not a quote.
+            let filename = String(
+                String.UnicodeScalarView((part.filename ?? "part-\(partID)").unicodeScalars.filter { $0 != "\"" }))
             let disposition = try request.flag("download") ? "attachment" : "inline"
             headers[.contentDisposition] =
                 "\(disposition); filename=\"\(filename.filter(\.isASCII))\"; filename*=UTF-8''\(Self.percentEncoded(filename))"

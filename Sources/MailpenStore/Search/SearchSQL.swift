@@ -148,7 +148,7 @@ package struct SearchSQL {
         else {
             return nil
         }
-        let quoted = "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        let quoted = FieldTest.quoted(value)
         return isPhrase ? quoted : quoted + "*"
     }
 
@@ -164,16 +164,17 @@ package struct SearchSQL {
         return Int64(milliseconds)
     }
 
-    /// `value` as a GLOB pattern matching exactly it.
+    /// `value` as a GLOB pattern matching exactly it. Scalar by scalar, as SQLite reads it: a `*` followed
+    /// by a combining mark is one Character in Swift, and would otherwise slip through as a wildcard.
     static func globLiteral(_ value: String) -> String {
-        var pattern = ""
-        for character in value {
-            switch character {
-            case "*", "?", "[": pattern += "[\(character)]"
-            default: pattern.append(character)
+        var pattern = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "*", "?", "[": pattern.append(contentsOf: ["[", scalar, "]"])
+            default: pattern.append(scalar)
             }
         }
-        return pattern
+        return String(pattern)
     }
 }
 
@@ -235,7 +236,16 @@ package struct FieldTest: Sendable {
         Array(repeating: "*" + SearchSQL.globLiteral(value) + "*", count: columns.count)
     }
 
+    /// `text` as an FTS5 string: between double quotes, quotes doubled. Scalar by scalar, as FTS5 reads it:
+    /// `replacingOccurrences` compares Characters, and misses a quote followed by a combining mark.
     static func quoted(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        var quoted = String.UnicodeScalarView()
+        quoted.append("\"")
+        for scalar in text.unicodeScalars {
+            if scalar == "\"" { quoted.append(scalar) }
+            quoted.append(scalar)
+        }
+        quoted.append("\"")
+        return String(quoted)
     }
 }
