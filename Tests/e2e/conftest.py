@@ -1,4 +1,5 @@
 """Fixtures for end-to-end tests: a real `mailpen serve` process on free ports with its own database."""
+import glob
 import os
 import sqlite3
 import sys
@@ -27,6 +28,21 @@ class Server(MailpenProcess):
         return self.query(
             "SELECT m.id, m.subject FROM message m JOIN inbox i ON i.id = m.inbox_id WHERE i.name = ? ORDER BY m.seq",
             inbox)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test's report carries the log of every server it started in its working folder: the folder
+    is gone by the time anyone reads the report, and a server that died says why only there."""
+    outcome = yield
+    report = outcome.get_result()
+    directory = item.funcargs.get("workdir") if hasattr(item, "funcargs") else None
+    if report.when != "call" or not report.failed or not directory:
+        return
+    for path in sorted(glob.glob(os.path.join(directory, "**", "server.log"), recursive=True)):
+        with open(path, "rb") as log:
+            text = log.read()[-20000:].decode("utf-8", "replace")
+        report.sections.append((f"server log {os.path.relpath(path, directory)}", text))
 
 
 @pytest.fixture

@@ -5,6 +5,12 @@ import Testing
 @testable import MailpenChecks
 @testable import MailpenChecksNetwork
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 @Suite("Link following", .serialized)
 struct LinkFollowerTests {
     /// The test server is on loopback, which only `allowsPrivateAddresses` lets through.
@@ -34,7 +40,9 @@ struct LinkFollowerTests {
 
     @Test func statusesRedirectChainsErrorsAndHangs() async throws {
         let server = try await TestHTTPServer.start()
-        let refusedPort = try await Self.closedPort()
+        let refusing = try RefusingPort()
+        defer { refusing.release() }
+        let refusedPort = refusing.port
         let urls = [
             server.url("/ok"), server.url("/chain/1"), server.url("/missing"), server.url("/error"),
             server.url("/hang"),
@@ -93,12 +101,40 @@ struct LinkFollowerTests {
         #expect(elapsed < .milliseconds(7500))
     }
 
-    /// A loopback port nothing listens on.
-    private static func closedPort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 1
-        try await channel.close()
-        return port
+}
+
+/// A loopback port held by a socket that is bound but not listening: connecting to it is refused, and no other
+/// test can take the port while this holds it (a port merely closed again could be reused at once).
+private struct RefusingPort {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        #if canImport(Glibc)
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+            let descriptor = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard descriptor >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
+        }
+        guard bound else {
+            let code = errno
+            _ = close(descriptor)
+            throw IOError(errnoCode: code, reason: "bind")
+        }
+        self.descriptor = descriptor
+        self.port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func release() {
+        _ = close(descriptor)
     }
 }
