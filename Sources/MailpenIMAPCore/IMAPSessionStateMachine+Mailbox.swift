@@ -33,8 +33,7 @@ extension IMAPSessionStateMachine {
                 unique.append(IMAPSessionMessage(message))
             }
             selection = Selection(
-                readOnly: readOnly, uidValidity: snapshot.uidValidity, uidNext: uidNext, messages: unique,
-                knownCount: unique.count)
+                readOnly: readOnly, uidValidity: snapshot.uidValidity, uidNext: uidNext, messages: unique)
             phase = .selected
             var keywords = Set<IMAPFlag>()
             for message in unique { keywords.formUnion(message.sessionFlags) }
@@ -68,18 +67,17 @@ extension IMAPSessionStateMachine {
         switch change {
         case .added(let infos):
             for info in infos.sorted(by: { $0.uid < $1.uid }) where info.uid > current.largestUID {
-                current.messages.append(IMAPSessionMessage(info))
+                current.append(IMAPSessionMessage(info))
                 current.uidNext = max(current.uidNext, info.uid &+ 1)
             }
         case .removed(let ids):
-            let gone = Set(ids)
-            for index in current.messages.indices where gone.contains(current.messages[index].info.id) {
+            for id in ids {
+                guard let index = current.index(ofID: id) else { continue }
                 current.messages[index].isGone = true
                 current.hasGone = true
             }
         case .readChanged(let id, let isRead):
-            for index in current.messages.indices
-            where current.messages[index].info.id == id && current.messages[index].info.isRead != isRead {
+            if let index = current.index(ofID: id), current.messages[index].info.isRead != isRead {
                 current.messages[index].info.isRead = isRead
                 current.messages[index].flagsChanged = true
                 current.hasChangedFlags = true
@@ -100,7 +98,7 @@ extension IMAPSessionStateMachine {
             current.hasGone = false
             // Highest first, so every number sent is still valid when the client reads it.
             for index in current.messages.indices.reversed() where current.messages[index].isGone {
-                current.messages.remove(at: index)
+                current.remove(at: index)
                 if index < current.knownCount {
                     writer.untagged("\(index + 1) EXPUNGE")
                     current.knownCount -= 1

@@ -163,8 +163,38 @@ public struct IMAPSessionStateMachine: Sendable {
         /// updates skip reading every message (for every session, on every change to the inbox).
         var hasGone = false
         var hasChangedFlags = false
+        /// Each message's UID by id: the store names changed messages by id, and finding each by a scan
+        /// would read every message, for every session on the inbox, on every change.
+        private var uidsByID: [String: UInt32]
+
+        init(readOnly: Bool, uidValidity: UInt32, uidNext: UInt32, messages: [IMAPSessionMessage]) {
+            self.readOnly = readOnly
+            self.uidValidity = uidValidity
+            self.uidNext = uidNext
+            self.messages = messages
+            self.knownCount = messages.count
+            self.uidsByID = Dictionary(
+                messages.map { ($0.info.id, $0.info.uid) }, uniquingKeysWith: { first, _ in first })
+        }
 
         var largestUID: UInt32 { messages.last?.info.uid ?? 0 }
+
+        /// Adds a message whose UID is above every other's.
+        mutating func append(_ message: IMAPSessionMessage) {
+            messages.append(message)
+            if uidsByID[message.info.id] == nil { uidsByID[message.info.id] = message.info.uid }
+        }
+
+        /// Removes the message at `index`.
+        mutating func remove(at index: Int) {
+            let removed = messages.remove(at: index)
+            if uidsByID[removed.info.id] == removed.info.uid { uidsByID[removed.info.id] = nil }
+        }
+
+        /// The index of the message with the store id `id`.
+        func index(ofID id: String) -> Int? {
+            uidsByID[id].flatMap(index(ofUID:))
+        }
 
         /// The index of the message with `uid`, by binary search (messages are in UID order).
         func index(ofUID uid: UInt32) -> Int? {
