@@ -9,7 +9,7 @@ struct PostgresSearchSQL {
     private(set) var conditions: [String] = []
     /// Whether the rows should come from the word index: a word or phrase must match, and no marker
     /// narrows the statement to recent mail.
-    private var takesRowsFromWords = false
+    private let takesRowsFromWords: Bool
 
     /// The conditions of `query`'s search and marker (not its inbox), binding their values in `builder`.
     /// `fewRows` says the statement tests a few known rows (a wait's new messages), which may then be
@@ -19,6 +19,12 @@ struct PostgresSearchSQL {
     /// a search slow: a word that must match is answered by the indexes (``WordQuery``), and one that must
     /// not by the set of rows they give.
     init(_ query: MessageQuery, fewRows: Bool = false, into builder: inout SQLBuilder) throws {
+        takesRowsFromWords =
+            query.since == nil
+            && query.search.terms.contains {
+                guard case .text = $0.condition else { return false }
+                return !$0.isNegated
+            }
         // The marker first: it is the cheapest test, and a row it rules out is not tested further.
         switch query.since {
         case .time(let date):
@@ -32,7 +38,6 @@ struct PostgresSearchSQL {
             guard case .text(let value, let isPhrase) = term.condition, term.isNegated, !fewRows else {
                 let condition = try Self.condition(term.condition, into: &builder)
                 conditions.append(term.isNegated ? "NOT COALESCE(\(condition), false)" : condition)
-                if case .text = term.condition, !term.isNegated { takesRowsFromWords = query.since == nil }
                 continue
             }
             let word = try Self.textCondition(value, isPhrase: isPhrase, on: "w", into: &builder)
