@@ -145,16 +145,31 @@ actor PostgresWriter: GroupCommitWriter {
 
     /// The server's time in milliseconds and `count` new message numbers.
     private func allocate(_ count: Int, on connection: PostgresConnection) async throws -> (Int64, [Int64]) {
-        let rows = try await connection.query(
-            """
-            SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::int8,
-                ARRAY(SELECT nextval('message_seq') FROM generate_series(1, \(Int64(count))))
-            """, logger: logger)
-        for try await (now, numbers) in rows.decode((Int64, [Int64]).self) {
+        for try await (now, numbers) in try await connection.execute(Allocation(count: Int64(count)), logger: logger) {
             guard numbers.count == count else { break }
             return (now, numbers)
         }
         throw StoreError.unavailable("the database gave no message numbers")
+    }
+
+    /// The statement of ``allocate(_:on:)``, prepared as ``BatchInsert`` is.
+    private struct Allocation: PostgresPreparedStatement {
+        typealias Row = (Int64, [Int64])
+        static let sql = """
+            SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::int8,
+                ARRAY(SELECT nextval('message_seq') FROM generate_series(1, $1::int8))
+            """
+        var count: Int64
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings()
+            bindings.append(count)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row {
+            try row.decode(Row.self)
+        }
     }
 
     private func write(
@@ -163,7 +178,7 @@ actor PostgresWriter: GroupCommitWriter {
         var events: [StoreEvent] = []
         let targets = try await resolveInboxes(rows, at: Date(milliseconds: now), events: &events, on: connection)
         var results: [Result<MessageSummary, any Error>] = []
-        var stored: [(row: IncomingRow, seq: Int64, id: String, inbox: InboxReference)] = []
+        var stored: [BatchInsert.Entry] = []
         for (index, row) in rows.enumerated() {
             guard let inbox = targets[index] else {
                 results.append(.failure(StoreError.inboxNotFound(row.message.inbox)))
@@ -236,109 +251,18 @@ actor PostgresWriter: GroupCommitWriter {
         return targets
     }
 
-    /// Inserts the rows with their bytes and search entries, adds them to their inboxes' counters (the
-    /// inbox rows locked first, in id order, as every transaction here locks them) and sends `payloads`,
-    /// all in one statement; returns each inbox's new count and limit.
+    /// Inserts the rows with their bytes and search entries, adds them to their inboxes' counters and sends
+    /// `payloads`, in one prepared statement (``BatchInsert``); returns each inbox's new count and limit.
     private func insert(
-        _ stored: [(row: IncomingRow, seq: Int64, id: String, inbox: InboxReference)], at now: Int64,
-        added: [Int64: Int64], notifying payloads: [String], on connection: PostgresConnection
+        _ stored: [BatchInsert.Entry], at now: Int64, added: [Int64: Int64], notifying payloads: [String],
+        on connection: PostgresConnection
     ) async throws -> [(Int64, Int64, Int64?)] {
-        var sql = SQLBuilder()
-        let inboxIDs = added.keys.sorted()
-        let counterIDs = try sql.bind(inboxIDs)
-        let counts = try sql.bind(inboxIDs.map { added[$0] ?? 0 })
-        let received = try sql.bind(now)
-        func column<T: PostgresArrayEncodable & Sendable>(_ value: (IncomingRow) -> T?) throws -> String {
-            try sql.bind(PostgresArray(stored.map { value($0.row) }))
-        }
-        let seqs = try sql.bind(stored.map(\.seq))
-        let ids = try sql.bind(stored.map(\.id))
-        let inboxes = try sql.bind(stored.map(\.inbox.id))
-        let sizes = try column { Int64($0.message.size) }
-        let attachments = try column { Int64($0.message.columns.attachmentCount) }
-        let messageColumns = [
-            try column { StoredText.cut($0.message.columns.envelope) },
-            try column { StoredText.cut($0.message.columns.mailFrom) },
-            try column { StoredText.cut($0.message.columns.recipients) },
-            try column { StoredText.cut($0.message.columns.subject) },
-            try column { StoredText.cut($0.message.columns.from) },
-            try column { StoredText.cut($0.message.columns.to) },
-            try column { StoredText.cut($0.message.columns.cc) },
-            try column { StoredText.cut($0.message.columns.bcc) },
-            try column { StoredText.cut($0.message.columns.replyTo) },
-            try column { $0.message.columns.dateHeader },
-            try column { StoredText.cut($0.message.columns.messageIDHeader) },
-            try column { StoredText.cut($0.message.columns.snippet) },
-        ]
-        let raw = try column { $0.raw }
-        let searchColumns = [
-            try column { $0.words.vector },
-            try column { $0.words.tokens },
-            try column { $0.fields.from },
-            try column { $0.fields.to },
-            try column { $0.fields.cc },
-            try column { $0.fields.bcc },
-            try column { $0.fields.replyTo },
-            try column { $0.fields.all },
-            try column { $0.fields.recipients },
-            try column { $0.fields.subject },
-            try column { $0.fields.messageID },
-            try column { $0.fields.headers },
-        ]
-        let notifications = try sql.bind(payloads)
-        let channel = try sql.bind(StoreNotification.channel)
-        let messageTypes = [
-            "text", "text", "text", "text", "text", "text", "text", "text", "text", "int8", "text", "text",
-        ]
-        let searchTypes = ["tsvector"] + Array(repeating: "text", count: 11)
-        func typed(_ placeholders: [String], _ types: [String]) -> String {
-            zip(placeholders, types).map { "\($0)::\($1)[]" }.joined(separator: ", ")
-        }
-        let query = sql.query(
-            """
-            WITH locked AS (
-                SELECT id FROM inbox WHERE id = ANY(\(counterIDs)::int8[]) ORDER BY id FOR NO KEY UPDATE
-            ), counted AS (
-                UPDATE inbox SET message_count = inbox.message_count + c.n, unread_count = inbox.unread_count + c.n
-                FROM unnest(\(counterIDs)::int8[], \(counts)::int8[]) AS c (id, n)
-                WHERE inbox.id = c.id AND inbox.id IN (SELECT id FROM locked)
-                RETURNING inbox.id, inbox.message_count, inbox.max_messages
-            ), stored AS (
-                INSERT INTO message (seq, id, inbox_id, received_at, size, attachment_count, envelope, mail_from,
-                    recipients, subject, from_list, to_list, cc_list, bcc_list, reply_to_list, date_header,
-                    message_id_header, snippet)
-                SELECT u.seq, u.id, u.inbox_id, \(received), u.size, u.attachments, u.envelope, u.mail_from,
-                    u.recipients, u.subject, u.from_list, u.to_list, u.cc_list, u.bcc_list, u.reply_to_list,
-                    u.date_header, u.message_id_header, u.snippet
-                FROM unnest(\(seqs)::int8[], \(ids)::text[], \(inboxes)::int8[], \(sizes)::int8[],
-                    \(attachments)::int8[], \(typed(messageColumns, messageTypes)))
-                    AS u (seq, id, inbox_id, size, attachments, envelope, mail_from, recipients, subject, from_list,
-                        to_list, cc_list, bcc_list, reply_to_list, date_header, message_id_header, snippet)
-            ), bytes AS (
-                INSERT INTO message_raw (seq, raw) SELECT * FROM unnest(\(seqs)::int8[], \(raw)::bytea[])
-            ), searchable AS (
-                INSERT INTO message_search (seq, inbox_id, id, received_at, size, attachment_count, words, tokens,
-                    addr_from, addr_to, addr_cc, addr_bcc, addr_reply_to, addr_all, rcpt, subject, message_id,
-                    headers)
-                SELECT u.seq, u.inbox_id, u.id, \(received), u.size, u.attachments, u.words, u.tokens, u.addr_from,
-                    u.addr_to, u.addr_cc, u.addr_bcc, u.addr_reply_to, u.addr_all, u.rcpt, u.subject, u.message_id,
-                    u.headers
-                FROM unnest(\(seqs)::int8[], \(ids)::text[], \(inboxes)::int8[], \(sizes)::int8[],
-                    \(attachments)::int8[], \(typed(searchColumns, searchTypes)))
-                    AS u (seq, id, inbox_id, size, attachments, words, tokens, addr_from, addr_to, addr_cc,
-                        addr_bcc, addr_reply_to, addr_all, rcpt, subject, message_id, headers)
-            ), notified AS (
-                SELECT count(pg_notify(\(channel), p)) AS sent FROM unnest(\(notifications)::text[]) AS p
-            )
-            SELECT c.id, c.message_count, c.max_messages, (SELECT sent FROM notified) FROM counted c
-            """)
+        let statement = try BatchInsert(stored, at: now, added: added, notifying: payloads)
         var counted: [(Int64, Int64, Int64?)] = []
-        for try await (id, count, limit, _) in try await connection.query(query, logger: logger)
-            .decode((Int64, Int64, Int64?, Int64).self)
-        {
+        for try await (id, count, limit, _) in try await connection.execute(statement, logger: logger) {
             counted.append((id, count, limit))
         }
-        guard counted.count == inboxIDs.count else {
+        guard counted.count == added.count else {
             throw StoreError.unavailable("an inbox of the batch disappeared while it was written")
         }
         return counted

@@ -50,14 +50,14 @@ struct SearchWords: Sendable {
     private static func vector(of fields: [[[UInt8]]]) -> TSVector? {
         let count = fields.reduce(fields.count) { $0 + $1.count }
         guard count <= largestPosition else { return nil }
-        var lexemes: [[UInt8]: [UInt16]] = [:]
+        var lexemes: [Lexeme: [UInt16]] = [:]
         var position = 1
         for words in fields {
             for (index, word) in words.enumerated() {
                 guard word.count <= longestToken else { return nil }
-                lexemes[word, default: []].append(UInt16(position))
+                lexemes[Lexeme(word), default: []].append(UInt16(position))
                 if index + 1 < words.count {
-                    lexemes[pairLexeme(word, words[index + 1]), default: []].append(UInt16(position))
+                    lexemes[Lexeme(pairLexeme(word, words[index + 1])), default: []].append(UInt16(position))
                 }
                 position += 1
             }
@@ -66,10 +66,25 @@ struct SearchWords: Sendable {
         var bytes = 0
         for (lexeme, positions) in lexemes {
             guard positions.count <= mostPositionsPerLexeme else { return nil }
-            bytes += lexeme.count + 8 + 2 * positions.count
+            bytes += lexeme.bytes.count + 8 + 2 * positions.count
         }
         guard bytes <= largestVectorBytes else { return nil }
-        return TSVector(entries: lexemes.sorted { $0.key.lexicographicallyPrecedes($1.key) })
+        let entries = lexemes.map { (key: $0.key.bytes, value: $0.value) }
+        return TSVector(entries: entries.sorted { $0.key.lexicographicallyPrecedes($1.key) })
+    }
+
+    /// A lexeme as a dictionary key, hashed as one run of bytes: an array of bytes feeds the hasher one byte
+    /// at a time, which is slow for the thousands of lexemes of a message.
+    private struct Lexeme: Hashable {
+        var bytes: [UInt8]
+
+        init(_ bytes: [UInt8]) {
+            self.bytes = bytes
+        }
+
+        func hash(into hasher: inout Hasher) {
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
     }
 
     /// The lexeme of two neighbouring words: `~first second`. `~` and the space are never part of a word.
