@@ -43,6 +43,9 @@ actor PostgresWriter: GroupCommitWriter {
     private var inboxCache: [String: InboxReference] = [:]
     /// Recipient routes, loaded on first use; emptied with the inboxes.
     private var routeCache: RouteTable?
+    /// Each inbox's message count and limit as this node's last batch for it left them: a batch that cannot
+    /// take any of its inboxes over the limit needs no transaction. Emptied with the inboxes.
+    private var inboxCounts: [Int64: (count: Int64, limit: Int64?)] = [:]
     /// Batches and messages committed, for logs and tests.
     private(set) var statistics = (batches: 0, messages: 0)
 
@@ -132,6 +135,17 @@ actor PostgresWriter: GroupCommitWriter {
     private func write(_ rows: [IncomingRow]) async throws -> Outcome {
         let connection = try await currentConnection()
         let (now, numbers) = try await allocate(rows.count, on: connection)
+        if let targets = knownTargets(of: rows) {
+            // The batch is one statement, which commits on its own: no BEGIN and COMMIT round trips.
+            var events: [StoreEvent] = []
+            let (outcome, counted) = try await insert(
+                rows, into: targets, at: now, numbers: numbers, events: &events, on: connection)
+            let over = counted.filter { $0.count > $0.limit && $0.limit > 0 }.map(\.inbox)
+            guard !over.isEmpty else { return outcome }
+            // Another node's mail took an inbox over its limit meanwhile: pruned in a transaction of its own,
+            // whose failure leaves the stored batch stored (the next batch prunes).
+            return Outcome(results: outcome.results, events: outcome.events + (await pruneAlone(over, on: connection)))
+        }
         try await connection.run("BEGIN", logger: logger)
         do {
             let outcome = try await write(rows, at: now, numbers: numbers, on: connection)
@@ -140,6 +154,63 @@ actor PostgresWriter: GroupCommitWriter {
         } catch {
             if !connection.isClosed { _ = try? await connection.run("ROLLBACK", logger: logger) }
             throw error
+        }
+    }
+
+    /// Each row's inbox when every one is known without a query and none of them can pass its limit with
+    /// this batch, as far as this node knows; `nil` otherwise (the batch then runs in a transaction, which
+    /// looks inboxes up, creates them and prunes as it goes).
+    private func knownTargets(of rows: [IncomingRow]) -> [InboxReference]? {
+        var targets: [InboxReference] = []
+        var added: [Int64: Int64] = [:]
+        for row in rows {
+            let target: InboxReference?
+            if row.message.routesByRecipient {
+                guard let routes = routeCache else { return nil }
+                target = routes.inbox(for: row.message.recipients) ?? inboxCache[row.message.inbox.lowercased()]
+            } else {
+                target = inboxCache[row.message.inbox.lowercased()]
+            }
+            guard let target, let known = inboxCounts[target.id] else { return nil }
+            added[target.id, default: 0] += 1
+            let limit = known.limit ?? Int64(retention.maximumMessages)
+            if limit > 0, known.count + (added[target.id] ?? 0) > limit { return nil }
+            targets.append(target)
+        }
+        return targets
+    }
+
+    /// Deletes the oldest messages of `inboxes` beyond their limits, each inbox locked and its count read
+    /// again first; returns the deletions. A failure is logged and left for a later batch.
+    private func pruneAlone(_ inboxes: [InboxReference], on connection: PostgresConnection) async -> [StoreEvent] {
+        var events: [StoreEvent] = []
+        do {
+            try await connection.run("BEGIN", logger: logger)
+            for inbox in inboxes.sorted(by: { $0.id < $1.id }) {
+                let rows = try await connection.query(
+                    "SELECT message_count, max_messages FROM inbox WHERE id = \(inbox.id) FOR NO KEY UPDATE",
+                    logger: logger)
+                for try await (count, storedLimit) in rows.decode((Int64, Int64?).self) {
+                    inboxCounts[inbox.id] = (count, storedLimit)
+                    let limit = storedLimit ?? Int64(retention.maximumMessages)
+                    guard limit > 0, count > limit else { continue }
+                    let ids = try await PostgresRetention.deleteOldest(
+                        count - limit, inboxID: inbox.id, on: connection, logger: logger)
+                    guard !ids.isEmpty else { continue }
+                    let event = StoreEvent.deleted(inbox: inbox.name, ids: ids)
+                    try await PostgresNotifier.notify(
+                        StoreNotification.payloads(for: [event], node: node), on: connection, logger: logger)
+                    events.append(event)
+                    inboxCounts[inbox.id] = (count - Int64(ids.count), storedLimit)
+                }
+            }
+            try await connection.run("COMMIT", logger: logger)
+            return events
+        } catch {
+            if !connection.isClosed { _ = try? await connection.run("ROLLBACK", logger: logger) }
+            logger.warning("could not prune inboxes over their limits: \(PostgresFailure.describe(error))")
+            inboxCounts = [:]
+            return []
         }
     }
 
@@ -172,11 +243,37 @@ actor PostgresWriter: GroupCommitWriter {
         }
     }
 
+    /// The batch's transaction, begun by the caller: looks up and creates inboxes, inserts, and prunes each
+    /// inbox the batch took over its limit.
     private func write(
         _ rows: [IncomingRow], at now: Int64, numbers: [Int64], on connection: PostgresConnection
     ) async throws -> Outcome {
         var events: [StoreEvent] = []
         let targets = try await resolveInboxes(rows, at: Date(milliseconds: now), events: &events, on: connection)
+        var (outcome, counted) = try await insert(
+            rows, into: targets, at: now, numbers: numbers, events: &events, on: connection)
+        for inboxCount in counted {
+            let limit = inboxCount.limit
+            guard limit > 0, inboxCount.count > limit else { continue }
+            let ids = try await PostgresRetention.deleteOldest(
+                inboxCount.count - limit, inboxID: inboxCount.inbox.id, on: connection, logger: logger)
+            inboxCounts[inboxCount.inbox.id] = nil
+            guard !ids.isEmpty else { continue }
+            let event = StoreEvent.deleted(inbox: inboxCount.inbox.name, ids: ids)
+            try await PostgresNotifier.notify(
+                StoreNotification.payloads(for: [event], node: node), on: connection, logger: logger)
+            outcome.events.append(event)
+        }
+        return outcome
+    }
+
+    /// Inserts the rows whose inbox is known (the others fail with ``StoreError/inboxNotFound(_:)``), with
+    /// `events` so far and the new messages' announced together; returns the outcome and each inbox's new
+    /// count and limit (the store's default where the inbox has none), which it also remembers.
+    private func insert(
+        _ rows: [IncomingRow], into targets: [InboxReference?], at now: Int64, numbers: [Int64],
+        events: inout [StoreEvent], on connection: PostgresConnection
+    ) async throws -> (Outcome, [(inbox: InboxReference, count: Int64, limit: Int64)]) {
         var results: [Result<MessageSummary, any Error>] = []
         var stored: [BatchInsert.Entry] = []
         for (index, row) in rows.enumerated() {
@@ -191,25 +288,19 @@ actor PostgresWriter: GroupCommitWriter {
             results.append(.success(summary))
             events.append(.stored(summary))
         }
-        guard !stored.isEmpty else { return Outcome(results: results, events: events) }
+        guard !stored.isEmpty else { return (Outcome(results: results, events: events), []) }
         var added: [Int64: Int64] = [:]
         for entry in stored { added[entry.inbox.id, default: 0] += 1 }
         let counted = try await insert(
             stored, at: now, added: added,
             notifying: StoreNotification.payloads(for: events, node: node), on: connection)
+        var counts: [(inbox: InboxReference, count: Int64, limit: Int64)] = []
         for (inboxID, count, limit) in counted {
-            let limit = limit ?? Int64(retention.maximumMessages)
-            guard limit > 0, count > limit, let inbox = stored.first(where: { $0.inbox.id == inboxID })?.inbox
-            else { continue }
-            let ids = try await PostgresRetention.deleteOldest(
-                count - limit, inboxID: inboxID, on: connection, logger: logger)
-            guard !ids.isEmpty else { continue }
-            let event = StoreEvent.deleted(inbox: inbox.name, ids: ids)
-            try await PostgresNotifier.notify(
-                StoreNotification.payloads(for: [event], node: node), on: connection, logger: logger)
-            events.append(event)
+            guard let inbox = stored.first(where: { $0.inbox.id == inboxID })?.inbox else { continue }
+            inboxCounts[inboxID] = (count, limit)
+            counts.append((inbox, count, limit ?? Int64(retention.maximumMessages)))
         }
-        return Outcome(results: results, events: events)
+        return (Outcome(results: results, events: events), counts)
     }
 
     /// The inbox of each row (`nil` where it does not exist and may not be created); creates inboxes as the
@@ -274,6 +365,7 @@ actor PostgresWriter: GroupCommitWriter {
     func forgetInboxes() {
         inboxCache = [:]
         routeCache = nil
+        inboxCounts = [:]
     }
 
     /// Lets the queued messages be written, then refuses new ones and closes the connection.

@@ -111,15 +111,7 @@ struct PostgresStoreTests {
     /// Two nodes on one database: a wait and a change stream on B see what A stores, changes on B show on
     /// A, an inbox made on A (with its SMTP password) is known to B at once.
     @Test func twoNodesSeeEachOthersChanges() async throws {
-        try await withPostgresDatabase { url in
-            let a = try await PostgresStore.open(.init(url: url, poolSize: 2))
-            let b = try await PostgresStore.open(.init(url: url, poolSize: 2))
-            defer {
-                Task {
-                    try? await a.close()
-                    try? await b.close()
-                }
-            }
+        try await withTwoNodes { a, b in
             let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:\"order 7\""))
             let onA = await a.subscribe()
             let onB = await b.subscribe()
@@ -217,6 +209,42 @@ struct PostgresStoreTests {
 
     /// Two nodes pruning at once delete each expired message once, between them.
     @Test func pruningRunsOnOneNodeAtATime() async throws {
+        try await withTwoNodes { a, b in
+            _ = try await a.createInbox(named: "old", maximumAgeSeconds: 60)
+            for index in 0..<20 { _ = try await a.store(incoming("Subject: \(index)\r\n\r\n", inbox: "old")) }
+            let later = Date().addingTimeInterval(120)
+            async let first = a.pruneExpired(now: later)
+            async let second = b.pruneExpired(now: later)
+            let (one, two) = try await (first, second)
+            #expect(one + two == 20)
+            #expect(try await a.inbox(named: "old")?.total == 0)
+        }
+    }
+    /// Two nodes storing into one capped inbox in turns: each node's idea of the inbox's count falls behind
+    /// the other's mail, yet the inbox never stays over its limit once a store returns, and ends holding the
+    /// newest messages, with its counters right.
+    @Test func twoNodesKeepAnInboxAtItsLimit() async throws {
+        try await withTwoNodes { a, b in
+            _ = try await a.createInbox(named: "capped", maximumMessages: 5)
+            var subjects: [String] = []
+            for index in 0..<24 {
+                let node = index.isMultiple(of: 2) ? a : b
+                subjects.append("message \(index)")
+                _ = try await node.store(incoming("Subject: message \(index)\r\n\r\n", inbox: "capped"))
+                // Once a store returns, its inbox is within its limit, whichever node stored before.
+                let total = try await node.inbox(named: "capped")?.total ?? 0
+                #expect(total == min(index + 1, 5), "after message \(index)")
+            }
+            let page = try await b.messages(MessageQuery(inbox: "capped"), limit: 50)
+            #expect(page.messages.map(\.subject) == subjects.suffix(5).reversed())
+            #expect(page.total == 5)
+            let inbox = try await a.inbox(named: "capped")
+            #expect(inbox?.total == 5 && inbox?.unread == 5)
+        }
+    }
+
+    /// Two nodes on one fresh database, as two processes would be; both closed after `body`.
+    private func withTwoNodes(_ body: (PostgresStore, PostgresStore) async throws -> Void) async throws {
         try await withPostgresDatabase { url in
             let a = try await PostgresStore.open(.init(url: url, poolSize: 2))
             let b = try await PostgresStore.open(.init(url: url, poolSize: 2))
@@ -226,14 +254,7 @@ struct PostgresStoreTests {
                     try? await b.close()
                 }
             }
-            _ = try await a.createInbox(named: "old", maximumAgeSeconds: 60)
-            for index in 0..<20 { _ = try await a.store(incoming("Subject: \(index)\r\n\r\n", inbox: "old")) }
-            let later = Date().addingTimeInterval(120)
-            async let first = a.pruneExpired(now: later)
-            async let second = b.pruneExpired(now: later)
-            let (one, two) = try await (first, second)
-            #expect(one + two == 20)
-            #expect(try await a.inbox(named: "old")?.total == 0)
+            try await body(a, b)
         }
     }
 }
