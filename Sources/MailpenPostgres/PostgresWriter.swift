@@ -13,7 +13,10 @@ import PostgresNIO
 ///
 /// Each batch takes its time and its message numbers from the server, in one round trip before its
 /// transaction: one clock and one sequence for every node, so that ids never collide and sort by arrival
-/// across nodes (``MessageIdentifierGenerator/identifier(milliseconds:sequence:)``).
+/// across nodes (``MessageIdentifierGenerator/identifier(milliseconds:sequence:)``). The transaction is
+/// then the one statement of ``BatchInsert``, which commits on its own, when the writer knows every inbox
+/// of the batch and none can pass its limit; an explicit one otherwise, which looks inboxes up, creates
+/// them and prunes.
 actor PostgresWriter: GroupCommitWriter {
     private struct Pending {
         var row: IncomingRow
