@@ -7,6 +7,7 @@ database in a working folder, the output in a log file, and readiness from `/hea
 MAILPEN_BINARY names the binary (default .build/debug/mailpen).
 """
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -18,8 +19,30 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.environ.get("MAILPEN_BINARY", os.path.join(ROOT, ".build", "debug", "mailpen"))
 
 
+def _ephemeral_low():
+    """The lowest port the kernel hands out as the local port of outgoing connections."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port():
-    """A TCP port on loopback that nothing listens on right now."""
+    """A TCP port on loopback that nothing uses right now, below the kernel's ephemeral range.
+
+    A port from that range (what binding port 0 gives) is free only until the server binds it: meanwhile
+    any outgoing connection, of the tests or of a server, may take it as its local port, and the server
+    then fails with "Address already in use". Ports below the range are never taken that way."""
+    low = min(_ephemeral_low(), 65536)
+    for _ in range(200):
+        port = random.randint(min(10000, low - 1), low - 1)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
