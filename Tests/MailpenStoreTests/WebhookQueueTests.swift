@@ -170,7 +170,8 @@ struct WebhookQueueTests {
             let queue = try queue(first)
             try await queue.setWebhooks(urls.map { Webhook(url: $0, events: [.stored], secret: nil) }, inbox: "default")
             let now = Date()
-            try await queue.enqueueWebhookEvents((0..<40).map { event("e\($0)") }, at: now)
+            // Five events to eight URLs: 40 deliveries, each to be claimed exactly once.
+            try await queue.enqueueWebhookEvents((0..<5).map { event("e\($0)") }, at: now)
             let queues = [queue, try self.queue(second)]
             var seen: [String] = []
             var round = 0
@@ -199,6 +200,7 @@ struct WebhookQueueTests {
             }
             #expect(Set(seen).count == seen.count)
             #expect(seen.count == 40)
+            #expect(try await queue.claimDueWebhookDeliveries(now: now, limit: 3).isEmpty)
         }
         switch backend {
         case .sqlite:
