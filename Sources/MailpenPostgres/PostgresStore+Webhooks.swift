@@ -140,14 +140,11 @@ extension PostgresStore: WebhookQueue {
         return try await pool.withTransaction { connection in
             let rows = try await connection.query(
                 """
-                WITH heads AS (
-                    SELECT DISTINCT ON (url) seq, status, next_attempt_at FROM webhook_delivery
-                    WHERE status IN ('queued', 'sending')
-                    ORDER BY url, seq
-                ), due AS (
-                    SELECT delivery.seq FROM webhook_delivery AS delivery JOIN heads ON heads.seq = delivery.seq
-                    WHERE heads.status = 'queued' AND heads.next_attempt_at <= \(now)
-                    ORDER BY heads.next_attempt_at, delivery.seq
+                WITH due AS (
+                    SELECT delivery.seq FROM (\(unescaped: WebhookHeads.sql)) AS heads
+                    JOIN webhook_delivery AS delivery ON delivery.seq = heads.seq
+                    WHERE delivery.status = 'queued' AND delivery.next_attempt_at <= \(now)
+                    ORDER BY delivery.next_attempt_at, delivery.seq
                     LIMIT \(limit)
                     FOR UPDATE OF delivery SKIP LOCKED
                 )
@@ -216,12 +213,9 @@ extension PostgresStore: WebhookQueue {
             let rows = try await connection.query(
 
                 """
-                SELECT min(next_attempt_at) FROM (
-                    SELECT DISTINCT ON (url) status, next_attempt_at FROM webhook_delivery
-                    WHERE status IN ('queued', 'sending')
-                    ORDER BY url, seq
-                ) AS heads
-                WHERE status = 'queued'
+                SELECT min(delivery.next_attempt_at) FROM (\(unescaped: WebhookHeads.sql)) AS heads
+                JOIN webhook_delivery AS delivery ON delivery.seq = heads.seq
+                WHERE delivery.status = 'queued'
                 """, logger: logger)
             for try await next in rows.decode(Int64?.self) { return next.map(Date.init(milliseconds:)) }
             return nil

@@ -11,9 +11,6 @@ extension SQLiteStore: WebhookQueue {
 
     /// Each URL's oldest unfinished delivery: the only one of the URL that may be sent. Read from the
     /// partial index of unfinished deliveries, in one pass.
-    private static let webhookHeads = """
-        SELECT min(seq) AS seq FROM webhook_delivery WHERE status IN ('queued', 'sending') GROUP BY url
-        """
 
     public func webhooks(inbox: String) async throws -> [Webhook] {
         try ensureOpen()
@@ -117,7 +114,7 @@ extension SQLiteStore: WebhookQueue {
                 sql: """
                     UPDATE webhook_delivery SET status = 'sending', claimed_at = ?, updated_at = ?
                     WHERE seq IN (
-                        SELECT delivery.seq FROM (\(Self.webhookHeads)) AS heads
+                        SELECT delivery.seq FROM (\(WebhookHeads.sql)) AS heads
                         JOIN webhook_delivery AS delivery ON delivery.seq = heads.seq
                         WHERE delivery.status = 'queued' AND delivery.next_attempt_at <= ?
                         ORDER BY delivery.next_attempt_at, delivery.seq LIMIT ?)
@@ -174,7 +171,7 @@ extension SQLiteStore: WebhookQueue {
             try Int64.fetchOne(
                 db,
                 sql: """
-                    SELECT min(delivery.next_attempt_at) FROM (\(Self.webhookHeads)) AS heads
+                    SELECT min(delivery.next_attempt_at) FROM (\(WebhookHeads.sql)) AS heads
                     JOIN webhook_delivery AS delivery ON delivery.seq = heads.seq
                     WHERE delivery.status = 'queued'
                     """
