@@ -197,13 +197,9 @@ actor PostgresWriter: GroupCommitWriter {
                     inboxCounts[inbox.id] = (count, storedLimit)
                     let limit = storedLimit ?? Int64(retention.maximumMessages)
                     guard limit > 0, count > limit else { continue }
-                    let ids = try await PostgresRetention.deleteOldest(
-                        count - limit, inboxID: inbox.id, on: connection, logger: logger)
+                    let ids = try await deleteOldest(count - limit, of: inbox, on: connection)
                     guard !ids.isEmpty else { continue }
-                    let event = StoreEvent.deleted(inbox: inbox.name, ids: ids)
-                    try await PostgresNotifier.notify(
-                        StoreNotification.payloads(for: [event], node: node), on: connection, logger: logger)
-                    events.append(event)
+                    events.append(.deleted(inbox: inbox.name, ids: ids))
                     inboxCounts[inbox.id] = (count - Int64(ids.count), storedLimit)
                 }
             }
@@ -258,16 +254,24 @@ actor PostgresWriter: GroupCommitWriter {
         for inboxCount in counted {
             let limit = inboxCount.limit
             guard limit > 0, inboxCount.count > limit else { continue }
-            let ids = try await PostgresRetention.deleteOldest(
-                inboxCount.count - limit, inboxID: inboxCount.inbox.id, on: connection, logger: logger)
+            let ids = try await deleteOldest(inboxCount.count - limit, of: inboxCount.inbox, on: connection)
             inboxCounts[inboxCount.inbox.id] = nil
             guard !ids.isEmpty else { continue }
-            let event = StoreEvent.deleted(inbox: inboxCount.inbox.name, ids: ids)
-            try await PostgresNotifier.notify(
-                StoreNotification.payloads(for: [event], node: node), on: connection, logger: logger)
-            outcome.events.append(event)
+            outcome.events.append(.deleted(inbox: inboxCount.inbox.name, ids: ids))
         }
         return outcome
+    }
+
+    /// Deletes the `count` oldest messages of `inbox` and tells the other nodes; returns the ids deleted.
+    private func deleteOldest(_ count: Int64, of inbox: InboxReference, on connection: PostgresConnection)
+        async throws -> [String]
+    {
+        let ids = try await PostgresRetention.deleteOldest(count, inboxID: inbox.id, on: connection, logger: logger)
+        guard !ids.isEmpty else { return [] }
+        try await PostgresNotifier.notify(
+            StoreNotification.payloads(for: [.deleted(inbox: inbox.name, ids: ids)], node: node), on: connection,
+            logger: logger)
+        return ids
     }
 
     /// Inserts the rows whose inbox is known (the others fail with ``StoreError/inboxNotFound(_:)``), with
