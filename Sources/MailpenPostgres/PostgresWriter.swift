@@ -167,20 +167,25 @@ actor PostgresWriter: GroupCommitWriter {
         var targets: [InboxReference] = []
         var added: [Int64: Int64] = [:]
         for row in rows {
-            let target: InboxReference?
-            if row.message.routesByRecipient {
-                guard let routes = routeCache else { return nil }
-                target = routes.inbox(for: row.message.recipients) ?? inboxCache[row.message.inbox.lowercased()]
-            } else {
-                target = inboxCache[row.message.inbox.lowercased()]
-            }
-            guard let target, let known = inboxCounts[target.id] else { return nil }
+            if row.message.routesByRecipient, routeCache == nil { return nil }
+            guard let target = cachedTarget(of: row, routes: routeCache ?? RouteTable()),
+                let known = inboxCounts[target.id]
+            else { return nil }
             added[target.id, default: 0] += 1
             let limit = known.limit ?? Int64(retention.maximumMessages)
             if limit > 0, known.count + (added[target.id] ?? 0) > limit { return nil }
             targets.append(target)
         }
         return targets
+    }
+
+    /// The inbox a row goes to as far as the caches know: the route its recipients match, else the inbox it
+    /// names; `nil` when neither is cached.
+    private func cachedTarget(of row: IncomingRow, routes: RouteTable) -> InboxReference? {
+        if row.message.routesByRecipient, !routes.isEmpty, let routed = routes.inbox(for: row.message.recipients) {
+            return routed
+        }
+        return inboxCache[row.message.inbox.lowercased()]
     }
 
     /// Deletes the oldest messages of `inboxes` beyond their limits, each inbox locked and its count read
@@ -322,9 +327,7 @@ actor PostgresWriter: GroupCommitWriter {
         var targets: [InboxReference?] = Array(repeating: nil, count: rows.count)
         var missing: [Int] = []
         for (index, row) in rows.enumerated() {
-            if row.message.routesByRecipient, !routes.isEmpty, let routed = routes.inbox(for: row.message.recipients) {
-                targets[index] = routed
-            } else if let cached = inboxCache[row.message.inbox.lowercased()] {
+            if let cached = cachedTarget(of: row, routes: routes) {
                 targets[index] = cached
             } else {
                 missing.append(index)
