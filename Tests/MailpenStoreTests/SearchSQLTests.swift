@@ -41,4 +41,13 @@ struct SearchSQLTests {
         let search = SearchSQL(try SearchQuery(parsing: "subject:ab from:éé"))
         #expect(search.conditions == ["(+f.subject GLOB ?)", "(+f.addr_from GLOB ?)"])
     }
+
+    /// A wildcard followed by a combining mark is one Character but two scalars, as SQLite reads it: the
+    /// wildcard must still be escaped, or it matches anything.
+    @Test("GLOB wildcards are escaped scalar by scalar")
+    func globWildcardsBeforeCombiningMarks() {
+        #expect(SearchSQL.globLiteral("*\u{301}") == "[*]\u{301}")
+        #expect(SearchSQL.globLiteral("a?\u{301}[\u{308}b") == "a[?]\u{301}[[]\u{308}b")
+        #expect(SearchSQL.globLiteral("e\u{301}") == "e\u{301}")
+    }
 }
