@@ -17,7 +17,8 @@ struct PostgresSearchSQL {
     ///
     /// Elsewhere no row's word vector is read, as each is stored out of line and reading them is what makes
     /// a search slow: a word that must match is answered by the indexes (``WordQuery``), and one that must
-    /// not by the set of rows they give.
+    /// not by the set of rows they give. A negated field or header term, whose texts are out of line too,
+    /// is answered by its rows in the same way.
     init(_ query: MessageQuery, fewRows: Bool = false, into builder: inout SQLBuilder) throws {
         takesRowsFromWords =
             query.since == nil
@@ -35,13 +36,23 @@ struct PostgresSearchSQL {
             break
         }
         for term in query.search.terms {
-            guard case .text(let value, let isPhrase) = term.condition, term.isNegated, !fewRows else {
-                let condition = try Self.condition(term.condition, into: &builder)
+            guard term.isNegated, !fewRows, Self.readsTextOutOfLine(term.condition) else {
+                let condition = try Self.condition(term.condition, on: "s", into: &builder)
                 conditions.append(term.isNegated ? "NOT COALESCE(\(condition), false)" : condition)
                 continue
             }
-            let word = try Self.textCondition(value, isPhrase: isPhrase, on: "w", into: &builder)
-            conditions.append("NOT COALESCE(s.seq IN (SELECT w.seq FROM message_search w WHERE \(word)), false)")
+            let matching = try Self.condition(term.condition, on: "w", into: &builder)
+            conditions.append("NOT COALESCE(s.seq IN (SELECT w.seq FROM message_search w WHERE \(matching)), false)")
+        }
+    }
+
+    /// Whether testing `condition` on a row reads text stored out of line (the word vector, the field and
+    /// header texts): negated, such a term is answered by the set of rows its indexes give rather than
+    /// row by row.
+    private static func readsTextOutOfLine(_ condition: SearchCondition) -> Bool {
+        switch condition {
+        case .text, .address, .subject, .messageID, .header: true
+        case .tag, .isRead, .hasAttachment, .receivedBefore, .receivedOnOrAfter, .largerThan, .smallerThan: false
         }
     }
 
@@ -71,37 +82,40 @@ struct PostgresSearchSQL {
         return try WordQuery(value, isPhrase: isPhrase).condition(on: table, into: &builder)
     }
 
-    private static func condition(_ condition: SearchCondition, into builder: inout SQLBuilder) throws -> String {
+    /// `condition` on the `message_search` row named `table`.
+    private static func condition(
+        _ condition: SearchCondition, on table: String, into builder: inout SQLBuilder
+    ) throws -> String {
         switch condition {
         case .text(let value, let isPhrase):
-            return try textCondition(value, isPhrase: isPhrase, on: "s", into: &builder)
+            return try textCondition(value, isPhrase: isPhrase, on: table, into: &builder)
         case .address, .subject, .messageID:
             guard let test = FieldTest(condition) else { return "false" }
-            return try fieldCondition(test, on: "s", into: &builder)
+            return try fieldCondition(test, on: table, into: &builder)
         case .header(let name, let value):
             let name = StoredText.cut(name)
             let value = StoredText.cut(value)
             // `LIKE` lets the trigram index narrow the candidates; the function checks name and value are on
             // one line.
-            var parts = ["s.headers LIKE \(try builder.bind(likePattern(name + ": ")))"]
-            if let value { parts.append("s.headers LIKE \(try builder.bind(likePattern(value)))") }
+            var parts = ["\(table).headers LIKE \(try builder.bind(likePattern(name + ": ")))"]
+            if let value { parts.append("\(table).headers LIKE \(try builder.bind(likePattern(value)))") }
             parts.append(
-                "mailpen_header_matches(s.headers, \(try builder.bind(name)), \(try builder.bind(value)))")
+                "mailpen_header_matches(\(table).headers, \(try builder.bind(name)), \(try builder.bind(value)))")
             return "(" + parts.joined(separator: " AND ") + ")"
         case .tag(let tag):
-            return "s.seq IN (SELECT seq FROM message_tag WHERE tag = \(try builder.bind(StoredText.cut(tag))))"
+            return "\(table).seq IN (SELECT seq FROM message_tag WHERE tag = \(try builder.bind(StoredText.cut(tag))))"
         case .isRead(let isRead):
-            return "s.is_read = \(try builder.bind(isRead))"
+            return "\(table).is_read = \(try builder.bind(isRead))"
         case .hasAttachment:
-            return "s.attachment_count > 0"
+            return "\(table).attachment_count > 0"
         case .receivedBefore(let date):
-            return "s.received_at < \(try builder.bind(SearchSQL.milliseconds(date)))"
+            return "\(table).received_at < \(try builder.bind(SearchSQL.milliseconds(date)))"
         case .receivedOnOrAfter(let date):
-            return "s.received_at >= \(try builder.bind(SearchSQL.milliseconds(date)))"
+            return "\(table).received_at >= \(try builder.bind(SearchSQL.milliseconds(date)))"
         case .largerThan(let size):
-            return "s.size > \(try builder.bind(Int64(size)))"
+            return "\(table).size > \(try builder.bind(Int64(size)))"
         case .smallerThan(let size):
-            return "s.size < \(try builder.bind(Int64(size)))"
+            return "\(table).size < \(try builder.bind(Int64(size)))"
         }
     }
 

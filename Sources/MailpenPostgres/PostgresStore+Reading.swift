@@ -38,12 +38,16 @@ extension PostgresStore {
         let limitValue = try sql.bind(Int64(max(0, limit)))
         let offsetValue = try sql.bind(Int64(max(0, offset)))
         if query.search.terms.isEmpty && query.since == nil {
-            // The inbox's counters are its totals; the page is a walk down its index.
+            // The inbox's counters are its totals; the page is a walk down its index, which reads only the
+            // index while the rows it skips are all visible, then the page's rows.
             return sql.query(
                 """
                 SELECT i.message_count, i.unread_count, \(SummaryColumns.list)
                 FROM inbox i LEFT JOIN LATERAL (
-                    SELECT * FROM message WHERE inbox_id = i.id ORDER BY seq DESC LIMIT \(limitValue) OFFSET \(offsetValue)
+                    SELECT m.* FROM (
+                        SELECT seq FROM message WHERE inbox_id = i.id
+                        ORDER BY seq DESC LIMIT \(limitValue) OFFSET \(offsetValue)
+                    ) p JOIN message m ON m.seq = p.seq
                 ) m ON true
                 WHERE i.name_key = \(key)
                 ORDER BY m.seq DESC
