@@ -1,9 +1,9 @@
 import MailpenStore
 import PostgresNIO
 
-/// A batch of new messages as one statement: their rows, bytes and search entries inserted, their inboxes'
-/// counters raised (the inbox rows locked first, in id order, as every transaction here locks them) and
-/// the batch's notifications sent. Every value is an array parameter, so the text is the same for every
+/// A batch of new messages as one statement: their rows, bytes, search entries and header lines inserted,
+/// their inboxes' counters raised (the inbox rows locked first, in id order, as every transaction here locks
+/// them) and the batch's notifications sent. Every value is an array parameter, so the text is the same for every
 /// batch, and the statement is prepared: PostgreSQL parses and plans it once per connection rather than once
 /// per batch.
 struct BatchInsert: PostgresPreparedStatement {
@@ -79,6 +79,10 @@ struct BatchInsert: PostgresPreparedStatement {
             try column { $0.fields.messageID },
             try column { $0.fields.headers },
         ]
+        let headerLines = stored.flatMap { entry in entry.row.headers.map { (entry.seq, $0) } }
+        let headerSeqs = try sql.bind(headerLines.map(\.0))
+        let headerNames = try sql.bind(headerLines.map(\.1.name))
+        let headerValues = try sql.bind(headerLines.map(\.1.value))
         let notifications = try sql.bind(payloads)
         let channel = try sql.bind(StoreNotification.channel)
         let messageTypes = [
@@ -121,6 +125,9 @@ struct BatchInsert: PostgresPreparedStatement {
                     \(attachments)::int8[], \(typed(searchColumns, searchTypes)))
                     AS u (seq, id, inbox_id, size, attachments, words, tokens, addr_from, addr_to, addr_cc,
                         addr_bcc, addr_reply_to, addr_all, rcpt, subject, message_id, headers)
+            ), headed AS (
+                INSERT INTO message_header (name, seq, value)
+                SELECT * FROM unnest(\(headerNames)::text[], \(headerSeqs)::int8[], \(headerValues)::text[])
             ), notified AS (
                 SELECT count(pg_notify(\(channel), p)) AS sent FROM unnest(\(notifications)::text[]) AS p
             )

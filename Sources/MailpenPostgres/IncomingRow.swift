@@ -10,6 +10,8 @@ struct IncomingRow: PreparedRow {
     /// The case-folded field texts of `message_search`, cut as stored.
     var fields: SearchDocument.Fields
     var words: SearchWords
+    /// The rows of `message_header`.
+    var headers: [HeaderEntries.Entry]
     /// The exact bytes.
     var raw: ByteBuffer
 
@@ -26,6 +28,7 @@ struct IncomingRow: PreparedRow {
             fields[keyPath: path] = StoredText.cut(fields[keyPath: path])
         }
         self.fields = fields
+        headers = HeaderRows.entries(of: fields.headers)
         words = SearchWords(fields: [document.subject, document.addresses, document.body].map(StoredText.cut))
         raw = ByteBuffer(bytes: incoming.raw)
     }

@@ -35,14 +35,27 @@ struct PostgresSearchSQL {
         case nil:
             break
         }
+        // Words that must match make one `tsquery`, which the word index answers in one pass: as separate
+        // conditions, the planner would take one word's rows from the index and test the others on each
+        // row's vector.
+        var wordsToMatch: [WordQuery] = []
         for term in query.search.terms {
+            if !term.isNegated, case .text(let value, let isPhrase) = term.condition,
+                let words = Self.wordQuery(value, isPhrase: isPhrase)
+            {
+                wordsToMatch.append(words)
+                continue
+            }
             guard term.isNegated, !fewRows, Self.readsTextOutOfLine(term.condition) else {
-                let condition = try Self.condition(term.condition, on: "s", into: &builder)
+                let condition = try Self.condition(term.condition, on: "s", fewRows: fewRows, into: &builder)
                 conditions.append(term.isNegated ? "NOT COALESCE(\(condition), false)" : condition)
                 continue
             }
             let matching = try Self.condition(term.condition, on: "w", into: &builder)
             conditions.append("NOT COALESCE(s.seq IN (SELECT w.seq FROM message_search w WHERE \(matching)), false)")
+        }
+        if !wordsToMatch.isEmpty {
+            conditions.append(try WordQuery.allOf(wordsToMatch, on: "s", into: &builder))
         }
     }
 
@@ -51,7 +64,9 @@ struct PostgresSearchSQL {
     /// row by row.
     private static func readsTextOutOfLine(_ condition: SearchCondition) -> Bool {
         switch condition {
-        case .text, .address, .subject, .messageID, .header: true
+        case .text, .address, .subject, .messageID: true
+        // An indexable name is answered by the header table, already a set of rows.
+        case .header(let name, _): !HeaderRows.isIndexable(name: StoredText.cut(name))
         case .tag, .isRead, .hasAttachment, .receivedBefore, .receivedOnOrAfter, .largerThan, .smallerThan: false
         }
     }
@@ -73,18 +88,24 @@ struct PostgresSearchSQL {
     private static func textCondition(
         _ value: String, isPhrase: Bool, on table: String, into builder: inout SQLBuilder
     ) throws -> String {
-        let value = StoredText.cut(value)
-        // The SQLite store's rule: text without letters or digits is looked for in subject and addresses.
-        guard SearchSQL.ftsExpression(value, isPhrase: isPhrase) != nil else {
-            let test = FieldTest(columns: ["subject", "addr_all"], value: value)
+        guard let words = wordQuery(value, isPhrase: isPhrase) else {
+            // The SQLite store's rule: text without letters or digits is looked for in subject and addresses.
+            let test = FieldTest(columns: ["subject", "addr_all"], value: StoredText.cut(value))
             return try fieldCondition(test, on: table, into: &builder)
         }
-        return try WordQuery(value, isPhrase: isPhrase).condition(on: table, into: &builder)
+        return try WordQuery.allOf([words], on: table, into: &builder)
     }
 
-    /// `condition` on the `message_search` row named `table`.
+    /// The words of a word or phrase term, or `nil` for text without letters or digits.
+    private static func wordQuery(_ value: String, isPhrase: Bool) -> WordQuery? {
+        let value = StoredText.cut(value)
+        guard SearchSQL.ftsExpression(value, isPhrase: isPhrase) != nil else { return nil }
+        return WordQuery(value, isPhrase: isPhrase)
+    }
+
+    /// `condition` on the `message_search` row named `table`; `fewRows` as for ``init(_:fewRows:into:)``.
     private static func condition(
-        _ condition: SearchCondition, on table: String, into builder: inout SQLBuilder
+        _ condition: SearchCondition, on table: String, fewRows: Bool = false, into builder: inout SQLBuilder
     ) throws -> String {
         switch condition {
         case .text(let value, let isPhrase):
@@ -95,7 +116,11 @@ struct PostgresSearchSQL {
         case .header(let name, let value):
             let name = StoredText.cut(name)
             let value = StoredText.cut(value)
-            // `LIKE` lets the trigram index narrow the candidates; the function checks name and value are on
+            if HeaderRows.isIndexable(name: name) {
+                return try HeaderRows.condition(
+                    name: name, value: value, on: table, joinedByHash: !fewRows, into: &builder)
+            }
+            // A name the header table cannot answer: `LIKE` lets the trigram index narrow the candidates; the function checks name and value are on
             // one line.
             var parts = ["\(table).headers LIKE \(try builder.bind(likePattern(name + ": ")))"]
             if let value { parts.append("\(table).headers LIKE \(try builder.bind(likePattern(value)))") }
@@ -176,14 +201,23 @@ struct WordQuery {
         }
     }
 
-    /// The condition on the `message_search` row named `table`. Both of its halves are answered by an
-    /// index (the word index, and the trigram index of `tokens`, which only messages without a vector
-    /// have), so the planner can take the rows from the two indexes alone; a half no index answered would
-    /// be tested row by row, reading each row's vector.
-    func condition(on table: String, into builder: inout SQLBuilder) throws -> String {
-        guard let needle else { return "false" }
-        let unindexed = "\(table).tokens LIKE \(try builder.bind(PostgresSearchSQL.likePattern(needle)))"
-        guard let tsquery else { return unindexed }
+    /// The condition that every one of `queries` matches the `message_search` row named `table`. Both of
+    /// its halves are answered by an index (the word index, and the trigram index of `tokens`, which only
+    /// messages without a vector have), so the planner can take the rows from the two indexes alone; a
+    /// half no index answered would be tested row by row, reading each row's vector. A row has a vector or
+    /// tokens, never both, so each half may test all the queries at once.
+    static func allOf(_ queries: [WordQuery], on table: String, into builder: inout SQLBuilder) throws -> String {
+        var needles: [String] = []
+        var tsqueries: [String] = []
+        for query in queries {
+            guard let needle = query.needle else { return "false" }
+            needles.append("\(table).tokens LIKE \(try builder.bind(PostgresSearchSQL.likePattern(needle)))")
+            if let tsquery = query.tsquery { tsqueries.append(tsquery) }
+        }
+        let unindexed = needles.count == 1 ? needles[0] : "(" + needles.joined(separator: " AND ") + ")"
+        // A query without a `tsquery` matches no vector, so neither does the whole.
+        guard tsqueries.count == queries.count else { return unindexed }
+        let tsquery = tsqueries.count == 1 ? tsqueries[0] : tsqueries.map { "(\($0))" }.joined(separator: " & ")
         return "(\(table).words @@ \(try builder.bind(tsquery))::tsquery OR \(unindexed))"
     }
 

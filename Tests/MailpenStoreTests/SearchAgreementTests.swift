@@ -29,6 +29,9 @@ struct SearchAgreementTests {
         "deja", "deja-vu", "\"deja vu\"", "ete", "été", "password", "\"password reset\"", "\"reset password\"",
         "passwords", "pass", "separated", "nbsp", "under_score", "under", "o'brien", "brien", "-cafe", "cafe -creme",
         "\"\"\"", "e\u{301}", "ø",
+        // Several words and phrases that must all match (one `tsquery` on PostgreSQL).
+        "cafe creme", "creme cafe brulee", "\"cafe creme\" cafeteria", "\"password reset\" passwords",
+        "password \"reset password\"", "full letters", "cafe zzzabsent", "cafe -brulee creme", "first.last example",
     ]
 
     @Test("word and phrase queries give the same messages on SQLite and PostgreSQL")

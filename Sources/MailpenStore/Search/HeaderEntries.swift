@@ -4,9 +4,9 @@ import GRDB
 /// ``SearchDocument``) split at their first `": "`. `header:Name=value` matches a line that starts with
 /// `name: ` and contains `value` after it, so it matches exactly the entries named `name` whose value
 /// contains `value` — for every name without `": "` or a line break in it (``isIndexable(name:)``).
-enum HeaderEntries {
+package enum HeaderEntries {
     /// Each (name, value) pair of folded header lines, in order; a repeated line gives its pair again.
-    static func forEachEntry(of headers: String, _ body: (Entry) throws -> Void) rethrows {
+    package static func forEachEntry(of headers: String, _ body: (Entry) throws -> Void) rethrows {
         for line in headers.utf8.split(separator: UInt8(ascii: "\n")) {
             guard let split = separator(in: line), split > line.startIndex else { continue }
             // Split at ASCII characters: both halves are whole UTF-8.
@@ -17,14 +17,14 @@ enum HeaderEntries {
         }
     }
 
-    struct Entry: Hashable {
-        var name: String
-        var value: String
+    package struct Entry: Hashable, Sendable {
+        package var name: String
+        package var value: String
     }
 
     /// Whether a `header:` term with this (folded) name can be answered from the table: a name containing
     /// `": "` or a line break would have to match across the split.
-    static func isIndexable(name: String) -> Bool {
+    package static func isIndexable(name: String) -> Bool {
         !name.isEmpty && !name.contains(": ") && !name.unicodeScalars.contains("\n")
     }
 
