@@ -126,6 +126,18 @@ struct PostgresStoreTests {
         }
     }
 
+    /// A query that can only scan a table (the inbox list) is not compiled: under `enable_seqscan = off` its
+    /// plan's cost passes `jit_above_cost`, and compiling took longer than the query by far.
+    @Test func readsAreNotCompiled() async throws {
+        try await withPostgresStore { store, url in
+            _ = try await store.store(incoming("Subject: one\r\n\r\nbody\r\n"))
+            let statement: PostgresQuery = "SELECT name FROM inbox ORDER BY name <> \("default"), name_key"
+            let plan = try await Self.plan(of: statement, url, analyze: true)
+            #expect(plan.contains { $0.contains("Seq Scan on inbox") }, "\(plan.joined(separator: "\n"))")
+            #expect(!plan.contains { $0.hasPrefix("JIT:") }, "\(plan.joined(separator: "\n"))")
+        }
+    }
+
     /// Copies the oldest message `count` times in SQL (numbered 1000 + n, ids suffixed `-n`): enough rows
     /// that the planner weighs its choices as it would for a real inbox.
     private static func copyFirstMessage(_ count: Int, on connection: PostgresConnection) async throws {
