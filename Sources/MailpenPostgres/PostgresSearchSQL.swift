@@ -120,8 +120,8 @@ struct PostgresSearchSQL {
                 return try HeaderRows.condition(
                     name: name, value: value, on: table, joinedByHash: !fewRows, into: &builder)
             }
-            // A name the header table cannot answer: `LIKE` lets the trigram index narrow the candidates; the function checks name and value are on
-            // one line.
+            // A name the header table cannot answer: each row's header text is tested, by `LIKE` first (cheap)
+            // and then by the function, which checks that name and value are on one line.
             var parts = ["\(table).headers LIKE \(try builder.bind(likePattern(name + ": ")))"]
             if let value { parts.append("\(table).headers LIKE \(try builder.bind(likePattern(value)))") }
             parts.append(
