@@ -3,9 +3,9 @@ import PostgresNIO
 
 /// A batch of new messages as one statement: their rows, bytes, search entries and header lines inserted,
 /// their inboxes' counters raised (the inbox rows locked first, in id order, as every transaction here locks
-/// them) and the batch's notifications sent. Every value is an array parameter, so the text is the same for every
-/// batch, and the statement is prepared: PostgreSQL parses and plans it once per connection rather than once
-/// per batch.
+/// them) and the batch's notifications sent. Every value is an array parameter, so the text is the same for
+/// every batch, and the statement is prepared: PostgreSQL parses and plans it once per connection rather than
+/// once per batch.
 struct BatchInsert: PostgresPreparedStatement {
     /// A message of the batch with its number, id and inbox.
     typealias Entry = (row: IncomingRow, seq: Int64, id: String, inbox: InboxReference)
