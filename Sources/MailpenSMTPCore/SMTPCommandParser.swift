@@ -6,6 +6,16 @@
 public enum SMTPCommandParser {
     /// Parses `line`, which must not contain the terminating CRLF or LF.
     public static func parse(_ line: some Collection<UInt8>) throws(SMTPCommandError) -> SMTPCommand {
+        let command =
+            line.withContiguousStorageIfAvailable { SMTPASCIICommandParser.parse($0) }
+            ?? Array(line).withUnsafeBufferPointer { SMTPASCIICommandParser.parse($0) }
+        if let command { return command }
+        return try parseAsText(line)
+    }
+
+    /// Parses `line` as text, character by character: every command, every error. ``parse(_:)`` comes here
+    /// for whatever its byte-level path for the common commands does not take.
+    package static func parseAsText(_ line: some Collection<UInt8>) throws(SMTPCommandError) -> SMTPCommand {
         for byte in line where byte < 0x20 && byte != 0x09 || byte == 0x7F {
             throw SMTPCommandError(.invalidCharacters)
         }

@@ -123,4 +123,47 @@ struct SMTPCommandParserTests {
             #expect(error.reply.code == 500)
         }
     }
+
+    /// Lines assembled from the parts of real and broken commands, so that both paths of the parser meet
+    /// every branch: a verb, a prefix, a path of address pieces, parameters, in any case, spacing and order.
+    static func assembledLines(count: Int) -> [[UInt8]] {
+        let verbs = ["MAIL", "mail", "Rcpt", "RCPT", "DATA", "rset", "QUIT", "NOOP", "EHLO", "helo", "AUTH", "MAI", ""]
+        let spaces = ["", " ", "  ", "\t", " \t"]
+        let prefixes = ["FROM:", "from:", "TO:", "to:", "FROM", "TO :", ""]
+        let addressPieces = [
+            "a", "@", "b.example", "\"", "\\", " ", ":", "@r.example:", "postmaster", "PostMaster", ">", "<", "é",
+            "\u{7F}", "\u{1}", ".",
+        ]
+        let parameters = ["SIZE=10", "body=8BITMIME", "x-y", "=1", "A=", "A=b=c", "-x", "smtputf8", "K=v>", "é=1"]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        func pick(_ options: [String]) -> String { options[next(options.count)] }
+        return (0..<count).map { _ in
+            var address = ""
+            for _ in 0..<next(6) { address += pick(addressPieces) }
+            var line = pick(spaces) + pick(verbs) + pick(spaces) + pick(prefixes) + pick(spaces)
+            switch next(4) {
+            case 0: line += address
+            case 1: line += "<" + address
+            default: line += "<" + address + ">"
+            }
+            for _ in 0..<next(3) { line += pick(spaces) + pick(parameters) }
+            return Array((line + pick(spaces)).utf8)
+        }
+    }
+
+    @Test func byteLevelPathAgreesWithTheTextPath() {
+        var taken = 0
+        for line in Self.assembledLines(count: 50_000) {
+            let fast = Result { () throws(SMTPCommandError) in try SMTPCommandParser.parse(line) }
+            let text = Result { () throws(SMTPCommandError) in try SMTPCommandParser.parseAsText(line) }
+            #expect(fast == text, "\(String(decoding: line, as: UTF8.self))")
+            if line.withUnsafeBufferPointer({ SMTPASCIICommandParser.parse($0) }) != nil { taken += 1 }
+        }
+        // Most assembled lines are malformed; enough must take the byte-level path to compare it.
+        #expect(taken > 1000)
+    }
 }

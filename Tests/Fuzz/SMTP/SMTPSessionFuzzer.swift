@@ -7,7 +7,9 @@
 // - once the machine has closed the session, nothing it is told (more input, a timer, a late delivery or
 //   credential check) makes it act again;
 // - the outcome does not depend on how the input is cut into reads (up to a STARTTLS, which drops what
-//   was pipelined after it, so what follows depends on the reads).
+//   was pipelined after it, so what follows depends on the reads);
+// - every line of the input parses to the same command or error by the command parser's byte-level path
+//   as by its text path.
 //
 // The first input byte sets the session's options: 0x01 offers STARTTLS, 0x02 names a web URL in HELP,
 // 0x08 rejects deliveries, 0x10 accepts AUTH, 0x20 refuses the connection (too many connections), 0x40
@@ -163,6 +165,12 @@ public func smtpSessionFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: 
     }
     if expected != actual {
         fatalError("the outcome depends on how the input is cut:\n\(whole.transcript)\nvs\n\(pieces.transcript)")
+    }
+    for line in bytes.split(separator: 10, omittingEmptySubsequences: false) {
+        let line = line.last == 13 ? line.dropLast() : line
+        let fast = Result { () throws(SMTPCommandError) in try SMTPCommandParser.parse(line) }
+        let text = Result { () throws(SMTPCommandError) in try SMTPCommandParser.parseAsText(line) }
+        precondition(fast == text, "the command parser's two paths differ on \(Array(line)): \(fast) vs \(text)")
     }
     return 0
 }
