@@ -77,6 +77,11 @@ public enum MIMEDate {
     ]
 
     static func secondsSince1970(_ value: String) -> Int64? {
+        canonicalSeconds(value) ?? generalSeconds(value)
+    }
+
+    /// Parses every form this type accepts, word by word; ``canonicalSeconds(_:)`` takes the usual one first.
+    package static func generalSeconds(_ value: String) -> Int64? {
         // Drop comments, e.g. "+0000 (UTC)".
         var bytes: [UInt8] = []
         var depth = 0

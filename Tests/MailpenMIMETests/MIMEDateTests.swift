@@ -1,6 +1,7 @@
 import Foundation
-import MailpenMIME
 import Testing
+
+@testable import MailpenMIME
 
 @Suite("Date header")
 struct MIMEDateTests {
@@ -81,5 +82,50 @@ struct MIMEDateTests {
             let text = MIMEDate.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
             #expect(MIMEDate.parse(text).map { Int64($0.timeIntervalSince1970) } == seconds, "\(text)")
         }
+    }
+
+    /// Dates near the usual form: each field is in it four times in five, and otherwise one of the ways out
+    /// of it, so that the byte-level path meets every way out.
+    static func nearlyCanonicalDates(count: Int) -> [String] {
+        let fields: [(usual: [String], unusual: [String])] = [
+            (["Tue, ", "Xyz, ", "tue, ", ""], ["Tue,", "Tuesday, ", "1, ", "Tue ,"]),
+            (["1", "05", "31", "30", "29"], ["00", "123", "5,", ""]),
+            ([" "], ["  ", "\t", ""]),
+            (["Mar", "feb", "FEB", "Dec", "jUn"], ["Foo", "March", "Ma", "M1r"]),
+            ([" "], ["  ", "\t", ""]),
+            (["2024", "1900", "2100", "0001", "1970"], ["0000", "99", "20245", "202"]),
+            ([" "], ["  ", "\t", ""]),
+            (
+                ["16:14:11", "23:59:59", "00:00:00", "23:59:60"],
+                ["24:00:00", "16:14", "1:14:11", "16.14.11", "16:60:00"]
+            ),
+            ([" "], ["  ", "\t", ""]),
+            (
+                ["+0100", "-0000", "+1800", "-0930", "+1859"],
+                ["+1860", "+1900", "GMT", "+01:00", "+010", "+0100 (CET)"]
+            ),
+        ]
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        return (0..<count).map { _ in
+            fields.map { field in
+                let options = next(5) == 0 ? field.unusual : field.usual
+                return options[next(options.count)]
+            }.joined()
+        }
+    }
+
+    @Test func byteLevelPathAgreesWithTheGeneralParser() {
+        var taken = 0
+        for text in Self.nearlyCanonicalDates(count: 20_000) {
+            guard let fast = MIMEDate.canonicalSeconds(text) else { continue }
+            taken += 1
+            #expect(fast == MIMEDate.generalSeconds(text), "\(text)")
+        }
+        // Enough dates must take the byte-level path to compare it.
+        #expect(taken > 1000)
     }
 }

@@ -43,7 +43,10 @@ package struct SearchDocument: Sendable {
         addresses = everyone.map { [$0.name, $0.address].compactMap { $0 }.joined(separator: " ") }
             .joined(separator: " ")
         var text = message.searchableText
-        if text.count > Self.maximumBodyCharacters { text = String(text.prefix(Self.maximumBodyCharacters)) }
+        // Counting characters reads the whole text; a text of fewer bytes than the limit has fewer characters.
+        if text.utf8.count > Self.maximumBodyCharacters, text.count > Self.maximumBodyCharacters {
+            text = String(text.prefix(Self.maximumBodyCharacters))
+        }
         body = text
         func fold(_ list: [MIMEAddress]) -> String {
             SearchFolding.fold(

@@ -1,6 +1,6 @@
 // libFuzzer entry point for MailpenMIME, the SwiftPM product `mime-fuzzer` (`make fuzz-mime`), seeded with
 // fixtures/mime. Any crash, sanitizer report, timeout or out-of-memory is a bug: the parser must accept
-// every input.
+// every input, and the date parser's byte-level path must agree with its general one.
 import MailpenMIME
 
 /// Parses the input and reads every view, so lazy decoding paths run too.
@@ -30,6 +30,12 @@ public func mimeFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) ->
         sink &+= message.decodedText(of: part)?.utf8.count ?? 0
         for field in part.header.fields {
             sink &+= field.name.utf8.count &+ field.value.utf8.count &+ field.raw.utf8.count
+            // Where the date parser's byte-level path gives a time, its general parser gives the same one.
+            if let fast = MIMEDate.canonicalSeconds(field.unfoldedValue),
+                fast != MIMEDate.generalSeconds(field.unfoldedValue)
+            {
+                fatalError("the date parser's two paths differ on \(field.unfoldedValue)")
+            }
         }
         if message.part(withID: part.id) == nil {
             fatalError("part \(part.id) not found by id")
