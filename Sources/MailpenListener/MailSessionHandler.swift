@@ -197,9 +197,13 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
     /// Whether no more bytes should be read for now: the machine is waiting for an outcome, or the client
     /// is not reading its responses, or unprocessed input is already buffered.
     private func holdsInput(context: ChannelHandlerContext) -> Bool {
-        (machine.isSuspended && !isHandshaking) || !context.channel.isWritable
+        (Self.isSuspended(&machine) && !isHandshaking) || !context.channel.isWritable
             || buffer.readableBytes > settings.bufferedInputLimit
     }
+
+    /// Reads `isSuspended` in place: `machine.isSuspended` would copy the whole machine first, as this
+    /// class is generic over it, and this is asked on every read.
+    private static func isSuspended(_ machine: inout Machine) -> Bool { machine.isSuspended }
 
     private func resumeReadingIfPossible(context: ChannelHandlerContext) {
         guard isReadPending, !isClosing, !holdsInput(context: context) else { return }
