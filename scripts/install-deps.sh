@@ -17,6 +17,8 @@ if [ "$PURPOSE" = "test" ]; then
     APT_PACKAGES+=(postgresql haproxy)
     # Instruction counts per SMTP connection and message (callgrind), and what that script builds with.
     APT_PACKAGES+=(valgrind binutils gcc)
+    # The system calls a log line makes (strace).
+    APT_PACKAGES+=(strace)
     # The web UI's unit tests (`node --test`, no npm packages).
     APT_PACKAGES+=(nodejs)
     PIP_PACKAGES+=(pytest selenium schemathesis mailpit-api-client mailhog websocket-client)

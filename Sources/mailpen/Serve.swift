@@ -215,6 +215,7 @@ struct Serve: AsyncParsableCommand {
     var relayConfig: String?
 
     func run() async throws {
+        LocalTimeZone.pin()
         MemoryTuning.apply()
         let settings = Settings(environment: ProcessInfo.processInfo.environment)
         let configuration = try makeConfiguration(settings)

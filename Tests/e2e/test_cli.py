@@ -150,3 +150,31 @@ def test_documented_defaults_match_the_help():
             assert documented[option] in ("none", "off"), option
         else:
             assert documented[option] == default, option
+
+
+def test_log_stamps_read_the_time_zone_once(make_server, workdir):
+    """With TZ unset, glibc's localtime checks /etc/localtime with a stat for every log line; serve pins the
+    zone so that it is read once. The stamps keep the system's offset."""
+    trace = os.path.join(workdir, "stat.trace")
+    server = make_server(start=False, wrapper=lambda command: [
+        "strace", "-f", "-qq", "-e", "trace=stat,lstat,newfstatat,statx", "-o", trace] + command)
+    server.env.pop("TZ", None)
+    server.start()
+    try:
+        with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as client:
+            for index in range(30):
+                client.sendmail("a@example.com", ["b@example.com"], f"Subject: zone {index}\r\n\r\nx\r\n".encode())
+        log = server.wait_for_log(lambda text: text.count(" stored ") >= 30)
+    finally:
+        # strace's child is Mailpen: stopping it ends the trace (stopping strace would leave it running).
+        with open(f"/proc/{server.pid}/task/{server.pid}/children") as children:
+            for child in children.read().split():
+                os.kill(int(child), signal.SIGTERM)
+        server.process.wait(timeout=30)
+    with open(trace) as lines:
+        looked_up = [line for line in lines if "/etc/localtime" in line]
+    assert len(looked_up) <= 2, f"{len(looked_up)} look-ups of /etc/localtime for 30 log lines"
+    system_offset = subprocess.run(["date", "+%z"], capture_output=True, text=True, check=True,
+                                   env={key: value for key, value in os.environ.items() if key != "TZ"}).stdout.strip()
+    stamps = [line.split()[0] for line in log.splitlines() if " stored " in line]
+    assert stamps and all(stamp.endswith(system_offset) for stamp in stamps), (system_offset, stamps[:3])
