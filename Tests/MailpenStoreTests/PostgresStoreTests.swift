@@ -127,6 +127,60 @@ struct PostgresStoreTests {
         }
     }
 
+    /// Autovacuum keeps up with inserts on `message` and `message_header`, which list pages and `header:`
+    /// walk by index alone where vacuum has marked the rows visible: a new database has the setting, and a
+    /// database made before it gets it from its migration.
+    @Test func walkedTablesAskAutovacuumToKeepUpWithInserts() async throws {
+        func insertScaleFactors(_ url: PostgresURL) async throws -> [String: String] {
+            try await withPostgresConnection(url) { connection in
+                var found: [String: String] = [:]
+                let rows = try await connection.query(
+                    """
+                    SELECT relname, coalesce(array_to_string(reloptions, ','), '') FROM pg_class
+                    WHERE relname IN ('message', 'message_header') AND relkind = 'r'
+                    """, logger: testLogger)
+                for try await (table, options) in rows.decode((String, String).self) {
+                    found[table] =
+                        options.split(separator: ",").first {
+                            $0.hasPrefix("autovacuum_vacuum_insert_scale_factor=")
+                        }.map(String.init) ?? "unset"
+                }
+                return found
+            }
+        }
+        let expected = "autovacuum_vacuum_insert_scale_factor=0.02"
+        try await withPostgresDatabase { url in
+            try await PostgresStore.open(.init(url: url, poolSize: 2), logger: testLogger).close()
+            #expect(try await insertScaleFactors(url) == ["message": expected, "message_header": expected])
+            // Back to the schema before the setting.
+            try await withPostgresConnection(url) { connection in
+                try await connection.run(
+                    "ALTER TABLE message RESET (autovacuum_vacuum_insert_scale_factor)", logger: testLogger)
+                try await connection.run("DELETE FROM mailpen_migration WHERE version = 6", logger: testLogger)
+            }
+            #expect(try await insertScaleFactors(url)["message"] == "unset")
+            try await PostgresStore.open(.init(url: url, poolSize: 2), logger: testLogger).close()
+            #expect(try await insertScaleFactors(url) == ["message": expected, "message_header": expected])
+        }
+    }
+
+    /// The webhook sender asks for each URL's first unfinished delivery after every stored message, while
+    /// deliveries pile up behind an endpoint that hangs: every read of the queue is a hop in the pending
+    /// index with a condition, never a walk of the whole index or the table.
+    @Test func webhookHeadsHopThroughThePendingIndex() async throws {
+        try await withPostgresStore { _, url in
+            // Run, not only planned: a plain EXPLAIN leaves out the recursive step's subquery.
+            let plan = try await Self.plan(of: PostgresQuery(unsafeSQL: WebhookHeads.sql), url, analyze: true)
+            let text = plan.joined(separator: "\n")
+            let reads = plan.indices.filter { plan[$0].contains("on webhook_delivery") }
+            #expect(reads.count == 3, "\(text)")
+            for read in reads {
+                #expect(plan[read].contains("using webhook_delivery_pending"), "\(text)")
+                #expect(plan.indices.contains(read + 1) && plan[read + 1].contains("Index Cond:"), "\(text)")
+            }
+        }
+    }
+
     /// A query that can only scan a table (the inbox list) is not compiled: under `enable_seqscan = off` its
     /// plan's cost passes `jit_above_cost`, and compiling took longer than the query by far.
     @Test func readsAreNotCompiled() async throws {
