@@ -12,7 +12,8 @@ import NIOTLS
 /// while the machine waits for an outcome or a handshake, or while responses pile up unread, the socket is
 /// not read, so a client cannot make the server buffer without bound.
 ///
-/// Subclasses override ``feed(_:)``, ``perform(_:context:)`` and ``connectionOpened(remote:accepted:)``.
+/// Subclasses override ``feed(_:)`` (or ``step(context:)``), ``perform(_:context:)`` and
+/// ``connectionOpened(remote:accepted:)``.
 open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
     public typealias InboundIn = ByteBuffer
     public typealias OutboundIn = ByteBuffer
@@ -75,6 +76,22 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
     /// a piece of input (`nil` when it cannot take more now).
     open func feed(_ bytes: UnsafeRawBufferPointer) -> (consumed: Int, action: Action?) {
         preconditionFailure("\(Self.self) must override feed(_:)")
+    }
+
+    /// Feeds the machine the next piece of buffered input (through ``consumeInput(_:)``) and carries out its
+    /// action; returns whether it took one. The default calls ``feed(_:)`` and ``perform(_:context:)``. It
+    /// runs for every command, and code of this generic class looks the machine's types up at run time, so a
+    /// subclass may do the same in its own terms.
+    open func step(context: ChannelHandlerContext) -> Bool {
+        var action: Action?
+        consumeInput { bytes in
+            let (consumed, taken) = feed(bytes)
+            action = taken
+            return consumed
+        }
+        guard let action else { return false }
+        perform(action, context: context)
+        return true
     }
 
     /// Carries out one of the machine's actions.
@@ -219,16 +236,20 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
         isProcessing = true
         defer { isProcessing = false }
         while !isClosing, buffer.readableBytes > 0, context.channel.isWritable {
-            let (consumed, action) = buffer.withUnsafeReadableBytes { feed($0) }
-            buffer.moveReaderIndex(forwardBy: consumed)
-            guard let action else { break }
-            perform(action, context: context)
+            guard step(context: context) else { break }
         }
         if buffer.readableBytes == 0 {
             buffer.clear()
         } else if buffer.readerIndex > settings.compactionThreshold {
             buffer.discardReadBytes()
         }
+    }
+
+    /// Hands the unprocessed input to `body`, which returns how many bytes of it it used up, and drops those.
+    /// `body` reads in place, so it must not perform actions (they may clear the input).
+    public final func consumeInput(_ body: (UnsafeRawBufferPointer) -> Int) {
+        let consumed = buffer.withUnsafeReadableBytes(body)
+        buffer.moveReaderIndex(forwardBy: consumed)
     }
 
     // MARK: - Outcomes

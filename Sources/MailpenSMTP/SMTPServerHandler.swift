@@ -71,11 +71,17 @@ final class SMTPServerHandler: MailSessionHandler<SMTPSessionStateMachine>, Remo
         }
     }
 
-    override func feed(_ bytes: UnsafeRawBufferPointer) -> (consumed: Int, action: Action?) {
-        switch input.feed(bytes, to: &machine) {
-        case (let consumed, .act(let action)): return (consumed, action)
-        case (let consumed, .waitForInput): return (consumed, nil)
+    /// The shared handler's step in this machine's own types: no run-time type look-ups for every command.
+    override func step(context: ChannelHandlerContext) -> Bool {
+        var action: Action?
+        consumeInput { bytes in
+            let (consumed, step) = input.feed(bytes, to: &machine)
+            if case .act(let taken) = step { action = taken }
+            return consumed
         }
+        guard let action else { return false }
+        perform(action, context: context)
+        return true
     }
 
     // MARK: - Actions
