@@ -83,9 +83,10 @@ class Client:
         return response.status, body
 
 
-def timed(client, path, repeat):
-    samples = []
-    for _ in range(repeat):
+def timed(client, path, repeat, first=None):
+    """p50 and p99 of `repeat` requests, and of the `first` time in ms when given (it counts among them)."""
+    samples = [] if first is None else [first]
+    for _ in range(repeat - len(samples)):
         started = time.perf_counter()
         status, _ = client.get(path)
         samples.append((time.perf_counter() - started) * 1000)
@@ -290,18 +291,27 @@ def main():
 
 def measure_terms(client, args):
     """Each term shape's p50/p99 over `--term-repeat` requests, flagged when over the search target."""
-    print(f"{'search term shape':<34} {'p50 ms':>8} {'p99 ms':>8} {'total':>7}  query")
+    print(f"{'search term shape':<34} {'first':>8} {'p50 ms':>8} {'p99 ms':>8} {'total':>7}  query")
     results, over = [], []
+    # Every search reads the inbox's membership (and a column term its columns) once, then reuses them until
+    # the next commit: read them first, so that each shape's first request shows what its own terms cost.
+    client.get("/api/v1/inboxes/default/messages?q=" + urllib.parse.quote("larger:1 is:unread"))
     for name, query in term_cases():
         path = "/api/v1/inboxes/default/messages?q=" + urllib.parse.quote(query)
+        # The first request of a shape is timed and counted: the store keeps a term's rows for the next
+        # searches, so it is the one that reads the term's index entries (unless an earlier shape had it).
+        started = time.perf_counter()
         _, body = client.get(path)
+        first = (time.perf_counter() - started) * 1000
         total = json.loads(body)["total"]
-        p50, p99 = timed(client, path, args.term_repeat)
+        p50, p99 = timed(client, path, args.term_repeat, first=first)
         flag = "  OVER" if p50 >= SEARCH_P50_TARGET or p99 >= SEARCH_P99_TARGET else ""
         if flag:
             over.append(name)
-        results.append({"name": "search " + name, "query": query, "p50": p50, "p99": p99, "total": total})
-        print(f"{args.label}{name:<34} {p50:>8.2f} {p99:>8.2f} {total:>7}  {query}{flag}", flush=True)
+        results.append({"name": "search " + name, "query": query, "first": first, "p50": p50, "p99": p99,
+                        "total": total})
+        print(f"{args.label}{name:<34} {first:>8.2f} {p50:>8.2f} {p99:>8.2f} {total:>7}  {query}{flag}",
+              flush=True)
     load = os.getloadavg()
     print(f"{args.label}{len(over)} of {len(results)} term shapes over p50 {SEARCH_P50_TARGET:.0f} ms / "
           f"p99 {SEARCH_P99_TARGET:.0f} ms; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

@@ -83,17 +83,20 @@ extension SQLiteStore {
     ) async throws -> MessagePage {
         let generation = commits.current
         let cached = await memberships.membership(of: name, at: generation)
-        let (page, inboxID, loaded) = try await database.read { db in
+        let kept = await termRows.entries(for: search.cacheKeys)
+        let (page, inboxID, loaded, updated) = try await database.read { db in
             let inbox = try MessageSQL.inboxReference(name, in: db)
             let known = cached.flatMap { $0.inboxID == inbox.id ? $0.membership : nil }
+            var updated: [TermRowsCache.Key: TermRowsCache.Entry] = [:]
             let (matches, loaded) = try search.matches(
-                inboxID: inbox.id, indexSchema: "search.", membership: known, in: db)
+                inboxID: inbox.id, indexSchema: "search.", membership: known, kept: kept, updated: &updated, in: db)
             let page = MessagePage(
                 total: matches.total, unread: matches.unread, offset: offset, limit: limit,
                 messages: try MessageSQL.summaries(rows: matches.page(limit: limit, offset: offset), in: db))
-            return (page, inbox.id, loaded)
+            return (page, inbox.id, loaded, updated)
         }
         if let loaded { await memberships.remember(loaded, of: name, inboxID: inboxID, at: generation) }
+        if !updated.isEmpty { await termRows.remember(updated) }
         return page
     }
 

@@ -48,6 +48,8 @@ public final class SQLiteStore: MailpenStore {
     let commits = CommitCounter()
     /// Inbox memberships read by recent searches, for the next ones.
     let memberships = MembershipCache()
+    /// The rows of recently searched terms, brought up to date by each search that uses them.
+    let termRows = TermRowsCache()
     /// The rows of inboxes paged deep into their plain lists, for the next pages.
     let inboxRows = InboxRowsCache()
     /// Requests waiting for mail; the indexer does not merge while there are any.

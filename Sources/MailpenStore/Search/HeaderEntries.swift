@@ -40,11 +40,15 @@ package enum HeaderEntries {
     }
 
     /// The rows with a header `name` (whose value contains `value`, when given): the one query of the table,
-    /// for the row-set search and the SQL path alike. `name` must be ``isIndexable(name:)``.
-    static func rowsQuery(name: String, value: String?, schema: String) -> (sql: String, arguments: [String]) {
+    /// for the row-set search and the SQL path alike. `name` must be ``isIndexable(name:)``. With `afterRow`,
+    /// only rows after a row id, bound after the arguments (the table's key then reads just those).
+    static func rowsQuery(name: String, value: String?, schema: String, afterRow: Bool = false)
+        -> (sql: String, arguments: [String])
+    {
         let table = "\(schema)\(SearchIndexSchema.headerTable)"
-        guard let value else { return ("SELECT seq FROM \(table) WHERE name = ?", [name]) }
-        return ("SELECT seq FROM \(table) WHERE name = ? AND instr(value, ?) > 0", [name, value])
+        let after = afterRow ? " AND seq > ?" : ""
+        guard let value else { return ("SELECT seq FROM \(table) WHERE name = ?\(after)", [name]) }
+        return ("SELECT seq FROM \(table) WHERE name = ? AND instr(value, ?) > 0\(after)", [name, value])
     }
 
     /// Records a message's header lines; a line repeated within the message is written once (`OR IGNORE`).

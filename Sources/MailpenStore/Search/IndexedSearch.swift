@@ -26,6 +26,17 @@ struct IndexedSearch {
         var source: Source
         var isNegated: Bool
 
+        /// What the term's rows are kept under between searches, for the sources whose entries never change
+        /// once a message is indexed (``TermRowsCache``).
+        var cacheKey: TermRowsCache.Key? {
+            switch source {
+            case .fullText(let table, let expression): .fullText(table: table, expression: expression)
+            case .fieldScan(let test): .fieldScan(columns: test.columns, value: test.value)
+            case .header(let name, let value): .header(name: name, value: value)
+            case .tag, .unread, .column: nil
+            }
+        }
+
         /// Whether the rows come from the inbox's membership or columns rather than a table of their own.
         var isInboxTest: Bool {
             switch source {
@@ -51,28 +62,12 @@ struct IndexedSearch {
                 terms.append(Term(source: source, isNegated: term.isNegated))
             }
         }
-        // Positive terms on one full-text table become one expression: the index intersects them itself.
-        var merged: [Term] = []
-        for table in [SearchIndexSchema.textTable, SearchIndexSchema.fieldsTable] {
-            let positive = terms.compactMap { term -> String? in
-                guard !term.isNegated, case .fullText(table, let expression) = term.source else { return nil }
-                return expression
-            }
-            if !positive.isEmpty {
-                merged.append(
-                    Term(
-                        source: .fullText(table: table, expression: positive.joined(separator: " AND ")),
-                        isNegated: false))
-            }
-        }
-        let others = terms.filter { term in
-            if case .fullText = term.source { return term.isNegated }
-            return true
-        }
+        // Each term is read on its own, not joined into one expression for FTS5 to intersect: its rows are
+        // then kept for the next searches with it (``TermRowsCache``), in any combination, and FTS5's own
+        // intersection of a phrase and a common word costs about what reading both does.
         // Positive table terms first, so that the rest only ever narrow them down.
         self.terms =
-            merged + others.filter { !$0.isNegated && !$0.isInboxTest }
-            + others.filter { $0.isNegated || $0.isInboxTest }
+            terms.filter { !$0.isNegated && !$0.isInboxTest } + terms.filter { $0.isNegated || $0.isInboxTest }
     }
 
     private static func source(of condition: SearchCondition) -> Term.Source? {
@@ -113,6 +108,11 @@ struct IndexedSearch {
         return .fieldScan(test)
     }
 
+    /// The terms whose rows may be kept between searches.
+    var cacheKeys: [TermRowsCache.Key] {
+        terms.compactMap(\.cacheKey)
+    }
+
     /// Whether a term tests the inbox's columns, which then have to be read (or taken from the cache).
     var needsColumns: Bool {
         terms.contains { if case .column = $0.source { true } else { false } }
@@ -135,9 +135,15 @@ struct IndexedSearch {
     /// The inbox's messages that match. Many matches are intersected with the inbox's `membership`; when
     /// it is not given (or lacks the columns a term needs), it is read, and returned as `loaded` for the
     /// searches after this one. A few matches of table terms alone are looked up one by one instead.
+    /// The rows of terms in `kept` are brought up to date, not read again; those read or brought up to date
+    /// go into `updated`.
     func matches(
-        inboxID: Int64, indexSchema: String, membership: InboxMembership?, in db: Database
+        inboxID: Int64, indexSchema: String, membership: InboxMembership?,
+        kept: [TermRowsCache.Key: TermRowsCache.Entry] = [:],
+        updated: inout [TermRowsCache.Key: TermRowsCache.Entry], in db: Database
     ) throws -> (matches: Matches, loaded: InboxMembership?) {
+        var reader = TermReader(indexSchema: indexSchema, kept: kept)
+        defer { updated.merge(reader.updated) { _, new in new } }
         let largest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM message") ?? 0
         guard largest > 0 else { return (Matches(rows: RowSet(largest: 0), unread: 0), nil) }
         var candidates: RowSet?
@@ -151,8 +157,7 @@ struct IndexedSearch {
                 inboxTests.append(term)  // Nothing to subtract from yet: the inbox's members are the start.
                 continue
             }
-            let found = try tableRows(
-                of: term, among: candidates, largest: largest, indexSchema: indexSchema, in: db)
+            let found = try reader.rows(of: term, among: candidates, largest: largest, in: db)
             if var current = candidates {
                 if term.isNegated { current.subtract(found) } else { current.formIntersection(found) }
                 candidates = current
@@ -188,65 +193,11 @@ struct IndexedSearch {
             case .column(let test):
                 found = inbox.columns?.rows(passing: test, largest: largest) ?? RowSet(largest: 0)
             case .fullText, .fieldScan, .tag, .header:
-                found = try tableRows(of: term, among: nil, largest: largest, indexSchema: indexSchema, in: db)
+                found = try reader.rows(of: term, among: nil, largest: largest, in: db)
             }
             if term.isNegated { rows.subtract(found) } else { rows.formIntersection(found) }
         }
         return (Matches(rows: rows, unread: rows.countOfIntersection(with: inbox.unread)), loaded)
-    }
-
-    /// The rows a table term matches, in every inbox; those of a field scan only among `candidates` when
-    /// they are few (its full pass reads the text of every message).
-    private func tableRows(
-        of term: Term, among candidates: RowSet?, largest: Int64, indexSchema: String, in db: Database
-    ) throws -> RowSet {
-        var found = RowSet(largest: largest)
-        var scan: RawStatement
-        switch term.source {
-        case .fullText(let table, let expression):
-            scan = RawStatement(
-                try db.cachedStatement(sql: "SELECT rowid FROM \(indexSchema)\(table) WHERE \(table) MATCH ?"))
-            scan.bind(expression)
-        case .fieldScan(let test):
-            // The shadow table holds the same text as the full-text table's columns, without the virtual
-            // table's work per row: about a third of the time.
-            // (`fieldScan(_:)` let in only columns of the table.)
-            let columns = test.columns.map { column in
-                "c\(SearchIndexSchema.fieldsColumns.firstIndex(of: column) ?? 0) GLOB ?"
-            }
-            if let candidates, Int64(candidates.count * Self.lookupCostInRows) < largest {
-                let lookup = try db.cachedStatement(
-                    sql: """
-                        SELECT id FROM \(indexSchema)\(SearchIndexSchema.fieldsTable)_content
-                        WHERE id = ? AND (\(columns.joined(separator: " OR ")))
-                        """)
-                for row in candidates {
-                    var check = RawStatement(lookup)
-                    check.bind(row)
-                    for pattern in test.globPatterns { check.bind(pattern) }
-                    try check.forEachRow(in: db) { found.insert(row) }
-                }
-                return found
-            }
-            scan = RawStatement(
-                try db.cachedStatement(
-                    sql: """
-                        SELECT id FROM \(indexSchema)\(SearchIndexSchema.fieldsTable)_content
-                        WHERE \(columns.joined(separator: " OR "))
-                        """))
-            for pattern in test.globPatterns { scan.bind(pattern) }
-        case .tag(let tag):
-            scan = RawStatement(try db.cachedStatement(sql: "SELECT seq FROM message_tag WHERE tag = ?"))
-            scan.bind(tag)
-        case .header(let name, let value):
-            let query = HeaderEntries.rowsQuery(name: name, value: value, schema: indexSchema)
-            scan = RawStatement(try db.cachedStatement(sql: query.sql))
-            for argument in query.arguments { scan.bind(argument) }
-        case .unread, .column:
-            return found
-        }
-        try scan.forEachRow(in: db) { found.insert(scan.int64(at: 0)) }
-        return found
     }
 
     /// The candidates that belong to the inbox, each looked up by its row id.
@@ -269,5 +220,5 @@ struct IndexedSearch {
     }
 
     /// What looking up one match costs, in rows of a pass over the narrow index.
-    private static let lookupCostInRows = 8
+    static let lookupCostInRows = 8
 }

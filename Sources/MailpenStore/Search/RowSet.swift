@@ -8,6 +8,9 @@ struct RowSet: Sequence, Sendable {
         words = Array(repeating: 0, count: Int(Swift.max(0, largest) / 64) + 1)
     }
 
+    /// The memory the bitmap takes.
+    var byteCount: Int { words.count * MemoryLayout<UInt64>.size }
+
     /// How many row ids the set holds.
     var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
 

@@ -1,0 +1,107 @@
+import Foundation
+import MailpenTestSupport
+import Testing
+
+@testable import MailpenStore
+
+@Suite("Search: term rows kept between searches")
+struct TermRowsCacheTests {
+    /// Message `index` of the test: which terms it matches follows from its number.
+    static func message(_ index: Int) -> String {
+        let from = index % 4 == 0 ? "alice@example.com" : "bob@example.net"
+        let subject = index % 7 == 0 ? "Note \(index) zz" : "Note \(index)"
+        let batch = index % 2 == 1 ? "X-Batch: \(index % 5)\r\n" : ""
+        let body = (index % 2 == 0 ? "alpha " : "") + (index % 3 == 0 ? "gamma beta" : "delta")
+        return "From: \(from)\r\nSubject: \(subject)\r\n\(batch)\r\n\(body)\r\n"
+    }
+
+    /// Each kept source — a word, a phrase, a trigram field, a field too short for trigrams, header names
+    /// and values — alone, negated and combined, with what it must match.
+    static let queries: [(query: String, matches: @Sendable (Int) -> Bool)] = [
+        ("alpha", { $0 % 2 == 0 }),
+        ("\"gamma beta\"", { $0 % 3 == 0 }),
+        ("from:alice", { $0 % 4 == 0 }),
+        ("subject:zz", { $0 % 7 == 0 }),
+        ("header:X-Batch", { $0 % 2 == 1 }),
+        ("header:X-Batch=3", { $0 % 2 == 1 && $0 % 5 == 3 }),
+        ("-alpha", { $0 % 2 != 0 }),
+        ("alpha -from:alice subject:zz", { $0 % 2 == 0 && $0 % 4 != 0 && $0 % 7 == 0 }),
+    ]
+
+    /// A search keeps its terms' rows and the next one reads only what was indexed since: new mail must show
+    /// in every later search of a kept term, and deleted or cleared mail must not.
+    @Test("kept terms see new mail, deletions and clearing")
+    func keptTermsFollowTheStore() async throws {
+        try await withStore { store, _ in
+            var ids: [Int: String] = [:]
+            var next = 0
+            func send(_ count: Int) async throws {
+                let indexes = Array(next..<(next + count))
+                next += count
+                let stored = try await storeSearchable(indexes.map { incoming(Self.message($0)) }, in: store)
+                for (index, summary) in zip(indexes, stored) { ids[index] = summary.id }
+            }
+            func expectAnswers(_ comment: Comment) async throws {
+                for (query, matches) in Self.queries {
+                    let page = try await store.messages(
+                        MessageQuery(inbox: "default", search: try SearchQuery(parsing: query)), limit: 1000)
+                    let expected = Set(ids.filter { matches($0.key) }.map(\.value))
+                    #expect(Set(page.messages.map(\.id)) == expected, "\(query), \(comment)")
+                    #expect(page.total == expected.count, "\(query), \(comment)")
+                }
+            }
+
+            try await send(60)
+            try await expectAnswers("first searches")
+            let first = await store.termRows.kept
+            #expect(first.count == 6, "each of the six table terms is kept")
+            #expect(first.values.allSatisfy { $0 > 0 })
+
+            try await send(45)
+            try await expectAnswers("after new mail")
+            let second = await store.termRows.kept
+            #expect(second.count == 6)
+            for (key, through) in second { #expect(through > first[key] ?? .max, "\(key) was brought up to date") }
+
+            for index in [0, 3, 28, 104] {
+                if let id = ids.removeValue(forKey: index) { try await store.deleteMessage(id: id) }
+            }
+            try await expectAnswers("after deletions")
+
+            _ = try await store.clearInbox(named: "default")
+            ids.removeAll()
+            try await expectAnswers("after clearing the inbox")
+            try await send(30)
+            try await expectAnswers("after mail into the cleared inbox")
+        }
+    }
+
+    /// The cache holds at most its bounds, letting the least recently used terms go first, and never
+    /// replaces a term's rows with older ones (a search that began before another one's).
+    @Test("the cache keeps its bounds and the newest rows")
+    func boundsAndNewestRows() async {
+        let cache = TermRowsCache(maximumEntries: 2, maximumBytes: 1 << 20)
+        func entry(through: Int64) -> TermRowsCache.Entry {
+            TermRowsCache.Entry(rows: RowSet(largest: through), through: through)
+        }
+        let (a, b, c) = (
+            TermRowsCache.Key.fullText(table: "t", expression: "a"), TermRowsCache.Key.header(name: "b", value: nil),
+            TermRowsCache.Key.fieldScan(columns: ["subject"], value: "c")
+        )
+        await cache.remember([a: entry(through: 10)])
+        await cache.remember([b: entry(through: 10)])
+        _ = await cache.entries(for: [a])  // b is now the least recently used
+        await cache.remember([c: entry(through: 10)])
+        #expect(Set(await cache.kept.keys) == [a, c])
+
+        await cache.remember([a: entry(through: 5)])
+        #expect(await cache.kept[a] == 10, "older rows do not replace newer ones")
+        await cache.remember([a: entry(through: 20)])
+        #expect(await cache.kept[a] == 20)
+
+        let small = TermRowsCache(maximumEntries: 10, maximumBytes: 2 * RowSet(largest: 64_000).byteCount)
+        await small.remember([a: entry(through: 64_000), b: entry(through: 64_000)])
+        await small.remember([c: entry(through: 64_000)])
+        #expect(await small.kept.count == 2, "the byte bound holds two sets of this size")
+    }
+}
