@@ -1,9 +1,10 @@
 extension MIMEDate {
-    /// The byte-level path for the form nearly all mail writes, `[Ddd, ]D Mon YYYY HH:MM:SS ±HHMM` with
-    /// single spaces: it reads the bytes once, where the general parser builds a string for every word.
-    /// `nil` for anything else (other forms, comments, out-of-range fields), which the general parser then
-    /// reads; where this path gives a time, the general parser gives the same one (tested, and checked by
-    /// the MIME fuzzer).
+    /// The byte-level path for the form nearly all mail writes, `[Ddd, ]D Mon YYYY HH:MM:SS ±HHMM`, with
+    /// runs of spaces or tabs between the fields and an optional zone comment after them (`+0000 (UTC)`,
+    /// as Postfix and many others write it): it reads the bytes once, where the general parser builds a
+    /// string for every word. `nil` for anything else (other forms, nested or escaped comments,
+    /// out-of-range fields), which the general parser then reads; where this path gives a time, the general
+    /// parser gives the same one (tested, and checked by the MIME fuzzer).
     package static func canonicalSeconds(_ value: String) -> Int64? {
         value.utf8.withContiguousStorageIfAvailable { canonicalSeconds(bytes: $0) } ?? nil
     }
@@ -11,17 +12,18 @@ extension MIMEDate {
     private static func canonicalSeconds(bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         var reader = CanonicalDateReader(bytes: bytes)
         if bytes.count > 4, ASCII.isAlpha(bytes[0]), ASCII.isAlpha(bytes[1]), ASCII.isAlpha(bytes[2]),
-            bytes[3] == ASCII.comma, bytes[4] == ASCII.space
+            bytes[3] == ASCII.comma
         {
-            reader.offset = 5
+            reader.offset = 4
+            guard reader.skipBlanks() else { return nil }
         }
-        guard let day = reader.number(digits: 1...2), reader.skip(ASCII.space),
-            let month = reader.month(), reader.skip(ASCII.space),
-            let year = reader.number(digits: 4...4), reader.skip(ASCII.space),
+        guard let day = reader.number(digits: 1...2), reader.skipBlanks(),
+            let month = reader.month(), reader.skipBlanks(),
+            let year = reader.number(digits: 4...4), reader.skipBlanks(),
             let hour = reader.number(digits: 2...2), reader.skip(ASCII.colon),
             let minute = reader.number(digits: 2...2), reader.skip(ASCII.colon),
-            let second = reader.number(digits: 2...2), reader.skip(ASCII.space),
-            let sign = reader.sign(), let zone = reader.number(digits: 4...4), reader.isAtEnd,
+            let second = reader.number(digits: 2...2), reader.skipBlanks(),
+            let sign = reader.sign(), let zone = reader.number(digits: 4...4), reader.skipZoneComment(),
             zone % 100 < 60, zone / 100 <= 18
         else { return nil }
         return epochSeconds(
@@ -41,6 +43,31 @@ private struct CanonicalDateReader {
         guard offset < bytes.count, bytes[offset] == byte else { return false }
         offset += 1
         return true
+    }
+
+    /// Skips one or more spaces and tabs; `false` when there is none.
+    mutating func skipBlanks() -> Bool {
+        let start = offset
+        while offset < bytes.count, bytes[offset] == ASCII.space || bytes[offset] == ASCII.tab { offset += 1 }
+        return offset > start
+    }
+
+    /// Reads to the end what may follow the zone: blanks, then at most one comment of printable ASCII
+    /// without parentheses or backslashes, then blanks. `false` when anything else follows.
+    mutating func skipZoneComment() -> Bool {
+        _ = skipBlanks()
+        if skip(ASCII.openParen) {
+            while offset < bytes.count, bytes[offset] != ASCII.closeParen {
+                let byte = bytes[offset]
+                guard byte >= 0x20, byte < 0x7F, byte != ASCII.openParen, byte != ASCII.backslash else {
+                    return false
+                }
+                offset += 1
+            }
+            guard skip(ASCII.closeParen) else { return false }
+            _ = skipBlanks()
+        }
+        return isAtEnd
     }
 
     /// A decimal of a number of digits in `digits`, as many as there are.

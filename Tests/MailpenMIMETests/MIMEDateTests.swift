@@ -88,7 +88,7 @@ struct MIMEDateTests {
     /// of it, so that the byte-level path meets every way out.
     static func nearlyCanonicalDates(count: Int) -> [String] {
         let fields: [(usual: [String], unusual: [String])] = [
-            (["Tue, ", "Xyz, ", "tue, ", ""], ["Tue,", "Tuesday, ", "1, ", "Tue ,"]),
+            (["Tue, ", "Xyz, ", "tue, ", "Sat,  ", ""], ["Tue,", "Tuesday, ", "1, ", "Tue ,", "Tue,\t"]),
             (["1", "05", "31", "30", "29"], ["00", "123", "5,", ""]),
             ([" "], ["  ", "\t", ""]),
             (["Mar", "feb", "FEB", "Dec", "jUn"], ["Foo", "March", "Ma", "M1r"]),
@@ -101,8 +101,12 @@ struct MIMEDateTests {
             ),
             ([" "], ["  ", "\t", ""]),
             (
-                ["+0100", "-0000", "+1800", "-0930", "+1859"],
-                ["+1860", "+1900", "GMT", "+01:00", "+010", "+0100 (CET)"]
+                ["+0100", "-0000", "+1800", "-0930", "+1859", "+0000 (UTC)", "+0200 (CEST)"],
+                [
+                    "+1860", "+1900", "GMT", "+01:00", "+010", "+0100 (CET)", "+0100(CET)", "+0100 (C(E)T)",
+                    "+0100 (CET", "+0100 (C\\)T)", "+0100 (CET) x", "+0100 (a) (b)", "+0100 ()", "+0100 \t",
+                    "+0100 (Mitteleurop\u{E4}ische Zeit)",
+                ]
             ),
         ]
         var state: UInt64 = 0x2545_F491_4F6C_DD1D
@@ -127,5 +131,15 @@ struct MIMEDateTests {
         }
         // Enough dates must take the byte-level path to compare it.
         #expect(taken > 1000)
+    }
+
+    /// The forms the byte-level path takes beside the plain one (Postfix writes the first), and some it
+    /// leaves to the general parser.
+    @Test func byteLevelPathTakesPaddedDaysAndZoneComments() {
+        #expect(MIMEDate.canonicalSeconds("Sat,  5 Dec 2026 19:57:28 +0000 (UTC)") == 1_796_500_648)
+        #expect(MIMEDate.canonicalSeconds("5 Dec 2026 21:57:28\t+0200  (CEST) ") == 1_796_500_648)
+        for text in ["Sat, 5 Dec 2026 19:57:28 +0000 (U(T)C)", "Sat, 5 Dec 2026 19:57:28 +0000 (UTC) x"] {
+            #expect(MIMEDate.canonicalSeconds(text) == nil, "\(text)")
+        }
     }
 }
