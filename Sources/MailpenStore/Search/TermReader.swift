@@ -16,13 +16,13 @@ struct TermReader {
         self.kept = kept
     }
 
-    /// The rows `term` matches; those of a field scan only among `candidates` when they are few (its full
-    /// pass reads the text of every message), and then not kept.
+    /// The rows `term` matches; those of a field scan not kept yet only among `candidates` when they are
+    /// few (its full pass reads the text of every message), and then not kept either.
     mutating func rows(of term: IndexedSearch.Term, among candidates: RowSet?, largest: Int64, in db: Database)
         throws -> RowSet
     {
-        if case .fieldScan(let test) = term.source, let candidates,
-            Int64(candidates.count * IndexedSearch.lookupCostInRows) < largest
+        if case .fieldScan(let test) = term.source, let key = term.cacheKey, updated[key] == nil, kept[key] == nil,
+            let candidates, Int64(candidates.count * IndexedSearch.lookupCostInRows) < largest
         {
             return try lookUp(test, among: candidates, largest: largest, in: db)
         }
