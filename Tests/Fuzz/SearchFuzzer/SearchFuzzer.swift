@@ -159,7 +159,9 @@ final class SearchFixture: Sendable {
             let inboxID = self.inboxID
             try store.database.writeWithoutTransaction { db in
                 _ = try MessageSQL.summaries(matching: whole, inRows: 0...Int64.max, in: db)
-                _ = try plan?.matches(inboxID: inboxID, indexSchema: "search.", membership: nil, in: db)
+                var updated: [TermRowsCache.Key: TermRowsCache.Entry] = [:]
+                _ = try plan?.matches(
+                    inboxID: inboxID, indexSchema: "search.", membership: nil, updated: &updated, in: db)
             }
             let store = self.store
             let messageID = self.messageID
