@@ -76,6 +76,30 @@ struct TermRowsCacheTests {
         }
     }
 
+    /// Text the index compares byte by byte is kept apart byte by byte: `café` with a combining accent and
+    /// with a precomposed one are equal Swift strings but match different messages.
+    @Test("canonically equal spellings are different terms")
+    func canonicallyEqualSpellingsAreDifferentTerms() async throws {
+        try await withStore { store, _ in
+            let precomposed = "caf\u{E9}"
+            let combining = "cafe\u{301}"
+            #expect(precomposed == combining, "Swift compares them as equal")
+            let stored = try await storeSearchable(
+                [
+                    incoming("Subject: \(precomposed) menu\r\nX-Dish: \(precomposed)\r\n\r\nbody\r\n"),
+                    incoming("Subject: \(combining) menu\r\nX-Dish: \(combining)\r\n\r\nbody\r\n"),
+                ], in: store)
+            for (index, spelling) in [precomposed, combining, precomposed].enumerated() {
+                let expected = stored[index % 2].id
+                for query in ["subject:\(spelling)", "header:x-dish=\(spelling)"] {
+                    let page = try await store.messages(
+                        MessageQuery(inbox: "default", search: try SearchQuery(parsing: query)), limit: 10)
+                    #expect(page.messages.map(\.id) == [expected], "\(query) (search \(index + 1))")
+                }
+            }
+        }
+    }
+
     /// The cache holds at most its bounds, letting the least recently used terms go first, and never
     /// replaces a term's rows with older ones (a search that began before another one's).
     @Test("the cache keeps its bounds and the newest rows")
@@ -85,8 +109,9 @@ struct TermRowsCacheTests {
             TermRowsCache.Entry(rows: RowSet(largest: through), through: through)
         }
         let (a, b, c) = (
-            TermRowsCache.Key.fullText(table: "t", expression: "a"), TermRowsCache.Key.header(name: "b", value: nil),
-            TermRowsCache.Key.fieldScan(columns: ["subject"], value: "c")
+            TermRowsCache.Key.fullText(table: "t", expression: Array("a".utf8)),
+            TermRowsCache.Key.header(name: Array("b".utf8), value: nil),
+            TermRowsCache.Key.fieldScan(columns: ["subject"], value: Array("c".utf8))
         )
         await cache.remember([a: entry(through: 10)])
         await cache.remember([b: entry(through: 10)])

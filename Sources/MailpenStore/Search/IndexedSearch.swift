@@ -30,9 +30,9 @@ struct IndexedSearch {
         /// once a message is indexed (``TermRowsCache``).
         var cacheKey: TermRowsCache.Key? {
             switch source {
-            case .fullText(let table, let expression): .fullText(table: table, expression: expression)
-            case .fieldScan(let test): .fieldScan(columns: test.columns, value: test.value)
-            case .header(let name, let value): .header(name: name, value: value)
+            case .fullText(let table, let expression): .fullText(table: table, expression: Array(expression.utf8))
+            case .fieldScan(let test): .fieldScan(columns: test.columns, value: Array(test.value.utf8))
+            case .header(let name, let value): .header(name: Array(name.utf8), value: value.map { Array($0.utf8) })
             case .tag, .unread, .column: nil
             }
         }

@@ -8,11 +8,14 @@
 /// current members, and row ids are never given out twice (`AUTOINCREMENT`). Tags change, so tag terms are
 /// not kept; nor is anything about flags or inboxes.
 actor TermRowsCache {
-    /// What a term's rows are kept under: its source, with everything that decides its rows.
+    /// What a term's rows are kept under: its source, with everything that decides its rows. Text is kept
+    /// as its UTF-8 bytes, which is how the index compares it: Swift's `String` equality would make `café`
+    /// written with a combining accent the same key as `café` with a precomposed one, which match
+    /// different messages.
     enum Key: Hashable, Sendable {
-        case fullText(table: String, expression: String)
-        case fieldScan(columns: [String], value: String)
-        case header(name: String, value: String?)
+        case fullText(table: String, expression: [UInt8])
+        case fieldScan(columns: [String], value: [UInt8])
+        case header(name: [UInt8], value: [UInt8]?)
     }
 
     /// A term's rows among the messages indexed up to `through`.
