@@ -48,7 +48,7 @@ private struct CanonicalDateReader {
     /// Skips one or more spaces and tabs; `false` when there is none.
     mutating func skipBlanks() -> Bool {
         let start = offset
-        while offset < bytes.count, bytes[offset] == ASCII.space || bytes[offset] == ASCII.tab { offset += 1 }
+        while offset < bytes.count, ASCII.isWSP(bytes[offset]) { offset += 1 }
         return offset > start
     }
 
@@ -59,7 +59,7 @@ private struct CanonicalDateReader {
         if skip(ASCII.openParen) {
             while offset < bytes.count, bytes[offset] != ASCII.closeParen {
                 let byte = bytes[offset]
-                guard byte >= 0x20, byte < 0x7F, byte != ASCII.openParen, byte != ASCII.backslash else {
+                guard byte >= ASCII.space, byte <= ASCII.tilde, byte != ASCII.openParen, byte != ASCII.backslash else {
                     return false
                 }
                 offset += 1

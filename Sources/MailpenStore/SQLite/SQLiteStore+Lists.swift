@@ -87,13 +87,13 @@ extension SQLiteStore {
         let (page, inboxID, loaded, updated) = try await database.read { db in
             let inbox = try MessageSQL.inboxReference(name, in: db)
             let known = cached.flatMap { $0.inboxID == inbox.id ? $0.membership : nil }
-            var updated: [TermRowsCache.Key: TermRowsCache.Entry] = [:]
+            var reader = TermReader(indexSchema: "search.", kept: kept)
             let (matches, loaded) = try search.matches(
-                inboxID: inbox.id, indexSchema: "search.", membership: known, kept: kept, updated: &updated, in: db)
+                inboxID: inbox.id, membership: known, reading: &reader, in: db)
             let page = MessagePage(
                 total: matches.total, unread: matches.unread, offset: offset, limit: limit,
                 messages: try MessageSQL.summaries(rows: matches.page(limit: limit, offset: offset), in: db))
-            return (page, inbox.id, loaded, updated)
+            return (page, inbox.id, loaded, reader.updated)
         }
         if let loaded { await memberships.remember(loaded, of: name, inboxID: inboxID, at: generation) }
         if !updated.isEmpty { await termRows.remember(updated) }

@@ -135,15 +135,10 @@ struct IndexedSearch {
     /// The inbox's messages that match. Many matches are intersected with the inbox's `membership`; when
     /// it is not given (or lacks the columns a term needs), it is read, and returned as `loaded` for the
     /// searches after this one. A few matches of table terms alone are looked up one by one instead.
-    /// The rows of terms in `kept` are brought up to date, not read again; those read or brought up to date
-    /// go into `updated`.
+    /// Table terms are read through `reader`, which brings kept rows up to date and records what it read.
     func matches(
-        inboxID: Int64, indexSchema: String, membership: InboxMembership?,
-        kept: [TermRowsCache.Key: TermRowsCache.Entry] = [:],
-        updated: inout [TermRowsCache.Key: TermRowsCache.Entry], in db: Database
+        inboxID: Int64, membership: InboxMembership?, reading reader: inout TermReader, in db: Database
     ) throws -> (matches: Matches, loaded: InboxMembership?) {
-        var reader = TermReader(indexSchema: indexSchema, kept: kept)
-        defer { updated.merge(reader.updated) { _, new in new } }
         let largest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM message") ?? 0
         guard largest > 0 else { return (Matches(rows: RowSet(largest: 0), unread: 0), nil) }
         var candidates: RowSet?

@@ -21,21 +21,21 @@ struct TermReader {
     mutating func rows(of term: IndexedSearch.Term, among candidates: RowSet?, largest: Int64, in db: Database)
         throws -> RowSet
     {
-        if case .fieldScan(let test) = term.source, let key = term.cacheKey, updated[key] == nil, kept[key] == nil,
-            let candidates, Int64(candidates.count * IndexedSearch.lookupCostInRows) < largest
+        let key = term.cacheKey
+        let known = key.flatMap { updated[$0] ?? kept[$0] }
+        if case .fieldScan(let test) = term.source, known == nil, let candidates,
+            Int64(candidates.count * IndexedSearch.lookupCostInRows) < largest
         {
             return try lookUp(test, among: candidates, largest: largest, in: db)
         }
-        guard let key = term.cacheKey else {
+        guard let key else {
             var found = RowSet(largest: largest)
             try scan(term.source, after: 0, into: &found, in: db)
             return found
         }
         let through = try self.through(in: db)
-        if let entry = updated[key] ?? kept[key], entry.through >= through {
-            return entry.rows
-        }
-        var entry = kept[key] ?? TermRowsCache.Entry(rows: RowSet(largest: through), through: 0)
+        if let known, known.through >= through { return known.rows }
+        var entry = known ?? TermRowsCache.Entry(rows: RowSet(largest: through), through: 0)
         entry.rows.grow(toLargest: through)
         try scan(term.source, after: entry.through, into: &entry.rows, in: db)
         entry.through = through

@@ -159,9 +159,8 @@ final class SearchFixture: Sendable {
             let inboxID = self.inboxID
             try store.database.writeWithoutTransaction { db in
                 _ = try MessageSQL.summaries(matching: whole, inRows: 0...Int64.max, in: db)
-                var updated: [TermRowsCache.Key: TermRowsCache.Entry] = [:]
-                _ = try plan?.matches(
-                    inboxID: inboxID, indexSchema: "search.", membership: nil, updated: &updated, in: db)
+                var reader = TermReader(indexSchema: "search.", kept: [:])
+                _ = try plan?.matches(inboxID: inboxID, membership: nil, reading: &reader, in: db)
             }
             let store = self.store
             let messageID = self.messageID
