@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import MailpenTestSupport
 import Testing
 
@@ -74,6 +75,48 @@ struct TermRowsCacheTests {
             try await send(30)
             try await expectAnswers("after mail into the cleared inbox")
         }
+    }
+
+    /// A term first read while the index is behind the stored messages is kept up to the index's mark,
+    /// not up to the newest message: the messages indexed after it must show in the next search.
+    @Test("a term kept while the index lags still finds what is indexed later")
+    func termsKeptWhileTheIndexLags() throws {
+        let db = try DatabaseQueue()
+        try db.write { db in
+            try SearchIndexSchema.prepare(db, schema: "")
+            try db.execute(sql: "CREATE TABLE message (seq INTEGER PRIMARY KEY)")
+            for seq in 1...5 { try db.execute(sql: "INSERT INTO message (seq) VALUES (?)", arguments: [seq]) }
+        }
+        /// Indexes messages `seqs` (each with the word alpha) and moves the mark to the last, as the indexer does.
+        func index(_ seqs: ClosedRange<Int64>) throws {
+            try db.write { db in
+                for seq in seqs {
+                    try db.execute(
+                        sql:
+                            "INSERT INTO message_text (rowid, subject, addresses, body) VALUES (?, 'note', '', 'alpha')",
+                        arguments: [seq])
+                }
+                try db.execute(sql: "UPDATE index_state SET indexed_seq = ?", arguments: [seqs.upperBound])
+            }
+        }
+        let alpha = IndexedSearch.Term(
+            source: .fullText(table: SearchIndexSchema.textTable, expression: "\"alpha\"*"), isNegated: false)
+        func search(kept: [TermRowsCache.Key: TermRowsCache.Entry]) throws
+            -> (rows: [Int64], updated: [TermRowsCache.Key: TermRowsCache.Entry])
+        {
+            try db.read { db in
+                var reader = TermReader(indexSchema: "", kept: kept)
+                let rows = try reader.rows(of: alpha, among: nil, largest: 5, in: db)
+                return (Array(rows), reader.updated)
+            }
+        }
+
+        try index(1...3)  // Messages 4 and 5 are stored, not yet indexed.
+        let first = try search(kept: [:])
+        #expect(first.rows == [1, 2, 3])
+        #expect(first.updated.values.map(\.through) == [3])
+        try index(4...5)
+        #expect(try search(kept: first.updated).rows == [1, 2, 3, 4, 5])
     }
 
     /// Text the index compares byte by byte is kept apart byte by byte: `café` with a combining accent and
