@@ -12,7 +12,9 @@ struct TermRowsCacheTests {
         let from = index % 4 == 0 ? "alice@example.com" : "bob@example.net"
         let subject = index % 7 == 0 ? "Note \(index) zz" : "Note \(index)"
         let batch = index % 2 == 1 ? "X-Batch: \(index % 5)\r\n" : ""
-        let body = (index % 2 == 0 ? "alpha " : "") + (index % 3 == 0 ? "gamma beta" : "delta")
+        let body =
+            (index % 2 == 0 ? "alpha " : "") + (index % 3 == 0 ? "gamma beta" : "delta")
+            + (index % 11 == 0 ? " omega" : "")
         return "From: \(from)\r\nSubject: \(subject)\r\n\(batch)\r\n\(body)\r\n"
     }
 
@@ -74,6 +76,45 @@ struct TermRowsCacheTests {
             try await expectAnswers("after clearing the inbox")
             try await send(30)
             try await expectAnswers("after mail into the cleared inbox")
+        }
+    }
+
+    /// A field too short for trigrams, beside a term with few matches, is tested on those alone, row by row,
+    /// and not kept (it saw only some rows); once a search of its own keeps it, the pair uses the kept rows.
+    @Test("a short field looked up among few candidates, then kept")
+    func shortFieldLookedUpThenKept() async throws {
+        try await withStore { store, _ in
+            var ids: [Int: String] = [:]
+            func send(_ indexes: Range<Int>) async throws {
+                let stored = try await storeSearchable(indexes.map { incoming(Self.message($0)) }, in: store)
+                for (index, summary) in zip(indexes, stored) { ids[index] = summary.id }
+            }
+            func expect(_ query: String, _ matches: (Int) -> Bool, _ comment: Comment) async throws {
+                let page = try await store.messages(
+                    MessageQuery(inbox: "default", search: try SearchQuery(parsing: query)), limit: 1000)
+                let expected = Set(ids.filter { matches($0.key) }.map(\.value))
+                #expect(Set(page.messages.map(\.id)) == expected, "\(query), \(comment)")
+                #expect(page.total == expected.count, "\(query), \(comment)")
+            }
+            func keptFieldScans() async -> Int {
+                await store.termRows.kept.keys.filter {
+                    if case .fieldScan = $0 { true } else { false }
+                }.count
+            }
+            let pair = "omega subject:zz"
+            let pairMatches: (Int) -> Bool = { $0 % 11 == 0 && $0 % 7 == 0 }
+
+            try await send(0..<60)  // omega: 6 messages, few enough to look each one up
+            try await expect(pair, pairMatches, "looked up")
+            #expect(await keptFieldScans() == 0, "a lookup among candidates is not kept")
+
+            try await expect("subject:zz", { $0 % 7 == 0 }, "alone")
+            #expect(await keptFieldScans() == 1)
+            try await send(60..<100)
+            try await expect(pair, pairMatches, "kept, after new mail")
+            #expect(ids[77] != nil)
+            if let id = ids.removeValue(forKey: 0) { try await store.deleteMessage(id: id) }
+            try await expect(pair, pairMatches, "kept, after a deletion")
         }
     }
 

@@ -51,8 +51,12 @@ package enum HeaderEntries {
         return ("SELECT seq FROM \(table) WHERE name = ? AND instr(value, ?) > 0\(after)", [name, value])
     }
 
-    /// Records a message's header lines; a line repeated within the message is written once (`OR IGNORE`).
+    /// Records a message's header lines: whole in the lines table, and each distinct line as an entry (a line
+    /// repeated within the message is written once, `OR IGNORE`).
     static func insert(seq: Int64, headers: String, into db: Database, schema: String) throws {
+        try db.cachedStatement(
+            sql: "INSERT INTO \(schema)\(SearchIndexSchema.headerLinesTable) (seq, lines) VALUES (?, ?)"
+        ).execute(arguments: [seq, headers])
         let statement = try db.cachedStatement(
             sql: "INSERT OR IGNORE INTO \(schema)\(SearchIndexSchema.headerTable) (name, seq, value) VALUES (?, ?, ?)")
         try forEachEntry(of: headers) { entry in
@@ -60,25 +64,26 @@ package enum HeaderEntries {
         }
     }
 
-    /// Deletes the entries of `rows`, found by the names in their stored header lines.
+    /// Deletes the entries and lines of `rows`, the entries found by the names in the stored lines.
     static func delete(rows: [Int64], in db: Database, schema: String) throws {
+        let marks = databaseQuestionMarks(count: rows.count)
         let stored = try Row.fetchAll(
             db,
-            sql: """
-                SELECT rowid, headers FROM \(schema)\(SearchIndexSchema.fieldsTable)
-                WHERE rowid IN (\(databaseQuestionMarks(count: rows.count)))
-                """,
+            sql: "SELECT seq, lines FROM \(schema)\(SearchIndexSchema.headerLinesTable) WHERE seq IN (\(marks))",
             arguments: StatementArguments(rows))
         let statement = try db.cachedStatement(
             sql: "DELETE FROM \(schema)\(SearchIndexSchema.headerTable) WHERE name = ? AND seq = ?")
         for row in stored {
             let seq: Int64 = row[0]
-            let headers: String = row[1] ?? ""
+            let headers: String = row[1]
             var names = Set<String>()
             forEachEntry(of: headers) { names.insert($0.name) }
             for name in names {
                 try statement.execute(arguments: [name, seq])
             }
         }
+        try db.execute(
+            sql: "DELETE FROM \(schema)\(SearchIndexSchema.headerLinesTable) WHERE seq IN (\(marks))",
+            arguments: StatementArguments(rows))
     }
 }

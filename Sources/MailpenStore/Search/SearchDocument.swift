@@ -10,7 +10,7 @@ package struct SearchDocument: Sendable {
     package var body: String
     package var fields: Fields
 
-    /// Case-folded field texts for the substring index.
+    /// Case-folded field texts for the substring index, and the header lines.
     package struct Fields: Sendable {
         package var from: String
         package var to: String
@@ -21,6 +21,7 @@ package struct SearchDocument: Sendable {
         package var recipients: String
         package var subject: String
         package var messageID: String
+        /// The folded header lines, one per line, for the header tables (not the substring index).
         package var headers: String
     }
 
@@ -81,12 +82,12 @@ package struct SearchDocument: Sendable {
         let fieldsStatement = try db.cachedStatement(
             sql: """
                 INSERT INTO \(schema)\(SearchIndexSchema.fieldsTable) (rowid, addr_from, addr_to, addr_cc, addr_bcc,
-                    addr_reply_to, addr_all, rcpt, subject, message_id, headers)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    addr_reply_to, addr_all, rcpt, subject, message_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         try fieldsStatement.execute(arguments: [
             seq, fields.from, fields.to, fields.cc, fields.bcc, fields.replyTo, fields.all, fields.recipients,
-            fields.subject, fields.messageID, fields.headers,
+            fields.subject, fields.messageID,
         ])
         try HeaderEntries.insert(seq: seq, headers: fields.headers, into: db, schema: schema)
     }

@@ -6,22 +6,25 @@ import GRDB
 enum SearchIndexSchema {
     /// Word index over subject, addresses and decoded body text: bare words and phrases.
     static let textTable = "message_text"
-    /// Substring (trigram) index over the fields the grammar names, stored case-folded, and the header lines
-    /// (stored, not indexed).
+    /// Substring (trigram) index over the fields the grammar names, stored case-folded.
     static let fieldsTable = "message_fields"
     /// The columns of ``fieldsTable``, in order: FTS5 keeps the text of the n-th in column `c<n>` of the
     /// table's `_content` shadow table, which a scan for text too short for the trigram index reads directly.
     static let fieldsColumns = [
         "addr_from", "addr_to", "addr_cc", "addr_bcc", "addr_reply_to", "addr_all", "rcpt", "subject", "message_id",
-        "headers",
     ]
-    /// The header lines of ``fieldsTable``'s `headers` column by name (see ``HeaderEntries``): what
-    /// `header:` looks up, reading only the entries of the name it asks for.
+    /// The header lines by name (see ``HeaderEntries``): what `header:` looks up, reading only the entries of
+    /// the name it asks for.
     static let headerTable = "message_header"
+    /// Each message's folded header lines, whole: for the header table's deletions and the few `header:`
+    /// names that table cannot answer. A table of their own keeps them out of the fields table's stored
+    /// text, which a short-field scan reads row by row.
+    static let headerLinesTable = "message_header_lines"
 
-    /// The current version, kept in the index database's `user_version`. Version 3 stopped indexing the
-    /// header lines by trigram (the header table answers `header:`), so an older index is rebuilt.
-    static let version = 3
+    /// The current version, kept in the index database's `user_version`; an older index is rebuilt. Version 3
+    /// stopped indexing the header lines by trigram (the header table answers `header:`); version 4 moved
+    /// them out of the fields table.
+    static let version = 4
 
     /// Creates the tables in `schema` (`""` for a connection of its own, `"search."` when attached) unless
     /// they are there; an index of another version is dropped and rebuilt.
@@ -31,33 +34,31 @@ enum SearchIndexSchema {
             try disableAutomerge(db, schema: schema)
             return
         }
-        for table in [textTable, fieldsTable, headerTable, "index_state"] {
+        for table in [textTable, fieldsTable, headerTable, headerLinesTable, "index_state"] {
             try db.execute(sql: "DROP TABLE IF EXISTS \(schema)\(table)")
         }
-        // The header lines are kept in the fields table, unindexed, for the header table's deletions and the
-        // few `header:` names that table cannot answer; indexing them by trigram would double the table's cost.
-        let fieldsDefinition = fieldsColumns.map { $0 == "headers" ? "headers UNINDEXED" : $0 }
         try db.execute(
             sql: """
                 CREATE VIRTUAL TABLE \(schema)\(textTable) USING fts5(
                     subject, addresses, body, tokenize = 'unicode61 remove_diacritics 2');
                 CREATE VIRTUAL TABLE \(schema)\(fieldsTable) USING fts5(
-                    \(fieldsDefinition.joined(separator: ", ")), tokenize = 'trigram case_sensitive 1');
+                    \(fieldsColumns.joined(separator: ", ")), tokenize = 'trigram case_sensitive 1');
                 CREATE TABLE \(schema)index_state (
                     id INTEGER PRIMARY KEY CHECK (id = 1),
                     indexed_seq INTEGER NOT NULL
                 );
                 INSERT INTO \(schema)index_state (id, indexed_seq) VALUES (1, 0);
                 """)
-        try createHeaderTable(db, schema: schema)
+        try createHeaderTables(db, schema: schema)
         try db.execute(sql: "PRAGMA \(schema)user_version = \(version)")
         try disableAutomerge(db, schema: schema)
     }
 
-    /// One row per distinct header line, keyed by name first: `header:Name` reads the name's entries
-    /// alone, and `header:Name=value` tests only their values. Entries are deleted by name and row (see
-    /// ``deleteEntries(of:in:schema:)``), so no second index is needed.
-    private static func createHeaderTable(_ db: Database, schema: String) throws {
+    /// The header table has one row per distinct header line, keyed by name first: `header:Name` reads the
+    /// name's entries alone, and `header:Name=value` tests only their values. Entries are deleted by name and
+    /// row, the names read from the lines table (see ``deleteEntries(of:in:schema:)``), so no second index
+    /// is needed.
+    private static func createHeaderTables(_ db: Database, schema: String) throws {
         try db.execute(
             sql: """
                 CREATE TABLE \(schema)\(headerTable) (
@@ -65,7 +66,8 @@ enum SearchIndexSchema {
                     seq INTEGER NOT NULL,
                     value TEXT NOT NULL,
                     PRIMARY KEY (name, seq, value)
-                ) WITHOUT ROWID
+                ) WITHOUT ROWID;
+                CREATE TABLE \(schema)\(headerLinesTable) (seq INTEGER PRIMARY KEY, lines TEXT NOT NULL);
                 """)
     }
 
@@ -81,9 +83,8 @@ enum SearchIndexSchema {
         }
     }
 
-    /// Removes the entries of `rows` from the full-text tables and the header table (in chunks: SQLite
-    /// takes a limited number of parameters per statement). Header entries go first, found by the header
-    /// lines the fields table still holds.
+    /// Removes the entries of `rows` from the full-text tables and the header tables (in chunks: SQLite
+    /// takes a limited number of parameters per statement).
     static func deleteEntries(of rows: [Int64], in db: Database, schema: String) throws {
         for start in stride(from: 0, to: rows.count, by: 500) {
             let chunk = Array(rows[start..<min(start + 500, rows.count)])

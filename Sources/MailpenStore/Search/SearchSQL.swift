@@ -116,8 +116,8 @@ package struct SearchSQL {
                 // A name the header table's split cannot answer: test every message's stored header lines.
                 return (
                     """
-                    m.seq IN (SELECT rowid FROM \(indexSchema)\(SearchIndexSchema.fieldsTable)
-                    WHERE mailpen_header_matches(headers, ?, ?))
+                    m.seq IN (SELECT seq FROM \(indexSchema)\(SearchIndexSchema.headerLinesTable)
+                    WHERE mailpen_header_matches(lines, ?, ?))
                     """,
                     [name, value]
                 )
