@@ -69,6 +69,12 @@ actor TermRowsCache {
         }
     }
 
+    /// Lets every kept entry go, so that the next searches read their terms afresh (for tests, which compare
+    /// the two).
+    func forgetAll() {
+        entries.removeAll()
+    }
+
     /// How many terms are kept, and up to which row each (for tests).
     var kept: [Key: Int64] {
         entries.mapValues(\.entry.through)
