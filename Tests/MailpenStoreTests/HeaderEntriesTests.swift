@@ -85,6 +85,18 @@ struct HeaderEntriesTests {
         }
     }
 
+    /// Names and values are bound from the lines' bytes: an empty value is stored as empty text (not NULL,
+    /// which the table refuses), and a value is cut at a NUL byte, as SQLite cuts a bound string.
+    @Test("empty values and NUL bytes are stored as text")
+    func emptyValuesAndNulBytes() throws {
+        let queue = try DatabaseQueue()
+        try queue.writeWithoutTransaction { db in
+            try SearchIndexSchema.prepare(db, schema: "")
+            try Self.insertDocument(seq: 3, headers: "\nx-b: \nx-c: a\u{0}b\nx-d: caf\u{E9}\n", in: db)
+            #expect(try Self.headerRows(db) == ["x-b=@3", "x-c=a@3", "x-d=caf\u{E9}@3"])
+        }
+    }
+
     /// Every distinct line of a long header block is written, and a repeated line once.
     @Test("a long header block is written whole, each distinct line once")
     func longHeaderBlocks() throws {

@@ -32,6 +32,26 @@ struct RawStatement {
         bind(value)
     }
 
+    /// Binds UTF-8 `bytes` as text, up to a NUL byte as for a `String`; a slice of a native string is bound
+    /// without a copy of its own.
+    mutating func bind(text bytes: Substring.UTF8View.SubSequence) {
+        index += 1
+        let position = index
+        let bound = bytes.withContiguousStorageIfAvailable { buffer in
+            let length = buffer.firstIndex(of: 0) ?? buffer.count
+            guard length > 0, let start = buffer.baseAddress else {
+                // Empty text needs a pointer all the same, or SQLite stores NULL.
+                return sqlite3_bind_text(handle, position, "", 0, Self.transient)
+            }
+            return start.withMemoryRebound(to: CChar.self, capacity: length) { characters in
+                sqlite3_bind_text(handle, position, characters, Int32(length), Self.transient)
+            }
+        }
+        if bound == nil {
+            sqlite3_bind_text(handle, position, String(decoding: bytes, as: UTF8.self), -1, Self.transient)
+        }
+    }
+
     mutating func bind(_ value: Int64) {
         index += 1
         sqlite3_bind_int64(handle, index, value)
