@@ -80,20 +80,27 @@ struct HeaderEntriesTests {
             #expect(try Self.headerRows(db).isEmpty)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(SearchIndexSchema.headerLinesTable)") == 0)
             let stored = try Row.fetchAll(db, sql: "PRAGMA table_info(\(fields)_content)").count
-            #expect(stored == SearchIndexSchema.fieldsColumns.count + 1)
-            #expect(!SearchIndexSchema.fieldsColumns.contains("headers"))
+            #expect(stored == SearchIndexSchema.fieldsColumns.count + 1, "the old table, with its headers, is gone")
         }
     }
 
     /// Names and values are bound from the lines' bytes: an empty value is stored as empty text (not NULL,
-    /// which the table refuses), and a value is cut at a NUL byte, as SQLite cuts a bound string.
-    @Test("empty values and NUL bytes are stored as text")
+    /// which the table refuses). The lines are kept up to a NUL byte, where SQLite cuts bound text, and the
+    /// entries come from exactly those lines, so that deleting them (which reads the lines) leaves none.
+    @Test("empty values and NUL bytes: entries of the stored lines alone, all deleted")
     func emptyValuesAndNulBytes() throws {
         let queue = try DatabaseQueue()
         try queue.writeWithoutTransaction { db in
             try SearchIndexSchema.prepare(db, schema: "")
             try Self.insertDocument(seq: 3, headers: "\nx-b: \nx-c: a\u{0}b\nx-d: caf\u{E9}\n", in: db)
-            #expect(try Self.headerRows(db) == ["x-b=@3", "x-c=a@3", "x-d=caf\u{E9}@3"])
+            try Self.insertDocument(seq: 4, headers: "\nx-d: caf\u{E9}\n", in: db)
+            #expect(try Self.headerRows(db) == ["x-b=@3", "x-c=a@3", "x-d=caf\u{E9}@4"])
+            let lines = try String.fetchAll(
+                db, sql: "SELECT lines FROM \(SearchIndexSchema.headerLinesTable) ORDER BY seq")
+            #expect(lines == ["\nx-b: \nx-c: a", "\nx-d: caf\u{E9}\n"])
+
+            try SearchIndexSchema.deleteEntries(of: [3], in: db, schema: "")
+            #expect(try Self.headerRows(db) == ["x-d=caf\u{E9}@4"])
         }
     }
 

@@ -4,10 +4,13 @@ import GRDBSQLite
 
 /// Binds and steps a prepared GRDB statement through the SQLite C API, skipping GRDB's per-execution
 /// bookkeeping. Used where that bookkeeping costs more than SQLite itself: the two inserts every captured
-/// message makes, and the row-id scans of index-only searches. The statement stays owned (and cached) by GRDB.
+/// message makes, the search index's inserts, and the row-id scans of index-only searches. The statement
+/// stays owned (and cached) by GRDB.
 struct RawStatement {
     private let handle: OpaquePointer
     private var index: Int32 = 0
+    /// The first failed bind's code (too big, out of memory), thrown by the step that follows.
+    private var bindFailure: Int32?
 
     /// SQLite copies the value before the bind call returns.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
@@ -20,7 +23,7 @@ struct RawStatement {
 
     mutating func bind(_ value: String) {
         index += 1
-        sqlite3_bind_text(handle, index, value, -1, Self.transient)
+        check(sqlite3_bind_text(handle, index, value, -1, Self.transient))
     }
 
     mutating func bind(_ value: String?) {
@@ -47,8 +50,10 @@ struct RawStatement {
                 sqlite3_bind_text(handle, position, characters, Int32(length), Self.transient)
             }
         }
-        if bound == nil {
-            sqlite3_bind_text(handle, position, String(decoding: bytes, as: UTF8.self), -1, Self.transient)
+        if let bound {
+            check(bound)
+        } else {
+            check(sqlite3_bind_text(handle, position, String(decoding: bytes, as: UTF8.self), -1, Self.transient))
         }
     }
 
@@ -66,10 +71,19 @@ struct RawStatement {
         bind(value)
     }
 
-    /// Steps the statement to completion.
+    private mutating func check(_ code: Int32) {
+        if code != SQLITE_OK, bindFailure == nil { bindFailure = code }
+    }
+
+    /// Steps the statement to completion, and lets go of the bound values (a body's text can be large).
     func execute(in db: Database) throws {
+        if let bindFailure {
+            sqlite3_clear_bindings(handle)
+            throw Self.error(bindFailure, in: db)
+        }
         let code = sqlite3_step(handle)
         sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
         guard code == SQLITE_DONE else { throw Self.error(code, in: db) }
     }
 
@@ -77,10 +91,12 @@ struct RawStatement {
     mutating func executeBinding(_ blob: Data, in db: Database) throws {
         index += 1
         let position = index
+        let failure = bindFailure
         let code = blob.withUnsafeBytes { bytes in
             // Zero-length blobs still need a non-null pointer, or SQLite stores NULL.
-            sqlite3_bind_blob(
+            let bound = sqlite3_bind_blob(
                 handle, position, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), nil)
+            guard bound == SQLITE_OK, failure == nil else { return failure ?? bound }
             return sqlite3_step(handle)
         }
         sqlite3_reset(handle)
@@ -90,7 +106,11 @@ struct RawStatement {
 
     /// Steps the statement to its end, handing each row to `body`, which reads it with ``int64(at:)``.
     func forEachRow(in db: Database, _ body: () throws -> Void) throws {
-        defer { sqlite3_reset(handle) }
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        if let bindFailure { throw Self.error(bindFailure, in: db) }
         var code = sqlite3_step(handle)
         while code == SQLITE_ROW {
             try body()

@@ -1,7 +1,7 @@
 import GRDB
 
-/// The entries of the header table: the indexed header lines (`name: value`, folded, one per line, see
-/// ``SearchDocument``) split at their first `": "`. `header:Name=value` matches a line that starts with
+/// The header tables: each message's indexed header lines (`name: value`, folded, one per line, see
+/// ``SearchDocument``) whole, and as entries split at their first `": "`. `header:Name=value` matches a line that starts with
 /// `name: ` and contains `value` after it, so it matches exactly the entries named `name` whose value
 /// contains `value` — for every name without `": "` or a line break in it (``isIndexable(name:)``).
 package enum HeaderEntries {
@@ -57,8 +57,11 @@ package enum HeaderEntries {
     }
 
     /// Records a message's header lines: whole in the lines table, and each distinct line as an entry (a line
-    /// repeated within the message is written once, `OR IGNORE`).
+    /// repeated within the message is written once, `OR IGNORE`). Lines are kept up to a NUL byte, where
+    /// SQLite cuts bound text: the entries must come from exactly the stored lines, which their deletion
+    /// reads (PostgreSQL's store cuts there too).
     static func insert(seq: Int64, headers: String, into db: Database, schema: String) throws {
+        let headers = headers.utf8.firstIndex(of: 0).map { String(headers[..<$0]) } ?? headers
         try db.cachedStatement(
             sql: "INSERT INTO \(schema)\(SearchIndexSchema.headerLinesTable) (seq, lines) VALUES (?, ?)"
         ).execute(arguments: [seq, headers])
@@ -86,7 +89,7 @@ package enum HeaderEntries {
             sql: "DELETE FROM \(schema)\(SearchIndexSchema.headerTable) WHERE name = ? AND seq = ?")
         for row in stored {
             let seq: Int64 = row[0]
-            let headers: String = row[1]
+            let headers: String = row[1] ?? ""
             var names = Set<String>()
             forEachEntry(of: headers) { names.insert($0.name) }
             for name in names {
