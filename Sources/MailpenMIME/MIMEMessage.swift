@@ -277,7 +277,14 @@ public struct MIMEMessage: Sendable {
                     pendingSpace = false
                 }
                 let lead = bytes[index]
-                let length = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+                if lead < 0x80 {
+                    // Most text is ASCII: one byte, without the generic append of a slice.
+                    out.append(lead)
+                    scalars += 1
+                    index += 1
+                    continue
+                }
+                let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
                 let end = min(bytes.count, index + length)
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<end]))
                 scalars += 1

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Reads the content of a DATA phase (RFC 5321 §4.5.2): finds the terminating `.` line and removes the
 /// leading dot that the client added to lines beginning with one.
 ///
@@ -44,8 +50,7 @@ struct DotUnstuffer: Sendable {
             switch position {
             case .inLine:
                 // Copy up to and including the next LF in one go.
-                var end = index
-                while end < count && input[end] != 0x0A { end += 1 }
+                let end = Self.lineFeed(in: input, from: index) ?? count
                 if end < count {
                     emit(index..<end + 1)
                     index = end + 1
@@ -90,5 +95,13 @@ struct DotUnstuffer: Sendable {
             }
         }
         return (index, false)
+    }
+
+    /// The index of the first LF at or after `start`, found with `memchr` (lines are most of a message).
+    private static func lineFeed(in input: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard let base = input.baseAddress, start < input.count,
+            let found = memchr(base + start, 0x0A, input.count - start)
+        else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
     }
 }
