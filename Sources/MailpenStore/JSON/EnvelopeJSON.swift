@@ -6,31 +6,37 @@ import MailpenSMTPCore
 /// reads it back with `JSONDecoder`, and a test checks the two agree.
 package enum EnvelopeJSON {
     package static func encode(_ envelope: MessageEnvelope) -> String {
-        var output = "{"
+        // Written as bytes: appending thirty small pieces to a `String` cost more than the escaping.
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
+        output.append(UInt8(ascii: "{"))
         var first = true
-        func key(_ name: String) {
-            if !first { output += "," }
+        func raw(_ text: StaticString) {
+            text.withUTF8Buffer { output.append(contentsOf: $0) }
+        }
+        func key(_ name: StaticString) {
+            if !first { output.append(UInt8(ascii: ",")) }
             first = false
-            output += "\""
-            output += name
-            output += "\":"
+            output.append(UInt8(ascii: "\""))
+            raw(name)
+            raw("\":")
         }
         func string(_ value: String) {
             JSONString.append(value, to: &output)
         }
         func parameters(_ values: [MessageEnvelope.Parameter]) {
-            output += "["
+            output.append(UInt8(ascii: "["))
             for (index, parameter) in values.enumerated() {
-                if index > 0 { output += "," }
-                output += "{\"keyword\":"
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                raw("{\"keyword\":")
                 string(parameter.keyword)
                 if let value = parameter.value {
-                    output += ",\"value\":"
+                    raw(",\"value\":")
                     string(value)
                 }
-                output += "}"
+                output.append(UInt8(ascii: "}"))
             }
-            output += "]"
+            output.append(UInt8(ascii: "]"))
         }
         if let value = envelope.authenticatedUser {
             key("authenticatedUser")
@@ -42,7 +48,7 @@ package enum EnvelopeJSON {
         }
         if let value = envelope.clientPort {
             key("clientPort")
-            output += String(value)
+            output.append(contentsOf: String(value).utf8)
         }
         if let value = envelope.heloName {
             key("heloName")
@@ -53,16 +59,16 @@ package enum EnvelopeJSON {
         key("mailParameters")
         parameters(envelope.mailParameters)
         key("recipients")
-        output += "["
+        output.append(UInt8(ascii: "["))
         for (index, recipient) in envelope.recipients.enumerated() {
-            if index > 0 { output += "," }
-            output += "{\"address\":"
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            raw("{\"address\":")
             string(recipient.address)
-            output += ",\"parameters\":"
+            raw(",\"parameters\":")
             parameters(recipient.parameters)
-            output += "}"
+            output.append(UInt8(ascii: "}"))
         }
-        output += "]"
+        output.append(UInt8(ascii: "]"))
         key("source")
         string(envelope.source.rawValue)
         if let value = envelope.tlsVersion {
@@ -71,10 +77,10 @@ package enum EnvelopeJSON {
         }
         if let value = envelope.usedExtendedHello {
             key("usedExtendedHello")
-            output += value ? "true" : "false"
+            value ? raw("true") : raw("false")
         }
-        output += "}"
-        return output
+        output.append(UInt8(ascii: "}"))
+        return String(decoding: output, as: UTF8.self)
     }
 
     /// Reads back what ``encode(_:)`` wrote.

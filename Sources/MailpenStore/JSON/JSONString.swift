@@ -14,36 +14,48 @@ package enum JSONString {
         "[" + texts.map(quoted).joined(separator: ",") + "]"
     }
 
-    /// A JSON string literal as `JSONEncoder` writes it with `.withoutEscapingSlashes`: quote, backslash and
-    /// control characters escaped, the short forms where JSON has them, everything else as it is.
+    /// Appends `text` as a JSON string literal to JSON being written as a string.
     package static func append(_ text: String, to json: inout String) {
-        json += "\""
-        var clean = text.utf8.startIndex
-        let utf8 = text.utf8
-        var index = clean
-        while index != utf8.endIndex {
-            let byte = utf8[index]
-            if byte >= 0x20 && byte != 0x22 && byte != 0x5C {
-                index = utf8.index(after: index)
-                continue
-            }
-            json += String(Substring(utf8[clean..<index]))
-            switch byte {
-            case 0x22: json += "\\\""
-            case 0x5C: json += "\\\\"
-            case 0x08: json += "\\b"
-            case 0x0C: json += "\\f"
-            case 0x0A: json += "\\n"
-            case 0x0D: json += "\\r"
-            case 0x09: json += "\\t"
-            default:
-                let hex = String(byte, radix: 16)
-                json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            }
-            index = utf8.index(after: index)
-            clean = index
-        }
-        json += String(Substring(utf8[clean..<utf8.endIndex]))
-        json += "\""
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 2)
+        append(text, to: &bytes)
+        json += String(decoding: bytes, as: UTF8.self)
     }
+
+    /// A JSON string literal as `JSONEncoder` writes it with `.withoutEscapingSlashes`: quote, backslash and
+    /// control characters escaped, the short forms where JSON has them, everything else as it is. Runs of
+    /// bytes that need no escape are copied whole.
+    package static func append(_ text: String, to json: inout [UInt8]) {
+        json.append(quote)
+        var text = text
+        text.withUTF8 { bytes in
+            var clean = 0
+            for index in bytes.indices {
+                let byte = bytes[index]
+                if byte >= 0x20 && byte != quote && byte != backslash { continue }
+                json.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[clean..<index]))
+                json.append(backslash)
+                switch byte {
+                case quote, backslash: json.append(byte)
+                case 0x08: json.append(UInt8(ascii: "b"))
+                case 0x0C: json.append(UInt8(ascii: "f"))
+                case 0x0A: json.append(UInt8(ascii: "n"))
+                case 0x0D: json.append(UInt8(ascii: "r"))
+                case 0x09: json.append(UInt8(ascii: "t"))
+                default:
+                    json.append(contentsOf: [
+                        UInt8(ascii: "u"), zero, zero, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)],
+                    ])
+                }
+                clean = index + 1
+            }
+            json.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[clean...]))
+        }
+        json.append(quote)
+    }
+
+    private static let quote = UInt8(ascii: "\"")
+    private static let backslash = UInt8(ascii: "\\")
+    private static let zero = UInt8(ascii: "0")
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 }
