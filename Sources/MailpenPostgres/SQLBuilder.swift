@@ -21,16 +21,3 @@ struct SQLBuilder {
         PostgresQuery(unsafeSQL: sql, binds: bindings)
     }
 }
-
-/// Text as the SQLite store keeps it: its driver hands SQLite C strings, which end at the first NUL, and
-/// PostgreSQL refuses NUL in text, so the PostgreSQL store keeps text up to its first NUL too.
-enum StoredText {
-    static func cut(_ text: String) -> String {
-        guard let nul = text.utf8.firstIndex(of: 0) else { return text }
-        return String(text[..<nul])
-    }
-
-    static func cut(_ text: String?) -> String? {
-        text.map(cut)
-    }
-}

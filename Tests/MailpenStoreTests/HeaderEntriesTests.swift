@@ -25,6 +25,15 @@ struct HeaderEntriesTests {
             db, sql: "SELECT name || '=' || value || '@' || seq FROM \(SearchIndexSchema.headerTable) ORDER BY 1")
     }
 
+    /// Runs `body` on an empty index of its own, outside a transaction.
+    static func withIndex(_ body: (Database) throws -> Void) throws {
+        let queue = try DatabaseQueue()
+        try queue.writeWithoutTransaction { db in
+            try SearchIndexSchema.prepare(db, schema: "")
+            try body(db)
+        }
+    }
+
     static func insertDocument(seq: Int64, headers: String, in db: Database) throws {
         try db.execute(
             sql: "INSERT INTO \(SearchIndexSchema.fieldsTable) (rowid, subject) VALUES (?, 'hello')", arguments: [seq])
@@ -35,9 +44,7 @@ struct HeaderEntriesTests {
     /// in its stored lines.
     @Test("deletions reach the header table")
     func deletions() throws {
-        let queue = try DatabaseQueue()
-        try queue.writeWithoutTransaction { db in
-            try SearchIndexSchema.prepare(db, schema: "")
+        try Self.withIndex { db in
             try Self.insertDocument(seq: 1, headers: "\nx-campaign: spring\nsubject: hi\n", in: db)
             try Self.insertDocument(seq: 2, headers: "\nx-campaign: autumn\nx-campaign: winter\n", in: db)
             #expect(
@@ -58,9 +65,7 @@ struct HeaderEntriesTests {
     /// scan reads; now they are in a table of their own.
     @Test("an index of an earlier version is rebuilt, the header lines out of the fields table")
     func olderVersionsAreRebuilt() throws {
-        let queue = try DatabaseQueue()
-        try queue.writeWithoutTransaction { db in
-            try SearchIndexSchema.prepare(db, schema: "")
+        try Self.withIndex { db in
             let fields = SearchIndexSchema.fieldsTable
             try db.execute(
                 sql: """
@@ -89,9 +94,7 @@ struct HeaderEntriesTests {
     /// entries come from exactly those lines, so that deleting them (which reads the lines) leaves none.
     @Test("empty values and NUL bytes: entries of the stored lines alone, all deleted")
     func emptyValuesAndNulBytes() throws {
-        let queue = try DatabaseQueue()
-        try queue.writeWithoutTransaction { db in
-            try SearchIndexSchema.prepare(db, schema: "")
+        try Self.withIndex { db in
             try Self.insertDocument(seq: 3, headers: "\nx-b: \nx-c: a\u{0}b\nx-d: caf\u{E9}\n", in: db)
             try Self.insertDocument(seq: 4, headers: "\nx-d: caf\u{E9}\n", in: db)
             #expect(try Self.headerRows(db) == ["x-b=@3", "x-c=a@3", "x-d=caf\u{E9}@4"])
@@ -110,9 +113,7 @@ struct HeaderEntriesTests {
         let count = 40
         let lines = (0..<count).map { "x-line-\($0 % (count - 4)): value \($0 % (count - 4))" }
         let headers = "\n" + lines.joined(separator: "\n") + "\n"
-        let queue = try DatabaseQueue()
-        try queue.writeWithoutTransaction { db in
-            try SearchIndexSchema.prepare(db, schema: "")
+        try Self.withIndex { db in
             try Self.insertDocument(seq: 7, headers: headers, in: db)
             let rows = try Self.headerRows(db)
             #expect(rows.count == count - 4)

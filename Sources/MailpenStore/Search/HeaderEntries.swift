@@ -61,7 +61,7 @@ package enum HeaderEntries {
     /// SQLite cuts bound text: the entries must come from exactly the stored lines, which their deletion
     /// reads (PostgreSQL's store cuts there too).
     static func insert(seq: Int64, headers: String, into db: Database, schema: String) throws {
-        let headers = headers.utf8.firstIndex(of: 0).map { String(headers[..<$0]) } ?? headers
+        let headers = StoredText.cut(headers)
         try db.cachedStatement(
             sql: "INSERT INTO \(schema)\(SearchIndexSchema.headerLinesTable) (seq, lines) VALUES (?, ?)"
         ).execute(arguments: [seq, headers])

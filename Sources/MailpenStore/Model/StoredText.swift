@@ -1,0 +1,13 @@
+/// Text as the SQLite store keeps it: its driver hands SQLite C strings, which end at the first NUL, and
+/// PostgreSQL refuses NUL in text, so both stores keep text up to its first NUL. Where one value is stored
+/// and also split into rows (header lines), it is cut first, so that the rows come from what is stored.
+package enum StoredText {
+    package static func cut(_ text: String) -> String {
+        guard let nul = text.utf8.firstIndex(of: 0) else { return text }
+        return String(text[..<nul])
+    }
+
+    package static func cut(_ text: String?) -> String? {
+        text.map(cut)
+    }
+}
