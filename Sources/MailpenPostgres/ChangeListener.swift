@@ -29,19 +29,23 @@ final class ChangeListener: Sendable {
     private let loadSummaries: @Sendable ([String]) async throws -> [MessageSummary]
     /// Told of inbox changes elsewhere (they invalidate the writer's caches) and of a reconnection.
     private let inboxesChanged: @Sendable () async -> Void
+    /// Told that it listens again after losing its connection: the server may be another one (a failover).
+    private let reconnected: @Sendable () async -> Void
     private let logger: Logger
     private let state = Mutex(State())
 
     init(
         node: String, feed: ChangeFeed<StoreEvent>, connect: @escaping @Sendable () async throws -> PostgresConnection,
         loadSummaries: @escaping @Sendable ([String]) async throws -> [MessageSummary],
-        inboxesChanged: @escaping @Sendable () async -> Void, logger: Logger
+        inboxesChanged: @escaping @Sendable () async -> Void, reconnected: @escaping @Sendable () async -> Void,
+        logger: Logger
     ) {
         self.node = node
         self.feed = feed
         self.connect = connect
         self.loadSummaries = loadSummaries
         self.inboxesChanged = inboxesChanged
+        self.reconnected = reconnected
         self.logger = logger
     }
 
@@ -113,6 +117,7 @@ final class ChangeListener: Sendable {
             if !isFirst {
                 logger.notice("listening for other nodes' changes again; event streams and waits look again")
                 await inboxesChanged()
+                await reconnected()
                 await feed.dropSubscribers()
             }
             listening()

@@ -33,8 +33,14 @@ enum HeaderRows {
         name: String, value: String?, on table: String, joinedByHash: Bool, into builder: inout SQLBuilder
     ) throws -> String {
         let row = joinedByHash ? "\(table).seq + 0" : "\(table).seq"
-        let named = "SELECT seq FROM message_header WHERE name = \(try builder.bind(name))"
-        guard let value else { return "\(row) IN (\(named))" }
-        return "\(row) IN (\(named) AND strpos(value, \(try builder.bind(value))) > 0)"
+        return "\(row) IN (SELECT seq FROM \(try entries(name: name, value: value, into: &builder)))"
+    }
+
+    /// The entries of header `name` (whose value contains `value`, when given), as `message_header` with
+    /// its condition; `name` must be ``isIndexable(name:)``.
+    static func entries(name: String, value: String?, into builder: inout SQLBuilder) throws -> String {
+        let named = "message_header WHERE name = \(try builder.bind(name))"
+        guard let value else { return named }
+        return named + " AND strpos(value, \(try builder.bind(value))) > 0"
     }
 }

@@ -293,6 +293,23 @@ enum PostgresSchema {
                     message_id gin_trgm_ops)
                 """,
             ]),
+        Migration(
+            version: 8, name: "search rows kept by each node",
+            statements: [
+                // The transaction that wrote each search row, so that a node keeping a term's rows from one
+                // snapshot reads only the rows committed since (see `PostgresTermReader`): nodes commit out of
+                // row order, so the rows after the last one seen are not enough. Rows written before this
+                // migration are visible to every snapshot a node can hold.
+                "ALTER TABLE message_search ADD COLUMN created_xid xid8 NOT NULL DEFAULT '3'",
+                "ALTER TABLE message_search ALTER COLUMN created_xid SET DEFAULT pg_current_xact_id()",
+                "CREATE INDEX message_search_by_xid ON message_search (created_xid)",
+                // An inbox's members and unread flags, which every such search reads, from the index alone.
+                "CREATE INDEX message_search_members ON message_search (inbox_id, seq) INCLUDE (is_read)",
+                "DROP INDEX message_search_by_inbox",
+                // Counts the read flags changed in each inbox: members kept by a node stay valid while only
+                // new mail came (see `InboxMembers`), which the counters and this tell apart.
+                "ALTER TABLE inbox ADD COLUMN flag_changes bigint NOT NULL DEFAULT 0",
+            ]),
     ]
 
     /// Applies the migrations the database lacks, in one transaction under the migration lock; returns the

@@ -104,7 +104,7 @@ struct PostgresSearchSQL {
     }
 
     /// `condition` on the `message_search` row named `table`; `fewRows` as for ``init(_:fewRows:into:)``.
-    private static func condition(
+    static func condition(
         _ condition: SearchCondition, on table: String, fewRows: Bool = false, into builder: inout SQLBuilder
     ) throws -> String {
         switch condition {
@@ -124,7 +124,7 @@ struct PostgresSearchSQL {
             // checks that name and value are on one line (no index covers that text).
             return "mailpen_header_matches(\(table).headers, \(try builder.bind(name)), \(try builder.bind(value)))"
         case .tag(let tag):
-            return "\(table).seq IN (SELECT seq FROM message_tag WHERE tag = \(try builder.bind(StoredText.cut(tag))))"
+            return "\(table).seq IN (SELECT seq FROM \(try taggedRows(tag, into: &builder)))"
         case .isRead(let isRead):
             return "\(table).is_read = \(try builder.bind(isRead))"
         case .hasAttachment:
@@ -138,6 +138,11 @@ struct PostgresSearchSQL {
         case .smallerThan(let size):
             return "\(table).size < \(try builder.bind(Int64(size)))"
         }
+    }
+
+    /// The rows of messages tagged `tag`, as `message_tag` with its condition.
+    static func taggedRows(_ tag: String, into builder: inout SQLBuilder) throws -> String {
+        "message_tag WHERE tag = \(try builder.bind(StoredText.cut(tag)))"
     }
 
     /// `value` anywhere in any of the test's columns of the row named `table`, compared code point by code

@@ -76,7 +76,9 @@ extension PostgresStore {
                     """
                     WITH flagged AS (UPDATE message_search SET is_read = \(isRead) WHERE seq = \(seq)),
                     counted AS (
-                        UPDATE inbox SET unread_count = unread_count + \(Int64(isRead ? -1 : 1)) WHERE id = \(inbox.id)
+                        UPDATE inbox SET unread_count = unread_count + \(Int64(isRead ? -1 : 1)),
+                            flag_changes = flag_changes + 1
+                        WHERE id = \(inbox.id)
                     )
                     UPDATE message SET is_read = \(isRead) WHERE seq = \(seq)
                     """, logger: logger)

@@ -4,10 +4,19 @@ import NIOCore
 import PostgresNIO
 
 extension PostgresStore {
-    /// A page of an inbox's messages matching `query`, newest first, with the totals of all matches: one
-    /// statement, so that page and totals come from one snapshot.
+    /// A page of an inbox's messages matching `query`, newest first, with the totals of all matches, page
+    /// and totals from one snapshot.
     public func messages(_ query: MessageQuery, limit: Int, offset: Int) async throws -> MessagePage {
         try ensureOpen()
+        if query.since == nil, let search = PostgresIndexedSearch(query.search) {
+            return try await messages(matching: search, inInbox: query.inbox, limit: limit, offset: offset)
+        }
+        return try await messagesInOneStatement(query, limit: limit, offset: offset)
+    }
+
+    /// A page and its totals from one statement (``pageStatement(_:limit:offset:)``): a plain list, a
+    /// search after a marker, and for tests the answer of SQL alone to compare the row sets' with.
+    func messagesInOneStatement(_ query: MessageQuery, limit: Int, offset: Int) async throws -> MessagePage {
         let statement = try Self.pageStatement(query, limit: limit, offset: offset)
         let logger = self.logger
         let inbox = query.inbox
@@ -28,6 +37,56 @@ extension PostgresStore {
         return MessagePage(
             total: Int(first.0), unread: Int(first.1), offset: offset, limit: limit,
             messages: rows.compactMap(\.2))
+    }
+
+    /// A page of a search answered with sets of row ids, in one snapshot of the database; the terms' rows
+    /// are kept for the next searches.
+    private func messages(
+        matching search: PostgresIndexedSearch, inInbox inbox: String, limit: Int, offset: Int
+    ) async throws -> MessagePage {
+        let kept = await termRows.entries(for: search.keys)
+        let logger = self.logger
+        let memberships = self.memberships
+        let (page, updated) = try await pool.withConnection(retrying: true) {
+            connection -> (MessagePage, [PostgresTermKey: PostgresTermReader.Entry]) in
+            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            do {
+                var found: (InboxMembers.Inbox, Int64, String)?
+                let key = StoredText.cut(inbox.lowercased())
+                for try await row in try await connection.query(
+                    """
+                    SELECT i.id, i.message_count, i.unread_count, i.flag_changes,
+                        COALESCE((SELECT max(seq) FROM message), 0), pg_current_snapshot()::text
+                    FROM inbox i WHERE i.name_key = \(key)
+                    """, logger: logger
+                ).decode((Int64, Int64, Int64, Int64, Int64, String).self) {
+                    found = (
+                        InboxMembers.Inbox(id: row.0, messageCount: row.1, unreadCount: row.2, flagChanges: row.3),
+                        row.4, row.5
+                    )
+                }
+                guard let (target, largest, snapshot) = found else { throw StoreError.inboxNotFound(inbox) }
+                var reader = PostgresTermReader(kept: kept, snapshot: snapshot, largest: largest)
+                let (matches, loaded) = try await search.matches(
+                    in: target, members: await memberships.members(of: target.id), limit: limit, offset: offset,
+                    reading: &reader, on: connection, logger: logger)
+                if let loaded { await memberships.remember(loaded, of: target.id) }
+                let summaries = try await SummaryColumns.fetch(
+                    """
+                    SELECT \(unescaped: SummaryColumns.list) FROM message m JOIN inbox i ON i.id = m.inbox_id
+                    WHERE m.seq = ANY(\(matches.page)) ORDER BY m.seq DESC
+                    """, on: connection, logger: logger)
+                try await connection.query("COMMIT", logger: logger)
+                let page = MessagePage(
+                    total: matches.total, unread: matches.unread, offset: offset, limit: limit, messages: summaries)
+                return (page, reader.updated)
+            } catch {
+                if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
+                throw error
+            }
+        }
+        if !updated.isEmpty { await termRows.remember(updated) }
+        return page
     }
 
     /// The statement of ``messages(_:limit:offset:)``: the inbox's totals, then one row per message of the

@@ -62,6 +62,10 @@ public final class PostgresStore: MailpenStore {
     let listener: ChangeListener
     /// The relay deliveries this node is sending.
     let deliveryLeases: DeliveryLeases
+    /// The rows of recently searched terms, kept between searches on this node.
+    let termRows = TermRowsCache<PostgresTermKey>()
+    /// The members of recently searched inboxes, kept while their inbox rows are unchanged.
+    let memberships = InboxMembersCache()
     /// Requests waiting for mail; the store lets them end before it closes.
     let waits = Atomic<Int>(0)
     private let threads: MultiThreadedEventLoopGroup
@@ -159,13 +163,21 @@ public final class PostgresStore: MailpenStore {
             }, retention: configuration.retention, node: node, logger: logger)
         let pool = self.pool
         let writer = self.writer
+        let termRows = self.termRows
+        let memberships = self.memberships
         listener = ChangeListener(
             node: node, feed: changes,
             connect: {
                 try await PostgresConnection.connect(on: feedLoop, configuration: reads, id: -1, logger: logger)
             },
             loadSummaries: { ids in try await Self.summaries(ids: ids, pool: pool, logger: logger) },
-            inboxesChanged: { await writer.forgetInboxes() }, logger: logger)
+            inboxesChanged: { await writer.forgetInboxes() },
+            // A promoted replica may have given the ids of transactions lost in the failover again, so rows
+            // kept from the old server's snapshots cannot be brought up to date by transaction id.
+            reconnected: {
+                await termRows.forgetAll()
+                await memberships.forgetAll()
+            }, logger: logger)
         deliveryLeases = DeliveryLeases(duration: configuration.deliveryLease)
     }
 

@@ -127,32 +127,8 @@ struct TermRowsCacheTests {
     /// keeps nothing yet; deleted messages stay in the index during the test, as before a purge.
     @Test("kept and fresh answers agree on random mail and queries")
     func keptAndFreshAgree() async throws {
-        var random = Xorshift(seed: 0x5EED_2026_1205)
-        let words = ["alpha", "beta", "gamma", "delta", "omega", "café", "cafe\u{301}", "zz"]
-        let addresses = ["alice@example.com", "bob@example.net", "zz@zz.test", "carol@ex.org", "dave@b.example"]
-        func pick<T>(_ items: [T]) -> T { items[random.below(items.count)] }
-        func message() -> String {
-            let body = (0...random.below(4)).map { _ in pick(words) }.joined(separator: " ")
-            let batch = random.below(3) == 0 ? "" : "X-Batch: \(random.below(5))\r\n"
-            let note = random.below(4) == 0 ? "X-Note: a: \(pick(words))\r\n" : ""
-            return "From: \(pick(addresses))\r\nTo: \(pick(addresses))\r\nSubject: \(pick(words)) \(pick(words))\r\n"
-                + batch + note + "\r\n\(body)\r\n"
-        }
-        func query() -> String {
-            let term: String
-            switch random.below(8) {
-            case 0: term = pick(words)
-            case 1: term = "\"\(pick(words)) \(pick(words))\""
-            case 2: term = "from:" + pick(["zz", "a", "ex", "alice", "example.com", "b.ex"])
-            case 3: term = "to:" + pick(["zz", "o", "carol", "bob@example"])
-            case 4: term = "subject:" + pick(["zz", "caf", "café", "omega", "l"])
-            case 5: term = "header:" + pick(["X-Batch", "X-Batch=3", "X-Note", "\"x-note: a\"", "x-note=zz"])
-            case 6: term = "-" + pick(words)
-            default: term = pick(["is:unread", "larger:150", "-from:zz", "tag:none"])
-            }
-            return random.below(3) == 0 ? term : "\(term) \(pick(words))"
-        }
-        let queries = (0..<40).map { _ in query() }
+        var corpus = RandomSearchCorpus(seed: 0x5EED_2026_1205)
+        let queries = corpus.queries(40)
 
         try await withStore { store, _ in
             var ids: [String] = []
@@ -167,11 +143,10 @@ struct TermRowsCacheTests {
                 return found
             }
             for round in 0..<6 {
-                let sent = try await storeSearchable(
-                    (0..<(8 + random.below(20))).map { _ in incoming(message()) }, in: store)
+                let sent = try await storeSearchable(corpus.messages().map { incoming($0) }, in: store)
                 ids += sent.map(\.id)
-                for _ in 0..<random.below(4) where !ids.isEmpty {
-                    try await store.deleteMessage(id: ids.remove(at: random.below(ids.count)))
+                for index in corpus.deletions(among: ids.count) {
+                    try await store.deleteMessage(id: ids.remove(at: index))
                 }
                 let kept = try await answers()
                 #expect(await !store.termRows.kept.isEmpty)
@@ -218,8 +193,8 @@ struct TermRowsCacheTests {
         }
         let alpha = IndexedSearch.Term(
             source: .fullText(table: SearchIndexSchema.textTable, expression: "\"alpha\"*"), isNegated: false)
-        func search(kept: [TermRowsCache.Key: TermRowsCache.Entry]) throws
-            -> (rows: [Int64], updated: [TermRowsCache.Key: TermRowsCache.Entry])
+        func search(kept: [TermRowsKey: TermRowsCache<TermRowsKey>.Entry]) throws
+            -> (rows: [Int64], updated: [TermRowsKey: TermRowsCache<TermRowsKey>.Entry])
         {
             try db.read { db in
                 var reader = TermReader(indexSchema: "", kept: kept)
@@ -264,14 +239,14 @@ struct TermRowsCacheTests {
     /// replaces a term's rows with older ones (a search that began before another one's).
     @Test("the cache keeps its bounds and the newest rows")
     func boundsAndNewestRows() async {
-        let cache = TermRowsCache(maximumEntries: 2, maximumBytes: 1 << 20)
-        func entry(through: Int64) -> TermRowsCache.Entry {
-            TermRowsCache.Entry(rows: RowSet(largest: through), through: through)
+        let cache = TermRowsCache<TermRowsKey>(maximumEntries: 2, maximumBytes: 1 << 20)
+        func entry(through: Int64) -> TermRowsCache<TermRowsKey>.Entry {
+            TermRowsCache<TermRowsKey>.Entry(rows: RowSet(largest: through), through: through)
         }
         let (a, b, c) = (
-            TermRowsCache.Key.fullText(table: "t", expression: Array("a".utf8)),
-            TermRowsCache.Key.header(name: Array("b".utf8), value: nil),
-            TermRowsCache.Key.fieldScan(columns: ["subject"], value: Array("c".utf8))
+            TermRowsKey.fullText(table: "t", expression: Array("a".utf8)),
+            TermRowsKey.header(name: Array("b".utf8), value: nil),
+            TermRowsKey.fieldScan(columns: ["subject"], value: Array("c".utf8))
         )
         await cache.remember([a: entry(through: 10)])
         await cache.remember([b: entry(through: 10)])
@@ -284,7 +259,7 @@ struct TermRowsCacheTests {
         await cache.remember([a: entry(through: 20)])
         #expect(await cache.kept[a] == 20)
 
-        let small = TermRowsCache(maximumEntries: 10, maximumBytes: 2 * RowSet(largest: 64_000).byteCount)
+        let small = TermRowsCache<TermRowsKey>(maximumEntries: 10, maximumBytes: 2 * RowSet(largest: 64_000).byteCount)
         await small.remember([a: entry(through: 64_000), b: entry(through: 64_000)])
         await small.remember([c: entry(through: 64_000)])
         #expect(await small.kept.count == 2, "the byte bound holds two sets of this size")

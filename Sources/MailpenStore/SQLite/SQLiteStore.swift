@@ -49,7 +49,7 @@ public final class SQLiteStore: MailpenStore {
     /// Inbox memberships read by recent searches, for the next ones.
     let memberships = MembershipCache()
     /// The rows of recently searched terms, brought up to date by each search that uses them.
-    let termRows = TermRowsCache()
+    let termRows = TermRowsCache<TermRowsKey>()
     /// The rows of inboxes paged deep into their plain lists, for the next pages.
     let inboxRows = InboxRowsCache()
     /// Requests waiting for mail; the indexer does not merge while there are any.

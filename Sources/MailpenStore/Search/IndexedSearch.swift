@@ -28,7 +28,7 @@ struct IndexedSearch {
 
         /// What the term's rows are kept under between searches, for the sources whose entries never change
         /// once a message is indexed (``TermRowsCache``).
-        var cacheKey: TermRowsCache.Key? {
+        var cacheKey: TermRowsKey? {
             switch source {
             case .fullText(let table, let expression): .fullText(table: table, expression: Array(expression.utf8))
             case .fieldScan(let test): .fieldScan(columns: test.columns, value: Array(test.value.utf8))
@@ -109,7 +109,7 @@ struct IndexedSearch {
     }
 
     /// The terms whose rows may be kept between searches.
-    var cacheKeys: [TermRowsCache.Key] {
+    var cacheKeys: [TermRowsKey] {
         terms.compactMap(\.cacheKey)
     }
 

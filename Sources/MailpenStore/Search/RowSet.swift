@@ -1,20 +1,20 @@
 /// A set of message row ids as a bitmap: 12.5 KB for row ids up to 100k, combined with
 /// another a word (64 rows) at a time. Searches intersect the rows of each term with an inbox's members.
-struct RowSet: Sequence, Sendable {
+package struct RowSet: Sequence, Sendable {
     private var words: [UInt64]
 
     /// A set for row ids from 1 to `largest`; larger ones (rows committed after the search began) are ignored.
-    init(largest: Int64) {
+    package init(largest: Int64) {
         words = Array(repeating: 0, count: Int(Swift.max(0, largest) / 64) + 1)
     }
 
     /// The memory the bitmap takes.
-    var byteCount: Int { words.count * MemoryLayout<UInt64>.size }
+    package var byteCount: Int { words.count * MemoryLayout<UInt64>.size }
 
     /// How many row ids the set holds.
-    var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
+    package var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
 
-    func makeIterator() -> some IteratorProtocol<Int64> {
+    package func makeIterator() -> some IteratorProtocol<Int64> {
         var wordIndex = 0
         var word = words.first ?? 0
         let words = self.words
@@ -31,30 +31,30 @@ struct RowSet: Sequence, Sendable {
     }
 
     /// Makes room for row ids up to `largest`.
-    mutating func grow(toLargest largest: Int64) {
+    package mutating func grow(toLargest largest: Int64) {
         let needed = Int(Swift.max(0, largest) / 64) + 1
         if needed > words.count { words += repeatElement(0, count: needed - words.count) }
     }
 
-    mutating func insert(_ row: Int64) {
+    package mutating func insert(_ row: Int64) {
         guard row >= 0, Int(row / 64) < words.count else { return }
         words[Int(row / 64)] |= 1 << UInt64(row % 64)
     }
 
     /// Keeps the rows that are also in `other`; rows beyond `other`'s range are not in it.
-    mutating func formIntersection(_ other: RowSet) {
+    package mutating func formIntersection(_ other: RowSet) {
         let shared = Swift.min(words.count, other.words.count)
         for index in 0..<shared { words[index] &= other.words[index] }
         for index in shared..<words.count { words[index] = 0 }
     }
 
     /// Removes the rows that are in `other`.
-    mutating func subtract(_ other: RowSet) {
+    package mutating func subtract(_ other: RowSet) {
         for index in 0..<Swift.min(words.count, other.words.count) { words[index] &= ~other.words[index] }
     }
 
     /// How many rows this set and `other` have in common, without building their intersection.
-    func countOfIntersection(with other: RowSet) -> Int {
+    package func countOfIntersection(with other: RowSet) -> Int {
         var count = 0
         for index in 0..<Swift.min(words.count, other.words.count) {
             count += (words[index] & other.words[index]).nonzeroBitCount
@@ -64,7 +64,7 @@ struct RowSet: Sequence, Sendable {
 
     /// Up to `limit` rows, from the largest down, after skipping the `offset` largest: one page of a list
     /// that is newest first. Whole words are skipped by their population count.
-    func largest(_ limit: Int, skipping offset: Int) -> [Int64] {
+    package func largest(_ limit: Int, skipping offset: Int) -> [Int64] {
         guard limit > 0 else { return [] }
         var rows: [Int64] = []
         rows.reserveCapacity(Swift.min(limit, 1024))

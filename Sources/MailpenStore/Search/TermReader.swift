@@ -5,13 +5,13 @@ import GRDB
 /// search (``TermRowsCache``) is brought up to date by reading only the entries of messages indexed since.
 struct TermReader {
     let indexSchema: String
-    let kept: [TermRowsCache.Key: TermRowsCache.Entry]
+    let kept: [TermRowsKey: TermRowsCache<TermRowsKey>.Entry]
     /// The terms read or brought up to date, for the cache.
-    private(set) var updated: [TermRowsCache.Key: TermRowsCache.Entry] = [:]
+    private(set) var updated: [TermRowsKey: TermRowsCache<TermRowsKey>.Entry] = [:]
     /// The last row the index held in this snapshot, once read.
     private var indexedThrough: Int64?
 
-    init(indexSchema: String, kept: [TermRowsCache.Key: TermRowsCache.Entry]) {
+    init(indexSchema: String, kept: [TermRowsKey: TermRowsCache<TermRowsKey>.Entry]) {
         self.indexSchema = indexSchema
         self.kept = kept
     }
@@ -35,7 +35,7 @@ struct TermReader {
         }
         let through = try self.through(in: db)
         if let known, known.through >= through { return known.rows }
-        var entry = known ?? TermRowsCache.Entry(rows: RowSet(largest: through), through: 0)
+        var entry = known ?? TermRowsCache<TermRowsKey>.Entry(rows: RowSet(largest: through), through: 0)
         entry.rows.grow(toLargest: through)
         try scan(term.source, after: entry.through, into: &entry.rows, in: db)
         entry.through = through

@@ -1,27 +1,26 @@
-/// The rows of recently searched terms — words, phrases, field substrings and header lines — kept between
-/// searches, because what a message's index entries say never changes once it is indexed: a later search of
-/// the same term reads only the entries of messages indexed since (the index's row ids only grow), not the
-/// term's whole doclist again. A UI re-running its search on every new message, paging through a broad
-/// one or combining it with other terms, and a CI job polling, all repeat terms.
+/// The rows of recently searched terms — words, phrases, field substrings, header lines and, on
+/// PostgreSQL, column tests — kept between searches, because what a message's index entries say never
+/// changes once it is indexed: a later search of the same term reads only the entries of messages indexed
+/// since, not the term's whole doclist again. A UI re-running its search on every new message, paging
+/// through a broad one or combining it with other terms, and a CI job polling, all repeat terms.
 ///
 /// Deleted messages stay in a term's rows, harmlessly: every search intersects them with the inbox's
-/// current members, and row ids are never given out twice (`AUTOINCREMENT`). Tags change, so tag terms are
-/// not kept; nor is anything about flags or inboxes.
-actor TermRowsCache {
-    /// What a term's rows are kept under: its source, with everything that decides its rows. Text is kept
-    /// as its UTF-8 bytes, which is how the index compares it: Swift's `String` equality would make `café`
-    /// written with a combining accent the same key as `café` with a precomposed one, which match
-    /// different messages.
-    enum Key: Hashable, Sendable {
-        case fullText(table: String, expression: [UInt8])
-        case fieldScan(columns: [String], value: [UInt8])
-        case header(name: [UInt8], value: [UInt8]?)
-    }
-
+/// current members, and row ids are never given out twice. Tags change, so tag terms are not kept; nor is
+/// anything about flags or inboxes. Each store keys its terms its own way (`Key`).
+package actor TermRowsCache<Key: Hashable & Sendable> {
     /// A term's rows among the messages indexed up to `through`.
-    struct Entry: Sendable {
-        var rows: RowSet
-        var through: Int64
+    package struct Entry: Sendable {
+        package var rows: RowSet
+        package var through: Int64
+        /// Where rows are not committed in row order (several PostgreSQL nodes), the database snapshot the
+        /// rows were read in: the rows committed since are those it does not see, whatever their ids.
+        package var snapshot: String?
+
+        package init(rows: RowSet, through: Int64, snapshot: String? = nil) {
+            self.rows = rows
+            self.through = through
+            self.snapshot = snapshot
+        }
     }
 
     private struct Kept {
@@ -35,13 +34,13 @@ actor TermRowsCache {
     private let maximumEntries: Int
     private let maximumBytes: Int
 
-    init(maximumEntries: Int = 64, maximumBytes: Int = 16 * 1024 * 1024) {
+    package init(maximumEntries: Int = 64, maximumBytes: Int = 16 * 1024 * 1024) {
         self.maximumEntries = maximumEntries
         self.maximumBytes = maximumBytes
     }
 
     /// The kept entries of `keys`.
-    func entries(for keys: [Key]) -> [Key: Entry] {
+    package func entries(for keys: [Key]) -> [Key: Entry] {
         uses += 1
         var found: [Key: Entry] = [:]
         for key in keys {
@@ -55,7 +54,7 @@ actor TermRowsCache {
 
     /// Keeps `updated`, unless a newer entry of the same term is kept already; the least recently used
     /// entries go when a bound is passed.
-    func remember(_ updated: [Key: Entry]) {
+    package func remember(_ updated: [Key: Entry]) {
         uses += 1
         for (key, entry) in updated where (entries[key]?.entry.through ?? -1) < entry.through {
             entries[key] = Kept(entry: entry, lastUse: uses)
@@ -69,14 +68,14 @@ actor TermRowsCache {
         }
     }
 
-    /// Lets every kept entry go, so that the next searches read their terms afresh (for tests, which compare
-    /// the two).
-    func forgetAll() {
+    /// Lets every kept entry go, so that the next searches read their terms afresh: tests compare the two,
+    /// and a PostgreSQL node forgets when its server may have changed (a failover).
+    package func forgetAll() {
         entries.removeAll()
     }
 
     /// How many terms are kept, and up to which row each (for tests).
-    var kept: [Key: Int64] {
+    package var kept: [Key: Int64] {
         entries.mapValues(\.entry.through)
     }
 }
