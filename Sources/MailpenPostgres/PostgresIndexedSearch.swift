@@ -21,7 +21,8 @@ struct PostgresIndexedSearch {
 
     let terms: [Term]
 
-    /// The plan for `query`, or `nil` for the empty query (a plain list, which has a way of its own).
+    /// The plan for `query`, or `nil` for the empty query (a plain list, which has a way of its own near
+    /// the top: ``wholeInbox`` serves deep pages).
     init?(_ query: SearchQuery) {
         guard !query.terms.isEmpty else { return nil }
         let terms = query.terms.map { term in
@@ -34,6 +35,14 @@ struct PostgresIndexedSearch {
         let leading = terms.filter { !$0.isNegated && !$0.isUnread }
         self.terms = leading + terms.filter { $0.isNegated || $0.isUnread }
     }
+
+    private init(terms: [Term]) {
+        self.terms = terms
+    }
+
+    /// The plan without terms: every member of the inbox. A list page deep in a large inbox is picked from
+    /// the kept members instead of walking the inbox's index past its offset.
+    static let wholeInbox = PostgresIndexedSearch(terms: [])
 
     /// The keys of the terms whose rows may be kept between searches.
     var keys: [PostgresTermKey] {

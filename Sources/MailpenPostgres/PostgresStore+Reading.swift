@@ -11,6 +11,9 @@ extension PostgresStore {
         if query.since == nil, let search = PostgresIndexedSearch(query.search) {
             return try await messages(matching: search, inInbox: query.inbox, limit: limit, offset: offset)
         }
+        if query.since == nil, offset >= configuration.deepListOffset {
+            return try await messages(matching: .wholeInbox, inInbox: query.inbox, limit: limit, offset: offset)
+        }
         return try await messagesInOneStatement(query, limit: limit, offset: offset)
     }
 

@@ -33,6 +33,10 @@ public final class PostgresStore: MailpenStore {
         /// How long a relay delivery claimed by a node stays its own without renewal (the node renews it
         /// while it sends); a node that stopped loses its claims after this long.
         public var deliveryLease: Duration
+        /// From this offset on, a list page is picked from the inbox's members kept on the node (brought up
+        /// to date with new mail) rather than by walking the inbox's index past the offset. Lowered by
+        /// tests.
+        var deepListOffset = 10_000
 
         public init(
             url: PostgresURL, retention: RetentionDefaults = .init(), synchronousCommit: Bool = true,

@@ -149,6 +149,38 @@ struct PostgresStoreTests {
         }
     }
 
+    /// A list page deep in an inbox is picked from the members the node keeps, brought up to date with new
+    /// mail and read again after a deletion or a flag change: it must be the page, with the totals, that the
+    /// walk down the inbox's index gives.
+    @Test func deepListPagesFromKeptMembersMatchTheIndexWalk() async throws {
+        try await withPostgresDatabase { url in
+            var configuration = PostgresStore.Configuration(url: url, poolSize: 2)
+            configuration.deepListOffset = 10
+            let store = try await PostgresStore.open(configuration, logger: testLogger)
+            var ids: [String] = []
+            func send(_ count: Int) async throws {
+                for index in 0..<count { ids.append(try await store.store(incoming("Subject: \(index)\r\n\r\n")).id) }
+            }
+            func expectSamePages(_ comment: Comment) async throws {
+                for offset in [10, 17, 40] {
+                    let query = MessageQuery(inbox: "default")
+                    let kept = try await store.messages(query, limit: 5, offset: offset)
+                    let walked = try await store.messagesInOneStatement(query, limit: 5, offset: offset)
+                    #expect(kept == walked, "offset \(offset), \(comment)")
+                }
+            }
+            try await send(30)
+            try await expectSamePages("first pages")
+            #expect(await store.memberships.members(of: 1) != nil, "the members are kept")
+            try await send(5)
+            try await expectSamePages("after new mail")
+            try await store.deleteMessage(id: ids.remove(at: 3))
+            _ = try await store.setRead(id: ids[4], true)
+            try await expectSamePages("after a deletion and a read flag")
+            try await store.close()
+        }
+    }
+
     /// Random mail, deletions, read flags and queries of every kept term shape, round after round: the
     /// answers with the terms and inbox members kept from earlier searches must equal those read afresh,
     /// and those of one SQL statement, which keeps nothing.
