@@ -12,8 +12,8 @@ import PostgresNIO
 struct InboxMembers: Sendable {
     var members: RowSet
     var unread: RowSet
-    /// The snapshot they were read in, and its largest row id.
-    var snapshot: String
+    /// Where they were read, and the snapshot's largest row id.
+    var mark: ReadMark
     var through: Int64
     var flagChanges: Int64
 
@@ -25,41 +25,38 @@ struct InboxMembers: Sendable {
         var flagChanges: Int64
     }
 
-    /// The members of `inbox` in the snapshot `snapshot` (whose largest row id is `largest`): `known` when
-    /// nothing was committed since, `known` brought up to date when only new mail came, else read afresh.
-    /// `isNew` says they are not `known` as it was, and should be kept.
+    /// The members of `inbox` as read at `mark` (whose largest row id is `largest`): `known` when nothing
+    /// was committed since, `known` brought up to date when only new mail came, else read afresh. `known`
+    /// must have been read before `mark`'s snapshot was taken. `isNew` says they are not `known` as it
+    /// was, and should be kept.
     static func current(
-        _ known: InboxMembers?, of inbox: Inbox, snapshot: String, largest: Int64, on connection: PostgresConnection,
+        _ known: InboxMembers?, of inbox: Inbox, at mark: ReadMark, largest: Int64, on connection: PostgresConnection,
         logger: Logger
     ) async throws -> (members: InboxMembers, isNew: Bool) {
-        if let known, known.snapshot == snapshot { return (known, false) }
-        if var kept = known, kept.flagChanges == inbox.flagChanges,
+        if let known, known.mark == mark { return (known, false) }
+        if var kept = known, kept.mark.server == mark.server, kept.flagChanges == inbox.flagChanges,
             largest - kept.through <= PostgresTermReader.largestCatchUp
         {
             kept.members.grow(toLargest: largest)
             kept.unread.grow(toLargest: largest)
             var sql = SQLBuilder()
-            let since = try sql.bind(kept.snapshot)
+            let since = try sql.bind(kept.mark.snapshot)
             let inboxID = try sql.bind(inbox.id)
             let statement = sql.query(
                 """
                 SELECT array_agg(seq), array_agg(seq) FILTER (WHERE NOT is_read) FROM message_search
-                WHERE seq = ANY(ARRAY(
-                    SELECT seq FROM message_search
-                    WHERE created_xid >= pg_snapshot_xmin(\(since)::pg_snapshot)
-                        AND NOT pg_visible_in_snapshot(created_xid, \(since)::pg_snapshot)))
-                    AND inbox_id = \(inboxID)
+                WHERE seq = ANY(ARRAY(\(ReadMark.rowsCommittedAfter(since)))) AND inbox_id = \(inboxID)
                 """)
             try await read(statement, into: &kept, on: connection, logger: logger)
             if Int64(kept.members.count) == inbox.messageCount, Int64(kept.unread.count) == inbox.unreadCount {
-                kept.snapshot = snapshot
+                kept.mark = mark
                 kept.through = largest
                 return (kept, true)
             }
         }
         var fresh = InboxMembers(
-            members: RowSet(largest: largest), unread: RowSet(largest: largest), snapshot: snapshot,
-            through: largest, flagChanges: inbox.flagChanges)
+            members: RowSet(largest: largest), unread: RowSet(largest: largest), mark: mark, through: largest,
+            flagChanges: inbox.flagChanges)
         let statement: PostgresQuery = """
             SELECT array_agg(seq), array_agg(seq) FILTER (WHERE NOT is_read) FROM message_search
             WHERE inbox_id = \(inbox.id)
@@ -88,6 +85,12 @@ actor InboxMembersCache {
 
     func members(of inboxID: Int64) -> InboxMembers? {
         entries[inboxID]
+    }
+
+    /// Every kept entry: a search takes them before its snapshot, so that what it brings up to date was
+    /// read before that snapshot (another search may keep newer ones meanwhile).
+    var all: [Int64: InboxMembers] {
+        entries
     }
 
     /// Keeps `members`, unless newer ones of the inbox are kept already.

@@ -88,7 +88,7 @@ struct PostgresIndexedSearch {
             return (matches, nil)
         }
         let (current, isNew) = try await InboxMembers.current(
-            known, of: inbox, snapshot: reader.snapshot, largest: reader.largest, on: connection, logger: logger)
+            known, of: inbox, at: reader.mark, largest: reader.largest, on: connection, logger: logger)
         var rows = candidates ?? current.members
         rows.formIntersection(current.members)
         for term in inboxTests {

@@ -310,6 +310,28 @@ enum PostgresSchema {
                 // new mail came (see `InboxMembers`), which the counters and this tell apart.
                 "ALTER TABLE inbox ADD COLUMN flag_changes bigint NOT NULL DEFAULT 0",
             ]),
+        Migration(
+            version: 9, name: "field texts in line",
+            statements: [
+                // The address, subject and id texts are short. The table's small TOAST target, there to keep
+                // word vectors out of line, moved them out too, so a field term's first read and each test
+                // of a candidate fetched them from the TOAST table, and storing a message wrote a TOAST row
+                // for each. In line (compressed when need be, out of line only when a row would not fit a
+                // page), they are read with the row. Rows stored before keep their texts where they are.
+                """
+                ALTER TABLE message_search
+                    ALTER COLUMN id SET STORAGE MAIN,
+                    ALTER COLUMN addr_from SET STORAGE MAIN,
+                    ALTER COLUMN addr_to SET STORAGE MAIN,
+                    ALTER COLUMN addr_cc SET STORAGE MAIN,
+                    ALTER COLUMN addr_bcc SET STORAGE MAIN,
+                    ALTER COLUMN addr_reply_to SET STORAGE MAIN,
+                    ALTER COLUMN addr_all SET STORAGE MAIN,
+                    ALTER COLUMN rcpt SET STORAGE MAIN,
+                    ALTER COLUMN subject SET STORAGE MAIN,
+                    ALTER COLUMN message_id SET STORAGE MAIN
+                """
+            ]),
     ]
 
     /// Applies the migrations the database lacks, in one transaction under the migration lock; returns the

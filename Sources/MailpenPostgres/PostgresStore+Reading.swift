@@ -9,10 +9,10 @@ extension PostgresStore {
     public func messages(_ query: MessageQuery, limit: Int, offset: Int) async throws -> MessagePage {
         try ensureOpen()
         if query.since == nil, let search = PostgresIndexedSearch(query.search) {
-            return try await messages(matching: search, inInbox: query.inbox, limit: limit, offset: offset)
+            return try await messages(query, matching: search, limit: limit, offset: offset)
         }
         if query.since == nil, offset >= configuration.deepListOffset {
-            return try await messages(matching: .wholeInbox, inInbox: query.inbox, limit: limit, offset: offset)
+            return try await messages(query, matching: .wholeInbox, limit: limit, offset: offset)
         }
         return try await messagesInOneStatement(query, limit: limit, offset: offset)
     }
@@ -20,59 +20,75 @@ extension PostgresStore {
     /// A page and its totals from one statement (``pageStatement(_:limit:offset:)``): a plain list, a
     /// search after a marker, and for tests the answer of SQL alone to compare the row sets' with.
     func messagesInOneStatement(_ query: MessageQuery, limit: Int, offset: Int) async throws -> MessagePage {
-        let statement = try Self.pageStatement(query, limit: limit, offset: offset)
         let logger = self.logger
-        let inbox = query.inbox
-        let rows = try await pool.withConnection(retrying: true) { connection in
-            var rows: [(Int64, Int64, MessageSummary?)] = []
-            typealias Row = (
-                Int64, Int64, String?, String?, Int64?, String?, String?, String?, String?, String?, Int64?, Int32?,
-                Bool?, String?
-            )
-            for try await row in try await connection.query(statement, logger: logger).decode(Row.self) {
-                let summary = SummaryColumns.decode(
-                    (row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12, row.13))
-                rows.append((row.0, row.1, summary))
-            }
-            return rows
+        return try await pool.withConnection(retrying: true) { connection in
+            try await Self.pageInOneStatement(query, limit: limit, offset: offset, on: connection, logger: logger)
         }
-        guard let first = rows.first else { throw StoreError.inboxNotFound(inbox) }
+    }
+
+    private static func pageInOneStatement(
+        _ query: MessageQuery, limit: Int, offset: Int, on connection: PostgresConnection, logger: Logger
+    ) async throws -> MessagePage {
+        let statement = try pageStatement(query, limit: limit, offset: offset)
+        var rows: [(Int64, Int64, MessageSummary?)] = []
+        typealias Row = (
+            Int64, Int64, String?, String?, Int64?, String?, String?, String?, String?, String?, Int64?, Int32?,
+            Bool?, String?
+        )
+        for try await row in try await connection.query(statement, logger: logger).decode(Row.self) {
+            let summary = SummaryColumns.decode(
+                (row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12, row.13))
+            rows.append((row.0, row.1, summary))
+        }
+        guard let first = rows.first else { throw StoreError.inboxNotFound(query.inbox) }
         return MessagePage(
             total: Int(first.0), unread: Int(first.1), offset: offset, limit: limit,
             messages: rows.compactMap(\.2))
     }
 
-    /// A page of a search answered with sets of row ids, in one snapshot of the database; the terms' rows
-    /// are kept for the next searches.
+    /// A page of `query`, answered with sets of row ids (`search`) in one snapshot of the database; the
+    /// terms' rows and the inbox's members are kept for the next searches. Terms that no index answers and
+    /// that are not kept yet would each be a pass over every message of every inbox: a few of them, or one
+    /// in an inbox small beside the database, are answered by one statement over the inbox instead.
     private func messages(
-        matching search: PostgresIndexedSearch, inInbox inbox: String, limit: Int, offset: Int
+        _ query: MessageQuery, matching search: PostgresIndexedSearch, limit: Int, offset: Int
     ) async throws -> MessagePage {
+        // Taken before the snapshot, so that what is brought up to date was read before it.
         let kept = await termRows.entries(for: search.keys)
+        let keptMembers = await memberships.all
         let logger = self.logger
         let memberships = self.memberships
         let (page, updated) = try await pool.withConnection(retrying: true) {
             connection -> (MessagePage, [PostgresTermKey: PostgresTermReader.Entry]) in
             try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             do {
-                var found: (InboxMembers.Inbox, Int64, String)?
-                let key = StoredText.cut(inbox.lowercased())
+                var found: (InboxMembers.Inbox, Int64, ReadMark)?
+                let key = StoredText.cut(query.inbox.lowercased())
                 for try await row in try await connection.query(
                     """
                     SELECT i.id, i.message_count, i.unread_count, i.flag_changes,
-                        COALESCE((SELECT max(seq) FROM message), 0), pg_current_snapshot()::text
+                        COALESCE((SELECT max(seq) FROM message), 0),
+                        extract(epoch FROM pg_postmaster_start_time())::text, pg_current_snapshot()::text
                     FROM inbox i WHERE i.name_key = \(key)
                     """, logger: logger
-                ).decode((Int64, Int64, Int64, Int64, Int64, String).self) {
+                ).decode((Int64, Int64, Int64, Int64, Int64, String, String).self) {
                     found = (
                         InboxMembers.Inbox(id: row.0, messageCount: row.1, unreadCount: row.2, flagChanges: row.3),
-                        row.4, row.5
+                        row.4, ReadMark(server: row.5, snapshot: row.6)
                     )
                 }
-                guard let (target, largest, snapshot) = found else { throw StoreError.inboxNotFound(inbox) }
-                var reader = PostgresTermReader(kept: kept, snapshot: snapshot, largest: largest)
+                guard let (target, largest, mark) = found else { throw StoreError.inboxNotFound(query.inbox) }
+                var reader = PostgresTermReader(kept: kept, mark: mark, largest: largest)
+                let unindexed = Set(search.keys.filter { $0.isReadWithoutIndex && reader.keptEntry($0) == nil }).count
+                if unindexed > Self.unindexedTermsRead || (unindexed > 0 && target.messageCount * 8 < largest) {
+                    let page = try await Self.pageInOneStatement(
+                        query, limit: limit, offset: offset, on: connection, logger: logger)
+                    try await connection.query("COMMIT", logger: logger)
+                    return (page, [:])
+                }
                 let (matches, loaded) = try await search.matches(
-                    in: target, members: await memberships.members(of: target.id), limit: limit, offset: offset,
-                    reading: &reader, on: connection, logger: logger)
+                    in: target, members: keptMembers[target.id], limit: limit, offset: offset, reading: &reader,
+                    on: connection, logger: logger)
                 if let loaded { await memberships.remember(loaded, of: target.id) }
                 let summaries = try await SummaryColumns.fetch(
                     """
@@ -91,6 +107,10 @@ extension PostgresStore {
         if !updated.isEmpty { await termRows.remember(updated) }
         return page
     }
+
+    /// How many terms that no index answers one search may read in every inbox: beyond, the search is one
+    /// statement over the inbox.
+    static let unindexedTermsRead = 2
 
     /// The statement of ``messages(_:limit:offset:)``: the inbox's totals, then one row per message of the
     /// page (one row of totals alone when the page is empty).

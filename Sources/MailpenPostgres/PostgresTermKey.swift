@@ -16,6 +16,19 @@ enum PostgresTermKey: Hashable, Sendable {
     case receivedBefore(Int64)
     case receivedOnOrAfter(Int64)
 
+    /// Whether reading the term's rows in every inbox passes over every message: no index answers it (a
+    /// column test, a field value too short for trigrams, a header name the header table does not keep).
+    var isReadWithoutIndex: Bool {
+        switch self {
+        case .hasAttachment, .largerThan, .smallerThan, .receivedBefore, .receivedOnOrAfter: true
+        case .field(_, let value): String(decoding: value, as: UTF8.self).unicodeScalars.count < 3
+        case .text(let value, let isPhrase):
+            SearchSQL.ftsExpression(String(decoding: value, as: UTF8.self), isPhrase: isPhrase) == nil
+                && String(decoding: value, as: UTF8.self).unicodeScalars.count < 3
+        case .header(let name, _): !HeaderRows.isIndexable(name: String(decoding: name, as: UTF8.self))
+        }
+    }
+
     init?(_ condition: SearchCondition) {
         func bytes(_ text: String) -> [UInt8] { Array(StoredText.cut(text).utf8) }
         switch condition {

@@ -11,8 +11,8 @@ struct PostgresTermReader {
     typealias Entry = TermRowsCache<PostgresTermKey>.Entry
 
     let kept: [PostgresTermKey: Entry]
-    /// The search's snapshot (`pg_current_snapshot()`), and the largest row id in it.
-    let snapshot: String
+    /// The search's server and snapshot, and the largest row id in it.
+    let mark: ReadMark
     let largest: Int64
     /// The terms read or brought up to date, for the cache.
     private(set) var updated: [PostgresTermKey: Entry] = [:]
@@ -21,10 +21,18 @@ struct PostgresTermReader {
     /// bringing them up to date tests each newer row on its own.
     static let largestCatchUp: Int64 = 5000
 
-    init(kept: [PostgresTermKey: Entry], snapshot: String, largest: Int64) {
+    init(kept: [PostgresTermKey: Entry], mark: ReadMark, largest: Int64) {
         self.kept = kept
-        self.snapshot = snapshot
+        self.mark = mark
         self.largest = largest
+    }
+
+    /// The rows of `key` kept from this server, if any.
+    func keptEntry(_ key: PostgresTermKey) -> Entry? {
+        guard let entry = updated[key] ?? kept[key], ReadMark(entry.snapshot)?.server == mark.server else {
+            return nil
+        }
+        return entry
     }
 
     /// The rows `condition` matches.
@@ -36,10 +44,10 @@ struct PostgresTermReader {
             try await read(condition, committedAfter: nil, into: &found, on: connection, logger: logger)
             return found
         }
-        let known = updated[key] ?? kept[key]
-        if let known, known.snapshot == snapshot { return known.rows }  // Nothing committed since.
+        let known = keptEntry(key)
+        if let known, known.snapshot == mark.text { return known.rows }  // Nothing committed since.
         var entry: Entry
-        if let known, let since = known.snapshot, largest - known.through <= Self.largestCatchUp {
+        if let known, let since = ReadMark(known.snapshot)?.snapshot, largest - known.through <= Self.largestCatchUp {
             entry = known
             entry.rows.grow(toLargest: largest)
             try await read(condition, committedAfter: since, into: &entry.rows, on: connection, logger: logger)
@@ -48,7 +56,7 @@ struct PostgresTermReader {
             try await read(condition, committedAfter: nil, into: &entry.rows, on: connection, logger: logger)
         }
         entry.through = largest
-        entry.snapshot = snapshot
+        entry.snapshot = mark.text
         updated[key] = entry
         return entry.rows
     }
@@ -64,16 +72,10 @@ struct PostgresTermReader {
         if let since {
             let snapshot = try sql.bind(since)
             let test = try PostgresSearchSQL.condition(condition, on: "s", fewRows: true, into: &sql)
-            // The newer rows come from the index of `created_xid` alone: every transaction from the old
-            // snapshot's oldest running one on, less those it saw.
             statement = sql.query(
                 """
                 SELECT array_agg(s.seq) FROM message_search s
-                WHERE s.seq = ANY(ARRAY(
-                    SELECT seq FROM message_search
-                    WHERE created_xid >= pg_snapshot_xmin(\(snapshot)::pg_snapshot)
-                        AND NOT pg_visible_in_snapshot(created_xid, \(snapshot)::pg_snapshot)))
-                    AND \(test)
+                WHERE s.seq = ANY(ARRAY(\(ReadMark.rowsCommittedAfter(snapshot)))) AND \(test)
                 """)
         } else if let table = try Self.tableOfRows(condition, into: &sql) {
             statement = sql.query("SELECT array_agg(seq) FROM \(table)")

@@ -63,9 +63,11 @@ struct PostgresStoreTests {
             try await withPostgresConnection(url) { late in
                 try await late.run("BEGIN", logger: testLogger)
                 var lateSeq: Int64 = 0
-                for try await seq in try await late.query("SELECT nextval('message_seq')", logger: testLogger)
-                    .decode(Int64.self)
-                {
+                // The row id, and a transaction id: the transaction is running when the searches below take
+                // their snapshots.
+                for try await (seq, _) in try await late.query(
+                    "SELECT nextval('message_seq'), pg_current_xact_id()::text", logger: testLogger
+                ).decode((Int64, String).self) {
                     lateSeq = seq
                 }
                 let second = try await store.store(
@@ -179,6 +181,49 @@ struct PostgresStoreTests {
             try await expectSamePages("after a deletion and a read flag")
             try await store.close()
         }
+    }
+
+    /// Terms that no index answers are each a pass over every message when first read in every inbox: a
+    /// search with several of them, or with one in an inbox small beside the database, is one statement
+    /// over the inbox instead, and keeps nothing; its answer is the same.
+    @Test func unindexedTermsInSmallInboxesAreOneStatement() async throws {
+        try await withPostgresStore { store, _ in
+            for index in 0..<20 { _ = try await store.store(incoming("Subject: \(index)\r\n\r\nbody\r\n")) }
+            _ = try await store.createInbox(named: "tiny")
+            _ = try await store.store(incoming("Subject: tiny\r\n\r\nbody\r\n", inbox: "tiny"))
+            let cases = [
+                ("default", "larger:1 smaller:100000 -has:attachment"),
+                ("tiny", "larger:1"),
+                ("default", "-from:zz -before:2000-01-01 -header:\(String(repeating: "x", count: 300))"),
+            ]
+            for (inbox, text) in cases {
+                let query = MessageQuery(inbox: inbox, search: try SearchQuery(parsing: text))
+                let page = try await store.messages(query, limit: 50, offset: 0)
+                #expect(page == (try await store.messagesInOneStatement(query, limit: 50, offset: 0)), "\(text)")
+                #expect(page.total == (inbox == "tiny" ? 1 : 20), "\(text)")
+                #expect(await store.termRows.kept.isEmpty, "\(inbox): \(text)")
+            }
+            // One such term in the large inbox is read and kept.
+            let one = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "larger:1"))
+            #expect(try await store.messages(one, limit: 50, offset: 0).total == 20)
+            #expect(await store.termRows.kept.keys.contains(.largerThan(1)))
+        }
+    }
+
+    /// Rows kept from another server (a restart, a promoted replica) are not brought up to date by
+    /// transaction id: they are read afresh.
+    @Test func rowsKeptFromAnotherServerAreNotUsed() {
+        let key = PostgresTermKey.hasAttachment
+        let entry = PostgresTermReader.Entry(
+            rows: RowSet(largest: 10), through: 10, snapshot: ReadMark(server: "100.5", snapshot: "7:7:").text)
+        let here = PostgresTermReader(
+            kept: [key: entry], mark: ReadMark(server: "100.5", snapshot: "9:9:"), largest: 12)
+        #expect(here.keptEntry(key) != nil)
+        let promoted = PostgresTermReader(
+            kept: [key: entry], mark: ReadMark(server: "200.25", snapshot: "9:9:"), largest: 12)
+        #expect(promoted.keptEntry(key) == nil)
+        #expect(
+            ReadMark(ReadMark(server: "100.5", snapshot: "7:9:8").text) == ReadMark(server: "100.5", snapshot: "7:9:8"))
     }
 
     /// Random mail, deletions, read flags and queries of every kept term shape, round after round: the

@@ -52,11 +52,13 @@ package actor TermRowsCache<Key: Hashable & Sendable> {
         return found
     }
 
-    /// Keeps `updated`, unless a newer entry of the same term is kept already; the least recently used
-    /// entries go when a bound is passed.
+    /// Keeps `updated`, unless an entry of the same term up to a later row is kept already; the least
+    /// recently used entries go when a bound is passed.
     package func remember(_ updated: [Key: Entry]) {
         uses += 1
-        for (key, entry) in updated where (entries[key]?.entry.through ?? -1) < entry.through {
+        // An entry of the same row as the kept one may be newer (rows committed below it since), and is
+        // kept; an older one is not.
+        for (key, entry) in updated where (entries[key]?.entry.through ?? -1) <= entry.through {
             entries[key] = Kept(entry: entry, lastUse: uses)
         }
         var bytes = entries.values.reduce(0) { $0 + $1.entry.rows.byteCount }
