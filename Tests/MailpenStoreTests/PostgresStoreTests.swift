@@ -226,6 +226,30 @@ struct PostgresStoreTests {
             ReadMark(ReadMark(server: "100.5", snapshot: "7:9:8").text) == ReadMark(server: "100.5", snapshot: "7:9:8"))
     }
 
+    /// Inbox members kept from another server are read afresh too, however well their counts fit: here
+    /// they are made to look current (the counters match) while holding the wrong rows.
+    @Test func membersKeptFromAnotherServerAreReadAfresh() async throws {
+        try await withPostgresStore { store, _ in
+            var ids: [String] = []
+            for index in 0..<3 { ids.append(try await store.store(incoming("Subject: \(index)\r\n\r\nalpha\r\n")).id) }
+            let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "alpha is:unread"))
+            #expect(try await store.messages(query, limit: 10, offset: 0).total == 3)
+            var kept = try #require(await store.memberships.members(of: 1))
+            // Three rows, all unread, as the counters say, but not the inbox's: rows 100 to 102.
+            var wrong = RowSet(largest: 200)
+            for row in Int64(100)...102 { wrong.insert(row) }
+            kept.members = wrong
+            kept.unread = wrong
+            kept.through = 200
+            kept.mark = ReadMark(server: "another", snapshot: kept.mark.snapshot)
+            await store.memberships.remember(kept, of: 1)
+            _ = try await store.store(incoming("Subject: 3\r\n\r\nomega\r\n"))  // so that the snapshot differs
+            let page = try await store.messages(query, limit: 10, offset: 0)
+            #expect(page.messages.map(\.id) == ids.reversed())
+            #expect(page.total == 3)
+        }
+    }
+
     /// Random mail, deletions, read flags and queries of every kept term shape, round after round: the
     /// answers with the terms and inbox members kept from earlier searches must equal those read afresh,
     /// and those of one SQL statement, which keeps nothing.
