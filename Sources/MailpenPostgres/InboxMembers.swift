@@ -83,10 +83,6 @@ actor InboxMembersCache {
     private var entries: [Int64: InboxMembers] = [:]
     private static let maximumEntries = 16
 
-    func members(of inboxID: Int64) -> InboxMembers? {
-        entries[inboxID]
-    }
-
     /// Every kept entry: a search takes them before its snapshot, so that what it brings up to date was
     /// read before that snapshot (another search may keep newer ones meanwhile).
     var all: [Int64: InboxMembers] {

@@ -79,7 +79,7 @@ struct PostgresIndexedSearch {
             }
         }
         if known == nil, inboxTests.isEmpty, let candidates,
-            Int64(candidates.count * Self.lookupCostInRows) < reader.largest
+            Int64(candidates.count * RowSet.lookupCostInRows) < reader.largest
         {
             // Few candidates: looking them up costs less than reading the inbox's members.
             let matches = try await Self.lookUp(
@@ -102,9 +102,6 @@ struct PostgresIndexedSearch {
             unread: rows.countOfIntersection(with: current.unread))
         return (matches, isNew ? current : nil)
     }
-
-    /// What looking up one candidate costs, in rows of a pass over the inbox's members.
-    static let lookupCostInRows = 8
 
     /// The candidates that belong to the inbox, looked up by their row ids.
     private static func lookUp(

@@ -22,9 +22,10 @@ enum PostgresTermKey: Hashable, Sendable {
         switch self {
         case .hasAttachment, .largerThan, .smallerThan, .receivedBefore, .receivedOnOrAfter: true
         case .field(_, let value): String(decoding: value, as: UTF8.self).unicodeScalars.count < 3
+        // Text without words is looked for in subject and addresses, as a field value is.
         case .text(let value, let isPhrase):
             SearchSQL.ftsExpression(String(decoding: value, as: UTF8.self), isPhrase: isPhrase) == nil
-                && String(decoding: value, as: UTF8.self).unicodeScalars.count < 3
+                && PostgresTermKey.field(columns: [], value: value).isReadWithoutIndex
         case .header(let name, _): !HeaderRows.isIndexable(name: String(decoding: name, as: UTF8.self))
         }
     }

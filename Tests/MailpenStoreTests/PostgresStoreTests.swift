@@ -139,7 +139,7 @@ struct PostgresStoreTests {
                 #expect(page.total == expected.count, "\(text), \(comment)")
             }
             try await expect("alpha is:unread", [ids[0], ids[2], ids[3]], "first search")
-            #expect(await store.memberships.members(of: 1) != nil)
+            #expect(await store.memberships.all[1] != nil)
 
             try await store.deleteMessage(id: ids.remove(at: 2))
             ids.append(try await store.store(incoming("Subject: 4\r\n\r\nalpha\r\n")).id)
@@ -173,7 +173,7 @@ struct PostgresStoreTests {
             }
             try await send(30)
             try await expectSamePages("first pages")
-            #expect(await store.memberships.members(of: 1) != nil, "the members are kept")
+            #expect(await store.memberships.all[1] != nil, "the members are kept")
             try await send(5)
             try await expectSamePages("after new mail")
             try await store.deleteMessage(id: ids.remove(at: 3))
@@ -234,7 +234,7 @@ struct PostgresStoreTests {
             for index in 0..<3 { ids.append(try await store.store(incoming("Subject: \(index)\r\n\r\nalpha\r\n")).id) }
             let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "alpha is:unread"))
             #expect(try await store.messages(query, limit: 10, offset: 0).total == 3)
-            var kept = try #require(await store.memberships.members(of: 1))
+            var kept = try #require(await store.memberships.all[1])
             // Three rows, all unread, as the counters say, but not the inbox's: rows 100 to 102.
             var wrong = RowSet(largest: 200)
             for row in Int64(100)...102 { wrong.insert(row) }

@@ -164,7 +164,7 @@ struct IndexedSearch {
         var known = membership
         if known == nil, inboxTests.isEmpty, let candidates {
             let stored = try Int.fetchOne(db, sql: "SELECT SUM(message_count) FROM inbox") ?? 0
-            if candidates.count * Self.lookupCostInRows < stored {
+            if candidates.count * RowSet.lookupCostInRows < stored {
                 // Few candidates: looking each one up costs less than reading the membership.
                 return (try Self.lookUp(candidates, inboxID: inboxID, largest: largest, in: db), nil)
             }
@@ -213,7 +213,4 @@ struct IndexedSearch {
         }
         return matches
     }
-
-    /// What looking up one match costs, in rows of a pass over the narrow index.
-    static let lookupCostInRows = 8
 }

@@ -3,6 +3,10 @@
 package struct RowSet: Sequence, Sendable {
     private var words: [UInt64]
 
+    /// What looking up one row by its id costs, in rows of a pass over an inbox's narrow index: below, a
+    /// search looks its few candidates up one by one rather than reading the inbox's members.
+    package static let lookupCostInRows = 8
+
     /// A set for row ids from 1 to `largest`; larger ones (rows committed after the search began) are ignored.
     package init(largest: Int64) {
         words = Array(repeating: 0, count: Int(Swift.max(0, largest) / 64) + 1)

@@ -24,7 +24,7 @@ struct TermReader {
         let key = term.cacheKey
         let known = key.flatMap { updated[$0] ?? kept[$0] }
         if case .fieldScan(let test) = term.source, known == nil, let candidates,
-            Int64(candidates.count * IndexedSearch.lookupCostInRows) < largest
+            Int64(candidates.count * RowSet.lookupCostInRows) < largest
         {
             return try lookUp(test, among: candidates, largest: largest, in: db)
         }
