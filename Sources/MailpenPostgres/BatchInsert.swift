@@ -1,12 +1,11 @@
 import MailpenStore
 import PostgresNIO
 
-/// A batch of new messages as one statement: their rows, bytes, search entries and header lines inserted,
-/// their inboxes' counters raised (the inbox rows locked first, in id order, as every transaction here locks
-/// them) and the batch's notifications sent. Every value is an array parameter, so the text is the same for
-/// every batch, and the statement is prepared: PostgreSQL parses and plans it once per connection rather than
-/// once per batch.
-struct BatchInsert: PostgresPreparedStatement {
+/// A batch of new messages as one statement: their rows, bytes and search rows inserted (the search rows'
+/// columns only: ``PostgresIndexer`` fills their texts later), their inboxes' counters raised (the inbox
+/// rows locked first, in id order, as every transaction here locks them) and the batch's notifications
+/// sent, as one ``BatchStatement``.
+struct BatchInsert: BatchStatement {
     /// A message of the batch with its number, id and inbox.
     typealias Entry = (row: IncomingRow, seq: Int64, id: String, inbox: InboxReference)
     /// An inbox's id, its new message count and its limit (`nil`: the store's default), then the number of
@@ -16,18 +15,10 @@ struct BatchInsert: PostgresPreparedStatement {
     /// The text of every batch's statement, taken from an empty one.
     static let sql: String = (try? query(for: [], at: 0, added: [:], notifying: []).sql) ?? ""
 
-    private let bindings: PostgresBindings
+    let bindings: PostgresBindings
 
     init(_ entries: [Entry], at now: Int64, added: [Int64: Int64], notifying payloads: [String]) throws {
-        let query = try Self.query(for: entries, at: now, added: added, notifying: payloads)
-        guard query.sql == Self.sql else {
-            throw StoreError.unavailable("the text of a batch's statement changed with its batch")
-        }
-        bindings = query.binds
-    }
-
-    func makeBindings() -> PostgresBindings {
-        bindings
+        bindings = try Self.bindings(of: Self.query(for: entries, at: now, added: added, notifying: payloads))
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Row {
@@ -65,30 +56,11 @@ struct BatchInsert: PostgresPreparedStatement {
             try column { StoredText.cut($0.message.columns.snippet) },
         ]
         let raw = try column { $0.raw }
-        let searchColumns = [
-            try column { $0.words.vector },
-            try column { $0.words.tokens },
-            try column { $0.fields.from },
-            try column { $0.fields.to },
-            try column { $0.fields.cc },
-            try column { $0.fields.bcc },
-            try column { $0.fields.replyTo },
-            try column { $0.fields.all },
-            try column { $0.fields.recipients },
-            try column { $0.fields.subject },
-            try column { $0.fields.messageID },
-            try column { $0.fields.headers },
-        ]
-        let headerLines = stored.flatMap { entry in entry.row.headers.map { (entry.seq, $0) } }
-        let headerSeqs = try sql.bind(headerLines.map(\.0))
-        let headerNames = try sql.bind(headerLines.map(\.1.name))
-        let headerValues = try sql.bind(headerLines.map(\.1.value))
         let notifications = try sql.bind(payloads)
         let channel = try sql.bind(StoreNotification.channel)
         let messageTypes = [
             "text", "text", "text", "text", "text", "text", "text", "text", "text", "int8", "text", "text",
         ]
-        let searchTypes = ["tsvector"] + Array(repeating: "text", count: 11)
         func typed(_ placeholders: [String], _ types: [String]) -> String {
             zip(placeholders, types).map { "\($0)::\($1)[]" }.joined(separator: ", ")
         }
@@ -115,19 +87,10 @@ struct BatchInsert: PostgresPreparedStatement {
             ), bytes AS (
                 INSERT INTO message_raw (seq, raw) SELECT * FROM unnest(\(seqs)::int8[], \(raw)::bytea[])
             ), searchable AS (
-                INSERT INTO message_search (seq, inbox_id, id, received_at, size, attachment_count, words, tokens,
-                    addr_from, addr_to, addr_cc, addr_bcc, addr_reply_to, addr_all, rcpt, subject, message_id,
-                    headers)
-                SELECT u.seq, u.inbox_id, u.id, \(received), u.size, u.attachments, u.words, u.tokens, u.addr_from,
-                    u.addr_to, u.addr_cc, u.addr_bcc, u.addr_reply_to, u.addr_all, u.rcpt, u.subject, u.message_id,
-                    u.headers
+                INSERT INTO message_search (seq, inbox_id, id, received_at, size, attachment_count)
+                SELECT u.seq, u.inbox_id, u.id, \(received), u.size, u.attachments
                 FROM unnest(\(seqs)::int8[], \(ids)::text[], \(inboxes)::int8[], \(sizes)::int8[],
-                    \(attachments)::int8[], \(typed(searchColumns, searchTypes)))
-                    AS u (seq, id, inbox_id, size, attachments, words, tokens, addr_from, addr_to, addr_cc,
-                        addr_bcc, addr_reply_to, addr_all, rcpt, subject, message_id, headers)
-            ), headed AS (
-                INSERT INTO message_header (name, seq, value)
-                SELECT * FROM unnest(\(headerNames)::text[], \(headerSeqs)::int8[], \(headerValues)::text[])
+                    \(attachments)::int8[]) AS u (seq, id, inbox_id, size, attachments)
             ), notified AS (
                 SELECT count(pg_notify(\(channel), p)) AS sent FROM unnest(\(notifications)::text[]) AS p
             )

@@ -25,8 +25,12 @@ final class ChangeListener: Sendable {
 
     private let node: String
     private let feed: ChangeFeed<StoreEvent>
+    /// Where the messages whose search texts another node filled are announced.
+    private let searchable: ChangeFeed<IndexedMessages>
     private let connect: @Sendable () async throws -> PostgresConnection
     private let loadSummaries: @Sendable ([String]) async throws -> [MessageSummary]
+    /// Told how many messages another node stored.
+    private let othersStored: @Sendable (Int) -> Void
     /// Told of inbox changes elsewhere (they invalidate the writer's caches) and of a reconnection.
     private let inboxesChanged: @Sendable () async -> Void
     /// Told that it listens again after losing its connection: the server may be another one (a failover).
@@ -35,13 +39,17 @@ final class ChangeListener: Sendable {
     private let state = Mutex(State())
 
     init(
-        node: String, feed: ChangeFeed<StoreEvent>, connect: @escaping @Sendable () async throws -> PostgresConnection,
+        node: String, feed: ChangeFeed<StoreEvent>, searchable: ChangeFeed<IndexedMessages>,
+        connect: @escaping @Sendable () async throws -> PostgresConnection,
         loadSummaries: @escaping @Sendable ([String]) async throws -> [MessageSummary],
-        inboxesChanged: @escaping @Sendable () async -> Void, reconnected: @escaping @Sendable () async -> Void,
+        othersStored: @escaping @Sendable (Int) -> Void, inboxesChanged: @escaping @Sendable () async -> Void,
+        reconnected: @escaping @Sendable () async -> Void,
         logger: Logger
     ) {
         self.node = node
         self.feed = feed
+        self.searchable = searchable
+        self.othersStored = othersStored
         self.connect = connect
         self.loadSummaries = loadSummaries
         self.inboxesChanged = inboxesChanged
@@ -136,7 +144,10 @@ final class ChangeListener: Sendable {
         guard notification.node != node else { return }
         switch notification.change {
         case .stored(_, let ids):
+            othersStored(ids.count)
             await publishLoaded(ids, as: StoreEvent.stored)
+        case .searchable(let inbox, let ids):
+            await searchable.publish([IndexedMessages(inbox: inbox, ids: ids)])
         case .updated(_, let id):
             await publishLoaded([id], as: StoreEvent.updated)
         case .deleted(let inbox, let ids):

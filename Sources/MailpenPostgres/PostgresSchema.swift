@@ -6,10 +6,10 @@ import PostgresNIO
 /// nodes starting together apply them once and the others wait and find them applied.
 ///
 /// The tables mirror the SQLite store's (see docs/storage.md), plus `message_search`: what a search
-/// looks at for one message, filled in the same transaction as the message (so a committed message is
-/// searchable at once, on every node) and kept apart from `message` so that lists never read it. Its
-/// text and word vector are stored out of line (`toast_tuple_target`), leaving narrow rows that a search
-/// over many matches can count quickly.
+/// looks at for one message, kept apart from `message` so that lists never read it. Its row is stored with
+/// the message and its texts are filled behind the writer, as the SQLite store's search index is (see
+/// ``PostgresIndexer``). Its word vector is stored out of line (`toast_tuple_target`), leaving narrow rows
+/// that a search over many matches can count quickly.
 enum PostgresSchema {
     struct Migration: Sendable {
         var version: Int
@@ -331,6 +331,31 @@ enum PostgresSchema {
                     ALTER COLUMN subject SET STORAGE MAIN,
                     ALTER COLUMN message_id SET STORAGE MAIN
                 """
+            ]),
+        Migration(
+            version: 10, name: "search texts filled behind the writer",
+            statements: [
+                // A message's search row is stored with it, its columns set and its texts null; the indexer
+                // fills the texts later (see `PostgresIndexer`), so that storing a message does not wait for
+                // their indexes. Until then no text term matches the row.
+                """
+                ALTER TABLE message_search
+                    ALTER COLUMN addr_from DROP NOT NULL,
+                    ALTER COLUMN addr_to DROP NOT NULL,
+                    ALTER COLUMN addr_cc DROP NOT NULL,
+                    ALTER COLUMN addr_bcc DROP NOT NULL,
+                    ALTER COLUMN addr_reply_to DROP NOT NULL,
+                    ALTER COLUMN addr_all DROP NOT NULL,
+                    ALTER COLUMN rcpt DROP NOT NULL,
+                    ALTER COLUMN subject DROP NOT NULL,
+                    ALTER COLUMN message_id DROP NOT NULL,
+                    ALTER COLUMN headers DROP NOT NULL
+                """,
+                // The indexer's queue: the rows whose texts are not filled yet, which every filled row leaves.
+                "CREATE INDEX message_search_unfilled ON message_search (seq) WHERE addr_all IS NULL",
+                // Filling a row's texts leaves its old version dead; vacuum then marks the pages visible to
+                // all again, which the members' index-only reads need (see `InboxMembers`).
+                "ALTER TABLE message_search SET (autovacuum_vacuum_scale_factor = 0.02)",
             ]),
     ]
 

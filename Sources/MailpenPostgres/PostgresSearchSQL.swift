@@ -59,6 +59,17 @@ struct PostgresSearchSQL {
         }
     }
 
+    /// Whether `search` has a term on the texts the indexer fills (words, fields, headers), which a message
+    /// matches only once they are filled.
+    static func readsTexts(_ search: SearchQuery) -> Bool {
+        search.terms.contains { term in
+            switch term.condition {
+            case .text, .address, .subject, .messageID, .header: true
+            case .tag, .isRead, .hasAttachment, .receivedBefore, .receivedOnOrAfter, .largerThan, .smallerThan: false
+            }
+        }
+    }
+
     /// Whether testing `condition` on a row reads text stored out of line (the word vector, the field and
     /// header texts): negated, such a term is answered by the set of rows its indexes give rather than
     /// row by row.

@@ -5,15 +5,16 @@ import Synchronization
 extension PostgresStore {
     /// Waits until `count` messages of the inbox match `query` — messages already stored count — and returns
     /// them, newest first. Woken by the change feed, which carries this node's commits and, through
-    /// `LISTEN`, the other nodes': each new message of the inbox is checked against the query at once
-    /// (it is searchable as soon as it is committed). Throws ``StoreError/timedOut`` after `timeout`, and
-    /// stops when the calling task is cancelled.
+    /// `LISTEN`, the other nodes': each new message of the inbox is checked against the query at once, or,
+    /// when the query has text terms, once its search texts are filled (which a pending wait makes happen
+    /// at once, see ``PostgresIndexer``). Throws ``StoreError/timedOut`` after `timeout`, and stops when the
+    /// calling task is cancelled.
     ///
     /// While the database is out of reach a pending wait keeps waiting: its lookups fail, and once the
     /// store listens again the feed makes it look afresh (see ``ChangeListener``).
     public func waitForMessages(_ query: MessageQuery, count: Int, timeout: Duration) async throws -> [MessageSummary] {
-        waits.add(1, ordering: .sequentiallyConsistent)
-        defer { waits.subtract(1, ordering: .sequentiallyConsistent) }
+        waits.begin()
+        defer { waits.end() }
         try ensureOpen()
         return try await MessageWait.withTimeout(timeout) {
             try await self.collectMatches(query, count: count)
@@ -22,13 +23,20 @@ extension PostgresStore {
 
     private func collectMatches(_ query: MessageQuery, count: Int) async throws -> [MessageSummary] {
         let (inputs, input) = AsyncStream.makeStream(of: WaitInput<[String]>.self)
-        // Subscribed before the first look, so that nothing stored or deleted in between is missed.
+        let readsTexts = PostgresSearchSQL.readsTexts(query.search)
+        // Subscribed before the first look, so that nothing stored, filled or deleted in between is missed.
         let news = await changes.subscribe(bufferSize: 1024)
+        let filled = await indexed.subscribe(bufferSize: 1024)
         let inbox = query.inbox
         return try await withThrowingDiscardingTaskGroup(returning: [MessageSummary].self) { group in
             group.addTask {
                 await MessageWait.follow(self.changes, from: news, into: input, finishing: true) { event in
-                    WaitInput(event, inbox: inbox) { [$0.id] }
+                    WaitInput(event, inbox: inbox) { readsTexts ? nil : [$0.id] }
+                }
+            }
+            group.addTask {
+                await MessageWait.follow(self.indexed, from: filled, into: input) { news in
+                    readsTexts && news.inbox.caseInsensitiveCompare(inbox) == .orderedSame ? .stored(news.ids) : nil
                 }
             }
             defer { group.cancelAll() }

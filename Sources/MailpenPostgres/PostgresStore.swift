@@ -12,8 +12,9 @@ import Synchronization
 /// New messages go through a group-commit writer (``PostgresWriter``); everything else runs on a small pool
 /// of connections (``PostgresPool``) in transactions of its own. Every committed change is published on this
 /// node's change feed at once and announced to the other nodes with `NOTIFY` in the same transaction; a
-/// ``ChangeListener`` publishes theirs here. A search sees a message as soon as it is committed: its search
-/// entry is written in the same transaction.
+/// ``ChangeListener`` publishes theirs here. A message's search row is stored with it; its texts are filled
+/// behind the writer by a ``PostgresIndexer``, as the SQLite store's search index is, and until then no
+/// text term finds it.
 ///
 /// While the server is out of reach, calls fail with ``StoreError/unavailable(_:)`` (503 in the API,
 /// `451 4.3.0` in SMTP) and ``health()`` says why; connections are made again on demand, so the store
@@ -37,6 +38,8 @@ public final class PostgresStore: MailpenStore {
         /// to date with new mail) rather than by walking the inbox's index past the offset. Lowered by
         /// tests.
         var deepListOffset = 10_000
+        /// Whether this node fills search texts; turned off by tests, to see messages before they are filled.
+        var fillsSearchTexts = true
 
         public init(
             url: PostgresURL, retention: RetentionDefaults = .init(), synchronousCommit: Bool = true,
@@ -70,8 +73,11 @@ public final class PostgresStore: MailpenStore {
     let termRows = TermRowsCache<PostgresTermKey>()
     /// The members of recently searched inboxes, kept while their inbox rows are unchanged.
     let memberships = InboxMembersCache()
+    /// Messages whose search texts were just filled, here or on another node: text terms find them now.
+    let indexed: ChangeFeed<IndexedMessages>
+    let indexer: PostgresIndexer
     /// Requests waiting for mail; the store lets them end before it closes.
-    let waits = Atomic<Int>(0)
+    let waits = WaitCounter()
     private let threads: MultiThreadedEventLoopGroup
     private let isClosed = Atomic<Bool>(false)
 
@@ -154,8 +160,19 @@ public final class PostgresStore: MailpenStore {
             configuration: reads, maximumConnections: configuration.poolSize, loops: threads, logger: logger)
         let changes = ChangeFeed<StoreEvent>(loop: feedLoop)
         let ownChanges = ChangeFeed<StoreEvent>(loop: feedLoop)
+        let indexed = ChangeFeed<IndexedMessages>(loop: feedLoop)
         self.changes = changes
         self.ownChanges = ownChanges
+        self.indexed = indexed
+        let waits = self.waits
+        // A lost fill is filled again, so the indexer's commits need not wait for the disk.
+        let fills = try url.connectionConfiguration(parameters: Self.readSettings + [("synchronous_commit", "off")])
+        let indexer = PostgresIndexer(
+            isEnabled: configuration.fillsSearchTexts, node: node,
+            connect: {
+                try await PostgresConnection.connect(on: feedLoop, configuration: fills, id: -2, logger: logger)
+            }, isUrgent: { !waits.isEmpty }, publish: { indexed.publishFromAnyThread($0) }, logger: logger)
+        self.indexer = indexer
         writer = PostgresWriter(
             loop: writerLoop,
             connector: { loop in
@@ -164,17 +181,21 @@ public final class PostgresStore: MailpenStore {
             publish: { events in
                 changes.publishFromAnyThread(events)
                 ownChanges.publishFromAnyThread(events)
+                let stored = events.count { if case .stored = $0 { true } else { false } }
+                if stored > 0 { indexer.stored(stored) }
             }, retention: configuration.retention, node: node, logger: logger)
         let pool = self.pool
         let writer = self.writer
         let termRows = self.termRows
         let memberships = self.memberships
         listener = ChangeListener(
-            node: node, feed: changes,
+            node: node, feed: changes, searchable: indexed,
             connect: {
                 try await PostgresConnection.connect(on: feedLoop, configuration: reads, id: -1, logger: logger)
             },
             loadSummaries: { ids in try await Self.summaries(ids: ids, pool: pool, logger: logger) },
+            // A request here may wait for them: filled at once by whichever node comes first.
+            othersStored: { count in if !waits.isEmpty { indexer.stored(count) } },
             inboxesChanged: { await writer.forgetInboxes() },
             // A promoted replica may have given the ids of transactions lost in the failover again, so rows
             // kept from the old server's snapshots cannot be brought up to date by transaction id.
@@ -198,6 +219,7 @@ public final class PostgresStore: MailpenStore {
                 """, logger: logger)
         }
         try await listener.start()
+        indexer.start()
         deliveryLeases.startRenewing({ [weak self] ids in try await self?.renewLeases(ids) }, logger: logger)
     }
 
@@ -209,15 +231,14 @@ public final class PostgresStore: MailpenStore {
             "closing the database: \(statistics.messages) message(s) were written in \(statistics.batches) transaction(s)"
         )
         await writer.close()
+        await indexer.stop()
         await deliveryLeases.stop()
         await listener.stop()
         await changes.finish()
         await ownChanges.finish()
+        await indexed.finish()
         // Waits end with the feed; let them, so that none reaches for a connection once the pool is closed.
-        let deadline = ContinuousClock.now + .seconds(5)
-        while waits.load(ordering: .sequentiallyConsistent) > 0, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(1))
-        }
+        await waits.untilEmpty(within: .seconds(5))
         await pool.close()
         try await threads.shutdownGracefully()
     }

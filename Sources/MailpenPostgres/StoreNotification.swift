@@ -6,6 +6,7 @@ import MailpenStore
 /// | payload | change |
 /// |---|---|
 /// | `<node> s <inbox> <id>...` | messages stored (the others load their summaries) |
+/// | `<node> t <inbox> <id>...` | messages' search texts filled: text terms can find them now |
 /// | `<node> d <inbox> <id>...` | messages deleted |
 /// | `<node> c <inbox>` | an inbox cleared |
 /// | `<node> u <inbox> <id>` | a message's read flag or tags changed (the others load its summary) |
@@ -17,6 +18,7 @@ import MailpenStore
 struct StoreNotification: Sendable, Hashable {
     enum Change: Sendable, Hashable {
         case stored(inbox: String, ids: [String])
+        case searchable(inbox: String, ids: [String])
         case deleted(inbox: String, ids: [String])
         case cleared(inbox: String)
         case updated(inbox: String, id: String)
@@ -67,6 +69,11 @@ struct StoreNotification: Sendable, Hashable {
         return payloads
     }
 
+    /// The payloads announcing that `node` filled the search texts of these messages.
+    static func payloads(searchable: [IndexedMessages], node: String) -> [String] {
+        searchable.flatMap { chunked(prefix: "\(node) t \($0.inbox)", ids: $0.ids) }
+    }
+
     private static func chunked(prefix: String, ids: [String]) -> [String] {
         var payloads: [String] = []
         var current = prefix
@@ -93,6 +100,7 @@ struct StoreNotification: Sendable, Hashable {
         let rest = Array(words.dropFirst(3))
         switch words[1] {
         case "s" where !rest.isEmpty: change = .stored(inbox: inbox, ids: rest)
+        case "t" where !rest.isEmpty: change = .searchable(inbox: inbox, ids: rest)
         case "d" where !rest.isEmpty: change = .deleted(inbox: inbox, ids: rest)
         case "c" where rest.isEmpty: change = .cleared(inbox: inbox)
         case "u" where rest.count == 1: change = .updated(inbox: inbox, id: rest[0])

@@ -19,9 +19,8 @@ struct PostgresStoreTests {
     /// (whose texts are out of line too).
     @Test func wordSearchesReadNoWordVector() async throws {
         try await withPostgresStore { store, url in
-            for index in 0..<20 {
-                _ = try await store.store(incoming("Subject: \(index)\r\n\r\nwarehouse \(index)\r\n"))
-            }
+            _ = try await storeSearchable(
+                (0..<20).map { incoming("Subject: \($0)\r\n\r\nwarehouse \($0)\r\n") }, in: store)
             // Enough rows, copied in SQL, that the planner weighs its choices as it would for a real inbox.
             try await withPostgresConnection(url) { connection in
                 try await Self.copyFirstMessage(5000, on: connection)
@@ -58,8 +57,8 @@ struct PostgresStoreTests {
     /// would miss it — for every kind of kept term.
     @Test func keptTermRowsCatchUpWithCommitsOutOfRowOrder() async throws {
         try await withPostgresStore { store, url in
-            let first = try await store.store(
-                incoming("From: ann@example.test\r\nSubject: alpha one\r\nX-Batch: 1\r\n\r\nwarehouse\r\n"))
+            let first = try await searchable(
+                "From: ann@example.test\r\nSubject: alpha one\r\nX-Batch: 1\r\n\r\nwarehouse\r\n", in: store)
             try await withPostgresConnection(url) { late in
                 try await late.run("BEGIN", logger: testLogger)
                 var lateSeq: Int64 = 0
@@ -70,8 +69,8 @@ struct PostgresStoreTests {
                 ).decode((Int64, String).self) {
                     lateSeq = seq
                 }
-                let second = try await store.store(
-                    incoming("From: ann@example.test\r\nSubject: alpha two\r\nX-Batch: 1\r\n\r\nwarehouse\r\n"))
+                let second = try await searchable(
+                    "From: ann@example.test\r\nSubject: alpha two\r\nX-Batch: 1\r\n\r\nwarehouse\r\n", in: store)
                 let texts = [
                     "warehouse", "\"alpha two\"", "subject:alpha", "from:ann", "larger:1", "header:X-Batch=1",
                     "-omega", "warehouse -from:zz",
@@ -130,7 +129,7 @@ struct PostgresStoreTests {
     @Test func keptInboxMembersFollowDeletionsAndFlags() async throws {
         try await withPostgresStore { store, _ in
             var ids: [String] = []
-            for index in 0..<4 { ids.append(try await store.store(incoming("Subject: \(index)\r\n\r\nalpha\r\n")).id) }
+            for index in 0..<4 { ids.append(try await searchable("Subject: \(index)\r\n\r\nalpha\r\n", in: store).id) }
             _ = try await store.setRead(id: ids[1], true)
             func expect(_ text: String, _ expected: [String], _ comment: Comment) async throws {
                 let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: text))
@@ -142,7 +141,7 @@ struct PostgresStoreTests {
             #expect(await store.memberships.all[1] != nil)
 
             try await store.deleteMessage(id: ids.remove(at: 2))
-            ids.append(try await store.store(incoming("Subject: 4\r\n\r\nalpha\r\n")).id)
+            ids.append(try await searchable("Subject: 4\r\n\r\nalpha\r\n", in: store).id)
             try await expect("alpha", ids, "after a deletion and new mail")
 
             _ = try await store.setRead(id: ids[0], true)
@@ -231,7 +230,7 @@ struct PostgresStoreTests {
     @Test func membersKeptFromAnotherServerAreReadAfresh() async throws {
         try await withPostgresStore { store, _ in
             var ids: [String] = []
-            for index in 0..<3 { ids.append(try await store.store(incoming("Subject: \(index)\r\n\r\nalpha\r\n")).id) }
+            for index in 0..<3 { ids.append(try await searchable("Subject: \(index)\r\n\r\nalpha\r\n", in: store).id) }
             let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "alpha is:unread"))
             #expect(try await store.messages(query, limit: 10, offset: 0).total == 3)
             var kept = try #require(await store.memberships.all[1])
@@ -248,6 +247,11 @@ struct PostgresStoreTests {
             #expect(page.messages.map(\.id) == ids.reversed())
             #expect(page.total == 3)
         }
+    }
+
+    /// Stores `raw` and returns once its search texts are filled.
+    private func searchable(_ raw: String, in store: PostgresStore) async throws -> MessageSummary {
+        try await storeSearchable([incoming(raw)], in: store)[0]
     }
 
     /// Random mail, deletions, read flags and queries of every kept term shape, round after round: the
@@ -267,7 +271,7 @@ struct PostgresStoreTests {
                 return found
             }
             for round in 0..<6 {
-                for raw in corpus.messages() { ids.append(try await store.store(incoming(raw)).id) }
+                ids += try await storeSearchable(corpus.messages().map { incoming($0) }, in: store).map(\.id)
                 for index in corpus.deletions(among: ids.count) {
                     try await store.deleteMessage(id: ids.remove(at: index))
                 }
@@ -321,8 +325,7 @@ struct PostgresStoreTests {
                 "X-Campaign: autumn\r\n\(longName): long\r\nSubject: two\r\n\r\nbody\r\n",
                 "Subject: three\r\n\r\nbody\r\n",
             ]
-            var ids: [String] = []
-            for raw in raws { ids.append(try await first.store(incoming(raw)).id) }
+            let ids = try await storeSearchable(raws.map { incoming($0) }, in: first).map(\.id)
             try await first.close()
             // Back to the schema before the table: the lines are only in the header text.
             try await withPostgresConnection(url) { connection in
@@ -545,6 +548,123 @@ struct PostgresStoreTests {
             let intoShop = try await b.store(incoming("Subject: x\r\n\r\n", inbox: "shop"))
             #expect(intoShop.inbox == "shop")
         }
+    }
+
+    /// A message's search texts are filled behind the writer: until then it is listed and matched by its
+    /// columns, no text term finds it and a negated one does (as on SQLite before its index has it). A node
+    /// fills the rows another left without texts when it starts, and the other node hears of it and finds
+    /// them too, its kept rows brought up to date; no row is filled twice.
+    @Test func searchTextsAreFilledBehindTheWriterByAnyNode() async throws {
+        try await withPostgresDatabase { url in
+            var idle = PostgresStore.Configuration(url: url, poolSize: 2)
+            idle.fillsSearchTexts = false
+            let a = try await PostgresStore.open(idle, logger: testLogger)
+            let raws = [
+                "From: ann@example.test\r\nSubject: invoice one\r\nX-Campaign: spring\r\n\r\nwarehouse\r\n",
+                "Subject: two\r\n\r\nparcel\r\n",
+            ]
+            var ids: [String] = []
+            for raw in raws { ids.append(try await a.store(incoming(raw)).id) }
+            func found(_ store: PostgresStore, _ text: String) async throws -> [String] {
+                let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: text))
+                return try await store.messages(query, limit: 10, offset: 0).messages.map(\.id)
+            }
+            #expect(try await a.messages(MessageQuery(inbox: "default"), limit: 10, offset: 0).total == 2)
+            #expect(try await found(a, "larger:1") == ids.reversed())
+            for text in ["warehouse", "from:ann", "subject:invoice", "header:X-Campaign=spring"] {
+                #expect(try await found(a, text).isEmpty, "\(text) before the texts are filled")
+            }
+            #expect(try await found(a, "-warehouse") == ids.reversed())
+
+            let announced = await a.indexed.subscribe(bufferSize: 16)
+            let b = try await PostgresStore.open(.init(url: url, poolSize: 2), logger: testLogger)
+            var unfilled = Set(ids)
+            for try await news in announced {
+                unfilled.subtract(news.ids)
+                if unfilled.isEmpty { break }
+            }
+            for (name, store) in [("a", a), ("b", b)] {
+                #expect(try await found(store, "warehouse") == [ids[0]], "\(name)")
+                #expect(try await found(store, "from:ann subject:invoice") == [ids[0]], "\(name)")
+                #expect(try await found(store, "header:X-Campaign=spring") == [ids[0]], "\(name)")
+                #expect(try await found(store, "-warehouse") == [ids[1]], "\(name)")
+            }
+            #expect(try await Self.count("SELECT count(*) FROM message_search WHERE addr_all IS NULL", url) == 0)
+            #expect(try await Self.count(Self.repeatedHeaderLines, url) == 0)
+            try await a.close()
+            try await b.close()
+        }
+    }
+
+    /// A wait for a text on node B is answered when node A stores the message, though A fills no texts:
+    /// B, told of A's mail while a request waits, fills them itself.
+    @Test func aWaitingNodeFillsTheTextsOfAnotherNodesMail() async throws {
+        try await withPostgresDatabase { url in
+            var idle = PostgresStore.Configuration(url: url, poolSize: 2)
+            idle.fillsSearchTexts = false
+            let a = try await PostgresStore.open(idle, logger: testLogger)
+            let b = try await PostgresStore.open(.init(url: url, poolSize: 2), logger: testLogger)
+            let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:tangerine"))
+            let waiting = try await beginWait(on: b) {
+                try await b.waitForMessages(query, count: 1, timeout: .seconds(20))
+            }
+            _ = try await a.store(incoming("Subject: apple\r\n\r\n"))
+            let stored = try await a.store(incoming("Subject: Tangerine\r\n\r\n"))
+            #expect(try await waiting.value.map(\.id) == [stored.id])
+            try await a.close()
+            try await b.close()
+        }
+    }
+
+    /// Nodes storing and filling at the same time claim different rows: every message gets its texts, and
+    /// its header lines, once.
+    @Test func nodesFillingTogetherFillEachRowOnce() async throws {
+        try await withTwoNodes { a, b in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (node, store) in [(0, a), (1, b)] {
+                    group.addTask {
+                        for index in 0..<60 {
+                            _ = try await store.store(
+                                incoming("Subject: \(node)-\(index)\r\nX-Batch: \(index)\r\n\r\n"))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            var left = 1
+            for _ in 0..<500 where left > 0 {
+                left = try await Self.count("SELECT count(*) FROM message_search WHERE addr_all IS NULL", a)
+                if left > 0 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(left == 0)
+            #expect(
+                try await Self.count("SELECT count(DISTINCT seq) FROM message_header WHERE name = 'x-batch'", a) == 120)
+            #expect(try await Self.count(Self.repeatedHeaderLines, a) == 0)
+        }
+    }
+
+    /// Header lines stored more than once.
+    private static let repeatedHeaderLines =
+        "SELECT count(*) FROM (SELECT 1 FROM message_header GROUP BY name, seq, value HAVING count(*) > 1) d"
+
+    /// The count a `SELECT count(*)` gives, on a connection of its own.
+    private static func count(_ sql: String, _ url: PostgresURL) async throws -> Int {
+        try await withPostgresConnection(url) { connection in try await count(sql, on: connection) }
+    }
+
+    /// The count a `SELECT count(*)` gives, on a connection of the store's pool.
+    private static func count(_ sql: String, _ store: PostgresStore) async throws -> Int {
+        try await store.pool.withConnection { connection in try await count(sql, on: connection) }
+    }
+
+    private static func count(_ sql: String, on connection: PostgresConnection) async throws -> Int {
+        var count = 0
+        for try await n in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: testLogger).decode(
+            Int.self)
+        {
+            count = n
+        }
+        return count
     }
 
     /// When the connection that listens for other nodes is cut, subscribers are told to reload (their

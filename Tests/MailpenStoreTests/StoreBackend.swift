@@ -89,12 +89,12 @@ func untilWaitsEnded(on store: any MailpenStore, idle: Int) async throws {
     await (try wakingFeed(of: store)).reaches { $0 <= idle }
 }
 
-/// The subscriber count of the feed a store's waits subscribe to: SQLite's search indexer announcements, or
-/// PostgreSQL's change feed.
+/// The subscriber count of the feed a store's waits subscribe to last: the search index's announcements,
+/// on either backend.
 private func wakingFeed(of store: any MailpenStore) throws -> WakingFeed {
     switch store {
     case let sqlite as SQLiteStore: return WakingFeed(sqlite.indexed)
-    case let postgres as PostgresStore: return WakingFeed(postgres.changes)
+    case let postgres as PostgresStore: return WakingFeed(postgres.indexed)
     default: throw StoreTestError.unknownBackend
     }
 }
@@ -116,22 +116,22 @@ enum StoreTestError: Error {
     case unknownBackend
 }
 
-/// Stores `messages` in order and returns once a search can find every one of them: at once on PostgreSQL,
-/// whose search entries are committed with the message; on SQLite once the indexer has caught up.
+/// Stores `messages` in order and returns once a search can find every one of them: once the search index
+/// has taken them in (SQLite's indexer, or PostgreSQL's, which fills their texts).
 func storeSearchable(_ messages: [IncomingMessage], in store: any MailpenStore) async throws -> [MessageSummary] {
-    guard let sqlite = store as? SQLiteStore else {
-        var summaries: [MessageSummary] = []
-        for message in messages { summaries.append(try await store.store(message)) }
-        return summaries
+    let events: AsyncThrowingStream<IndexedMessages, any Error>
+    switch store {
+    case let sqlite as SQLiteStore: events = await sqlite.indexed.subscribe(bufferSize: 4096)
+    case let postgres as PostgresStore: events = await postgres.indexed.subscribe(bufferSize: 4096)
+    default: throw StoreTestError.unknownBackend
     }
-    let events = await sqlite.indexed.subscribe(bufferSize: 4096)
     var summaries: [MessageSummary] = []
-    for message in messages { summaries.append(try await sqlite.store(message)) }
-    var searchable = 0
-    if !summaries.isEmpty {
+    for message in messages { summaries.append(try await store.store(message)) }
+    var waiting = Set(summaries.map(\.id))
+    if !waiting.isEmpty {
         for try await event in events {
-            searchable += event.ids.count
-            if searchable >= summaries.count { break }
+            waiting.subtract(event.ids)
+            if waiting.isEmpty { break }
         }
     }
     return summaries

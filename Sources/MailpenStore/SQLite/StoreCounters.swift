@@ -13,26 +13,28 @@ final class CommitCounter: Sendable {
     }
 }
 
-/// Counts the requests waiting for mail. While there are any, the writer hands the messages it commits to
-/// the wait matcher (``WaitMatcher``) and the search indexer leaves merging for later; the store lets them
-/// end before it closes.
-final class WaitCounter: Sendable {
+/// Counts the requests waiting for mail. While there are any, the SQLite writer hands the messages it
+/// commits to the wait matcher (``WaitMatcher``) and the search indexer leaves merging for later, and
+/// PostgreSQL's indexer fills texts at once; each store lets them end before it closes.
+package final class WaitCounter: Sendable {
     private let value = Atomic<Int>(0)
 
-    var isEmpty: Bool { value.load(ordering: .relaxed) == 0 }
+    package init() {}
+
+    package var isEmpty: Bool { value.load(ordering: .relaxed) == 0 }
 
     /// Counts a wait; sequentially consistent with the store's closing flag (see `waitForMessages`).
-    func begin() {
+    package func begin() {
         value.add(1, ordering: .sequentiallyConsistent)
     }
 
-    func end() {
+    package func end() {
         value.subtract(1, ordering: .sequentiallyConsistent)
     }
 
     /// Returns once no wait is counted, or after `limit`. Waits end as soon as the change feed has
     /// finished, so this is a moment at shutdown, not a loop of the running store.
-    func untilEmpty(within limit: Duration) async {
+    package func untilEmpty(within limit: Duration) async {
         let deadline = ContinuousClock.now + limit
         while value.load(ordering: .sequentiallyConsistent) > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(1))

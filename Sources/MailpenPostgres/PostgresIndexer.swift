@@ -1,0 +1,276 @@
+import Logging
+import MailpenStore
+import NIOCore
+import PostgresNIO
+import Synchronization
+
+/// Fills the search texts of stored messages behind the writer, as the SQLite store's search index is
+/// filled: the writer stores each message's search row with its columns only, so that a commit neither
+/// builds the texts nor waits for their indexes, and this fills them in batches, paced by ``IndexPacing``.
+/// Until then a message is listed, counted and matched by its columns, but no text term finds it.
+///
+/// Any node fills any node's messages: a batch claims the oldest rows still without texts with
+/// `FOR UPDATE SKIP LOCKED`, fills them, tells the other nodes (``StoreNotification/Change/searchable(inbox:ids:)``)
+/// and commits, so two nodes never fill the same row and the rows of a node that stopped are filled by the
+/// next node to look. Each node looks after its own commits, after other nodes' while a request here waits
+/// for mail, at start and every ``sweepInterval``.
+final class PostgresIndexer: Sendable {
+    private struct State {
+        /// Messages committed since the last pass began (at least one when a look is due).
+        var backlog = 0
+        var oldest: ContinuousClock.Instant?
+        var lastCommit = ContinuousClock.now
+        var lastPass = ContinuousClock.now - .seconds(3600)
+        var isRunning = false
+        var isStopped = false
+        var task: Task<Void, Never>?
+        var sweeper: Task<Void, Never>?
+        var connection: PostgresConnection?
+        var isFailing = false
+    }
+
+    private enum Step {
+        case stop
+        case wait(Duration)
+        case fill
+    }
+
+    /// Rows a batch claims at most, and the bytes of their messages it reads at most (one message at least).
+    static let batchRows = 512
+    static let batchBytes = 64 << 20
+    /// How often a node looks for rows left without texts by a node that stopped.
+    static let sweepInterval = Duration.seconds(10)
+
+    private let state = Mutex(State())
+    private let isEnabled: Bool
+    private let pacing: IndexPacing
+    private let connect: @Sendable () async throws -> PostgresConnection
+    /// Whether a request on this node waits for mail: its answer may depend on the texts, so they are
+    /// filled at once.
+    private let isUrgent: @Sendable () -> Bool
+    private let publish: @Sendable ([IndexedMessages]) -> Void
+    private let node: String
+    private let logger: Logger
+
+    init(
+        isEnabled: Bool = true, pacing: IndexPacing = IndexPacing(), node: String,
+        connect: @escaping @Sendable () async throws -> PostgresConnection,
+        isUrgent: @escaping @Sendable () -> Bool, publish: @escaping @Sendable ([IndexedMessages]) -> Void,
+        logger: Logger
+    ) {
+        self.isEnabled = isEnabled
+        self.pacing = pacing
+        self.node = node
+        self.connect = connect
+        self.isUrgent = isUrgent
+        self.publish = publish
+        self.logger = logger
+    }
+
+    /// Looks for rows without texts now, and every ``sweepInterval`` from now on.
+    func start() {
+        guard isEnabled else { return }
+        let sweeper = Task { [weak self] in
+            while !Task.isCancelled {
+                self?.look()
+                try? await Task.sleep(for: Self.sweepInterval)
+            }
+        }
+        state.withLock { $0.sweeper = sweeper }
+    }
+
+    /// Tells it that `count` messages were committed, by this node or (while a request here waits) another.
+    func stored(_ count: Int) {
+        guard isEnabled else { return }
+        let now = ContinuousClock.now
+        let launch = state.withLock { state -> Bool in
+            guard !state.isStopped else { return false }
+            state.backlog += count
+            state.lastCommit = now
+            if state.oldest == nil { state.oldest = now }
+            guard !state.isRunning else { return false }
+            state.isRunning = true
+            return true
+        }
+        if launch { self.launch() }
+    }
+
+    /// A look for rows without texts whoever stored them, paced as a commit is.
+    private func look() {
+        let launch = state.withLock { state -> Bool in
+            guard !state.isStopped else { return false }
+            state.backlog = max(state.backlog, 1)
+            if state.oldest == nil { state.oldest = .now }
+            guard !state.isRunning else { return false }
+            state.isRunning = true
+            return true
+        }
+        if launch { self.launch() }
+    }
+
+    private func launch() {
+        let task = Task { await self.run() }
+        state.withLock { $0.task = task }
+    }
+
+    /// Stops looking; a batch under way is finished or rolled back. Rows left without texts are filled by
+    /// the next node to look.
+    func stop() async {
+        let (task, sweeper) = state.withLock { state in
+            state.isStopped = true
+            return (state.task, state.sweeper)
+        }
+        sweeper?.cancel()
+        task?.cancel()
+        await sweeper?.value
+        await task?.value
+        let connection = state.withLock { state in
+            defer { state.connection = nil }
+            return state.connection
+        }
+        try? await connection?.close()
+    }
+
+    /// Passes as ``IndexPacing`` lets them, until nothing is left to look at.
+    private func run() async {
+        while true {
+            let now = ContinuousClock.now
+            let urgent = isUrgent()
+            let step = state.withLock { state -> Step in
+                guard !state.isStopped, state.backlog > 0 else {
+                    state.isRunning = false
+                    return .stop
+                }
+                let decision = pacing.decide(
+                    backlog: state.backlog, sinceLastCommit: now - state.lastCommit,
+                    sinceLastPass: now - state.lastPass, sinceOldest: now - (state.oldest ?? now), isUrgent: urgent)
+                switch decision {
+                case .after(let delay):
+                    return .wait(delay)
+                case .now:
+                    state.backlog = 0
+                    state.oldest = nil
+                    return .fill
+                }
+            }
+            switch step {
+            case .stop:
+                return
+            case .wait(let delay):
+                try? await Task.sleep(for: delay)
+            case .fill:
+                let filled = await fillAll()
+                state.withLock { $0.lastPass = .now }
+                if !filled {
+                    // Looked at again later: the database may be out of reach.
+                    state.withLock { state in
+                        state.backlog = max(state.backlog, 1)
+                        if state.oldest == nil { state.oldest = .now }
+                    }
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+        }
+    }
+
+    /// Fills batches until none is left; `false` when the database failed.
+    private func fillAll() async -> Bool {
+        do {
+            while !state.withLock({ $0.isStopped }) {
+                guard try await fillBatch() else { break }
+            }
+            if state.withLock({ $0.isFailing }) { logger.notice("filling search texts again") }
+            state.withLock { $0.isFailing = false }
+            return true
+        } catch {
+            let (stopped, connection, wasFailing) = state.withLock { state in
+                defer {
+                    state.connection = nil
+                    state.isFailing = true
+                }
+                return (state.isStopped, state.connection, state.isFailing)
+            }
+            connection?.closeInBackground()
+            if !stopped && !wasFailing {
+                logger.warning("could not fill search texts: \(PostgresFailure.describe(error))")
+            }
+            return false
+        }
+    }
+
+    private func currentConnection() async throws -> PostgresConnection {
+        if let connection = state.withLock({ $0.connection }), !connection.isClosed { return connection }
+        let connection = try await connect()
+        state.withLock { $0.connection = connection }
+        return connection
+    }
+
+    /// Claims the oldest rows without texts that no other node holds, fills them and commits; returns
+    /// whether more may be waiting.
+    ///
+    /// The claim takes each message's row too, as deletions take it (before the search row, which their
+    /// cascade deletes): a message being deleted is skipped, and the header lines' reference to it waits
+    /// for no lock, so a deletion and a fill never wait for each other in a circle.
+    private func fillBatch() async throws -> Bool {
+        let connection = try await currentConnection()
+        try await connection.run("BEGIN", logger: logger)
+        do {
+            let more = try await fillClaimed(on: connection)
+            try await connection.run("COMMIT", logger: logger)
+            if !more.announced.isEmpty { publish(more.announced) }
+            return more.isLeft
+        } catch {
+            if !connection.isClosed { _ = try? await connection.run("ROLLBACK", logger: logger) }
+            throw error
+        }
+    }
+
+    private func fillClaimed(on connection: PostgresConnection) async throws
+        -> (announced: [IndexedMessages], isLeft: Bool)
+    {
+        var claimed: [(seq: Int64, id: String, inbox: String, recipients: String, size: Int64)] = []
+        let rows = try await connection.query(
+            """
+            WITH claimed AS (
+                SELECT s.seq, s.id, s.inbox_id, s.size, m.recipients
+                FROM message_search s JOIN message m ON m.seq = s.seq WHERE s.addr_all IS NULL
+                ORDER BY s.seq LIMIT \(Self.batchRows) FOR UPDATE OF s SKIP LOCKED FOR KEY SHARE OF m SKIP LOCKED
+            )
+            SELECT c.seq, c.id, i.name, c.recipients, c.size FROM claimed c JOIN inbox i ON i.id = c.inbox_id
+            ORDER BY c.seq
+            """, logger: logger)
+        for try await row in rows.decode((Int64, String, String, String, Int64).self) {
+            claimed.append(row)
+        }
+        guard !claimed.isEmpty else { return ([], false) }
+        var bytes: Int64 = 0
+        let taken = claimed.prefix { message in
+            defer { bytes += message.size }
+            return bytes == 0 || bytes + message.size <= Int64(Self.batchBytes)
+        }
+        var raws: [Int64: ByteBuffer] = [:]
+        let seqs = taken.map(\.seq)
+        for try await (seq, raw) in try await connection.query(
+            "SELECT seq, raw FROM message_raw WHERE seq = ANY(\(seqs)::int8[])", logger: logger
+        ).decode((Int64, ByteBuffer).self) {
+            raws[seq] = raw
+        }
+        var entries: [SearchTextFill.Entry] = []
+        var announced: [IndexedMessages] = []
+        for message in taken {
+            // A message always leaves the queue: without bytes (which cannot happen while its row exists),
+            // with the texts of an empty message.
+            let raw = raws[message.seq] ?? ByteBuffer()
+            entries.append((message.seq, SearchRow(raw: raw.readableBytesView, recipients: message.recipients)))
+            if let last = announced.indices.last, announced[last].inbox == message.inbox {
+                announced[last].ids.append(message.id)
+            } else {
+                announced.append(IndexedMessages(inbox: message.inbox, ids: [message.id]))
+            }
+        }
+        let statement = try SearchTextFill(
+            entries, notifying: StoreNotification.payloads(searchable: announced, node: node))
+        for try await _ in try await connection.execute(statement, logger: logger) {}
+        return (announced, claimed.count == Self.batchRows || taken.count < claimed.count)
+    }
+}
