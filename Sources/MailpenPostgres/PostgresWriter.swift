@@ -30,6 +30,8 @@ actor PostgresWriter: GroupCommitWriter {
     }
 
     nonisolated let loop: any EventLoop
+    /// Keeps postgres-nio's calls of the writer's batches on the loop (see ``EventLoopTaskExecutor``).
+    private nonisolated let taskExecutor: EventLoopTaskExecutor
     private let connector: @Sendable (any EventLoop) async throws -> PostgresConnection
     /// Publishes committed changes on this node's feeds.
     private let publish: @Sendable ([StoreEvent]) -> Void
@@ -62,6 +64,7 @@ actor PostgresWriter: GroupCommitWriter {
         logger: Logger
     ) {
         self.loop = loop
+        taskExecutor = EventLoopTaskExecutor(loop)
         self.connector = connector
         self.publish = publish
         self.retention = retention
@@ -81,7 +84,7 @@ actor PostgresWriter: GroupCommitWriter {
         isRunning = true
         // The task runs on the loop (this actor's executor) after the submissions already queued there, so
         // that they join this batch.
-        Task { await self.run() }
+        Task(executorPreference: taskExecutor) { await self.run() }
     }
 
     /// Commits batches until nothing is pending.

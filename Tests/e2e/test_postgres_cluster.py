@@ -122,6 +122,9 @@ def test_both_nodes_take_mail_through_haproxy(cluster):
         assert "stored " in node.log(), "each node took some of the mail"
         listing = get(node.http_port, "/api/v1/inboxes/default/messages?limit=50")
         assert sorted(m["subject"] for m in listing["messages"]) == sorted(subjects)
+    # Searchable once their texts are filled, a moment after the 250s.
+    waited = get(cluster["http"], "/api/v1/inboxes/default/wait?q=subject%3Abalanced&count=10&timeout=10")
+    assert len(waited["messages"]) == 10
     through_proxy = get(cluster["http"], "/api/v1/inboxes/default/messages?q=subject%3Abalanced")
     assert through_proxy["total"] == 10
 
@@ -165,7 +168,8 @@ def test_event_stream_on_b_sees_mail_from_a_and_deletes_show_everywhere(cluster)
     reader.join(25)
     assert events and b"event: stored" in events[0] and b"sse-crossnode" in events[0]
 
-    listing = get(a.http_port, "/api/v1/inboxes/default/messages?q=subject%3Asse-crossnode")
+    # A search finds the message once its texts are filled, a moment after the 250: a wait says when.
+    listing = get(a.http_port, "/api/v1/inboxes/default/wait?q=subject%3Asse-crossnode&timeout=10")
     message_id = listing["messages"][0]["id"]
     request = urllib.request.Request(f"http://127.0.0.1:{b.http_port}/api/v1/messages/{message_id}", method="DELETE")
     urllib.request.urlopen(request, timeout=10).close()
