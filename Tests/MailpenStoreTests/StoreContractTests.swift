@@ -130,8 +130,8 @@ struct StoreContractTests {
     @Test(arguments: StoreBackend.available)
     func markersSelectWhatArrivedAfterThem(backend: StoreBackend) async throws {
         try await withStore(on: backend) { store in
-            var ids: [String] = []
-            for number in 0..<5 { ids.append(try await store.store(Self.note("n\(number)")).id) }
+            // Searchable, for the search after a marker at the end.
+            let ids = try await storeSearchable((0..<5).map { Self.note("n\($0)") }, in: store).map(\.id)
             func after(_ marker: MessageMarker) async throws -> [String] {
                 try await store.messages(MessageQuery(inbox: "default", since: marker), limit: 50).messages.map(\.id)
             }
