@@ -380,7 +380,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MailpenMIMETests",
-            dependencies: ["MailpenMIME"],
+            dependencies: ["MailpenMIME", "MailpenTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -83,34 +83,33 @@ final class PostgresIndexer: Sendable {
     func stored(_ count: Int) {
         guard isEnabled else { return }
         let now = ContinuousClock.now
-        let launch = state.withLock { state -> Bool in
-            guard !state.isStopped else { return false }
+        state.withLock { state in
+            guard !state.isStopped else { return }
             state.backlog += count
             state.lastCommit = now
             if state.oldest == nil { state.oldest = now }
-            guard !state.isRunning else { return false }
-            state.isRunning = true
-            return true
+            launchIfIdle(&state)
         }
-        if launch { self.launch() }
     }
 
-    /// A look for rows without texts whoever stored them, paced as a commit is.
-    private func look() {
-        let launch = state.withLock { state -> Bool in
-            guard !state.isStopped else { return false }
+    /// A look for rows without texts whoever stored them, paced as a commit is (at once while a request
+    /// waits): at start, every ``sweepInterval``, and when a wait for text begins.
+    func look() {
+        guard isEnabled else { return }
+        state.withLock { state in
+            guard !state.isStopped else { return }
             state.backlog = max(state.backlog, 1)
             if state.oldest == nil { state.oldest = .now }
-            guard !state.isRunning else { return false }
-            state.isRunning = true
-            return true
+            launchIfIdle(&state)
         }
-        if launch { self.launch() }
     }
 
-    private func launch() {
-        let task = Task { await self.run() }
-        state.withLock { $0.task = task }
+    /// Starts the passes unless they run; in the same critical section as the state that asks for them, so
+    /// that ``stop()`` always finds the task that runs.
+    private func launchIfIdle(_ state: inout State) {
+        guard !state.isRunning else { return }
+        state.isRunning = true
+        state.task = Task { await self.run() }
     }
 
     /// Stops looking; a batch under way is finished or rolled back. Rows left without texts are filled by
@@ -174,10 +173,30 @@ final class PostgresIndexer: Sendable {
     }
 
     /// Fills batches until none is left; `false` when the database failed.
+    ///
+    /// A batch the database refuses for another reason than being out of reach is filled again a message at
+    /// a time, and a message whose texts it refuses alone gets empty ones, so that one message can never
+    /// hold up every later one: it is then found by its columns only.
     private func fillAll() async -> Bool {
+        var singlesLeft = 0
+        var blank = false
         do {
             while !state.withLock({ $0.isStopped }) {
-                guard try await fillBatch() else { break }
+                let rows = singlesLeft > 0 ? 1 : Self.batchRows
+                do {
+                    guard try await fillBatch(rows: rows, blank: blank) else { break }
+                    singlesLeft = max(0, singlesLeft - 1)
+                    blank = false
+                } catch  where !PostgresFailure.isUnavailable(error) && !blank {
+                    if rows > 1 {
+                        singlesLeft = Self.batchRows
+                    } else {
+                        blank = true
+                        logger.warning(
+                            "could not fill a message's search texts (\(PostgresFailure.describe(error))); it is found by its columns only"
+                        )
+                    }
+                }
             }
             if state.withLock({ $0.isFailing }) { logger.notice("filling search texts again") }
             state.withLock { $0.isFailing = false }
@@ -205,72 +224,112 @@ final class PostgresIndexer: Sendable {
         return connection
     }
 
-    /// Claims the oldest rows without texts that no other node holds, fills them and commits; returns
-    /// whether more may be waiting.
+    /// A message read for a fill, with its texts.
+    private struct Candidate {
+        var seq: Int64
+        var id: String
+        var inbox: String
+        var row: SearchRow
+    }
+
+    /// Reads and parses the oldest rows without texts, holding no lock meanwhile; then, in a short
+    /// transaction, claims those no other node holds, fills them and commits. Returns whether more may be
+    /// waiting.
     ///
     /// The claim takes each message's row too, as deletions take it (before the search row, which their
     /// cascade deletes): a message being deleted is skipped, and the header lines' reference to it waits
-    /// for no lock, so a deletion and a fill never wait for each other in a circle.
-    private func fillBatch() async throws -> Bool {
+    /// for no lock, so a deletion and a fill never wait for each other in a circle. Two nodes may read the
+    /// same rows; only one fills each.
+    private func fillBatch(rows limit: Int, blank: Bool) async throws -> Bool {
         let connection = try await currentConnection()
+        let (candidates, isLeft) = try await read(rows: limit, blank: blank, on: connection)
+        guard !candidates.isEmpty else { return false }
         try await connection.run("BEGIN", logger: logger)
         do {
-            let more = try await fillClaimed(on: connection)
+            let announced = try await fill(candidates, on: connection)
             try await connection.run("COMMIT", logger: logger)
-            if !more.announced.isEmpty { publish(more.announced) }
-            return more.isLeft
+            guard !announced.isEmpty else { return false }  // Another node holds them: it goes on.
+            publish(announced)
+            return isLeft
         } catch {
             if !connection.isClosed { _ = try? await connection.run("ROLLBACK", logger: logger) }
             throw error
         }
     }
 
-    private func fillClaimed(on connection: PostgresConnection) async throws
-        -> (announced: [IndexedMessages], isLeft: Bool)
+    /// The oldest `rows` messages without texts (fewer when their bytes pass ``batchBytes``) with their
+    /// texts, or with those of an empty message when `blank`; and whether more may be waiting.
+    private func read(rows limit: Int, blank: Bool, on connection: PostgresConnection) async throws
+        -> ([Candidate], Bool)
     {
-        var claimed: [(seq: Int64, id: String, inbox: String, recipients: String, size: Int64)] = []
+        var found: [(seq: Int64, id: String, inbox: String, recipients: String, size: Int64)] = []
         let rows = try await connection.query(
             """
-            WITH claimed AS (
-                SELECT s.seq, s.id, s.inbox_id, s.size, m.recipients
-                FROM message_search s JOIN message m ON m.seq = s.seq WHERE s.addr_all IS NULL
-                ORDER BY s.seq LIMIT \(Self.batchRows) FOR UPDATE OF s SKIP LOCKED FOR KEY SHARE OF m SKIP LOCKED
-            )
-            SELECT c.seq, c.id, i.name, c.recipients, c.size FROM claimed c JOIN inbox i ON i.id = c.inbox_id
-            ORDER BY c.seq
+            SELECT s.seq, s.id, i.name, m.recipients, s.size
+            FROM message_search s JOIN message m ON m.seq = s.seq JOIN inbox i ON i.id = s.inbox_id
+            WHERE s.addr_all IS NULL ORDER BY s.seq LIMIT \(limit)
             """, logger: logger)
         for try await row in rows.decode((Int64, String, String, String, Int64).self) {
-            claimed.append(row)
+            found.append(row)
         }
-        guard !claimed.isEmpty else { return ([], false) }
+        guard !found.isEmpty else { return ([], false) }
         var bytes: Int64 = 0
-        let taken = claimed.prefix { message in
+        let taken = found.prefix { message in
             defer { bytes += message.size }
             return bytes == 0 || bytes + message.size <= Int64(Self.batchBytes)
         }
         var raws: [Int64: ByteBuffer] = [:]
-        let seqs = taken.map(\.seq)
-        for try await (seq, raw) in try await connection.query(
-            "SELECT seq, raw FROM message_raw WHERE seq = ANY(\(seqs)::int8[])", logger: logger
-        ).decode((Int64, ByteBuffer).self) {
-            raws[seq] = raw
+        if !blank {
+            let seqs = taken.map(\.seq)
+            for try await (seq, raw) in try await connection.query(
+                "SELECT seq, raw FROM message_raw WHERE seq = ANY(\(seqs)::int8[])", logger: logger
+            ).decode((Int64, ByteBuffer).self) {
+                raws[seq] = raw
+            }
+        }
+        var candidates: [Candidate] = []
+        for message in taken {
+            let row: SearchRow
+            if blank {
+                row = SearchRow(raw: [UInt8](), recipients: "")
+            } else if let raw = raws[message.seq] {
+                row = SearchRow(raw: raw.readableBytesView, recipients: message.recipients)
+            } else {
+                continue  // Deleted since.
+            }
+            candidates.append(Candidate(seq: message.seq, id: message.id, inbox: message.inbox, row: row))
+        }
+        return (candidates, found.count == limit || taken.count < found.count)
+    }
+
+    /// Claims the candidates no other node holds and that still have no texts, fills them and tells the
+    /// other nodes (inside the caller's transaction); returns what it filled.
+    private func fill(_ candidates: [Candidate], on connection: PostgresConnection) async throws -> [IndexedMessages] {
+        let seqs = candidates.map(\.seq)
+        var locked = Set<Int64>()
+        for try await seq in try await connection.query(
+            """
+            SELECT s.seq FROM message_search s JOIN message m ON m.seq = s.seq
+            WHERE s.seq = ANY(\(seqs)::int8[]) AND s.addr_all IS NULL
+            FOR UPDATE OF s SKIP LOCKED FOR KEY SHARE OF m SKIP LOCKED
+            """, logger: logger
+        ).decode(Int64.self) {
+            locked.insert(seq)
         }
         var entries: [SearchTextFill.Entry] = []
         var announced: [IndexedMessages] = []
-        for message in taken {
-            // A message always leaves the queue: without bytes (which cannot happen while its row exists),
-            // with the texts of an empty message.
-            let raw = raws[message.seq] ?? ByteBuffer()
-            entries.append((message.seq, SearchRow(raw: raw.readableBytesView, recipients: message.recipients)))
-            if let last = announced.indices.last, announced[last].inbox == message.inbox {
-                announced[last].ids.append(message.id)
+        for candidate in candidates where locked.contains(candidate.seq) {
+            entries.append((candidate.seq, candidate.row))
+            if let last = announced.indices.last, announced[last].inbox == candidate.inbox {
+                announced[last].ids.append(candidate.id)
             } else {
-                announced.append(IndexedMessages(inbox: message.inbox, ids: [message.id]))
+                announced.append(IndexedMessages(inbox: candidate.inbox, ids: [candidate.id]))
             }
         }
+        guard !entries.isEmpty else { return [] }
         let statement = try SearchTextFill(
             entries, notifying: StoreNotification.payloads(searchable: announced, node: node))
         for try await _ in try await connection.execute(statement, logger: logger) {}
-        return (announced, claimed.count == Self.batchRows || taken.count < claimed.count)
+        return announced
     }
 }

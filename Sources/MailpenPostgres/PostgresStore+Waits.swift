@@ -27,6 +27,8 @@ extension PostgresStore {
         // Subscribed before the first look, so that nothing stored, filled or deleted in between is missed.
         let news = await changes.subscribe(bufferSize: 1024)
         let filled = await indexed.subscribe(bufferSize: 1024)
+        // Mail another node stored just before may wait for its texts behind a burst there: filled now.
+        if readsTexts { indexer.look() }
         let inbox = query.inbox
         return try await withThrowingDiscardingTaskGroup(returning: [MessageSummary].self) { group in
             group.addTask {

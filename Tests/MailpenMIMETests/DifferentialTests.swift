@@ -1,5 +1,6 @@
 import Foundation
 import MailpenMIME
+import MailpenTestSupport
 import Testing
 
 /// Differential test against Python's `email` package (policy `default`) over every
@@ -86,29 +87,18 @@ struct DifferentialTests {
     }
 
     static func runPython() -> Result<Data, PythonError> {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3",
-            Fixtures.repositoryRoot.appendingPathComponent("scripts/mime_diff.py").path,
-            Fixtures.directory.path,
-        ]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
+        let script = Fixtures.repositoryRoot.appendingPathComponent("scripts/mime_diff.py").path
+        let result: (status: Int32, output: [UInt8], errors: [UInt8])
         do {
-            try process.run()
+            result = try ChildProcess.run("/usr/bin/env", ["python3", script, Fixtures.directory.path])
         } catch {
             return .failure(PythonError(description: "cannot run python3: \(error)"))
         }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            return .failure(PythonError(description: "python3 failed (\(process.terminationStatus)): \(errorText)"))
+        guard result.status == 0 else {
+            let errorText = String(decoding: result.errors, as: UTF8.self)
+            return .failure(PythonError(description: "python3 failed (\(result.status)): \(errorText)"))
         }
-        return .success(data)
+        return .success(Data(result.output))
     }
 
     @Test("the fixture corpus has at least 40 messages")

@@ -294,7 +294,8 @@ struct PostgresStoreTests {
     /// vacuum has marked them visible (the table asks autovacuum to keep up with inserts).
     @Test func deepListPagesSkipTheirOffsetInTheIndex() async throws {
         try await withPostgresStore { store, url in
-            for index in 0..<20 { _ = try await store.store(incoming("Subject: \(index)\r\n\r\nbody\r\n")) }
+            // Filled first: a fill locks its messages' rows, which takes their pages out of the visibility map.
+            _ = try await storeSearchable((0..<20).map { incoming("Subject: \($0)\r\n\r\nbody\r\n") }, in: store)
             try await withPostgresConnection(url) { connection in
                 try await Self.copyFirstMessage(5000, on: connection)
                 try await connection.run("VACUUM (ANALYZE) message", logger: testLogger)
@@ -640,6 +641,43 @@ struct PostgresStoreTests {
             #expect(
                 try await Self.count("SELECT count(DISTINCT seq) FROM message_header WHERE name = 'x-batch'", a) == 120)
             #expect(try await Self.count(Self.repeatedHeaderLines, a) == 0)
+        }
+    }
+
+    /// A message whose texts the database refuses does not hold up the others: the batch is filled again a
+    /// message at a time, and that message gets empty texts (a trigger refuses one subject here).
+    @Test func aMessageWhoseTextsAreRefusedHoldsUpNoOther() async throws {
+        try await withPostgresDatabase { url in
+            var idle = PostgresStore.Configuration(url: url, poolSize: 2)
+            idle.fillsSearchTexts = false
+            let a = try await PostgresStore.open(idle, logger: testLogger)
+            try await withPostgresConnection(url) { connection in
+                try await connection.run(
+                    """
+                    CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN RAISE EXCEPTION 'refused'; END $$
+                    """, logger: testLogger)
+                try await connection.run(
+                    """
+                    CREATE TRIGGER refuse_poison BEFORE UPDATE ON message_search FOR EACH ROW
+                    WHEN (NEW.subject LIKE '%poison%') EXECUTE FUNCTION refuse_poison()
+                    """, logger: testLogger)
+            }
+            var ids: [String] = []
+            for subject in ["first apple", "poison pear", "last plum"] {
+                ids.append(try await a.store(incoming("Subject: \(subject)\r\n\r\nfruit\r\n")).id)
+            }
+            let b = try await PostgresStore.open(.init(url: url, poolSize: 2), logger: testLogger)
+            var left = 1
+            for _ in 0..<500 where left > 0 {
+                left = try await Self.count("SELECT count(*) FROM message_search WHERE addr_all IS NULL", b)
+                if left > 0 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(left == 0, "every row left the queue")
+            let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "fruit"))
+            #expect(try await b.messages(query, limit: 10, offset: 0).messages.map(\.id) == [ids[2], ids[0]])
+            try await a.close()
+            try await b.close()
         }
     }
 
