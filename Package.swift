@@ -380,7 +380,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MailpenMIMETests",
-            dependencies: ["MailpenMIME", "MailpenTestSupport"],
+            dependencies: ["MailpenMIME"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -84,7 +84,7 @@ actor PostgresWriter: GroupCommitWriter {
         isRunning = true
         // The task runs on the loop (this actor's executor) after the submissions already queued there, so
         // that they join this batch.
-        Task(executorPreference: taskExecutor) { await self.run() }
+        Task { await self.run() }
     }
 
     /// Commits batches until nothing is pending.
@@ -101,7 +101,10 @@ actor PostgresWriter: GroupCommitWriter {
         while true {
             attempt += 1
             do {
-                let outcome = try await write(batch.map(\.row))
+                // Only the batch's statements prefer the loop: a task the commit's news starts (the indexer's)
+                // would inherit a preference of the whole run, and the loop is the writer's alone.
+                let rows = batch.map(\.row)
+                let outcome = try await withTaskExecutorPreference(taskExecutor) { try await self.write(rows) }
                 statistics.batches += 1
                 statistics.messages += batch.count
                 // The events first: waits are checked while the replies go out.

@@ -1,6 +1,5 @@
 import Foundation
 import MailpenMIME
-import MailpenTestSupport
 import Testing
 
 /// Differential test against Python's `email` package (policy `default`) over every
@@ -87,18 +86,29 @@ struct DifferentialTests {
     }
 
     static func runPython() -> Result<Data, PythonError> {
-        let script = Fixtures.repositoryRoot.appendingPathComponent("scripts/mime_diff.py").path
-        let result: (status: Int32, output: [UInt8], errors: [UInt8])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3",
+            Fixtures.repositoryRoot.appendingPathComponent("scripts/mime_diff.py").path,
+            Fixtures.directory.path,
+        ]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
         do {
-            result = try ChildProcess.run("/usr/bin/env", ["python3", script, Fixtures.directory.path])
+            try process.run()
         } catch {
             return .failure(PythonError(description: "cannot run python3: \(error)"))
         }
-        guard result.status == 0 else {
-            let errorText = String(decoding: result.errors, as: UTF8.self)
-            return .failure(PythonError(description: "python3 failed (\(result.status)): \(errorText)"))
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            return .failure(PythonError(description: "python3 failed (\(process.terminationStatus)): \(errorText)"))
         }
-        return .success(Data(result.output))
+        return .success(data)
     }
 
     @Test("the fixture corpus has at least 40 messages")

@@ -43,7 +43,20 @@ struct PostfixSink {
     let directory: URL
     let process: Process
 
+    /// Starts a sink on a free port; again on another port when the sink exits at once, as it does when
+    /// another test took the port between its probe and the sink's bind (the probe then reached that test's
+    /// server).
     static func start() async throws -> PostfixSink {
+        for _ in 0..<5 {
+            let sink = try await startOnce()
+            try await Task.sleep(for: .milliseconds(100))
+            if sink.process.isRunning { return sink }
+            sink.stop()
+        }
+        throw SinkError.notListening
+    }
+
+    private static func startOnce() async throws -> PostfixSink {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "mailpen-sink-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -234,11 +234,18 @@ struct SQLiteStoreTests {
 
     /// Reads a table's columns with the sqlite3 command-line shell (an independent reader of the file).
     private static func sqliteColumns(path: String, table: String) async throws -> [String] {
-        let arguments = [path, "SELECT name FROM pragma_table_info('\(table)')"]
-        // Run on a thread of its own, not one of the shared pool's.
-        let data = try await withCheckedThrowingContinuation { continuation in
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [path, "SELECT name FROM pragma_table_info('\(table)')"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        // Read on a thread of its own, not one of the shared pool's.
+        let data = await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Result { try ChildProcess.run("/usr/bin/sqlite3", arguments).output })
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: data)
             }
         }
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
