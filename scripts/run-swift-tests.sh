@@ -3,10 +3,10 @@
 # again, twice at most. Swift Testing 6.3's runner on Linux has crashed now and then in `destroyTask` as a
 # test case ended (seen under a debugger, in the runner's own task, with no test code on the stack), and
 # Swift's backtracer then hung instead of exiting; Foundation's `Process` on Linux now and then crashes
-# the test process as it starts a program (it reads past `/proc/self/fd` entries: swift-corelibs-foundation
-# issue 5472); and the whole suite has stalled with every thread idle and tests of both stores in flight,
-# cause not found (a suite takes about 40 s). A test that fails is never run again. The backtracer stays
-# off so that a crash ends the process at once, and a run is stopped after 10 minutes.
+# the test process as it starts a program (it copies a fixed 256 bytes of each `/proc/self/fd` entry's
+# name, past the end of short ones); and the whole suite has stalled with every thread idle and tests of
+# both stores in flight, cause not found (a suite takes about 40 s). A test that fails is never run again.
+# The backtracer stays off so that a crash ends the process at once, and a run is stopped after 10 minutes.
 set -uo pipefail
 
 log=$(mktemp)

@@ -17,8 +17,4 @@ final class EventLoopTaskExecutor: TaskExecutor {
         let executor = asUnownedTaskExecutor()
         loop.execute { job.runSynchronously(on: executor) }
     }
-
-    func asUnownedTaskExecutor() -> UnownedTaskExecutor {
-        UnownedTaskExecutor(ordinary: self)
-    }
 }

@@ -81,24 +81,25 @@ final class PostgresIndexer: Sendable {
 
     /// Tells it that `count` messages were committed, by this node or (while a request here waits) another.
     func stored(_ count: Int) {
-        guard isEnabled else { return }
         let now = ContinuousClock.now
-        state.withLock { state in
-            guard !state.isStopped else { return }
+        ask { state in
             state.backlog += count
             state.lastCommit = now
-            if state.oldest == nil { state.oldest = now }
-            launchIfIdle(&state)
         }
     }
 
     /// A look for rows without texts whoever stored them, paced as a commit is (at once while a request
     /// waits): at start, every ``sweepInterval``, and when a wait for text begins.
     func look() {
+        ask { state in state.backlog = max(state.backlog, 1) }
+    }
+
+    /// Records what asks for a pass and starts the passes unless they run.
+    private func ask(_ change: (inout State) -> Void) {
         guard isEnabled else { return }
         state.withLock { state in
             guard !state.isStopped else { return }
-            state.backlog = max(state.backlog, 1)
+            change(&state)
             if state.oldest == nil { state.oldest = .now }
             launchIfIdle(&state)
         }
