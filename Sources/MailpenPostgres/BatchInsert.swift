@@ -1,24 +1,28 @@
 import MailpenStore
 import PostgresNIO
 
-/// A batch of new messages as one statement: their rows, bytes and search rows inserted (the search rows'
-/// columns only: ``PostgresIndexer`` fills their texts later), their inboxes' counters raised (the inbox
-/// rows locked first, in id order, as every transaction here locks them) and the batch's notifications
-/// sent, as one ``BatchStatement``.
+/// A batch of new messages as one statement: it takes the batch's time from the server's clock and a number
+/// for each message from `message_seq`, makes their ids from those (`mailpen_message_id`), inserts their
+/// rows, bytes and search rows (the search rows' columns only: ``PostgresIndexer`` fills their texts later),
+/// raises their inboxes' counters (the inbox rows locked first, in id order, as every transaction here locks
+/// them) and sends the batch's notifications, its new messages announced last, as one ``BatchStatement``.
+/// One clock and one sequence for every node keep ids unique and in order of arrival across nodes, and
+/// taking them here costs the batch no round trip of its own.
 struct BatchInsert: BatchStatement {
-    /// A message of the batch with its number, id and inbox.
-    typealias Entry = (row: IncomingRow, seq: Int64, id: String, inbox: InboxReference)
-    /// An inbox's id, its new message count and its limit (`nil`: the store's default), then the number of
-    /// notifications sent.
-    typealias Row = (Int64, Int64, Int64?, Int64)
+    /// A message of the batch with its inbox.
+    typealias Entry = (row: IncomingRow, inbox: InboxReference)
+    /// An inbox's id, its new message count and its limit (`nil`: the store's default), the number of
+    /// notifications sent, the batch's time in milliseconds and its messages' ids, in the order of the entries.
+    typealias Row = (Int64, Int64, Int64?, Int64, Int64, [String])
 
     /// The text of every batch's statement, taken from an empty one.
-    static let sql: String = (try? query(for: [], at: 0, added: [:], notifying: []).sql) ?? ""
+    static let sql: String = (try? query(for: [], added: [:], notifying: [], node: "").sql) ?? ""
 
     let bindings: PostgresBindings
 
-    init(_ entries: [Entry], at now: Int64, added: [Int64: Int64], notifying payloads: [String]) throws {
-        bindings = try Self.bindings(of: Self.query(for: entries, at: now, added: added, notifying: payloads))
+    /// - Parameter payloads: the notifications to send before those announcing the batch's messages.
+    init(_ entries: [Entry], added: [Int64: Int64], notifying payloads: [String], node: String) throws {
+        bindings = try Self.bindings(of: Self.query(for: entries, added: added, notifying: payloads, node: node))
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Row {
@@ -26,19 +30,17 @@ struct BatchInsert: BatchStatement {
     }
 
     private static func query(
-        for stored: [Entry], at now: Int64, added: [Int64: Int64], notifying payloads: [String]
+        for stored: [Entry], added: [Int64: Int64], notifying payloads: [String], node: String
     ) throws -> PostgresQuery {
         var sql = SQLBuilder()
         let inboxIDs = added.keys.sorted()
         let counterIDs = try sql.bind(inboxIDs)
         let counts = try sql.bind(inboxIDs.map { added[$0] ?? 0 })
-        let received = try sql.bind(now)
         func column<T: PostgresArrayEncodable & Sendable>(_ value: (IncomingRow) -> T?) throws -> String {
             try sql.bind(PostgresArray(stored.map { value($0.row) }))
         }
-        let seqs = try sql.bind(stored.map(\.seq))
-        let ids = try sql.bind(stored.map(\.id))
         let inboxes = try sql.bind(stored.map(\.inbox.id))
+        let names = try sql.bind(stored.map(\.inbox.name))
         let sizes = try column { Int64($0.message.size) }
         let attachments = try column { Int64($0.message.columns.attachmentCount) }
         let messageColumns = [
@@ -56,7 +58,10 @@ struct BatchInsert: BatchStatement {
             try column { StoredText.cut($0.message.columns.snippet) },
         ]
         let raw = try column { $0.raw }
-        let notifications = try sql.bind(payloads)
+        let others = try sql.bind(payloads)
+        let prefix = try sql.bind("\(node) s ")
+        let perPayload = try sql.bind(
+            Int64(StoreNotification.idsPerPayload(prefix: "\(node) s ", inboxes: stored.map(\.inbox.name))))
         let channel = try sql.bind(StoreNotification.channel)
         let messageTypes = [
             "text", "text", "text", "text", "text", "text", "text", "text", "text", "int8", "text", "text",
@@ -66,7 +71,15 @@ struct BatchInsert: BatchStatement {
         }
         return sql.query(
             """
-            WITH locked AS (
+            WITH clock AS (
+                SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::int8 AS ms
+            ), numbered AS (
+                SELECT u.ord, nextval('message_seq') AS seq, u.inbox_id, u.inbox_name, u.size, u.attachments
+                FROM unnest(\(inboxes)::int8[], \(names)::text[], \(sizes)::int8[], \(attachments)::int8[])
+                    WITH ORDINALITY AS u (inbox_id, inbox_name, size, attachments, ord)
+            ), identified AS (
+                SELECT n.*, c.ms AS received_at, mailpen_message_id(c.ms, n.seq) AS id FROM numbered n, clock c
+            ), locked AS (
                 SELECT id FROM inbox WHERE id = ANY(\(counterIDs)::int8[]) ORDER BY id FOR NO KEY UPDATE
             ), counted AS (
                 UPDATE inbox SET message_count = inbox.message_count + c.n, unread_count = inbox.unread_count + c.n
@@ -77,24 +90,35 @@ struct BatchInsert: BatchStatement {
                 INSERT INTO message (seq, id, inbox_id, received_at, size, attachment_count, envelope, mail_from,
                     recipients, subject, from_list, to_list, cc_list, bcc_list, reply_to_list, date_header,
                     message_id_header, snippet)
-                SELECT u.seq, u.id, u.inbox_id, \(received), u.size, u.attachments, u.envelope, u.mail_from,
+                SELECT i.seq, i.id, i.inbox_id, i.received_at, i.size, i.attachments, u.envelope, u.mail_from,
                     u.recipients, u.subject, u.from_list, u.to_list, u.cc_list, u.bcc_list, u.reply_to_list,
                     u.date_header, u.message_id_header, u.snippet
-                FROM unnest(\(seqs)::int8[], \(ids)::text[], \(inboxes)::int8[], \(sizes)::int8[],
-                    \(attachments)::int8[], \(typed(messageColumns, messageTypes)))
-                    AS u (seq, id, inbox_id, size, attachments, envelope, mail_from, recipients, subject, from_list,
-                        to_list, cc_list, bcc_list, reply_to_list, date_header, message_id_header, snippet)
+                FROM identified i JOIN unnest(\(typed(messageColumns, messageTypes))) WITH ORDINALITY
+                    AS u (envelope, mail_from, recipients, subject, from_list, to_list, cc_list, bcc_list,
+                        reply_to_list, date_header, message_id_header, snippet, ord) ON u.ord = i.ord
             ), bytes AS (
-                INSERT INTO message_raw (seq, raw) SELECT * FROM unnest(\(seqs)::int8[], \(raw)::bytea[])
+                INSERT INTO message_raw (seq, raw)
+                SELECT i.seq, r.raw FROM identified i
+                    JOIN unnest(\(raw)::bytea[]) WITH ORDINALITY AS r (raw, ord) ON r.ord = i.ord
             ), searchable AS (
                 INSERT INTO message_search (seq, inbox_id, id, received_at, size, attachment_count)
-                SELECT u.seq, u.inbox_id, u.id, \(received), u.size, u.attachments
-                FROM unnest(\(seqs)::int8[], \(ids)::text[], \(inboxes)::int8[], \(sizes)::int8[],
-                    \(attachments)::int8[]) AS u (seq, id, inbox_id, size, attachments)
+                SELECT seq, inbox_id, id, received_at, size, attachments FROM identified
+            ), news AS (
+                SELECT p, 0 AS part, ord FROM unnest(\(others)::text[]) WITH ORDINALITY AS o (p, ord)
+                UNION ALL
+                SELECT \(prefix)::text || inbox_name || ' ' || string_agg(id, ' ' ORDER BY ord), 1, min(ord)
+                FROM (
+                    SELECT inbox_name, id, ord,
+                        (row_number() OVER (PARTITION BY inbox_name ORDER BY ord) - 1) / \(perPayload)::int8 AS chunk
+                    FROM identified
+                ) AS chunks
+                GROUP BY inbox_name, chunk
             ), notified AS (
-                SELECT count(pg_notify(\(channel), p)) AS sent FROM unnest(\(notifications)::text[]) AS p
+                SELECT count(pg_notify(\(channel), p)) AS sent FROM (SELECT p FROM news ORDER BY part, ord) AS n
             )
-            SELECT c.id, c.message_count, c.max_messages, (SELECT sent FROM notified) FROM counted c
+            SELECT c.id, c.message_count, c.max_messages, (SELECT sent FROM notified), (SELECT ms FROM clock),
+                (SELECT array_agg(id ORDER BY ord) FROM identified)
+            FROM counted c
             """)
     }
 }

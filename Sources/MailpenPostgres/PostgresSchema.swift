@@ -357,7 +357,34 @@ enum PostgresSchema {
                 // all again, which the members' index-only reads need (see `InboxMembers`).
                 "ALTER TABLE message_search SET (autovacuum_vacuum_scale_factor = 0.02)",
             ]),
+        Migration(
+            version: 11, name: "message ids made by the batch statement",
+            statements: [
+                // A message's id from the time and number the batch statement takes, as
+                // `MessageIdentifierGenerator` makes it: the batch needs no round trip before it to learn them.
+                """
+                CREATE FUNCTION mailpen_message_id(ms bigint, seq bigint) RETURNS text
+                    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+                    AS $$ SELECT \(messageIdentifierExpression) $$
+                """
+            ]),
     ]
+
+    /// Crockford's base 32 of 48 bits of `ms` in 10 characters, then of `seq` in 16 (the 80 bits of
+    /// ``MessageIdentifierGenerator/identifier(milliseconds:sequence:)``, of which `seq` fills the low 64), as
+    /// one expression of 26 characters joined, which PostgreSQL inlines where the function is called.
+    private static let messageIdentifierExpression: String = {
+        let alphabet = "'0123456789ABCDEFGHJKMNPQRSTVWXYZ'"
+        var characters: [String] = []
+        for index in 0..<26 {
+            let shift = index < 10 ? 5 * (9 - index) : 5 * (25 - index)
+            let source = index < 10 ? "(ms & 281474976710655)" : "seq"
+            // The 16 high bits of the 80 are zero: a shift of 64 or more has nothing left to take.
+            let value = shift < 64 ? "((\(source) >> \(shift)) & 31)::int" : "0"
+            characters.append("substr(\(alphabet), \(value) + 1, 1)")
+        }
+        return characters.joined(separator: " || ")
+    }()
 
     /// Applies the migrations the database lacks, in one transaction under the migration lock; returns the
     /// versions applied. A database migrated by a newer Mailpen is refused.

@@ -11,12 +11,9 @@ import PostgresNIO
 /// returned from the COMMIT, and of a failure (the server gone, say) as ``StoreError/unavailable(_:)``, which
 /// SMTP answers with `451 4.3.0`: a message is never acknowledged unless it is stored.
 ///
-/// Each batch takes its time and its message numbers from the server, in one round trip before its
-/// transaction: one clock and one sequence for every node, so that ids never collide and sort by arrival
-/// across nodes (``MessageIdentifierGenerator/identifier(milliseconds:sequence:)``). The transaction is
-/// then the one statement of ``BatchInsert``, which commits on its own, when the writer knows every inbox
-/// of the batch and none can pass its limit; an explicit one otherwise, which looks inboxes up, creates
-/// them and prunes.
+/// Each batch's transaction is the one statement of ``BatchInsert`` (which also takes the batch's time and
+/// message numbers from the server), committing on its own, when the writer knows every inbox of the batch
+/// and none can pass its limit; an explicit one otherwise, which looks inboxes up, creates them and prunes.
 actor PostgresWriter: GroupCommitWriter {
     private struct Pending {
         var row: IncomingRow
@@ -143,12 +140,9 @@ actor PostgresWriter: GroupCommitWriter {
 
     private func write(_ rows: [IncomingRow]) async throws -> Outcome {
         let connection = try await currentConnection()
-        let (now, numbers) = try await allocate(rows.count, on: connection)
         if let targets = knownTargets(of: rows) {
             // The batch is one statement, which commits on its own: no BEGIN and COMMIT round trips.
-            var events: [StoreEvent] = []
-            let (outcome, counted) = try await insert(
-                rows, into: targets, at: now, numbers: numbers, events: &events, on: connection)
+            let (outcome, counted) = try await insert(rows, into: targets, after: [], on: connection)
             let over = counted.filter { $0.count > $0.limit && $0.limit > 0 }.map(\.inbox)
             guard !over.isEmpty else { return outcome }
             // Another node's mail took an inbox over its limit meanwhile: pruned in a transaction of its own,
@@ -157,7 +151,7 @@ actor PostgresWriter: GroupCommitWriter {
         }
         try await connection.run("BEGIN", logger: logger)
         do {
-            let outcome = try await write(rows, at: now, numbers: numbers, on: connection)
+            let outcome = try await write(rows, on: connection)
             try await connection.run("COMMIT", logger: logger)
             return outcome
         } catch {
@@ -224,44 +218,12 @@ actor PostgresWriter: GroupCommitWriter {
         }
     }
 
-    /// The server's time in milliseconds and `count` new message numbers.
-    private func allocate(_ count: Int, on connection: PostgresConnection) async throws -> (Int64, [Int64]) {
-        for try await (now, numbers) in try await connection.execute(Allocation(count: Int64(count)), logger: logger) {
-            guard numbers.count == count else { break }
-            return (now, numbers)
-        }
-        throw StoreError.unavailable("the database gave no message numbers")
-    }
-
-    /// The statement of ``allocate(_:on:)``, prepared as ``BatchInsert`` is.
-    private struct Allocation: PostgresPreparedStatement {
-        typealias Row = (Int64, [Int64])
-        static let sql = """
-            SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::int8,
-                ARRAY(SELECT nextval('message_seq') FROM generate_series(1, $1::int8))
-            """
-        var count: Int64
-
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings()
-            bindings.append(count)
-            return bindings
-        }
-
-        func decodeRow(_ row: PostgresRow) throws -> Row {
-            try row.decode(Row.self)
-        }
-    }
-
     /// The batch's transaction, begun by the caller: looks up and creates inboxes, inserts, and prunes each
     /// inbox the batch took over its limit.
-    private func write(
-        _ rows: [IncomingRow], at now: Int64, numbers: [Int64], on connection: PostgresConnection
-    ) async throws -> Outcome {
+    private func write(_ rows: [IncomingRow], on connection: PostgresConnection) async throws -> Outcome {
         var events: [StoreEvent] = []
-        let targets = try await resolveInboxes(rows, at: Date(milliseconds: now), events: &events, on: connection)
-        var (outcome, counted) = try await insert(
-            rows, into: targets, at: now, numbers: numbers, events: &events, on: connection)
+        let targets = try await resolveInboxes(rows, at: Date(), events: &events, on: connection)
+        var (outcome, counted) = try await insert(rows, into: targets, after: events, on: connection)
         for inboxCount in counted {
             let limit = inboxCount.limit
             guard limit > 0, inboxCount.count > limit else { continue }
@@ -285,40 +247,41 @@ actor PostgresWriter: GroupCommitWriter {
         return ids
     }
 
-    /// Inserts the rows whose inbox is known (the others fail with ``StoreError/inboxNotFound(_:)``), with
-    /// `events` so far and the new messages' announced together; returns the outcome and each inbox's new
-    /// count and limit (the store's default where the inbox has none), which it also remembers.
+    /// Inserts the rows whose inbox is known (the others fail with ``StoreError/inboxNotFound(_:)``), announcing
+    /// them after `events`, the batch's changes so far; returns the outcome, `events` followed by the new
+    /// messages', and each inbox's new count and limit (the store's default where the inbox has none), which it
+    /// also remembers.
     private func insert(
-        _ rows: [IncomingRow], into targets: [InboxReference?], at now: Int64, numbers: [Int64],
-        events: inout [StoreEvent], on connection: PostgresConnection
+        _ rows: [IncomingRow], into targets: [InboxReference?], after events: [StoreEvent],
+        on connection: PostgresConnection
     ) async throws -> (Outcome, [(inbox: InboxReference, count: Int64, limit: Int64)]) {
-        var results: [Result<MessageSummary, any Error>] = []
-        var stored: [BatchInsert.Entry] = []
-        for (index, row) in rows.enumerated() {
-            guard let inbox = targets[index] else {
-                results.append(.failure(StoreError.inboxNotFound(row.message.inbox)))
+        let stored: [BatchInsert.Entry] = zip(rows, targets).compactMap { row, inbox in inbox.map { (row, $0) } }
+        var written = (now: Int64(0), ids: [String](), counted: [(Int64, Int64, Int64?)]())
+        if !stored.isEmpty {
+            var added: [Int64: Int64] = [:]
+            for entry in stored { added[entry.inbox.id, default: 0] += 1 }
+            written = try await insert(
+                stored, added: added, notifying: StoreNotification.payloads(for: events, node: node), on: connection)
+        }
+        var outcome = Outcome(results: [], events: events)
+        var ids = written.ids.makeIterator()
+        let receivedAt = Date(milliseconds: written.now)
+        for (row, inbox) in zip(rows, targets) {
+            guard let inbox, let id = ids.next() else {
+                outcome.results.append(.failure(StoreError.inboxNotFound(row.message.inbox)))
                 continue
             }
-            let seq = numbers[index]
-            let id = MessageIdentifierGenerator.identifier(milliseconds: UInt64(max(0, now)), sequence: UInt64(seq))
-            stored.append((row, seq, id, inbox))
-            let summary = row.message.summary(id: id, inbox: inbox.name, receivedAt: Date(milliseconds: now))
-            results.append(.success(summary))
-            events.append(.stored(summary))
+            let summary = row.message.summary(id: id, inbox: inbox.name, receivedAt: receivedAt)
+            outcome.results.append(.success(summary))
+            outcome.events.append(.stored(summary))
         }
-        guard !stored.isEmpty else { return (Outcome(results: results, events: events), []) }
-        var added: [Int64: Int64] = [:]
-        for entry in stored { added[entry.inbox.id, default: 0] += 1 }
-        let counted = try await insert(
-            stored, at: now, added: added,
-            notifying: StoreNotification.payloads(for: events, node: node), on: connection)
         var counts: [(inbox: InboxReference, count: Int64, limit: Int64)] = []
-        for (inboxID, count, limit) in counted {
+        for (inboxID, count, limit) in written.counted {
             guard let inbox = stored.first(where: { $0.inbox.id == inboxID })?.inbox else { continue }
             inboxCounts[inboxID] = (count, limit)
             counts.append((inbox, count, limit ?? Int64(retention.maximumMessages)))
         }
-        return (Outcome(results: results, events: events), counts)
+        return (outcome, counts)
     }
 
     /// The inbox of each row (`nil` where it does not exist and may not be created); creates inboxes as the
@@ -359,20 +322,23 @@ actor PostgresWriter: GroupCommitWriter {
     }
 
     /// Inserts the rows with their bytes and search entries, adds them to their inboxes' counters and sends
-    /// `payloads`, in one prepared statement (``BatchInsert``); returns each inbox's new count and limit.
+    /// `payloads`, then the rows' own, in one prepared statement (``BatchInsert``); returns the batch's time in
+    /// milliseconds, the rows' ids in their order, and each inbox's new count and limit.
     private func insert(
-        _ stored: [BatchInsert.Entry], at now: Int64, added: [Int64: Int64], notifying payloads: [String],
+        _ stored: [BatchInsert.Entry], added: [Int64: Int64], notifying payloads: [String],
         on connection: PostgresConnection
-    ) async throws -> [(Int64, Int64, Int64?)] {
-        let statement = try BatchInsert(stored, at: now, added: added, notifying: payloads)
-        var counted: [(Int64, Int64, Int64?)] = []
-        for try await (id, count, limit, _) in try await connection.execute(statement, logger: logger) {
-            counted.append((id, count, limit))
+    ) async throws -> (now: Int64, ids: [String], counted: [(Int64, Int64, Int64?)]) {
+        let statement = try BatchInsert(stored, added: added, notifying: payloads, node: node)
+        var written = (now: Int64(0), ids: [String](), counted: [(Int64, Int64, Int64?)]())
+        for try await (id, count, limit, _, now, ids) in try await connection.execute(statement, logger: logger) {
+            written.counted.append((id, count, limit))
+            written.now = now
+            written.ids = ids
         }
-        guard counted.count == added.count else {
+        guard written.counted.count == added.count, written.ids.count == stored.count else {
             throw StoreError.unavailable("an inbox of the batch disappeared while it was written")
         }
-        return counted
+        return written
     }
 
     // MARK: - Caches

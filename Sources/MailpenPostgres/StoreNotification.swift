@@ -69,6 +69,14 @@ struct StoreNotification: Sendable, Hashable {
         return payloads
     }
 
+    /// How many message ids a payload `prefix` followed by any of `inboxes` can carry, each after a space,
+    /// for the batch statement, which announces its messages itself (see ``BatchInsert``).
+    static func idsPerPayload(prefix: String, inboxes: [String]) -> Int {
+        let longest = inboxes.map(\.utf8.count).max() ?? 0
+        let idLength = MessageIdentifierGenerator.identifier(milliseconds: 0, sequence: 0).utf8.count
+        return max(1, (largestPayload - prefix.utf8.count - longest) / (1 + idLength))
+    }
+
     /// The payloads announcing that `node` filled the search texts of these messages.
     static func payloads(searchable: [IndexedMessages], node: String) -> [String] {
         searchable.flatMap { chunked(prefix: "\(node) t \($0.inbox)", ids: $0.ids) }

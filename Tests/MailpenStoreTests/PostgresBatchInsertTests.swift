@@ -1,0 +1,115 @@
+import Foundation
+import MailpenTestSupport
+import PostgresNIO
+import Testing
+
+@testable import MailpenPostgres
+@testable import MailpenStore
+
+/// The batch statement takes its time and message numbers from the server and makes the ids itself, as the
+/// store's generator does, and announces a batch too large for one notification over several.
+@Suite(
+    "PostgreSQL batch statement", .enabled(if: StoreBackend.postgresURL != nil, "\(StoreBackend.skipNote)"),
+    .postgresTimeLimit)
+struct PostgresBatchInsertTests {
+    /// The database's ids are the generator's for the same time and number, at the ends of their ranges too.
+    @Test func theDatabaseMakesIdsAsTheGeneratorDoes() async throws {
+        try await withPostgresDatabase { url in
+            try await PostgresStore.open(.init(url: url, poolSize: 1)).close()
+            let cases: [(Int64, Int64)] = [
+                (0, 0), (1, 1), (1_765_000_000_123, 42), (281_474_976_710_655, Int64.max),
+                (1_765_000_000_000, 1 << 40 | 31), (Int64.random(in: 0..<(1 << 48)), Int64.random(in: 0...Int64.max)),
+            ]
+            try await withPostgresConnection(url) { connection in
+                for (milliseconds, sequence) in cases {
+                    let rows = try await connection.query(
+                        "SELECT mailpen_message_id(\(milliseconds), \(sequence))", logger: testLogger)
+                    var made: [String] = []
+                    for try await id in rows.decode(String.self) { made.append(id) }
+                    let expected = MessageIdentifierGenerator.identifier(
+                        milliseconds: UInt64(milliseconds), sequence: UInt64(sequence))
+                    #expect(made == [expected], "\(milliseconds), \(sequence)")
+                }
+            }
+        }
+    }
+
+    /// 700 messages of one inbox in one statement: stored under ids made from the server's time and their
+    /// numbers, in the order given, and announced after the notifications passed in, over payloads each
+    /// under the limit that together name every message once, in order.
+    @Test func aLargeBatchIsStoredAndAnnouncedInOrder() async throws {
+        try await withPostgresDatabase { url in
+            try await PostgresStore.open(.init(url: url, poolSize: 1)).close()
+            try await withPostgresConnection(url) { connection in
+                var inboxes: [InboxReference] = []
+                for try await (id, name) in try await connection.query(
+                    "SELECT id, name FROM inbox WHERE name = 'default'", logger: testLogger
+                ).decode((Int64, String).self) {
+                    inboxes.append(InboxReference(id: id, name: name))
+                }
+                let inbox = try #require(inboxes.first)
+                let count = 700
+                let entries: [BatchInsert.Entry] = (0..<count).map { index in
+                    (IncomingRow(incoming("Subject: batch \(index)\r\n\r\nbody \(index)\r\n")), inbox)
+                }
+                let statement = try BatchInsert(
+                    entries, added: [inbox.id: Int64(count)], notifying: ["test i elsewhere created"], node: "test")
+
+                let (payloads, written) = try await connection.listen(on: StoreNotification.channel) { notifications in
+                    var rows: [BatchInsert.Row] = []
+                    for try await row in try await connection.execute(statement, logger: testLogger) {
+                        rows.append(row)
+                    }
+                    var payloads: [String] = []
+                    var announced = 0
+                    for try await notification in notifications where notification.payload.hasPrefix("test ") {
+                        payloads.append(notification.payload)
+                        if case .stored(_, let ids) = StoreNotification(payload: notification.payload)?.change {
+                            announced += ids.count
+                        }
+                        if announced >= count { break }
+                    }
+                    return (payloads, rows)
+                }
+
+                let row = try #require(written.first)
+                #expect(written.count == 1)
+                #expect(row.0 == inbox.id && row.1 == Int64(count))
+                #expect(row.3 == Int64(payloads.count))
+                let ids = row.5
+                #expect(ids.count == count)
+
+                #expect(payloads.first == "test i elsewhere created")
+                let announcedIDs = payloads.dropFirst().flatMap { payload -> [String] in
+                    guard case .stored(let name, let ids) = StoreNotification(payload: payload)?.change,
+                        name == inbox.name
+                    else { return ["not a stored payload: \(payload)"] }
+                    return ids
+                }
+                #expect(announcedIDs == ids)
+                #expect(payloads.count > 2, "the batch should need more than one payload")
+                #expect(payloads.allSatisfy { $0.utf8.count <= StoreNotification.largestPayload })
+
+                var stored: [(Int64, String, Int64, String)] = []
+                for try await found in try await connection.query(
+                    """
+                    SELECT m.seq, m.id, m.received_at, m.subject FROM message m
+                    JOIN message_search s ON s.seq = m.seq AND s.id = m.id AND s.received_at = m.received_at
+                    ORDER BY m.seq
+                    """, logger: testLogger
+                ).decode((Int64, String, Int64, String).self) {
+                    stored.append(found)
+                }
+                #expect(stored.map(\.1) == ids)
+                #expect(stored.map(\.3) == (0..<count).map { "batch \($0)" })
+                for (seq, id, receivedAt, _) in stored {
+                    #expect(receivedAt == row.4)
+                    #expect(
+                        id
+                            == MessageIdentifierGenerator.identifier(
+                                milliseconds: UInt64(receivedAt), sequence: UInt64(seq)))
+                }
+            }
+        }
+    }
+}
