@@ -8,8 +8,9 @@ struct IndexPacing: Sendable, Equatable {
     var interval: Duration = .milliseconds(20)
     /// Messages waiting when a pass is due that make a burst: more than a trickle fills in `interval`.
     var burstBacklog = 32
-    /// How long commits must pause before a burst's messages are filled.
-    var quiet: Duration = .milliseconds(20)
+    /// How long commits must pause before a burst's messages are filled: longer than a flush of the disk
+    /// takes now and then in a burst that goes on.
+    var quiet: Duration = .milliseconds(100)
     /// The longest a message waits for its texts during a burst that does not pause.
     var longestDelay: Duration = .seconds(5)
 
@@ -27,5 +28,12 @@ struct IndexPacing: Sendable, Equatable {
         if sinceLastPass < interval { return .after(interval - sinceLastPass) }
         if backlog < burstBacklog || sinceLastCommit >= quiet { return .now }
         return .after(min(quiet - sinceLastCommit, longestDelay - sinceOldest))
+    }
+
+    /// Whether a pass under way stops after its batch and leaves the rest for later: the burst it took for
+    /// paused goes on (`backlog` messages committed since the pass began, the last `sinceLastCommit` ago),
+    /// no request waits, and the oldest message it would leave has waited less than ``longestDelay``.
+    func yields(backlog: Int, sinceLastCommit: Duration, sinceOldest: Duration, isUrgent: Bool) -> Bool {
+        !isUrgent && sinceOldest < longestDelay && backlog >= burstBacklog && sinceLastCommit < quiet
     }
 }

@@ -32,7 +32,8 @@ final class PostgresIndexer: Sendable {
     private enum Step {
         case stop
         case wait(Duration)
-        case fill
+        /// A pass over messages the oldest of which was committed then.
+        case fill(oldest: ContinuousClock.Instant)
     }
 
     /// Rows a batch claims at most, and the bytes of their messages it reads at most (one message at least).
@@ -148,9 +149,11 @@ final class PostgresIndexer: Sendable {
                 case .after(let delay):
                     return .wait(delay)
                 case .now:
-                    state.backlog = 0
-                    state.oldest = nil
-                    return .fill
+                    defer {
+                        state.backlog = 0
+                        state.oldest = nil
+                    }
+                    return .fill(oldest: state.oldest ?? now)
                 }
             }
             switch step {
@@ -158,8 +161,8 @@ final class PostgresIndexer: Sendable {
                 return
             case .wait(let delay):
                 try? await Task.sleep(for: delay)
-            case .fill:
-                let filled = await fillAll()
+            case .fill(let oldest):
+                let filled = await fillAll(oldest: oldest)
                 state.withLock { $0.lastPass = .now }
                 if !filled {
                     // Looked at again later: the database may be out of reach.
@@ -173,12 +176,14 @@ final class PostgresIndexer: Sendable {
         }
     }
 
-    /// Fills batches until none is left; `false` when the database failed.
+    /// Fills batches until none is left, or until the burst of mail it took for paused goes on (see
+    /// ``IndexPacing/yields(backlog:sinceLastCommit:sinceOldest:isUrgent:)``); `false` when the database
+    /// failed. `oldest` is when the oldest message the pass is for was committed.
     ///
     /// A batch the database refuses for another reason than being out of reach is filled again a message at
     /// a time, and a message whose texts it refuses alone gets empty ones, so that one message can never
     /// hold up every later one: it is then found by its columns only.
-    private func fillAll() async -> Bool {
+    private func fillAll(oldest: ContinuousClock.Instant) async -> Bool {
         var singlesLeft = 0
         var blank = false
         do {
@@ -188,6 +193,7 @@ final class PostgresIndexer: Sendable {
                     guard try await fillBatch(rows: rows, blank: blank) else { break }
                     singlesLeft = max(0, singlesLeft - 1)
                     blank = false
+                    if singlesLeft == 0, yieldsToBurst(oldest: oldest) { break }
                 } catch  where !PostgresFailure.isUnavailable(error) && !blank {
                     if rows > 1 {
                         singlesLeft = Self.batchRows
@@ -215,6 +221,23 @@ final class PostgresIndexer: Sendable {
                 logger.warning("could not fill search texts: \(PostgresFailure.describe(error))")
             }
             return false
+        }
+    }
+
+    /// Whether the pass stops for a burst that goes on; if so, the messages it leaves wait with those
+    /// committed since it began, since `oldest`.
+    private func yieldsToBurst(oldest: ContinuousClock.Instant) -> Bool {
+        let now = ContinuousClock.now
+        let urgent = isUrgent()
+        return state.withLock { state in
+            guard
+                pacing.yields(
+                    backlog: state.backlog, sinceLastCommit: now - state.lastCommit, sinceOldest: now - oldest,
+                    isUrgent: urgent)
+            else { return false }
+            state.backlog = max(state.backlog, 1)
+            state.oldest = oldest
+            return true
         }
     }
 

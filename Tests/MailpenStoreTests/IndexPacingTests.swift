@@ -40,6 +40,24 @@ struct IndexPacingTests {
         #expect(decide(backlog: burst, sinceOldest: pacing.longestDelay) == .now)
     }
 
+    /// A pass begun in a pause stops between its batches once the burst goes on, unless a request waits or
+    /// what it would leave has waited the longest delay.
+    @Test func aPassYieldsToABurstThatGoesOn() {
+        let burst = pacing.burstBacklog
+        func yields(
+            backlog: Int = burst, sinceLastCommit: Duration = .milliseconds(1), sinceOldest: Duration = .seconds(1),
+            isUrgent: Bool = false
+        ) -> Bool {
+            pacing.yields(
+                backlog: backlog, sinceLastCommit: sinceLastCommit, sinceOldest: sinceOldest, isUrgent: isUrgent)
+        }
+        #expect(yields())
+        #expect(!yields(backlog: burst - 1), "a trickle since the pass began")
+        #expect(!yields(sinceLastCommit: pacing.quiet), "commits paused again")
+        #expect(!yields(sinceOldest: pacing.longestDelay), "the oldest has waited long enough")
+        #expect(!yields(isUrgent: true), "a request waits")
+    }
+
     @Test func aWaitingRequestHasItsTextsAtOnce() {
         #expect(decide(backlog: pacing.burstBacklog * 10, sinceLastPass: .zero, isUrgent: true) == .now)
     }
