@@ -11,9 +11,10 @@ import PostgresNIO
 struct BatchInsert: BatchStatement {
     /// A message of the batch with its inbox.
     typealias Entry = (row: IncomingRow, inbox: InboxReference)
-    /// An inbox's id, its new message count and its limit (`nil`: the store's default), the number of
-    /// notifications sent, the batch's time in milliseconds and its messages' ids, in the order of the entries.
-    typealias Row = (Int64, Int64, Int64?, Int64, Int64, [String])
+    /// The statement's one row: the inboxes' ids, their new message counts, their limits and whether each
+    /// has one (if not, the store's default applies), the number of notifications sent, the batch's time in
+    /// milliseconds and its messages' ids, in the order of the entries.
+    typealias Row = ([Int64], [Int64], [Int64], [Bool], Int64, Int64, [String])
 
     /// The text of every batch's statement, taken from an empty one.
     static let sql: String = (try? query(for: [], added: [:], notifying: [], node: "").sql) ?? ""
@@ -116,8 +117,11 @@ struct BatchInsert: BatchStatement {
             ), notified AS (
                 SELECT count(pg_notify(\(channel), p)) AS sent FROM (SELECT p FROM news ORDER BY part, ord) AS n
             )
-            SELECT c.id, c.message_count, c.max_messages, (SELECT sent FROM notified), (SELECT ms FROM clock),
-                (SELECT array_agg(id ORDER BY ord) FROM identified)
+            SELECT coalesce(array_agg(c.id ORDER BY c.id), '{}'), coalesce(array_agg(c.message_count ORDER BY c.id), '{}'),
+                coalesce(array_agg(coalesce(c.max_messages, 0) ORDER BY c.id), '{}'),
+                coalesce(array_agg(c.max_messages IS NOT NULL ORDER BY c.id), '{}'),
+                (SELECT sent FROM notified), (SELECT ms FROM clock),
+                coalesce((SELECT array_agg(id ORDER BY ord) FROM identified), '{}')
             FROM counted c
             """)
     }

@@ -330,8 +330,12 @@ actor PostgresWriter: GroupCommitWriter {
     ) async throws -> (now: Int64, ids: [String], counted: [(Int64, Int64, Int64?)]) {
         let statement = try BatchInsert(stored, added: added, notifying: payloads, node: node)
         var written = (now: Int64(0), ids: [String](), counted: [(Int64, Int64, Int64?)]())
-        for try await (id, count, limit, _, now, ids) in try await connection.execute(statement, logger: logger) {
-            written.counted.append((id, count, limit))
+        for try await (inboxes, counts, limits, hasLimits, _, now, ids) in try await connection.execute(
+            statement, logger: logger)
+        {
+            for index in inboxes.indices where index < counts.count && index < limits.count && index < hasLimits.count {
+                written.counted.append((inboxes[index], counts[index], hasLimits[index] ? limits[index] : nil))
+            }
             written.now = now
             written.ids = ids
         }

@@ -17,7 +17,7 @@ struct PostgresBatchInsertTests {
         try await withPostgresDatabase { url in
             try await PostgresStore.open(.init(url: url, poolSize: 1)).close()
             let cases: [(Int64, Int64)] = [
-                (0, 0), (1, 1), (1_765_000_000_123, 42), (281_474_976_710_655, Int64.max),
+                (0, 0), (1, 1), (1_765_000_000_123, 42), (281_474_976_710_655, Int64.max), (1 << 48 | 5, 7),
                 (1_765_000_000_000, 1 << 40 | 31), (Int64.random(in: 0..<(1 << 48)), Int64.random(in: 0...Int64.max)),
             ]
             try await withPostgresConnection(url) { connection in
@@ -34,9 +34,10 @@ struct PostgresBatchInsertTests {
         }
     }
 
-    /// 700 messages of one inbox in one statement: stored under ids made from the server's time and their
-    /// numbers, in the order given, and announced after the notifications passed in, over payloads each
-    /// under the limit that together name every message once, in order.
+    /// 700 messages of two inboxes, taken in turns, in one statement: stored under ids made from the server's
+    /// time and their numbers, in the order given, counted in their inboxes, and announced after the
+    /// notifications passed in, over payloads each under the limit that together name each inbox's messages
+    /// once, in order.
     @Test func aLargeBatchIsStoredAndAnnouncedInOrder() async throws {
         try await withPostgresDatabase { url in
             try await PostgresStore.open(.init(url: url, poolSize: 1)).close()
@@ -48,12 +49,18 @@ struct PostgresBatchInsertTests {
                     inboxes.append(InboxReference(id: id, name: name))
                 }
                 let inbox = try #require(inboxes.first)
+                let (second, _) = try await PostgresInboxes.create(
+                    "second", password: "pw", at: Date(), on: connection, logger: testLogger)
                 let count = 700
                 let entries: [BatchInsert.Entry] = (0..<count).map { index in
-                    (IncomingRow(incoming("Subject: batch \(index)\r\n\r\nbody \(index)\r\n")), inbox)
+                    (
+                        IncomingRow(incoming("Subject: batch \(index)\r\n\r\nbody \(index)\r\n")),
+                        [inbox, second][index % 2]
+                    )
                 }
                 let statement = try BatchInsert(
-                    entries, added: [inbox.id: Int64(count)], notifying: ["test i elsewhere created"], node: "test")
+                    entries, added: [inbox.id: Int64(count / 2), second.id: Int64(count / 2)],
+                    notifying: ["test i elsewhere created"], node: "test")
 
                 let (payloads, written) = try await connection.listen(on: StoreNotification.channel) { notifications in
                     var rows: [BatchInsert.Row] = []
@@ -74,36 +81,43 @@ struct PostgresBatchInsertTests {
 
                 let row = try #require(written.first)
                 #expect(written.count == 1)
-                #expect(row.0 == inbox.id && row.1 == Int64(count))
-                #expect(row.3 == Int64(payloads.count))
-                let ids = row.5
+                #expect(row.0 == [inbox.id, second.id].sorted())
+                #expect(row.1 == [Int64(count / 2), Int64(count / 2)])
+                #expect(row.3 == [false, false])
+                #expect(row.4 == Int64(payloads.count))
+                let ids = row.6
                 #expect(ids.count == count)
 
                 #expect(payloads.first == "test i elsewhere created")
-                let announcedIDs = payloads.dropFirst().flatMap { payload -> [String] in
-                    guard case .stored(let name, let ids) = StoreNotification(payload: payload)?.change,
-                        name == inbox.name
-                    else { return ["not a stored payload: \(payload)"] }
-                    return ids
+                var announced: [String: [String]] = [:]
+                for payload in payloads.dropFirst() {
+                    guard case .stored(let name, let ids) = StoreNotification(payload: payload)?.change else {
+                        Issue.record("not a stored payload: \(payload)")
+                        continue
+                    }
+                    announced[name, default: []] += ids
                 }
-                #expect(announcedIDs == ids)
-                #expect(payloads.count > 2, "the batch should need more than one payload")
+                #expect(announced[inbox.name] == ids.enumerated().filter { $0.offset % 2 == 0 }.map(\.element))
+                #expect(announced[second.name] == ids.enumerated().filter { $0.offset % 2 == 1 }.map(\.element))
+                #expect(payloads.count > 3, "each inbox's messages should need more than one payload")
                 #expect(payloads.allSatisfy { $0.utf8.count <= StoreNotification.largestPayload })
 
-                var stored: [(Int64, String, Int64, String)] = []
+                var stored: [(Int64, String, Int64, String, Int64)] = []
                 for try await found in try await connection.query(
                     """
-                    SELECT m.seq, m.id, m.received_at, m.subject FROM message m
+                    SELECT m.seq, m.id, m.received_at, m.subject, m.inbox_id FROM message m
                     JOIN message_search s ON s.seq = m.seq AND s.id = m.id AND s.received_at = m.received_at
+                        AND s.inbox_id = m.inbox_id
                     ORDER BY m.seq
                     """, logger: testLogger
-                ).decode((Int64, String, Int64, String).self) {
+                ).decode((Int64, String, Int64, String, Int64).self) {
                     stored.append(found)
                 }
                 #expect(stored.map(\.1) == ids)
                 #expect(stored.map(\.3) == (0..<count).map { "batch \($0)" })
-                for (seq, id, receivedAt, _) in stored {
-                    #expect(receivedAt == row.4)
+                #expect(stored.map(\.4) == (0..<count).map { [inbox.id, second.id][$0 % 2] })
+                for (seq, id, receivedAt, _, _) in stored {
+                    #expect(receivedAt == row.5)
                     #expect(
                         id
                             == MessageIdentifierGenerator.identifier(
