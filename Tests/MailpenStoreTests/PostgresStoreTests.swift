@@ -298,11 +298,19 @@ struct PostgresStoreTests {
             _ = try await storeSearchable((0..<20).map { incoming("Subject: \($0)\r\n\r\nbody\r\n") }, in: store)
             try await withPostgresConnection(url) { connection in
                 try await Self.copyFirstMessage(5000, on: connection)
-                try await connection.run("VACUUM (ANALYZE) message", logger: testLogger)
             }
             let query = MessageQuery(inbox: "default")
-            let plan = try await Self.plan(
-                of: PostgresStore.pageStatement(query, limit: 50, offset: 3000), url, analyze: true)
+            // Vacuum skips a page it cannot lock at once (a reader holds it), which a loaded machine sees now
+            // and then: the next vacuum marks it.
+            var plan: [String] = []
+            for _ in 0..<3 {
+                try await withPostgresConnection(url) { connection in
+                    try await connection.run("VACUUM (ANALYZE) message", logger: testLogger)
+                }
+                plan = try await Self.plan(
+                    of: PostgresStore.pageStatement(query, limit: 50, offset: 3000), url, analyze: true)
+                if plan.contains(where: { $0.contains("Heap Fetches: 0") }) { break }
+            }
             #expect(
                 plan.contains { $0.contains("Index Only Scan Backward using message_by_inbox") },
                 "\(plan.joined(separator: "\n"))")
