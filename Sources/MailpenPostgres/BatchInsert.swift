@@ -11,10 +11,17 @@ import PostgresNIO
 struct BatchInsert: BatchStatement {
     /// A message of the batch with its inbox.
     typealias Entry = (row: IncomingRow, inbox: InboxReference)
-    /// The statement's one row: the inboxes' ids, their new message counts, their limits and whether each
-    /// has one (if not, the store's default applies), the number of notifications sent, the batch's time in
-    /// milliseconds and its messages' ids, in the order of the entries.
-    typealias Row = ([Int64], [Int64], [Int64], [Bool], Int64, Int64, [String])
+    /// What the statement gives back, in its one row.
+    struct Row {
+        /// The number of notifications sent (read, so that the statement sends them).
+        var notificationsSent: Int64
+        /// The batch's time in milliseconds.
+        var milliseconds: Int64
+        /// The messages' ids, in the order of the entries.
+        var ids: [String]
+        /// Each inbox's id, new message count and limit (`nil`: the store's default).
+        var counted: [(inbox: Int64, count: Int64, limit: Int64?)]
+    }
 
     /// The text of every batch's statement, taken from an empty one.
     static let sql: String = (try? query(for: [], added: [:], notifying: [], node: "").sql) ?? ""
@@ -27,7 +34,13 @@ struct BatchInsert: BatchStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Row {
-        try row.decode(Row.self)
+        let (inboxes, counts, limits, hasLimits, sent, milliseconds, ids) = try row.decode(
+            ([Int64], [Int64], [Int64], [Bool], Int64, Int64, [String]).self)
+        var counted: [(inbox: Int64, count: Int64, limit: Int64?)] = []
+        for (index, inbox) in inboxes.enumerated() where index < counts.count && index < limits.count {
+            counted.append((inbox, counts[index], index < hasLimits.count && hasLimits[index] ? limits[index] : nil))
+        }
+        return Row(notificationsSent: sent, milliseconds: milliseconds, ids: ids, counted: counted)
     }
 
     private static func query(
@@ -60,9 +73,10 @@ struct BatchInsert: BatchStatement {
         ]
         let raw = try column { $0.raw }
         let others = try sql.bind(payloads)
-        let prefix = try sql.bind("\(node) s ")
+        let storedPrefix = "\(node) s "
+        let prefix = try sql.bind(storedPrefix)
         let perPayload = try sql.bind(
-            Int64(StoreNotification.idsPerPayload(prefix: "\(node) s ", inboxes: stored.map(\.inbox.name))))
+            Int64(StoreNotification.idsPerPayload(prefix: storedPrefix, inboxes: stored.map(\.inbox.name))))
         let channel = try sql.bind(StoreNotification.channel)
         let messageTypes = [
             "text", "text", "text", "text", "text", "text", "text", "text", "text", "int8", "text", "text",

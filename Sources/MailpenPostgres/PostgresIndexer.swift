@@ -149,11 +149,10 @@ final class PostgresIndexer: Sendable {
                 case .after(let delay):
                     return .wait(delay)
                 case .now:
-                    defer {
-                        state.backlog = 0
-                        state.oldest = nil
-                    }
-                    return .fill(oldest: state.oldest ?? now)
+                    let oldest = state.oldest ?? now
+                    state.backlog = 0
+                    state.oldest = nil
+                    return .fill(oldest: oldest)
                 }
             }
             switch step {
@@ -235,7 +234,7 @@ final class PostgresIndexer: Sendable {
                     backlog: state.backlog, sinceLastCommit: now - state.lastCommit, sinceOldest: now - oldest,
                     isUrgent: urgent)
             else { return false }
-            state.backlog = max(state.backlog, 1)
+            // The backlog, a burst's worth, already asks for the next pass.
             state.oldest = oldest
             return true
         }

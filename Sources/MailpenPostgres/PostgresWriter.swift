@@ -256,7 +256,7 @@ actor PostgresWriter: GroupCommitWriter {
         on connection: PostgresConnection
     ) async throws -> (Outcome, [(inbox: InboxReference, count: Int64, limit: Int64)]) {
         let stored: [BatchInsert.Entry] = zip(rows, targets).compactMap { row, inbox in inbox.map { (row, $0) } }
-        var written = (now: Int64(0), ids: [String](), counted: [(Int64, Int64, Int64?)]())
+        var written = BatchInsert.Row(notificationsSent: 0, milliseconds: 0, ids: [], counted: [])
         if !stored.isEmpty {
             var added: [Int64: Int64] = [:]
             for entry in stored { added[entry.inbox.id, default: 0] += 1 }
@@ -265,7 +265,7 @@ actor PostgresWriter: GroupCommitWriter {
         }
         var outcome = Outcome(results: [], events: events)
         var ids = written.ids.makeIterator()
-        let receivedAt = Date(milliseconds: written.now)
+        let receivedAt = Date(milliseconds: written.milliseconds)
         for (row, inbox) in zip(rows, targets) {
             guard let inbox, let id = ids.next() else {
                 outcome.results.append(.failure(StoreError.inboxNotFound(row.message.inbox)))
@@ -327,19 +327,11 @@ actor PostgresWriter: GroupCommitWriter {
     private func insert(
         _ stored: [BatchInsert.Entry], added: [Int64: Int64], notifying payloads: [String],
         on connection: PostgresConnection
-    ) async throws -> (now: Int64, ids: [String], counted: [(Int64, Int64, Int64?)]) {
+    ) async throws -> BatchInsert.Row {
         let statement = try BatchInsert(stored, added: added, notifying: payloads, node: node)
-        var written = (now: Int64(0), ids: [String](), counted: [(Int64, Int64, Int64?)]())
-        for try await (inboxes, counts, limits, hasLimits, _, now, ids) in try await connection.execute(
-            statement, logger: logger)
-        {
-            for index in inboxes.indices where index < counts.count && index < limits.count && index < hasLimits.count {
-                written.counted.append((inboxes[index], counts[index], hasLimits[index] ? limits[index] : nil))
-            }
-            written.now = now
-            written.ids = ids
-        }
-        guard written.counted.count == added.count, written.ids.count == stored.count else {
+        var written: BatchInsert.Row?
+        for try await row in try await connection.execute(statement, logger: logger) { written = row }
+        guard let written, written.counted.count == added.count, written.ids.count == stored.count else {
             throw StoreError.unavailable("an inbox of the batch disappeared while it was written")
         }
         return written

@@ -32,26 +32,12 @@ struct StoreNotification: Sendable, Hashable {
     /// Bytes of a payload at most, well under PostgreSQL's 8,000.
     static let largestPayload = 7_500
 
-    /// The payloads announcing `events` made by `node`: summaries travel as their ids.
+    /// The payloads announcing `events` made by `node`: summaries travel as their ids. New messages are
+    /// announced by the statement that stores them (``BatchInsert``), which makes their ids, so they give
+    /// none here.
     static func payloads(for events: [StoreEvent], node: String) -> [String] {
         var payloads: [String] = []
-        var stored: [String: [String]] = [:]
-        var storedOrder: [String] = []
-        func flushStored() {
-            for inbox in storedOrder {
-                payloads += chunked(prefix: "\(node) s \(inbox)", ids: stored[inbox] ?? [])
-            }
-            stored = [:]
-            storedOrder = []
-        }
         for event in events {
-            if case .stored(let summary) = event {
-                if stored[summary.inbox] == nil { storedOrder.append(summary.inbox) }
-                stored[summary.inbox, default: []].append(summary.id)
-                continue
-            }
-            // Stored messages are announced together, but before any change that follows them.
-            flushStored()
             switch event {
             case .stored:
                 break
@@ -65,7 +51,6 @@ struct StoreNotification: Sendable, Hashable {
                 payloads.append("\(node) i \(name) \(change.rawValue)")
             }
         }
-        flushStored()
         return payloads
     }
 

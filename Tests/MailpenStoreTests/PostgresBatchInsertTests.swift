@@ -15,7 +15,7 @@ struct PostgresBatchInsertTests {
     /// The database's ids are the generator's for the same time and number, at the ends of their ranges too.
     @Test func theDatabaseMakesIdsAsTheGeneratorDoes() async throws {
         try await withPostgresDatabase { url in
-            try await PostgresStore.open(.init(url: url, poolSize: 1)).close()
+            _ = try await PostgresStore.migrate(url)
             let cases: [(Int64, Int64)] = [
                 (0, 0), (1, 1), (1_765_000_000_123, 42), (281_474_976_710_655, Int64.max), (1 << 48 | 5, 7),
                 (1_765_000_000_000, 1 << 40 | 31), (Int64.random(in: 0..<(1 << 48)), Int64.random(in: 0...Int64.max)),
@@ -40,15 +40,10 @@ struct PostgresBatchInsertTests {
     /// once, in order.
     @Test func aLargeBatchIsStoredAndAnnouncedInOrder() async throws {
         try await withPostgresDatabase { url in
-            try await PostgresStore.open(.init(url: url, poolSize: 1)).close()
+            _ = try await PostgresStore.migrate(url)
             try await withPostgresConnection(url) { connection in
-                var inboxes: [InboxReference] = []
-                for try await (id, name) in try await connection.query(
-                    "SELECT id, name FROM inbox WHERE name = 'default'", logger: testLogger
-                ).decode((Int64, String).self) {
-                    inboxes.append(InboxReference(id: id, name: name))
-                }
-                let inbox = try #require(inboxes.first)
+                let (inbox, _) = try await PostgresInboxes.create(
+                    "first", password: "pw", at: Date(), on: connection, logger: testLogger)
                 let (second, _) = try await PostgresInboxes.create(
                     "second", password: "pw", at: Date(), on: connection, logger: testLogger)
                 let count = 700
@@ -81,11 +76,11 @@ struct PostgresBatchInsertTests {
 
                 let row = try #require(written.first)
                 #expect(written.count == 1)
-                #expect(row.0 == [inbox.id, second.id].sorted())
-                #expect(row.1 == [Int64(count / 2), Int64(count / 2)])
-                #expect(row.3 == [false, false])
-                #expect(row.4 == Int64(payloads.count))
-                let ids = row.6
+                #expect(row.counted.map(\.inbox) == [inbox.id, second.id].sorted())
+                #expect(row.counted.map(\.count) == [Int64(count / 2), Int64(count / 2)])
+                #expect(row.counted.map(\.limit) == [nil, nil])
+                #expect(row.notificationsSent == Int64(payloads.count))
+                let ids = row.ids
                 #expect(ids.count == count)
 
                 #expect(payloads.first == "test i elsewhere created")
@@ -117,7 +112,7 @@ struct PostgresBatchInsertTests {
                 #expect(stored.map(\.3) == (0..<count).map { "batch \($0)" })
                 #expect(stored.map(\.4) == (0..<count).map { [inbox.id, second.id][$0 % 2] })
                 for (seq, id, receivedAt, _, _) in stored {
-                    #expect(receivedAt == row.5)
+                    #expect(receivedAt == row.milliseconds)
                     #expect(
                         id
                             == MessageIdentifierGenerator.identifier(
