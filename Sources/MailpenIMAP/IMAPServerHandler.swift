@@ -123,8 +123,8 @@ final class IMAPServerHandler: MailSessionHandler<IMAPSessionStateMachine> {
         }
     }
 
-    /// Runs `work` off the event loop and hands its result to the machine through `resume`; the socket is
-    /// not read meanwhile (the machine is suspended).
+    /// Runs `work` off the event loop and hands its result to the machine through `resume`; the machine
+    /// takes no input meanwhile (it is suspended).
     private func run<Result: Sendable>(
         context: ChannelHandlerContext, _ work: @escaping @Sendable () async -> Result,
         resume: @escaping (IMAPServerHandler, ChannelHandlerContext, Result) -> IMAPSessionStateMachine.Action
@@ -164,7 +164,5 @@ final class IMAPServerHandler: MailSessionHandler<IMAPSessionStateMachine> {
 
 // The events every session has, as the shared handler delivers them.
 extension IMAPSessionStateMachine: SessionMachine {
-    public var isSuspended: Bool { inputMode == .suspended }
-
     public mutating func tlsEstablished(version _: String) -> Action { tlsEstablished() }
 }

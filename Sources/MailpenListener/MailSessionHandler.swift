@@ -8,9 +8,8 @@ import NIOTLS
 /// ``feed(_:)``), flushes once per batch of pipelined commands, holds a slot in the connection limit,
 /// upgrades to TLS, closes after a last write and runs backend work off the event loop.
 ///
-/// It reads from the socket only while the machine can take input and the client takes its responses:
-/// while the machine waits for an outcome or a handshake, or while responses pile up unread, the socket is
-/// not read, so a client cannot make the server buffer without bound.
+/// It reads ahead of the machine by a bounded amount (``Settings/bufferedInputLimit``), and not at all
+/// while responses pile up unread, so a client cannot make the server buffer without bound.
 ///
 /// Subclasses override ``feed(_:)`` (or ``step(context:)``), ``perform(_:context:)`` and
 /// ``connectionOpened(remote:accepted:)``.
@@ -61,8 +60,6 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
     private var holdsConnectionSlot = false
     /// A read the channel asked for while input was held back; issued once input may flow again.
     private var isReadPending = false
-    /// A TLS handshake is under way: its bytes must be read even though the machine takes no input.
-    private var isHandshaking = false
 
     public init(machine: Machine, settings: Settings, logger: Logger) {
         self.machine = machine
@@ -172,7 +169,6 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
             shutdownRequested(context: context)
         case let event as TLSUserEvent:
             guard case .handshakeCompleted = event else { return }
-            isHandshaking = false
             let version = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self).tlsVersion
             perform(machine.tlsEstablished(version: version?.name ?? "TLS"), context: context)
             processInput(context: context)
@@ -211,16 +207,14 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
         }
     }
 
-    /// Whether no more bytes should be read for now: the machine is waiting for an outcome, or the client
-    /// is not reading its responses, or unprocessed input is already buffered.
+    /// Whether no more bytes should be read for now: the client is not reading its responses, or enough
+    /// unprocessed input is buffered. A machine waiting for an outcome does not stop reading by itself:
+    /// the client is then almost always waiting too, and turning the socket's read interest off and on
+    /// around every delivery would cost two system calls a message; what a client pipelines meanwhile
+    /// waits in the buffer, up to the limit.
     private func holdsInput(context: ChannelHandlerContext) -> Bool {
-        (Self.isSuspended(&machine) && !isHandshaking) || !context.channel.isWritable
-            || buffer.readableBytes > settings.bufferedInputLimit
+        !context.channel.isWritable || buffer.readableBytes > settings.bufferedInputLimit
     }
-
-    /// Reads `isSuspended` in place: `machine.isSuspended` would copy the whole machine first, as this
-    /// class is generic over it, and this is asked on every read.
-    private static func isSuspended(_ machine: inout Machine) -> Bool { machine.isSuspended }
 
     private func resumeReadingIfPossible(context: ChannelHandlerContext) {
         guard isReadPending, !isClosing, !holdsInput(context: context) else { return }
@@ -254,9 +248,9 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
 
     // MARK: - Outcomes
 
-    /// Runs `work` off the event loop and hands its result to the machine through `resume`; the socket is
-    /// not read meanwhile (the machine is suspended). `whenClosed` gets a result that arrives after the
-    /// connection closed.
+    /// Runs `work` off the event loop and hands its result to the machine through `resume`; the machine
+    /// takes no input meanwhile (it is suspended), and what arrives waits in the buffer. `whenClosed` gets a
+    /// result that arrives after the connection closed.
     public final func runInBackground<Result: Sendable>(
         context: ChannelHandlerContext, _ work: @escaping @Sendable () async -> Result,
         resume: @escaping (ChannelHandlerContext, Result) -> Action,
@@ -328,7 +322,6 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
             return
         }
         do {
-            isHandshaking = true
             try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext), position: .first)
         } catch {
             logger.error("could not start TLS: \(error)")

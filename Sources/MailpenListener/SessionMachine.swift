@@ -5,9 +5,6 @@ public protocol SessionMachine: SendableMetatype {
     /// What the machine asks its handler to do.
     associatedtype Action
 
-    /// Whether the machine waits for an outcome (a backend request, a handshake) and takes no input now.
-    var isSuspended: Bool { get }
-
     /// The client sent nothing for the idle timeout.
     mutating func idleTimeoutExpired() -> Action
 

@@ -108,7 +108,5 @@ final class POP3ServerHandler: MailSessionHandler<POP3SessionStateMachine> {
 
 // The events every session has, as the shared handler delivers them.
 extension POP3SessionStateMachine: SessionMachine {
-    public var isSuspended: Bool { inputMode == .suspended }
-
     public mutating func tlsEstablished(version _: String) -> Action { tlsEstablished() }
 }

@@ -138,16 +138,17 @@ public actor SMTPServer {
         let channel = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // Set on the listening socket, from which Linux copies it to every accepted one: an option set per
+            // connection would cost a system call and a chain of futures each time.
+            .serverChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
                 }
             }
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.syncOptions?.setOption(.maxMessagesPerRead, value: 16)
                     let operations = channel.pipeline.syncOperations
                     if let implicitContext {
                         try operations.addHandler(NIOSSLServerHandler(context: implicitContext))

@@ -110,7 +110,7 @@ final class SMTPServerHandler: MailSessionHandler<SMTPSessionStateMachine>, Remo
     }
 
     /// Asks the interceptor about a stage and applies its verdict, at once or, for a delay, from a timer on
-    /// the event loop (the session reads nothing meanwhile: the machine is suspended).
+    /// the event loop (the machine takes no input meanwhile: it is suspended).
     private func consult(_ stageCheck: SMTPStageCheck, context: ChannelHandlerContext) {
         let decision = dependencies.stageInterceptor?.decide(stageCheck) ?? .proceed
         guard decision.delay > .zero else {
@@ -182,6 +182,4 @@ final class SMTPServerHandler: MailSessionHandler<SMTPSessionStateMachine>, Remo
 }
 
 // The events every session has, as the shared handler delivers them.
-extension SMTPSessionStateMachine: SessionMachine {
-    public var isSuspended: Bool { inputMode == .suspended }
-}
+extension SMTPSessionStateMachine: SessionMachine {}

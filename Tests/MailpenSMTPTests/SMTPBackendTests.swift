@@ -17,6 +17,8 @@ struct SMTPBackendTests {
         enum Delivery: Sendable {
             case answer(SMTPDeliveryResult)
             case fail
+            /// The answer waits until ``finishDelivery(_:)``.
+            case held
         }
 
         struct Failure: Error {}
@@ -41,7 +43,18 @@ struct SMTPBackendTests {
             switch delivery {
             case .answer(let result): return eventLoop.makeSucceededFuture(result)
             case .fail: return eventLoop.makeFailedFuture(Failure())
+            case .held:
+                let promise = eventLoop.makePromise(of: SMTPDeliveryResult.self)
+                heldDelivery.withLock { $0 = promise }
+                return promise.futureResult
             }
+        }
+
+        private let heldDelivery = Mutex<EventLoopPromise<SMTPDeliveryResult>?>(nil)
+
+        /// Answers the delivery that ``Delivery/held`` kept waiting.
+        func finishDelivery(_ result: SMTPDeliveryResult) {
+            heldDelivery.withLock { $0 }?.succeed(result)
         }
 
         func authenticate(_ credentials: SMTPCredentials, on eventLoop: any EventLoop) -> EventLoopFuture<Bool> {
@@ -55,9 +68,21 @@ struct SMTPBackendTests {
         func replied(code: Int) { log.withLock { $0.append("\(code)") } }
     }
 
-    /// A connection served by the handler, with `host` behind it.
-    private func connect(to host: Host) throws -> EmbeddedChannel {
+    /// Records the reads the handler passes on towards the socket.
+    final class ReadRecorder: ChannelOutboundHandler {
+        typealias OutboundIn = ByteBuffer
+        var reads = 0
+
+        func read(context: ChannelHandlerContext) {
+            reads += 1
+            context.read()
+        }
+    }
+
+    /// A connection served by the handler, with `host` behind it and `recorder` between it and the socket.
+    private func connect(to host: Host, recorder: ReadRecorder? = nil) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
+        if let recorder { try channel.pipeline.syncOperations.addHandler(recorder) }
         let dependencies = SMTPServerHandler.Dependencies(
             deliveryHandler: host, authenticator: host, startTLSContext: nil,
             connectionLimiter: ConnectionLimiter(maximum: 10), shutdownGracePeriod: .seconds(1),
@@ -124,6 +149,39 @@ struct SMTPBackendTests {
         // AUTH PLAIN with "\0shop\0pw".
         #expect(try send("AUTH PLAIN AHNob3AAcHc=\r\n", on: channel) == reply)
         #expect(host.events.contains("authenticate shop"))
+    }
+
+    @Test func aDeliveryUnderWayDoesNotStopReading() throws {
+        let host = Host(delivery: .held)
+        let recorder = ReadRecorder()
+        let channel = try connect(to: host, recorder: recorder)
+        _ = try send(Self.transaction, on: channel)
+        let before = recorder.reads
+        channel.read()
+        #expect(recorder.reads == before + 1)
+        // What the client sends meanwhile waits for the outcome, then is answered in order.
+        #expect(try send("NOOP\r\n", on: channel) == "")
+        host.finishDelivery(.accepted(id: "ID"))
+        channel.embeddedEventLoop.run()
+        #expect(try written(on: channel) == "250 2.0.0 Ok: queued as ID\r\n250 2.0.0 Ok\r\n")
+    }
+
+    @Test func inputPastTheLimitStopsReadingUntilTheMachineTakesIt() throws {
+        let host = Host(delivery: .held)
+        let recorder = ReadRecorder()
+        let channel = try connect(to: host, recorder: recorder)
+        _ = try send(Self.transaction, on: channel)
+        let line = "NOOP " + String(repeating: "x", count: 400) + "\r\n"
+        let lines = 300 * 1024 / line.utf8.count
+        _ = try send(String(repeating: line, count: lines), on: channel)
+        let before = recorder.reads
+        channel.read()
+        #expect(recorder.reads == before)
+        host.finishDelivery(.accepted(id: "ID"))
+        channel.embeddedEventLoop.run()
+        #expect(recorder.reads == before + 1)
+        let replies = try written(on: channel).split(separator: "\r\n")
+        #expect(replies.count == lines + 1)
     }
 
     @Test func observerSeesTheSessionAndEveryReply() throws {
