@@ -27,6 +27,8 @@ package struct SearchDocument: Sendable {
 
     /// Longest body text indexed; mail beyond it is rare and would only bloat the index.
     static let maximumBodyCharacters = 512 * 1024
+    /// Characters of a header's value indexed.
+    static let maximumHeaderValue = 1000
     /// Headers that are long, machine-made and never searched for.
     private static let skippedHeaders: Set<String> = [
         "received", "dkim-signature", "arc-seal", "arc-message-signature", "arc-authentication-results",
@@ -40,7 +42,10 @@ package struct SearchDocument: Sendable {
     package init(seq: Int64, message: MIMEMessage, recipients: String) {
         self.seq = seq
         subject = message.subject ?? ""
-        let everyone = message.allAddresses
+        // Each list parsed once; together, in `allAddresses`' order, they are everyone.
+        let (from, sender, replyTo) = (message.from, message.sender, message.replyTo)
+        let (to, cc, bcc) = (message.to, message.cc, message.bcc)
+        let everyone = from + sender + replyTo + to + cc + bcc
         addresses = everyone.map { [$0.name, $0.address].compactMap { $0 }.joined(separator: " ") }
             .joined(separator: " ")
         var text = message.searchableText
@@ -57,15 +62,18 @@ package struct SearchDocument: Sendable {
         }
         var headerLines = "\n"
         for field in message.header.fields where !Self.skippedHeaders.contains(field.name.lowercased()) {
-            headerLines +=
-                SearchFolding.fold(field.name) + ": " + SearchFolding.fold(String(field.value.prefix(1000))) + "\n"
+            let value = field.value
+            // A value of at most 1,000 bytes has at most 1,000 characters: no need to count them.
+            let kept =
+                value.utf8.count <= Self.maximumHeaderValue ? value : String(value.prefix(Self.maximumHeaderValue))
+            headerLines += SearchFolding.fold(field.name) + ": " + SearchFolding.fold(kept) + "\n"
         }
         fields = Fields(
-            from: fold(message.from),
-            to: fold(message.to),
-            cc: fold(message.cc),
-            bcc: fold(message.bcc),
-            replyTo: fold(message.replyTo),
+            from: fold(from),
+            to: fold(to),
+            cc: fold(cc),
+            bcc: fold(bcc),
+            replyTo: fold(replyTo),
             all: fold(everyone),
             recipients: SearchFolding.fold(recipients),
             subject: SearchFolding.fold(subject),
