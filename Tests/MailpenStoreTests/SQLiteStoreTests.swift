@@ -20,6 +20,36 @@ struct SQLiteStoreTests {
         }
     }
 
+    /// A new index file is made of large pages, and one made before keeps its own.
+    @Test func aNewIndexFileTakesLargePages() async throws {
+        try await withDatabasePath { path in
+            let store = try SQLiteStore(configuration: .init(path: path))
+            try await store.close()
+            let pageSize = { (file: String) throws -> Int? in
+                let queue = try DatabaseQueue(path: file)
+                defer { try? queue.close() }
+                return try queue.read { try Int.fetchOne($0, sql: "PRAGMA page_size") }
+            }
+            #expect(try pageSize(path + "-search") == SearchIndexSchema.pageSize)
+            #expect(try pageSize(path) == 4096)
+        }
+        try await withDatabasePath { path in
+            let older = try DatabaseQueue(path: path + "-search")
+            try await older.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA page_size = 4096")
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                try SearchIndexSchema.prepare(db, schema: "")
+            }
+            try older.close()
+            let store = try SQLiteStore(configuration: .init(path: path))
+            _ = try await store.store(incoming(StoreTests.sampleMessage))
+            try await store.close()
+            let queue = try DatabaseQueue(path: path + "-search")
+            #expect(try await queue.read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == 4096)
+            try queue.close()
+        }
+    }
+
     /// FTS5's automatic merging runs inside the inserting transaction and stalls a waiting test's wake-up
     /// now and then: a trickle of mail is indexed without it, also after a burst left it on and Mailpen
     /// stopped.

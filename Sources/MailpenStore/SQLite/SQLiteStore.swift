@@ -101,6 +101,8 @@ public final class SQLiteStore: MailpenStore {
         indexOptions.busyMode = .timeout(10)
         if !isInMemory {
             indexOptions.prepareDatabase { db in
+                // Only a new file takes it (an index made before keeps its pages until it is rebuilt).
+                try db.execute(sql: "PRAGMA page_size = \(SearchIndexSchema.pageSize)")
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
                 // The indexer checkpoints itself, after it has announced a batch (see SearchIndexer).
