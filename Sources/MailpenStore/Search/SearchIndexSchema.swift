@@ -21,9 +21,10 @@ enum SearchIndexSchema {
     /// text, which a short-field scan reads row by row.
     static let headerLinesTable = "message_header_lines"
 
-    /// The page size of a new index file. Indexing writes whole segments and stored texts, and 32 KB pages
-    /// take an eighth of the log frames (two writes each) that 4 KB pages take for them.
-    static let pageSize = 32 * 1024
+    /// The page size of a new index file. A burst's indexing writes whole segments and stored texts, which
+    /// 16 KB pages take in a quarter of the log frames (two writes each) of 4 KB pages; a trickle's
+    /// batch of one message writes whole pages too, so larger pages would cost it more than they save.
+    static let pageSize = 16 * 1024
 
     /// The current version, kept in the index database's `user_version`; an older index is rebuilt. Version 3
     /// stopped indexing the header lines by trigram (the header table answers `header:`); version 4 moved
