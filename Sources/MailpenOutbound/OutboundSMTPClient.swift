@@ -45,7 +45,7 @@ public struct OutboundSMTPClient: Sendable {
         let describe: @Sendable (any Error) -> String = { Self.describe($0, host: target.host) }
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(TimeAmount(target.timeouts.connect))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let operations = channel.pipeline.syncOperations
