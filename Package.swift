@@ -419,7 +419,7 @@ let package = Package(
         .testTarget(
             name: "MailpenStoreTests",
             dependencies: [
-                "MailpenStore", "MailpenTestSupport", "MailpenTesting", "MailpenPostgres",
+                "MailpenStore", "MailpenTestSupport", "MailpenTesting", "MailpenPostgres", "MailpenMIME",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

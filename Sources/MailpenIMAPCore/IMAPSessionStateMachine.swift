@@ -92,7 +92,7 @@ public struct IMAPSessionStateMachine: Sendable {
         case command
         /// One CRLF-terminated line (a SASL response, or DONE ending IDLE), fed to ``receive(line:)``.
         case line
-        /// Nothing may be read now: a request is pending.
+        /// No input is taken now (what arrives waits): a request is pending.
         case suspended
         case closed
     }

@@ -72,8 +72,8 @@ public struct POP3SessionStateMachine: Sendable {
         case commandLine
         /// A CRLF-terminated SASL response, also fed to ``receive(line:)``.
         case authenticationResponse
-        /// Nothing may be read now: the machine waits for the caller (credentials, maildrop, message,
-        /// update, TLS handshake).
+        /// No input is taken now (what arrives waits): the machine waits for the caller (credentials,
+        /// maildrop, message, update, TLS handshake).
         case suspended
         /// The session is over.
         case closed

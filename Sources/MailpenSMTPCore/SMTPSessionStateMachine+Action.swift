@@ -9,7 +9,8 @@ extension SMTPSessionStateMachine {
         case messageData
         /// `remaining` octets of a BDAT chunk, fed to ``receive(messageBytes:)``.
         case chunk(remaining: Int)
-        /// Nothing may be read now: a delivery, credential check, stage decision or TLS handshake is pending.
+        /// No input is taken now (what arrives waits): a delivery, credential check, stage decision or TLS
+        /// handshake is pending.
         case suspended
         /// The session is over.
         case closed

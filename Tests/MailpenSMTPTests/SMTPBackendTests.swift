@@ -27,6 +27,8 @@ struct SMTPBackendTests {
         /// Nil: the credentials cannot be checked (the future fails).
         let acceptsCredentials: Bool?
         private let log = Mutex<[String]>([])
+        /// The delivery ``Delivery/held`` keeps waiting.
+        private let heldDelivery = Mutex<EventLoopPromise<SMTPDeliveryResult>?>(nil)
 
         init(delivery: Delivery = .answer(.accepted(id: "ID")), acceptsCredentials: Bool? = true) {
             self.delivery = delivery
@@ -50,11 +52,12 @@ struct SMTPBackendTests {
             }
         }
 
-        private let heldDelivery = Mutex<EventLoopPromise<SMTPDeliveryResult>?>(nil)
-
         /// Answers the delivery that ``Delivery/held`` kept waiting.
         func finishDelivery(_ result: SMTPDeliveryResult) {
-            heldDelivery.withLock { $0 }?.succeed(result)
+            heldDelivery.withLock { promise in
+                defer { promise = nil }
+                return promise
+            }?.succeed(result)
         }
 
         func authenticate(_ credentials: SMTPCredentials, on eventLoop: any EventLoop) -> EventLoopFuture<Bool> {
@@ -80,14 +83,17 @@ struct SMTPBackendTests {
     }
 
     /// A connection served by the handler, with `host` behind it and `recorder` between it and the socket.
-    private func connect(to host: Host, recorder: ReadRecorder? = nil) throws -> EmbeddedChannel {
+    private func connect(
+        to host: Host, recorder: ReadRecorder? = nil,
+        configuration: SMTPSessionStateMachine.Configuration = .init(hostname: "mx.test")
+    ) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
         if let recorder { try channel.pipeline.syncOperations.addHandler(recorder) }
         let dependencies = SMTPServerHandler.Dependencies(
             deliveryHandler: host, authenticator: host, startTLSContext: nil,
             connectionLimiter: ConnectionLimiter(maximum: 10), shutdownGracePeriod: .seconds(1),
             maximumLineLength: 512, observer: host, logger: Logger(label: "test"))
-        let machine = SMTPSessionStateMachine(configuration: .init(hostname: "mx.test"), challengeNonce: "n")
+        let machine = SMTPSessionStateMachine(configuration: configuration, challengeNonce: "n")
         try channel.pipeline.syncOperations.addHandler(SMTPServerHandler(machine: machine, dependencies: dependencies))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 40000)).wait()
         return channel
@@ -182,6 +188,18 @@ struct SMTPBackendTests {
         #expect(recorder.reads == before + 1)
         let replies = try written(on: channel).split(separator: "\r\n")
         #expect(replies.count == lines + 1)
+    }
+
+    /// Cleartext sent behind STARTTLS is never a command, also when it arrived while a delivery was held.
+    @Test func cleartextBehindStartTLSDuringADeliveryIsNeverAnswered() throws {
+        let host = Host(delivery: .held)
+        let channel = try connect(to: host, configuration: .init(hostname: "mx.test", offersStartTLS: true))
+        _ = try send(Self.transaction, on: channel)
+        #expect(try send("STARTTLS\r\nNOOP\r\n", on: channel) == "")
+        host.finishDelivery(.accepted(id: "ID"))
+        channel.embeddedEventLoop.run()
+        let codes = try written(on: channel).split(separator: "\r\n").map { String($0.prefix(3)) }
+        #expect(codes == ["250", "220"])
     }
 
     @Test func observerSeesTheSessionAndEveryReply() throws {

@@ -101,7 +101,8 @@ public final class SQLiteStore: MailpenStore {
         indexOptions.busyMode = .timeout(10)
         if !isInMemory {
             indexOptions.prepareDatabase { db in
-                // Only a new file takes it (an index made before keeps its pages until it is rebuilt).
+                // Only a new file takes it: one made before keeps its pages, also through a rebuild for a new
+                // index version, which drops and makes the tables in the same file.
                 try db.execute(sql: "PRAGMA page_size = \(SearchIndexSchema.pageSize)")
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")

@@ -27,8 +27,8 @@ package struct SearchDocument: Sendable {
 
     /// Longest body text indexed; mail beyond it is rare and would only bloat the index.
     static let maximumBodyCharacters = 512 * 1024
-    /// Characters of a header's value indexed.
-    static let maximumHeaderValue = 1000
+    /// Longest header value indexed, in characters (`header:` terms look no further).
+    static let maximumHeaderValueCharacters = 1000
     /// Headers that are long, machine-made and never searched for.
     private static let skippedHeaders: Set<String> = [
         "received", "dkim-signature", "arc-seal", "arc-message-signature", "arc-authentication-results",
@@ -65,7 +65,8 @@ package struct SearchDocument: Sendable {
             let value = field.value
             // A value of at most 1,000 bytes has at most 1,000 characters: no need to count them.
             let kept =
-                value.utf8.count <= Self.maximumHeaderValue ? value : String(value.prefix(Self.maximumHeaderValue))
+                value.utf8.count <= Self.maximumHeaderValueCharacters
+                ? value : String(value.prefix(Self.maximumHeaderValueCharacters))
             headerLines += SearchFolding.fold(field.name) + ": " + SearchFolding.fold(kept) + "\n"
         }
         fields = Fields(

@@ -22,8 +22,8 @@ enum SearchIndexSchema {
     static let headerLinesTable = "message_header_lines"
 
     /// The page size of a new index file. A burst's indexing writes whole segments and stored texts, which
-    /// 16 KB pages take in a quarter of the log frames (two writes each) of 4 KB pages; a trickle's
-    /// batch of one message writes whole pages too, so larger pages would cost it more than they save.
+    /// 16 KB pages hold in a quarter of the log frames (two writes each) that 4 KB pages need; a trickle's
+    /// batch of one message writes whole pages too, so larger pages would cost it more.
     static let pageSize = 16 * 1024
 
     /// The current version, kept in the index database's `user_version`; an older index is rebuilt. Version 3
