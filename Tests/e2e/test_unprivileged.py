@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 import mailaccess
-from conftest import Server, free_port, wait_for_port
+from conftest import BINARY, Server, free_port, wait_for_port
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("setpriv") is None, reason="needs root and setpriv to run as another user")
@@ -37,11 +37,15 @@ def test_an_unprivileged_server_serves_smtp_pop3_imap_and_relays(workdir):
     folder = os.path.join(workdir, "unprivileged")
     os.makedirs(folder)
     os.chmod(folder, 0o777)
+    # A copy the unprivileged user can run wherever the checkout is (a home folder may be closed to others).
+    binary = os.path.join(folder, "mailpen")
+    shutil.copy(BINARY, binary)
+    os.chmod(binary, 0o755)
     target = Server(os.path.join(workdir, "target"))
     pop3, imap = free_port(), free_port()
     relay = f"team=smtp://127.0.0.1:{target.smtp_port}?tls=none&allow=*@mycompany.example"
     server = Server(folder, ["--pop3", f"127.0.0.1:{pop3}", "--imap", f"127.0.0.1:{imap}", "--relay", relay],
-                    wrapper=as_nobody)
+                    binary=binary, wrapper=as_nobody)
     with target, server:
         served(server, target, pop3, imap)
 
