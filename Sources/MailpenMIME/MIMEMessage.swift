@@ -51,18 +51,10 @@ public struct MIMEMessage: Sendable {
     public var bcc: [MIMEAddress] { self.addresses("bcc") }
 
     /// From, Sender, Reply-To, To, Cc and Bcc, in that order.
-    public var allAddresses: [MIMEAddress] {
-        // One pass over the fields, then the lists in the documented order.
-        let names = ["from", "sender", "reply-to", "to", "cc", "bcc"]
-        var values: [[String]] = Array(repeating: [], count: names.count)
-        for field in self.header.fields {
-            for (index, name) in names.enumerated() where field.hasName(name) {
-                values[index].append(field.unfoldedValue)
-                break
-            }
-        }
-        return values.flatMap { $0.flatMap(AddressList.parse) }
-    }
+    public var allAddresses: [MIMEAddress] { addressHeaders.all }
+
+    /// Every address list of the header, each parsed once.
+    public var addressHeaders: MIMEAddressHeaders { MIMEAddressHeaders(self.header) }
 
     /// Mailboxes of every field called `name` (case-insensitive).
     public func addresses(_ name: String) -> [MIMEAddress] {

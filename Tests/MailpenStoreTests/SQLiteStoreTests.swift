@@ -20,18 +20,19 @@ struct SQLiteStoreTests {
         }
     }
 
+    private static func pageSize(of file: String) throws -> Int? {
+        let queue = try DatabaseQueue(path: file)
+        defer { try? queue.close() }
+        return try queue.read { try Int.fetchOne($0, sql: "PRAGMA page_size") }
+    }
+
     /// A new index file is made of large pages, and one made before keeps its own.
     @Test func aNewIndexFileTakesLargePages() async throws {
         try await withDatabasePath { path in
             let store = try SQLiteStore(configuration: .init(path: path))
             try await store.close()
-            let pageSize = { (file: String) throws -> Int? in
-                let queue = try DatabaseQueue(path: file)
-                defer { try? queue.close() }
-                return try queue.read { try Int.fetchOne($0, sql: "PRAGMA page_size") }
-            }
-            #expect(try pageSize(path + "-search") == SearchIndexSchema.pageSize)
-            #expect(try pageSize(path) == 4096)
+            #expect(try Self.pageSize(of: path + "-search") == SearchIndexSchema.pageSize)
+            #expect(try Self.pageSize(of: path) == 4096)
         }
         try await withDatabasePath { path in
             let older = try DatabaseQueue(path: path + "-search")
@@ -44,9 +45,7 @@ struct SQLiteStoreTests {
             let store = try SQLiteStore(configuration: .init(path: path))
             _ = try await store.store(incoming(StoreTests.sampleMessage))
             try await store.close()
-            let queue = try DatabaseQueue(path: path + "-search")
-            #expect(try await queue.read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == 4096)
-            try queue.close()
+            #expect(try Self.pageSize(of: path + "-search") == 4096)
         }
     }
 

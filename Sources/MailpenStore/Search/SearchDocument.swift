@@ -42,18 +42,11 @@ package struct SearchDocument: Sendable {
     package init(seq: Int64, message: MIMEMessage, recipients: String) {
         self.seq = seq
         subject = message.subject ?? ""
-        // Each list parsed once; together, in `allAddresses`' order, they are everyone.
-        let (from, sender, replyTo) = (message.from, message.sender, message.replyTo)
-        let (to, cc, bcc) = (message.to, message.cc, message.bcc)
-        let everyone = from + sender + replyTo + to + cc + bcc
+        let lists = message.addressHeaders
+        let everyone = lists.all
         addresses = everyone.map { [$0.name, $0.address].compactMap { $0 }.joined(separator: " ") }
             .joined(separator: " ")
-        var text = message.searchableText
-        // Counting characters reads the whole text; a text of fewer bytes than the limit has fewer characters.
-        if text.utf8.count > Self.maximumBodyCharacters, text.count > Self.maximumBodyCharacters {
-            text = String(text.prefix(Self.maximumBodyCharacters))
-        }
-        body = text
+        body = Self.cut(message.searchableText, toCharacters: Self.maximumBodyCharacters)
         func fold(_ list: [MIMEAddress]) -> String {
             SearchFolding.fold(
                 list.map { address in
@@ -62,24 +55,27 @@ package struct SearchDocument: Sendable {
         }
         var headerLines = "\n"
         for field in message.header.fields where !Self.skippedHeaders.contains(field.name.lowercased()) {
-            let value = field.value
-            // A value of at most 1,000 bytes has at most 1,000 characters: no need to count them.
-            let kept =
-                value.utf8.count <= Self.maximumHeaderValueCharacters
-                ? value : String(value.prefix(Self.maximumHeaderValueCharacters))
-            headerLines += SearchFolding.fold(field.name) + ": " + SearchFolding.fold(kept) + "\n"
+            let value = Self.cut(field.value, toCharacters: Self.maximumHeaderValueCharacters)
+            headerLines += SearchFolding.fold(field.name) + ": " + SearchFolding.fold(value) + "\n"
         }
         fields = Fields(
-            from: fold(from),
-            to: fold(to),
-            cc: fold(cc),
-            bcc: fold(bcc),
-            replyTo: fold(replyTo),
+            from: fold(lists.from),
+            to: fold(lists.to),
+            cc: fold(lists.cc),
+            bcc: fold(lists.bcc),
+            replyTo: fold(lists.replyTo),
             all: fold(everyone),
             recipients: SearchFolding.fold(recipients),
             subject: SearchFolding.fold(subject),
             messageID: SearchFolding.fold(message.messageID ?? ""),
             headers: headerLines)
+    }
+
+    /// `text` cut to `limit` characters. Counting characters reads the whole text, and a text of no more
+    /// bytes than the limit has no more characters: such a text is not counted.
+    private static func cut(_ text: String, toCharacters limit: Int) -> String {
+        guard text.utf8.count > limit, text.count > limit else { return text }
+        return String(text.prefix(limit))
     }
 
     func insert(into db: Database, schema: String) throws {
