@@ -106,7 +106,7 @@ actor PostgresPool {
 
     private func open() async throws -> PostgresConnection {
         nextID += 1
-        return try await PostgresConnection.connect(
+        return try await PostgresConnection.open(
             on: loops.next(), configuration: configuration, id: nextID, logger: logger)
     }
 

@@ -126,7 +126,7 @@ public final class PostgresStore: MailpenStore {
     {
         let connection: PostgresConnection
         do {
-            connection = try await PostgresConnection.connect(
+            connection = try await PostgresConnection.open(
                 configuration: url.connectionConfiguration(), id: 1, logger: logger)
         } catch {
             throw PostgresFailure.storeError(error)
@@ -170,13 +170,13 @@ public final class PostgresStore: MailpenStore {
         let indexer = PostgresIndexer(
             isEnabled: configuration.fillsSearchTexts, node: node,
             connect: {
-                try await PostgresConnection.connect(on: feedLoop, configuration: fills, id: -2, logger: logger)
+                try await PostgresConnection.open(on: feedLoop, configuration: fills, id: -2, logger: logger)
             }, isUrgent: { !waits.isEmpty }, publish: { indexed.publishFromAnyThread($0) }, logger: logger)
         self.indexer = indexer
         writer = PostgresWriter(
             loop: writerLoop,
             connector: { loop in
-                try await PostgresConnection.connect(on: loop, configuration: writes, id: 0, logger: logger)
+                try await PostgresConnection.open(on: loop, configuration: writes, id: 0, logger: logger)
             },
             publish: { events in
                 changes.publishFromAnyThread(events)
@@ -191,7 +191,7 @@ public final class PostgresStore: MailpenStore {
         listener = ChangeListener(
             node: node, feed: changes, searchable: indexed,
             connect: {
-                try await PostgresConnection.connect(on: feedLoop, configuration: reads, id: -1, logger: logger)
+                try await PostgresConnection.open(on: feedLoop, configuration: reads, id: -1, logger: logger)
             },
             loadSummaries: { ids in try await Self.summaries(ids: ids, pool: pool, logger: logger) },
             // A request here may wait for them: filled at once by whichever node comes first.
