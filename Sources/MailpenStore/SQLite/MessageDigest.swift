@@ -21,11 +21,12 @@ struct MessageDigest: Sendable {
 
     init(message: MIMEMessage) {
         subject = message.subject ?? ""
-        from = message.from.map(MessageAddress.init)
-        to = message.to.map(MessageAddress.init)
-        cc = message.cc.map(MessageAddress.init)
-        bcc = message.bcc.map(MessageAddress.init)
-        replyTo = message.replyTo.map(MessageAddress.init)
+        let addresses = message.addressHeaders
+        from = addresses.from.map(MessageAddress.init)
+        to = addresses.to.map(MessageAddress.init)
+        cc = addresses.cc.map(MessageAddress.init)
+        bcc = addresses.bcc.map(MessageAddress.init)
+        replyTo = addresses.replyTo.map(MessageAddress.init)
         date = message.date
         messageID = message.messageID
         snippet = message.snippet
