@@ -8,7 +8,14 @@
 public enum AddressList {
     /// Parses an unfolded header value (not RFC 2047-decoded) into mailboxes.
     public static func parse(_ value: String) -> [MIMEAddress] {
-        var parser = Parser(tokens: Tokenizer.tokenize(Array(value.utf8)))
+        let bytes = Array(value.utf8)
+        if let mailbox = simpleMailbox(bytes) { return [mailbox] }
+        return parseGeneral(bytes)
+    }
+
+    /// The whole grammar, for any value.
+    package static func parseGeneral(_ bytes: [UInt8]) -> [MIMEAddress] {
+        var parser = Parser(tokens: Tokenizer.tokenize(bytes))
         return parser.parseList()
     }
 

@@ -13,11 +13,21 @@ public struct MIMEAddressHeaders: Sendable, Hashable {
 
     /// Parses the lists of `header`: each field's mailboxes, in the order of its fields.
     init(_ header: MIMEHeader) {
-        let lists: [WritableKeyPath<Self, [MIMEAddress]>] = [\.from, \.sender, \.replyTo, \.to, \.cc, \.bcc]
-        let names = ["from", "sender", "reply-to", "to", "cc", "bcc"]
         for field in header.fields {
-            guard let index = names.firstIndex(where: { field.hasName($0) }) else { continue }
-            self[keyPath: lists[index]] += AddressList.parse(field.unfoldedValue)
+            // A switch, not key paths: this runs for every message stored and every one indexed.
+            if field.hasName("from") {
+                from += AddressList.parse(field.unfoldedValue)
+            } else if field.hasName("to") {
+                to += AddressList.parse(field.unfoldedValue)
+            } else if field.hasName("cc") {
+                cc += AddressList.parse(field.unfoldedValue)
+            } else if field.hasName("bcc") {
+                bcc += AddressList.parse(field.unfoldedValue)
+            } else if field.hasName("reply-to") {
+                replyTo += AddressList.parse(field.unfoldedValue)
+            } else if field.hasName("sender") {
+                sender += AddressList.parse(field.unfoldedValue)
+            }
         }
     }
 }

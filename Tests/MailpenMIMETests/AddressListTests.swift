@@ -1,5 +1,6 @@
-import MailpenMIME
 import Testing
+
+@testable import MailpenMIME
 
 @Suite("RFC 5322 address lists")
 struct AddressListTests {
@@ -64,6 +65,59 @@ struct AddressListTests {
     @Test("parses", arguments: cases)
     func parses(testCase: Case) {
         #expect(AddressList.parse(testCase.input) == testCase.expected)
+    }
+
+    /// The commonest forms are read without the tokenizer, and exactly as the general parser reads them.
+    @Test("a plain mailbox is read directly, as the general parser reads it")
+    func plainMailboxes() {
+        let plain = [
+            "bob@example.com", " <bob@example.com> ", "Bob Smith <bob@example.com>", "Bob\t  Smith\t<b.s+tag@x.y>",
+            "Joe Q. Public <john.q.public@example.com>", "a=b <x@y>", "= ? <x@y>", "x@y.", "<.a@b>",
+        ]
+        for input in plain {
+            let bytes = Array(input.utf8)
+            let direct = AddressList.simpleMailbox(bytes)
+            #expect(direct != nil, "\(input)")
+            #expect(direct.map { [$0] } == AddressList.parseGeneral(bytes), "\(input)")
+        }
+        let others = [
+            "", "  ", "bob", "@x.y", "bob@", "a@b@c", "<a@b", "a@b>", "Bob <>", "<a b@c>", "a, b@c", "a@b, c@d",
+            "=?utf-8?q?J=C3=B6rg?= <j@x.y>", "\"Bob\" <b@x.y>", "Bob (x) <b@x.y>", "Team: a@x.y;", "Jürgen <j@x.y>",
+            "bob@[192.0.2.1]", "<@relay.example:bob@x.y>", "a\u{7F}b@c", "Bob <b@x.y> (comment)",
+        ]
+        for input in others {
+            #expect(AddressList.simpleMailbox(Array(input.utf8)) == nil, "\(input)")
+        }
+        // Random mailboxes of the three forms, half of them with one byte changed to one the grammar treats
+        // apart: whenever one is read directly, the general parser reads the same mailbox.
+        var generator = SystemRandomNumberGenerator()
+        let words = ["Bob", "J.", "a=b", "=", "?", "x-y"]
+        let parts = ["a", "b.c", "x-y", "1", "."]
+        let risky = Array(" \t=?\"(),:;<>@[]\\é\u{7F}".utf8)
+        var direct = 0
+        for _ in 0..<20_000 {
+            var text = ""
+            let angled = Bool.random(using: &generator)
+            if angled {
+                for _ in 0..<Int.random(in: 0...3, using: &generator) {
+                    text +=
+                        (words.randomElement(using: &generator) ?? "")
+                        + (Bool.random(using: &generator) ? " " : "\t ")
+                }
+                text += "<"
+            }
+            text +=
+                (parts.randomElement(using: &generator) ?? "a") + "@" + (parts.randomElement(using: &generator) ?? "a")
+            if angled { text += ">" }
+            var bytes = Array(text.utf8)
+            if Bool.random(using: &generator), let byte = risky.randomElement(using: &generator) {
+                bytes[Int.random(in: 0..<bytes.count, using: &generator)] = byte
+            }
+            guard let mailbox = AddressList.simpleMailbox(bytes) else { continue }
+            direct += 1
+            #expect([mailbox] == AddressList.parseGeneral(bytes), "\(bytes)")
+        }
+        #expect(direct > 5_000, "the random values exercise the direct reading")
     }
 
     @Test("message views collect all address headers in order")

@@ -45,6 +45,10 @@ public func mimeFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) ->
     let text = String(decoding: UnsafeBufferPointer(start: data, count: min(size, 4096)), as: UTF8.self)
     sink &+= EncodedWord.decode(text).utf8.count
     sink &+= AddressList.parse(text).count
+    let addressBytes = Array(text.utf8)
+    if let mailbox = AddressList.simpleMailbox(addressBytes), [mailbox] != AddressList.parseGeneral(addressBytes) {
+        fatalError("the address parser's two paths differ on \(text)")
+    }
     sink &+= MIMEDate.parse(text) == nil ? 0 : 1
     sink &+= HTMLText.plainText(fromHTML: text).utf8.count
     sink &+= MIMEContentType.parse(text)?.parameters.count ?? 0
