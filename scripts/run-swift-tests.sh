@@ -4,9 +4,9 @@
 # test case ended (seen under a debugger, in the runner's own task, with no test code on the stack), and
 # Swift's backtracer then hung instead of exiting; Foundation's `Process` on Linux now and then crashes
 # the test process as it starts a program (it copies a fixed 256 bytes of each `/proc/self/fd` entry's
-# name, past the end of short ones). A stall is not retried away so easily: the one seen so far was a
-# PostgreSQL store waiting forever as it closed (see `PostgresConnection.open`), and it recurred. A test
-# that fails is never run again.
+# name, past the end of short ones). A stall is run again too, but it is a bug to find: the one seen so
+# far was a PostgreSQL store waiting forever as it closed (see `PostgresConnection.open`). A test that
+# fails is never run again.
 # The backtracer stays off so that a crash ends the process at once, and a run is stopped after 5 minutes
 # (the suite takes under one); the tests still under way then are listed, to say where it stalled.
 # `swift test` relays the test process's output through a buffer of its own, which a stopped run would
@@ -54,5 +54,6 @@ done
 if [ "$status" -ne 0 ] && died "$status"; then
     echo "run-swift-tests: the test process died (exit status $status) on the last attempt; under way then:" >&2
     under_way | sed 's/^/    /' >&2
+    pkill -KILL -f 'PackageTests.xctest' 2>/dev/null || true
 fi
 exit "$status"

@@ -14,7 +14,7 @@ public struct MIMEAddressHeaders: Sendable, Hashable {
     /// Parses the lists of `header`: each field's mailboxes, in the order of its fields.
     init(_ header: MIMEHeader) {
         for field in header.fields {
-            // A switch, not key paths: this runs for every message stored and every one indexed.
+            // Name tests, not key paths: this runs for every message stored and every one indexed.
             if field.hasName("from") {
                 from += AddressList.parse(field.unfoldedValue)
             } else if field.hasName("to") {

@@ -265,6 +265,8 @@ final class PostgresIndexer: Sendable {
     /// same rows; only one fills each.
     private func fillBatch(rows limit: Int, blank: Bool) async throws -> Bool {
         let connection = try await currentConnection()
+        // A connect runs to its end even when the store is closing meanwhile: then no batch follows it.
+        if state.withLock({ $0.isStopped }) { return false }
         let (candidates, isLeft) = try await read(rows: limit, blank: blank, on: connection)
         guard !candidates.isEmpty else { return false }
         try await connection.run("BEGIN", logger: logger)

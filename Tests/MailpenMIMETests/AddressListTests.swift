@@ -1,6 +1,5 @@
+import MailpenMIME
 import Testing
-
-@testable import MailpenMIME
 
 @Suite("RFC 5322 address lists")
 struct AddressListTests {

@@ -61,21 +61,27 @@ struct PostfixSink {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "mailpen-sink-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        // The sink drops privileges before it writes dumps.
-        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: directory.path)
-        let port = try await freePort()
         let name = "sink-\(UUID().uuidString.prefix(8).lowercased())"
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        var arguments = ["-h", name, "-d", directory.path + "/%M."]
-        if getuid() == 0 { arguments = ["-u", "nobody"] + arguments }
-        process.arguments = arguments + ["127.0.0.1:\(port)", "10"]
-        // Not the test run's output: a sink outliving a crashed test process would hold that pipe open, and
-        // the runner would wait on it until its timeout.
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let port: Int
+        do {
+            // The sink drops privileges before it writes dumps.
+            try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: directory.path)
+            port = try await freePort()
+            process.executableURL = URL(fileURLWithPath: path)
+            var arguments = ["-h", name, "-d", directory.path + "/%M."]
+            if getuid() == 0 { arguments = ["-u", "nobody"] + arguments }
+            process.arguments = arguments + ["127.0.0.1:\(port)", "10"]
+            // Not the test run's output: a sink outliving a crashed test process would hold that pipe open,
+            // and the runner would wait on it until its timeout.
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
         let sink = PostfixSink(port: port, directory: directory, process: process)
         for _ in 0..<100 {
             guard process.isRunning else { break }
@@ -106,7 +112,8 @@ struct PostfixSink {
 
     /// Kills the sink (it ignores SIGTERM) and reaps it on a thread of its own, never one of the shared pool's.
     func stop() async {
-        kill(process.processIdentifier, SIGKILL)
+        // Not once it has exited and been reaped: its pid may be another process's by then.
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             Thread.detachNewThread {
                 process.waitUntilExit()
