@@ -44,16 +44,9 @@ extension AddressList {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Printable ASCII that is neither white space nor one of the address grammar's specials.
+    /// Printable ASCII that a local part takes as it is: no white space, and none of the grammar's specials.
     @inline(__always)
     private static func isPlain(_ byte: UInt8) -> Bool {
-        guard byte > 0x20, byte < 0x7F else { return false }
-        switch byte {
-        case ASCII.lessThan, ASCII.greaterThan, ASCII.at, ASCII.comma, ASCII.semicolon, ASCII.colon,
-            ASCII.openParen, ASCII.closeParen, ASCII.quote, ASCII.openBracket, ASCII.closeBracket, ASCII.backslash:
-            return false
-        default:
-            return true
-        }
+        byte > 0x20 && byte < 0x7F && !Parser.localPartNeedsQuoting(byte)
     }
 }
