@@ -25,7 +25,7 @@ final class PostgresIndexer: Sendable {
         var isStopped = false
         var task: Task<Void, Never>?
         var sweeper: Task<Void, Never>?
-        var connection: PostgresConnection?
+        var connection: ClosingWatch?
         var isFailing = false
     }
 
@@ -129,7 +129,7 @@ final class PostgresIndexer: Sendable {
             defer { state.connection = nil }
             return state.connection
         }
-        try? await connection?.close()
+        try? await connection?.connection.close()
     }
 
     /// Passes as ``IndexPacing`` lets them, until nothing is left to look at.
@@ -215,7 +215,7 @@ final class PostgresIndexer: Sendable {
                 }
                 return (state.isStopped, state.connection, state.isFailing)
             }
-            connection?.closeInBackground()
+            connection?.connection.closeInBackground()
             if !stopped && !wasFailing {
                 logger.warning("could not fill search texts: \(PostgresFailure.describe(error))")
             }
@@ -240,11 +240,11 @@ final class PostgresIndexer: Sendable {
         }
     }
 
-    private func currentConnection() async throws -> PostgresConnection {
-        if let connection = state.withLock({ $0.connection }), !connection.isClosed { return connection }
-        let connection = try await connect()
-        state.withLock { $0.connection = connection }
-        return connection
+    private func currentConnection() async throws -> ClosingWatch {
+        if let watched = state.withLock({ $0.connection }), !watched.connection.isClosed { return watched }
+        let watched = ClosingWatch(try await connect())
+        state.withLock { $0.connection = watched }
+        return watched
     }
 
     /// A message read for a fill, with its texts.
@@ -264,9 +264,13 @@ final class PostgresIndexer: Sendable {
     /// for no lock, so a deletion and a fill never wait for each other in a circle. Two nodes may read the
     /// same rows; only one fills each.
     private func fillBatch(rows limit: Int, blank: Bool) async throws -> Bool {
-        let connection = try await currentConnection()
+        let watched = try await currentConnection()
         // A connect runs to its end even when the store is closing meanwhile: then no batch follows it.
         if state.withLock({ $0.isStopped }) { return false }
+        return try await watched.run { try await self.fillBatch(rows: limit, blank: blank, on: watched.connection) }
+    }
+
+    private func fillBatch(rows limit: Int, blank: Bool, on connection: PostgresConnection) async throws -> Bool {
         let (candidates, isLeft) = try await read(rows: limit, blank: blank, on: connection)
         guard !candidates.isEmpty else { return false }
         try await connection.run("BEGIN", logger: logger)

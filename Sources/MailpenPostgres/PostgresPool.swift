@@ -17,7 +17,7 @@ actor PostgresPool {
     private let maximumConnections: Int
     private let loops: any EventLoopGroup
     private let logger: Logger
-    private var idle: [PostgresConnection] = []
+    private var idle: [ClosingWatch] = []
     /// Connections lent out, idle or being opened.
     private var counted = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
@@ -38,24 +38,26 @@ actor PostgresPool {
 
     /// Runs `body` with a connection of its own. An error that says the server is out of reach is thrown as
     /// ``StoreError/unavailable(_:)``; when `retrying`, a request that found its (idle) connection closed by
-    /// a server that went away and came back is tried once more on a fresh one, which suits reads.
+    /// a server that went away and came back is tried once more on a fresh one, which suits reads. A `body`
+    /// still running a second after its connection closed is given up (``ClosingWatch``).
     nonisolated func withConnection<T: Sendable>(
-        retrying: Bool = false, _ body: (PostgresConnection) async throws -> T
+        retrying: Bool = false, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         var attempts = retrying ? 2 : 1
         while true {
             attempts -= 1
-            let (connection, isFresh) = try await lease()
+            let (lent, isFresh) = try await lease()
+            let connection = lent.connection
             do {
-                let value = try await body(connection)
-                await release(connection)
+                let value = try await lent.run { try await body(connection) }
+                await release(lent)
                 return value
             } catch {
                 if connection.isClosed || PostgresFailure.isUnavailable(error) {
-                    await discard(connection)
+                    await discard(lent)
                     if attempts > 0, !isFresh, PostgresFailure.isUnavailable(error) { continue }
                 } else {
-                    await release(connection)
+                    await release(lent)
                 }
                 throw PostgresFailure.storeError(error)
             }
@@ -63,8 +65,11 @@ actor PostgresPool {
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
-    nonisolated func withTransaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await withConnection { connection in
+    nonisolated func withTransaction<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let logger = logger
+        return try await withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             let value: T
             do {
@@ -79,12 +84,12 @@ actor PostgresPool {
     }
 
     /// A connection, and whether it was just opened.
-    private func lease() async throws -> (PostgresConnection, Bool) {
+    private func lease() async throws -> (ClosingWatch, Bool) {
         let deadline = ContinuousClock.now + leaseTimeout
         while true {
             if isClosed { throw StoreError.closed }
-            while let connection = idle.popLast() {
-                if !connection.isClosed { return (connection, false) }
+            while let lent = idle.popLast() {
+                if !lent.connection.isClosed { return (lent, false) }
                 counted -= 1
             }
             if counted < maximumConnections {
@@ -104,25 +109,26 @@ actor PostgresPool {
         }
     }
 
-    private func open() async throws -> PostgresConnection {
+    private func open() async throws -> ClosingWatch {
         nextID += 1
-        return try await PostgresConnection.open(
-            on: loops.next(), configuration: configuration, id: nextID, logger: logger)
+        return ClosingWatch(
+            try await PostgresConnection.open(
+                on: loops.next(), configuration: configuration, id: nextID, logger: logger))
     }
 
-    private func release(_ connection: PostgresConnection) {
-        if isClosed || connection.isClosed {
+    private func release(_ lent: ClosingWatch) {
+        if isClosed || lent.connection.isClosed {
             counted -= 1
-            connection.closeInBackground()
+            lent.connection.closeInBackground()
         } else {
-            idle.append(connection)
+            idle.append(lent)
         }
         wakeOne()
     }
 
-    private func discard(_ connection: PostgresConnection) {
+    private func discard(_ lent: ClosingWatch) {
         counted -= 1
-        connection.closeInBackground()
+        lent.connection.closeInBackground()
         wakeOne()
     }
 
@@ -154,7 +160,7 @@ actor PostgresPool {
         idle = []
         counted -= connections.count
         wakeAll()
-        for connection in connections { try? await connection.close() }
+        for lent in connections { try? await lent.connection.close() }
     }
 }
 

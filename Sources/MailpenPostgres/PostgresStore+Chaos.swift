@@ -13,7 +13,7 @@ extension PostgresStore: ChaosRuleStore {
 
     public func chaosRuleSets() async throws -> [ChaosRuleSet] {
         try ensureOpen()
-        return try await pool.withConnection(retrying: true) { connection in
+        return try await pool.withConnection(retrying: true) { [self] connection in
             let rows = try await connection.query(
                 """
                 SELECT \(unescaped: Self.chaosColumns) FROM chaos_rule LEFT JOIN inbox ON inbox.id = chaos_rule.inbox_id
@@ -25,7 +25,7 @@ extension PostgresStore: ChaosRuleStore {
 
     public func chaosRules(inbox: String?) async throws -> ChaosRuleSet? {
         try ensureOpen()
-        return try await pool.withConnection(retrying: true) { connection in
+        return try await pool.withConnection(retrying: true) { [self] connection in
             guard let inbox else {
                 let rows = try await connection.query(
                     """

@@ -6,7 +6,7 @@ extension PostgresStore {
     /// Every inbox, `default` first, then by name.
     public func inboxes() async throws -> [Inbox] {
         try ensureOpen()
-        return try await pool.withConnection(retrying: true) { connection in
+        return try await pool.withConnection(retrying: true) { [self] connection in
             var inboxes: [Inbox] = []
             let rows = try await connection.query(
                 """
@@ -21,7 +21,7 @@ extension PostgresStore {
     /// The inbox with this name (case-insensitive), if any.
     public func inbox(named name: String) async throws -> Inbox? {
         try ensureOpen()
-        return try await pool.withConnection(retrying: true) { connection in
+        return try await pool.withConnection(retrying: true) { [self] connection in
             try await Self.fetchInbox(key: name.lowercased(), on: connection, logger: logger)
         }
     }

@@ -207,7 +207,7 @@ public final class PostgresStore: MailpenStore {
     }
 
     private func prepare() async throws {
-        try await pool.withConnection { connection in
+        try await pool.withConnection { [self] connection in
             let applied = try await PostgresSchema.migrate(on: connection, logger: logger)
             if !applied.isEmpty { logger.notice("database migrated to version \(applied.max() ?? 0)") }
             try await connection.run(
@@ -308,10 +308,12 @@ public final class PostgresStore: MailpenStore {
     }
 
     /// Runs a change in a transaction that also tells the other nodes, then publishes its events here.
-    func change<T: Sendable>(_ body: (PostgresConnection) async throws -> (T, [StoreEvent])) async throws -> T {
+    func change<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> (T, [StoreEvent])
+    ) async throws -> T {
         try ensureOpen()
         let node = self.node
-        let (value, events) = try await pool.withTransaction { connection in
+        let (value, events) = try await pool.withTransaction { [self] connection in
             let (value, events) = try await body(connection)
             try await PostgresNotifier.notify(
                 StoreNotification.payloads(for: events, node: node), on: connection, logger: logger)

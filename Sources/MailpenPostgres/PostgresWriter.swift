@@ -36,7 +36,8 @@ actor PostgresWriter: GroupCommitWriter {
     private let node: String
     private let logger: Logger
     private let batchLimits = CommitBatchLimits()
-    private var connection: PostgresConnection?
+    /// The writer's connection, watched for its closing.
+    private var watched: ClosingWatch?
     private var pending: [Pending] = []
     private var isRunning = false
     private var isClosed = false
@@ -101,7 +102,10 @@ actor PostgresWriter: GroupCommitWriter {
                 // Only the batch's statements prefer the loop: a task the commit's news starts (the indexer's)
                 // would inherit a preference of the whole run, and the loop is the writer's alone.
                 let rows = batch.map(\.row)
-                let outcome = try await withTaskExecutorPreference(taskExecutor) { try await self.write(rows) }
+                let watch = try await currentConnection()
+                let outcome = try await watch.run(on: taskExecutor) {
+                    try await self.write(rows, over: watch.connection)
+                }
                 statistics.batches += 1
                 statistics.messages += batch.count
                 // The events first: waits are checked while the replies go out.
@@ -116,9 +120,9 @@ actor PostgresWriter: GroupCommitWriter {
                     logger.info("writing \(batch.count) message(s) again: \(PostgresFailure.describe(error))")
                     continue
                 }
-                if PostgresFailure.isUnavailable(error) || connection?.isClosed == true {
-                    connection?.closeInBackground()
-                    connection = nil
+                if PostgresFailure.isUnavailable(error) || watched?.connection.isClosed == true {
+                    watched?.connection.closeInBackground()
+                    watched = nil
                 }
                 logger.error("could not store \(batch.count) message(s): \(PostgresFailure.describe(error))")
                 let failure = PostgresFailure.storeError(error)
@@ -130,16 +134,15 @@ actor PostgresWriter: GroupCommitWriter {
 
     // MARK: - The batch transaction
 
-    private func currentConnection() async throws -> PostgresConnection {
-        if let connection, !connection.isClosed { return connection }
-        connection = nil
-        let fresh = try await connector(loop)
-        connection = fresh
+    private func currentConnection() async throws -> ClosingWatch {
+        if let watched, !watched.connection.isClosed { return watched }
+        watched = nil
+        let fresh = ClosingWatch(try await connector(loop))
+        watched = fresh
         return fresh
     }
 
-    private func write(_ rows: [IncomingRow]) async throws -> Outcome {
-        let connection = try await currentConnection()
+    private func write(_ rows: [IncomingRow], over connection: PostgresConnection) async throws -> Outcome {
         if let targets = knownTargets(of: rows) {
             // The batch is one statement, which commits on its own: no BEGIN and COMMIT round trips.
             let (outcome, counted) = try await insert(rows, into: targets, after: [], on: connection)
@@ -352,7 +355,7 @@ actor PostgresWriter: GroupCommitWriter {
             try? await Task.sleep(for: .milliseconds(1))
         }
         isClosed = true
-        if let connection { try? await connection.close() }
-        connection = nil
+        if let watched { try? await watched.connection.close() }
+        watched = nil
     }
 }

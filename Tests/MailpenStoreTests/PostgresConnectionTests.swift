@@ -1,4 +1,5 @@
 import Foundation
+import MailpenStore
 import MailpenTestSupport
 import NIOCore
 import NIOPosix
@@ -32,5 +33,46 @@ struct PostgresConnectionTests {
         let (wasCancelled, answers) = try await task.value
         #expect(wasCancelled)
         #expect(answers == [1])
+    }
+
+    /// postgres-nio never answers a statement sent over a connection that has already closed; a request
+    /// whose connection the server ended between two of its statements gets a 503's error within the
+    /// watch's grace instead of holding its pool connection forever.
+    @Test func aRequestWhoseConnectionTheServerEndedFailsInsteadOfWaitingForever() async throws {
+        let configuration = try #require(TestPostgres.serverURL).connectionConfiguration()
+        let loops = MultiThreadedEventLoopGroup.singleton
+        let pool = PostgresPool(configuration: configuration, maximumConnections: 1, loops: loops, logger: testLogger)
+        let terminator = try await PostgresConnection.open(
+            on: loops.next(), configuration: configuration, id: 99, logger: testLogger)
+        defer { terminator.closeInBackground() }
+        let started = ContinuousClock.now
+        await #expect {
+            try await pool.withConnection { connection in
+                var pids: [Int32] = []
+                for try await pid in try await connection.query("SELECT pg_backend_pid()", logger: testLogger)
+                    .decode(Int32.self)
+                {
+                    pids.append(pid)
+                }
+                let pid = try #require(pids.first)
+                try await terminator.run("SELECT pg_terminate_backend(\(pid))", logger: testLogger)
+                while !connection.isClosed { try await Task.sleep(for: .milliseconds(5)) }
+                try await connection.run("SELECT 1", logger: testLogger)
+            }
+        } throws: { error in
+            guard case StoreError.unavailable = error else { return false }
+            return true
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+        // The pool made a fresh connection for the next request.
+        let answer = try await pool.withConnection { connection in
+            var answers: [Int] = []
+            for try await answer in try await connection.query("SELECT 2", logger: testLogger).decode(Int.self) {
+                answers.append(answer)
+            }
+            return answers
+        }
+        #expect(answer == [2])
+        await pool.close()
     }
 }
