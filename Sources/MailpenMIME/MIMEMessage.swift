@@ -217,12 +217,43 @@ public struct MIMEMessage: Sendable {
     /// collapsed, for message lists.
     public var snippet: String {
         self.cache.value(read: { $0.snippet }, write: { $0.snippet = $1 }) {
-            let text = self.textBody ?? ""
-            let snippet = Self.collapsedPrefix(text, limit: Self.snippetLength)
-            if !snippet.isEmpty {
-                return snippet
-            }
-            return Self.collapsedPrefix(self.htmlText, limit: Self.snippetLength)
+            self.snippet(readingBytesDirectly: true)
+        }
+    }
+
+    /// The snippet, from the text body's bytes when they need no decoding (`readingBytesDirectly`; a
+    /// message list's snippet needs only the first 200 characters of a body that can be long), else from
+    /// the decoded text body. Both give the same snippet.
+    package func snippet(readingBytesDirectly: Bool) -> String {
+        var snippet: String?
+        if readingBytesDirectly, let part = self.textBodyPart {
+            snippet = self.snippetFromUndecodedBody(of: part)
+        }
+        if snippet == nil {
+            snippet = Self.collapsedPrefix(self.textBody ?? "", limit: Self.snippetLength)
+        }
+        if let snippet, !snippet.isEmpty {
+            return snippet
+        }
+        return Self.collapsedPrefix(self.htmlText, limit: Self.snippetLength)
+    }
+
+    /// The snippet of a text part whose body decodes to its own bytes: no transfer encoding to undo, and
+    /// text valid in the UTF-8 or US-ASCII it declares (anything else is decoded from another charset or
+    /// as a fallback). Newlines need no normalizing, since CR and LF both collapse to one space. Nil when
+    /// the body needs decoding.
+    func snippetFromUndecodedBody(of part: MIMEPart) -> String? {
+        switch part.transferEncoding {
+        case "base64", "quoted-printable":
+            return nil
+        default:
+            break
+        }
+        let decoder = part.charset.map { Charset.decoder(for: Charset.normalizedLabel($0)) } ?? .ascii
+        guard decoder == .utf8 || decoder == .ascii else { return nil }
+        return self.rawBody(of: part).withUnsafeBufferPointer { bytes -> String? in
+            let isPlain = decoder == .utf8 ? UTF8Validation.isValid(bytes) : ByteText.isASCII(bytes)
+            return isPlain ? Self.collapsedPrefix(bytes, limit: Self.snippetLength) : nil
         }
     }
 
@@ -247,14 +278,22 @@ public struct MIMEMessage: Sendable {
     /// space turned into one space and the ends trimmed.
     static func collapsedPrefix(_ text: String, limit: Int) -> String {
         var text = text
-        return text.withUTF8 { bytes in
-            var out: [UInt8] = []
-            out.reserveCapacity(min(bytes.count, limit * 4))
+        return text.withUTF8 { collapsedPrefix($0, limit: limit) }
+    }
+
+    /// ``collapsedPrefix(_:limit:)`` of valid UTF-8 bytes. The snippet is written straight into the
+    /// string's storage: it is never longer than its source, since each space it writes stands for at least
+    /// one byte of white space.
+    static func collapsedPrefix(_ bytes: UnsafeBufferPointer<UInt8>, limit: Int) -> String {
+        guard limit > 0, !bytes.isEmpty else { return "" }
+        return String(unsafeUninitializedCapacity: min(bytes.count, limit * 4)) { out in
+            var written = 0
             var scalars = 0
             var pendingSpace = false
             var index = 0
             while index < bytes.count && scalars < limit {
-                let space = Self.whitespaceLength(bytes, at: index)
+                let lead = bytes[index]
+                let space = lead < 0x80 ? (ASCII.isWhitespace(lead) ? 1 : 0) : Self.whitespaceLength(bytes, at: index)
                 if space > 0 {
                     pendingSpace = scalars > 0
                     index += space
@@ -264,25 +303,21 @@ public struct MIMEMessage: Sendable {
                     if scalars + 1 >= limit {
                         break
                     }
-                    out.append(ASCII.space)
+                    out[written] = ASCII.space
+                    written += 1
                     scalars += 1
                     pendingSpace = false
                 }
-                let lead = bytes[index]
-                if lead < 0x80 {
-                    // Most text is ASCII: one byte, without the generic append of a slice.
-                    out.append(lead)
-                    scalars += 1
-                    index += 1
-                    continue
-                }
-                let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+                let length = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
                 let end = min(bytes.count, index + length)
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<end]))
+                while index < end {
+                    out[written] = bytes[index]
+                    written += 1
+                    index += 1
+                }
                 scalars += 1
-                index = end
             }
-            return String(decoding: out, as: UTF8.self)
+            return written
         }
     }
 
@@ -319,13 +354,14 @@ public struct MIMEMessage: Sendable {
     /// unnamed inline text/plain and text/html fragments. A message/rfc822 part is
     /// one attachment (its inner parts are not listed).
     public var attachments: [MIMEAttachment] {
-        let bodyIDs = Set([self.textBodyPart?.id, self.htmlBodyPart?.id].compactMap { $0 })
+        // Two ids at most: a list is cheaper than a set.
+        let bodyIDs = [self.textBodyPart?.id, self.htmlBodyPart?.id].compactMap { $0 }
         var out: [MIMEAttachment] = []
         Self.collectAttachments(self.root, bodyIDs: bodyIDs, into: &out)
         return out
     }
 
-    private static func collectAttachments(_ part: MIMEPart, bodyIDs: Set<String>, into out: inout [MIMEAttachment]) {
+    private static func collectAttachments(_ part: MIMEPart, bodyIDs: [String], into out: inout [MIMEAttachment]) {
         if part.isMultipart {
             for child in part.children {
                 Self.collectAttachments(child, bodyIDs: bodyIDs, into: &out)

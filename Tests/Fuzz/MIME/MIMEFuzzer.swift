@@ -1,6 +1,6 @@
 // libFuzzer entry point for MailpenMIME, the SwiftPM product `mime-fuzzer` (`make fuzz-mime`), seeded with
 // fixtures/mime. Any crash, sanitizer report, timeout or out-of-memory is a bug: the parser must accept
-// every input, and the date parser's byte-level path must agree with its general one.
+// every input, and the date parser's and the snippet's fast paths must agree with their general ones.
 import MailpenMIME
 
 /// Parses the input and reads every view, so lazy decoding paths run too.
@@ -16,6 +16,10 @@ public func mimeFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) ->
     sink &+= message.textBody?.utf8.count ?? 0
     sink &+= message.htmlBody?.utf8.count ?? 0
     sink &+= message.snippet.utf8.count
+    // A snippet read from the body's bytes is the one its decoded text gives.
+    if message.snippet != message.snippet(readingBytesDirectly: false) {
+        fatalError("the snippet's two paths differ")
+    }
     sink &+= message.searchableText.utf8.count
     sink &+= message.contentIDs.count
     for attachment in message.attachments {
