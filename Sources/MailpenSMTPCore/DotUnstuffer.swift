@@ -49,16 +49,22 @@ struct DotUnstuffer: Sendable {
         while index < count {
             switch position {
             case .inLine:
-                // Copy up to and including the next LF in one go.
-                let end = Self.lineFeed(in: input, from: index) ?? count
-                if end < count {
-                    emit(index..<end + 1)
-                    index = end + 1
-                    position = .lineStart
-                } else {
-                    emit(index..<end)
-                    index = end
+                // Copy in one go every line up to the next one that begins with a dot, or to the end of
+                // the input: only a dot at a line's start needs a look.
+                var scan = index
+                while true {
+                    guard let end = Self.lineFeed(in: input, from: scan) else {
+                        scan = count
+                        break
+                    }
+                    scan = end + 1
+                    if scan == count || input[scan] == UInt8(ascii: ".") {
+                        position = .lineStart
+                        break
+                    }
                 }
+                emit(index..<scan)
+                index = scan
             case .lineStart:
                 let byte = input[index]
                 index += 1

@@ -19,30 +19,55 @@ struct DotUnstufferTests {
         ("\u{0}\u{1}\r\n.\r\n", "\u{0}\u{1}\r\n", nil),
     ]
 
+    /// Feeds `bytes` in pieces of the sizes `cuts` gives (from the bytes left), until the end of data; returns
+    /// the content, the bytes consumed and whether the end was found.
+    private static func unstuff(_ bytes: [UInt8], cuts: (Int) -> Int) -> ([UInt8], Int, Bool) {
+        var unstuffer = DotUnstuffer()
+        var output: [UInt8] = []
+        var overflow = 0
+        var offset = 0
+        var finished = false
+        while offset < bytes.count && !finished {
+            let end = min(bytes.count, offset + cuts(bytes.count - offset))
+            let (consumed, done) = bytes[offset..<end].withUnsafeBytes {
+                unstuffer.consume($0, into: &output, limit: .max, overflow: &overflow)
+            }
+            offset += consumed
+            finished = done
+        }
+        return (output, offset, finished)
+    }
+
     @Test("unstuffs and finds the end", arguments: cases)
     func unstuff(input: String, content: String, consumed expectedConsumed: Int?) {
         let bytes = Array(input.utf8)
         // Feeding in one piece and byte by byte must give the same result.
         for pieceSize in [bytes.count, 1, 2, 3] {
-            var unstuffer = DotUnstuffer()
-            var output: [UInt8] = []
-            var overflow = 0
-            var offset = 0
-            var finished = false
-            while offset < bytes.count && !finished {
-                let end = min(offset + pieceSize, bytes.count)
-                let (consumed, done) = bytes[offset..<end].withUnsafeBytes {
-                    unstuffer.consume($0, into: &output, limit: .max, overflow: &overflow)
-                }
-                offset += consumed
-                finished = done
-            }
+            let (output, offset, finished) = Self.unstuff(bytes) { _ in pieceSize }
             #expect(output == Array(content.utf8), "piece size \(pieceSize)")
             if let expectedConsumed {
                 #expect(offset == expectedConsumed)
             } else {
                 #expect(finished && offset == bytes.count)
             }
+        }
+    }
+
+    /// Lines copied in one go up to the next dot give what one byte at a time gives, on random input cut at
+    /// random places.
+    @Test func randomInputCutAnywhere() {
+        let pieces = ["a", "bc", ".", "..", "\r", "\n", "\r\n", ".\r", "\r\n.", "\n.", "x.\r\n"].map { Array($0.utf8) }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 0..<40, using: &generator) {
+                bytes += pieces[Int.random(in: 0..<pieces.count, using: &generator)]
+            }
+            let byteByByte = Self.unstuff(bytes) { _ in 1 }
+            let whole = Self.unstuff(bytes) { $0 }
+            let random = Self.unstuff(bytes) { Int.random(in: 1...$0, using: &generator) }
+            #expect(whole == byteByByte, "\(bytes)")
+            #expect(random == byteByByte, "\(bytes)")
         }
     }
 
