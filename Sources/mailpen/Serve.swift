@@ -221,7 +221,7 @@ struct Serve: AsyncParsableCommand {
         let configuration = try makeConfiguration(settings)
         let level = Logger.Level(rawValue: settings.value(logLevel, "LOG_LEVEL") ?? "") ?? defaultLogLevel
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = LineLogHandler(label: label)
             handler.logLevel = level
             return handler
         }
