@@ -78,6 +78,8 @@ public struct LineLogHandler: LogHandler {
 
     private static func prettify(_ metadata: Logger.Metadata) -> String? {
         guard !metadata.isEmpty else { return nil }
+        // A session's logger has one entry, its client: set for every connection.
+        if metadata.count == 1, let (key, value) = metadata.first { return key + "=" + value.description }
         return metadata.lazy.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: " ")
     }
 

@@ -53,6 +53,8 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
     public final var logger: Logger
     /// The connection is closing or closed: nothing more is read or performed.
     public final var isClosing = false
+    /// The client's IP address as text, known once connected (formatting it takes `inet_ntop`: once).
+    public private(set) final var clientIPAddress: String?
     public let settings: Settings
     private var buffer = ByteBuffer()
     private var needsFlush = false
@@ -123,7 +125,8 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
 
     public final func channelActive(context: ChannelHandlerContext) {
         let remote = context.remoteAddress
-        logger[metadataKey: "client"] = "\(remote?.ipAddress ?? "?"):\(remote?.port ?? 0)"
+        clientIPAddress = remote?.ipAddress
+        logger[metadataKey: "client"] = .string((clientIPAddress ?? "?") + ":" + String(remote?.port ?? 0))
         holdsConnectionSlot = settings.connectionLimiter.acquire()
         if !holdsConnectionSlot, let refusal = settings.refusal {
             let maximum = settings.connectionLimiter.maximum

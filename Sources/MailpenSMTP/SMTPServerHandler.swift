@@ -44,7 +44,7 @@ final class SMTPServerHandler: MailSessionHandler<SMTPSessionStateMachine>, Remo
 
     override func connectionOpened(remote: SocketAddress?, accepted: Bool) -> Action {
         var session = machine.session
-        session.clientAddress = remote?.ipAddress
+        session.clientAddress = clientIPAddress
         session.clientPort = remote?.port
         machine = SMTPSessionStateMachine(
             configuration: machine.configuration, session: session, challengeNonce: Self.makeNonce())
