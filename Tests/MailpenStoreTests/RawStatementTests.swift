@@ -35,4 +35,30 @@ struct RawStatementTests {
             #expect(try String.fetchAll(db, sql: "SELECT name || '@' || seq FROM t") == ["x-b@7"])
         }
     }
+
+    /// A string is bound as SQLite reads a C string, up to a NUL byte, whether its bytes are bound in place
+    /// (a native string) or through a C string copy (a bridged one); rows read back through the C API give
+    /// text, integers and NULL.
+    @Test("strings bind up to a NUL byte, and rows read back")
+    func stringsAndRows() throws {
+        let queue = try DatabaseQueue()
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "CREATE TABLE t (name TEXT NOT NULL, limit_count INTEGER)")
+            let insert = try db.makeStatement(sql: "INSERT INTO t (name, limit_count) VALUES (?, ?)")
+            for (name, limit) in [("plain", Int64?.some(3)), ("cut\u{0}here", nil), ("", 0), ("ünï ✓", nil)] {
+                var row = RawStatement(insert)
+                row.bind(name)
+                row.bind(limit)
+                try row.execute(in: db)
+            }
+            // The statement is GRDB's: it must outlive its raw use.
+            let select = try db.makeStatement(sql: "SELECT name, limit_count FROM t ORDER BY rowid")
+            let read = RawStatement(select)
+            var rows: [String] = []
+            try read.forEachRow(in: db) {
+                rows.append("\(read.string(at: 0))=\(read.optionalInt64(at: 1).map(String.init) ?? "null")")
+            }
+            #expect(rows == ["plain=3", "cut=null", "=0", "ünï ✓=null"])
+        }
+    }
 }

@@ -21,9 +21,13 @@ struct RawStatement {
         sqlite3_clear_bindings(handle)
     }
 
+    /// Binds `value` up to a NUL byte, as SQLite reads a C string; a native string's bytes are bound without
+    /// the C string copy Swift would make for the call.
     mutating func bind(_ value: String) {
         index += 1
-        check(sqlite3_bind_text(handle, index, value, -1, Self.transient))
+        let position = index
+        let bound = value.utf8.withContiguousStorageIfAvailable { bindText($0, at: position) }
+        check(bound ?? sqlite3_bind_text(handle, position, value, -1, Self.transient))
     }
 
     mutating func bind(_ value: String?) {
@@ -40,20 +44,24 @@ struct RawStatement {
     mutating func bind(text bytes: Substring.UTF8View.SubSequence) {
         index += 1
         let position = index
-        let bound = bytes.withContiguousStorageIfAvailable { buffer in
-            let length = buffer.firstIndex(of: 0) ?? buffer.count
-            guard length > 0, let start = buffer.baseAddress else {
-                // Empty text needs a pointer all the same, or SQLite stores NULL.
-                return sqlite3_bind_text(handle, position, "", 0, Self.transient)
-            }
-            return start.withMemoryRebound(to: CChar.self, capacity: length) { characters in
-                sqlite3_bind_text(handle, position, characters, Int32(length), Self.transient)
-            }
-        }
+        let bound = bytes.withContiguousStorageIfAvailable { bindText($0, at: position) }
         if let bound {
             check(bound)
         } else {
             check(sqlite3_bind_text(handle, position, String(decoding: bytes, as: UTF8.self), -1, Self.transient))
+        }
+    }
+
+    /// Binds UTF-8 `buffer` as text at `position`, up to its first NUL byte.
+    private func bindText(_ buffer: UnsafeBufferPointer<UInt8>, at position: Int32) -> Int32 {
+        guard let start = buffer.baseAddress, !buffer.isEmpty else {
+            // Empty text needs a pointer all the same, or SQLite stores NULL.
+            return sqlite3_bind_text(handle, position, "", 0, Self.transient)
+        }
+        let length = memchr(start, 0, buffer.count).map { start.distance(to: $0.assumingMemoryBound(to: UInt8.self)) }
+        guard let count = Int32(exactly: length ?? buffer.count) else { return SQLITE_TOOBIG }
+        return start.withMemoryRebound(to: CChar.self, capacity: buffer.count) { characters in
+            sqlite3_bind_text(handle, position, characters, count, Self.transient)
         }
     }
 
@@ -122,6 +130,18 @@ struct RawStatement {
     /// Column `column` (from 0) of the current row.
     func int64(at column: Int32) -> Int64 {
         sqlite3_column_int64(handle, column)
+    }
+
+    /// Column `column` (from 0) of the current row, nil when NULL.
+    func optionalInt64(at column: Int32) -> Int64? {
+        sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
+    }
+
+    /// Column `column` (from 0) of the current row as text ("" when NULL).
+    func string(at column: Int32) -> String {
+        guard let text = sqlite3_column_text(handle, column) else { return "" }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
     }
 
     private static func error(_ code: Int32, in db: Database) -> DatabaseError {

@@ -7,13 +7,24 @@ enum Retention {
     /// returns the deletion event if any.
     static func countNewMessages(_ count: Int, inboxID: Int64, defaultLimit: Int, in db: Database) throws -> StoreEvent?
     {
-        let statement = try db.cachedStatement(
-            sql: """
-                UPDATE inbox SET message_count = message_count + ?, unread_count = unread_count + ? WHERE id = ?
-                RETURNING name, message_count, max_messages
-                """)
-        guard let row = try Row.fetchOne(statement, arguments: [count, count, inboxID]) else { return nil }
-        return try prune(inboxID: inboxID, name: row[0], count: row[1], limit: row[2] ?? defaultLimit, in: db)
+        // Through the C API: GRDB's row cursor cost more than the update, once for every commit.
+        var update = RawStatement(
+            try db.cachedStatement(
+                sql: """
+                    UPDATE inbox SET message_count = message_count + ?, unread_count = unread_count + ? WHERE id = ?
+                    RETURNING name, message_count, max_messages
+                    """))
+        update.bind(Int64(count))
+        update.bind(Int64(count))
+        update.bind(inboxID)
+        var counted: (name: String, count: Int64, limit: Int64?)?
+        try update.forEachRow(in: db) {
+            counted = (update.string(at: 0), update.int64(at: 1), update.optionalInt64(at: 2))
+        }
+        guard let counted else { return nil }
+        let limit = counted.limit.map { Int(truncatingIfNeeded: $0) } ?? defaultLimit
+        return try prune(
+            inboxID: inboxID, name: counted.name, count: Int(truncatingIfNeeded: counted.count), limit: limit, in: db)
     }
 
     /// Deletes the oldest messages of an inbox beyond its limit; returns the deletion event if any.
