@@ -132,7 +132,9 @@ public final class PostgresStore: MailpenStore {
             throw PostgresFailure.storeError(error)
         }
         defer { connection.closeInBackground() }
-        return try await PostgresSchema.migrate(on: connection, logger: logger)
+        return try await ClosingWatch(connection).run {
+            try await PostgresSchema.migrate(on: connection, logger: logger)
+        }
     }
 
     /// The settings of the pool's connections. Reads prefer indexes: a broad word search matches most
