@@ -61,4 +61,33 @@ struct RawStatementTests {
             #expect(rows == ["plain=3", "cut=null", "=0", "ünï ✓=null"])
         }
     }
+
+    /// The writer's transaction commits what its body wrote, and keeps nothing of a body that threw: the
+    /// connection is then outside any transaction, ready for the next batch.
+    @Test("a batch transaction commits, or rolls back when its body throws")
+    func batchTransaction() throws {
+        struct Refused: Error {}
+        let queue = try DatabaseQueue()
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "CREATE TABLE t (n INTEGER NOT NULL)")
+            try BatchTransaction.run(in: db) { try db.execute(sql: "INSERT INTO t VALUES (1)") }
+            #expect(throws: Refused.self) {
+                try BatchTransaction.run(in: db) {
+                    try db.execute(sql: "INSERT INTO t VALUES (2)")
+                    throw Refused()
+                }
+            }
+            #expect(!db.isInsideTransaction)
+            // A statement the transaction refuses (a constraint) throws its own error and rolls back too.
+            #expect(throws: DatabaseError.self) {
+                try BatchTransaction.run(in: db) {
+                    try db.execute(sql: "INSERT INTO t VALUES (3)")
+                    try db.execute(sql: "INSERT INTO t VALUES (NULL)")
+                }
+            }
+            #expect(!db.isInsideTransaction)
+            try BatchTransaction.run(in: db) { try db.execute(sql: "INSERT INTO t VALUES (4)") }
+            #expect(try Int.fetchAll(db, sql: "SELECT n FROM t ORDER BY n") == [1, 4])
+        }
+    }
 }

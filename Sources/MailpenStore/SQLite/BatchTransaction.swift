@@ -1,0 +1,25 @@
+import GRDB
+import GRDBSQLite
+
+/// The writer's transaction for a batch of messages, begun and committed through cached statements. GRDB's
+/// own `inTransaction` prepares its `BEGIN` and `COMMIT` again for every transaction and reads them through
+/// its cursors: about 20,000 instructions a commit, and the writer commits for every message or two when
+/// sessions send one at a time.
+enum BatchTransaction {
+    /// Runs `body` in an immediate transaction: committed when it returns, rolled back when it (or the
+    /// commit) throws.
+    static func run<T>(in db: Database, _ body: () throws -> T) throws -> T {
+        try RawStatement(db.cachedStatement(sql: "BEGIN IMMEDIATE")).execute(in: db)
+        do {
+            let value = try body()
+            try RawStatement(db.cachedStatement(sql: "COMMIT")).execute(in: db)
+            return value
+        } catch {
+            // A failed statement may have ended the transaction already (SQLite rolls back on some errors).
+            if let connection = db.sqliteConnection, sqlite3_get_autocommit(connection) == 0 {
+                try? RawStatement(db.cachedStatement(sql: "ROLLBACK")).execute(in: db)
+            }
+            throw error
+        }
+    }
+}
