@@ -1,10 +1,10 @@
 import GRDB
 import GRDBSQLite
 
-/// The writer's transaction for a batch of messages, begun and committed through cached statements. GRDB's
-/// own `inTransaction` prepares its `BEGIN` and `COMMIT` again for every transaction and reads them through
-/// its cursors: about 20,000 instructions a commit, and the writer commits for every message or two when
-/// sessions send one at a time.
+/// The transaction of a batch of messages (the writer's, the search indexer's), begun and committed through
+/// cached statements. GRDB's own `inTransaction` prepares its `BEGIN` and `COMMIT` again for every
+/// transaction and reads them through its cursors: 20,000 to 30,000 instructions a commit, and both commit
+/// for every message or two when sessions send one at a time.
 enum BatchTransaction {
     /// Runs `body` in an immediate transaction: committed when it returns, rolled back when it (or the
     /// commit) throws.

@@ -175,10 +175,12 @@ actor SearchIndexer: CommitListener {
             }
             let lastSeq: Int64 = last[0]
             let indexSchema = self.indexSchema
-            try index.write { db in
-                for document in documents { try document.insert(into: db, schema: indexSchema) }
-                try db.cachedStatement(sql: "UPDATE \(indexSchema)index_state SET indexed_seq = ?")
-                    .execute(arguments: [lastSeq])
+            try index.writeWithoutTransaction { db in
+                try BatchTransaction.run(in: db) {
+                    for document in documents { try document.insert(into: db, schema: indexSchema) }
+                    try db.cachedStatement(sql: "UPDATE \(indexSchema)index_state SET indexed_seq = ?")
+                        .execute(arguments: [lastSeq])
+                }
             }
             indexedSeq = lastSeq
             feed.publishFromAnyThread(announced.map { IndexedMessages(inbox: $0.key, ids: $0.value) })
