@@ -11,8 +11,8 @@ import Synchronization
 /// `StreamLogHandler` writes them, for less: the server logs a line for every stored message, on an SMTP
 /// event loop, and `StreamLogHandler` formats the local time with `strftime`, builds the line by string
 /// interpolation and writes it through a locked, flushed `FILE` each time. Here the time stamp is formatted
-/// once a second, the line is built as bytes and goes out whole in one `write(2)`, so lines written by
-/// several threads never mix.
+/// once a second, the line is built as bytes and goes out under a lock of its own, in one `write(2)` unless
+/// the pipe takes it in parts, so lines written by several threads never mix.
 public struct LineLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadataProvider: Logger.MetadataProvider?
@@ -83,7 +83,14 @@ public struct LineLogHandler: LogHandler {
         return metadata.lazy.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: " ")
     }
 
+    /// Held while a line is written: a long line can go out in parts, and another's must not come between.
+    private static let writing = Mutex(())
+
     private static func writeWhole(_ line: [UInt8], to fileDescriptor: Int32) {
+        writing.withLock { _ in writeLocked(line, to: fileDescriptor) }
+    }
+
+    private static func writeLocked(_ line: [UInt8], to fileDescriptor: Int32) {
         line.withUnsafeBytes { bytes in
             guard var next = bytes.baseAddress else { return }
             var remaining = bytes.count

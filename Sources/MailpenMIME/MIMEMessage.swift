@@ -243,12 +243,7 @@ public struct MIMEMessage: Sendable {
     /// as a fallback). Newlines need no normalizing, since CR and LF both collapse to one space. Nil when
     /// the body needs decoding.
     func snippetFromUndecodedBody(of part: MIMEPart) -> String? {
-        switch part.transferEncoding {
-        case "base64", "quoted-printable":
-            return nil
-        default:
-            break
-        }
+        guard TransferEncoding.isIdentity(part.transferEncoding) else { return nil }
         let decoder = part.charset.map { Charset.decoder(for: Charset.normalizedLabel($0)) } ?? .ascii
         guard decoder == .utf8 || decoder == .ascii else { return nil }
         return self.rawBody(of: part).withUnsafeBufferPointer { bytes -> String? in

@@ -8,7 +8,9 @@ import PostgresNIO
 /// statement's promise is dropped with the write, and its caller waits forever, holding a pool connection
 /// or the writer's batch. Statements under way when the connection closes fail as they should, so work
 /// still running a grace period after the close is stuck on one sent after it; its caller gets
-/// ``StoreError/unavailable(_:)`` and the stuck task is left suspended, its memory lost.
+/// ``StoreError/unavailable(_:)`` and the work's task is cancelled. A task stuck on such a statement stays
+/// suspended, and what it holds (its statement, a writer's batch) is lost: at most one piece of work for
+/// each connection closed under it, since a connection serves one at a time.
 ///
 /// One watch per connection, made when it opens: a callback on the connection's close for every piece of
 /// work would pile up for as long as the connection lives.
@@ -49,6 +51,8 @@ final class ClosingWatch: Sendable {
         let token = watch {
             loop.scheduleTask(in: grace) {
                 outcome.fail(StoreError.unavailable("the connection to the database closed"))
+                // Work that was not stuck after all (between two statements, say) stops at its next await.
+                task.cancel()
             }
         }
         defer { unwatch(token) }

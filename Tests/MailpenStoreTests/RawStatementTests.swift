@@ -36,9 +36,8 @@ struct RawStatementTests {
         }
     }
 
-    /// A string is bound as SQLite reads a C string, up to a NUL byte, whether its bytes are bound in place
-    /// (a native string) or through a C string copy (a bridged one); rows read back through the C API give
-    /// text, integers and NULL.
+    /// A string is bound from its own bytes as SQLite reads a C string, up to a NUL byte; rows read back
+    /// through the C API give text, integers and NULL.
     @Test("strings bind up to a NUL byte, and rows read back")
     func stringsAndRows() throws {
         let queue = try DatabaseQueue()
@@ -86,8 +85,22 @@ struct RawStatementTests {
                 }
             }
             #expect(!db.isInsideTransaction)
+            // A COMMIT that fails (a deferred foreign key left unmet) leaves the transaction open: it is rolled
+            // back too.
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+            try db.execute(sql: "CREATE TABLE parent (n INTEGER PRIMARY KEY)")
+            try db.execute(
+                sql: "CREATE TABLE child (n INTEGER REFERENCES parent(n) DEFERRABLE INITIALLY DEFERRED)")
+            #expect(throws: DatabaseError.self) {
+                try BatchTransaction.run(in: db) {
+                    try db.execute(sql: "INSERT INTO t VALUES (5)")
+                    try db.execute(sql: "INSERT INTO child VALUES (99)")
+                }
+            }
+            #expect(!db.isInsideTransaction)
             try BatchTransaction.run(in: db) { try db.execute(sql: "INSERT INTO t VALUES (4)") }
             #expect(try Int.fetchAll(db, sql: "SELECT n FROM t ORDER BY n") == [1, 4])
+            #expect(try Int.fetchAll(db, sql: "SELECT n FROM child").isEmpty)
         }
     }
 }

@@ -5,10 +5,15 @@ import GRDBSQLite
 /// cached statements. GRDB's own `inTransaction` prepares its `BEGIN` and `COMMIT` again for every
 /// transaction and reads them through its cursors: 20,000 to 30,000 instructions a commit, and both commit
 /// for every message or two when sessions send one at a time.
+///
+/// GRDB does not see these transactions: its transaction observers (`ValueObservation`,
+/// `afterNextTransaction`) would not hear of their commits, and `transactionDate` is not kept for them.
+/// Neither store uses any of those; `isInsideTransaction` reads SQLite's own state and stays right.
 enum BatchTransaction {
     /// Runs `body` in an immediate transaction: committed when it returns, rolled back when it (or the
     /// commit) throws.
     static func run<T>(in db: Database, _ body: () throws -> T) throws -> T {
+        assert(!db.isInsideTransaction, "a batch transaction begins outside any other")
         try RawStatement(db.cachedStatement(sql: "BEGIN IMMEDIATE")).execute(in: db)
         do {
             let value = try body()
