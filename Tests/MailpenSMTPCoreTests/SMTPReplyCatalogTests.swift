@@ -21,6 +21,19 @@ struct SMTPReplyCatalogTests {
         .tooManyErrors, .tooManyConnections, .shuttingDown, .timeout,
     ]
 
+    /// Each line as RFC 5321 writes it: the code, "-" before another line or " " before none, the enhanced
+    /// code and a space when there is text, the text, CRLF.
+    @Test("replies go on the wire line by line", arguments: replies)
+    func wireFormat(_ reply: SMTPReply) {
+        var expected = ""
+        for (index, line) in reply.lines.enumerated() {
+            let separator = index == reply.lines.count - 1 ? " " : "-"
+            let prefix = reply.enhancedCode.map { line.isEmpty ? $0 : $0 + " " } ?? ""
+            expected += "\(reply.code)\(separator)\(prefix)\(line)\r\n"
+        }
+        #expect(reply.wireFormat == expected)
+    }
+
     /// RFC 3463: the enhanced code's class is the reply code's first digit, and its subject and detail are
     /// numbers. Replies that start something (220, 334, 354) or greet (250 to HELO and EHLO) carry none,
     /// except the 220 to STARTTLS.
