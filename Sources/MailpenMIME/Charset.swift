@@ -133,6 +133,11 @@ enum Charset {
         return decoder
     }
 
+    /// The decoder of a part's charset label; a part without one is US-ASCII.
+    static func decoder(forLabel label: String?) -> Decoder {
+        label.map { decoder(for: $0) } ?? .ascii
+    }
+
     /// True when `label` names a charset this module can decode.
     static func isKnown(_ label: String) -> Bool {
         decoder(for: label) != .unknown
@@ -142,7 +147,7 @@ enum Charset {
     /// invalid or unknown data falls back to UTF-8, then Windows-1252.
     static func decode(_ bytes: UnsafeBufferPointer<UInt8>, label: String?) -> (text: String, problem: MIMEProblem?) {
         let name = label.map(normalizedLabel) ?? "us-ascii"
-        let decoder = label == nil ? Decoder.ascii : self.decoder(for: name)
+        let decoder = self.decoder(forLabel: label)
         switch decoder {
         case .utf8:
             if let text = ByteText.validUTF8String(bytes) {

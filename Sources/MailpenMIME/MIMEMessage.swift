@@ -225,31 +225,22 @@ public struct MIMEMessage: Sendable {
     /// message list's snippet needs only the first 200 characters of a body that can be long), else from
     /// the decoded text body. Both give the same snippet.
     package func snippet(readingBytesDirectly: Bool) -> String {
-        var snippet: String?
-        if readingBytesDirectly, let part = self.textBodyPart {
-            snippet = self.snippetFromUndecodedBody(of: part)
-        }
-        if snippet == nil {
-            snippet = Self.collapsedPrefix(self.textBody ?? "", limit: Self.snippetLength)
-        }
-        if let snippet, !snippet.isEmpty {
-            return snippet
-        }
-        return Self.collapsedPrefix(self.htmlText, limit: Self.snippetLength)
+        let direct = readingBytesDirectly ? self.textBodyPart.flatMap(self.snippetFromUndecodedBody) : nil
+        let snippet = direct ?? Self.collapsedPrefix(self.textBody ?? "", limit: Self.snippetLength)
+        return snippet.isEmpty ? Self.collapsedPrefix(self.htmlText, limit: Self.snippetLength) : snippet
     }
 
     /// The snippet of a text part whose body decodes to its own bytes: no transfer encoding to undo, and
     /// text valid in the UTF-8 or US-ASCII it declares (anything else is decoded from another charset or
-    /// as a fallback). Newlines need no normalizing, since CR and LF both collapse to one space. Nil when
-    /// the body needs decoding.
+    /// as a fallback). The parse checked the body against its charset already (`BodyScanner`), and
+    /// recorded a problem if it failed. Newlines need no normalizing, since CR and LF both collapse to one
+    /// space. Nil when the body needs decoding.
     func snippetFromUndecodedBody(of part: MIMEPart) -> String? {
-        guard TransferEncoding.isIdentity(part.transferEncoding) else { return nil }
-        let decoder = part.charset.map { Charset.decoder(for: Charset.normalizedLabel($0)) } ?? .ascii
-        guard decoder == .utf8 || decoder == .ascii else { return nil }
-        return self.rawBody(of: part).withUnsafeBufferPointer { bytes -> String? in
-            let isPlain = decoder == .utf8 ? UTF8Validation.isValid(bytes) : ByteText.isASCII(bytes)
-            return isPlain ? Self.collapsedPrefix(bytes, limit: Self.snippetLength) : nil
-        }
+        let decoder = Charset.decoder(forLabel: part.charset)
+        guard TransferEncoding.isIdentity(part.transferEncoding), decoder == .utf8 || decoder == .ascii,
+            !part.problems.contains(where: { if case .invalidCharsetData = $0 { true } else { false } })
+        else { return nil }
+        return self.rawBody(of: part).withUnsafeBufferPointer { Self.collapsedPrefix($0, limit: Self.snippetLength) }
     }
 
     static let snippetLength = 200
@@ -288,7 +279,7 @@ public struct MIMEMessage: Sendable {
             var index = 0
             while index < bytes.count && scalars < limit {
                 let lead = bytes[index]
-                let space = lead < 0x80 ? (ASCII.isWhitespace(lead) ? 1 : 0) : Self.whitespaceLength(bytes, at: index)
+                let space = Self.whitespaceLength(bytes, at: index)
                 if space > 0 {
                     pendingSpace = scalars > 0
                     index += space

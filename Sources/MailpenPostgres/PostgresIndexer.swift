@@ -25,7 +25,7 @@ final class PostgresIndexer: Sendable {
         var isStopped = false
         var task: Task<Void, Never>?
         var sweeper: Task<Void, Never>?
-        var connection: ClosingWatch?
+        var watched: ClosingWatch?
         var isFailing = false
     }
 
@@ -126,8 +126,8 @@ final class PostgresIndexer: Sendable {
         await sweeper?.value
         await task?.value
         let connection = state.withLock { state in
-            defer { state.connection = nil }
-            return state.connection
+            defer { state.watched = nil }
+            return state.watched
         }
         try? await connection?.connection.close()
     }
@@ -210,10 +210,10 @@ final class PostgresIndexer: Sendable {
         } catch {
             let (stopped, connection, wasFailing) = state.withLock { state in
                 defer {
-                    state.connection = nil
+                    state.watched = nil
                     state.isFailing = true
                 }
-                return (state.isStopped, state.connection, state.isFailing)
+                return (state.isStopped, state.watched, state.isFailing)
             }
             connection?.connection.closeInBackground()
             if !stopped && !wasFailing {
@@ -241,9 +241,9 @@ final class PostgresIndexer: Sendable {
     }
 
     private func currentConnection() async throws -> ClosingWatch {
-        if let watched = state.withLock({ $0.connection }), !watched.connection.isClosed { return watched }
+        if let watched = state.withLock({ $0.watched }), !watched.connection.isClosed { return watched }
         let watched = ClosingWatch(try await connect())
-        state.withLock { $0.connection = watched }
+        state.withLock { $0.watched = watched }
         return watched
     }
 

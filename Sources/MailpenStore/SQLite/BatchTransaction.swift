@@ -10,8 +10,13 @@ import GRDBSQLite
 /// `afterNextTransaction`) would not hear of their commits, and `transactionDate` is not kept for them.
 /// Neither store uses any of those; `isInsideTransaction` reads SQLite's own state and stays right.
 enum BatchTransaction {
-    /// Runs `body` in an immediate transaction: committed when it returns, rolled back when it (or the
-    /// commit) throws.
+    /// Runs `body` on `writer`'s connection in an immediate transaction: committed when it returns, rolled
+    /// back when it (or the commit) throws.
+    static func write<T>(_ writer: any DatabaseWriter, _ body: (Database) throws -> T) throws -> T {
+        try writer.writeWithoutTransaction { db in try run(in: db) { try body(db) } }
+    }
+
+    /// ``write(_:_:)`` on a connection already held, outside any transaction.
     static func run<T>(in db: Database, _ body: () throws -> T) throws -> T {
         assert(!db.isInsideTransaction, "a batch transaction begins outside any other")
         try RawStatement(db.cachedStatement(sql: "BEGIN IMMEDIATE")).execute(in: db)

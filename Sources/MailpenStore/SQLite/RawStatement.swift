@@ -112,7 +112,8 @@ struct RawStatement {
         guard code == SQLITE_DONE else { throw Self.error(code, in: db) }
     }
 
-    /// Steps the statement to its end, handing each row to `body`, which reads it with ``int64(at:)``, ``optionalInt64(at:)`` and ``string(at:)``.
+    /// Steps the statement to its end, handing each row to `body`, which reads it with ``int64(at:)``,
+    /// ``optionalInt64(at:)`` and ``string(at:)``.
     func forEachRow(in db: Database, _ body: () throws -> Void) throws {
         defer {
             sqlite3_reset(handle)

@@ -89,13 +89,11 @@ actor StoreWriter: GroupCommitWriter {
         var newEntries: [WaitMatcher.Entry] = []
         do {
             defer { commits.advance() }
-            let outcome = try database.writeWithoutTransaction { db in
-                try BatchTransaction.run(in: db) {
-                    if routes == nil { routes = try RouteTable.load(db) }
-                    return try Self.insert(
-                        messages, into: db, inboxes: &inboxes, routes: routes ?? RouteTable(), identifiers: &generator,
-                        retention: retention, collectsNew: collectsNew)
-                }
+            let outcome = try BatchTransaction.write(database) { db in
+                if routes == nil { routes = try RouteTable.load(db) }
+                return try Self.insert(
+                    messages, into: db, inboxes: &inboxes, routes: routes ?? RouteTable(), identifiers: &generator,
+                    retention: retention, collectsNew: collectsNew)
             }
             identifiers = generator
             inboxCache = inboxes

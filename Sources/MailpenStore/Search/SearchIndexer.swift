@@ -175,12 +175,10 @@ actor SearchIndexer: CommitListener {
             }
             let lastSeq: Int64 = last[0]
             let indexSchema = self.indexSchema
-            try index.writeWithoutTransaction { db in
-                try BatchTransaction.run(in: db) {
-                    for document in documents { try document.insert(into: db, schema: indexSchema) }
-                    try db.cachedStatement(sql: "UPDATE \(indexSchema)index_state SET indexed_seq = ?")
-                        .execute(arguments: [lastSeq])
-                }
+            try BatchTransaction.write(index) { db in
+                for document in documents { try document.insert(into: db, schema: indexSchema) }
+                try db.cachedStatement(sql: "UPDATE \(indexSchema)index_state SET indexed_seq = ?")
+                    .execute(arguments: [lastSeq])
             }
             indexedSeq = lastSeq
             feed.publishFromAnyThread(announced.map { IndexedMessages(inbox: $0.key, ids: $0.value) })
