@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Logging
 import NIOCore
+import Synchronization
 
 /// Keeps the search index up to date behind the writer, on a thread of its own: a burst of mail is
 /// acknowledged as fast as it can be stored, and becomes searchable a moment later, in larger (cheaper)
@@ -19,7 +20,9 @@ actor SearchIndexer: CommitListener {
     private let waits: WaitCounter
     private let logger: Logger
     private var indexedSeq: Int64 = 0
-    private var isRunScheduled = false
+    /// Whether a run is due. Set by any thread that asks for a run, cleared as the run starts: during a
+    /// stream of mail, the writer's commits find it set and do not wake this thread for nothing.
+    private let isRunScheduled = Atomic<Bool>(false)
     private var isStopped = false
     private var isInBackground = false
     private var messagesSinceCheckpoint = 0
@@ -77,10 +80,11 @@ actor SearchIndexer: CommitListener {
     /// wait, after ``delayWhileWaiting``); during a stream of mail, runs start at most once per
     /// ``minimumRunInterval``, so each indexes what gathered meanwhile.
     nonisolated func messagesStored() {
+        // Exchanges, not plain loads and stores: the run's exchange then reads from every commit's, so the
+        // run sees each commit that found a run already due.
+        guard !isRunScheduled.exchange(true, ordering: .acquiringAndReleasing) else { return }
         loop.execute {
             self.assumeIsolated { indexer in
-                guard !indexer.isRunScheduled else { return }
-                indexer.isRunScheduled = true
                 var earliest = indexer.lastRunStarted + Self.minimumRunInterval
                 if !indexer.waits.isEmpty { earliest = max(earliest, .now() + Self.delayWhileWaiting) }
                 if earliest > .now() {
@@ -128,7 +132,7 @@ actor SearchIndexer: CommitListener {
     }
 
     private func run() {
-        isRunScheduled = false
+        _ = isRunScheduled.exchange(false, ordering: .acquiringAndReleasing)
         guard !isStopped else { return }
         lastRunStarted = .now()
         let from = indexedSeq
@@ -263,7 +267,7 @@ actor SearchIndexer: CommitListener {
     }
 
     private func mergeStep() {
-        guard !isStopped, !isRunScheduled else {
+        guard !isStopped, !isRunScheduled.load(ordering: .relaxed) else {
             isMerging = false  // The run starts the chain again.
             return
         }
