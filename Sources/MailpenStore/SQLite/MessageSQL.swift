@@ -56,11 +56,13 @@ enum MessageSQL {
     static func summaries(matching query: MessageQuery, inRows rows: ClosedRange<Int64>, in db: Database) throws
         -> [MessageSummary]
     {
-        try summaries(matching: query, in: db, keepingStatement: true, bound: [rows.lowerBound, rows.upperBound]) {
-            order in
-            "\(order) BETWEEN ? AND ?"
-        }
+        try summaries(
+            matching: query, in: db, keepingStatement: true, bound: [rows.lowerBound, rows.upperBound],
+            bounding: rowRange)
     }
+
+    /// The bound on the rows of ``summaries(matching:inRows:in:)``.
+    static func rowRange(_ order: String) -> String { "\(order) BETWEEN ? AND ?" }
 
     /// The summaries of the inbox's messages that match `query` and a bound on the rows, written by `bounding`
     /// for the column that orders them (the driving table's row id) with the arguments `bound`.
@@ -69,14 +71,23 @@ enum MessageSQL {
         bounding: (_ order: String) -> String
     ) throws -> [MessageSummary] {
         let inbox = try inboxReference(query.inbox, in: db)
-        let (from, clause, arguments, order) = sql(for: query, inboxID: inbox.id)
+        let (sql, arguments) = summariesSQL(for: query, inboxID: inbox.id, bounding: bounding)
+        let statement = keepingStatement ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+        return try Row.fetchAll(statement, arguments: arguments + bound).map(SummaryRow.decode)
+    }
+
+    /// The SQL of ``summaries(matching:in:keepingStatement:bound:bounding:)`` for the inbox numbered `inboxID`,
+    /// and its arguments before the bound's.
+    static func summariesSQL(
+        for query: MessageQuery, inboxID: Int64, bounding: (_ order: String) -> String
+    ) -> (sql: String, arguments: StatementArguments) {
+        let (from, clause, arguments, order) = sql(for: query, inboxID: inboxID)
         let sql = """
             SELECT \(SummaryRow.columns) FROM \(from) JOIN inbox i ON i.id = m.inbox_id
             WHERE \(clause) AND \(bounding(order))
             ORDER BY m.seq DESC
             """
-        let statement = keepingStatement ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
-        return try Row.fetchAll(statement, arguments: arguments + bound).map(SummaryRow.decode)
+        return (sql, arguments)
     }
 
     static func summary(id: String, in db: Database) throws -> MessageSummary? {
