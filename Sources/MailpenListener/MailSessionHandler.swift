@@ -124,7 +124,9 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
     // MARK: - Channel events
 
     public final func channelActive(context: ChannelHandlerContext) {
-        let remote = context.remoteAddress
+        // The channel's copy, read when it was accepted: the context's asks the kernel again (`getpeername`)
+        // and formats the address anew.
+        let remote = context.channel.remoteAddress
         clientIPAddress = remote?.ipAddress
         logger[metadataKey: "client"] = .string((clientIPAddress ?? "?") + ":" + String(remote?.port ?? 0))
         holdsConnectionSlot = settings.connectionLimiter.acquire()
