@@ -31,6 +31,10 @@ enum MessageSQL {
         return inbox
     }
 
+    /// The row ids of a page of an inbox's plain list, newest first; arguments: the inbox's row id, the
+    /// limit and the offset.
+    static let inboxPageRows = "SELECT seq FROM message WHERE inbox_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?"
+
     /// The summaries of messages by row id, in the order given.
     static func summaries(rows: [Int64], in db: Database) throws -> [MessageSummary] {
         var summaries: [MessageSummary] = []

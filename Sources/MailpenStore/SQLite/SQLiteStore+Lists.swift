@@ -63,9 +63,7 @@ extension SQLiteStore {
                 rows = known.rows.largest(limit, skipping: offset)
                 current = known
             } else {
-                rows = try Int64.fetchAll(
-                    db, sql: "SELECT seq FROM message WHERE inbox_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
-                    arguments: [inbox.id, limit, offset])
+                rows = try Int64.fetchAll(db, sql: MessageSQL.inboxPageRows, arguments: [inbox.id, limit, offset])
             }
             let page = MessagePage(
                 total: total, unread: unread, offset: offset, limit: limit,

@@ -80,8 +80,9 @@ actor SearchIndexer: CommitListener {
     /// wait, after ``delayWhileWaiting``); during a stream of mail, runs start at most once per
     /// ``minimumRunInterval``, so each indexes what gathered meanwhile.
     nonisolated func messagesStored() {
-        // Exchanges, not plain loads and stores: the run's exchange then reads from every commit's, so the
-        // run sees each commit that found a run already due.
+        // An exchange, not a load and a store: it reads the latest value, so a commit cannot miss the run's
+        // clearing and skip a run it needs; and the run's exchange synchronises with every commit's through
+        // the chain of exchanges, so the run sees each commit that found a run already due.
         guard !isRunScheduled.exchange(true, ordering: .acquiringAndReleasing) else { return }
         loop.execute {
             self.assumeIsolated { indexer in
@@ -191,7 +192,11 @@ actor SearchIndexer: CommitListener {
             scheduleMerging(afterBurst: rows.count >= Self.burstSize)
         } catch {
             logger.error("search indexing failed, retrying in a second: \(error)")
-            loop.scheduleTask(in: .seconds(1)) { self.assumeIsolated { $0.run() } }
+            // The retry is the run now due: commits meanwhile find it so, and do not start failing runs (each
+            // with a retry of its own) beside it.
+            if !isRunScheduled.exchange(true, ordering: .acquiringAndReleasing) {
+                loop.scheduleTask(in: .seconds(1)) { self.assumeIsolated { $0.run() } }
+            }
         }
     }
 

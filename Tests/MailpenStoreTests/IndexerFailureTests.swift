@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+import Logging
+import MailpenTestSupport
+import Synchronization
+import Testing
+
+@testable import MailpenStore
+
+@Suite("Search indexer: a run that fails")
+struct IndexerFailureTests {
+    /// While indexing fails (here: a table of the index dropped under it), the indexer tries again once a
+    /// second. Mail that keeps arriving must not start runs of its own beside that retry: each would fail,
+    /// log and schedule a retry of its own, so a stream of mail would multiply the failing runs.
+    @Test func commitsDuringAFailureDoNotStartRunsOfTheirOwn() async throws {
+        try await withDatabasePath { path in
+            let lines = LogLines()
+            let store = try SQLiteStore(
+                configuration: .init(path: path), logger: Logger(label: "test") { _ in lines })
+            let events = await store.indexed.subscribe()
+            _ = try await store.store(incoming("Subject: first\r\n\r\nx\r\n"))
+            for try await _ in events { break }
+
+            var waiting = Configuration()
+            waiting.busyMode = .timeout(5)
+            let index = try DatabaseQueue(path: path + "-search", configuration: waiting)
+            try await index.write { db in try db.execute(sql: "DROP TABLE message_header_lines") }
+            try await index.close()
+
+            // A stream of mail for 1.5 s: a commit every 10 ms or so.
+            let started = ContinuousClock.now
+            var number = 0
+            while ContinuousClock.now - started < .milliseconds(1500) {
+                _ = try await store.store(incoming("Subject: stream \(number)\r\n\r\nx\r\n"))
+                number += 1
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            let failures = lines.count { $0.contains("search indexing failed") }
+            try await store.close()
+            // The first failure, and one retry a second after it.
+            #expect(failures >= 1, "indexing never failed")
+            #expect(failures <= 3, "\(failures) failed runs while \(number) messages came in 1.5 s")
+        }
+    }
+}
+
+/// Keeps the messages logged at error level, from any thread.
+private final class LogLines: LogHandler, Sendable {
+    private let messages = Mutex<[String]>([])
+
+    func count(where matches: (String) -> Bool) -> Int {
+        messages.withLock { $0.filter(matches).count }
+    }
+
+    func log(event: LogEvent) {
+        guard event.level >= .error else { return }
+        messages.withLock { $0.append(event.message.description) }
+    }
+
+    subscript(metadataKey _: String) -> Logger.Metadata.Value? {
+        get { nil }
+        set {}
+    }
+
+    var metadata: Logger.Metadata {
+        get { [:] }
+        set {}
+    }
+
+    var logLevel: Logger.Level {
+        get { .info }
+        set {}
+    }
+}
