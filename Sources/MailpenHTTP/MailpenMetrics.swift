@@ -6,8 +6,9 @@ import Prometheus
 import Synchronization
 
 /// Mailpen's Prometheus metrics, through swift-metrics with a registry of each server's own (so that
-/// several servers in one process, as in tests, do not share counters).
-public struct MailpenMetrics: Sendable {
+/// several servers in one process, as in tests, do not share counters). A class: the SMTP path hands it
+/// around with every message, and a copy of a reference is one retain, not one for each counter.
+public final class MailpenMetrics: Sendable {
     private let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
     /// The factory behind these metrics, for parts of Mailpen that report their own into the same registry.
