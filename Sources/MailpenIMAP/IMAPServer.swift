@@ -21,8 +21,7 @@ extension MailAccessServer where Session == IMAPSessionStateMachine.Configuratio
             backend: backend, tlsContext: configuration.tlsContext, connectionLimiter: limiter, logger: logger)
         self.init(
             protocolName: "IMAP", implicitTLSOption: "--imaps", configuration: configuration,
-            connectionLimiter: limiter, eventLoopGroup: eventLoopGroup, offersTLSUpgrade: \.offersStartTLS,
-            idleTimeout: \.idleTimeout
+            connectionLimiter: limiter, eventLoopGroup: eventLoopGroup, offersTLSUpgrade: \.offersStartTLS
         ) { session, isImplicitTLS in
             IMAPServerHandler(configuration: session, isImplicitTLS: isImplicitTLS, dependencies: dependencies)
         }

@@ -33,7 +33,7 @@ final class IMAPServerHandler: MailSessionHandler<IMAPSessionStateMachine> {
             settings: Settings(
                 protocolName: "IMAP", connectionLimiter: dependencies.connectionLimiter,
                 refusal: Array("* BYE Too many connections, try again later\r\n".utf8),
-                tlsContext: dependencies.tlsContext),
+                tlsContext: dependencies.tlsContext, idleTimeout: .seconds(Int64(configuration.idleTimeout))),
             logger: dependencies.logger)
     }
 

@@ -14,7 +14,6 @@ public actor MailAccessServer<Session: Sendable> {
     private let connectionLimiter: ConnectionLimiter
     private let eventLoopGroup: any EventLoopGroup
     private let offersTLSUpgrade: WritableKeyPath<Session, Bool>
-    private let idleTimeout: KeyPath<Session, Int>
     private let implicitTLSWithoutCertificate: ImplicitTLSWithoutCertificateError
     private let makeHandler: MakeHandler
     private var listeners: [QuiescingListener] = []
@@ -26,12 +25,12 @@ public actor MailAccessServer<Session: Sendable> {
     /// `protocolName` ("IMAP") and `implicitTLSOption` (its command-line option, "--imaps") name the
     /// server in the error ``start()`` throws for an implicit-TLS listener without a TLS context.
     /// `offersTLSUpgrade` is the session setting that offers the TLS upgrade (set on the plain listener
-    /// when there is a TLS context), `idleTimeout` the one with the seconds a session may idle.
+    /// when there is a TLS context); each handler keeps its session's idle timeout itself.
     /// `connectionLimiter` is the one the handlers hold their slots in.
     public init(
         protocolName: String, implicitTLSOption: String, configuration: Configuration,
         connectionLimiter: ConnectionLimiter, eventLoopGroup: any EventLoopGroup,
-        offersTLSUpgrade: WritableKeyPath<Session, Bool>, idleTimeout: KeyPath<Session, Int>,
+        offersTLSUpgrade: WritableKeyPath<Session, Bool>,
         makeHandler: @escaping MakeHandler
     ) {
         implicitTLSWithoutCertificate = ImplicitTLSWithoutCertificateError(
@@ -40,7 +39,6 @@ public actor MailAccessServer<Session: Sendable> {
         self.connectionLimiter = connectionLimiter
         self.eventLoopGroup = eventLoopGroup
         self.offersTLSUpgrade = offersTLSUpgrade
-        self.idleTimeout = idleTimeout
         self.makeHandler = makeHandler
     }
 
@@ -80,12 +78,10 @@ public actor MailAccessServer<Session: Sendable> {
     private func bind(host: String, port: Int, session: Session, implicitTLS: Bool) async throws -> QuiescingListener {
         let makeHandler = self.makeHandler
         let implicitContext = implicitTLS ? configuration.tlsContext : nil
-        let readTimeout = TimeAmount.seconds(Int64(session[keyPath: idleTimeout]))
         let listener = try await QuiescingListener.bind(host: host, port: port, eventLoopGroup: eventLoopGroup) {
             channel in
             let operations = channel.pipeline.syncOperations
             if let implicitContext { try operations.addHandler(NIOSSLServerHandler(context: implicitContext)) }
-            try operations.addHandler(IdleStateHandler(readTimeout: readTimeout))
             try operations.addHandler(makeHandler(session, implicitTLS))
         }
         listeners.append(listener)

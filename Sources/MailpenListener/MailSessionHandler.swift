@@ -33,10 +33,14 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
         public var bufferedInputLimit: Int
         /// How many consumed bytes the input buffer keeps before it moves the unconsumed ones down.
         public var compactionThreshold: Int
+        /// How long the client may send nothing before the machine is told (`idleTimeoutExpired()`); `nil`:
+        /// no limit.
+        public var idleTimeout: TimeAmount?
 
         public init(
             protocolName: String, connectionLimiter: ConnectionLimiter, refusal: [UInt8]?,
-            tlsContext: NIOSSLContext?, bufferedInputLimit: Int = 256 * 1024, compactionThreshold: Int = 64 * 1024
+            tlsContext: NIOSSLContext?, bufferedInputLimit: Int = 256 * 1024, compactionThreshold: Int = 64 * 1024,
+            idleTimeout: TimeAmount? = nil
         ) {
             self.protocolName = protocolName
             self.connectionLimiter = connectionLimiter
@@ -44,6 +48,7 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
             self.tlsContext = tlsContext
             self.bufferedInputLimit = bufferedInputLimit
             self.compactionThreshold = compactionThreshold
+            self.idleTimeout = idleTimeout
         }
     }
 
@@ -62,6 +67,12 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
     private var holdsConnectionSlot = false
     /// A read the channel asked for while input was held back; issued once input may flow again.
     private var isReadPending = false
+    /// The idle timer, kept here rather than by NIO's `IdleStateHandler`: a handler of its own would pass on
+    /// every read and write of the session, and cost each connection a context of its own.
+    private var idleCheck: Scheduled<Void>?
+    /// When the last batch of input ended; and whether one is under way.
+    private var lastInput = NIODeadline.uptimeNanoseconds(0)
+    private var isReceivingInput = false
 
     public init(machine: Machine, settings: Settings, logger: Logger) {
         self.machine = machine
@@ -137,11 +148,22 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
         } else {
             perform(connectionOpened(remote: remote, accepted: holdsConnectionSlot), context: context)
             flushIfNeeded(context: context)
+            if let timeout = settings.idleTimeout, !isClosing {
+                lastInput = context.eventLoop.now
+                scheduleIdleCheck(at: lastInput + timeout, context: context)
+            }
         }
         context.fireChannelActive()
     }
 
+    public final func handlerRemoved(context: ChannelHandlerContext) {
+        idleCheck?.cancel()
+        idleCheck = nil
+    }
+
     public final func channelInactive(context: ChannelHandlerContext) {
+        idleCheck?.cancel()
+        idleCheck = nil
         if holdsConnectionSlot {
             settings.connectionLimiter.release()
             holdsConnectionSlot = false
@@ -151,6 +173,7 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
     }
 
     public final func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        isReceivingInput = true
         var incoming = unwrapInboundIn(data)
         if isClosing { return }
         if buffer.readableBytes == 0 {
@@ -162,14 +185,41 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
     }
 
     public final func channelReadComplete(context: ChannelHandlerContext) {
+        if isReceivingInput {
+            isReceivingInput = false
+            lastInput = context.eventLoop.now
+        }
         flushIfNeeded(context: context)
         context.fireChannelReadComplete()
     }
 
+    /// Checks at `deadline` whether the client has been silent for the idle timeout: a read pushes the
+    /// deadline back without touching the timer, which then moves itself to the new one.
+    private func scheduleIdleCheck(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        idleCheck = context.eventLoop.scheduleTask(deadline: deadline) {
+            let (handler, context) = loopBound.value
+            handler.idleCheckDue(context: context)
+        }
+    }
+
+    private func idleCheckDue(context: ChannelHandlerContext) {
+        idleCheck = nil
+        guard !isClosing, let timeout = settings.idleTimeout else { return }
+        let now = context.eventLoop.now
+        let deadline = isReceivingInput ? now + timeout : lastInput + timeout
+        guard deadline <= now else {
+            scheduleIdleCheck(at: deadline, context: context)
+            return
+        }
+        // As NIO's handler did: told again after each further timeout, should the machine not close.
+        scheduleIdleCheck(at: now + timeout, context: context)
+        perform(machine.idleTimeoutExpired(), context: context)
+        flushIfNeeded(context: context)
+    }
+
     public final func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
-        case let event as IdleStateHandler.IdleStateEvent where event == .read:
-            perform(machine.idleTimeoutExpired(), context: context)
         case is ChannelShouldQuiesceEvent:
             shutdownRequested(context: context)
         case let event as TLSUserEvent:

@@ -16,7 +16,7 @@ extension MailAccessServer where Session == POP3SessionStateMachine.Configuratio
         self.init(
             protocolName: "POP3", implicitTLSOption: "--pop3s", configuration: configuration,
             connectionLimiter: dependencies.connectionLimiter, eventLoopGroup: eventLoopGroup,
-            offersTLSUpgrade: \.offersSTLS, idleTimeout: \.idleTimeout,
+            offersTLSUpgrade: \.offersSTLS,
             makeHandler: { POP3ServerHandler(configuration: $0, isImplicitTLS: $1, dependencies: dependencies) })
     }
 }

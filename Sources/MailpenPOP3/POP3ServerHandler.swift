@@ -28,7 +28,7 @@ final class POP3ServerHandler: MailSessionHandler<POP3SessionStateMachine> {
         // POP3 commands are short lines: a smaller input buffer than SMTP's and IMAP's will do.
         var settings = Settings(
             protocolName: "POP3", connectionLimiter: dependencies.connectionLimiter, refusal: Self.refusal,
-            tlsContext: dependencies.tlsContext)
+            tlsContext: dependencies.tlsContext, idleTimeout: .seconds(Int64(configuration.idleTimeout)))
         settings.bufferedInputLimit = 64 * 1024
         settings.compactionThreshold = 16 * 1024
         super.init(machine: machine, settings: settings, logger: dependencies.logger)

@@ -83,6 +83,7 @@ public actor SMTPServer {
             connectionLimiter: ConnectionLimiter(maximum: configuration.maximumConnections),
             shutdownGracePeriod: configuration.shutdownGracePeriod,
             maximumLineLength: configuration.maximumLineLength,
+            idleTimeout: configuration.idleTimeout,
             observer: observer,
             stageInterceptor: stageInterceptor,
             logger: logger)
@@ -133,7 +134,6 @@ public actor SMTPServer {
     ) async throws -> Listener {
         let quiescing = ServerQuiescingHelper(group: eventLoopGroup)
         let dependencies = self.dependencies
-        let idleTimeout = configuration.idleTimeout
         let implicitContext = implicitTLS ? configuration.tlsContext : nil
         let channel = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.backlog, value: 1024)
@@ -153,7 +153,6 @@ public actor SMTPServer {
                     if let implicitContext {
                         try operations.addHandler(NIOSSLServerHandler(context: implicitContext))
                     }
-                    try operations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
                     let machine = SMTPSessionStateMachine(configuration: session, challengeNonce: "")
                     try operations.addHandler(
                         SMTPServerHandler(machine: machine, dependencies: dependencies))

@@ -19,6 +19,7 @@ final class SMTPServerHandler: MailSessionHandler<SMTPSessionStateMachine>, Remo
         var connectionLimiter: ConnectionLimiter
         var shutdownGracePeriod: TimeAmount
         var maximumLineLength: Int
+        var idleTimeout: TimeAmount
         var observer: (any SMTPSessionObserver)?
         var stageInterceptor: (any SMTPStageInterceptor)?
         var logger: Logger
@@ -36,7 +37,7 @@ final class SMTPServerHandler: MailSessionHandler<SMTPSessionStateMachine>, Remo
         // A connection past the limit is refused by the machine (a 421 greeting).
         let settings = Settings(
             protocolName: "SMTP", connectionLimiter: dependencies.connectionLimiter, refusal: nil,
-            tlsContext: dependencies.startTLSContext)
+            tlsContext: dependencies.startTLSContext, idleTimeout: dependencies.idleTimeout)
         super.init(machine: machine, settings: settings, logger: dependencies.logger)
     }
 

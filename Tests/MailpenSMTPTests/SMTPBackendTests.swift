@@ -85,14 +85,15 @@ struct SMTPBackendTests {
     /// A connection served by the handler, with `host` behind it and `recorder` between it and the socket.
     private func connect(
         to host: Host, recorder: ReadRecorder? = nil,
-        configuration: SMTPSessionStateMachine.Configuration = .init(hostname: "mx.test")
+        configuration: SMTPSessionStateMachine.Configuration = .init(hostname: "mx.test"),
+        idleTimeout: TimeAmount = .seconds(300)
     ) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
         if let recorder { try channel.pipeline.syncOperations.addHandler(recorder) }
         let dependencies = SMTPServerHandler.Dependencies(
             deliveryHandler: host, authenticator: host, startTLSContext: nil,
             connectionLimiter: ConnectionLimiter(maximum: 10), shutdownGracePeriod: .seconds(1),
-            maximumLineLength: 512, observer: host, logger: Logger(label: "test"))
+            maximumLineLength: 512, idleTimeout: idleTimeout, observer: host, logger: Logger(label: "test"))
         let machine = SMTPSessionStateMachine(configuration: configuration, challengeNonce: "n")
         try channel.pipeline.syncOperations.addHandler(SMTPServerHandler(machine: machine, dependencies: dependencies))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 40000)).wait()
@@ -118,6 +119,21 @@ struct SMTPBackendTests {
 
     private func lastLine(_ output: String) -> Substring? {
         output.split(separator: "\r\n").last
+    }
+
+    /// A client silent for the idle timeout is told so (421) and closed; each piece of input it sends
+    /// pushes the deadline back.
+    @Test func aSilentClientIsClosedAfterTheIdleTimeoutCountedFromItsLastInput() throws {
+        let channel = try connect(to: Host(), idleTimeout: .seconds(10))
+        _ = try written(on: channel)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(8))
+        #expect(try send("NOOP\r\n", on: channel).hasPrefix("250"))
+        channel.embeddedEventLoop.advanceTime(by: .seconds(8))  // 16 s connected, 8 since the NOOP
+        #expect(try written(on: channel).isEmpty)
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(3))  // 11 since the NOOP
+        #expect(try written(on: channel).hasPrefix("421 "))
+        #expect(!channel.isActive)
     }
 
     @Test func acceptedDeliveryIsQueued() throws {
