@@ -156,11 +156,6 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
         context.fireChannelActive()
     }
 
-    public final func handlerRemoved(context: ChannelHandlerContext) {
-        idleCheck?.cancel()
-        idleCheck = nil
-    }
-
     public final func channelInactive(context: ChannelHandlerContext) {
         idleCheck?.cancel()
         idleCheck = nil
