@@ -54,6 +54,7 @@ final class SMTPServerHandler: MailSessionHandler<SMTPSessionStateMachine>, Remo
     }
 
     override func connectionClosed() {
+        super.connectionClosed()
         dependencies.observer?.sessionClosed()
         graceTimer?.cancel()
         delayedDecision?.cancel()

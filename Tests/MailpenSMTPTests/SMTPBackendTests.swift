@@ -218,6 +218,20 @@ struct SMTPBackendTests {
         #expect(codes == ["250", "220"])
     }
 
+    /// A client that leaves while its message is being stored is not answered: its session is closing, so
+    /// the outcome is neither written nor counted as a reply.
+    @Test func aClientThatLeftDuringItsDeliveryIsNotAnswered() throws {
+        let host = Host(delivery: .held)
+        let channel = try connect(to: host)
+        _ = try send(Self.transaction, on: channel)
+        try channel.close().wait()
+        host.finishDelivery(.accepted(id: "ID"))
+        channel.embeddedEventLoop.run()
+        let events = host.events
+        #expect(events.last == "closed")
+        #expect(events.filter { $0 == "250" }.count == 3, "\(events)")  // EHLO, MAIL and RCPT only
+    }
+
     @Test func observerSeesTheSessionAndEveryReply() throws {
         let host = Host()
         let channel = try connect(to: host)
