@@ -31,6 +31,8 @@ actor SearchIndexer: CommitListener {
     private var lastRunStarted = NIODeadline.uptimeNanoseconds(0)
     private var isMerging = false
     private var deferredMerge: Scheduled<Void>?
+    /// The retry after a failed run. Until it runs, no other run starts: each would fail and log again.
+    private var retry: Scheduled<Void>?
     private var mergeStepsSinceCheckpoint = 0
     private var isCheckpointAfterMergeDue = false
     /// A batch is at most this many messages, and at most ``maximumBatchBytes`` of them (but always one):
@@ -130,11 +132,19 @@ actor SearchIndexer: CommitListener {
         idleCheckpoint = nil
         deferredMerge?.cancel()
         deferredMerge = nil
+        retry?.cancel()
+        retry = nil
     }
 
     private func run() {
         _ = isRunScheduled.exchange(false, ordering: .acquiringAndReleasing)
         guard !isStopped else { return }
+        guard retry == nil else {
+            // A commit asked for this run while one was failing: leave the work to the retry, and the flag set
+            // so that commits meanwhile do not wake this thread.
+            _ = isRunScheduled.exchange(true, ordering: .acquiringAndReleasing)
+            return
+        }
         lastRunStarted = .now()
         let from = indexedSeq
         let batchSize = self.batchSize
@@ -192,10 +202,13 @@ actor SearchIndexer: CommitListener {
             scheduleMerging(afterBurst: rows.count >= Self.burstSize)
         } catch {
             logger.error("search indexing failed, retrying in a second: \(error)")
-            // The retry is the run now due: commits meanwhile find it so, and do not start failing runs (each
-            // with a retry of its own) beside it.
-            if !isRunScheduled.exchange(true, ordering: .acquiringAndReleasing) {
-                loop.scheduleTask(in: .seconds(1)) { self.assumeIsolated { $0.run() } }
+            // The retry is the run now due: commits meanwhile find it so, and do not wake this thread.
+            _ = isRunScheduled.exchange(true, ordering: .acquiringAndReleasing)
+            retry = loop.scheduleTask(in: .seconds(1)) {
+                self.assumeIsolated { indexer in
+                    indexer.retry = nil
+                    indexer.run()
+                }
             }
         }
     }
