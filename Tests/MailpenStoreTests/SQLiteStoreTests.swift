@@ -49,6 +49,52 @@ struct SQLiteStoreTests {
         }
     }
 
+    /// Ways a search index file can be damaged on disk.
+    enum IndexDamage: CaseIterable, Sendable {
+        /// Its header is not SQLite's (`SQLITE_NOTADB`).
+        case header
+        /// Pages past the first are overwritten (`SQLITE_CORRUPT`).
+        case pages
+
+        func apply(to file: String) throws {
+            let handle = try #require(FileHandle(forUpdatingAtPath: file))
+            defer { try? handle.close() }
+            switch self {
+            case .header:
+                try handle.write(contentsOf: Data(repeating: 0x5A, count: 100))
+            case .pages:
+                try handle.seek(toOffset: UInt64(2 * SearchIndexSchema.pageSize))
+                try handle.write(contentsOf: Data(repeating: 0xA5, count: 4 * SearchIndexSchema.pageSize))
+            }
+        }
+    }
+
+    /// A damaged index holds only derived data: Mailpen starts anyway, keeps the damaged file aside and
+    /// rebuilds the index from the messages.
+    @Test(arguments: IndexDamage.allCases)
+    func aDamagedIndexIsRebuiltFromTheMessages(damage: IndexDamage) async throws {
+        try await withDatabasePath { path in
+            let store = try SQLiteStore(configuration: .init(path: path))
+            let searchable = await store.indexed.subscribe()
+            let stored = try await store.store(incoming("Subject: zebra crossing\r\n\r\nstriped\r\n"))
+            for try await event in searchable where event.ids.contains(stored.id) { break }
+            try await store.close()
+            try damage.apply(to: path + "-search")
+
+            let reopened = try SQLiteStore(configuration: .init(path: path))
+            let zebra = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "zebra"))
+            let deadline = ContinuousClock.now + .seconds(10)
+            var found: [String] = []
+            while found.isEmpty && ContinuousClock.now < deadline {
+                found = try await reopened.messages(zebra).messages.map(\.id)
+                if found.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(found == [stored.id])
+            #expect(FileManager.default.fileExists(atPath: path + "-search.damaged"))
+            try await reopened.close()
+        }
+    }
+
     /// FTS5's automatic merging runs inside the inserting transaction and stalls a waiting test's wake-up
     /// now and then: a trickle of mail is indexed without it, also after a burst left it on and Mailpen
     /// stopped.

@@ -111,8 +111,7 @@ public final class SQLiteStore: MailpenStore {
                 // A burst can grow the log by hundreds of megabytes; give the space back when it restarts.
                 try db.execute(sql: "PRAGMA journal_size_limit = \(64 * 1024 * 1024)")
             }
-            let index = try DatabaseQueue(path: searchPath, configuration: indexOptions)
-            try index.writeWithoutTransaction { try SearchIndexSchema.prepare($0, schema: "") }
+            let index = try Self.openSearchIndex(at: searchPath, configuration: indexOptions, logger: logger)
             searchDatabase = index
             checkpointConnection = try DatabaseQueue(path: searchPath, configuration: indexOptions)
         } else {
@@ -177,6 +176,51 @@ public final class SQLiteStore: MailpenStore {
             listeners: (matcher.map { [$0] } ?? []) + [changes, indexer], handsOverNewMessages: matcher != nil,
             waits: waits, retention: configuration.retention, logger: logger)
         indexer.start()
+    }
+
+    /// Opens the search index, and makes a new one when the file is damaged: it holds only derived data,
+    /// which the indexer rebuilds from the messages, and a damaged index must not keep Mailpen from starting.
+    /// The damaged file is kept beside it (`<path>.damaged`, replacing an older one) for a bug report.
+    private static func openSearchIndex(
+        at path: String, configuration: GRDB.Configuration, logger: Logger
+    ) throws -> DatabaseQueue {
+        do {
+            return try prepareSearchIndex(at: path, configuration: configuration)
+        } catch let error as DatabaseError
+            where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB
+        {
+            let aside = path + ".damaged"
+            logger.warning(
+                "the search index \(path) is damaged (\(error.message ?? "\(error.resultCode)")): moved to \(aside); rebuilding it from the messages"
+            )
+            try moveAside(path, to: aside)
+            return try prepareSearchIndex(at: path, configuration: configuration)
+        }
+    }
+
+    private static func prepareSearchIndex(at path: String, configuration: GRDB.Configuration) throws -> DatabaseQueue {
+        let index = try DatabaseQueue(path: path, configuration: configuration)
+        do {
+            try index.writeWithoutTransaction { try SearchIndexSchema.prepare($0, schema: "") }
+            return index
+        } catch {
+            try? index.close()
+            throw error
+        }
+    }
+
+    /// Moves a closed database file and its log to `aside`; its shared-memory index describes the log, so it
+    /// goes. A log left behind would be read into the new file of the same name.
+    private static func moveAside(_ path: String, to aside: String) throws {
+        let fileManager = FileManager.default
+        for suffix in ["", "-wal", "-shm"] {
+            try? fileManager.removeItem(atPath: aside + suffix)
+        }
+        try fileManager.moveItem(atPath: path, toPath: aside)
+        if fileManager.fileExists(atPath: path + "-wal") {
+            try fileManager.moveItem(atPath: path + "-wal", toPath: aside + "-wal")
+        }
+        if fileManager.fileExists(atPath: path + "-shm") { try fileManager.removeItem(atPath: path + "-shm") }
     }
 
     /// Closes the database after pending writes. The store is unusable afterwards.
