@@ -500,7 +500,10 @@ let package = Package(
         ),
         .testTarget(
             name: "MailpenWebhooksTests",
-            dependencies: ["MailpenWebhooks", "MailpenStore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "MailpenWebhooks", "MailpenStore", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -35,6 +35,8 @@ struct WebhookQueueTests {
                 [Webhook(url: "ftp://x.example/", events: [.stored], secret: nil)],
                 [Webhook(url: "http:///nohost", events: [.stored], secret: nil)],
                 [Webhook(url: "http://u:p@x.example/", events: [.stored], secret: nil)],
+                [Webhook(url: "http://127.0.0.1:99999/", events: [.stored], secret: nil)],
+                [Webhook(url: "http://[::1]:0/", events: [.stored], secret: nil)],
                 [Webhook(url: "http://x.example/", events: [], secret: nil)],
                 [Webhook(url: "http://x.example/", events: [.stored], secret: "short")],
                 [Webhook(url: "http://x.example/", events: [.stored], secret: nil, backoffMilliseconds: 99)],

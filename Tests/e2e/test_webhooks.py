@@ -165,6 +165,7 @@ def test_stored_event_is_signed_and_listed(server):
 def test_bad_webhooks_are_refused_with_a_reason(server):
     cases = [
         ({"url": "ftp://example.com/", "events": ["stored"]}, "http or https"),
+        ({"url": "http://127.0.0.1:99999/x", "events": ["stored"]}, "1 to 65535"),
         ({"url": "http://example.com/", "events": ["arrived"]}, "unknown webhook event"),
         ({"url": "http://example.com/", "events": ["stored"], "secret": "short"}, "16 to 256"),
         ({"url": "http://example.com/", "events": ["stored"], "backoff": "10"}, "number with a unit"),

@@ -89,7 +89,13 @@ public enum WebhookLimits {
         guard url.user == nil, url.password == nil else {
             throw WebhookQueueError.invalid("a webhook URL must not carry credentials; sign with a secret instead")
         }
+        if let port = url.port, !validPorts.contains(port) {
+            throw WebhookQueueError.invalid("a webhook URL's port is from 1 to 65535, not \(port)")
+        }
     }
+
+    /// The ports a URL may name.
+    public static let validPorts = 1...65535
 }
 
 /// Why the webhook queue refused a change.
