@@ -188,13 +188,13 @@ public enum AddressList {
                         self.index += 1
                         var local: [Word] = []
                         // The local part is the last word plus any words glued to it without white space.
-                        while let last = phrase.last {
-                            local.insert(last, at: 0)
-                            phrase.removeLast()
+                        while let last = phrase.popLast() {
+                            local.append(last)
                             if last.spaceBefore {
                                 break
                             }
                         }
+                        local.reverse()  // Gathered from the end: inserting at the front each time is quadratic.
                         let domain = self.parseDomain()
                         comments.append(contentsOf: self.skipToSeparator())
                         let address = Self.addrSpec(local: local, domain: domain)

@@ -27,6 +27,7 @@ struct RobustnessTests {
                 let elapsed = clock.measure {
                     let mail = MIMEMessage(input)
                     _ = mail.allParts.count + mail.attachments.count + mail.snippet.count + mail.searchableText.count
+                    _ = mail.from.count + mail.to.count + mail.cc.count + mail.replyTo.count
                 }
                 best = min(best, seconds(elapsed))
             }
@@ -83,6 +84,9 @@ struct RobustnessTests {
             "header", { Array(("Subject: " + String(repeating: "=?a?q?", count: $0) + "\r\n\r\n").utf8) }, base: 2_500)
         Self.assertLinear(
             "comments", { Array(("To: " + String(repeating: "(", count: $0) + "\r\n\r\n").utf8) }, base: 6_000)
+        Self.assertLinear(
+            "glued quoted words",
+            { Array(("Reply-To: " + String(repeating: "\"a\"", count: $0) + "@b.test\r\n\r\n").utf8) }, base: 12_000)
         Self.assertLinear(
             "html",
             {
