@@ -81,9 +81,17 @@ public struct MIMEMessage: Sendable {
 
     // MARK: Parts
 
-    /// The part with IMAP-style id `id`.
+    /// The part with IMAP-style id `id`: a walk of the tree, so a caller that looks up many parts takes
+    /// ``partsByID`` once instead.
     public func part(withID id: String) -> MIMEPart? {
         Self.find(id, in: self.root)
+    }
+
+    /// Every part by its id (the first wins, as in ``part(withID:)``).
+    public var partsByID: [String: MIMEPart] {
+        var parts: [String: MIMEPart] = [:]
+        for part in self.allParts where parts[part.id] == nil { parts[part.id] = part }
+        return parts
     }
 
     private static func find(_ id: String, in part: MIMEPart) -> MIMEPart? {
@@ -91,7 +99,6 @@ public struct MIMEMessage: Sendable {
             return part
         }
         for child in part.children {
-            // Only descend where the id can be (prefix match on section numbers).
             if let found = Self.find(id, in: child) {
                 return found
             }

@@ -247,7 +247,7 @@ struct ParameterList {
         return ByteText.string(utf8OrLatin1: bytes)
     }
 
-    private static func percentDecode(_ value: ArraySlice<UInt8>) -> [UInt8] {
+    static func percentDecode(_ value: ArraySlice<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(value.count)
         var index = value.startIndex

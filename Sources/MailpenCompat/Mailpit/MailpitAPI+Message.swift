@@ -193,16 +193,11 @@ extension MailpitAPI {
             body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    /// `cid:` references to inline parts become the parts' API URLs, as Mailpit rewrites them.
+    /// `cid:` references to inline parts in attribute values (`src="cid:…"`, `='cid:…'`, `=cid:…`) become the
+    /// parts' API URLs, as Mailpit rewrites them.
     static func linkingInlineImages(_ html: String, id: String, parsed: MIMEMessage) -> String {
-        var html = html
-        for (contentID, partID) in parsed.contentIDs {
-            let url = "/api/v1/message/\(id)/part/\(partID)"
-            for quote in ["\"", "'", ""] {
-                html = html.replacingOccurrences(
-                    of: "=\(quote)cid:\(contentID)", with: "=\(quote)\(url)", options: .caseInsensitive)
-            }
+        ContentIDReferences.rewriting(html, contentIDs: parsed.contentIDs, attributeValuesOnly: true) {
+            "/api/v1/message/\(id)/part/\($0)"
         }
-        return html
     }
 }

@@ -46,8 +46,9 @@ extension Mailpit.Message {
         let summary = stored.summary
         var inline: [Mailpit.Attachment] = []
         var attachments: [Mailpit.Attachment] = []
+        let parts = parsed.partsByID  // One walk of the tree, not one per attachment.
         for attachment in parsed.attachments {
-            let bytes = parsed.decodedBody(ofPartWithID: attachment.partID) ?? []
+            let bytes = parts[attachment.partID].map(parsed.decodedBody(of:)) ?? []
             let shape = Mailpit.Attachment(attachment, bytes: bytes)
             // Mailpit lists inline parts that a Content-ID names (embedded images) apart from attachments.
             if attachment.isInline && attachment.contentID != nil {
