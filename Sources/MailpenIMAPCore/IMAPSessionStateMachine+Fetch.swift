@@ -11,7 +11,20 @@ extension IMAPSessionStateMachine {
         var batch: [UInt32] = []
         var newlySeen: [String] = []
         var missing = false
+        /// A message's answer would have passed ``maximumBodyBytes(forMessageOf:)``: the command ends there.
+        var isOverLimit = false
     }
+
+    /// The most body data one message's FETCH answer carries: what clients ask for (the whole message, its
+    /// header, some parts) with room to spare. An answer is built whole before it is sent, so without a
+    /// bound one short command naming `BODY[]` hundreds of times would take hundreds of times the message
+    /// in memory.
+    static func maximumBodyBytes(forMessageOf size: Int) -> Int {
+        let (quadruple, overflows) = size.multipliedReportingOverflow(by: 4)
+        return overflows || quadruple > Int.max - (1 << 20) ? Int.max : quadruple + (1 << 20)
+    }
+
+    static let overLimitText = "[LIMIT] FETCH asks for more of a message than 4 times its size at once"
 
     /// A SEARCH under way: its plan, the store's matches once known, the candidates still undecided (they
     /// need their content read) and the matches so far.
@@ -56,7 +69,9 @@ extension IMAPSessionStateMachine {
 
     mutating func fetch(tag: String, set: IMAPSequenceSet, attributes: [IMAPFetchAttribute], byUID: Bool) -> Action {
         guard let uids = resolve(set, byUID: byUID) else { return bad(tag: tag, "invalid message sequence number") }
-        var attributes = attributes
+        // An item named twice is answered once.
+        var seen = Set<IMAPFetchAttribute>()
+        var attributes = attributes.filter { seen.insert($0).inserted }
         if byUID && !attributes.contains(.uid) { attributes.insert(.uid, at: 0) }
         let work = FetchWork(tag: tag, byUID: byUID, attributes: attributes, remaining: uids)
         return continueFetch(work, output: [])
@@ -97,9 +112,18 @@ extension IMAPSessionStateMachine {
         }
         waiting = .nothing
         if !work.newlySeen.isEmpty {
-            waiting = .readFlags(tag: work.tag, completion: "FETCH completed", output: [])
+            waiting =
+                work.isOverLimit
+                ? .readFlags(tag: work.tag, completion: Self.overLimitText, output: [], fails: true)
+                : .readFlags(tag: work.tag, completion: "FETCH completed", output: [])
             return Action(
                 output: IMAPResponse(bytes: writer.bytes), request: .setRead(ids: work.newlySeen, isRead: true))
+        }
+        if work.isOverLimit {
+            var done = writer
+            flushUpdates(into: &done, expunges: false)
+            done.tagged(work.tag, .no, Self.overLimitText)
+            return Action(output: IMAPResponse(bytes: done.bytes))
         }
         if work.missing {
             var done = writer
@@ -165,6 +189,13 @@ extension IMAPSessionStateMachine {
         uid: UInt32, content: IMAPMessageContent?, work: inout FetchWork, into writer: inout IMAPWriter
     ) {
         guard var current = selection, let index = current.index(ofUID: uid) else { return }
+        if let content,
+            bodyBytes(work.attributes, of: content) > Self.maximumBodyBytes(forMessageOf: content.bytes.count)
+        {
+            work.isOverLimit = true
+            work.remaining.removeAll()
+            return
+        }
         var setsSeen = false
         if !current.readOnly, !current.messages[index].info.isRead, !current.messages[index].isGone,
             work.attributes.contains(where: \.setsSeen)
@@ -237,14 +268,40 @@ extension IMAPSessionStateMachine {
         writer.crlf()
     }
 
+    /// How many bytes of body data `attributes` take of `content`.
+    private func bodyBytes(_ attributes: [IMAPFetchAttribute], of content: IMAPMessageContent) -> Int {
+        var total = 0
+        for attribute in attributes {
+            let size: Int
+            switch attribute {
+            case .rfc822: size = content.bytes.count
+            case .rfc822Header: size = content.bytes(of: IMAPSection(text: .header))?.count ?? 0
+            case .rfc822Text: size = content.bytes(of: IMAPSection(text: .text))?.count ?? 0
+            case .section(let section, let partial, _):
+                let whole = content.bytes(of: section)?.count ?? 0
+                size = partial.map { min(whole - min(whole, $0.origin), $0.length) } ?? whole
+            default: size = 0
+            }
+            total += size
+        }
+        return total
+    }
+
     /// The answer to ``Request/setRead(ids:isRead:)``.
     public mutating func readFlagsStored(succeeded: Bool) -> Action {
-        guard case .readFlags(let tag, let completion, let output) = waiting else { return .none }
+        guard case .readFlags(let tag, let completion, let output, let fails) = waiting else { return .none }
         waiting = .nothing
         guard succeeded else {
             var writer = IMAPWriter()
             writer.raw(output)
             writer.tagged(tag, .no, "[UNAVAILABLE] The read flag could not be stored")
+            return Action(output: IMAPResponse(bytes: writer.bytes))
+        }
+        if fails {
+            var writer = IMAPWriter()
+            writer.raw(output)
+            flushUpdates(into: &writer, expunges: false)
+            writer.tagged(tag, .no, completion)
             return Action(output: IMAPResponse(bytes: writer.bytes))
         }
         // FETCH and STORE by sequence number may not be followed by EXPUNGE; the UID forms may, but a
@@ -254,11 +311,33 @@ extension IMAPSessionStateMachine {
 
     // MARK: - STORE
 
+    /// Keywords live in the session's memory, once per message: without bounds, each short STORE could add
+    /// hundreds to every message of the mailbox. (Dovecot and Cyrus refuse new keywords past a limit too.)
+    static let maximumKeywordsPerMessage = 64
+    static let maximumKeywords = 256
+    static let keywordsPerMessageText = "[LIMIT] A message has at most 64 keywords"
+
+    /// Why adding `flags` would take the mailbox past ``maximumKeywords`` distinct keywords; nil if it would not.
+    private func keywordLimitRefusal(adding flags: IMAPStoreFlags, to selection: Selection) -> String? {
+        guard flags.operation != .remove else { return nil }
+        let added = flags.flags.filter { IMAPSessionMessage.isKeyword($0.name) }
+        guard !added.isEmpty else { return nil }
+        var keywords = Set<IMAPFlag>()
+        for message in selection.messages {
+            keywords.formUnion(message.sessionFlags.lazy.filter { !$0.name.hasPrefix("\\") })
+        }
+        let before = keywords.count
+        keywords.formUnion(added)
+        guard keywords.count > Self.maximumKeywords, keywords.count > before else { return nil }
+        return "[LIMIT] A mailbox has at most \(Self.maximumKeywords) keywords"
+    }
+
     mutating func store(tag: String, set: IMAPSequenceSet, flags: IMAPStoreFlags, byUID: Bool) -> Action {
         guard let uids = resolve(set, byUID: byUID) else { return bad(tag: tag, "invalid message sequence number") }
         guard var current = selection else { return bad(tag: tag, "no mailbox selected") }
         if current.readOnly { return no(tag, "[READ-ONLY] The mailbox is read-only", expunges: byUID) }
         guard !flags.flags.contains(.recent) else { return bad(tag: tag, "\\Recent cannot be stored") }
+        if let refusal = keywordLimitRefusal(adding: flags, to: current) { return no(tag, refusal, expunges: byUID) }
         var changedRead: [String] = []
         var readValue = false
         var writer = IMAPWriter()
@@ -273,7 +352,14 @@ extension IMAPSessionStateMachine {
             }
             let isRead = wanted.contains(.seen)
             wanted.remove(.seen)
-            message.sessionFlags = wanted.filter { $0.name.hasPrefix("\\") || IMAPSessionMessage.isKeyword($0.name) }
+            let kept = wanted.filter { $0.name.hasPrefix("\\") || IMAPSessionMessage.isKeyword($0.name) }
+            let keywords = kept.count { !$0.name.hasPrefix("\\") }
+            if keywords > Self.maximumKeywordsPerMessage
+                && keywords > message.sessionFlags.count(where: { !$0.name.hasPrefix("\\") })
+            {
+                return no(tag, Self.keywordsPerMessageText, expunges: byUID)
+            }
+            message.sessionFlags = kept
             if isRead != message.info.isRead && !message.isGone {
                 message.info.isRead = isRead
                 changedRead.append(message.info.id)

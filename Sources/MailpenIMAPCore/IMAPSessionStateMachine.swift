@@ -146,7 +146,8 @@ public struct IMAPSessionStateMachine: Sendable {
         case fetch(FetchWork)
         case storeSearch(SearchWork)
         case search(SearchWork)
-        case readFlags(tag: String, completion: String, output: [UInt8])
+        /// `completion` is the tagged OK's text, or the tagged NO's with `fails`.
+        case readFlags(tag: String, completion: String, output: [UInt8], fails: Bool = false)
         case deletion(tag: String, ids: Set<String>, reportsExpunges: Bool, closes: Bool)
         case idle(tag: String)
     }
