@@ -61,24 +61,29 @@ public enum MailpitChaos {
                 !(entry is NSNull)
             else { continue }
             guard let trigger = entry as? [String: Any] else { throw ChaosRuleError("\(name): not an object") }
-            let code =
-                (trigger.first { $0.key.caseInsensitiveCompare("ErrorCode") == .orderedSame }?.value as? NSNumber)?
-                .intValue ?? 451
-            let probability =
-                (trigger.first { $0.key.caseInsensitiveCompare("Probability") == .orderedSame }?.value as? NSNumber)?
-                .intValue ?? 0
-            guard (400...599).contains(code) else {
-                throw ChaosRuleError("Invalid error code (\(code)), must be between 400 and 599")
-            }
-            guard (0...100).contains(probability) else {
-                throw ChaosRuleError("Invalid probability (\(probability)), must be between 0 and 100")
-            }
+            let code = try Self.whole(trigger, "ErrorCode", in: 400...599, default: 451, name: "error code")
+            let probability = try Self.whole(trigger, "Probability", in: 0...100, default: 0, name: "probability")
             if probability == 0 { continue }
             rules.append(
                 try ChaosRule(
                     stage: stage, reply: ChaosReply(parsing: "\(code) Chaos error"), probability: probability))
         }
         return try ChaosRuleSet(inbox: nil, rules: rules)
+    }
+
+    /// A trigger's whole number within `range`; a fraction or a number past `Int` is refused, not rounded or
+    /// wrapped into the range.
+    private static func whole(
+        _ trigger: [String: Any], _ key: String, in range: ClosedRange<Int>, default: Int, name: String
+    ) throws(ChaosRuleError) -> Int {
+        guard let value = trigger.first(where: { $0.key.caseInsensitiveCompare(key) == .orderedSame })?.value,
+            let number = value as? NSNumber
+        else { return `default` }
+        guard let whole = Int(exactly: number.doubleValue), range.contains(whole) else {
+            throw ChaosRuleError(
+                "Invalid \(name) (\(number)), must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return whole
     }
 
     /// The triggers the global rules amount to: the first reply rule of each stage, or off.
