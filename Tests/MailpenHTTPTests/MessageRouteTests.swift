@@ -33,6 +33,21 @@ struct MessageRouteTests {
 
         """
 
+    /// The quoted `filename` keeps printable ASCII but quotes and backslashes (a backslash would escape the
+    /// closing quote); `filename*` carries the name whole.
+    @Test func aPartsFilenameCannotBreakItsQuotes() async throws {
+        try await withAPI { fixture, client in
+            let raw =
+                "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+                + "--b\r\nContent-Type: application/octet-stream\r\n"
+                + "Content-Disposition: attachment; filename*=UTF-8''r%C3%A9%22port%5C\r\n\r\nx\r\n--b--\r\n"
+            let summary = try await fixture.deliver(raw)
+            let part = try await client.execute(uri: "/api/v1/messages/\(summary.id)/parts/2", method: .get)
+            #expect(
+                part.headers[.contentDisposition] == "inline; filename=\"rport\"; filename*=UTF-8''r%C3%A9%22port%5C")
+        }
+    }
+
     @Test func fullMessageModel() async throws {
         try await withAPI { fixture, client in
             let raw = """

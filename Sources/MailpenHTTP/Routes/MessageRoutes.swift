@@ -63,12 +63,15 @@ struct MessageRoutes {
                 .contentSecurityPolicy: Self.partContentSecurityPolicy,
                 .xContentTypeOptions: "nosniff",
             ]
-            // Scalar by scalar: a quote followed by a combining mark is one Character, not a quote.
-            let filename = String(
-                String.UnicodeScalarView((part.filename ?? "part-\(partID)").unicodeScalars.filter { $0 != "\"" }))
+            let filename = part.filename ?? "part-\(partID)"
+            // Scalar by scalar: a quote followed by a combining mark is one Character, not a quote. A backslash
+            // would escape the closing quote; the full name is in `filename*`, percent-encoded.
+            let quoted = String(
+                String.UnicodeScalarView(
+                    filename.unicodeScalars.filter { (0x20..<0x7F).contains($0.value) && $0 != "\"" && $0 != "\\" }))
             let disposition = try request.flag("download") ? "attachment" : "inline"
             headers[.contentDisposition] =
-                "\(disposition); filename=\"\(filename.filter(\.isASCII))\"; filename*=UTF-8''\(Self.percentEncoded(filename))"
+                "\(disposition); filename=\"\(quoted)\"; filename*=UTF-8''\(Self.percentEncoded(filename))"
             return Response(
                 status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: parsed.decodedBody(of: part))))
         }
