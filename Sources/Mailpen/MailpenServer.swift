@@ -241,6 +241,7 @@ public actor MailpenServer {
             allowedHosts: AllowedHosts(listeningHost: configuration.httpHost, extra: configuration.allowedHosts),
             logger: logger)
         dependencies.heartbeatInterval = configuration.heartbeatInterval
+        dependencies.maximumRecipients = configuration.maximumRecipients
         dependencies.pop3 = mailAccessAdvertisement(plain: pop3Address, implicitTLS: pop3sAddress)
         dependencies.imap = mailAccessAdvertisement(plain: imapAddress, implicitTLS: imapsAddress)
         dependencies.relays = relays
@@ -251,6 +252,7 @@ public actor MailpenServer {
             databasePath: configuration.databasePath, usesSpamAssassin: configuration.spamd != nil,
             heartbeatInterval: configuration.heartbeatInterval, logger: logger)
         compat.relays = relays
+        compat.maximumRecipients = configuration.maximumRecipients
         compat.chaos = chaos
         compat.runtimeCounters = metrics
         dependencies.mailpitAPI = compat

@@ -12,6 +12,8 @@ public struct CompatDependencies: Sendable {
     public var createsInboxesOnFirstUse: Bool
     /// Largest message the send route accepts.
     public var maximumMessageSize: Int
+    /// Most envelope recipients of a message Mailpit's send route stores, as SMTP's `--max-recipients`.
+    public var maximumRecipients = 1000
     /// Mailpen's version, reported where Mailpit reports its own.
     public var version: String
     /// The database file, reported by Mailpit's info route.

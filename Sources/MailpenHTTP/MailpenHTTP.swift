@@ -27,6 +27,8 @@ public enum MailpenHTTP {
         public var basicAuthentication: String?
         /// Largest message accepted by the ingest route.
         public var maximumMessageSize: Int
+        /// Most envelope recipients of a message the ingest route stores, as SMTP's `--max-recipients`.
+        public var maximumRecipients = 1000
         /// Whether ingest into an inbox that does not exist creates it, as SMTP AUTH does with
         /// `--smtp-auth any`.
         public var createsInboxesOnFirstUse: Bool

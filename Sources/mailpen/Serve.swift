@@ -129,7 +129,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         name: .customLong("max-recipients"),
-        help: "Most recipients per message. (default: \(defaults.maximumRecipients))")
+        help: "Most recipients per message, over SMTP and HTTP ingest. (default: \(defaults.maximumRecipients))")
     var maximumRecipients: Int?
 
     @Option(

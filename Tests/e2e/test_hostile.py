@@ -624,3 +624,21 @@ def test_event_streams_outlive_the_http_idle_timeout(make_server):
     finally:
         events.close()
         stream.close()
+
+
+def test_http_ingest_keeps_to_the_recipient_limit(make_server):
+    server = make_server(["--max-recipients", "3"])
+    headers = {"Content-Type": "message/rfc822"}
+    to = "&".join(f"to=r{n}@example.com" for n in range(4))
+    status, _, body = request(server, "POST", f"/api/v1/inboxes/default/messages?{to}", MESSAGE, headers)
+    assert status == 400 and "at most 3" in body["error"], body
+    many = b"From: a@example.com\r\nTo: " + b", ".join(b"r%d@example.com" % n for n in range(4)) + b"\r\n\r\nx\r\n"
+    status, _, body = request(server, "POST", "/api/v1/inboxes/default/messages", many, headers)
+    assert status == 400, body
+    status, _, body = request(server, "POST", "/api/v1/send", json.dumps(
+        {"From": {"Email": "a@example.com"}, "To": [{"Email": f"r{n}@example.com"} for n in range(4)],
+         "Subject": "s", "Text": "t"}).encode(), {"Content-Type": "application/json"})
+    assert status == 400 and "at most 3" in str(body), body
+    three = "&".join(f"to=r{n}@example.com" for n in range(3))
+    status, _, body = request(server, "POST", f"/api/v1/inboxes/default/messages?{three}", MESSAGE, headers)
+    assert status == 201, body

@@ -27,6 +27,10 @@ extension MailpitAPI {
                     throw MailpitSendRequest.Invalid(
                         message: "message larger than the maximum of \(dependencies.maximumMessageSize) bytes")
                 }
+                guard send.recipients.count <= dependencies.maximumRecipients else {
+                    throw MailpitSendRequest.Invalid(
+                        message: "a message has at most \(dependencies.maximumRecipients) recipients")
+                }
                 let user = context.inboxAccess.inboxName
                 let envelope = MessageEnvelope(
                     source: .http, mailFrom: send.from.email,

@@ -52,6 +52,11 @@ struct IngestRoute {
         guard !recipients.isEmpty else {
             throw APIError.badRequest("no recipients: pass ?to=address or give the message a To, Cc or Bcc header")
         }
+        guard recipients.count <= dependencies.maximumRecipients else {
+            throw APIError.badRequest(
+                "\(recipients.count) recipients: a message has at most \(dependencies.maximumRecipients) (--max-recipients)"
+            )
+        }
         let envelope = MessageEnvelope(
             source: .http,
             mailFrom: queryFrom ?? parsed.from.first?.address ?? "",
