@@ -49,6 +49,23 @@ struct MailHogShapeTests {
         #expect(message.content.body.hasPrefix("--o\r\n"))
     }
 
+    /// MailHog repeats each multipart's body at every level; 32 levels around 64 KB of text stay within
+    /// about five times the message, the outer levels keep their bodies and the text is there whole.
+    @Test func deepNestingDoesNotMultiplyTheMessage() throws {
+        var raw = "From: a@b.c\r\nTo: d@e.f\r\n"
+        for level in 0..<32 { raw += "Content-Type: multipart/mixed; boundary=b\(level)\r\n\r\n--b\(level)\r\n" }
+        let text = String(repeating: String(repeating: "x", count: 1022) + "\r\n", count: 64)
+        raw += "Content-Type: text/plain\r\n\r\n" + text
+        for level in (0..<32).reversed() { raw += "\r\n--b\(level)--\r\n" }
+        let message = MailHog.Message(Self.stored(raw))
+        let json = CompatJSON.data(message)
+        #expect(json.count < 6 * raw.utf8.count, "\(json.count) bytes of JSON for \(raw.utf8.count)")
+        #expect(message.mime?.parts.first?.body.isEmpty == false)
+        var part = try #require(message.mime?.parts.first)
+        while let inner = part.mime?.parts.first { part = inner }
+        #expect(part.body == text)
+    }
+
     @Test func searchKindsMapToMailpenTerms() {
         #expect(
             MailHogAPI<TestContext>.search(kind: "from", query: "a@b.c") == (try? SearchQuery(parsing: "from:a@b.c")))

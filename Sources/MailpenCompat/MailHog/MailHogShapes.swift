@@ -142,7 +142,9 @@ extension MailHog.Message {
     /// body still encoded, the multipart tree and the raw SMTP data.
     init(_ stored: StoredMessage) {
         let parsed = MIMEMessage(stored.raw)
-        let content = MailHog.Content(part: parsed.root, in: parsed, size: stored.raw.count, wholeMessage: true)
+        var budget = MailHog.Content.multipartBodyBudget(forMessageOf: stored.raw.count)
+        let content = MailHog.Content(
+            part: parsed.root, in: parsed, size: stored.raw.count, wholeMessage: true, budget: &budget)
         let envelope = stored.envelope
         self.init(
             id: stored.summary.id,
@@ -158,19 +160,39 @@ extension MailHog.Message {
 }
 
 extension MailHog.Content {
+    /// How many bytes of multipart bodies one message's shape repeats. MailHog repeats every multipart's
+    /// body, children included, at each level of nesting, so a deeply nested message would come out as many
+    /// times its size (64 levels: 64 times); past this budget (twice the message) a multipart's body is left
+    /// empty (its parts still carry every byte), which keeps the shape within about five times the message
+    /// with its raw data and whole body.
+    static func multipartBodyBudget(forMessageOf size: Int) -> Int {
+        let (double, overflows) = size.multipliedReportingOverflow(by: 2)
+        return overflows ? Int.max : double
+    }
+
     /// A part's header map and still-encoded body; a multipart's children become its `MIME` parts.
-    init(part: MIMEPart, in message: MIMEMessage, size: Int? = nil, wholeMessage: Bool = false) {
+    init(
+        part: MIMEPart, in message: MIMEMessage, size: Int? = nil, wholeMessage: Bool = false, budget: inout Int
+    ) {
         var headers: [String: [String]] = [:]
         for field in part.header.fields { headers[field.name, default: []].append(field.unfoldedValue) }
-        let body = message.rawBody(of: part)
+        let rawBody = message.rawBody(of: part)
+        var body = rawBody
         var mime: MailHog.MIMEBody?
         if part.isMultipart, !part.children.isEmpty {
-            mime = MailHog.MIMEBody(parts: part.children.map { MailHog.Content(part: $0, in: message) })
+            if body.count <= budget {
+                budget -= body.count
+            } else {
+                body = []
+            }
+            var parts: [MailHog.Content] = []
+            for child in part.children { parts.append(MailHog.Content(part: child, in: message, budget: &budget)) }
+            mime = MailHog.MIMEBody(parts: parts)
         }
         // A part's size counts its header block too (MailHog keeps the part's text whole).
         let headerSize = part.header.fields.reduce(0) { $0 + $1.name.utf8.count + 1 + $1.raw.utf8.count + 2 } + 2
         self.init(
             headers: headers, body: String(decoding: body, as: UTF8.self),
-            size: size ?? (wholeMessage ? message.raw.count : headerSize + body.count), mime: mime)
+            size: size ?? (wholeMessage ? message.raw.count : headerSize + rawBody.count), mime: mime)
     }
 }
