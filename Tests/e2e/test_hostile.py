@@ -642,3 +642,18 @@ def test_http_ingest_keeps_to_the_recipient_limit(make_server):
     three = "&".join(f"to=r{n}@example.com" for n in range(3))
     status, _, body = request(server, "POST", f"/api/v1/inboxes/default/messages?{three}", MESSAGE, headers)
     assert status == 201, body
+
+
+def test_another_sites_page_cannot_make_mailpen_follow_links(server):
+    status, _, body = request(server, "POST", "/api/v1/inboxes/default/messages?to=b@example.com",
+                              b"Subject: links\r\n\r\nhttps://example.com/\r\n", {"Content-Type": "message/rfc822"})
+    assert status == 201, body
+    message_id = body["id"]
+    cross_site = {"Sec-Fetch-Site": "cross-site"}
+    follow = f"/api/v1/messages/{message_id}/checks/links?follow=1"
+    for path in (follow, "/api/v1/message/latest/link-check"):
+        status, _, body = request(server, "GET", path, headers=cross_site)
+        assert status == 403, (path, body)
+    # Listing the links requests nothing, and scripts and Mailpen's own pages may follow them.
+    assert request(server, "GET", f"/api/v1/messages/{message_id}/checks/links", headers=cross_site)[0] == 200
+    assert request(server, "GET", follow.replace("follow=1", "follow=0"), headers={"Sec-Fetch-Site": "same-origin"})[0] == 200
