@@ -15,16 +15,22 @@ extension IMAPSessionStateMachine {
         var isOverLimit = false
     }
 
-    /// The most body data one message's FETCH answer carries: what clients ask for (the whole message, its
-    /// header, some parts) with room to spare. An answer is built whole before it is sent, so without a
-    /// bound one short command naming `BODY[]` hundreds of times would take hundreds of times the message
-    /// in memory.
+    /// How many times its size of body data one message's FETCH answer may carry (plus ``bodyAllowance``):
+    /// what clients ask for (the whole message, or its header and parts) fits. An answer is built whole
+    /// before it is sent, so without a bound one short command naming `BODY[]` hundreds of times would take
+    /// hundreds of times the message in memory.
+    static let bodyMultiple = 2
+    /// Room for small messages, whose header and parts may be asked for many times over.
+    static let bodyAllowance = 1024 * 1024
+
+    /// The most body data one answer for a message of `size` bytes carries.
     static func maximumBodyBytes(forMessageOf size: Int) -> Int {
-        let (quadruple, overflows) = size.multipliedReportingOverflow(by: 4)
-        return overflows || quadruple > Int.max - (1 << 20) ? Int.max : quadruple + (1 << 20)
+        let (multiple, overflows) = size.multipliedReportingOverflow(by: bodyMultiple)
+        return overflows || multiple > Int.max - bodyAllowance ? Int.max : multiple + bodyAllowance
     }
 
-    static let overLimitText = "[LIMIT] FETCH asks for more of a message than 4 times its size at once"
+    static let overLimitText =
+        "[LIMIT] FETCH asks for more of a message than \(bodyMultiple) times its size (and 1 MB) at once"
 
     /// A SEARCH under way: its plan, the store's matches once known, the candidates still undecided (they
     /// need their content read) and the matches so far.
@@ -91,14 +97,19 @@ extension IMAPSessionStateMachine {
             var content: IMAPMessageContent?
             if needsContent {
                 content = cache.content(for: id)
-                if content == nil {
-                    // Ask for this message and the next ones not cached, up to a batch.
+                // Past a step's bytes, the answer so far goes out before more is added: the next message is
+                // asked for again even if it is cached.
+                if content == nil || writer.bytes.count >= configuration.fetchStepBytes {
+                    // Ask for this message and the next ones, up to a batch and about a step's bytes.
                     var batch: [UInt32] = []
                     var ids: [String] = []
+                    var bytes = 0
                     for candidate in work.remaining where batch.count < configuration.fetchBatchSize {
-                        guard let candidateID = message(uid: candidate)?.info.id else { continue }
+                        guard let info = message(uid: candidate)?.info else { continue }
+                        if !batch.isEmpty && info.size > configuration.fetchStepBytes - bytes { break }
                         batch.append(candidate)
-                        ids.append(candidateID)
+                        ids.append(info.id)
+                        bytes += info.size
                     }
                     work.batch = batch
                     waiting = .fetch(work)
@@ -190,7 +201,7 @@ extension IMAPSessionStateMachine {
     ) {
         guard var current = selection, let index = current.index(ofUID: uid) else { return }
         if let content,
-            bodyBytes(work.attributes, of: content) > Self.maximumBodyBytes(forMessageOf: content.bytes.count)
+            bodyBytes(work.attributes, of: content, upTo: Self.maximumBodyBytes(forMessageOf: content.bytes.count))
         {
             work.isOverLimit = true
             work.remaining.removeAll()
@@ -268,8 +279,9 @@ extension IMAPSessionStateMachine {
         writer.crlf()
     }
 
-    /// How many bytes of body data `attributes` take of `content`.
-    private func bodyBytes(_ attributes: [IMAPFetchAttribute], of content: IMAPMessageContent) -> Int {
+    /// Whether `attributes` take more than `limit` bytes of body data of `content`.
+    private func bodyBytes(_ attributes: [IMAPFetchAttribute], of content: IMAPMessageContent, upTo limit: Int) -> Bool
+    {
         var total = 0
         for attribute in attributes {
             let size: Int
@@ -283,8 +295,9 @@ extension IMAPSessionStateMachine {
             default: size = 0
             }
             total += size
+            if total > limit { return true }
         }
-        return total
+        return false
     }
 
     /// The answer to ``Request/setRead(ids:isRead:)``.
@@ -311,23 +324,36 @@ extension IMAPSessionStateMachine {
 
     // MARK: - STORE
 
-    /// Keywords live in the session's memory, once per message: without bounds, each short STORE could add
-    /// hundreds to every message of the mailbox. (Dovecot and Cyrus refuse new keywords past a limit too.)
+    /// Keywords a session sets live in its memory, once per message: without bounds, each short STORE could
+    /// add hundreds to every message of the mailbox. (Dovecot and Cyrus refuse new keywords past a limit too.)
+    /// Mailpen's tags, shown as keywords, do not count.
     static let maximumKeywordsPerMessage = 64
+    /// The most distinct keywords a session sets across the mailbox.
     static let maximumKeywords = 256
-    static let keywordsPerMessageText = "[LIMIT] A message has at most 64 keywords"
+    static let keywordsPerMessageText = "[LIMIT] A message has at most \(maximumKeywordsPerMessage) keywords"
 
-    /// Why adding `flags` would take the mailbox past ``maximumKeywords`` distinct keywords; nil if it would not.
+    /// The keywords among `flags` that the session set: not system flags, not the message's tags.
+    private static func sessionKeywords(_ flags: some Sequence<IMAPFlag>, of message: IMAPSessionMessage) -> Set<
+        IMAPFlag
+    > {
+        let tags = Set(message.info.keywords.map(IMAPFlag.init))
+        return Set(flags.lazy.filter { !$0.name.hasPrefix("\\") && !tags.contains($0) })
+    }
+
+    /// Why adding `flags` would take the mailbox past ``maximumKeywords`` distinct keywords the session set;
+    /// nil if it would not.
     private func keywordLimitRefusal(adding flags: IMAPStoreFlags, to selection: Selection) -> String? {
         guard flags.operation != .remove else { return nil }
         let added = flags.flags.filter { IMAPSessionMessage.isKeyword($0.name) }
         guard !added.isEmpty else { return nil }
         var keywords = Set<IMAPFlag>()
+        var tags = Set<IMAPFlag>()
         for message in selection.messages {
-            keywords.formUnion(message.sessionFlags.lazy.filter { !$0.name.hasPrefix("\\") })
+            keywords.formUnion(Self.sessionKeywords(message.sessionFlags, of: message))
+            tags.formUnion(message.info.keywords.map(IMAPFlag.init))
         }
         let before = keywords.count
-        keywords.formUnion(added)
+        keywords.formUnion(added.filter { !tags.contains($0) })
         guard keywords.count > Self.maximumKeywords, keywords.count > before else { return nil }
         return "[LIMIT] A mailbox has at most \(Self.maximumKeywords) keywords"
     }
@@ -353,9 +379,9 @@ extension IMAPSessionStateMachine {
             let isRead = wanted.contains(.seen)
             wanted.remove(.seen)
             let kept = wanted.filter { $0.name.hasPrefix("\\") || IMAPSessionMessage.isKeyword($0.name) }
-            let keywords = kept.count { !$0.name.hasPrefix("\\") }
+            let keywords = Self.sessionKeywords(kept, of: message).count
             if keywords > Self.maximumKeywordsPerMessage
-                && keywords > message.sessionFlags.count(where: { !$0.name.hasPrefix("\\") })
+                && keywords > Self.sessionKeywords(message.sessionFlags, of: message).count
             {
                 return no(tag, Self.keywordsPerMessageText, expunges: byUID)
             }

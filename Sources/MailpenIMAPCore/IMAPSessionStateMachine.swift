@@ -55,6 +55,9 @@ public struct IMAPSessionStateMachine: Sendable {
         public var idleTimeout: Int
         /// Messages asked for at once by FETCH and SEARCH.
         public var fetchBatchSize: Int
+        /// About how many bytes of messages one step of a FETCH loads and answers (one message at least): a
+        /// step's answer is built whole before it is sent.
+        public var fetchStepBytes: Int
         /// Parsed messages kept between commands (clients fetch a message's structure, then its parts).
         public var cachedMessages: Int
 
@@ -68,6 +71,7 @@ public struct IMAPSessionStateMachine: Sendable {
             maximumErrors: Int = 20,
             idleTimeout: Int = 1800,
             fetchBatchSize: Int = 32,
+            fetchStepBytes: Int = 32 * 1024 * 1024,
             cachedMessages: Int = 16
         ) {
             self.hostname = hostname
@@ -79,6 +83,7 @@ public struct IMAPSessionStateMachine: Sendable {
             self.maximumErrors = maximumErrors
             self.idleTimeout = idleTimeout
             self.fetchBatchSize = max(1, fetchBatchSize)
+            self.fetchStepBytes = max(1, fetchStepBytes)
             self.cachedMessages = max(0, cachedMessages)
         }
     }

@@ -49,7 +49,7 @@ public struct WebhookSender: Sendable {
     /// Makes one attempt.
     public func send(_ delivery: WebhookDelivery, now: Date = Date()) async -> WebhookAttemptOutcome {
         // The HTTP client traps on a port past 16 bits; a URL stored before ports were checked must fail instead.
-        if let port = URLComponents(string: delivery.url)?.port, !WebhookLimits.validPorts.contains(port) {
+        if let port = URL(string: delivery.url)?.port, !WebhookLimits.validPorts.contains(port) {
             return .failed("the URL's port \(port) is out of range")
         }
         var request = HTTPClientRequest(url: delivery.url)

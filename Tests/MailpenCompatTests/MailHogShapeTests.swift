@@ -49,6 +49,22 @@ struct MailHogShapeTests {
         #expect(message.content.body.hasPrefix("--o\r\n"))
     }
 
+    /// An invitation with an inline image: three levels of multiparts, each keeping its body as MailHog's does.
+    @Test func threeLevelsKeepEveryBody() throws {
+        let text = String(repeating: "agenda ", count: 2000)
+        let raw =
+            "From: a@b.c\r\nTo: d@e.f\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\n"
+            + "Content-Type: multipart/related; boundary=r\r\n\r\n--r\r\n"
+            + "Content-Type: multipart/alternative; boundary=a\r\n\r\n--a\r\nContent-Type: text/plain\r\n\r\n\(text)\r\n"
+            + "--a\r\nContent-Type: text/html\r\n\r\n<p>\(text)</p>\r\n--a--\r\n--r\r\nContent-Type: image/png\r\n"
+            + "Content-ID: <i@x>\r\n\r\npng\r\n--r--\r\n--m\r\nContent-Type: text/calendar\r\n\r\nBEGIN:VCALENDAR\r\n--m--\r\n"
+        let message = MailHog.Message(Self.stored(raw))
+        let related = try #require(message.mime?.parts.first)
+        let alternative = try #require(related.mime?.parts.first)
+        #expect(!message.content.body.isEmpty && !related.body.isEmpty && !alternative.body.isEmpty)
+        #expect(alternative.mime?.parts.map(\.body) == [text, "<p>\(text)</p>"])
+    }
+
     /// MailHog repeats each multipart's body at every level; 32 levels around 64 KB of text stay within
     /// about five times the message, the outer levels keep their bodies and the text is there whole.
     @Test func deepNestingDoesNotMultiplyTheMessage() throws {

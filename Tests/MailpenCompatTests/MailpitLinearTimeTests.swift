@@ -21,10 +21,13 @@ struct MailpitLinearTimeTests {
             linked == #"<img src="\#(url)"> <img src='\#(url)'> <img src=\#(url)> cid:logo@x <img src="cid:other">"#)
     }
 
-    /// `parts` tiny inline images, each named by Content-ID in an HTML body of `parts` × 100 bytes.
+    /// `parts` tiny inline images, each shown by a `cid:` reference in an HTML body of about `parts` × 120 bytes.
     static func message(parts: Int) -> [UInt8] {
         var raw = "Content-Type: multipart/related; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n"
-        raw += String(repeating: "<p>" + String(repeating: "x", count: 93) + "</p>", count: parts) + "\r\n"
+        for number in 0..<parts {
+            raw += "<p>" + String(repeating: "x", count: 93) + "<img src=\"cid:i\(number)@x\"></p>"
+        }
+        raw += "\r\n"
         for number in 0..<parts {
             raw +=
                 "--b\r\nContent-Type: image/png\r\nContent-ID: <i\(number)@x>\r\nContent-Disposition: inline\r\n\r\np\r\n"

@@ -17,6 +17,10 @@ struct ContentIDReferencesTests {
         #expect(rewrite("<td style=\"background:url(cid:logo@shop)\">") == "<td style=\"background:url(/parts/2)\">")
     }
 
+    @Test func textAroundAReferenceKeepsItsCharacters() {
+        #expect(rewrite("<p>Grüße 📮</p><img src=\"cid:logo@shop\">é") == "<p>Grüße 📮</p><img src=\"/parts/2\">é")
+    }
+
     @Test func unknownIdsAndOtherTextAreLeftAsTheyAre() {
         let html = "<p>Grüße 📮 cid: cid:unknown@x</p><img src=\"cid:logo@shopx\">"
         #expect(rewrite(html) == html)

@@ -162,9 +162,9 @@ extension MailHog.Message {
 extension MailHog.Content {
     /// How many bytes of multipart bodies one message's shape repeats. MailHog repeats every multipart's
     /// body, children included, at each level of nesting, so a deeply nested message would come out as many
-    /// times its size (64 levels: 64 times); past this budget (twice the message) a multipart's body is left
-    /// empty (its parts still carry every byte), which keeps the shape within about five times the message
-    /// with its raw data and whole body.
+    /// times its size (64 levels: 64 times). The multiparts below the message's own body share a budget of
+    /// twice the message, in order; past it a multipart's body is left empty (its parts still carry every
+    /// byte), which keeps the shape within about five times the message with its raw data and whole body.
     static func multipartBodyBudget(forMessageOf size: Int) -> Int {
         let (double, overflows) = size.multipliedReportingOverflow(by: 2)
         return overflows ? Int.max : double
@@ -180,8 +180,9 @@ extension MailHog.Content {
         var body = rawBody
         var mime: MailHog.MIMEBody?
         if part.isMultipart, !part.children.isEmpty {
-            if body.count <= budget {
-                budget -= body.count
+            // The message's own body is not a repeat: only the levels below it are charged.
+            if wholeMessage || body.count <= budget {
+                if !wholeMessage { budget -= body.count }
             } else {
                 body = []
             }

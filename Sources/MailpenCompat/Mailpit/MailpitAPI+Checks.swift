@@ -19,7 +19,12 @@ extension MailpitAPI {
             }
         }
         router.get("api/v1/message/:id/link-check") { request, context in
-            try await answer {
+            // A GET, but it makes Mailpen send up to 200 requests: not for another site's page.
+            guard !request.comesFromAnotherSite else {
+                return PlainText.response(
+                    .forbidden, "cross-origin request refused: only Mailpen's own pages may follow links")
+            }
+            return try await answer {
                 let checkContext = try await checkContext(request, context)
                 // Mailpit requests every link (`follow` only decides whether redirects are followed); Mailpen's
                 // link requests follow redirects, within its address policy and deadline.

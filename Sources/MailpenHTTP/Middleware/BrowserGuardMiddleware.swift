@@ -4,8 +4,8 @@ import Hummingbird
 
 /// Keeps web pages away from Mailpen. It runs next to the developer's browser, so any page they visit can
 /// send it requests: a foreign `Host` means DNS rebinding (a page's own name pointed at this machine), and
-/// a state-changing request from another origin means a page trying to ingest, create or delete (following a
-/// message's links counts as one: it makes Mailpen send requests). Command-line
+/// a state-changing request from another origin means a page trying to ingest, create or delete (the link check
+/// applies the same test before it follows links: see ``crossOriginRefusal(_:)``). Command-line
 /// clients and CI scripts send neither `Origin` nor `Sec-Fetch-*` and are not affected.
 struct BrowserGuardMiddleware<Context: RequestContext>: RouterMiddleware {
     let allowedHosts: AllowedHosts
@@ -103,8 +103,7 @@ struct BrowserRequestFacts: Sendable {
 
     init(_ request: Request) {
         self.init(
-            path: request.uri.path,
-            changesState: Self.changesState(request.method) || Self.followsLinks(request),
+            path: request.uri.path, changesState: Self.changesState(request.method),
             upgrade: request.headers[.upgrade], webSocketKey: request.headers[.secWebSocketKey],
             authority: request.head.authority, origin: request.headers[.origin],
             fetchSite: request.headers.first { $0.name.canonicalName == "sec-fetch-site" }?.value)
@@ -112,14 +111,5 @@ struct BrowserRequestFacts: Sendable {
 
     static func changesState(_ method: HTTPRequest.Method) -> Bool {
         method != .get && method != .head && method != .options
-    }
-
-    /// A link check that requests a message's links (`checks/links?follow=…`, Mailpit's `link-check`): a `GET`,
-    /// but one that makes Mailpen send up to 200 requests, so another site's page may not start it.
-    static func followsLinks(_ request: Request) -> Bool {
-        let path = request.uri.path
-        if path.hasPrefix("/api/v1/message/") && path.hasSuffix("/link-check") { return true }
-        return path.hasPrefix("/api/v1/messages/") && path.hasSuffix("/checks/links")
-            && request.uri.queryParameters["follow"] != nil
     }
 }

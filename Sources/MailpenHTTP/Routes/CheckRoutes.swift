@@ -32,6 +32,13 @@ struct CheckRoutes {
         group.get("messages/:id/checks/links") { request, context in
             let checkContext = try await self.checkContext(context)
             if try request.flag("follow") {
+                // A GET, but it makes Mailpen send up to 200 requests: not for another site's page. Checked
+                // here rather than by path in the guard, which a trailing slash would get around.
+                if let refusal = BrowserGuardMiddleware<MailpenRequestContext>.crossOriginRefusal(
+                    BrowserRequestFacts(request))
+                {
+                    throw APIError(.forbidden, refusal)
+                }
                 // Following takes up to its deadline; a client that hangs up cancels it.
                 let report = await ClientHangUp.cancelling(on: context.channel) {
                     await checks.links(checkContext, follow: true)
