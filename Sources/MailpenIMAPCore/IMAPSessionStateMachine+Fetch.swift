@@ -29,6 +29,7 @@ extension IMAPSessionStateMachine {
         return overflows || multiple > Int.max - bodyAllowance ? Int.max : multiple + bodyAllowance
     }
 
+    /// The tagged NO's text when a message's answer would pass ``maximumBodyBytes(forMessageOf:)``.
     static let overLimitText =
         "[LIMIT] FETCH asks for more of a message than \(bodyMultiple) times its size (and 1 MB) at once"
 
@@ -330,6 +331,7 @@ extension IMAPSessionStateMachine {
     static let maximumKeywordsPerMessage = 64
     /// The most distinct keywords a session sets across the mailbox.
     static let maximumKeywords = 256
+    /// The tagged NO's text when a STORE would pass ``maximumKeywordsPerMessage``.
     static let keywordsPerMessageText = "[LIMIT] A message has at most \(maximumKeywordsPerMessage) keywords"
 
     /// The keywords among `flags` that the session set: not system flags, not the message's tags.

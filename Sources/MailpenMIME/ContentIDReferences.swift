@@ -13,7 +13,10 @@ public enum ContentIDReferences {
         var partIDs: [[UInt8]: String] = [:]
         for (contentID, partID) in contentIDs {
             let key = contentID.utf8.map(ASCII.lowercased)
-            if partIDs[key] == nil { partIDs[key] = partID }
+            // Ids that differ only in case: the part that comes first in the message wins, whatever the
+            // dictionary's order.
+            if let other = partIDs[key], !comesBefore(partID, other) { continue }
+            partIDs[key] = partID
         }
         let bytes = Array(html.utf8)
         var output: [UInt8] = []
@@ -38,6 +41,13 @@ public enum ContentIDReferences {
         guard copied > 0 else { return html }
         output += bytes[copied...]
         return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Whether part `id` comes before part `other` in the message: section numbers compared one by one.
+    private static func comesBefore(_ id: String, _ other: String) -> Bool {
+        let numbers = id.split(separator: ".").map { Int($0) ?? Int.max }
+        let others = other.split(separator: ".").map { Int($0) ?? Int.max }
+        return numbers.lexicographicallyPrecedes(others)
     }
 
     /// What ends a reference: quotes, white space, the end of a CSS `url(…)` and the angle brackets of tags.

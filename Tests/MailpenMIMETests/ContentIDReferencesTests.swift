@@ -17,6 +17,15 @@ struct ContentIDReferencesTests {
         #expect(rewrite("<td style=\"background:url(cid:logo@shop)\">") == "<td style=\"background:url(/parts/2)\">")
     }
 
+    @Test func ofTwoIdsDifferingInCaseTheFirstPartWins() {
+        for capacity in 1..<40 {  // Dictionaries of other capacities list their keys in other orders.
+            var ids = [String: String](minimumCapacity: capacity)
+            (ids["A@x"], ids["a@x"], ids["a@X"]) = ("1.10", "1.9", "2")
+            let rewritten = ContentIDReferences.rewriting("cid:a@x", contentIDs: ids) { "/parts/\($0)" }
+            #expect(rewritten == "/parts/1.9")
+        }
+    }
+
     @Test func textAroundAReferenceKeepsItsCharacters() {
         #expect(rewrite("<p>Grüße 📮</p><img src=\"cid:logo@shop\">é") == "<p>Grüße 📮</p><img src=\"/parts/2\">é")
     }

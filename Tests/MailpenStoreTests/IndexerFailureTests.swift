@@ -37,7 +37,8 @@ struct IndexerFailureTests {
             }
             let failures = lines.count { $0.contains("search indexing failed") }
             try await store.close()
-            // The first failure, and one retry a second after it.
+            // The first failure, and one retry a second after it (a third only if this machine is slow enough
+            // for the stream and the close to pass two seconds).
             #expect(failures >= 1, "indexing never failed")
             #expect(failures <= 3, "\(failures) failed runs while \(number) messages came in 1.5 s")
         }

@@ -4,9 +4,9 @@ import Hummingbird
 
 /// Keeps web pages away from Mailpen. It runs next to the developer's browser, so any page they visit can
 /// send it requests: a foreign `Host` means DNS rebinding (a page's own name pointed at this machine), and
-/// a state-changing request from another origin means a page trying to ingest, create or delete (the link check
-/// applies the same test before it follows links: see ``crossOriginRefusal(_:)``). Command-line
-/// clients and CI scripts send neither `Origin` nor `Sec-Fetch-*` and are not affected.
+/// a state-changing request from another origin means a page trying to ingest, create or delete. (The link
+/// check applies the same test, ``crossOriginRefusal(_:)``, before it follows links.) Command-line clients
+/// and CI scripts send neither `Origin` nor `Sec-Fetch-*` and are not affected.
 struct BrowserGuardMiddleware<Context: RequestContext>: RouterMiddleware {
     let allowedHosts: AllowedHosts
 
