@@ -662,3 +662,16 @@ def test_another_sites_page_cannot_make_mailpen_follow_links(server):
     for headers in ({}, {"Sec-Fetch-Site": "same-origin"}):
         status, _, body = request(server, "GET", follow, headers=headers)
         assert status == 200 and body["followed"] is True, (headers, body)
+
+
+def test_a_declared_length_past_the_limit_is_refused_before_its_body(make_server):
+    server = make_server(["--max-message-size", "1000"])
+    connection = socket.create_connection(("127.0.0.1", server.http_port), timeout=5)
+    try:
+        connection.sendall(f"POST /api/v1/inboxes/default/messages?to=b@example.com HTTP/1.1\r\n"
+                           f"Host: 127.0.0.1:{server.http_port}\r\nContent-Type: message/rfc822\r\n"
+                           f"Content-Length: 5000000\r\n\r\n".encode())
+        answer = connection.recv(4096).decode(errors="replace")  # no body sent: answered at once, or times out
+    finally:
+        connection.close()
+    assert answer.startswith("HTTP/1.1 413"), answer

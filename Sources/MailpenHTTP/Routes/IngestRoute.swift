@@ -25,6 +25,10 @@ struct IngestRoute {
         let exists = try await store.inbox(named: name) != nil
         guard exists || dependencies.createsInboxesOnFirstUse else { throw StoreError.inboxNotFound(name) }
         let limit = dependencies.maximumMessageSize
+        // A declared length past the limit is refused before its body is waited for.
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            throw APIError(.contentTooLarge, "message larger than the maximum of \(limit) bytes")
+        }
         var body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: limit)
