@@ -58,6 +58,9 @@ struct InboxRouteTests {
         (#"{"name":"x","colour":"red"}"#, .badRequest, "unknown field 'colour'"),
         (#"not json"#, .badRequest, "invalid JSON"),
         (#"{"name":5}"#, .badRequest, "invalid JSON"),
+        // Whole numbers only: Foundation's decoder alone would take these as 100 and 1000.
+        (#"{"name":"x","maxMessages":100.0}"#, .badRequest, "whole numbers"),
+        (#"{"name":"x","maxAgeSeconds":1e3}"#, .badRequest, "whole numbers"),
     ]
 
     @Test("bad inbox creations get a 4xx with a reason", arguments: badCreates)

@@ -450,3 +450,11 @@ def test_mailhog_jim_maps_onto_global_rules(make_server):
     assert call("GET")[0] == 404
     send(server)
     assert len(stored(server)) == 1
+
+
+def test_numbers_must_be_whole(server):
+    # The API's description says integer: 0.0 or 1e2 is refused rather than read as 0 or 100.
+    for body in ({"seed": 0.0, "rules": []}, {"rules": [{"stage": "rcpt", "reply": "451 4.3.0 x", "probability": 1e2}]}):
+        status, answer = api(server, "PUT", "/api/v1/chaos", body)
+        assert status == 400 and "whole numbers" in answer["error"], (body, answer)
+    assert api(server, "PUT", "/api/v1/chaos", {"seed": 0, "rules": []})[0] == 200

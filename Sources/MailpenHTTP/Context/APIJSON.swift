@@ -30,4 +30,37 @@ enum APIJSON {
         }
         return decoder
     }()
+
+    /// Decodes a request body. Every number in the API's request bodies is a whole one (counts, seconds,
+    /// percentages, seeds), and the API's description says `integer`; Foundation's decoder would take `0.0`
+    /// or `1e3` for one, so a number written with a fraction or an exponent is refused first.
+    static func decodeRequest<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8]) throws -> Value {
+        let data = Data(bytes)
+        let tree = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        if let number = firstNumberNotWhole(in: tree) {
+            throw APIError.badRequest("invalid JSON body: numbers here are whole numbers in range, not \(number)")
+        }
+        return try decoder.decode(Value.self, from: data)
+    }
+
+    /// The first number in `value` that JSONSerialization read as a floating-point one: written with a fraction
+    /// or an exponent, or past 64 bits.
+    private static func firstNumberNotWhole(in value: Any?) -> String? {
+        switch value {
+        case let object as [String: Any]:
+            for member in object.values {
+                if let found = firstNumberNotWhole(in: member) { return found }
+            }
+        case let array as [Any]:
+            for element in array {
+                if let found = firstNumberNotWhole(in: element) { return found }
+            }
+        case let number as NSNumber:
+            let type = String(cString: number.objCType)
+            if type == "d" || type == "f" { return number.stringValue }
+        default:
+            break
+        }
+        return nil
+    }
 }

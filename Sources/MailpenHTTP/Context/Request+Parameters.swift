@@ -42,7 +42,7 @@ extension Request {
         var body = try await self.body.collect(upTo: 1024 * 1024)
         let bytes = body.readBytes(length: body.readableBytes) ?? []
         do {
-            return try APIJSON.decoder.decode(Value.self, from: Data(bytes))
+            return try APIJSON.decodeRequest(Value.self, from: bytes)
         } catch let error as APIError {
             throw error
         } catch let error as DecodingError {

@@ -71,7 +71,7 @@ struct ChaosRoutes {
         try request.requireContentType(["application/json"], for: "a JSON body")
         let parsed: ChaosRequest
         do {
-            parsed = try APIJSON.decoder.decode(ChaosRequest.self, from: Data(bytes))
+            parsed = try APIJSON.decodeRequest(ChaosRequest.self, from: bytes)
         } catch let error as DecodingError {
             throw APIError.badRequest("invalid JSON body: \(DecodingErrorDescription.describe(error))")
         }
