@@ -33,7 +33,8 @@ enum APIJSON {
 
     /// Decodes a request body. Every number in the API's request bodies is a whole one (counts, seconds,
     /// percentages, seeds), and the API's description says `integer`; Foundation's decoder would take `0.0`
-    /// or `1e3` for one, so a number written with a fraction or an exponent is refused first.
+    /// or `1e3` for one, so such a number under one of ``wholeNumberFields`` is refused first. (Other members
+    /// are left to the decoder: the global chaos route also reads bodies meant for Mailpit's API.)
     static func decodeRequest<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8]) throws -> Value {
         let data = Data(bytes)
         let tree = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
@@ -43,24 +44,34 @@ enum APIJSON {
         return try decoder.decode(Value.self, from: data)
     }
 
-    /// The first number in `value` that JSONSerialization read as a floating-point one: written with a fraction
-    /// or an exponent, or past 64 bits.
+    /// The numeric fields of the API's request bodies, at any depth.
+    static let wholeNumberFields: Set<String> = [
+        "maxMessages", "maxAgeSeconds", "seed", "probability", "times", "delayMs",
+    ]
+
+    /// The first value of one of ``wholeNumberFields`` in `value` that JSONSerialization read as a floating-point
+    /// number: written with a fraction or an exponent, or past 64 bits.
     private static func firstNumberNotWhole(in value: Any?) -> String? {
         switch value {
         case let object as [String: Any]:
-            for member in object.values {
+            for (name, member) in object {
+                if wholeNumberFields.contains(name), let number = member as? NSNumber, isFloatingPoint(number) {
+                    return number.stringValue
+                }
                 if let found = firstNumberNotWhole(in: member) { return found }
             }
         case let array as [Any]:
             for element in array {
                 if let found = firstNumberNotWhole(in: element) { return found }
             }
-        case let number as NSNumber:
-            let type = String(cString: number.objCType)
-            if type == "d" || type == "f" { return number.stringValue }
         default:
             break
         }
         return nil
+    }
+
+    private static func isFloatingPoint(_ number: NSNumber) -> Bool {
+        let type = String(cString: number.objCType)
+        return type == "d" || type == "f"
     }
 }
