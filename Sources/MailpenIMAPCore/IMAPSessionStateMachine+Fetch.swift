@@ -124,24 +124,17 @@ extension IMAPSessionStateMachine {
         }
         waiting = .nothing
         if !work.newlySeen.isEmpty {
-            waiting =
-                work.isOverLimit
-                ? .readFlags(tag: work.tag, completion: Self.overLimitText, output: [], fails: true)
-                : .readFlags(tag: work.tag, completion: "FETCH completed", output: [])
+            waiting = .readFlags(
+                tag: work.tag, completion: work.isOverLimit ? Self.overLimitText : "FETCH completed", output: [],
+                fails: work.isOverLimit)
             return Action(
                 output: IMAPResponse(bytes: writer.bytes), request: .setRead(ids: work.newlySeen, isRead: true))
         }
-        if work.isOverLimit {
-            var done = writer
-            flushUpdates(into: &done, expunges: false)
-            done.tagged(work.tag, .no, Self.overLimitText)
-            return Action(output: IMAPResponse(bytes: done.bytes))
-        }
+        if work.isOverLimit { return no(work.tag, Self.overLimitText, expunges: false, before: writer.bytes) }
         if work.missing {
-            var done = writer
-            flushUpdates(into: &done, expunges: work.byUID)
-            done.tagged(work.tag, .no, "Some messages were expunged and could not be fetched")
-            return Action(output: IMAPResponse(bytes: done.bytes))
+            return no(
+                work.tag, "Some messages were expunged and could not be fetched", expunges: work.byUID,
+                before: writer.bytes)
         }
         return complete(work.tag, "FETCH completed", expunges: work.byUID, before: writer.bytes)
     }
@@ -201,12 +194,23 @@ extension IMAPSessionStateMachine {
         uid: UInt32, content: IMAPMessageContent?, work: inout FetchWork, into writer: inout IMAPWriter
     ) {
         guard var current = selection, let index = current.index(ofUID: uid) else { return }
-        if let content,
-            bodyBytes(work.attributes, of: content, upTo: Self.maximumBodyBytes(forMessageOf: content.bytes.count))
-        {
-            work.isOverLimit = true
-            work.remaining.removeAll()
-            return
+        // Each item's body data, read once; read until they pass the bound, which ends the command here.
+        var bodies: [ArraySlice<UInt8>?] = []
+        if let content {
+            let limit = Self.maximumBodyBytes(forMessageOf: content.bytes.count)
+            var total = 0
+            for attribute in work.attributes {
+                let body = Self.bodyData(attribute, of: content)
+                total += body?.count ?? 0
+                guard total <= limit else {
+                    work.isOverLimit = true
+                    work.remaining.removeAll()
+                    return
+                }
+                bodies.append(body)
+            }
+        } else {
+            bodies = Array(repeating: nil, count: work.attributes.count)
         }
         var setsSeen = false
         if !current.readOnly, !current.messages[index].info.isRead, !current.messages[index].isGone,
@@ -226,7 +230,7 @@ extension IMAPSessionStateMachine {
             first = false
             writer.raw(name)
         }
-        for attribute in work.attributes {
+        for (attribute, body) in zip(work.attributes, bodies) {
             switch attribute {
             case .uid:
                 item("UID \(message.info.uid)")
@@ -252,27 +256,21 @@ extension IMAPSessionStateMachine {
                 }
             case .rfc822:
                 item("RFC822 ")
-                writer.literal(content?.bytes ?? [])
+                writer.literal(body ?? [])
             case .rfc822Header:
                 item("RFC822.HEADER ")
-                writer.literal(content.flatMap { $0.bytes(of: IMAPSection(text: .header)) } ?? [])
+                writer.literal(body ?? [])
             case .rfc822Text:
                 item("RFC822.TEXT ")
-                writer.literal(content.flatMap { $0.bytes(of: IMAPSection(text: .text)) } ?? [])
+                writer.literal(body ?? [])
             case .section(let section, let partial, _):
                 let origin = partial.map { "<\($0.origin)>" } ?? ""
                 item("BODY[\(section.specifier)]\(origin) ")
-                guard let data = content?.bytes(of: section) else {
+                guard let body else {
                     writer.raw("NIL")
                     continue
                 }
-                if let partial {
-                    let start = min(data.count, partial.origin)
-                    let end = start + min(data.count - start, partial.length)
-                    writer.literal(data[data.startIndex + start..<data.startIndex + end])
-                } else {
-                    writer.literal(data)
-                }
+                writer.literal(body)
             }
         }
         if setsSeen && !work.attributes.contains(.flags) { item("FLAGS \(message.flagList)") }
@@ -280,25 +278,22 @@ extension IMAPSessionStateMachine {
         writer.crlf()
     }
 
-    /// Whether `attributes` take more than `limit` bytes of body data of `content`.
-    private func bodyBytes(_ attributes: [IMAPFetchAttribute], of content: IMAPMessageContent, upTo limit: Int) -> Bool
+    /// The body data `attribute` answers with from `content`, as it is written (a partial one cut to its
+    /// range); nil for an item that is not body data, or a section the message does not have.
+    private static func bodyData(_ attribute: IMAPFetchAttribute, of content: IMAPMessageContent) -> ArraySlice<UInt8>?
     {
-        var total = 0
-        for attribute in attributes {
-            let size: Int
-            switch attribute {
-            case .rfc822: size = content.bytes.count
-            case .rfc822Header: size = content.bytes(of: IMAPSection(text: .header))?.count ?? 0
-            case .rfc822Text: size = content.bytes(of: IMAPSection(text: .text))?.count ?? 0
-            case .section(let section, let partial, _):
-                let whole = content.bytes(of: section)?.count ?? 0
-                size = partial.map { min(whole - min(whole, $0.origin), $0.length) } ?? whole
-            default: size = 0
-            }
-            total += size
-            if total > limit { return true }
+        switch attribute {
+        case .rfc822: return content.bytes[...]
+        case .rfc822Header: return content.bytes(of: IMAPSection(text: .header))
+        case .rfc822Text: return content.bytes(of: IMAPSection(text: .text))
+        case .section(let section, let partial, _):
+            guard let data = content.bytes(of: section) else { return nil }
+            guard let partial else { return data }
+            let start = min(data.count, partial.origin)
+            let end = start + min(data.count - start, partial.length)
+            return data[data.startIndex + start..<data.startIndex + end]
+        default: return nil
         }
-        return false
     }
 
     /// The answer to ``Request/setRead(ids:isRead:)``.
@@ -311,13 +306,7 @@ extension IMAPSessionStateMachine {
             writer.tagged(tag, .no, "[UNAVAILABLE] The read flag could not be stored")
             return Action(output: IMAPResponse(bytes: writer.bytes))
         }
-        if fails {
-            var writer = IMAPWriter()
-            writer.raw(output)
-            flushUpdates(into: &writer, expunges: false)
-            writer.tagged(tag, .no, completion)
-            return Action(output: IMAPResponse(bytes: writer.bytes))
-        }
+        if fails { return no(tag, completion, expunges: false, before: output) }
         // FETCH and STORE by sequence number may not be followed by EXPUNGE; the UID forms may, but a
         // later command will carry them just as well.
         return complete(tag, completion, expunges: false, before: output)

@@ -434,8 +434,9 @@ public struct IMAPSessionStateMachine: Sendable {
 
     /// Pending mailbox updates, then a tagged NO. FETCH, STORE and SEARCH by sequence number pass
     /// `expunges: false`: not even their failures may carry an EXPUNGE (RFC 3501 §7.4.1).
-    mutating func no(_ tag: String, _ text: String, expunges: Bool = true) -> Action {
+    mutating func no(_ tag: String, _ text: String, expunges: Bool = true, before output: [UInt8] = []) -> Action {
         var writer = IMAPWriter()
+        writer.raw(output)
         flushUpdates(into: &writer, expunges: expunges)
         writer.tagged(tag, .no, text)
         return Action(output: IMAPResponse(bytes: writer.bytes))

@@ -181,10 +181,8 @@ extension MailHog.Content {
         var mime: MailHog.MIMEBody?
         if part.isMultipart, !part.children.isEmpty {
             // The message's own body is not a repeat: only the levels below it are charged.
-            if wholeMessage || body.count <= budget {
-                if !wholeMessage { budget -= body.count }
-            } else {
-                body = []
+            if !wholeMessage {
+                if body.count <= budget { budget -= body.count } else { body = [] }
             }
             var parts: [MailHog.Content] = []
             for child in part.children { parts.append(MailHog.Content(part: child, in: message, budget: &budget)) }
