@@ -61,6 +61,11 @@ struct InboxRouteTests {
         // Whole numbers only: Foundation's decoder alone would take these as 100 and 1000.
         (#"{"name":"x","maxMessages":100.0}"#, .badRequest, "whole numbers"),
         (#"{"name":"x","maxAgeSeconds":1e3}"#, .badRequest, "whole numbers"),
+        // Past the 1 MB a JSON body may have (a 500 once).
+        (
+            #"{"name":""# + String(repeating: "x", count: 1_100_000) + #""}"#, .contentTooLarge,
+            "larger than the maximum"
+        ),
     ]
 
     @Test("bad inbox creations get a 4xx with a reason", arguments: badCreates)

@@ -36,11 +36,27 @@ extension Request {
         text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 
+    /// The largest JSON body a route takes.
+    static let maximumJSONBodySize = 1024 * 1024
+
+    /// The body's bytes, up to `limit`; past it a 413 saying that `what` is too large. A declared length past
+    /// it is refused before the body is waited for.
+    func bodyBytes(upTo limit: Int, what: String = "request body") async throws -> [UInt8] {
+        let tooLarge = APIError(.contentTooLarge, "\(what) larger than the maximum of \(limit) bytes")
+        if let declared = headers[.contentLength].flatMap({ Int($0) }), declared > limit { throw tooLarge }
+        var buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw tooLarge
+        }
+        return buffer.readBytes(length: buffer.readableBytes) ?? []
+    }
+
     /// The body decoded from JSON; malformed JSON or a wrong shape is a 400 that says what is wrong.
     func decodeJSON<Value: Decodable>(as type: Value.Type) async throws -> Value {
         try requireContentType(["application/json"], for: "a JSON body")
-        var body = try await self.body.collect(upTo: 1024 * 1024)
-        let bytes = body.readBytes(length: body.readableBytes) ?? []
+        let bytes = try await bodyBytes(upTo: Self.maximumJSONBodySize)
         do {
             return try APIJSON.decodeRequest(Value.self, from: bytes)
         } catch let error as APIError {

@@ -50,8 +50,7 @@ struct ChaosRoutes {
 
     private func set(_ request: Request, context: MailpenRequestContext, inbox: String?) async throws -> Response {
         let chaos = try self.chaos
-        var body = try await request.body.collect(upTo: 1024 * 1024)
-        let bytes = body.readBytes(length: body.readableBytes) ?? []
+        let bytes = try await request.bodyBytes(upTo: Request.maximumJSONBodySize)
         // Mailpit's clients send its trigger set, or (to reset) `{}`, and its errors come back for a body that
         // is not JSON at all.
         let isJSON = (try? request.requireContentType(["application/json"], for: "a JSON body")) != nil

@@ -24,21 +24,10 @@ struct IngestRoute {
         guard Inbox.isValidName(name) else { throw StoreError.invalidInboxName(name) }
         let exists = try await store.inbox(named: name) != nil
         guard exists || dependencies.createsInboxesOnFirstUse else { throw StoreError.inboxNotFound(name) }
-        let limit = dependencies.maximumMessageSize
-        // A declared length past the limit is refused before its body is waited for.
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
-            throw APIError(.contentTooLarge, "message larger than the maximum of \(limit) bytes")
-        }
-        var body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: limit)
-        } catch {
-            throw APIError(.contentTooLarge, "message larger than the maximum of \(limit) bytes")
-        }
-        guard body.readableBytes > 0 else {
+        let raw = try await request.bodyBytes(upTo: dependencies.maximumMessageSize, what: "message")
+        guard !raw.isEmpty else {
             throw APIError.badRequest("the request body must be a message (message/rfc822)")
         }
-        let raw = body.readBytes(length: body.readableBytes) ?? []
         let parsed = MIMEMessage(raw)
         guard !parsed.header.fields.isEmpty else {
             throw APIError.badRequest("the request body has no header fields: it is not a message")
