@@ -295,6 +295,9 @@ def test_seeded_probability_repeats_its_outcomes_at_the_given_rate(server):
     ({"seed": -1, "rules": []}, "seed"),
     ({"rules": [{"stage": "mail", "disconnect": True}] * 101}, "at most 100"),
     ({"rules": "none"}, "invalid JSON"),
+    ({"rule": [{"stage": "mail", "reply": "451"}]}, "unknown field 'rule'"),
+    ({"x": 1}, "unknown field 'x'"),
+    ({"rules": [{"stage": "mail", "reply": "451", "delay_ms": 10}]}, "unknown field 'delay_ms'"),
 ])
 def test_invalid_rules_are_refused_and_change_nothing(server, body, fragment):
     set_rules(server, [{"stage": "ehlo", "delayMs": 1}])

@@ -171,11 +171,14 @@ def test_bad_webhooks_are_refused_with_a_reason(server):
         ({"url": "http://example.com/", "events": ["stored"], "backoff": "10"}, "number with a unit"),
         ({"url": "http://example.com/", "events": ["stored"], "backoff": "1ms"}, "100ms to 1h"),
         ({"url": "http://example.com/", "events": []}, "at least one event"),
+        ({"url": "http://example.com/", "events": ["stored"], "secrets": "a" * 20}, "unknown field 'secrets'"),
     ]
     for webhook, reason in cases:
         status, body = api(server, "PUT", "/api/v1/inboxes/default/webhooks", {"webhooks": [webhook]})
         assert status == 400, (webhook, body)
         assert reason in body["error"], (webhook, body)
+    status, body = api(server, "PUT", "/api/v1/inboxes/default/webhooks", {"webhooks": [], "hooks": []})
+    assert status == 400 and "unknown field 'hooks'" in body["error"], body
     status, body = api(server, "PUT", "/api/v1/inboxes/nobody/webhooks", {"webhooks": []})
     assert status == 404
     assert api(server, "GET", "/api/v1/inboxes/default/webhooks") == (200, {"webhooks": []})

@@ -10,6 +10,18 @@ struct ChaosRequest: Decodable, Sendable {
     /// Left out: no rules (the scope's rules are removed).
     var rules: [ChaosRuleRequest]?
 
+    enum CodingKeys: String, CodingKey {
+        case seed, rules
+    }
+
+    /// A member it does not know is a 400: a misspelt `rules` would otherwise clear the scope's rules.
+    init(from decoder: any Decoder) throws {
+        try UnknownKeys.reject(in: decoder, allowed: CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        seed = try container.decodeIfPresent(Int64.self, forKey: .seed)
+        rules = try container.decodeIfPresent([ChaosRuleRequest].self, forKey: .rules)
+    }
+
     /// One rule as sent; every field but `stage` may be left out.
     struct ChaosRuleRequest: Decodable, Sendable {
         var stage: String
@@ -19,6 +31,22 @@ struct ChaosRequest: Decodable, Sendable {
         var delayMs: Int?
         var disconnect: Bool?
         var match: String?
+
+        enum CodingKeys: String, CodingKey {
+            case stage, reply, probability, times, delayMs, disconnect, match
+        }
+
+        init(from decoder: any Decoder) throws {
+            try UnknownKeys.reject(in: decoder, allowed: CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            stage = try container.decode(String.self, forKey: .stage)
+            reply = try container.decodeIfPresent(String.self, forKey: .reply)
+            probability = try container.decodeIfPresent(Int.self, forKey: .probability)
+            times = try container.decodeIfPresent(Int.self, forKey: .times)
+            delayMs = try container.decodeIfPresent(Int.self, forKey: .delayMs)
+            disconnect = try container.decodeIfPresent(Bool.self, forKey: .disconnect)
+            match = try container.decodeIfPresent(String.self, forKey: .match)
+        }
     }
 
     /// The rule set this asks for, checked against `limits`; a bad rule is a 400 naming it.

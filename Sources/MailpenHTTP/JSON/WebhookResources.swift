@@ -5,6 +5,15 @@ import MailpenStore
 /// The body of `PUT /inboxes/{inbox}/webhooks`.
 struct WebhookListRequest: Decodable, Sendable {
     var webhooks: [WebhookRequest]
+
+    enum CodingKeys: String, CodingKey {
+        case webhooks
+    }
+
+    init(from decoder: any Decoder) throws {
+        try UnknownKeys.reject(in: decoder, allowed: CodingKeys.self)
+        webhooks = try decoder.container(keyedBy: CodingKeys.self).decode([WebhookRequest].self, forKey: .webhooks)
+    }
 }
 
 /// One webhook as a client sends it. A `secret` left out keeps the secret the same URL already has, so
@@ -24,7 +33,9 @@ struct WebhookRequest: Decodable, Sendable {
         case url, events, secret, backoff
     }
 
+    /// A member it does not know is a 400: a misspelt `secret` would otherwise leave the webhook unsigned.
     init(from decoder: any Decoder) throws {
+        try UnknownKeys.reject(in: decoder, allowed: CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         url = try container.decode(String.self, forKey: .url)
         events = try container.decode([String].self, forKey: .events)
