@@ -42,3 +42,13 @@ int mailpen_set_thread_idle_priority(int idle) {
     return -1;
 #endif
 }
+
+#include <sqlite3.h>
+
+int mailpen_reset_database(struct sqlite3 *db) {
+    int result = sqlite3_db_config(db, SQLITE_DBCONFIG_RESET_DATABASE, 1, 0);
+    if (result != SQLITE_OK) return result;
+    result = sqlite3_exec(db, "VACUUM", 0, 0, 0);
+    int restored = sqlite3_db_config(db, SQLITE_DBCONFIG_RESET_DATABASE, 0, 0);
+    return result != SQLITE_OK ? result : restored;
+}

@@ -95,6 +95,43 @@ struct SQLiteStoreTests {
         }
     }
 
+    /// Damage that start-up does not read (here the header table's root page, which only indexing reaches)
+    /// is found by the next indexing run: the index is emptied and rebuilt from the messages, instead of
+    /// the run failing and retrying for as long as Mailpen runs.
+    @Test func damageFoundWhileRunningRebuildsTheIndex() async throws {
+        try await withDatabasePath { path in
+            let store = try SQLiteStore(configuration: .init(path: path))
+            let searchable = await store.indexed.subscribe()
+            let old = try await store.store(incoming("Subject: zebra crossing\r\n\r\nstriped\r\n"))
+            for try await event in searchable where event.ids.contains(old.id) { break }
+            try await store.close()
+            let index = try DatabaseQueue(path: path + "-search")
+            let (root, pageSize) = try await index.read { db in
+                (
+                    try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE name = 'message_header'") ?? 0,
+                    try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0
+                )
+            }
+            try index.close()
+            let handle = try #require(FileHandle(forUpdatingAtPath: path + "-search"))
+            try handle.seek(toOffset: UInt64((root - 1) * pageSize))
+            try handle.write(contentsOf: Data(repeating: 0xA5, count: pageSize))
+            try handle.close()
+
+            let reopened = try SQLiteStore(configuration: .init(path: path))
+            let new = try await reopened.store(incoming("Subject: zebra again\r\n\r\nstriped\r\n"))
+            let zebra = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "zebra"))
+            let deadline = ContinuousClock.now + .seconds(10)
+            var found: Set<String> = []
+            while found.count < 2 && ContinuousClock.now < deadline {
+                found = Set(try await reopened.messages(zebra).messages.map(\.id))
+                if found.count < 2 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(found == [old.id, new.id])
+            try await reopened.close()
+        }
+    }
+
     /// FTS5's automatic merging runs inside the inserting transaction and stalls a waiting test's wake-up
     /// now and then: a trickle of mail is indexed without it, also after a burst left it on and Mailpen
     /// stopped.

@@ -13,4 +13,11 @@ int mailpen_lower_thread_priority(int increment);
 /// which it runs only on a core that has nothing else to do. Returns 0 on success, -1 where unsupported.
 int mailpen_set_thread_idle_priority(int idle);
 
+struct sqlite3;
+
+/// Empties the SQLite database `db` is open on, damaged pages and all, leaving a valid empty database
+/// (SQLITE_DBCONFIG_RESET_DATABASE, then VACUUM). Returns SQLite's result code. For a database of derived
+/// data only: everything in it is gone.
+int mailpen_reset_database(struct sqlite3 *db);
+
 #endif

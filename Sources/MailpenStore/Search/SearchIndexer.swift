@@ -190,10 +190,14 @@ actor SearchIndexer: CommitListener {
             }
             let lastSeq: Int64 = last[0]
             let indexSchema = self.indexSchema
-            try BatchTransaction.write(index) { db in
-                for document in documents { try document.insert(into: db, schema: indexSchema) }
-                try db.cachedStatement(sql: "UPDATE \(indexSchema)index_state SET indexed_seq = ?")
-                    .execute(arguments: [lastSeq])
+            do {
+                try BatchTransaction.write(index) { db in
+                    for document in documents { try document.insert(into: db, schema: indexSchema) }
+                    try db.cachedStatement(sql: "UPDATE \(indexSchema)index_state SET indexed_seq = ?")
+                        .execute(arguments: [lastSeq])
+                }
+            } catch let error as DatabaseError where rebuildIfDamaged(error) {
+                return
             }
             indexedSeq = lastSeq
             feed.publishFromAnyThread(announced.map { IndexedMessages(inbox: $0.key, ids: $0.value) })
@@ -321,6 +325,9 @@ actor SearchIndexer: CommitListener {
                 loop.execute { self.assumeIsolated { $0.mergeStep() } }
                 return
             }
+        } catch let error as DatabaseError where rebuildIfDamaged(error) {
+            isMerging = false
+            return
         } catch {
             logger.warning("merging the search index failed: \(error)")
         }
@@ -349,6 +356,36 @@ actor SearchIndexer: CommitListener {
         if mailpen_set_thread_idle_priority(background ? 1 : 0) == 0 {
             isInBackground = background
         }
+    }
+
+    /// Empties an index file that SQLite found damaged while Mailpen runs (a page that start-up did not read)
+    /// and indexes every message again, as at a start with the file deleted; retrying would fail for ever.
+    /// Returns whether it did. Never for an index attached to the message database (`--db :memory:`),
+    /// which emptying would empty too.
+    private func rebuildIfDamaged(_ error: DatabaseError) -> Bool {
+        guard error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB, indexSchema.isEmpty else {
+            return false
+        }
+        logger.warning(
+            "the search index is damaged (\(error.message ?? "\(error.resultCode)")): emptying it and rebuilding it from the messages"
+        )
+        do {
+            try index.writeWithoutTransaction { db in
+                let result = ResultCode(rawValue: mailpen_reset_database(db.sqliteConnection))
+                guard result == .SQLITE_OK else {
+                    throw DatabaseError(resultCode: result, message: "emptying the index failed")
+                }
+                try SearchIndexSchema.prepare(db, schema: "")
+            }
+        } catch {
+            logger.error(
+                "could not empty the damaged search index (delete its file while Mailpen is stopped): \(error)")
+            return false
+        }
+        indexedSeq = 0
+        messagesSinceCheckpoint = 0
+        loop.execute { self.assumeIsolated { $0.run() } }
+        return true
     }
 
     /// Drops the entries of messages that no longer exist.
