@@ -11,7 +11,9 @@ stored (which must equal the number sent).
 Two reference rows come from `mailpen-ceiling`, Mailpen's SMTP layer with storing taken away: `alone`
 acknowledges every message and keeps nothing (its server CPU per message is printed too), `early ack`
 stores every message but sends the 250 before its commit. They show how much of the gap to smtp-sink is
-the SMTP layer, how much is storing, and how much is waiting for the commit.
+the SMTP layer, how much is storing, and how much is waiting for the commit. A third, `floor`, is the least
+SMTP server SwiftNIO can run (a fixed reply to each line, nothing parsed or kept): its server CPU is what
+the stack and the kernel cost before any of Mailpen's code.
 """
 import argparse
 import json
@@ -109,7 +111,7 @@ def main():
     print(f"{'sessions':>8}  {'mode':<18} {'smtp-sink msg/s':>15} {'µs/msg':>7} {'Mailpen msg/s':>14} {'µs/msg':>7} "
           f"{'ratio':>6} "
           f"{'peak RSS MB':>11} {'stored':>7}"
-          + (f" {'alone':>6} {'µs/msg':>7} {'early ack':>9}" if args.ceiling else ""))
+          + (f" {'alone':>6} {'µs/msg':>7} {'early ack':>9} {'floor µs/msg':>12}" if args.ceiling else ""))
     failures = []
     with tempfile.TemporaryDirectory(prefix="mailpen-bench-") as workdir:
         for reuse in (False, True):
@@ -128,10 +130,14 @@ def main():
                                                         args.size, reuse, workdir)
                     early, _, early_stored = bench_ceiling(args.ceiling, "early-ack", sessions, args.messages,
                                                         args.size, reuse, workdir)
+                    floor, floor_cpu, _ = bench_ceiling(args.ceiling, "bare", sessions, args.messages, args.size,
+                                                        reuse, workdir)
                     row.update({"aloneRate": alone, "aloneRatio": alone / sink_rate,
                                 "aloneMicrosecondsPerMessage": alone_cpu, "earlyAckRate": early,
-                                "earlyAckRatio": early / sink_rate, "earlyAckStored": early_stored})
-                    ceilings = f" {alone / sink_rate:>6.2f} {alone_cpu:>7.0f} {early / sink_rate:>9.2f}"
+                                "earlyAckRatio": early / sink_rate, "earlyAckStored": early_stored,
+                                "floorRate": floor, "floorMicrosecondsPerMessage": floor_cpu})
+                    ceilings = (f" {alone / sink_rate:>6.2f} {alone_cpu:>7.0f} {early / sink_rate:>9.2f}"
+                                f" {floor_cpu:>12.0f}")
                     if early_stored != args.messages:
                         failures.append(f"{sessions} sessions, {mode}, early ack: stored {early_stored}")
                 print(f"{sessions:>8}  {mode:<18} {sink_rate:>15.0f} {sink_cpu:>7.0f} {mailpen_rate:>14.0f} "
@@ -161,9 +167,15 @@ def main():
     alone = [cpu(8, False, "aloneMicrosecondsPerMessage"), cpu(32, True, "aloneMicrosecondsPerMessage"),
              cpu(8, True, "aloneMicrosecondsPerMessage")]
     if None not in alone:
-        # What the same three figures cost the SMTP layer alone, storing nothing: the floor under them.
+        # What the same three figures cost the SMTP layer alone, storing nothing.
         print(f"the SMTP layer alone: {alone[0]:.0f} µs a message with a connection each at 8 sessions, "
               f"{alone[1]:.0f} reused at 32; a connection {alone[0] - alone[2]:.0f} µs")
+    floor = [cpu(8, False, "floorMicrosecondsPerMessage"), cpu(32, True, "floorMicrosecondsPerMessage"),
+             cpu(8, True, "floorMicrosecondsPerMessage")]
+    if None not in floor:
+        # The least any SMTP server on SwiftNIO costs here: no target can be met below it.
+        print(f"SwiftNIO's floor: {floor[0]:.0f} µs a message with a connection each at 8 sessions, "
+              f"{floor[1]:.0f} reused at 32; a connection {floor[0] - floor[2]:.0f} µs")
     if failures:
         print("LOST MESSAGES: " + "; ".join(failures))
         sys.exit(1)

@@ -2,8 +2,10 @@
 // wait, to show how fast ingest could be if storing cost nothing (`discard`) or if the 250 did not wait
 // for the commit (`early-ack`). `make bench` runs it beside `mailpen serve` and smtp-sink, so the rows of
 // its table say how much of the time goes to the SMTP layer, to storing, and to waiting for the commit.
+// `bare` is not Mailpen's code at all but the least SMTP server SwiftNIO can run (``BareSMTPServer``):
+// the floor under the stack.
 //
-//     mailpen-ceiling --mode discard|early-ack --port PORT [--db PATH]
+//     mailpen-ceiling --mode discard|early-ack|bare --port PORT [--db PATH]
 //
 // It runs until SIGTERM or SIGINT; in `early-ack` mode it then closes the store after the writes queued,
 // so that the caller can count what was stored.
@@ -52,12 +54,20 @@ func option(_ name: String) -> String? {
 }
 
 let logger = Logger(label: "mailpen.ceiling")
-guard let mode = option("--mode"), ["discard", "early-ack"].contains(mode),
+guard let mode = option("--mode"), ["discard", "early-ack", "bare"].contains(mode),
     let port = option("--port").flatMap(Int.init)
 else {
     FileHandle.standardError.write(
-        Data("usage: mailpen-ceiling --mode discard|early-ack --port PORT [--db PATH]\n".utf8))
+        Data("usage: mailpen-ceiling --mode discard|early-ack|bare --port PORT [--db PATH]\n".utf8))
     exit(64)
+}
+if mode == "bare" {
+    let channel = try await BareSMTPServer.start(port: port)
+    let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+    print("mailpen-ceiling (bare) listening on 127.0.0.1:\(port)")
+    for await _ in signals { break }
+    try await channel.close()
+    exit(0)
 }
 let store: SQLiteStore?
 let delivery: any SMTPDeliveryHandler

@@ -47,6 +47,27 @@ def test_early_ack_stores_every_message_by_the_time_it_exits(tmp_path):
     assert [bytes(raw) for (raw,) in raws] == [MESSAGE] * 5
 
 
+def test_bare_answers_whole_transactions_and_keeps_nothing(tmp_path):
+    # A body line of a lone dot is dot-stuffed by smtplib: only the real end of data may get the 250.
+    body = MESSAGE + b".\r\n" + b"x" * 70_000 + b"\r\nend\r\n"
+    port = free_port()
+    process = subprocess.Popen([CEILING, "--mode", "bare", "--port", str(port), "--db", str(tmp_path / "bare.sqlite")],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port)
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            assert client.ehlo()[0] == 250 and client.has_extn("pipelining")
+            for _ in range(3):
+                assert client.mail("a@example.com")[0] == 250
+                assert client.rcpt("b@example.com")[0] == 250
+                assert client.data(body)[0] == 250
+            assert client.noop()[0] == 250
+    finally:
+        process.terminate()
+        assert process.wait(timeout=30) == 0, process.stdout.read().decode()
+    assert os.listdir(tmp_path) == []
+
+
 def test_usage_error_without_a_mode():
     result = subprocess.run([CEILING, "--port", "1"], capture_output=True, text=True)
     assert result.returncode == 64
