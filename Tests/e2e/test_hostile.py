@@ -3,6 +3,7 @@ and the server keeps answering afterwards."""
 import http.client
 import json
 import os
+import shutil
 import smtplib
 import socket
 import subprocess
@@ -13,7 +14,7 @@ import urllib.parse
 import pytest
 
 from compat_support import start_compat_server
-from conftest import BINARY
+from conftest import BINARY, ROOT
 
 MESSAGE = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: hello\r\n\r\nbody\r\n"
 
@@ -675,3 +676,27 @@ def test_a_declared_length_past_the_limit_is_refused_before_its_body(make_server
     finally:
         connection.close()
     assert answer.startswith("HTTP/1.1 413"), answer
+
+
+def test_a_binary_without_its_resources_says_so_without_paths(make_server, workdir):
+    # Copied away from its resource bundle, the binary cannot run the HTML check: a 500 that names the
+    # missing data, with where it looked only in the log.
+    hidden = os.path.join(workdir, "hidden-install")
+    os.makedirs(hidden)
+    binary = os.path.join(hidden, "mailpen")
+    shutil.copy(BINARY, binary)
+    env = {name: value for name, value in os.environ.items() if name != "MAILPEN_CANIEMAIL"}
+    server = make_server(binary=binary, env=env, args=["--web-root", os.path.join(ROOT, "web")])
+    message = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: html\r\nContent-Type: text/html\r\n\r\n<p>hi</p>\r\n"
+    with smtplib.SMTP("127.0.0.1", server.smtp_port) as client:
+        client.sendmail("a@example.com", ["b@example.com"], message)
+    status, _, listing = request(server, "GET", "/api/v1/inboxes/default/wait?timeout=5")
+    message_id = listing["messages"][0]["id"]
+    status, _, answer = request(server, "GET", f"/api/v1/messages/{message_id}/checks/html")
+    assert status == 500 and "caniemail.json" in answer["error"], answer
+    assert hidden not in answer["error"] and "/" not in answer["error"], answer
+    status, _, body = request(server, "GET", f"/api/v1/message/{message_id}/html-check")
+    shown = json.dumps(body) if isinstance(body, dict) else body.decode("utf-8", "replace")
+    assert status == 500 and hidden not in shown, shown
+    with open(server.log_path, encoding="utf-8", errors="replace") as log:
+        assert hidden in log.read()

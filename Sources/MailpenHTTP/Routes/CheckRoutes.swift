@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import MailpenChecks
 import MailpenChecksNetwork
 import MailpenMIME
@@ -26,7 +27,12 @@ struct CheckRoutes {
             do {
                 return JSONBody(try checks.html(checkContext))
             } catch let error as CheckError {
-                throw APIError(.internalServerError, error.description)
+                // Only a binary installed without its resources: where it looked is for the log, not the client.
+                context.logger.error("the HTML check cannot run: \(error)")
+                throw APIError(
+                    .internalServerError,
+                    "the HTML check cannot run: its data (caniemail.json) is missing from this installation; see the server log"
+                )
             }
         }
         group.get("messages/:id/checks/links") { request, context in
