@@ -268,6 +268,21 @@ def test_unknown_messages_and_paths_answer_like_mailpit(make_server):
     assert status == 400 and "Error" in json.loads(data)
 
 
+def test_a_search_of_only_separators_deletes_nothing(make_server):
+    # A query of control characters has no terms and would match every message: refused like an empty one.
+    server = start_compat_server(make_server)
+    url = base(server)
+    for subject in ("Keep apple", "Keep pear"):
+        send(server, subject)
+    for query in ("%0A", "%00", "%0D%0A%09", "%20%0B%0C", "%C2%85"):
+        assert call("DELETE", url + "/api/v1/search?query=" + query)[::2] == (400, b"Error: no search query"), query
+        assert call("GET", url + "/api/v1/search?query=" + query)[::2] == (400, b"Error: no search query"), query
+    status, _, data = call("GET", url + "/api/v1/messages")
+    assert status == 200 and json.loads(data)["messages_count"] == 2
+    assert call("DELETE", url + "/api/v1/search?query=apple")[0] == 200
+    assert json.loads(call("GET", url + "/api/v1/messages")[2])["messages_count"] == 1
+
+
 def test_latest_with_a_query_is_the_newest_match(make_server):
     server = start_compat_server(make_server)
     url = base(server)

@@ -51,21 +51,25 @@ extension MailpitAPI {
         }
         router.get("api/v1/search") { request, context in
             try await answer {
-                let text = (request.queryParameter("query") ?? "").trimmingCharacters(in: .whitespaces)
-                guard !text.isEmpty else { throw CompatError(status: .badRequest, message: "Error: no search query") }
+                let search = try Self.searchQuery(request)
                 let (start, limit) = Self.startAndLimit(request)
-                return CompatJSON.response(
-                    try await summaries(try SearchQuery(parsing: text), start: start, limit: limit, context))
+                return CompatJSON.response(try await summaries(search, start: start, limit: limit, context))
             }
         }
         router.delete("api/v1/search") { request, context in
             try await answer {
-                let text = (request.queryParameter("query") ?? "").trimmingCharacters(in: .whitespaces)
-                guard !text.isEmpty else { throw CompatError(status: .badRequest, message: "Error: no search query") }
-                try await visible(context).delete(try SearchQuery(parsing: text))
+                try await visible(context).delete(try Self.searchQuery(request))
                 return PlainText.ok
             }
         }
+    }
+
+    /// The `query` of the search routes. One without terms is refused, as Mailpit refuses an empty one: a
+    /// query of only separators (a newline, a NUL) would match every message, and `DELETE` delete them all.
+    static func searchQuery(_ request: Request) throws -> SearchQuery {
+        let search = try SearchQuery(parsing: request.queryParameter("query") ?? "")
+        guard !search.terms.isEmpty else { throw CompatError(status: .badRequest, message: "Error: no search query") }
+        return search
     }
 
     /// A page in Mailpit's shape: the matches, their counts, the mailbox's totals and every tag.
