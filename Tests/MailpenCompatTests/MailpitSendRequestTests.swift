@@ -83,8 +83,46 @@ struct MailpitSendRequestTests {
                 #"{"From":{"Email":"a@b.c"},"To":[{"Email":"a@b.c"}],"Attachments":[{"Filename":"f","Content":"***"}]}"#
             )
                 == "Attachment content for f is not base64")
+        // Each attachment field becomes part of a header line: no line breaks or other control characters.
+        let file = #"{"From":{"Email":"a@b.c"},"To":[{"Email":"a@b.c"}],"Attachments":[{"Content":"aGk=","#
+        #expect(
+            invalid(file + #""Filename":"r.pdf\"\r\nContent-Type: text/html"}]}"#)?.hasPrefix(
+                "Invalid attachment filename") == true)
+        #expect(
+            invalid(file + #""Filename":"r.pdf","ContentType":"application/pdf\r\nX-Evil: 1"}]}"#)
+                == "Invalid attachment content type for r.pdf")
+        #expect(
+            invalid(file + #""Filename":"r.pdf","ContentID":"a>\r\nX-F: 1"}]}"#)
+                == "Invalid attachment content ID for r.pdf")
+        #expect(invalid(file + #""Filename":"r.pdf","ContentID":"logo@x"}]}"#) == nil)
         // Go's decoder matches field names without regard to case.
         #expect(invalid(#"{"from":{"email":"a@b.c"},"to":[{"email":"d@e.f"}]}"#) == nil)
+    }
+
+    /// Tags go into the X-Tags header cleaned as Mailpit cleans them, so none can carry a header of its own.
+    @Test func tagsCannotAddHeaders() throws {
+        let request = try MailpitSendRequest(
+            try LenientJSONObject(
+                Array(
+                    #"{"From":{"Email":"a@b.c"},"To":[{"Email":"d@e.f"}],"Tags":["t1\r\nReply-To: x@evil.test","ok"]}"#
+                        .utf8)))
+        let raw = String(decoding: request.compose(date: Date(), messageID: "m@x", boundary: "b"), as: UTF8.self)
+        let lines = raw.components(separatedBy: "\r\n")
+        #expect(!lines.contains { $0.hasPrefix("Reply-To") })
+        #expect(lines.contains("X-Tags: t1Reply-To xevil.test, ok"))
+    }
+
+    /// A part with a Content-ID but no HTML to show it in is sent anyway, inline, not dropped.
+    @Test func inlinePartsWithoutHTMLAreKept() throws {
+        let request = try MailpitSendRequest(
+            try LenientJSONObject(
+                Array(
+                    #"{"From":{"Email":"a@b.c"},"To":[{"Email":"d@e.f"}],"Text":"only text","Attachments":[{"Filename":"logo.png","ContentID":"logo","Content":"aGk="},{"Filename":"doc.txt","Content":"aGk="}]}"#
+                        .utf8)))
+        let message = MIMEMessage(request.compose(date: Date(), messageID: "m@x", boundary: "b"))
+        let attachments = message.attachments
+        #expect(attachments.contains { $0.isInline && $0.contentID == "logo" && $0.filename == "logo.png" })
+        #expect(attachments.contains { !$0.isInline && $0.filename == "doc.txt" })
     }
 
     @Test func nonASCIINamesAndSubjectsAreEncodedWords() throws {

@@ -68,19 +68,5 @@ extension MailpitAPI {
     }
 
     /// Mailpit keeps letters, digits, `-`, `.`, `_` and spaces in a tag and drops the rest; empty tags go.
-    static func cleanedTags(_ tags: [String]) -> [String] {
-        var cleaned: [String] = []
-        for tag in tags {
-            let kept = String(
-                tag.unicodeScalars.filter {
-                    $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-._ ".unicodeScalars.contains($0))
-                }
-            )
-            .trimmingCharacters(in: .whitespaces)
-            if !kept.isEmpty, !cleaned.contains(where: { $0.caseInsensitiveCompare(kept) == .orderedSame }) {
-                cleaned.append(kept)
-            }
-        }
-        return cleaned
-    }
+    static func cleanedTags(_ tags: [String]) -> [String] { MailpitTags.cleaned(tags) }
 }

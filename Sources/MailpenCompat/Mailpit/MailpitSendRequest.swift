@@ -69,19 +69,32 @@ struct MailpitSendRequest: Equatable {
             else { throw Invalid(message: "Invalid header: \(name)") }
         }
         headers = headerMap.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
-        tags = try body.strings("Tags") ?? []
+        // Cleaned as Mailpit cleans them: they go into the X-Tags header.
+        tags = MailpitTags.cleaned(try body.strings("Tags") ?? [])
         attachments = try (body.objects("Attachments") ?? []).map { object in
             let filename = try object.string("Filename") ?? ""
             guard !filename.isEmpty else { throw Invalid(message: "Attachment filename is required") }
+            // Each of these goes into a header line of the part: a line break would start headers (or end the
+            // part's header block) of the sender's choosing.
+            guard !Self.hasControlCharacter(filename) else {
+                throw Invalid(message: "Invalid attachment filename: \(filename)")
+            }
             guard
                 let content = Data(base64Encoded: try object.string("Content") ?? "", options: .ignoreUnknownCharacters)
             else {
                 throw Invalid(message: "Attachment content for \(filename) is not base64")
             }
             let declared = try object.string("ContentType") ?? ""
+            guard !Self.hasControlCharacter(declared) else {
+                throw Invalid(message: "Invalid attachment content type for \(filename)")
+            }
+            let contentID = try object.string("ContentID") ?? ""
+            guard !Self.hasControlCharacter(contentID), !contentID.contains(where: { "<> ".contains($0) }) else {
+                throw Invalid(message: "Invalid attachment content ID for \(filename)")
+            }
             return Attachment(
                 filename: filename, contentType: declared.isEmpty ? Self.contentType(forFilename: filename) : declared,
-                contentID: try object.string("ContentID") ?? "", content: Array(content))
+                contentID: contentID, content: Array(content))
         }
     }
 
@@ -102,8 +115,9 @@ struct MailpitSendRequest: Equatable {
         if !tags.isEmpty { lines.append("X-Tags: " + tags.joined(separator: ", ")) }
         for header in headers { lines.append("\(header.name): \(Self.encodedWord(header.value))") }
         lines.append("MIME-Version: 1.0")
-        let inline = attachments.filter { !$0.contentID.isEmpty }
-        let attached = attachments.filter { $0.contentID.isEmpty }
+        // Without HTML to refer to them, parts with a Content-ID are still sent: inline, among the attachments.
+        let inline = html.isEmpty ? [] : attachments.filter { !$0.contentID.isEmpty }
+        let attached = attachments.filter { html.isEmpty || $0.contentID.isEmpty }
         var body: [String] = []
         func textPart(_ type: String, _ content: String) -> [String] {
             ["Content-Type: \(type); charset=UTF-8", "Content-Transfer-Encoding: base64", ""]
@@ -133,7 +147,9 @@ struct MailpitSendRequest: Equatable {
         }
         body = multipart("alternative", "a", alternatives)
         if !attached.isEmpty {
-            body = multipart("mixed", "m", [body] + attached.map { filePart($0, disposition: "attachment") })
+            body = multipart(
+                "mixed", "m",
+                [body] + attached.map { filePart($0, disposition: $0.contentID.isEmpty ? "attachment" : "inline") })
         }
         return Array(((lines + body).joined(separator: "\r\n") + "\r\n").utf8)
     }
@@ -148,6 +164,11 @@ struct MailpitSendRequest: Equatable {
         return !text.unicodeScalars.contains {
             $0.value < 0x20 || $0.value == 0x7F || $0 == " " || $0 == "<" || $0 == ">" || $0 == "," || $0 == "\""
         }
+    }
+
+    /// Scalars, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
+    private static func hasControlCharacter(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
     }
 
     private static func format(_ mailbox: Mailbox) -> String {
