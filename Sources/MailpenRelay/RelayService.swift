@@ -143,7 +143,8 @@ public actor RelayService {
         return deliveries
     }
 
-    /// Recipient addresses checked and without repeats (case-insensitively), in order.
+    /// Recipient addresses checked, each in its plain spelling (``RelayRecipient``) and once
+    /// (case-insensitively), in order: what the policy judges is what is sent.
     static func validated(_ recipients: [String]) throws -> [String] {
         guard !recipients.isEmpty else { throw RelayError.noRecipients }
         guard recipients.count <= DeliveryLimits.maximumRecipients else {
@@ -152,12 +153,10 @@ public actor RelayService {
         var seen = Set<String>()
         var result: [String] = []
         for address in recipients {
-            let isValid =
-                address.utf8.count <= 320 && address.contains("@") && !address.hasPrefix("@")
-                && !address.hasSuffix("@")
-                && !address.unicodeScalars.contains { $0.value <= 0x20 || $0.value == 0x7F || $0 == "<" || $0 == ">" }
-            guard isValid else { throw RelayError.invalidRecipient(address) }
-            if seen.insert(address.lowercased()).inserted { result.append(address) }
+            guard let canonical = RelayRecipient.canonical(address) else {
+                throw RelayError.invalidRecipient(address)
+            }
+            if seen.insert(canonical.lowercased()).inserted { result.append(canonical) }
         }
         return result
     }
@@ -337,7 +336,10 @@ public actor RelayService {
                 )
                 continue
             }
-            let candidates = compiled.rule.to ?? envelope.recipients.map(\.address)
+            // Each in its plain spelling, as a release's are; one that is not a single mailbox is not sent.
+            var seen = Set<String>()
+            let candidates = (compiled.rule.to ?? envelope.recipients.map(\.address))
+                .compactMap(RelayRecipient.canonical).filter { seen.insert($0.lowercased()).inserted }
             let allowed = candidates.filter { relay.policy.permits($0, origin: .automatic) }
             guard !allowed.isEmpty else { continue }
             requests.append(DeliveryRequest(messageID: summary.id, relay: relay.name, recipients: allowed))

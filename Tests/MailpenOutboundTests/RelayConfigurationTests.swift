@@ -106,6 +106,36 @@ struct RelayConfigurationTests {
         #expect(!policy.permits("x@BLOCKED.example", origin: .explicit))
     }
 
+    /// What a relay sends and judges is the mailbox in its plain spelling: a quoted local part that quoting
+    /// does not need is unquoted (so it cannot walk past a deny pattern), and what is not one mailbox is refused.
+    @Test func recipientsAreJudgedInTheirPlainSpelling() {
+        let plain: [(String, String?)] = [
+            ("bob@mycompany.example", "bob@mycompany.example"),
+            ("Bob.Smith+qa@MyCompany.example", "Bob.Smith+qa@MyCompany.example"),
+            ("\"ceo\"@corp.example", "ceo@corp.example"),
+            ("\"c\\eo\"@corp.example", "ceo@corp.example"),
+            ("\"first.last\"@corp.example", "first.last@corp.example"),
+            ("pelé@exämple.example", "pelé@exämple.example"),
+            ("ops@[192.0.2.1]", "ops@[192.0.2.1]"),
+            ("evil@x.example,b@ok.example", nil),
+            ("evil@x.example@ok.example", nil),
+            ("\"a b\"@corp.example", nil),
+            ("\"a@b\"@corp.example", nil),
+            ("a..b@corp.example", nil),
+            (".a@corp.example", nil),
+            ("a@corp.example.", nil),
+            ("a@-corp.example", nil),
+            ("a@", nil),
+            ("@corp.example", nil),
+            ("a b@corp.example", nil),
+            ("\"unterminated@corp.example", nil),
+            ("", nil),
+        ]
+        for (address, expected) in plain {
+            #expect(RelayRecipient.canonical(address) == expected, "\(address)")
+        }
+    }
+
     @Test func denyWinsOverAllow() {
         let policy = RecipientPolicy(allow: ["*@mycompany.example"], deny: ["ceo@mycompany.example"])
         #expect(policy.permits("Bob@MyCompany.example", origin: .automatic))

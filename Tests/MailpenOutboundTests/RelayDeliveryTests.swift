@@ -280,6 +280,18 @@ struct RelayDeliveryTests {
                 try await relays.release(
                     messageID: id, relay: "team", to: ["bob@mycompany.example", "ceo@mycompany.example"])
             }
+            // Quoting a local part does not change the mailbox, nor get past the deny pattern.
+            for quoted in ["\"ceo\"@mycompany.example", "\"c\\eo\"@mycompany.example"] {
+                await #expect(
+                    throws: RelayError.refusedByPolicy(
+                        relay: "team", recipients: ["ceo@mycompany.example"], hasAllowList: true)
+                ) {
+                    try await relays.release(messageID: id, relay: "team", to: [quoted])
+                }
+            }
+            await #expect(throws: RelayError.invalidRecipient("eve@other.example,bob@mycompany.example")) {
+                try await relays.release(messageID: id, relay: "team", to: ["eve@other.example,bob@mycompany.example"])
+            }
             await #expect(throws: RelayError.unknownRelay("nope")) {
                 try await relays.release(messageID: id, relay: "nope", to: ["bob@mycompany.example"])
             }
@@ -303,11 +315,13 @@ struct RelayDeliveryTests {
     @Test func autoRelaySendsMatchingMailToItsAllowedRecipientsOnly() async throws {
         let server = try await Self.greylisting(temporaryFailures: 0)
         defer { Task { await server.stop() } }
-        let url = "smtp://127.0.0.1:\(server.port)?tls=none&allow=*@mycompany.example"
+        let url = "smtp://127.0.0.1:\(server.port)?tls=none&allow=*@mycompany.example&deny=ceo@mycompany.example"
         try await MailpenServerFixture.with({ $0.relays = try! Self.relay("team", url) }) { source in
             try await Self.relays(source).setAutoRelayRules(
                 [AutoRelayRule(relay: "team", query: "to:@mycompany.example")], inbox: "default")
-            let matching = try await Self.capture(into: source, to: ["bob@mycompany.example", "eve@other.example"])
+            // Anyone who can send mail chooses these recipients: a quoted local part is still the denied mailbox.
+            let matching = try await Self.capture(
+                into: source, to: ["bob@mycompany.example", "eve@other.example", "\"ceo\"@mycompany.example"])
             let other = try await Self.capture(into: source, to: ["eve@other.example"])
             let delivery = try #require(try await Self.finished(matching, in: source).first)
             #expect(delivery.to == ["bob@mycompany.example"])
