@@ -61,6 +61,9 @@ struct InboxRouteTests {
         // Whole numbers only: Foundation's decoder alone would take these as 100 and 1000.
         (#"{"name":"x","maxMessages":100.0}"#, .badRequest, "whole numbers"),
         (#"{"name":"x","maxAgeSeconds":1e3}"#, .badRequest, "whole numbers"),
+        // The stores end text at a NUL: these would be kept as an empty password, or "abc".
+        (#"{"name":"x","password":"\u0000secretsecret"}"#, .badRequest, "control characters"),
+        (#"{"name":"x","password":"abc\u0000def"}"#, .badRequest, "control characters"),
         // Past the 1 MB a JSON body may have (a 500 once).
         (
             #"{"name":""# + String(repeating: "x", count: 1_100_000) + #""}"#, .contentTooLarge,

@@ -342,6 +342,11 @@ struct RelayDeliveryTests {
                 try await relays.setAutoRelayRules(
                     [AutoRelayRule(relay: "team", query: "subject:\"open")], inbox: "default")
             }
+            // Kept up to the NUL, this would relay every message whose subject holds an "a".
+            await #expect(throws: RelayError.invalidRule("an autoRelay query has no control characters")) {
+                try await relays.setAutoRelayRules(
+                    [AutoRelayRule(relay: "team", query: "subject:a\u{0}b")], inbox: "default")
+            }
             #expect(try await Self.queue(source).autoRelayRules(inbox: "default").isEmpty)
         }
     }

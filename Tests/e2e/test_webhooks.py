@@ -172,6 +172,9 @@ def test_bad_webhooks_are_refused_with_a_reason(server):
         ({"url": "http://example.com/", "events": ["stored"], "backoff": "1ms"}, "100ms to 1h"),
         ({"url": "http://example.com/", "events": []}, "at least one event"),
         ({"url": "http://example.com/", "events": ["stored"], "secrets": "a" * 20}, "unknown field 'secrets'"),
+        # The stores end text at a NUL: an empty secret (events unsigned) and a shorter URL.
+        ({"url": "http://example.com/", "events": ["stored"], "secret": "\u0000" + "a" * 20}, "control characters"),
+        ({"url": "http://example.com/ok\u0000x", "events": ["stored"]}, "control characters"),
     ]
     for webhook, reason in cases:
         status, body = api(server, "PUT", "/api/v1/inboxes/default/webhooks", {"webhooks": [webhook]})

@@ -87,8 +87,12 @@ struct InboxRoutes {
         if let maximumAgeSeconds, !(1...3_153_600_000).contains(maximumAgeSeconds) {
             throw APIError.badRequest("maxAgeSeconds must be between 1 and 3153600000")
         }
-        if let password, password.unicodeScalars.isEmpty || password.unicodeScalars.count > 256 {
-            throw APIError.badRequest("password must have 1 to 256 characters")
+        // A control character (a NUL, which the stores end text at) would keep a password other than the one given.
+        if let password,
+            password.unicodeScalars.isEmpty || password.unicodeScalars.count > 256
+                || password.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        {
+            throw APIError.badRequest("password must have 1 to 256 characters, none of them control characters")
         }
     }
 }

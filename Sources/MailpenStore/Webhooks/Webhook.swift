@@ -70,6 +70,10 @@ public enum WebhookLimits {
                     "a webhook secret has \(secretLength.lowerBound) to \(secretLength.upperBound) characters, "
                         + "not \(secret.count)")
             }
+            // The stores end text at a NUL: a secret with one would be kept shorter, or empty and unsigned.
+            if let secret = webhook.secret, hasControlCharacter(secret) {
+                throw WebhookQueueError.invalid("a webhook secret has no control characters")
+            }
             guard backoffRange.contains(webhook.backoffMilliseconds) else {
                 throw WebhookQueueError.invalid("a webhook's backoff is from 100ms to 1h")
             }
@@ -80,6 +84,9 @@ public enum WebhookLimits {
     static func validate(url text: String) throws {
         guard text.count <= maximumURLLength else {
             throw WebhookQueueError.invalid("a webhook URL has at most \(maximumURLLength) characters")
+        }
+        guard !hasControlCharacter(text) else {
+            throw WebhookQueueError.invalid("a webhook URL has no control characters (percent-encode them)")
         }
         guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
             scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty
@@ -92,6 +99,10 @@ public enum WebhookLimits {
         if let port = url.port, !validPorts.contains(port) {
             throw WebhookQueueError.invalid("a webhook URL's port is from 1 to 65535, not \(port)")
         }
+    }
+
+    private static func hasControlCharacter(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
     }
 
     /// The ports a URL may name.
