@@ -368,6 +368,35 @@ enum PostgresSchema {
                     AS $$ SELECT \(messageIdentifierExpression) $$
                 """
             ]),
+        Migration(
+            version: 12, name: "word sets of messages without a vector",
+            statements: [
+                // The distinct words of a message too large for a word vector (see `SearchWords`): the index
+                // rules out most such messages before a word term reads their text.
+                "ALTER TABLE message_search ADD COLUMN word_set tsvector",
+                // Sets for the messages stored before, as the indexer makes them; a text too long to be sure
+                // its set fits a vector keeps none, and is read whole as before.
+                """
+                UPDATE message_search SET word_set = array_to_tsvector(ARRAY(
+                    SELECT DISTINCT word FROM regexp_split_to_table(tokens, E'[ \\n]+') AS word
+                    WHERE word <> '' AND octet_length(word) <= \(SearchWords.longestToken)))
+                WHERE tokens IS NOT NULL AND octet_length(tokens) <= 900000
+                """,
+                // Without a pending list: each search would read all of it (entries of a whole message's
+                // distinct words) until a vacuum merged it. These messages are few; their fill pays instead.
+                """
+                CREATE INDEX message_search_word_set ON message_search USING gin (word_set)
+                    WITH (fastupdate = off) WHERE word_set IS NOT NULL
+                """,
+                // The trigram index of the token texts now serves only the messages without a set: a word
+                // term takes the others from the set's index, and reads their text only where it holds the
+                // words (from the trigram index, every such message would be a candidate read whole).
+                "DROP INDEX message_search_tokens",
+                """
+                CREATE INDEX message_search_tokens ON message_search USING gin (tokens gin_trgm_ops)
+                    WHERE tokens IS NOT NULL AND word_set IS NULL
+                """,
+            ]),
     ]
 
     /// Crockford's base 32 of 48 bits of `ms` in 10 characters, then of `seq` in 16 (the 80 bits of

@@ -187,12 +187,16 @@ struct WordQuery {
     var tsquery: String?
     /// What the token text of a message without a vector must contain, or `nil` when nothing can.
     var needle: String?
+    /// The `tsquery` of every token, without order, over the word sets of messages without a vector; `nil`
+    /// when a token is longer than a set holds.
+    var setQuery: String?
 
     init(_ value: String, isPhrase: Bool) {
         let tokens = Unicode61Tokenizer.tokens(value)
         guard !tokens.isEmpty else {
             // An FTS5 phrase without tokens matches nothing.
             tsquery = nil
+            setQuery = nil
             needle = nil
             return
         }
@@ -200,9 +204,14 @@ struct WordQuery {
         needle = " " + tokens.joined(separator: " ") + (isPrefix ? "" : " ")
         guard tokens.allSatisfy({ $0.utf8.count <= SearchWords.longestToken }) else {
             tsquery = nil
+            setQuery = nil
             return
         }
         let suffix = isPrefix ? ":*" : ""
+        // Every word of the term, in any order: what a message's word set must hold for the term to match.
+        setQuery = tokens.enumerated().map { index, token in
+            Self.quoted(token) + (index == tokens.count - 1 ? suffix : "")
+        }.joined(separator: " & ")
         if tokens.count == 1 {
             tsquery = Self.quoted(tokens[0]) + suffix
         } else {
@@ -213,24 +222,41 @@ struct WordQuery {
         }
     }
 
-    /// The condition that every one of `queries` matches the `message_search` row named `table`. Both of
-    /// its halves are answered by an index (the word index, and the trigram index of `tokens`, which only
-    /// messages without a vector have), so the planner can take the rows from the two indexes alone; a
-    /// half no index answered would be tested row by row, reading each row's vector. A row has a vector or
-    /// tokens, never both, so each half may test all the queries at once.
+    /// The condition that every one of `queries` matches the `message_search` row named `table`. Its first
+    /// half is answered by indexes alone (the word index; for messages without a vector, the index of their
+    /// word sets, or the trigram index of the `tokens` of those without a set), so the planner can take the
+    /// rows from the indexes; a condition no index answered would be tested row by row, reading each row's
+    /// vector. A row has a vector or tokens, never both, so each part may test all the queries at once.
+    ///
+    /// A word set only says that a message has every word somewhere, so the second half reads the text of
+    /// such a message, and only of such a message: its test of every other row stops at their null `tokens`
+    /// without reading anything. Without the sets, each word term of a search would read the whole text of
+    /// every message without a vector, however few hold the word.
     static func allOf(_ queries: [WordQuery], on table: String, into builder: inout SQLBuilder) throws -> String {
         var needles: [String] = []
         var tsqueries: [String] = []
+        var setQueries: [String] = []
         for query in queries {
             guard let needle = query.needle else { return "false" }
             needles.append("\(table).tokens LIKE \(try builder.bind(PostgresSearchSQL.likePattern(needle)))")
             if let tsquery = query.tsquery { tsqueries.append(tsquery) }
+            if let setQuery = query.setQuery { setQueries.append(setQuery) }
         }
-        let unindexed = needles.count == 1 ? needles[0] : "(" + needles.joined(separator: " AND ") + ")"
+        let texts = needles.count == 1 ? needles[0] : "(" + needles.joined(separator: " AND ") + ")"
+        // A word longer than any set holds: every such message's text is read.
+        guard setQueries.count == queries.count else { return texts }
+        let setQuery = setQueries.map { "(\($0))" }.joined(separator: " & ")
+        var indexed = [
+            "\(table).word_set @@ \(try builder.bind(setQuery))::tsquery",
+            "(\(table).word_set IS NULL AND \(texts))",
+        ]
         // A query without a `tsquery` matches no vector, so neither does the whole.
-        guard tsqueries.count == queries.count else { return unindexed }
-        let tsquery = tsqueries.count == 1 ? tsqueries[0] : tsqueries.map { "(\($0))" }.joined(separator: " & ")
-        return "(\(table).words @@ \(try builder.bind(tsquery))::tsquery OR \(unindexed))"
+        if tsqueries.count == queries.count {
+            let tsquery = tsqueries.count == 1 ? tsqueries[0] : tsqueries.map { "(\($0))" }.joined(separator: " & ")
+            indexed.insert("\(table).words @@ \(try builder.bind(tsquery))::tsquery", at: 0)
+        }
+        let exact = "(\(table).tokens IS NULL OR \(table).word_set IS NULL OR \(texts))"
+        return "((\(indexed.joined(separator: " OR "))) AND \(exact))"
     }
 
     /// A lexeme in `tsquery` syntax: between single quotes, quotes and backslashes doubled.

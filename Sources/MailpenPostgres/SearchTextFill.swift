@@ -31,6 +31,7 @@ struct SearchTextFill: BatchStatement {
         }
         let seqs = try sql.bind(entries.map(\.seq))
         let words = try column { $0.words.vector }
+        let wordSets = try column { $0.words.wordSet }
         let texts = [
             try column { $0.words.tokens },
             try column { $0.fields.from },
@@ -56,12 +57,13 @@ struct SearchTextFill: BatchStatement {
         return sql.query(
             """
             WITH filled AS (
-                UPDATE message_search s SET words = u.words, tokens = u.tokens, addr_from = u.addr_from,
+                UPDATE message_search s SET words = u.words, word_set = u.word_set, tokens = u.tokens,
+                    addr_from = u.addr_from,
                     addr_to = u.addr_to, addr_cc = u.addr_cc, addr_bcc = u.addr_bcc, addr_reply_to = u.addr_reply_to,
                     addr_all = u.addr_all, rcpt = u.rcpt, subject = u.subject, message_id = u.message_id,
                     headers = u.headers, created_xid = pg_current_xact_id()
-                FROM unnest(\(seqs)::int8[], \(words)::tsvector[], \(textArrays))
-                    AS u (seq, words, tokens, addr_from, addr_to, addr_cc, addr_bcc, addr_reply_to, addr_all, rcpt,
+                FROM unnest(\(seqs)::int8[], \(words)::tsvector[], \(wordSets)::tsvector[], \(textArrays))
+                    AS u (seq, words, word_set, tokens, addr_from, addr_to, addr_cc, addr_bcc, addr_reply_to, addr_all, rcpt,
                         subject, message_id, headers)
                 WHERE s.seq = u.seq AND s.addr_all IS NULL
                 RETURNING s.seq

@@ -15,12 +15,18 @@ import PostgresNIO
 /// 1 MB in all. A message beyond any of those (a long mail, a table of repeated numbers) gets no vector;
 /// its words are kept in order as text instead (`tokens`: each field's words between spaces, fields on
 /// lines of their own), where a word or phrase is a substring search: exact, and slower, for the few
-/// messages that need it.
+/// messages that need it. Such a message also gets the set of its distinct words (`wordSet`, a vector
+/// without positions, which has no limit on them), so that the word index rules most of them out before
+/// any substring search reads their text: otherwise every word term of a search would read the whole text
+/// of every such message, however few contain the word.
 struct SearchWords: Sendable {
     /// The vector, or `nil` for a message too large for one.
     var vector: TSVector?
     /// The words in order, for a message without a vector.
     var tokens: String?
+    /// The distinct words of a message without a vector (those a vector could hold, up to ``longestToken``
+    /// bytes), or `nil` when it has a vector or they are too many for one.
+    var wordSet: TSVector?
 
     /// Longest token, in bytes, a vector takes (a pair of them stays under PostgreSQL's lexeme limit).
     static let longestToken = 1000
@@ -39,12 +45,26 @@ struct SearchWords: Sendable {
         if let vector = Self.vector(of: tokens) {
             self.vector = vector
             self.tokens = nil
+            self.wordSet = nil
         } else {
             self.vector = nil
             self.tokens = tokens.map { words in
                 " " + words.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ") + " "
             }.joined(separator: "\n")
+            self.wordSet = Self.wordSet(of: tokens.joined())
         }
+    }
+
+    /// The distinct words of at most ``longestToken`` bytes, without positions; `nil` past the size of a vector.
+    static func wordSet(of words: some Sequence<[UInt8]>) -> TSVector? {
+        var distinct = Set<Lexeme>()
+        var bytes = 0
+        for word in words where word.count <= longestToken && distinct.insert(Lexeme(word)).inserted {
+            bytes += word.count + 8
+            guard bytes <= largestVectorBytes else { return nil }
+        }
+        let sorted = distinct.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) }
+        return TSVector(entries: sorted.map { (key: $0, value: []) })
     }
 
     private static func vector(of fields: [[[UInt8]]]) -> TSVector? {

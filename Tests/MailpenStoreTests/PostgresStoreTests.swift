@@ -43,12 +43,38 @@ struct PostgresStoreTests {
             for text in texts {
                 let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: text))
                 let plan = try await Self.plan(of: PostgresStore.pageStatement(query, limit: 50, offset: 0), url)
-                let rowTests = plan.filter { line in
+                // The one test of `tokens` allowed row by row is the exactness check of word sets, which
+                // stops at a null `tokens` (every message with a vector) without reading anything.
+                let rowTests = plan.map(Self.withoutWordSetCheck).filter { line in
                     line.contains("Filter:") && outOfLine.contains { line.contains($0) }
                 }
                 #expect(rowTests.isEmpty, "\(text): \(plan.joined(separator: "\n"))")
             }
         }
+    }
+
+    /// `line` without the check that a message's text holds what its word set matched: from
+    /// `(tokens IS NULL) OR (word_set IS NULL) OR ` to the end of the parenthesis that follows it.
+    static func withoutWordSetCheck(_ line: String) -> String {
+        var line = line
+        let guardText = "(tokens IS NULL) OR (word_set IS NULL) OR "
+        while let start = line.range(of: guardText) {
+            var depth = 0
+            var end = start.upperBound
+            while end < line.endIndex {
+                if line[end] == "(" { depth += 1 }
+                if line[end] == ")" {
+                    depth -= 1
+                    if depth == 0 {
+                        end = line.index(after: end)
+                        break
+                    }
+                }
+                end = line.index(after: end)
+            }
+            line.replaceSubrange(start.lowerBound..<end, with: "true")
+        }
+        return line
     }
 
     /// A node keeps each searched term's rows and later reads only the rows committed since. Nodes commit

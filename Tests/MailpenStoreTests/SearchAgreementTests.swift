@@ -36,11 +36,23 @@ struct SearchAgreementTests {
 
     @Test("word and phrase queries give the same messages on SQLite and PostgreSQL")
     func agree() async throws {
+        try await expectAgreement(bodies: Self.bodies)
+    }
+
+    /// Messages too large for a word vector are searched in their word sets and token texts on PostgreSQL:
+    /// the same answers, and the word set never hides a match (a word's prefix, a phrase's words).
+    @Test("the same for messages too large for a word vector")
+    func agreeBeyondTheVector() async throws {
+        let filler = String(repeating: " zzzfill", count: 16_400)
+        try await expectAgreement(bodies: Self.bodies.map { $0 + filler })
+    }
+
+    private func expectAgreement(bodies: [String]) async throws {
         var answers: [StoreBackend: [String: Set<Int>]] = [:]
         for backend in StoreBackend.allCases {
             try await withStore(on: backend) { store in
                 let summaries = try await storeSearchable(
-                    Self.bodies.enumerated().map { incoming("Subject: note \($0.offset)\r\n\r\n\($0.element)\r\n") },
+                    bodies.enumerated().map { incoming("Subject: note \($0.offset)\r\n\r\n\($0.element)\r\n") },
                     in: store)
                 let indexByID = Dictionary(
                     uniqueKeysWithValues: summaries.enumerated().map { ($0.element.id, $0.offset) })
