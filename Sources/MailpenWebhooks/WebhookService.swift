@@ -106,6 +106,8 @@ public actor WebhookService {
         await enqueuePending()
         await InFlightAttempts.finish(Array(attempts.values), within: grace)
         for attempt in attempts.values { attempt.cancel() }
+        // Cancelled, they end at once and record nothing; the client and the store must outlive them.
+        await InFlightAttempts.finish(Array(attempts.values), within: .seconds(1))
         try? await client.shutdown()
     }
 
@@ -244,6 +246,11 @@ public actor WebhookService {
     }
 
     private func finish(_ result: WebhookAttemptResult, of delivery: WebhookDelivery) async {
+        guard !Task.isCancelled else {
+            // Stopped mid-attempt: left `sending`, and sent again after the next start.
+            attempts[delivery.id] = nil
+            return
+        }
         if result.status != .sent {
             let next = result.status == .failed ? "giving up" : "retrying"
             logger.info(

@@ -363,6 +363,39 @@ def ingest(server, count):
     return count / elapsed, cpu * 1000 / count
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_stop_during_an_attempt_records_nothing_and_resends_after_the_start(make_server, backend):
+    # SIGTERM while an attempt hangs: the attempt is cancelled and left `sending` (no failure recorded, no
+    # error logged, nothing done on the store or the HTTP client after they stop), and the next start sends it.
+    options = {}
+    if backend == "postgres":
+        server_url = os.environ.get("MAILPEN_TEST_POSTGRES")
+        if not server_url or shutil.which("psql") is None:
+            pytest.skip("needs MAILPEN_TEST_POSTGRES (scripts/test-postgres.sh start) and psql")
+        name = "mailpen_webhook_stop_" + uuid.uuid4().hex
+        subprocess.run(["psql", server_url, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+        options["db"] = urllib.parse.urlunsplit(urllib.parse.urlsplit(server_url)._replace(path="/" + name))
+    hanging = Endpoint(hang=True)
+    server = make_server(**options)
+    try:
+        set_webhooks(server, {"url": hanging.url, "events": ["stored"]})
+        message_id = send(server, "stopped mid-attempt")
+        hanging.wait_for(1)
+        assert server.stop() == 0
+    finally:
+        hanging.close()
+    with open(server.log_path, encoding="utf-8", errors="replace") as log:
+        text = log.read()
+    assert "cannot record a webhook attempt" not in text and "already shut down" not in text, text[-3000:]
+    endpoint = Endpoint(port=hanging.port)
+    try:
+        make_server(**options)
+        endpoint.wait_for(1)
+        assert json.loads(endpoint.received()[0]["body"])["message"]["id"] == message_id
+    finally:
+        endpoint.close()
+
+
 def test_a_hanging_endpoint_does_not_slow_ingest(make_server):
     """An endpoint that hangs against one that refuses connections at once: both webhooks cost the same
     queuing (each message's event and delivery row), so what differs is only that attempts hang."""
