@@ -378,8 +378,8 @@ enum PostgresSchema {
                 // its set fits a vector keeps none, and is read whole as before.
                 """
                 UPDATE message_search SET word_set = array_to_tsvector(ARRAY(
-                    SELECT DISTINCT word FROM regexp_split_to_table(tokens, E'[ \\n]+') AS word
-                    WHERE word <> '' AND octet_length(word) <= \(SearchWords.longestToken)))
+                    SELECT DISTINCT left(word, \(SearchWords.setWordLength))
+                    FROM regexp_split_to_table(tokens, E'[ \\n]+') AS word WHERE word <> ''))
                 WHERE tokens IS NOT NULL AND octet_length(tokens) <= 900000
                 """,
                 // Without a pending list: each search would read all of it (entries of a whole message's

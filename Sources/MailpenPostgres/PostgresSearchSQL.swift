@@ -188,7 +188,7 @@ struct WordQuery {
     /// What the token text of a message without a vector must contain, or `nil` when nothing can.
     var needle: String?
     /// The `tsquery` of every token, without order, over the word sets of messages without a vector; `nil`
-    /// when a token is longer than a set holds.
+    /// when there are no tokens.
     var setQuery: String?
 
     init(_ value: String, isPhrase: Bool) {
@@ -202,16 +202,18 @@ struct WordQuery {
         }
         let isPrefix = !isPhrase
         needle = " " + tokens.joined(separator: " ") + (isPrefix ? "" : " ")
+        let suffix = isPrefix ? ":*" : ""
+        // Every word of the term, in any order: what a message's word set must hold for the term to match. A
+        // word longer than a set keeps is looked for by the beginning the set keeps of it.
+        // (Any word that has a cut token as its beginning, or is it, has the same cut.)
+        setQuery = tokens.enumerated().map { index, token in
+            Self.quoted(String(decoding: SearchWords.setLexeme(token.utf8), as: UTF8.self))
+                + (index == tokens.count - 1 ? suffix : "")
+        }.joined(separator: " & ")
         guard tokens.allSatisfy({ $0.utf8.count <= SearchWords.longestToken }) else {
             tsquery = nil
-            setQuery = nil
             return
         }
-        let suffix = isPrefix ? ":*" : ""
-        // Every word of the term, in any order: what a message's word set must hold for the term to match.
-        setQuery = tokens.enumerated().map { index, token in
-            Self.quoted(token) + (index == tokens.count - 1 ? suffix : "")
-        }.joined(separator: " & ")
         if tokens.count == 1 {
             tsquery = Self.quoted(tokens[0]) + suffix
         } else {
@@ -237,20 +239,18 @@ struct WordQuery {
         var tsqueries: [String] = []
         var setQueries: [String] = []
         for query in queries {
-            guard let needle = query.needle else { return "false" }
+            guard let needle = query.needle, let setQuery = query.setQuery else { return "false" }
             needles.append("\(table).tokens LIKE \(try builder.bind(PostgresSearchSQL.likePattern(needle)))")
+            setQueries.append(setQuery)
             if let tsquery = query.tsquery { tsqueries.append(tsquery) }
-            if let setQuery = query.setQuery { setQueries.append(setQuery) }
         }
         let texts = needles.count == 1 ? needles[0] : "(" + needles.joined(separator: " AND ") + ")"
-        // A word longer than any set holds: every such message's text is read.
-        guard setQueries.count == queries.count else { return texts }
         let setQuery = setQueries.map { "(\($0))" }.joined(separator: " & ")
         var indexed = [
             "\(table).word_set @@ \(try builder.bind(setQuery))::tsquery",
             "(\(table).word_set IS NULL AND \(texts))",
         ]
-        // A query without a `tsquery` matches no vector, so neither does the whole.
+        // A query without a `tsquery` (a word longer than a vector holds) matches no vector, nor does the whole.
         if tsqueries.count == queries.count {
             let tsquery = tsqueries.count == 1 ? tsqueries[0] : tsqueries.map { "(\($0))" }.joined(separator: " & ")
             indexed.insert("\(table).words @@ \(try builder.bind(tsquery))::tsquery", at: 0)

@@ -63,8 +63,8 @@ struct SearchTextFill: BatchStatement {
                     addr_all = u.addr_all, rcpt = u.rcpt, subject = u.subject, message_id = u.message_id,
                     headers = u.headers, created_xid = pg_current_xact_id()
                 FROM unnest(\(seqs)::int8[], \(words)::tsvector[], \(wordSets)::tsvector[], \(textArrays))
-                    AS u (seq, words, word_set, tokens, addr_from, addr_to, addr_cc, addr_bcc, addr_reply_to, addr_all, rcpt,
-                        subject, message_id, headers)
+                    AS u (seq, words, word_set, tokens, addr_from, addr_to, addr_cc, addr_bcc, addr_reply_to,
+                        addr_all, rcpt, subject, message_id, headers)
                 WHERE s.seq = u.seq AND s.addr_all IS NULL
                 RETURNING s.seq
             ), headed AS (

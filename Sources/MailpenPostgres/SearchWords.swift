@@ -24,8 +24,8 @@ struct SearchWords: Sendable {
     var vector: TSVector?
     /// The words in order, for a message without a vector.
     var tokens: String?
-    /// The distinct words of a message without a vector (those a vector could hold, up to ``longestToken``
-    /// bytes), or `nil` when it has a vector or they are too many for one.
+    /// The distinct words of a message without a vector, each cut to its first ``setWordLength`` characters,
+    /// or `nil` when it has a vector or they are too many for one.
     var wordSet: TSVector?
 
     /// Longest token, in bytes, a vector takes (a pair of them stays under PostgreSQL's lexeme limit).
@@ -55,12 +55,26 @@ struct SearchWords: Sendable {
         }
     }
 
-    /// The distinct words of at most ``longestToken`` bytes, without positions; `nil` past the size of a vector.
+    /// Characters of a word its set keeps: a longer word is kept as its beginning, which every term that
+    /// matches it also begins with (see ``setLexeme(_:)``); no word is left out of the set.
+    static let setWordLength = 250
+
+    /// A word as a set holds it: its first ``setWordLength`` characters (Unicode scalars, as PostgreSQL's
+    /// `left()` counts them).
+    static func setLexeme(_ word: some Collection<UInt8>) -> [UInt8] {
+        let text = String(decoding: word, as: UTF8.self)
+        guard text.unicodeScalars.count > setWordLength else { return Array(word) }
+        return Array(String(String.UnicodeScalarView(text.unicodeScalars.prefix(setWordLength))).utf8)
+    }
+
+    /// The distinct words, as ``setLexeme(_:)`` keeps them, without positions; `nil` past the size of a vector.
     static func wordSet(of words: some Sequence<[UInt8]>) -> TSVector? {
         var distinct = Set<Lexeme>()
         var bytes = 0
-        for word in words where word.count <= longestToken && distinct.insert(Lexeme(word)).inserted {
-            bytes += word.count + 8
+        for word in words {
+            let lexeme = word.count > setWordLength ? setLexeme(word) : word
+            guard distinct.insert(Lexeme(lexeme)).inserted else { continue }
+            bytes += lexeme.count + 8
             guard bytes <= largestVectorBytes else { return nil }
         }
         let sorted = distinct.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) }

@@ -19,7 +19,11 @@ struct SearchAgreementTests {
         "Meet at 10:30, room 4B; déjà-vu and e\u{301}te\u{301} combining",
         "password reset now, reset-password link, passwords",
         "tab\tseparated\u{00A0}nbsp and under_score and O'Brien's",
+        // A word longer than a vector or a word set holds: no vector, and a set that keeps its beginning.
+        "supercalifragilistic" + String(repeating: "x", count: 1200) + " ends here",
     ]
+
+    static let longWord = "supercalifragilistic" + String(repeating: "x", count: 1200)
 
     static let queries = [
         "cafe", "café", "CAFÉ", "caf", "creme", "brulee", "naive", "cooperative", "coop",
@@ -32,6 +36,8 @@ struct SearchAgreementTests {
         // Several words and phrases that must all match (one `tsquery` on PostgreSQL).
         "cafe creme", "creme cafe brulee", "\"cafe creme\" cafeteria", "\"password reset\" passwords",
         "password \"reset password\"", "full letters", "cafe zzzabsent", "cafe -brulee creme", "first.last example",
+        // The long word: by a prefix, whole, with its neighbour, and negated.
+        "supercali", longWord, "\"\(longWord) ends\"", "-supercali", "ends -supercali",
     ]
 
     @Test("word and phrase queries give the same messages on SQLite and PostgreSQL")
@@ -73,5 +79,6 @@ struct SearchAgreementTests {
         // Not vacuous: accent folding and prefixes find something.
         #expect(sqlite["cafe"] == [0, 1])
         #expect(sqlite["naive"] == [0])
+        #expect(sqlite["supercali"] == [9])
     }
 }
