@@ -128,6 +128,8 @@ struct SQLiteStoreTests {
                 if found.count < 2 { try await Task.sleep(for: .milliseconds(20)) }
             }
             #expect(found == [old.id, new.id])
+            // Found by the indexing run, not by the start-up (which would have moved the file aside).
+            #expect(!FileManager.default.fileExists(atPath: path + "-search.damaged"))
             try await reopened.close()
         }
     }

@@ -34,6 +34,7 @@ actor SearchIndexer: CommitListener {
     /// The retry after a failed run. Until it runs, no other run starts: each would fail and log again.
     private var retry: Scheduled<Void>?
     private var mergeStepsSinceCheckpoint = 0
+    private var hasRebuiltDamagedIndex = false
     private var isCheckpointAfterMergeDue = false
     /// A batch is at most this many messages, and at most ``maximumBatchBytes`` of them (but always one):
     /// every raw message of a batch is in memory at once.
@@ -196,8 +197,9 @@ actor SearchIndexer: CommitListener {
                     try db.cachedStatement(sql: "UPDATE \(indexSchema)index_state SET indexed_seq = ?")
                         .execute(arguments: [lastSeq])
                 }
-            } catch let error as DatabaseError where rebuildIfDamaged(error) {
-                return
+            } catch let error as DatabaseError {
+                if rebuildIfDamaged(error) { return }
+                throw error
             }
             indexedSeq = lastSeq
             feed.publishFromAnyThread(announced.map { IndexedMessages(inbox: $0.key, ids: $0.value) })
@@ -325,10 +327,11 @@ actor SearchIndexer: CommitListener {
                 loop.execute { self.assumeIsolated { $0.mergeStep() } }
                 return
             }
-        } catch let error as DatabaseError where rebuildIfDamaged(error) {
-            isMerging = false
-            return
         } catch {
+            if let error = error as? DatabaseError, rebuildIfDamaged(error) {
+                isMerging = false
+                return
+            }
             logger.warning("merging the search index failed: \(error)")
         }
         isMerging = false
@@ -366,6 +369,9 @@ actor SearchIndexer: CommitListener {
         guard error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB, indexSchema.isEmpty else {
             return false
         }
+        // Once per run: damage that comes back (a failing disk) must not mean one full reindex after another.
+        guard !hasRebuiltDamagedIndex else { return false }
+        hasRebuiltDamagedIndex = true
         logger.warning(
             "the search index is damaged (\(error.message ?? "\(error.resultCode)")): emptying it and rebuilding it from the messages"
         )
@@ -373,7 +379,7 @@ actor SearchIndexer: CommitListener {
             try index.writeWithoutTransaction { db in
                 let result = ResultCode(rawValue: mailpen_reset_database(db.sqliteConnection))
                 guard result == .SQLITE_OK else {
-                    throw DatabaseError(resultCode: result, message: "emptying the index failed")
+                    throw DatabaseError(resultCode: result, message: db.lastErrorMessage ?? "emptying the index failed")
                 }
                 try SearchIndexSchema.prepare(db, schema: "")
             }
