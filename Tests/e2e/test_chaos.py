@@ -295,9 +295,9 @@ def test_seeded_probability_repeats_its_outcomes_at_the_given_rate(server):
     ({"seed": -1, "rules": []}, "seed"),
     ({"rules": [{"stage": "mail", "disconnect": True}] * 101}, "at most 100"),
     ({"rules": "none"}, "invalid JSON"),
-    ({"rule": [{"stage": "mail", "reply": "451"}]}, "unknown field 'rule'"),
-    ({"x": 1}, "unknown field 'x'"),
     ({"rules": [{"stage": "mail", "reply": "451", "delay_ms": 10}]}, "unknown field 'delay_ms'"),
+    ({"rules": [{"stage": "mail", "reply": "451", "match": "rcpt:@qa.example\u0000rcpt:@none.example"}]},
+     "control characters"),
 ])
 def test_invalid_rules_are_refused_and_change_nothing(server, body, fragment):
     set_rules(server, [{"stage": "ehlo", "delayMs": 1}])
@@ -402,6 +402,12 @@ def test_mailpit_triggers_map_onto_global_rules(server):
     status, state = api(server, "GET", "/api/v1/chaos")
     assert state["Sender"] == {"ErrorCode": 452, "Probability": 100}
     assert state["rules"][0]["stage"] == "mail"
+    # A client that sends back what GET showed, Mailpen's members included, with one trigger changed.
+    state["Recipient"] = {"ErrorCode": 453, "Probability": 100}
+    status, answer = api(server, "PUT", "/api/v1/chaos", state)
+    assert status == 200 and answer["Recipient"] == {"ErrorCode": 453, "Probability": 100}, answer
+    assert sorted((rule["stage"], rule["reply"]) for rule in answer["rules"]) == [
+        ("mail", "452 Chaos error"), ("rcpt", "453 Chaos error")]
     with urllib.request.urlopen(server.base_url + "/api/v1/webui", timeout=30) as response:
         assert json.loads(response.read())["ChaosEnabled"] is True
     # Mailpit's own validation message for a bad code, as plain text.

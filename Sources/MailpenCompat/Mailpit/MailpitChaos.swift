@@ -37,11 +37,13 @@ public enum MailpitChaos {
         ("Sender", .mail), ("Recipient", .rcpt), ("Authentication", .auth),
     ]
 
-    /// Whether a body is Mailpit's trigger set: an object whose fields are only Mailpit's trigger names.
+    /// Whether a body is Mailpit's trigger set: an empty object (Mailpit's reset), or one with any of Mailpit's
+    /// trigger names, whose other members Mailpit ignores (a client may send back what `GET` showed, Mailpen's
+    /// own members included, with one trigger changed).
     public static func isTriggerBody(_ bytes: [UInt8]) -> Bool {
         guard let object = try? LenientJSONObject(bytes) else { return false }
         let names: Set<String> = ["authentication", "recipient", "sender"]
-        return object.fields.keys.allSatisfy { names.contains($0.lowercased()) }
+        return object.fields.isEmpty || object.fields.keys.contains { names.contains($0.lowercased()) }
     }
 
     /// The global rules a trigger set asks for; throws with Mailpit's kind of message for a bad one.

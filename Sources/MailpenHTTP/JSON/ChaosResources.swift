@@ -14,9 +14,10 @@ struct ChaosRequest: Decodable, Sendable {
         case seed, rules
     }
 
-    /// A member it does not know is a 400: a misspelt `rules` would otherwise clear the scope's rules.
+    /// Members it does not know are ignored here, unlike in the API's other bodies: `/api/v1/chaos` is also
+    /// Mailpit's path, whose clients send bodies of their own and expect Mailpit's leniency. Within a rule,
+    /// an unknown member is a 400.
     init(from decoder: any Decoder) throws {
-        try UnknownKeys.reject(in: decoder, allowed: CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         seed = try container.decodeIfPresent(Int64.self, forKey: .seed)
         rules = try container.decodeIfPresent([ChaosRuleRequest].self, forKey: .rules)

@@ -4,6 +4,10 @@ extension ChaosMatch {
     /// Parses a rule's `match` with the search grammar, which must use only `from:`, `to:` and `rcpt:`
     /// terms (negated or not): the SMTP envelope has nothing else. `to:` means the envelope recipients here.
     public init(parsing text: String) throws(ChaosRuleError) {
+        // The stores end text at a NUL: a match kept shorter would apply to other sessions than asked.
+        guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw ChaosRuleError("match has no control characters")
+        }
         let query: SearchQuery
         do {
             query = try SearchQuery(parsing: text)
