@@ -95,6 +95,7 @@ struct MailpitSendRequestTests {
             invalid(file + #""Filename":"r.pdf","ContentID":"a>\r\nX-F: 1"}]}"#)
                 == "Invalid attachment content ID for r.pdf")
         #expect(invalid(file + #""Filename":"r.pdf","ContentID":"logo@x"}]}"#) == nil)
+        #expect(invalid(file + #""Filename":"r.pdf","ContentID":"<logo@x>"}]}"#) == nil)
         // Go's decoder matches field names without regard to case.
         #expect(invalid(#"{"from":{"email":"a@b.c"},"to":[{"email":"d@e.f"}]}"#) == nil)
     }

@@ -88,7 +88,11 @@ struct MailpitSendRequest: Equatable {
             guard !Self.hasControlCharacter(declared) else {
                 throw Invalid(message: "Invalid attachment content type for \(filename)")
             }
-            let contentID = try object.string("ContentID") ?? ""
+            // `<logo@x>` and `logo@x` name the same part: the brackets are the header's, written below.
+            var contentID = try object.string("ContentID") ?? ""
+            if contentID.hasPrefix("<"), contentID.hasSuffix(">"), contentID.count >= 2 {
+                contentID = String(contentID.dropFirst().dropLast())
+            }
             guard !Self.hasControlCharacter(contentID), !contentID.contains(where: { "<> ".contains($0) }) else {
                 throw Invalid(message: "Invalid attachment content ID for \(filename)")
             }

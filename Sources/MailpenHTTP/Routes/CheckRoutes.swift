@@ -31,7 +31,7 @@ struct CheckRoutes {
                 context.logger.error("the HTML check cannot run: \(error)")
                 throw APIError(
                     .internalServerError,
-                    "the HTML check cannot run: its data (caniemail.json) is missing from this installation; see the server log"
+                    "the HTML check cannot run: its data (caniemail.json) is missing or unreadable in this installation; see the server log"
                 )
             }
         }
