@@ -101,6 +101,12 @@ struct MessageListRouteTests {
             let left = try await client.execute(uri: "/api/v1/inboxes/default/messages", method: .get)
             #expect(
                 try (left.json["messages"] as? [[String: Any]])?.compactMap { $0["subject"] as? String } == ["keep me"])
+            // A q of only separators has no terms: refused, not taken for "every message".
+            for separators in ["%0A", "%00", "%20%09"] {
+                let refused = try await client.execute(
+                    uri: "/api/v1/inboxes/default/messages?q=\(separators)", method: .delete)
+                #expect(refused.status == .badRequest, "\(separators)")
+            }
             let all = try await client.execute(uri: "/api/v1/inboxes/default/messages", method: .delete)
             #expect(try all.json["deleted"] as? Int == 1)
             #expect(try await client.execute(uri: "/api/v1/inboxes/default", method: .get).json["total"] as? Int == 0)

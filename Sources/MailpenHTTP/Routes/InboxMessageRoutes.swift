@@ -24,6 +24,11 @@ struct InboxMessageRoutes {
     }
 
     @Sendable func delete(_ request: Request, context: MailpenRequestContext) async throws -> DeleteResource {
-        DeleteResource(deleted: try await store.deleteMessages(try request.messageQuery(context)))
+        let query = try request.messageQuery(context)
+        // A `q` of only separators (a stray newline or NUL from a script) has no terms, and would delete all.
+        if query.search.terms.isEmpty, let text = try request.queryValue("q"), !text.isEmpty {
+            throw APIError.badRequest("q has no search terms; leave q out to delete every message")
+        }
+        return DeleteResource(deleted: try await store.deleteMessages(query))
     }
 }
