@@ -1,8 +1,12 @@
+import Foundation
+
 /// A recipient address as a relay sends it and as its policy judges it: one RFC 5321 mailbox, in the one
 /// spelling receiving servers treat it as. `"ceo"@corp.example` and `"c\eo"@corp.example` are the mailbox
 /// `ceo@corp.example`, so they are sent and matched as that; otherwise a quoted local part would walk past
 /// a `deny` pattern. Anything that is not a single mailbox (`a@x.example,b@y.example`, two `@`, spaces, a
-/// quoted local part that only quoting makes valid) is refused rather than guessed at.
+/// quoted local part that only quoting makes valid) is refused rather than guessed at, and so are spellings
+/// a receiving server would fold into another mailbox: `%` and `!` routing in the local part, and a domain
+/// that Unicode normalisation changes (fullwidth letters, other full stops, invisible characters).
 enum RelayRecipient {
     /// The address in its plain form, or `nil` when it is not one mailbox a relay should send to.
     static func canonical(_ address: String) -> String? {
@@ -53,10 +57,11 @@ enum RelayRecipient {
         }
     }
 
+    /// RFC 5322's atom characters but `%` and `!`, which servers may still read as source routes.
     private static func isAtomCharacter(_ scalar: Unicode.Scalar) -> Bool {
         if !scalar.isASCII { return scalar.value >= 0xA0 }
         if scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) { return true }
-        return "!#$%&'*+-/=?^_`{|}~".unicodeScalars.contains(scalar)
+        return "#$&'*+-/=?^_`{|}~".unicodeScalars.contains(scalar)
     }
 
     /// Labels of letters, digits and hyphens (or non-ASCII, for internationalised names) separated by single
@@ -69,6 +74,14 @@ enum RelayRecipient {
             return scalars.dropFirst().dropLast().allSatisfy {
                 (0x21...0x7E).contains($0.value) && $0 != "[" && $0 != "]" && $0 != "\\"
             }
+        }
+        if !text.unicodeScalars.allSatisfy(\.isASCII) {
+            // What normalisation (as UTS #46 applies it) would change names another domain.
+            guard text.precomposedStringWithCompatibilityMapping == text,
+                !text.unicodeScalars.contains(where: {
+                    $0.properties.isDefaultIgnorableCodePoint || [0x3002, 0xFF0E, 0xFF61].contains($0.value)
+                })
+            else { return false }
         }
         return text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
             !label.isEmpty && label.unicodeScalars.count <= 63 && label.first != "-" && label.last != "-"

@@ -129,6 +129,13 @@ struct RelayConfigurationTests {
             ("@corp.example", nil),
             ("a b@corp.example", nil),
             ("\"unterminated@corp.example", nil),
+            // Spellings a receiving server may fold into another mailbox.
+            ("ceo%corp.example@corp.example", nil),
+            ("corp.example!ceo@corp.example", nil),
+            ("ceo@ｃｏｒｐ.example", nil),
+            ("ceo@corp\u{3002}example", nil),
+            ("ceo@co\u{AD}rp.example", nil),
+            ("ceo@bücher.example", "ceo@bücher.example"),
             ("", nil),
         ]
         for (address, expected) in plain {
