@@ -384,6 +384,20 @@ def test_cli_sets_shows_and_clears_rules(server):
     send(server)
 
 
+def test_what_get_shows_can_be_sent_back(server):
+    # A client reads an inbox's rules, changes one and sends the whole back, counters and all.
+    status, _ = api(server, "PUT", "/api/v1/inboxes/default/chaos",
+                    {"seed": 7, "rules": [{"stage": "mail", "reply": "451 4.3.0 busy", "match": "from:slow@"}]})
+    assert status == 200
+    status, state = api(server, "GET", "/api/v1/inboxes/default/chaos")
+    assert status == 200 and "hits" in state["rules"][0]
+    state["rules"][0]["probability"] = 50
+    status, answer = api(server, "PUT", "/api/v1/inboxes/default/chaos", state)
+    assert status == 200, answer
+    assert answer["seed"] == 7 and answer["rules"][0]["probability"] == 50
+    assert answer["rules"][0]["match"] == "from:slow@"
+
+
 def test_mailpit_triggers_map_onto_global_rules(server):
     request = urllib.request.Request(
         server.base_url + "/api/v1/chaos", method="PUT",

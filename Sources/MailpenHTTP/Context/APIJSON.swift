@@ -46,7 +46,7 @@ enum APIJSON {
 
     /// The numeric fields of the API's request bodies, at any depth.
     static let wholeNumberFields: Set<String> = [
-        "maxMessages", "maxAgeSeconds", "seed", "probability", "times", "delayMs",
+        "maxMessages", "maxAgeSeconds", "seed", "probability", "times", "delayMs", "hits",
     ]
 
     /// The first value of one of ``wholeNumberFields`` in `value` that JSONSerialization read as a floating-point

@@ -34,7 +34,9 @@ struct ChaosRequest: Decodable, Sendable {
         var match: String?
 
         enum CodingKeys: String, CodingKey {
-            case stage, reply, probability, times, delayMs, disconnect, match
+            // `hits` is what GET shows beside a rule: taken and ignored, so that a client can send back
+            // what it read with a change.
+            case stage, reply, probability, times, delayMs, disconnect, match, hits
         }
 
         init(from decoder: any Decoder) throws {
@@ -47,6 +49,9 @@ struct ChaosRequest: Decodable, Sendable {
             delayMs = try container.decodeIfPresent(Int.self, forKey: .delayMs)
             disconnect = try container.decodeIfPresent(Bool.self, forKey: .disconnect)
             match = try container.decodeIfPresent(String.self, forKey: .match)
+            if let hits = try container.decodeIfPresent(Int.self, forKey: .hits), hits < 0 {
+                throw APIError.badRequest("hits is a count (and ignored here), not \(hits)")
+            }
         }
     }
 
