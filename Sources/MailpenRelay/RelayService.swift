@@ -179,7 +179,7 @@ public actor RelayService {
         for rule in rules {
             guard configuration.relay(named: rule.relay) != nil else { throw RelayError.unknownRelay(rule.relay) }
             // The stores end text at a NUL: `subject:a\0b` would be kept as `subject:a`, matching far more mail.
-            guard !rule.query.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            guard !StoredText.hasControlCharacter(rule.query) else {
                 throw RelayError.invalidRule("an autoRelay query has no control characters")
             }
             do {

@@ -209,6 +209,6 @@ struct MailpitShapeTests {
 
     @Test func tagsAreCleanedAsMailpitCleansThem() {
         #expect(
-            MailpitAPI<TestContext>.cleanedTags(["Tag 1", "urgent!", "", "tag 1", "a/b"]) == ["Tag 1", "urgent", "ab"])
+            MailpitTags.cleaned(["Tag 1", "urgent!", "", "tag 1", "a/b"]) == ["Tag 1", "urgent", "ab"])
     }
 }

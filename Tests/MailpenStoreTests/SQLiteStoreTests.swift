@@ -69,27 +69,38 @@ struct SQLiteStoreTests {
         }
     }
 
+    /// Stores a message with the word "zebra" in a new store at `path`, waits until it is searchable, and
+    /// closes the store, leaving an index that holds it.
+    private static func storeZebraAndClose(at path: String) async throws -> MessageSummary {
+        let store = try SQLiteStore(configuration: .init(path: path))
+        let stored = try await storeSearchable([incoming("Subject: zebra crossing\r\n\r\nstriped\r\n")], in: store)
+        try await store.close()
+        return try #require(stored.first)
+    }
+
+    /// The ids a search for "zebra" finds, once it finds `count` of them (a rebuild runs behind the start),
+    /// or whatever it finds after ten seconds.
+    private static func zebras(in store: SQLiteStore, count: Int) async throws -> Set<String> {
+        let zebra = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "zebra"))
+        let deadline = ContinuousClock.now + .seconds(10)
+        var found: Set<String> = []
+        while found.count < count && ContinuousClock.now < deadline {
+            found = Set(try await store.messages(zebra).messages.map(\.id))
+            if found.count < count { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        return found
+    }
+
     /// A damaged index holds only derived data: Mailpen starts anyway, keeps the damaged file aside and
     /// rebuilds the index from the messages.
     @Test(arguments: IndexDamage.allCases)
     func aDamagedIndexIsRebuiltFromTheMessages(damage: IndexDamage) async throws {
         try await withDatabasePath { path in
-            let store = try SQLiteStore(configuration: .init(path: path))
-            let searchable = await store.indexed.subscribe()
-            let stored = try await store.store(incoming("Subject: zebra crossing\r\n\r\nstriped\r\n"))
-            for try await event in searchable where event.ids.contains(stored.id) { break }
-            try await store.close()
+            let stored = try await Self.storeZebraAndClose(at: path)
             try damage.apply(to: path + "-search")
 
             let reopened = try SQLiteStore(configuration: .init(path: path))
-            let zebra = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "zebra"))
-            let deadline = ContinuousClock.now + .seconds(10)
-            var found: [String] = []
-            while found.isEmpty && ContinuousClock.now < deadline {
-                found = try await reopened.messages(zebra).messages.map(\.id)
-                if found.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
-            }
-            #expect(found == [stored.id])
+            #expect(try await Self.zebras(in: reopened, count: 1) == [stored.id])
             #expect(FileManager.default.fileExists(atPath: path + "-search.damaged"))
             try await reopened.close()
         }
@@ -100,11 +111,7 @@ struct SQLiteStoreTests {
     /// the run failing and retrying for as long as Mailpen runs.
     @Test func damageFoundWhileRunningRebuildsTheIndex() async throws {
         try await withDatabasePath { path in
-            let store = try SQLiteStore(configuration: .init(path: path))
-            let searchable = await store.indexed.subscribe()
-            let old = try await store.store(incoming("Subject: zebra crossing\r\n\r\nstriped\r\n"))
-            for try await event in searchable where event.ids.contains(old.id) { break }
-            try await store.close()
+            let old = try await Self.storeZebraAndClose(at: path)
             let index = try DatabaseQueue(path: path + "-search")
             let (root, pageSize) = try await index.read { db in
                 (
@@ -120,14 +127,7 @@ struct SQLiteStoreTests {
 
             let reopened = try SQLiteStore(configuration: .init(path: path))
             let new = try await reopened.store(incoming("Subject: zebra again\r\n\r\nstriped\r\n"))
-            let zebra = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "zebra"))
-            let deadline = ContinuousClock.now + .seconds(10)
-            var found: Set<String> = []
-            while found.count < 2 && ContinuousClock.now < deadline {
-                found = Set(try await reopened.messages(zebra).messages.map(\.id))
-                if found.count < 2 { try await Task.sleep(for: .milliseconds(20)) }
-            }
-            #expect(found == [old.id, new.id])
+            #expect(try await Self.zebras(in: reopened, count: 2) == [old.id, new.id])
             // Found by the indexing run, not by the start-up (which would have moved the file aside).
             #expect(!FileManager.default.fileExists(atPath: path + "-search.damaged"))
             try await reopened.close()

@@ -42,7 +42,7 @@ extension MailpitAPI {
                         inbox: user ?? Inbox.defaultName, raw: raw, envelope: envelope,
                         inboxCreation: dependencies.createsInboxesOnFirstUse ? .withGeneratedPassword : .never,
                         routesByRecipient: user == nil))
-                let tags = Self.cleanedTags(send.tags)
+                let tags = MailpitTags.cleaned(send.tags)
                 if !tags.isEmpty {
                     summary = try await dependencies.store.update(id: summary.id, isRead: nil, tags: tags)
                 }

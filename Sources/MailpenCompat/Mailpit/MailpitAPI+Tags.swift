@@ -16,7 +16,7 @@ extension MailpitAPI {
             try await answer {
                 let body = try LenientJSONObject(try await request.bodyBytes())
                 let ids = try body.strings("IDs") ?? []
-                let tags = Self.cleanedTags(try body.strings("Tags") ?? [])
+                let tags = MailpitTags.cleaned(try body.strings("Tags") ?? [])
                 try await visible(context).update(ids: ids, isRead: nil, tags: tags)
                 return PlainText.ok
             }
@@ -25,7 +25,7 @@ extension MailpitAPI {
             try await answer {
                 let tag = Self.pathTag(context)
                 let body = try LenientJSONObject(try await request.bodyBytes())
-                guard let name = Self.cleanedTags([try body.string("Name") ?? ""]).first else {
+                guard let name = MailpitTags.cleaned([try body.string("Name") ?? ""]).first else {
                     throw CompatError(status: .badRequest, message: "Invalid tag name")
                 }
                 try await retag(tag, context) { tags in
@@ -67,6 +67,4 @@ extension MailpitAPI {
         }
     }
 
-    /// Mailpit keeps letters, digits, `-`, `.`, `_` and spaces in a tag and drops the rest; empty tags go.
-    static func cleanedTags(_ tags: [String]) -> [String] { MailpitTags.cleaned(tags) }
 }

@@ -90,7 +90,7 @@ struct InboxRoutes {
         // A control character (a NUL, which the stores end text at) would keep a password other than the one given.
         if let password,
             password.unicodeScalars.isEmpty || password.unicodeScalars.count > 256
-                || password.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+                || StoredText.hasControlCharacter(password)
         {
             throw APIError.badRequest("password must have 1 to 256 characters, none of them control characters")
         }

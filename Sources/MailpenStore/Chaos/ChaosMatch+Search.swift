@@ -5,7 +5,7 @@ extension ChaosMatch {
     /// terms (negated or not): the SMTP envelope has nothing else. `to:` means the envelope recipients here.
     public init(parsing text: String) throws(ChaosRuleError) {
         // The stores end text at a NUL: a match kept shorter would apply to other sessions than asked.
-        guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+        guard !StoredText.hasControlCharacter(text) else {
             throw ChaosRuleError("match has no control characters")
         }
         let query: SearchQuery

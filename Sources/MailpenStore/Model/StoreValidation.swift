@@ -17,7 +17,7 @@ package enum StoreValidation {
         guard tags.count <= StoreLimits.maximumTagsPerMessage else { throw .tooManyTags(tags.count) }
         for tag in tags
         where tag.unicodeScalars.isEmpty || tag.unicodeScalars.count > StoreLimits.maximumTagLength
-            || tag.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+            || StoredText.hasControlCharacter(tag)
         {
             throw .invalidTag(tag)
         }

@@ -10,4 +10,11 @@ package enum StoredText {
     package static func cut(_ text: String?) -> String? {
         text.map(cut)
     }
+
+    /// Whether `text` holds a control character (C0 or DEL). A value checked against a limit must not: a
+    /// NUL would have the stores keep less of it than was checked, and a line break would split the header
+    /// or log line it goes into.
+    package static func hasControlCharacter(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+    }
 }

@@ -71,7 +71,7 @@ public enum WebhookLimits {
                         + "not \(secret.count)")
             }
             // The stores end text at a NUL: a secret with one would be kept shorter, or empty and unsigned.
-            if let secret = webhook.secret, hasControlCharacter(secret) {
+            if let secret = webhook.secret, StoredText.hasControlCharacter(secret) {
                 throw WebhookQueueError.invalid("a webhook secret has no control characters")
             }
             guard backoffRange.contains(webhook.backoffMilliseconds) else {
@@ -85,7 +85,7 @@ public enum WebhookLimits {
         guard text.count <= maximumURLLength else {
             throw WebhookQueueError.invalid("a webhook URL has at most \(maximumURLLength) characters")
         }
-        guard !hasControlCharacter(text) else {
+        guard !StoredText.hasControlCharacter(text) else {
             throw WebhookQueueError.invalid("a webhook URL has no control characters (percent-encode them)")
         }
         guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
@@ -99,10 +99,6 @@ public enum WebhookLimits {
         if let port = url.port, !validPorts.contains(port) {
             throw WebhookQueueError.invalid("a webhook URL's port is from 1 to 65535, not \(port)")
         }
-    }
-
-    private static func hasControlCharacter(_ text: String) -> Bool {
-        text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
     }
 
     /// The ports a URL may name.
