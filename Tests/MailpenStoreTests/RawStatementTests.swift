@@ -24,14 +24,20 @@ struct RawStatementTests {
             asString.bind(long)
             asString.bind(Int64(1))
             #expect(throws: DatabaseError.self) { try asString.execute(in: db) }
-            var asBytes = RawStatement(statement)
-            asBytes.bind(text: long.utf8[...])
-            asBytes.bind(Int64(2))
-            #expect(throws: DatabaseError.self) { try asBytes.execute(in: db) }
-            var fits = RawStatement(statement)
-            fits.bind(text: "x-b: c".utf8.dropLast(3))
-            fits.bind(Int64(7))
-            try fits.execute(in: db)
+            var longBytes = long
+            try longBytes.withUTF8 { bytes in
+                var asBytes = RawStatement(statement)
+                asBytes.bind(borrowedText: bytes)
+                asBytes.bind(Int64(2))
+                #expect(throws: DatabaseError.self) { try asBytes.execute(in: db) }
+            }
+            var line = "x-b: c"
+            try line.withUTF8 { bytes in
+                var fits = RawStatement(statement)
+                fits.bind(borrowedText: UnsafeBufferPointer(rebasing: bytes.dropLast(3)))
+                fits.bind(Int64(7))
+                try fits.execute(in: db)
+            }
             #expect(try String.fetchAll(db, sql: "SELECT name || '@' || seq FROM t") == ["x-b@7"])
         }
     }

@@ -39,21 +39,19 @@ struct RawStatement {
         bind(value)
     }
 
-    /// Binds UTF-8 `bytes` as text, up to a NUL byte as for a `String`; a slice of a native string is bound
-    /// without a copy of its own.
-    mutating func bind(text bytes: Substring.UTF8View.SubSequence) {
+    /// Binds UTF-8 `bytes` as text, up to a NUL byte, without SQLite's copy: the bytes must stay valid
+    /// until ``execute(in:)`` has returned, which unbinds them.
+    mutating func bind(borrowedText bytes: UnsafeBufferPointer<UInt8>) {
         index += 1
-        let position = index
-        let bound = bytes.withContiguousStorageIfAvailable { bindText($0, at: position) }
-        if let bound {
-            check(bound)
-        } else {
-            check(sqlite3_bind_text(handle, position, String(decoding: bytes, as: UTF8.self), -1, Self.transient))
-        }
+        check(bindText(bytes, at: index, destructor: nil))
     }
 
-    /// Binds UTF-8 `buffer` as text at `position`, up to its first NUL byte.
-    private func bindText(_ buffer: UnsafeBufferPointer<UInt8>, at position: Int32) -> Int32 {
+    /// Binds UTF-8 `buffer` as text at `position`, up to its first NUL byte; SQLite copies it unless
+    /// `destructor` is nil.
+    private func bindText(
+        _ buffer: UnsafeBufferPointer<UInt8>, at position: Int32,
+        destructor: sqlite3_destructor_type? = RawStatement.transient
+    ) -> Int32 {
         guard let start = buffer.baseAddress, !buffer.isEmpty else {
             // Empty text needs a pointer all the same, or SQLite stores NULL.
             return sqlite3_bind_text(handle, position, "", 0, Self.transient)
@@ -61,7 +59,7 @@ struct RawStatement {
         let length = memchr(start, 0, buffer.count).map { start.distance(to: $0.assumingMemoryBound(to: UInt8.self)) }
         guard let count = Int32(exactly: length ?? buffer.count) else { return SQLITE_TOOBIG }
         return start.withMemoryRebound(to: CChar.self, capacity: buffer.count) { characters in
-            sqlite3_bind_text(handle, position, characters, count, Self.transient)
+            sqlite3_bind_text(handle, position, characters, count, destructor)
         }
     }
 

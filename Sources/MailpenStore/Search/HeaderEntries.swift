@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The header tables: each message's indexed header lines (`name: value`, folded, one per line, see
@@ -7,19 +8,49 @@ import GRDB
 package enum HeaderEntries {
     /// Each (name, value) pair of folded header lines, in order; a repeated line gives its pair again.
     package static func forEachEntry(of headers: String, _ body: (Entry) throws -> Void) rethrows {
-        try forEachSplit(of: headers) { name, value in
-            try body(Entry(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self)))
+        var headers = headers
+        try headers.withUTF8 { bytes in
+            try forEachSplit(of: bytes) { name, value in
+                try body(
+                    Entry(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self)))
+            }
         }
     }
 
     /// The bytes of each line's name and value, split at ASCII characters, so both halves are whole UTF-8.
+    /// Lines end at a line feed; a line without `": "`, or that begins with it, has no entry.
     private static func forEachSplit(
-        of headers: String, _ body: (Substring.UTF8View.SubSequence, Substring.UTF8View.SubSequence) throws -> Void
+        of headers: UnsafeBufferPointer<UInt8>,
+        _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) throws -> Void
     ) rethrows {
-        for line in headers.utf8.split(separator: UInt8(ascii: "\n")) {
-            guard let split = separator(in: line), split > line.startIndex else { continue }
-            try body(line[..<split], line[line.index(split, offsetBy: 2)...])
+        var lineStart = 0
+        while lineStart < headers.count {
+            let lineEnd = index(of: UInt8(ascii: "\n"), in: headers, from: lineStart) ?? headers.count
+            if let colon = separator(in: headers, from: lineStart, to: lineEnd), colon > lineStart {
+                try body(
+                    UnsafeBufferPointer(rebasing: headers[lineStart..<colon]),
+                    UnsafeBufferPointer(rebasing: headers[(colon + 2)..<lineEnd]))
+            }
+            lineStart = lineEnd + 1
         }
+    }
+
+    /// Where the first `byte` at or after `start` is.
+    private static func index(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard let base = bytes.baseAddress, start < bytes.count,
+            let found = memchr(base + start, Int32(byte), bytes.count - start)
+        else { return nil }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// Where the first `": "` of the line `start..<end` starts.
+    private static func separator(in bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int? {
+        var position = start
+        while position + 1 < end {
+            if bytes[position] == UInt8(ascii: ":"), bytes[position + 1] == UInt8(ascii: " ") { return position }
+            position += 1
+        }
+        return nil
     }
 
     package struct Entry: Hashable, Sendable {
@@ -31,17 +62,6 @@ package enum HeaderEntries {
     /// `": "` or a line break would have to match across the split.
     package static func isIndexable(name: String) -> Bool {
         !name.isEmpty && !name.contains(": ") && !name.unicodeScalars.contains("\n")
-    }
-
-    /// Where the first `": "` of `line` starts.
-    private static func separator(in line: Substring.UTF8View.SubSequence) -> Substring.UTF8View.Index? {
-        var index = line.startIndex
-        while let colon = line[index...].firstIndex(of: UInt8(ascii: ":")) {
-            let next = line.index(after: colon)
-            if next < line.endIndex, line[next] == UInt8(ascii: " ") { return colon }
-            index = next
-        }
-        return nil
     }
 
     /// The rows with a header `name` (whose value contains `value`, when given): the one query of the table,
@@ -61,20 +81,25 @@ package enum HeaderEntries {
     /// SQLite cuts bound text: the entries must come from exactly the stored lines, which their deletion
     /// reads (PostgreSQL's store cuts there too).
     static func insert(seq: Int64, headers: String, into db: Database, schema: String) throws {
-        let headers = StoredText.cut(headers)
-        try db.cachedStatement(
-            sql: "INSERT INTO \(schema)\(SearchIndexSchema.headerLinesTable) (seq, lines) VALUES (?, ?)"
-        ).execute(arguments: [seq, headers])
+        var headers = StoredText.cut(headers)
+        let lines = try db.cachedStatement(
+            sql: "INSERT INTO \(schema)\(SearchIndexSchema.headerLinesTable) (seq, lines) VALUES (?, ?)")
         let statement = try db.cachedStatement(
             sql: "INSERT OR IGNORE INTO \(schema)\(SearchIndexSchema.headerTable) (name, seq, value) VALUES (?, ?, ?)")
-        // Bound straight from the lines' bytes: a message has a dozen lines, and building strings and
-        // argument arrays for each took more time than SQLite's insert.
-        try forEachSplit(of: headers) { name, value in
-            var insert = RawStatement(statement)
-            insert.bind(text: name)
-            insert.bind(seq)
-            insert.bind(text: value)
-            try insert.execute(in: db)
+        // Bound straight from the lines' bytes, which outlive each step: a message has a dozen lines, and
+        // building strings and argument arrays (or SQLite copies) for each cost more than SQLite's insert.
+        try headers.withUTF8 { bytes in
+            var linesInsert = RawStatement(lines)
+            linesInsert.bind(seq)
+            linesInsert.bind(borrowedText: bytes)
+            try linesInsert.execute(in: db)
+            try forEachSplit(of: bytes) { name, value in
+                var insert = RawStatement(statement)
+                insert.bind(borrowedText: name)
+                insert.bind(seq)
+                insert.bind(borrowedText: value)
+                try insert.execute(in: db)
+            }
         }
     }
 

@@ -54,9 +54,13 @@ package struct SearchDocument: Sendable {
                 }.joined(separator: ", "))
         }
         var headerLines = "\n"
-        for field in message.header.fields where !Self.skippedHeaders.contains(field.name.lowercased()) {
-            let value = Self.cut(field.value, toCharacters: Self.maximumHeaderValueCharacters)
-            headerLines += SearchFolding.fold(field.name) + ": " + SearchFolding.fold(value) + "\n"
+        for field in message.header.fields {
+            let name = SearchFolding.fold(field.name)
+            guard !Self.skippedHeaders.contains(name) else { continue }
+            headerLines += name
+            headerLines += ": "
+            headerLines += SearchFolding.fold(Self.cut(field.value, toCharacters: Self.maximumHeaderValueCharacters))
+            headerLines += "\n"
         }
         fields = Fields(
             from: fold(lists.from),
