@@ -41,17 +41,18 @@ package struct SearchDocument: Sendable {
 
     package init(seq: Int64, message: MIMEMessage, recipients: String) {
         self.seq = seq
-        subject = message.subject ?? ""
+        subject = Self.withoutNUL(message.subject ?? "")
         let lists = message.addressHeaders
         let everyone = lists.all
-        addresses = everyone.map { [$0.name, $0.address].compactMap { $0 }.joined(separator: " ") }
-            .joined(separator: " ")
-        body = Self.cut(message.searchableText, toCharacters: Self.maximumBodyCharacters)
+        addresses = Self.withoutNUL(
+            everyone.map { [$0.name, $0.address].compactMap { $0 }.joined(separator: " ") }.joined(separator: " "))
+        body = Self.withoutNUL(Self.cut(message.searchableText, toCharacters: Self.maximumBodyCharacters))
         func fold(_ list: [MIMEAddress]) -> String {
-            SearchFolding.fold(
-                list.map { address in
-                    address.name.map { "\($0) <\(address.address)>" } ?? address.address
-                }.joined(separator: ", "))
+            Self.withoutNUL(
+                SearchFolding.fold(
+                    list.map { address in
+                        address.name.map { "\($0) <\(address.address)>" } ?? address.address
+                    }.joined(separator: ", ")))
         }
         var headerLines = "\n"
         for field in message.header.fields {
@@ -69,10 +70,21 @@ package struct SearchDocument: Sendable {
             bcc: fold(lists.bcc),
             replyTo: fold(lists.replyTo),
             all: fold(everyone),
-            recipients: SearchFolding.fold(recipients),
+            recipients: Self.withoutNUL(SearchFolding.fold(recipients)),
             subject: SearchFolding.fold(subject),
-            messageID: SearchFolding.fold(message.messageID ?? ""),
-            headers: headerLines)
+            messageID: Self.withoutNUL(SearchFolding.fold(message.messageID ?? "")),
+            headers: Self.withoutNUL(headerLines))
+    }
+
+    /// `text` with each NUL replaced by a space. Both databases end bound text at a NUL, which would hide
+    /// the rest of a body or field from search; a NUL is no part of a word either way.
+    static func withoutNUL(_ text: String) -> String {
+        let hasNUL =
+            text.utf8.withContiguousStorageIfAvailable { bytes in
+                bytes.baseAddress.map { memchr($0, 0, bytes.count) != nil } ?? false
+            } ?? text.utf8.contains(0)
+        guard hasNUL else { return text }
+        return String(decoding: text.utf8.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
     }
 
     /// `text` cut to `limit` characters. Counting characters reads the whole text, and a text of no more
