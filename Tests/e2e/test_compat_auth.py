@@ -3,6 +3,7 @@ password), the operator's --ui-auth pair sees every inbox, and an inbox credenti
 others, on the Mailpit, MailHog and Mailpen APIs alike."""
 import base64
 import json
+import smtplib
 
 from mailpit.client.api import API
 
@@ -172,3 +173,39 @@ def test_event_streams_carry_only_the_credentials_inbox(make_server):
         for ws in (operator, shop, blog):
             ws.close()
         events.close()
+
+
+def test_inbox_credentials_cannot_change_the_global_chaos_rules(make_server):
+    """The global chaos rules fail every inbox's SMTP sessions: an inbox credential may read them (Mailpen's
+    route, Mailpit's triggers and MailHog's Jim share them) but not set or clear them, on either listener,
+    and sees none of the server-wide figures of Mailpit's info."""
+    server = start_compat_server(make_server, args=["--ui-auth", "qa:secret"])
+    send(server, "Shop order", user="shop")
+    url = f"http://127.0.0.1:{server.http_port}"
+    jim = f"http://127.0.0.1:{server.mailhog_port}/api/v2/jim"
+    operator = ("qa", "secret")
+    shop = ("shop", json.loads(call("GET", url + "/api/v1/inboxes/shop", auth=operator)[2])["smtp"]["password"])
+    rule = {"rules": [{"stage": "rcpt", "reply": "550 5.1.1 no such user"}]}
+
+    assert json_call("PUT", url + "/api/v1/chaos", rule, auth=shop)[0] == 403
+    assert json_call("PUT", url + "/api/v1/chaos", {"Recipient": {"ErrorCode": 550, "Probability": 100}},
+                     auth=shop)[0] == 403
+    assert json_call("POST", jim, {"RejectRecipientChance": 1}, auth=shop)[0] == 403
+    assert json.loads(call("GET", url + "/api/v1/chaos", auth=shop)[2])["rules"] == []
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as client:
+        client.sendmail("a@example.com", ["b@example.com"], b"Subject: still accepted\r\n\r\nhi\r\n")
+
+    # Rules the operator sets stay in place whatever the inbox credential tries.
+    assert json_call("PUT", url + "/api/v1/chaos", rule, auth=operator)[0] == 200
+    assert call("DELETE", url + "/api/v1/chaos", auth=shop)[0] == 403
+    assert json_call("PUT", jim, {"RejectRecipientChance": 0}, auth=shop)[0] == 403
+    assert call("DELETE", jim, auth=shop)[0] == 403
+    assert len(json.loads(call("GET", url + "/api/v1/chaos", auth=shop)[2])["rules"]) == 1
+    assert call("DELETE", jim, auth=operator)[0] == 200
+    assert json.loads(call("GET", url + "/api/v1/chaos", auth=operator)[2])["rules"] == []
+
+    shop_info = json.loads(call("GET", url + "/api/v1/info", auth=shop)[2])
+    operator_info = json.loads(call("GET", url + "/api/v1/info", auth=operator)[2])
+    assert shop_info["Database"] == "" and shop_info["RuntimeStats"]["SMTPAccepted"] == 0
+    assert operator_info["Database"] != "" and operator_info["RuntimeStats"]["SMTPAccepted"] == 2
+    assert (shop_info["Messages"], operator_info["Messages"]) == (1, 2)

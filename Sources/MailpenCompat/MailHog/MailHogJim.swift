@@ -130,22 +130,31 @@ extension MailHogAPI {
             }
             return CompatJSON.response(settings)
         }
-        router.post("api/v2/jim") { request, _ in
+        router.post("api/v2/jim") { request, context in
+            if let refusal = Self.refusal(context) { return refusal }
             let current = MailHogJim.settings(of: try await chaos.rules(inbox: nil))
             if current != nil { return Response(status: .badRequest) }
             return try await Self.invite(chaos, body: try await request.bodyBytes(), over: .defaults, status: .created)
         }
-        router.put("api/v2/jim") { request, _ in
+        router.put("api/v2/jim") { request, context in
+            if let refusal = Self.refusal(context) { return refusal }
             guard let current = MailHogJim.settings(of: try await chaos.rules(inbox: nil)) else {
                 return Response(status: .notFound)
             }
             return try await Self.invite(chaos, body: try await request.bodyBytes(), over: current, status: .ok)
         }
         // 200 whether or not Jim was around: cypress-mailhog turns Jim off with this DELETE and fails on an error.
-        router.delete("api/v2/jim") { _, _ in
+        router.delete("api/v2/jim") { _, context in
+            if let refusal = Self.refusal(context) { return refusal }
             try await chaos.clear(inbox: nil)
             return Response(status: .ok)
         }
+    }
+
+    /// Jim's rules fail every inbox's SMTP sessions: an inbox credential may read them, not change them.
+    private static func refusal(_ context: Context) -> Response? {
+        guard let inbox = context.inboxAccess.inboxName else { return nil }
+        return PlainText.response(.forbidden, "these credentials open inbox '\(inbox)' only")
     }
 
     private static func invite(

@@ -10,17 +10,20 @@ extension MailpitAPI {
             try await answer {
                 let visible = visible(context)
                 let totals = try await visible.totals()
-                let path = dependencies.databasePath
-                let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+                // The database and the SMTP counters are the whole server's: an inbox credential sees neither.
+                let isOperator = context.inboxAccess.inboxName == nil
+                let path = isOperator ? dependencies.databasePath : ""
+                let size =
+                    isOperator
+                    ? (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0 : 0
                 let uptime = max(0, Int(Date().timeIntervalSince(dependencies.startedAt)))
+                let counts = isOperator ? dependencies.runtimeCounters?.runtimeCounts() : nil
                 return CompatJSON.response(
                     Mailpit.AppInformation(
                         version: dependencies.version, latestVersion: dependencies.version, database: path,
                         databaseSize: size, messages: totals.total, unread: totals.unread,
                         tags: try await visible.tagCounts(),
-                        runtimeStats: .init(
-                            dependencies.runtimeCounters?.runtimeCounts() ?? RuntimeCounts(), uptime: uptime,
-                            memory: Self.residentMemory())))
+                        runtimeStats: .init(counts ?? RuntimeCounts(), uptime: uptime, memory: Self.residentMemory())))
             }
         }
         // Mailpit's clients read `MessageRelay.Enabled` to know whether release works: it does through the
