@@ -11,10 +11,16 @@
 /// line break before it belongs to it; consecutive delimiters produce no empty part; a
 /// missing close delimiter ends the multipart at the end of its enclosing range; no
 /// opening delimiter makes the multipart a leaf. Work is linear in the input times the
-/// nesting depth, which is capped at `maximumDepth`.
+/// nesting depth, which is capped at `maximumDepth`; the parts a message has are capped at
+/// `maximumParts`.
 struct MIMEParser {
     /// Deeper containers are kept as leaves flagged `.nestingTooDeep`.
     static let maximumDepth = 64
+    /// Parts (every entity, the root included) a message may have. A part costs a few hundred bytes of
+    /// memory however small its source (`--b` and an empty line make one), and every view walks them
+    /// all: a message of millions of empty parts would take gigabytes to read. A multipart that reaches
+    /// the cap keeps the parts it has so far and is flagged `.tooManyParts`; the raw message keeps the rest.
+    static let maximumParts = 10_000
 
     private let buffer: UnsafeBufferPointer<UInt8>
     /// The array `buffer` points into; header fields keep a reference to it.
@@ -24,6 +30,8 @@ struct MIMEParser {
     private var candidates: [Int] = []
     private var candidatesStart = -1
     private var lineCounter = LineCounter()
+    /// Entities parsed so far.
+    private var partCount = 0
 
     /// - Parameter buffer: `message`'s storage, valid for the parser's lifetime.
     init(message: [UInt8], buffer: UnsafeBufferPointer<UInt8>) {
@@ -49,6 +57,7 @@ struct MIMEParser {
         depth: Int,
         defaultType: MIMEContentType
     ) -> MIMEPart {
+        self.partCount += 1
         var isTopLevel = false
         if case .message(let prefix) = kind, prefix.isEmpty {
             isTopLevel = true
@@ -142,6 +151,8 @@ struct MIMEParser {
         } else if contentType.isEncapsulatedMessage && TransferEncoding.isIdentity(transferEncoding) {
             if depth >= Self.maximumDepth {
                 problems.append(.nestingTooDeep)
+            } else if self.partCount >= Self.maximumParts {
+                problems.append(.tooManyParts)
             } else {
                 children = [
                     self.parseEntity(bodyRange, kind: .message(prefix: id), depth: depth + 1, defaultType: .textPlain)
@@ -197,12 +208,23 @@ struct MIMEParser {
         childDefault: MIMEContentType,
         problems: inout [MIMEProblem]
     ) -> [MIMEPart] {
+        guard self.partCount < Self.maximumParts else {
+            problems.append(.tooManyParts)
+            return []
+        }
         self.ensureCandidates(from: body.lowerBound)
         var delimiters: [Delimiter] = []
         delimiters.reserveCapacity(8)
         var sawOpening = false
+        // More delimiters than parts left to make would only take memory: the parts after them are dropped.
+        let partsLeft = Self.maximumParts - self.partCount
+        var reachedCap = false
         var index = Self.lowerBound(self.candidates, body.lowerBound)
         while index < self.candidates.count {
+            if delimiters.count > partsLeft {
+                reachedCap = true
+                break
+            }
             let position = self.candidates[index]
             if position >= body.upperBound {
                 break
@@ -225,11 +247,18 @@ struct MIMEParser {
             problems.append(.boundaryNotFound)
             return []
         }
-        if delimiters.last?.isClose != true {
+        if reachedCap {
+            // The last delimiter found only ends the part before it.
+            problems.append(.tooManyParts)
+        } else if delimiters.last?.isClose != true {
             problems.append(.missingFinalBoundary)
         }
         var children: [MIMEPart] = []
         for (offset, delimiter) in delimiters.enumerated() where !delimiter.isClose {
+            if self.partCount >= Self.maximumParts || (reachedCap && offset == delimiters.count - 1) {
+                if !problems.contains(.tooManyParts) { problems.append(.tooManyParts) }
+                break
+            }
             let start = delimiter.next
             var end: Int
             if offset + 1 < delimiters.count {

@@ -1,5 +1,6 @@
-import MailpenMIME
 import Testing
+
+@testable import MailpenMIME
 
 @Suite("MIME structure")
 struct StructureTests {
@@ -178,6 +179,36 @@ struct StructureTests {
         #expect(depth == 64)
         #expect(part.problems.contains(.nestingTooDeep))
         #expect(mail.allParts.count == 65)
+    }
+
+    /// An empty part costs a few bytes of source and hundreds of memory, in every view that reads the
+    /// message: the parts are capped, the first ones kept, and the multipart flagged.
+    @Test("a message of more parts than the cap keeps the first ones")
+    func manyParts() {
+        let raw =
+            "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+            + String(repeating: "--b\r\n\r\n", count: 12_000) + "--b\r\nlast\r\n--b--\r\n"
+        let mail = MIMEMessage(Array(raw.utf8))
+        #expect(mail.allParts.count == MIMEParser.maximumParts)
+        #expect(mail.root.children.count == MIMEParser.maximumParts - 1)
+        #expect(mail.root.problems == [.tooManyParts])
+        #expect(mail.root.children.last?.id == "\(MIMEParser.maximumParts - 1)")
+        #expect(mail.root.children.allSatisfy { $0.problems.isEmpty && $0.bodyRange.isEmpty })
+    }
+
+    @Test("the part cap holds across nested multiparts and messages")
+    func manyNestedParts() {
+        var raw = "Content-Type: multipart/mixed; boundary=outer\r\n\r\n"
+        for _ in 0..<30 {
+            raw += "--outer\r\nContent-Type: multipart/mixed; boundary=inner\r\n\r\n"
+            raw += String(repeating: "--inner\r\n\r\n", count: 500) + "--inner--\r\n"
+            raw += "--outer\r\nContent-Type: message/rfc822\r\n\r\nSubject: inside\r\n\r\nbody\r\n"
+        }
+        raw += "--outer--\r\n"
+        let mail = MIMEMessage(Array(raw.utf8))
+        #expect(mail.allParts.count == MIMEParser.maximumParts)
+        #expect(mail.allParts.contains { $0.problems.contains(.tooManyParts) })
+        #expect(!mail.allParts.contains { $0.problems.contains(.missingFinalBoundary) })
     }
 
     @Test("deep message/rfc822 nesting is capped too")

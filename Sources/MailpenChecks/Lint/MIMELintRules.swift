@@ -58,6 +58,14 @@ extension LintCheck {
                 location: location,
                 partID: part.id
             )
+        case .tooManyParts:
+            return LintFinding(
+                id: "mime-too-many-parts",
+                severity: .warning,
+                message: "The message has more MIME parts than can be read; the parts after the limit are not shown.",
+                location: location,
+                partID: part.id
+            )
         case .unknownCharset(let charset):
             return LintFinding(
                 id: "unknown-charset",
