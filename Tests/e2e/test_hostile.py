@@ -540,6 +540,49 @@ def test_http_connections_at_the_cap_make_room_and_idle_ones_close(make_server):
     assert_alive(server)
 
 
+def stream_closed(sock, within):
+    """Whether the server closes a stream within `within` seconds, reading past whatever it sent before."""
+    deadline = time.time() + within
+    try:
+        while time.time() < deadline:
+            sock.settimeout(max(0.01, deadline - time.time()))
+            if sock.recv(65536) == b"":
+                return True
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        pass
+    return False
+
+
+def test_streams_filling_the_http_cap_give_way_after_a_while(make_server):
+    """Event streams (and waits, and bodies sent a byte at a time) are busy for as long as they last: a cap
+    full of them must not lock everyone out. A newcomer is refused while the streams are recent, and served
+    once they have run a while, the oldest stream closed to make room."""
+    server = make_server(args=["--http-max-connections", "4"])
+    streams = []
+    try:
+        for _ in range(4):
+            sock = socket.create_connection(("127.0.0.1", server.http_port), timeout=10)
+            sock.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n")
+            assert sock.recv(4096).startswith(b"HTTP/1.1 200"), "stream not opened"
+            streams.append(sock)
+            time.sleep(0.1)
+        # Recent requests are not cut for a newcomer.
+        refused = socket.create_connection(("127.0.0.1", server.http_port), timeout=10)
+        assert closed_by_server(refused, 5)
+        refused.close()
+        time.sleep(5.5)
+        status, _, body = request(server, "GET", "/healthz")
+        assert status == 200, body
+        assert stream_closed(streams[0], 5)
+        assert not stream_closed(streams[3], 0.5)
+    finally:
+        for sock in streams:
+            sock.close()
+    assert_alive(server)
+
+
 def trickled_until_closed(sock, within):
     """Sends one more header line every half second, never the blank line that ends the head; returns whether
     the server closes the socket within `within` seconds."""

@@ -5,14 +5,22 @@ import Synchronization
 
 /// Caps the HTTP connections held open at once, so that a flood of idle sockets cannot use up the file
 /// descriptors SMTP and the database need. At the cap, a new connection makes room by closing the
-/// connection that has been idle longest (no request in progress); only when every connection is busy is
-/// the new one closed instead. Streams (server-sent events, waits) count as busy.
+/// connection that has been idle longest (no request in progress); when every connection is busy, the one
+/// busy longest, once it has been for ``minimumBusyTimeBeforeEviction`` (streams, waits and bodies that
+/// trickle in would otherwise lock everyone out, the UI and health checks included). Only when every
+/// connection is busy with a recent request is the new one closed instead.
 public final class HTTPConnectionLimiter: Sendable {
     private struct Entry {
         var channel: any Channel
         var isBusy: Bool
         var idleSince: NIODeadline
+        var busySince: NIODeadline
     }
+
+    /// How long a request must have been in progress before, at the cap, it may be closed for a new
+    /// connection: an ordinary request is over long before, a stream (server-sent events, a wait) or a body
+    /// sent a byte at a time is not.
+    static let minimumBusyTimeBeforeEviction = TimeAmount.seconds(5)
 
     private struct State {
         var entries: [ObjectIdentifier: Entry] = [:]
@@ -35,22 +43,31 @@ public final class HTTPConnectionLimiter: Sendable {
 
     /// Registers a new connection; returns the channel to close to stay within the cap, if any (possibly
     /// the new one itself).
-    func admit(_ channel: any Channel) -> (any Channel)? {
+    func admit(_ channel: any Channel, now: NIODeadline = .now()) -> (any Channel)? {
         state.withLock { state in
-            state.entries[ObjectIdentifier(channel)] = Entry(channel: channel, isBusy: false, idleSince: .now())
+            state.entries[ObjectIdentifier(channel)] = Entry(
+                channel: channel, isBusy: false, idleSince: now, busySince: now)
             guard state.entries.count > maximum else { return nil }
             state.evicted += 1
-            let idle = state.entries.filter { !$0.value.isBusy && $0.key != ObjectIdentifier(channel) }
-            guard let oldest = idle.min(by: { $0.value.idleSince < $1.value.idleSince }) else { return channel }
+            let others = state.entries.filter { $0.key != ObjectIdentifier(channel) }
+            let idle = others.filter { !$0.value.isBusy }.min { $0.value.idleSince < $1.value.idleSince }
+            let longBusy = others.filter {
+                $0.value.isBusy && now - $0.value.busySince >= Self.minimumBusyTimeBeforeEviction
+            }.min { $0.value.busySince < $1.value.busySince }
+            guard let oldest = idle ?? longBusy else { return channel }
             state.entries[oldest.key] = nil
             return oldest.value.channel
         }
     }
 
-    func setBusy(_ channel: any Channel, _ isBusy: Bool) {
+    func setBusy(_ channel: any Channel, _ isBusy: Bool, now: NIODeadline = .now()) {
         state.withLock { state in
             state.entries[ObjectIdentifier(channel)]?.isBusy = isBusy
-            if !isBusy { state.entries[ObjectIdentifier(channel)]?.idleSince = .now() }
+            if isBusy {
+                state.entries[ObjectIdentifier(channel)]?.busySince = now
+            } else {
+                state.entries[ObjectIdentifier(channel)]?.idleSince = now
+            }
         }
     }
 
