@@ -170,6 +170,22 @@ def test_mailhog_limit_is_capped_at_250_and_v1_lists_everything(make_server):
     assert isinstance(listed, list) and listed[0]["Content"]["Headers"]["Subject"] == ["One"]
 
 
+def test_mailhog_refusals_are_4xx_not_500(make_server):
+    """A page beyond the merged window of several inboxes, and a Jim body over the limit, are the client's
+    errors, answered as MailHog's routes answer them (text), not as the server's 500."""
+    server = start_compat_server(make_server)
+    send(server, "One")
+    send(server, "Two", user="shop")
+    for path in ("/api/v2/messages?start=10001", "/api/v2/search?kind=containing&query=o&start=10001",
+                 f"/api/v2/messages?start={2**63 - 1}"):
+        status, _, data = call("GET", hog(server) + path)
+        assert status == 400 and b"at most 10000" in data, (path, status, data)
+    status, _, data = call("POST", hog(server) + "/api/v2/jim", b"{" + b" " * (2 * 1024 * 1024) + b"}",
+                           {"Content-Type": "application/json"})
+    assert status == 413, (status, data)
+    assert call("GET", hog(server) + "/api/v2/jim")[0] == 404
+
+
 def test_mailhog_events_stream_new_messages(make_server):
     server = start_compat_server(make_server)
     connection = socket.create_connection(("127.0.0.1", server.mailhog_port), timeout=10)

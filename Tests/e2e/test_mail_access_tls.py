@@ -1,7 +1,9 @@
 """POP3 and IMAP over TLS (STLS/STARTTLS and implicit TLS with `--tls auto`), the login policy for
 plaintext passwords — refused from a non-loopback address unless TLS is on or `--allow-plaintext-login` —
 and the settings the inbox API advertises."""
+import base64
 import imaplib
+import json
 import os
 import poplib
 import shutil
@@ -9,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 
 import pytest
 
@@ -76,6 +79,12 @@ def test_inbox_api_advertises_the_mail_access_settings(make_server):
                              "startTLS": True, "implicitTLSPort": server.pop3s}
     assert inbox["imap"] == {"host": "127.0.0.1", "port": server.imap, "username": "shop", "password": PASSWORD,
                              "startTLS": True, "implicitTLSPort": server.imaps}
+    # The inbox list an inbox credential sees (its inbox alone) advertises the same settings.
+    listing = urllib.request.Request(f"http://127.0.0.1:{server.http_port}/api/v1/inboxes", headers={
+        "Authorization": "Basic " + base64.b64encode(f"shop:{PASSWORD}".encode()).decode()})
+    with urllib.request.urlopen(listing, timeout=30) as response:
+        [own] = json.loads(response.read())["inboxes"]
+    assert (own["name"], own["pop3"], own["imap"]) == ("shop", inbox["pop3"], inbox["imap"])
     plain = mailaccess.start(make_server, ())
     inbox = mailaccess.api(plain, "/api/v1/inboxes/default")
     assert inbox["pop3"] is None and inbox["imap"] is None

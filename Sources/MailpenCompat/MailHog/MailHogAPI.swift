@@ -22,6 +22,7 @@ public struct MailHogAPI<Context: CompatRequestContext>: Sendable {
     static var jsonType: String { "text/json" }
 
     public func register(on router: Router<Context>) {
+        router.add(middleware: MailHogErrorMiddleware<Context>())
         router.add(
             middleware: AllowedMethodsMiddleware<Context>([
                 "api/v2/messages": ["GET", "HEAD"], "api/v2/search": ["GET", "HEAD"],

@@ -70,8 +70,8 @@ public struct MailpitAPI<Context: CompatRequestContext>: Sendable {
             return PlainText.badRequest(error.message)
         } catch let error as SearchSyntaxError {
             return PlainText.badRequest(error.description)
-        } catch VisibleMessages.Failure.windowTooDeep(let window) {
-            return PlainText.badRequest("start + limit can be at most \(window) when listing several inboxes")
+        } catch let failure as VisibleMessages.Failure {
+            return PlainText.badRequest(failure.reason)
         } catch StoreError.messageNotFound {
             return PlainText.notFound
         } catch let error as StoreError {

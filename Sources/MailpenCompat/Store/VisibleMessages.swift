@@ -22,6 +22,13 @@ struct VisibleMessages: Sendable {
     /// Why a request for messages cannot be answered.
     enum Failure: Error, Equatable {
         case windowTooDeep(Int)
+
+        /// The reason, as the compatibility APIs answer it (a 400).
+        var reason: String {
+            switch self {
+            case .windowTooDeep(let window): "start + limit can be at most \(window) when listing several inboxes"
+            }
+        }
     }
 
     /// The visible inboxes, `default` first, then by name.

@@ -36,8 +36,9 @@ struct InboxAccessMiddleware: RouterMiddleware {
         case ("inboxes", 1):
             guard request.method == .get || request.method == .head else { return Self.refusal(name) }
             guard let inbox = try await dependencies.store.inbox(named: name) else { return Self.refusal(name) }
-            return try InboxListResource(inboxes: [InboxResource(inbox, smtp: dependencies.smtp)]).response(
-                from: request, context: context)
+            let resource = InboxResource(
+                inbox, smtp: dependencies.smtp, pop3: dependencies.pop3, imap: dependencies.imap)
+            return try InboxListResource(inboxes: [resource]).response(from: request, context: context)
         case ("inboxes", _):
             let named = rest[1].removingPercentEncoding ?? rest[1]
             guard named.caseInsensitiveCompare(name) == .orderedSame else { return Self.refusal(name) }
