@@ -1,4 +1,6 @@
 """Hostile mail runs nothing: not in the sandboxed HTML preview, not in the UI around it."""
+import base64
+
 from selenium.webdriver.common.by import By
 
 from testmessage import make_message
@@ -83,3 +85,28 @@ def test_the_html_endpoint_is_served_with_a_sandboxing_csp(mailpen, inbox):
     with urllib.request.urlopen(f"{mailpen.base_url}/api/v1/messages/{message_id}/html") as response:
         policy = response.headers.get("Content-Security-Policy", "")
     assert "sandbox" in policy and "allow-scripts" not in policy
+
+
+def test_direction_controls_in_a_name_cannot_reorder_the_address_beside_it(mailpen, inbox, driver):
+    """A display name ending in an unclosed right-to-left override (U+202E) would show the mailbox after it
+    reversed (`moc.kcatta@evil.test` as `tset.live@attack.com`). The name and the mailbox are isolated from
+    each other and from the text around them, in the message header and the list."""
+    message = make_message("Your invoice \u202efdp.exe", text="Pay now\n",
+                           sender="=?utf-8?b?" + base64.b64encode("Support \u202e".encode()).decode()
+                           + "?= <moc.kcatta@evil.test>")
+    mailpen.send(message, inbox=inbox)
+    open_ui(driver, mailpen, f"#/inbox/{inbox}")
+    row = wait(driver).until(lambda d: row_for(d, "Your invoice \u202efdp.exe"))
+    for selector in (".row-from", ".row-subject", ".row-snippet"):
+        element = row.find_element(By.CSS_SELECTOR, selector)
+        assert element.value_of_css_property("unicode-bidi") == "isolate", selector
+    row.find_element(By.CSS_SELECTOR, ".row-link").click()
+    dd = wait(driver).until(lambda d: d.find_element(By.CSS_SELECTOR, ".msg-addresses dd bdi")).find_element(By.XPATH, "../..")
+    name, mailbox = dd.find_elements(By.CSS_SELECTOR, "bdi")
+    assert (name.text.strip(), mailbox.text) == ("Support \u202e".strip(), "moc.kcatta@evil.test")
+    # Shown left to right: the name, then the mailbox, each where it belongs.
+    left = driver.execute_script(
+        "const [n, m] = arguments; return [n.getBoundingClientRect().right, m.getBoundingClientRect().left];",
+        name, mailbox)
+    assert left[0] <= left[1] + 1, left
+    assert driver.find_element(By.ID, "msg-subject").value_of_css_property("unicode-bidi") == "isolate"

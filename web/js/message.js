@@ -3,7 +3,7 @@
 // <iframe sandbox> without allow-scripts, loaded from the API (which adds its own sandboxing CSP).
 
 import { api, urls } from "./api.js";
-import { h, icon, clear, formatSize, exactTime, relativeTime, formatAddress, addressList, plural } from "./util.js";
+import { h, icon, clear, formatSize, exactTime, relativeTime, addressElement, addressElements, plural } from "./util.js";
 import { renderChecks } from "./checks.js";
 import { TABS } from "./router.js";
 import { ReleaseSection } from "./release.js";
@@ -92,11 +92,11 @@ export class MessageView {
         this.release.button,
         h("button", { type: "button", className: "btn btn-danger", title: "Delete this message (Delete)", onclick: () => this.actions.remove(this.message) }, icon("trash"), h("span", { className: "label" }, "Delete"))),
       h("dl", { className: "msg-addresses" },
-        row("From", m.from ? formatAddress(m.from) : "(none)"),
-        row("To", addressList(m.to) || "(none)"),
-        m.cc?.length ? row("Cc", addressList(m.cc)) : null,
-        m.bcc?.length ? row("Bcc", addressList(m.bcc)) : null,
-        m.replyTo?.length ? row("Reply-To", addressList(m.replyTo)) : null,
+        row("From", m.from ? addressElement(m.from) : "(none)"),
+        row("To", addressElements(m.to) || "(none)"),
+        m.cc?.length ? row("Cc", addressElements(m.cc)) : null,
+        m.bcc?.length ? row("Bcc", addressElements(m.bcc)) : null,
+        m.replyTo?.length ? row("Reply-To", addressElements(m.replyTo)) : null,
         h("div", {}, h("dt", {}, "Received"), h("dd", {},
           h("time", { datetime: m.receivedAt, title: exactTime(m.receivedAt) }, `${exactTime(m.receivedAt)} (${relativeTime(m.receivedAt)})`),
           " · ", formatSize(m.size)))),

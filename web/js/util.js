@@ -108,8 +108,17 @@ export function shortAddress(address) {
   return address.name || address.address;
 }
 
-export function addressList(list) {
-  return (list || []).map(formatAddress).join(", ");
+/** An address shown on the page: its name and its mailbox each isolated (`<bdi>`), so that a direction
+ * control in the name (U+202E) cannot reverse the mailbox shown beside it. */
+export function addressElement(address) {
+  const mailbox = h("bdi", {}, address.address);
+  return address.name ? h("span", {}, h("bdi", {}, address.name), " <", mailbox, ">") : h("span", {}, mailbox);
+}
+
+/** `list` as ``addressElement``s separated by commas, or null when it is empty. */
+export function addressElements(list) {
+  if (!list?.length) return null;
+  return h("span", {}, list.flatMap((address, index) => (index ? [", ", addressElement(address)] : [addressElement(address)])));
 }
 
 export function plural(count, one, many = `${one}s`) {
