@@ -96,6 +96,7 @@ public enum MailpenHTTP {
     /// What every listener puts in front of its routes: metrics, the Host and origin checks, credentials,
     /// and JSON errors.
     private static func addGuards(to router: Router<MailpenRequestContext>, _ dependencies: Dependencies) {
+        router.add(middleware: PathCanonicalizationMiddleware())
         router.add(middleware: MetricsMiddleware(metrics: dependencies.metrics))
         router.add(middleware: BrowserGuardMiddleware(allowedHosts: dependencies.allowedHosts))
         router.add(
