@@ -18,8 +18,9 @@ struct MIMEParser {
     static let maximumDepth = 64
     /// Parts (every entity, the root included) a message may have. A part costs a few hundred bytes of
     /// memory however small its source (`--b` and an empty line make one), and every view walks them
-    /// all: a message of millions of empty parts would take gigabytes to read. A multipart that reaches
-    /// the cap keeps the parts it has so far and is flagged `.tooManyParts`; the raw message keeps the rest.
+    /// all: a message of millions of empty parts would take gigabytes to read. A multipart whose next part
+    /// would go over the cap keeps the parts it has so far and is flagged `.tooManyParts`; the raw message
+    /// keeps the rest.
     static let maximumParts = 10_000
 
     private let buffer: UnsafeBufferPointer<UInt8>
@@ -208,23 +209,19 @@ struct MIMEParser {
         childDefault: MIMEContentType,
         problems: inout [MIMEProblem]
     ) -> [MIMEPart] {
+        let context = PartContext(childPrefix: childPrefix, depth: depth, childDefault: childDefault)
         guard self.partCount < Self.maximumParts else {
             problems.append(.tooManyParts)
             return []
         }
         self.ensureCandidates(from: body.lowerBound)
-        var delimiters: [Delimiter] = []
-        delimiters.reserveCapacity(8)
-        var sawOpening = false
-        // More delimiters than parts left to make would only take memory: the parts after them are dropped.
-        let partsLeft = Self.maximumParts - self.partCount
-        var reachedCap = false
+        // Each part is made as soon as the delimiter after it is found: no list of every delimiter (millions,
+        // in a hostile message) is kept, and the cap counts parts, not delimiters.
+        var children: [MIMEPart] = []
+        var previous: Delimiter?
+        var isClosed = false
         var index = Self.lowerBound(self.candidates, body.lowerBound)
         while index < self.candidates.count {
-            if delimiters.count > partsLeft {
-                reachedCap = true
-                break
-            }
             let position = self.candidates[index]
             if position >= body.upperBound {
                 break
@@ -233,54 +230,58 @@ struct MIMEParser {
             guard let delimiter = self.matchDelimiter(at: position, boundary: boundary, end: body.upperBound) else {
                 continue
             }
-            if delimiter.isClose && !sawOpening {
+            guard let opening = previous else {
                 // A close delimiter before any opening one: Python gives up here too.
-                break
+                if delimiter.isClose { break }
+                previous = delimiter
+                continue
             }
-            sawOpening = true
-            delimiters.append(delimiter)
+            if delimiter.lineStart != opening.next {  // consecutive delimiters: no part between them
+                guard self.partCount < Self.maximumParts else {
+                    problems.append(.tooManyParts)
+                    return children
+                }
+                let end = self.strippingLineEnding(opening.next, delimiter.lineStart)
+                children.append(self.parseBodyPart(opening.next..<end, number: children.count + 1, in: context))
+            }
+            previous = delimiter
             if delimiter.isClose {
+                isClosed = true
                 break
             }
         }
-        guard sawOpening else {
+        guard let last = previous else {
             problems.append(.boundaryNotFound)
             return []
         }
-        if reachedCap {
-            // The last delimiter found only ends the part before it.
-            problems.append(.tooManyParts)
-        } else if delimiters.last?.isClose != true {
+        if !isClosed {
             problems.append(.missingFinalBoundary)
-        }
-        var children: [MIMEPart] = []
-        for (offset, delimiter) in delimiters.enumerated() where !delimiter.isClose {
-            if self.partCount >= Self.maximumParts || (reachedCap && offset == delimiters.count - 1) {
-                if !problems.contains(.tooManyParts) { problems.append(.tooManyParts) }
-                break
+            // The last part runs to the end of the enclosing range.
+            guard self.partCount < Self.maximumParts else {
+                problems.append(.tooManyParts)
+                return children
             }
-            let start = delimiter.next
-            var end: Int
-            if offset + 1 < delimiters.count {
-                end = delimiters[offset + 1].lineStart
-                if end == start {
-                    continue  // consecutive delimiters: no part between them
-                }
-                end = self.strippingLineEnding(start, end)
-            } else {
-                end = body.upperBound
-                if end == self.buffer.count {
-                    end = self.strippingLineEnding(start, end)
-                }
+            var end = body.upperBound
+            if end == self.buffer.count {
+                end = self.strippingLineEnding(last.next, end)
             }
-            let number = children.count + 1
-            let id = childPrefix.isEmpty ? String(number) : "\(childPrefix).\(number)"
             children.append(
-                self.parseEntity(
-                    start..<max(start, end), kind: .bodyPart(id: id), depth: depth + 1, defaultType: childDefault)
-            )
+                self.parseBodyPart(last.next..<max(last.next, end), number: children.count + 1, in: context))
         }
         return children
+    }
+
+    /// Where the parts of a multipart go: their ids' prefix, their depth and their default type.
+    private struct PartContext {
+        var childPrefix: String
+        var depth: Int
+        var childDefault: MIMEContentType
+    }
+
+    private mutating func parseBodyPart(_ range: Range<Int>, number: Int, in context: PartContext) -> MIMEPart {
+        let id = context.childPrefix.isEmpty ? String(number) : "\(context.childPrefix).\(number)"
+        return self.parseEntity(
+            range, kind: .bodyPart(id: id), depth: context.depth + 1, defaultType: context.childDefault)
     }
 
     /// Removes one trailing line ending (LF or CRLF) from `start..<end`.

@@ -9,7 +9,7 @@ public enum MIMEProblem: Sendable, Hashable {
     case boundaryNotFound
     /// Nesting exceeded `MIMEParser.maximumDepth`; the part's body was not parsed further.
     case nestingTooDeep
-    /// The message reached `MIMEParser.maximumParts`; this multipart's later parts (or this
+    /// The message has more parts than `MIMEParser.maximumParts`; this multipart's later parts (or this
     /// message/rfc822 part's message) were not parsed.
     case tooManyParts
     /// The declared charset is not one this module can decode (normalized label).

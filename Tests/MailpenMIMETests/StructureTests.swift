@@ -196,6 +196,21 @@ struct StructureTests {
         #expect(mail.root.children.allSatisfy { $0.problems.isEmpty && $0.bodyRange.isEmpty })
     }
 
+    /// The cap counts parts: a message of exactly as many is parsed whole and not flagged, one more is cut,
+    /// and delimiters that make no part (two in a row) use none of it.
+    @Test(
+        "the part cap counts parts, not delimiters",
+        arguments: [(9_999, false, 1), (10_000, true, 1), (5_000, false, 2)])
+    func partCapBoundary(parts: Int, isCut: Bool, delimitersEach: Int) {
+        let part = String(repeating: "--b\r\n", count: delimitersEach) + "Content-Type: text/plain\r\n\r\nx\r\n"
+        let raw =
+            "Content-Type: multipart/mixed; boundary=b\r\n\r\n" + String(repeating: part, count: parts) + "--b--\r\n"
+        let mail = MIMEMessage(Array(raw.utf8))
+        #expect(mail.root.children.count == (isCut ? MIMEParser.maximumParts - 1 : parts))
+        #expect(mail.root.problems == (isCut ? [.tooManyParts] : []))
+        #expect(mail.root.children.allSatisfy { $0.problems.isEmpty })
+    }
+
     @Test("the part cap holds across nested multiparts and messages")
     func manyNestedParts() {
         var raw = "Content-Type: multipart/mixed; boundary=outer\r\n\r\n"
