@@ -36,6 +36,22 @@ struct HTTPConnectionLimiterTests {
         #expect(limiter.admit(newcomer, now: Self.start + .seconds(60)) === idle)
     }
 
+    /// A browser opens several connections at once: at a cap full of old streams, each must close a stream,
+    /// not the connection opened a moment before it, which has had no time to send its request.
+    @Test func aConnectionJustOpenedIsSparedWhileAStreamCanMakeRoom() {
+        let limiter = HTTPConnectionLimiter(maximum: 3)
+        let streams = [EmbeddedChannel(), EmbeddedChannel()]
+        for (offset, stream) in streams.enumerated() { Self.open(stream, on: limiter, at: Int64(offset), busy: true) }
+        let first = EmbeddedChannel()
+        Self.open(first, on: limiter, at: 10, busy: false)
+        let second = EmbeddedChannel()
+        #expect(limiter.admit(second, now: Self.start + .milliseconds(10_200)) === streams[0])
+        let third = EmbeddedChannel()
+        #expect(limiter.admit(third, now: Self.start + .milliseconds(10_400)) === streams[1])
+        // Once settled, an idle connection makes room before anything busy.
+        #expect(limiter.admit(EmbeddedChannel(), now: Self.start + .seconds(12)) === first)
+    }
+
     /// Admits `channel` `seconds` after the start, with room for it, and starts a request on it if `busy`.
     private static func open(
         _ channel: EmbeddedChannel, on limiter: HTTPConnectionLimiter, at seconds: Int64, busy: Bool

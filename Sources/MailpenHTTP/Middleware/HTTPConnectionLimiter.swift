@@ -21,6 +21,8 @@ public final class HTTPConnectionLimiter: Sendable {
     /// connection: an ordinary request is over long before, a stream (server-sent events, a wait) or a body
     /// sent a byte at a time is not.
     static let minimumBusyTimeBeforeEviction = TimeAmount.seconds(5)
+    /// How long an idle connection is spared while a long-busy one can make room instead.
+    static let settlingTime = TimeAmount.seconds(1)
 
     private struct State {
         var entries: [ObjectIdentifier: Entry] = [:]
@@ -54,7 +56,10 @@ public final class HTTPConnectionLimiter: Sendable {
             let longBusy = others.filter {
                 $0.value.isBusy && now - $0.value.busySince >= Self.minimumBusyTimeBeforeEviction
             }.min { $0.value.busySince < $1.value.busySince }
-            guard let oldest = idle ?? longBusy else { return channel }
+            // A connection opened a moment ago has had no time to send its request: a browser opens several
+            // at once, and each would otherwise close the one before it while old streams stay.
+            let settledIdle = idle.flatMap { now - $0.value.idleSince >= Self.settlingTime ? $0 : nil }
+            guard let oldest = settledIdle ?? longBusy ?? idle else { return channel }
             state.entries[oldest.key] = nil
             return oldest.value.channel
         }
