@@ -6,13 +6,19 @@ import Testing
 
 @Suite("SQLite: statements bound through the C API")
 struct RawStatementTests {
+    /// A fresh in-memory database with the table `t` that `create` makes, for `body` to write to.
+    private static func withTable(_ create: String, _ body: (Database) throws -> Void) throws {
+        try DatabaseQueue().writeWithoutTransaction { db in
+            try db.execute(sql: create)
+            try body(db)
+        }
+    }
+
     /// A value SQLite refuses to bind (here too long for the connection's limit) must fail the statement,
     /// not leave its parameter NULL: `INSERT OR IGNORE` would then skip the row without a word.
     @Test("a failed bind fails the statement")
     func failedBindsThrow() throws {
-        let queue = try DatabaseQueue()
-        try queue.writeWithoutTransaction { db in
-            try db.execute(sql: "CREATE TABLE t (name TEXT NOT NULL, seq INTEGER NOT NULL)")
+        try Self.withTable("CREATE TABLE t (name TEXT NOT NULL, seq INTEGER NOT NULL)") { db in
             guard let connection = db.sqliteConnection else {
                 Issue.record("no connection")
                 return
@@ -42,13 +48,35 @@ struct RawStatementTests {
         }
     }
 
+    /// Borrowed text points into memory the statement does not own: once the statement has run, whether
+    /// it succeeded or failed, nothing may still point there.
+    @Test("borrowed text is unbound once the statement has run")
+    func borrowedTextIsUnbound() throws {
+        try Self.withTable("CREATE TABLE t (name TEXT NOT NULL UNIQUE)") { db in
+            let statement = try db.makeStatement(sql: "INSERT INTO t (name) VALUES (?)")
+            var name = "borrowed"
+            for expectsFailure in [false, true] {  // the second insert breaks the UNIQUE constraint
+                try name.withUTF8 { bytes in
+                    var insert = RawStatement(statement)
+                    insert.bind(borrowedText: bytes)
+                    if expectsFailure {
+                        #expect(throws: DatabaseError.self) { try insert.execute(in: db) }
+                    } else {
+                        try insert.execute(in: db)
+                    }
+                }
+                let expanded = try #require(sqlite3_expanded_sql(statement.sqliteStatement))
+                defer { sqlite3_free(expanded) }
+                #expect(String(cString: expanded) == "INSERT INTO t (name) VALUES (NULL)")
+            }
+        }
+    }
+
     /// A string is bound from its own bytes as SQLite reads a C string, up to a NUL byte; rows read back
     /// through the C API give text, integers and NULL.
     @Test("strings bind up to a NUL byte, and rows read back")
     func stringsAndRows() throws {
-        let queue = try DatabaseQueue()
-        try queue.writeWithoutTransaction { db in
-            try db.execute(sql: "CREATE TABLE t (name TEXT NOT NULL, limit_count INTEGER)")
+        try Self.withTable("CREATE TABLE t (name TEXT NOT NULL, limit_count INTEGER)") { db in
             let insert = try db.makeStatement(sql: "INSERT INTO t (name, limit_count) VALUES (?, ?)")
             for (name, limit) in [("plain", Int64?.some(3)), ("cut\u{0}here", nil), ("", 0), ("ünï ✓", nil)] {
                 var row = RawStatement(insert)
@@ -72,9 +100,7 @@ struct RawStatementTests {
     @Test("a batch transaction commits, or rolls back when its body throws")
     func batchTransaction() throws {
         struct Refused: Error {}
-        let queue = try DatabaseQueue()
-        try queue.writeWithoutTransaction { db in
-            try db.execute(sql: "CREATE TABLE t (n INTEGER NOT NULL)")
+        try Self.withTable("CREATE TABLE t (n INTEGER NOT NULL)") { db in
             try BatchTransaction.run(in: db) { try db.execute(sql: "INSERT INTO t VALUES (1)") }
             #expect(throws: Refused.self) {
                 try BatchTransaction.run(in: db) {

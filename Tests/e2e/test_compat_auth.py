@@ -178,7 +178,7 @@ def test_event_streams_carry_only_the_credentials_inbox(make_server):
 def test_inbox_credentials_cannot_change_the_global_chaos_rules(make_server):
     """The global chaos rules fail every inbox's SMTP sessions: an inbox credential may read them (Mailpen's
     route, Mailpit's triggers and MailHog's Jim share them) but not set or clear them, on either listener,
-    and sees none of the server-wide figures of Mailpit's info."""
+    and Mailpit's info shows it neither the database nor the server's SMTP counters."""
     server = start_compat_server(make_server, args=["--ui-auth", "qa:secret"])
     send(server, "Shop order", user="shop")
     url = f"http://127.0.0.1:{server.http_port}"

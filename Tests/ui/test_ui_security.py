@@ -100,6 +100,9 @@ def test_direction_controls_in_a_name_cannot_reorder_the_address_beside_it(mailp
     for selector in (".row-from", ".row-subject", ".row-snippet"):
         element = row.find_element(By.CSS_SELECTOR, selector)
         assert element.value_of_css_property("unicode-bidi") == "isolate", selector
+    # The sender's tooltip is text: its name and mailbox are isolated with U+2068 and U+2069.
+    tooltip = row.find_element(By.CSS_SELECTOR, ".row-from").get_attribute("title")
+    assert tooltip == "\u2068Support \u202e\u2069 <\u2068moc.kcatta@evil.test\u2069>", repr(tooltip)
     row.find_element(By.CSS_SELECTOR, ".row-link").click()
     dd = wait(driver).until(lambda d: d.find_element(By.CSS_SELECTOR, ".msg-addresses dd bdi")).find_element(By.XPATH, "../..")
     name, mailbox = dd.find_elements(By.CSS_SELECTOR, "bdi")

@@ -98,9 +98,12 @@ export function timeElement(iso, className = "") {
   return h("time", { className, datetime: iso, title: exactTime(iso), textContent: relativeTime(iso) });
 }
 
+/** An address as text (for tooltips), its name and mailbox each wrapped in Unicode's first-strong isolate
+ * (U+2068 … U+2069): a direction control in the name cannot reverse the mailbox. */
 export function formatAddress(address) {
   if (!address) return "";
-  return address.name ? `${address.name} <${address.address}>` : address.address;
+  const mailbox = `\u2068${address.address}\u2069`;
+  return address.name ? `\u2068${address.name}\u2069 <${mailbox}>` : mailbox;
 }
 
 export function shortAddress(address) {
