@@ -47,8 +47,12 @@ public struct SMTPParameter: Sendable, Hashable, Codable {
 /// The reason a command line could not be parsed, carrying the reply the client gets.
 public struct SMTPCommandError: Error, Sendable, Hashable {
     public var reply: SMTPReply
+    /// The octets of a BDAT chunk that follow this malformed command, when its size could be read: they
+    /// are the client's data, not its next commands.
+    public var chunkSize: Int?
 
-    public init(_ reply: SMTPReply) {
+    public init(_ reply: SMTPReply, chunkSize: Int? = nil) {
         self.reply = reply
+        self.chunkSize = chunkSize
     }
 }

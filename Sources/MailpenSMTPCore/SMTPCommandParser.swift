@@ -85,18 +85,17 @@ public enum SMTPCommandParser {
 
     private static func parseBinaryData(_ argument: String) throws(SMTPCommandError) -> SMTPCommand {
         let words = argument.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        guard (1...2).contains(words.count),
-            words[0].count <= 15,
-            words[0].allSatisfy({ $0.isASCII && $0.isNumber }),
-            let size = Int(words[0])
+        guard let first = words.first, first.count <= 15, first.allSatisfy({ $0.isASCII && $0.isNumber }),
+            let size = Int(first)
         else {
             throw SMTPCommandError(.syntax("BDAT size [LAST]"))
         }
-        if words.count == 2 {
-            guard words[1].uppercased() == "LAST" else { throw SMTPCommandError(.syntax("BDAT size [LAST]")) }
-            return .binaryData(size: size, isLast: true)
+        // Once the size is read, its chunk follows whatever comes after it on the line.
+        switch words.count {
+        case 1: return .binaryData(size: size, isLast: false)
+        case 2 where words[1].uppercased() == "LAST": return .binaryData(size: size, isLast: true)
+        default: throw SMTPCommandError(.syntax("BDAT size [LAST]"), chunkSize: size)
         }
-        return .binaryData(size: size, isLast: false)
     }
 
     private static func parseAuthenticate(_ argument: String) throws(SMTPCommandError) -> SMTPCommand {

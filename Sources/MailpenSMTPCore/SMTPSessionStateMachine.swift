@@ -220,6 +220,8 @@ public struct SMTPSessionStateMachine: Sendable {
                 let command = try SMTPCommandParser.parse(line)
                 return countingErrors(handle(command))
             } catch {
+                // A BDAT whose size was read is followed by its chunk: read and drop it, then reply (counted then).
+                if let size = error.chunkSize, size > 0 { return discard(size, then: error.reply) }
                 return countingErrors(.reply(error.reply))
             }
         default:

@@ -115,6 +115,21 @@ struct SMTPCommandParserTests {
         }
     }
 
+    /// A malformed BDAT whose size could be read says so: its chunk follows, and must not be read as commands.
+    @Test(
+        "a malformed BDAT names the chunk that follows when its size was read",
+        arguments: [("BDAT 10 FIRST", 10), ("BDAT 10 LAST more", 10), ("BDAT 0 x", 0), ("BDAT x", nil), ("BDAT", nil)]
+            as [(String, Int?)])
+    func malformedBinaryDataNamesItsChunk(line: String, chunkSize: Int?) {
+        do {
+            _ = try SMTPCommandParser.parse(Array(line.utf8))
+            Issue.record("\(line) was accepted")
+        } catch {
+            #expect(error.reply.code == 501)
+            #expect(error.chunkSize == chunkSize)
+        }
+    }
+
     @Test func rejectsInvalidUTF8() {
         do {
             _ = try SMTPCommandParser.parse([0x4D, 0x41, 0x49, 0x4C, 0x20, 0xFF, 0xFE])

@@ -226,6 +226,22 @@ struct SMTPSessionStateMachineTests {
         #expect(driver.machine.inputMode == .commandLine)
     }
 
+    /// A BDAT with junk after a size it could read is a 501, but its chunk follows all the same: the chunk is
+    /// read and dropped, not taken for the client's next commands.
+    @Test func chunkOfAMalformedBDATIsReadThenRefused() {
+        var driver = SessionDriver()
+        driver.run(["EHLO c.test", "MAIL FROM:<a@test>", "RCPT TO:<b@test>"])
+        #expect(driver.send("BDAT 17 LAST extra").code == -1)
+        #expect(driver.machine.inputMode == .chunk(remaining: 17))
+        let (consumed, action) = driver.feed("RSET\r\nQUIT\r\nNOOP\r\nQUIT")
+        #expect(consumed == 17)
+        #expect(action.code == 501)
+        #expect(driver.machine.inputMode == .commandLine)
+        // The transaction is still open: its recipient is there, and the next chunk goes on with it.
+        #expect(driver.send("BDAT 2 LAST").code == -1)
+        #expect(driver.feed("ok").action.code == 0)
+    }
+
     @Test func sizeParameterOverLimitIsRefusedAtMail() {
         var driver = SessionDriver(.init(maximumMessageSize: 1000))
         driver.send("EHLO c.test")
