@@ -18,6 +18,12 @@ public enum InboxAccess: Sendable, Hashable {
         }
     }
 
+    /// Why a request these credentials opened is refused (a 403) what lies beyond their inbox, or `nil` when
+    /// they open every inbox.
+    public var refusalReason: String? {
+        inboxName.map { "these credentials open inbox '\($0)' only" }
+    }
+
     /// The one inbox visible, or `nil` when every inbox is.
     public var inboxName: String? {
         switch self {

@@ -153,8 +153,7 @@ extension MailHogAPI {
 
     /// Jim's rules fail every inbox's SMTP sessions: an inbox credential may read them, not change them.
     private static func refusal(_ context: Context) -> Response? {
-        guard let inbox = context.inboxAccess.inboxName else { return nil }
-        return PlainText.response(.forbidden, "these credentials open inbox '\(inbox)' only")
+        context.inboxAccess.refusalReason.map { PlainText.response(.forbidden, $0) }
     }
 
     private static func invite(

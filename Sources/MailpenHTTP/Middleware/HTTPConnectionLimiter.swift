@@ -13,8 +13,8 @@ public final class HTTPConnectionLimiter: Sendable {
     private struct Entry {
         var channel: any Channel
         var isBusy: Bool
-        var idleSince: NIODeadline
-        var busySince: NIODeadline
+        /// When it last became idle or busy.
+        var since: NIODeadline
     }
 
     /// How long a request must have been in progress before, at the cap, it may be closed for a new
@@ -47,18 +47,17 @@ public final class HTTPConnectionLimiter: Sendable {
     /// the new one itself).
     func admit(_ channel: any Channel, now: NIODeadline = .now()) -> (any Channel)? {
         state.withLock { state in
-            state.entries[ObjectIdentifier(channel)] = Entry(
-                channel: channel, isBusy: false, idleSince: now, busySince: now)
+            state.entries[ObjectIdentifier(channel)] = Entry(channel: channel, isBusy: false, since: now)
             guard state.entries.count > maximum else { return nil }
             state.evicted += 1
             let others = state.entries.filter { $0.key != ObjectIdentifier(channel) }
-            let idle = others.filter { !$0.value.isBusy }.min { $0.value.idleSince < $1.value.idleSince }
+            let idle = others.filter { !$0.value.isBusy }.min { $0.value.since < $1.value.since }
             let longBusy = others.filter {
-                $0.value.isBusy && now - $0.value.busySince >= Self.minimumBusyTimeBeforeEviction
-            }.min { $0.value.busySince < $1.value.busySince }
+                $0.value.isBusy && now - $0.value.since >= Self.minimumBusyTimeBeforeEviction
+            }.min { $0.value.since < $1.value.since }
             // A connection opened a moment ago has had no time to send its request: a browser opens several
             // at once, and each would otherwise close the one before it while old streams stay.
-            let settledIdle = idle.flatMap { now - $0.value.idleSince >= Self.settlingTime ? $0 : nil }
+            let settledIdle = idle.flatMap { now - $0.value.since >= Self.settlingTime ? $0 : nil }
             guard let oldest = settledIdle ?? longBusy ?? idle else { return channel }
             state.entries[oldest.key] = nil
             return oldest.value.channel
@@ -68,11 +67,7 @@ public final class HTTPConnectionLimiter: Sendable {
     func setBusy(_ channel: any Channel, _ isBusy: Bool, now: NIODeadline = .now()) {
         state.withLock { state in
             state.entries[ObjectIdentifier(channel)]?.isBusy = isBusy
-            if isBusy {
-                state.entries[ObjectIdentifier(channel)]?.busySince = now
-            } else {
-                state.entries[ObjectIdentifier(channel)]?.idleSince = now
-            }
+            state.entries[ObjectIdentifier(channel)]?.since = now
         }
     }
 

@@ -8,6 +8,10 @@ struct PathCanonicalizationMiddleware<Context: RequestContext>: RouterMiddleware
         -> Response
     {
         let path = request.uri.path
+        // Nearly every path is in that form already: tell so without building another.
+        if path.first == "/", !path.contains("//"), path == "/" || path.last != "/" {
+            return try await next(request, context)
+        }
         let canonical = "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
         guard canonical != path else { return try await next(request, context) }
         var head = request.head

@@ -17,7 +17,10 @@ struct ChaosRoutes {
             group.get("chaos") { _, _ in try await read(inbox: nil) }
             group.put("chaos") { request, context in try await set(request, context: context, inbox: nil) }
         }
-        group.delete("chaos") { _, _ in try await clear(inbox: nil) }
+        group.delete("chaos") { _, context in
+            try Self.requireOperator(context)
+            return try await clear(inbox: nil)
+        }
         group.get("inboxes/:inbox/chaos") { _, context in try await read(inbox: try context.pathParameter("inbox")) }
         group.put("inboxes/:inbox/chaos") { request, context in
             try await set(request, context: context, inbox: try context.pathParameter("inbox"))
@@ -49,6 +52,7 @@ struct ChaosRoutes {
     }
 
     private func set(_ request: Request, context: MailpenRequestContext, inbox: String?) async throws -> Response {
+        if inbox == nil { try Self.requireOperator(context) }
         let chaos = try self.chaos
         let bytes = try await request.bodyBytes(upTo: Request.maximumJSONBodySize)
         // Mailpit's clients send its trigger set, or (to reset) `{}`, and its errors come back for a body that
@@ -76,6 +80,12 @@ struct ChaosRoutes {
         }
         let rules = try parsed.ruleSet(inbox: inbox, limits: chaos.limits)
         return try resource(try await chaos.set(rules), inbox: inbox).response(from: request, context: context)
+    }
+
+    /// The global rules fail every inbox's SMTP sessions: an inbox credential may read them, not change them.
+    /// (The path is Mailpit's too, so the inbox-access middleware leaves the check to this route.)
+    private static func requireOperator(_ context: MailpenRequestContext) throws {
+        if let reason = context.inboxAccess.refusalReason { throw APIError(.forbidden, reason) }
     }
 
     private func clear(inbox: String?) async throws -> Response {

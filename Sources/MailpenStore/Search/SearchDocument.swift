@@ -41,14 +41,14 @@ package struct SearchDocument: Sendable {
 
     package init(seq: Int64, message: MIMEMessage, recipients: String) {
         self.seq = seq
-        subject = Self.withoutNUL(message.subject ?? "")
+        subject = StoredText.replacingNUL(message.subject ?? "")
         let lists = message.addressHeaders
         let everyone = lists.all
-        addresses = Self.withoutNUL(
+        addresses = StoredText.replacingNUL(
             everyone.map { [$0.name, $0.address].compactMap { $0 }.joined(separator: " ") }.joined(separator: " "))
-        body = Self.withoutNUL(Self.cut(message.searchableText, toCharacters: Self.maximumBodyCharacters))
+        body = StoredText.replacingNUL(Self.cut(message.searchableText, toCharacters: Self.maximumBodyCharacters))
         func fold(_ list: [MIMEAddress]) -> String {
-            Self.withoutNUL(
+            StoredText.replacingNUL(
                 SearchFolding.fold(
                     list.map { address in
                         address.name.map { "\($0) <\(address.address)>" } ?? address.address
@@ -70,21 +70,10 @@ package struct SearchDocument: Sendable {
             bcc: fold(lists.bcc),
             replyTo: fold(lists.replyTo),
             all: fold(everyone),
-            recipients: Self.withoutNUL(SearchFolding.fold(recipients)),
+            recipients: StoredText.replacingNUL(SearchFolding.fold(recipients)),
             subject: SearchFolding.fold(subject),
-            messageID: Self.withoutNUL(SearchFolding.fold(message.messageID ?? "")),
-            headers: Self.withoutNUL(headerLines))
-    }
-
-    /// `text` with each NUL replaced by a space. Both databases end bound text at a NUL, which would hide
-    /// the rest of a body or field from search; a NUL is no part of a word either way.
-    static func withoutNUL(_ text: String) -> String {
-        let hasNUL =
-            text.utf8.withContiguousStorageIfAvailable { bytes in
-                bytes.baseAddress.map { memchr($0, 0, bytes.count) != nil } ?? false
-            } ?? text.utf8.contains(0)
-        guard hasNUL else { return text }
-        return String(decoding: text.utf8.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+            messageID: StoredText.replacingNUL(SearchFolding.fold(message.messageID ?? "")),
+            headers: StoredText.replacingNUL(headerLines))
     }
 
     /// `text` cut to `limit` characters. Counting characters reads the whole text, and a text of no more
