@@ -39,8 +39,11 @@ def test_discard_acknowledges_and_keeps_nothing(tmp_path):
     assert not os.path.exists(db)
 
 
-def test_early_ack_stores_every_message_by_the_time_it_exits(tmp_path):
-    replies, db = run_ceiling("early-ack", tmp_path, 5)
+@pytest.mark.parametrize("mode", ["early-ack", "deferred"])
+def test_storing_modes_store_every_message_by_the_time_they_exit(mode, tmp_path):
+    # The process is stopped right after the last 250: for `deferred`, well inside the 20 ms a batch gathers
+    # for, so what is still waiting must be handed over before the store closes.
+    replies, db = run_ceiling(mode, tmp_path, 5)
     assert [code for code, _ in replies] == [250] * 5
     with sqlite3.connect(db) as connection:
         raws = connection.execute("SELECT raw FROM message_raw").fetchall()
