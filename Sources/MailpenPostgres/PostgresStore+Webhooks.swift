@@ -132,19 +132,24 @@ extension PostgresStore: WebhookQueue {
         }
     }
 
-    public func claimDueWebhookDeliveries(now: Date, limit: Int) async throws -> [WebhookDelivery] {
+    public func claimDueWebhookDeliveries(now: Date, limit: Int, perInbox: Int) async throws -> [WebhookDelivery] {
         try ensureOpen()
         let limit = Int64(max(0, min(limit, WebhookLimits.maximumListing)))
+        let perInbox = Int64(max(0, perInbox))
         let now = now.milliseconds
         let logger = self.logger
         return try await pool.withTransaction { connection in
+            // Rows cannot be locked in a query with a window function: places first, then the locks.
             let rows = try await connection.query(
                 """
-                WITH due AS (
-                    SELECT delivery.seq FROM (\(unescaped: WebhookHeads.sql)) AS heads
-                    JOIN webhook_delivery AS delivery ON delivery.seq = heads.seq
-                    WHERE delivery.status = 'queued' AND delivery.next_attempt_at <= \(now)
-                    ORDER BY delivery.next_attempt_at, delivery.seq
+                WITH placed AS (
+                    \(unescaped: WebhookHeads.placedSQL)
+                    WHERE delivery.status = 'sending' OR delivery.next_attempt_at <= \(now)
+                ), due AS (
+                    SELECT delivery.seq FROM placed
+                    JOIN webhook_delivery AS delivery ON delivery.seq = placed.seq
+                    WHERE placed.status = 'queued' AND placed.place <= \(perInbox) AND delivery.status = 'queued'
+                    ORDER BY placed.next_attempt_at, placed.seq
                     LIMIT \(limit)
                     FOR UPDATE OF delivery SKIP LOCKED
                 )

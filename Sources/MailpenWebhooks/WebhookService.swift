@@ -17,6 +17,9 @@ public actor WebhookService {
         public var timeout: Duration
         /// Attempts in flight at once, across URLs.
         public var maximumConcurrentAttempts: Int
+        /// Attempts in flight at once for one inbox's webhooks, on this node and others sharing its store: an
+        /// inbox whose endpoints all hang holds no more than this many of the slots.
+        public var maximumConcurrentAttemptsPerInbox: Int
         /// How long events gather before they are queued in one transaction.
         public var batchInterval: Duration
         /// How long sent and failed deliveries stay listed.
@@ -30,13 +33,15 @@ public actor WebhookService {
 
         public init(
             retry: WebhookRetrySchedule = WebhookRetrySchedule(), timeout: Duration = .seconds(10),
-            maximumConcurrentAttempts: Int = 16, batchInterval: Duration = .milliseconds(100),
+            maximumConcurrentAttempts: Int = 16, maximumConcurrentAttemptsPerInbox: Int = 4,
+            batchInterval: Duration = .milliseconds(100),
             keepFinished: Duration = .seconds(24 * 3600), startupRecoveryAge: Duration = .zero,
             staleClaimAge: Duration = .seconds(60)
         ) {
             self.retry = retry
             self.timeout = timeout
             self.maximumConcurrentAttempts = max(1, maximumConcurrentAttempts)
+            self.maximumConcurrentAttemptsPerInbox = max(1, maximumConcurrentAttemptsPerInbox)
             self.batchInterval = batchInterval
             self.keepFinished = keepFinished
             self.startupRecoveryAge = startupRecoveryAge
@@ -218,7 +223,9 @@ public actor WebhookService {
                 if free > 0, let due = try await queue.nextWebhookDueDate() {
                     let now = Date()
                     if due <= now {
-                        for delivery in try await queue.claimDueWebhookDeliveries(now: now, limit: free) {
+                        for delivery in try await queue.claimDueWebhookDeliveries(
+                            now: now, limit: free, perInbox: configuration.maximumConcurrentAttemptsPerInbox)
+                        {
                             begin(delivery)
                         }
                     } else {

@@ -101,11 +101,11 @@ struct WebhookQueueTests {
             let now = start.addingTimeInterval(1)
             #expect(try await queue.nextWebhookDueDate() == start)
 
-            var claimed = try await queue.claimDueWebhookDeliveries(now: now, limit: 10)
+            var claimed = try await queue.claimDueWebhookDeliveries(now: now, limit: 10, perInbox: 10)
             #expect(claimed.map(\.body).sorted() == [#"{"key":"1"}"#, #"{"key":"d"}"#])
             #expect(claimed.allSatisfy { $0.status == .sending })
             // While a URL's delivery is out, nothing else of that URL is claimed.
-            #expect(try await queue.claimDueWebhookDeliveries(now: now, limit: 10).isEmpty)
+            #expect(try await queue.claimDueWebhookDeliveries(now: now, limit: 10, perInbox: 10).isEmpty)
             #expect(try await queue.nextWebhookDueDate() == nil)
 
             let first = try #require(claimed.first { $0.url == a })
@@ -117,9 +117,9 @@ struct WebhookQueueTests {
                     nextAttemptAt: retryAt)
             ])
             // The failed first event holds back the later ones until it is due again.
-            #expect(try await queue.claimDueWebhookDeliveries(now: now, limit: 10).isEmpty)
+            #expect(try await queue.claimDueWebhookDeliveries(now: now, limit: 10, perInbox: 10).isEmpty)
             #expect(try await queue.nextWebhookDueDate() == retryAt)
-            claimed = try await queue.claimDueWebhookDeliveries(now: retryAt, limit: 10)
+            claimed = try await queue.claimDueWebhookDeliveries(now: retryAt, limit: 10, perInbox: 10)
             #expect(claimed.map(\.id) == [first.id])
             #expect(claimed[0].attempts == 1 && claimed[0].lastStatusCode == 500)
             try await queue.recordWebhookAttempts([
@@ -128,13 +128,50 @@ struct WebhookQueueTests {
                     attempt: .init(at: retryAt, statusCode: 200, error: nil, durationMilliseconds: 2),
                     nextAttemptAt: nil)
             ])
-            claimed = try await queue.claimDueWebhookDeliveries(now: retryAt, limit: 10)
+            claimed = try await queue.claimDueWebhookDeliveries(now: retryAt, limit: 10, perInbox: 10)
             #expect(claimed.map(\.body) == [#"{"key":"2"}"#])
 
             let done = try #require(
                 try await queue.webhookDeliveries(inbox: "default", status: .sent, limit: 10).first)
             #expect(done.id == first.id && done.attempts == 2 && done.nextAttemptAt == nil)
             #expect(done.history.map(\.statusCode) == [500, 200])
+        }
+    }
+
+    /// An inbox whose sixteen endpoints all hang holds only its share of the attempt slots: another inbox's
+    /// delivery, queued last, is claimed beside them, and the busy inbox gets a slot back only as one of its
+    /// attempts finishes.
+    @Test(arguments: StoreBackend.available)
+    func oneInboxGetsOnlyItsShareOfAttempts(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
+            let queue = try queue(store)
+            _ = try await store.createInbox(
+                named: "quiet", password: nil, maximumMessages: nil, maximumAgeSeconds: nil, routes: [])
+            let busy = (0..<16).map { Webhook(url: "http://127.0.0.1:9/busy/\($0)", events: [.stored], secret: nil) }
+            try await queue.setWebhooks(busy, inbox: "default")
+            try await queue.setWebhooks(
+                [Webhook(url: "http://127.0.0.1:9/quiet", events: [.stored], secret: nil)], inbox: "quiet")
+            let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+            try await queue.enqueueWebhookEvents([event("b1"), event("b2")], at: start)
+            try await queue.enqueueWebhookEvents([event("q1", inbox: "quiet")], at: start.addingTimeInterval(0.5))
+            let now = start.addingTimeInterval(1)
+
+            let claimed = try await queue.claimDueWebhookDeliveries(now: now, limit: 16, perInbox: 4)
+            #expect(claimed.filter { $0.inbox == "default" }.count == 4)
+            #expect(claimed.filter { $0.inbox == "quiet" }.map(\.body) == [#"{"key":"q1"}"#])
+            // Four of the busy inbox's are out: none more of its twelve other due URLs, however many slots.
+            #expect(try await queue.claimDueWebhookDeliveries(now: now, limit: 16, perInbox: 4).isEmpty)
+
+            let finished = try #require(claimed.first { $0.inbox == "default" })
+            try await queue.recordWebhookAttempts([
+                WebhookAttemptResult(
+                    deliveryID: finished.id, status: .queued,
+                    attempt: .init(at: now, statusCode: nil, error: "timed out", durationMilliseconds: 10_000),
+                    nextAttemptAt: now.addingTimeInterval(60))
+            ])
+            let next = try await queue.claimDueWebhookDeliveries(now: now, limit: 16, perInbox: 4)
+            #expect(next.count == 1 && next[0].inbox == "default" && next[0].url != finished.url)
+            #expect(Set(claimed.map(\.url)).isDisjoint(with: next.map(\.url)))
         }
     }
 
@@ -146,13 +183,15 @@ struct WebhookQueueTests {
             try await queue.setWebhooks([Webhook(url: a, events: [.stored], secret: nil)], inbox: "default")
             let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
             try await queue.enqueueWebhookEvents([event("1"), event("2")], at: start)
-            let claimed = try await queue.claimDueWebhookDeliveries(now: start, limit: 10)
+            let claimed = try await queue.claimDueWebhookDeliveries(now: start, limit: 10, perInbox: 10)
             #expect(claimed.count == 1)
             // A claim newer than the cut-off is left alone (another node may be sending it).
             #expect(try await queue.recoverInterruptedWebhookDeliveries(claimedBefore: start, now: start) == 0)
             let later = start.addingTimeInterval(1)
             #expect(try await queue.recoverInterruptedWebhookDeliveries(claimedBefore: later, now: later) == 1)
-            #expect(try await queue.claimDueWebhookDeliveries(now: later, limit: 10).map(\.id) == claimed.map(\.id))
+            #expect(
+                try await queue.claimDueWebhookDeliveries(now: later, limit: 10, perInbox: 10).map(\.id)
+                    == claimed.map(\.id))
 
             try await queue.setWebhooks([], inbox: "default")
             let failed = try await queue.webhookDeliveries(inbox: "default", status: .failed, limit: 10)
@@ -182,7 +221,7 @@ struct WebhookQueueTests {
                 round += 1
                 let rounds = try await withThrowingTaskGroup(of: [WebhookDelivery].self) { group in
                     for queue in queues + queues {
-                        group.addTask { try await queue.claimDueWebhookDeliveries(now: now, limit: 3) }
+                        group.addTask { try await queue.claimDueWebhookDeliveries(now: now, limit: 3, perInbox: 8) }
                     }
                     var all: [[WebhookDelivery]] = []
                     for try await claimed in group { all.append(claimed) }
@@ -202,7 +241,7 @@ struct WebhookQueueTests {
             }
             #expect(Set(seen).count == seen.count)
             #expect(seen.count == 40)
-            #expect(try await queue.claimDueWebhookDeliveries(now: now, limit: 3).isEmpty)
+            #expect(try await queue.claimDueWebhookDeliveries(now: now, limit: 3, perInbox: 8).isEmpty)
         }
         switch backend {
         case .sqlite:

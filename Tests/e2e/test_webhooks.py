@@ -363,18 +363,23 @@ def ingest(server, count):
     return count / elapsed, cpu * 1000 / count
 
 
+def store_options(backend):
+    """`make_server` options for a store on `backend`: on PostgreSQL, a database of its own."""
+    if backend == "sqlite":
+        return {}
+    server_url = os.environ.get("MAILPEN_TEST_POSTGRES")
+    if not server_url or shutil.which("psql") is None:
+        pytest.skip("needs MAILPEN_TEST_POSTGRES (scripts/test-postgres.sh start) and psql")
+    name = "mailpen_webhooks_" + uuid.uuid4().hex
+    subprocess.run(["psql", server_url, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    return {"db": urllib.parse.urlunsplit(urllib.parse.urlsplit(server_url)._replace(path="/" + name))}
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_a_stop_during_an_attempt_records_nothing_and_resends_after_the_start(make_server, backend):
     # SIGTERM while an attempt hangs: the attempt is cancelled and left `sending` (no failure recorded, no
     # error logged, nothing done on the store or the HTTP client after they stop), and the next start sends it.
-    options = {}
-    if backend == "postgres":
-        server_url = os.environ.get("MAILPEN_TEST_POSTGRES")
-        if not server_url or shutil.which("psql") is None:
-            pytest.skip("needs MAILPEN_TEST_POSTGRES (scripts/test-postgres.sh start) and psql")
-        name = "mailpen_webhook_stop_" + uuid.uuid4().hex
-        subprocess.run(["psql", server_url, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
-        options["db"] = urllib.parse.urlunsplit(urllib.parse.urlsplit(server_url)._replace(path="/" + name))
+    options = store_options(backend)
     hanging = Endpoint(hang=True)
     server = make_server(**options)
     try:
@@ -432,3 +437,32 @@ def test_a_hanging_endpoint_does_not_slow_ingest(make_server):
         assert typical["hanging"] >= 0.90 * typical["refusing"], report
     finally:
         endpoint.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_one_inbox_of_hanging_endpoints_leaves_other_inboxes_slots(make_server, backend):
+    # Sixteen webhooks of one inbox hang (as many as the service has attempt slots); another inbox's event,
+    # sent after them, must still go out at once rather than wait for their ten-second timeouts.
+    server = make_server(**store_options(backend))
+    hanging = Endpoint(hang=True)
+    quiet = Endpoint()
+    try:
+        status, body = api(server, "POST", "/api/v1/inboxes", {"name": "quiet", "routes": ["*@quiet.example"]})
+        assert status in (200, 201), body
+        set_webhooks(server, *({"url": f"{hanging.url}/{n}", "events": ["stored"]} for n in range(16)))
+        status, body = api(server, "PUT", "/api/v1/inboxes/quiet/webhooks",
+                           {"webhooks": [{"url": quiet.url, "events": ["stored"]}]})
+        assert status == 200, body
+        send(server, "to the busy inbox")
+        hanging.wait_for(4)
+        time.sleep(0.5)  # every attempt the busy inbox may start has started
+        sent = time.time()
+        with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=30) as client:
+            client.sendmail("app@example.com", ["ann@quiet.example"], b"Subject: quiet\r\n\r\nbody\r\n")
+        arrived = quiet.wait_for(1, timeout=8)[0]["at"]
+        assert arrived - sent < 3, f"the other inbox's webhook waited {arrived - sent:.1f} s"
+        # The busy inbox holds its share of the slots, not every one.
+        assert len(hanging.received()) == 4
+    finally:
+        hanging.close()
+        quiet.close()

@@ -105,7 +105,7 @@ extension SQLiteStore: WebhookQueue {
         }
     }
 
-    public func claimDueWebhookDeliveries(now: Date, limit: Int) async throws -> [WebhookDelivery] {
+    public func claimDueWebhookDeliveries(now: Date, limit: Int, perInbox: Int) async throws -> [WebhookDelivery] {
         try ensureOpen()
         let limit = max(0, min(limit, WebhookLimits.maximumListing))
         return try await writer.perform { db in
@@ -114,13 +114,14 @@ extension SQLiteStore: WebhookQueue {
                 sql: """
                     UPDATE webhook_delivery SET status = 'sending', claimed_at = ?, updated_at = ?
                     WHERE seq IN (
-                        SELECT delivery.seq FROM (\(WebhookHeads.sql)) AS heads
-                        JOIN webhook_delivery AS delivery ON delivery.seq = heads.seq
-                        WHERE delivery.status = 'queued' AND delivery.next_attempt_at <= ?
-                        ORDER BY delivery.next_attempt_at, delivery.seq LIMIT ?)
+                        SELECT seq FROM (
+                            \(WebhookHeads.placedSQL)
+                            WHERE delivery.status = 'sending' OR delivery.next_attempt_at <= ?)
+                        WHERE status = 'queued' AND place <= ?
+                        ORDER BY next_attempt_at, seq LIMIT ?)
                     RETURNING \(Self.webhookDeliveryColumns)
                     """,
-                arguments: [now.milliseconds, now.milliseconds, now.milliseconds, limit])
+                arguments: [now.milliseconds, now.milliseconds, now.milliseconds, max(0, perInbox), limit])
             let claimed = try rows.map(Self.decodeWebhookDelivery).sorted {
                 ($0.nextAttemptAt ?? now, $0.createdAt) < ($1.nextAttemptAt ?? now, $1.createdAt)
             }

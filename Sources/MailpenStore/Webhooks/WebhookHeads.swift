@@ -19,4 +19,17 @@ package enum WebhookHeads {
         ) AS seq
         FROM urls WHERE urls.url IS NOT NULL
         """
+
+    /// Rows `seq`, `status`, `next_attempt_at` and `place`: each URL's head that the `WHERE` clause the caller
+    /// appends keeps (those being sent and those due), with its place in its inbox's line, where those being
+    /// sent come first. A due head placed past an inbox's share of attempts waits for one of them to finish.
+    package static let placedSQL = """
+        SELECT delivery.seq, delivery.status, delivery.next_attempt_at,
+            row_number() OVER (
+                PARTITION BY delivery.inbox
+                ORDER BY delivery.status = 'queued', delivery.next_attempt_at, delivery.seq
+            ) AS place
+        FROM (\(sql)) AS heads
+        JOIN webhook_delivery AS delivery ON delivery.seq = heads.seq
+        """
 }

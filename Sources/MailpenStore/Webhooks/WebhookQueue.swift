@@ -22,8 +22,10 @@ public protocol WebhookQueue: Sendable {
     @discardableResult
     func enqueueWebhookEvents(_ events: [WebhookEvent], at: Date) async throws -> Int
     /// Marks up to `limit` due deliveries `sending` and returns them: for each URL at most its oldest
-    /// unfinished delivery, and none while that one is being sent.
-    func claimDueWebhookDeliveries(now: Date, limit: Int) async throws -> [WebhookDelivery]
+    /// unfinished delivery, and none while that one is being sent; and no more of one inbox's than make
+    /// `perInbox` out at once, those already being sent counted, so that one inbox's hanging endpoints cannot
+    /// hold up every other inbox's.
+    func claimDueWebhookDeliveries(now: Date, limit: Int, perInbox: Int) async throws -> [WebhookDelivery]
     /// Records attempts on deliveries being sent, in one transaction.
     func recordWebhookAttempts(_ results: [WebhookAttemptResult]) async throws
     /// Puts deliveries claimed before `claimedBefore` and still `sending` back in the queue, due at `now`;
