@@ -169,7 +169,7 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
 
     public final func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         isReceivingInput = true
-        var incoming = unwrapInboundIn(data)
+        var incoming = ByteStream.unwrapInboundIn(data)
         if isClosing { return }
         if buffer.readableBytes == 0 {
             buffer = incoming
@@ -331,7 +331,7 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
 
     /// Queues `output`; it goes out with the next flush.
     public final func write(_ output: ByteBuffer, context: ChannelHandlerContext) {
-        context.write(wrapOutboundOut(output), promise: nil)
+        context.write(NIOAny(output), promise: nil)
         needsFlush = true
     }
 
@@ -353,7 +353,7 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
         releaseResources()
         needsFlush = false
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(output)).whenComplete { _ in
+        context.writeAndFlush(NIOAny(output)).whenComplete { _ in
             channel.close(promise: nil)
         }
     }
@@ -390,4 +390,11 @@ extension TLSVersion {
         case .tlsv13: return "TLSv1.3"
         }
     }
+}
+
+/// The session handler's message types without its generic parameter. Unwrapping through the generic
+/// handler looks up its type's metadata at run time, a few hundred instructions on every read; through
+/// this type the compiler knows the types and does not.
+private final class ByteStream: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
 }
