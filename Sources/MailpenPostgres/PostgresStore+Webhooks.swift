@@ -211,17 +211,12 @@ extension PostgresStore: WebhookQueue {
         }
     }
 
-    public func nextWebhookDueDate() async throws -> Date? {
+    public func nextWebhookDueDate(perInbox: Int) async throws -> Date? {
         try ensureOpen()
         let logger = self.logger
         return try await pool.withConnection(retrying: true) { connection in
             let rows = try await connection.query(
-
-                """
-                SELECT min(delivery.next_attempt_at) FROM (\(unescaped: WebhookHeads.sql)) AS heads
-                JOIN webhook_delivery AS delivery ON delivery.seq = heads.seq
-                WHERE delivery.status = 'queued'
-                """, logger: logger)
+                PostgresQuery(unsafeSQL: WebhookHeads.nextDueSQL(perInbox: perInbox)), logger: logger)
             for try await next in rows.decode(Int64?.self) { return next.map(Date.init(milliseconds:)) }
             return nil
         }

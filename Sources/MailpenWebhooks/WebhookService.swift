@@ -220,7 +220,10 @@ public actor WebhookService {
             var wait = Duration.seconds(1)
             do {
                 let free = configuration.maximumConcurrentAttempts - attempts.count
-                if free > 0, let due = try await queue.nextWebhookDueDate() {
+                if free > 0,
+                    let due = try await queue.nextWebhookDueDate(
+                        perInbox: configuration.maximumConcurrentAttemptsPerInbox)
+                {
                     let now = Date()
                     if due <= now {
                         for delivery in try await queue.claimDueWebhookDeliveries(

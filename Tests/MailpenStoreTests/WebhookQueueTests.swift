@@ -99,14 +99,14 @@ struct WebhookQueueTests {
             try await queue.enqueueWebhookEvents([event("1"), event("2"), event("3")], at: start)
             try await queue.enqueueWebhookEvents([event("d", .deleted)], at: start)
             let now = start.addingTimeInterval(1)
-            #expect(try await queue.nextWebhookDueDate() == start)
+            #expect(try await queue.nextWebhookDueDate(perInbox: 10) == start)
 
             var claimed = try await queue.claimDueWebhookDeliveries(now: now, limit: 10, perInbox: 10)
             #expect(claimed.map(\.body).sorted() == [#"{"key":"1"}"#, #"{"key":"d"}"#])
             #expect(claimed.allSatisfy { $0.status == .sending })
             // While a URL's delivery is out, nothing else of that URL is claimed.
             #expect(try await queue.claimDueWebhookDeliveries(now: now, limit: 10, perInbox: 10).isEmpty)
-            #expect(try await queue.nextWebhookDueDate() == nil)
+            #expect(try await queue.nextWebhookDueDate(perInbox: 10) == nil)
 
             let first = try #require(claimed.first { $0.url == a })
             let retryAt = now.addingTimeInterval(60)
@@ -118,7 +118,7 @@ struct WebhookQueueTests {
             ])
             // The failed first event holds back the later ones until it is due again.
             #expect(try await queue.claimDueWebhookDeliveries(now: now, limit: 10, perInbox: 10).isEmpty)
-            #expect(try await queue.nextWebhookDueDate() == retryAt)
+            #expect(try await queue.nextWebhookDueDate(perInbox: 10) == retryAt)
             claimed = try await queue.claimDueWebhookDeliveries(now: retryAt, limit: 10, perInbox: 10)
             #expect(claimed.map(\.id) == [first.id])
             #expect(claimed[0].attempts == 1 && claimed[0].lastStatusCode == 500)
@@ -159,8 +159,11 @@ struct WebhookQueueTests {
             let claimed = try await queue.claimDueWebhookDeliveries(now: now, limit: 16, perInbox: 4)
             #expect(claimed.filter { $0.inbox == "default" }.count == 4)
             #expect(claimed.filter { $0.inbox == "quiet" }.map(\.body) == [#"{"key":"q1"}"#])
-            // Four of the busy inbox's are out: none more of its twelve other due URLs, however many slots.
+            // Four of the busy inbox's are out: none more of its twelve other due URLs, however many slots,
+            // and nothing to wake a sender for until one of them finishes.
             #expect(try await queue.claimDueWebhookDeliveries(now: now, limit: 16, perInbox: 4).isEmpty)
+            #expect(try await queue.nextWebhookDueDate(perInbox: 4) == nil)
+            #expect(try await queue.nextWebhookDueDate(perInbox: 5) == start)
 
             let finished = try #require(claimed.first { $0.inbox == "default" })
             try await queue.recordWebhookAttempts([
@@ -169,6 +172,7 @@ struct WebhookQueueTests {
                     attempt: .init(at: now, statusCode: nil, error: "timed out", durationMilliseconds: 10_000),
                     nextAttemptAt: now.addingTimeInterval(60))
             ])
+            #expect(try await queue.nextWebhookDueDate(perInbox: 4) == start)
             let next = try await queue.claimDueWebhookDeliveries(now: now, limit: 16, perInbox: 4)
             #expect(next.count == 1 && next[0].inbox == "default" && next[0].url != finished.url)
             #expect(Set(claimed.map(\.url)).isDisjoint(with: next.map(\.url)))

@@ -166,17 +166,10 @@ extension SQLiteStore: WebhookQueue {
         }
     }
 
-    public func nextWebhookDueDate() async throws -> Date? {
+    public func nextWebhookDueDate(perInbox: Int) async throws -> Date? {
         try ensureOpen()
         return try await database.read { db in
-            try Int64.fetchOne(
-                db,
-                sql: """
-                    SELECT min(delivery.next_attempt_at) FROM (\(WebhookHeads.sql)) AS heads
-                    JOIN webhook_delivery AS delivery ON delivery.seq = heads.seq
-                    WHERE delivery.status = 'queued'
-                    """
-            ).map(Date.init(milliseconds:))
+            try Int64.fetchOne(db, sql: WebhookHeads.nextDueSQL(perInbox: perInbox)).map(Date.init(milliseconds:))
         }
     }
 

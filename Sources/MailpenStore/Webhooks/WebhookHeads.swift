@@ -32,4 +32,19 @@ package enum WebhookHeads {
         FROM (\(sql)) AS heads
         JOIN webhook_delivery AS delivery ON delivery.seq = heads.seq
         """
+
+    /// One row, the earliest `next_attempt_at` of a head that is queued and whose inbox has fewer than
+    /// `perInbox` heads being sent: when the next claim can find something. (The share is the server's own
+    /// setting, an integer, written into the text.)
+    package static func nextDueSQL(perInbox: Int) -> String {
+        """
+        WITH head AS (
+            SELECT delivery.inbox, delivery.status, delivery.next_attempt_at FROM (\(sql)) AS heads
+            JOIN webhook_delivery AS delivery ON delivery.seq = heads.seq
+        )
+        SELECT min(next_attempt_at) FROM head
+        WHERE status = 'queued' AND inbox NOT IN (
+            SELECT inbox FROM head WHERE status = 'sending' GROUP BY inbox HAVING count(*) >= \(max(0, perInbox)))
+        """
+    }
 }

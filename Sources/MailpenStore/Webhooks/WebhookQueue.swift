@@ -31,9 +31,10 @@ public protocol WebhookQueue: Sendable {
     /// Puts deliveries claimed before `claimedBefore` and still `sending` back in the queue, due at `now`;
     /// returns how many.
     func recoverInterruptedWebhookDeliveries(claimedBefore: Date, now: Date) async throws -> Int
-    /// When the earliest claimable delivery (the oldest unfinished one of its URL, not being sent) is due,
-    /// if there is one: a sender can sleep until then, even while a hanging endpoint holds its URL's queue.
-    func nextWebhookDueDate() async throws -> Date?
+    /// When the earliest claimable delivery (the oldest unfinished one of its URL, not being sent, of an
+    /// inbox with fewer than `perInbox` being sent) is due, if there is one: a sender can sleep until then,
+    /// even while a hanging endpoint holds its URL's queue or an inbox's hanging endpoints its share.
+    func nextWebhookDueDate(perInbox: Int) async throws -> Date?
     /// An inbox's deliveries, newest first, optionally of one status, at most `limit`. Throws
     /// ``StoreError/inboxNotFound(_:)``.
     func webhookDeliveries(inbox: String, status: WebhookDelivery.Status?, limit: Int) async throws
