@@ -13,12 +13,12 @@ senders are done, and that work belongs to the messages too.
 Reference rows come from `mailpen-ceiling`, Mailpen's SMTP layer with storing taken away or made not to
 wait: `alone` acknowledges every message and keeps nothing, `early ack` stores every message but sends
 the 250 before its commit, and `deferred` sends the 250 at once and hands the messages to the store every
-20 ms, so that its commits and index batches are as large as the burst allows. They show how much of the
-gap to smtp-sink is the SMTP layer, how much is storing, and how much is waiting for the commit; `deferred`
-is the least that storing in the same database and index can cost, whatever a design writes before the
-250. The CPU of the two that store is read once they are idle, as Mailpen's is. A third, `floor`, is the least
-SMTP server SwiftNIO can run (a fixed reply to each line, nothing parsed or kept): its server CPU is what
-the stack and the kernel cost before any of Mailpen's code.
+20 ms, so that its commits and index batches are as large as a 20 ms gather makes them. They show how much
+of the gap to smtp-sink is the SMTP layer, how much is storing, and how much is waiting for the commit;
+`deferred` prices this database and index with no commit waited for, as a design that logged messages
+first and loaded them later would pay for them. The CPU of the two that store is read once they are idle,
+as Mailpen's is. A fourth, `floor`, is the least SMTP server SwiftNIO can run (a fixed reply to each line,
+nothing parsed or kept): its server CPU is what the stack and the kernel cost before any of Mailpen's code.
 """
 import argparse
 import json
@@ -188,9 +188,8 @@ def main():
         print(f"the SMTP layer alone: {alone[0]:.0f} µs a message with a connection each at 8 sessions, "
               f"{alone[1]:.0f} reused at 32; a connection {alone[0] - alone[2]:.0f} µs")
     for label, key in [("early ack", "earlyAckMicrosecondsPerMessage"), ("deferred", "deferredMicrosecondsPerMessage")]:
-        # Storing without making the 250 wait for the commit, and (deferred) in batches as large as the burst
-        # allows: the least any design that keeps every message in the same database and index could cost,
-        # whatever it writes before the 250.
+        # Storing without making the 250 wait for the commit, and (deferred) in batches of what 20 ms gathers:
+        # what this database and index cost when no commit is waited for.
         figures = [cpu(8, False, key), cpu(32, True, key), cpu(8, True, key)]
         if None not in figures:
             print(f"{label}: {figures[0]:.0f} µs a message with a connection each at 8 sessions, "

@@ -393,8 +393,8 @@ extension TLSVersion {
 }
 
 /// The session handler's message types without its generic parameter. Unwrapping through the generic
-/// handler looks up its type's metadata at run time, a few hundred instructions on every read; through
-/// this type the compiler knows the types and does not.
+/// handler looks its type's metadata up at run time on every read; through this type the compiler knows
+/// the types and does not.
 private final class ByteStream: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 }

@@ -132,10 +132,13 @@ extension PostgresStore: WebhookQueue {
         }
     }
 
-    public func claimDueWebhookDeliveries(now: Date, limit: Int, perInbox: Int) async throws -> [WebhookDelivery] {
+    public func claimDueWebhookDeliveries(now: Date, limit: Int, share: WebhookShare) async throws
+        -> [WebhookDelivery]
+    {
         try ensureOpen()
         let limit = Int64(max(0, min(limit, WebhookLimits.maximumListing)))
-        let perInbox = Int64(max(0, perInbox))
+        let perInbox = Int64(share.perInbox)
+        let claimedSince = share.claimedSince.milliseconds
         let now = now.milliseconds
         let logger = self.logger
         return try await pool.withTransaction { connection in
@@ -144,7 +147,8 @@ extension PostgresStore: WebhookQueue {
                 """
                 WITH placed AS (
                     \(unescaped: WebhookHeads.placedSQL)
-                    WHERE delivery.status = 'sending' OR delivery.next_attempt_at <= \(now)
+                    WHERE (delivery.status = 'sending' AND delivery.claimed_at >= \(claimedSince))
+                        OR (delivery.status = 'queued' AND delivery.next_attempt_at <= \(now))
                 ), due AS (
                     SELECT delivery.seq FROM placed
                     JOIN webhook_delivery AS delivery ON delivery.seq = placed.seq
@@ -211,12 +215,12 @@ extension PostgresStore: WebhookQueue {
         }
     }
 
-    public func nextWebhookDueDate(perInbox: Int) async throws -> Date? {
+    public func nextWebhookDueDate(share: WebhookShare) async throws -> Date? {
         try ensureOpen()
         let logger = self.logger
         return try await pool.withConnection(retrying: true) { connection in
             let rows = try await connection.query(
-                PostgresQuery(unsafeSQL: WebhookHeads.nextDueSQL(perInbox: perInbox)), logger: logger)
+                PostgresQuery(unsafeSQL: WebhookHeads.nextDueSQL(share: share)), logger: logger)
             for try await next in rows.decode(Int64?.self) { return next.map(Date.init(milliseconds:)) }
             return nil
         }

@@ -220,14 +220,11 @@ public actor WebhookService {
             var wait = Duration.seconds(1)
             do {
                 let free = configuration.maximumConcurrentAttempts - attempts.count
-                if free > 0,
-                    let due = try await queue.nextWebhookDueDate(
-                        perInbox: configuration.maximumConcurrentAttemptsPerInbox)
-                {
+                if free > 0, let due = try await queue.nextWebhookDueDate(share: share(at: Date())) {
                     let now = Date()
                     if due <= now {
                         for delivery in try await queue.claimDueWebhookDeliveries(
-                            now: now, limit: free, perInbox: configuration.maximumConcurrentAttemptsPerInbox)
+                            now: now, limit: free, share: share(at: now))
                         {
                             begin(delivery)
                         }
@@ -242,6 +239,17 @@ public actor WebhookService {
             await sendBell.wait(timeout: wait)
         }
     }
+
+    /// Each inbox's share of the attempts at `now`. An attempt ends within the timeout: a claim older than
+    /// that and a margin was left by a node that stopped, and holds no share while it waits to be recovered.
+    private func share(at now: Date) -> WebhookShare {
+        WebhookShare(
+            perInbox: configuration.maximumConcurrentAttemptsPerInbox,
+            claimedSince: now.addingTimeInterval(-(configuration.timeout.seconds + Self.claimMargin)))
+    }
+
+    /// Seconds past an attempt's timeout by which its result is recorded, at the latest.
+    private static let claimMargin: TimeInterval = 5
 
     private func begin(_ delivery: WebhookDelivery) {
         let sender = self.sender

@@ -7,16 +7,20 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// Acknowledges every message at once and hands them to the store in large batches, one every
-/// ``interval``: what storing costs when its commits are as large as a burst allows, whatever the senders
-/// do. Any design that logs messages first and loads them into the same database and index later pays at
-/// least this, plus its log.
+/// ``interval``: what storing costs when no commit is waited for and commits are as large as a 20 ms
+/// gather makes them, whatever the senders do. A design that logs messages first and loads them into the
+/// same database and index later would pay about this, plus its log.
 final class DeferredStoring: SMTPDeliveryHandler, Sendable {
     static let interval = TimeAmount.milliseconds(20)
 
+    private struct Waiting {
+        var messages: [IncomingMessage] = []
+        var isHandOverScheduled = false
+    }
+
     private let store: SQLiteStore
     private let logger: Logger
-    /// The messages not yet handed over, and whether a hand-over is scheduled.
-    private let waiting = NIOLockedValueBox<(messages: [IncomingMessage], isScheduled: Bool)>(([], false))
+    private let waiting = NIOLockedValueBox(Waiting())
 
     init(store: SQLiteStore, logger: Logger) {
         self.store = store
@@ -28,8 +32,8 @@ final class DeferredStoring: SMTPDeliveryHandler, Sendable {
             inbox: Inbox.defaultName, raw: transaction.message, envelope: MessageEnvelope(transaction.envelope))
         let schedules = waiting.withLockedValue { waiting in
             waiting.messages.append(message)
-            defer { waiting.isScheduled = true }
-            return !waiting.isScheduled
+            defer { waiting.isHandOverScheduled = true }
+            return !waiting.isHandOverScheduled
         }
         if schedules {
             eventLoop.scheduleTask(in: Self.interval) { self.handOver(on: eventLoop) }
@@ -37,16 +41,16 @@ final class DeferredStoring: SMTPDeliveryHandler, Sendable {
         return eventLoop.makeSucceededFuture(.accepted(id: "deferred"))
     }
 
-    /// Hands over what is waiting now; at shutdown, before the store closes, so that nothing acknowledged is
-    /// left behind.
+    /// Hands over what is waiting now. At shutdown it runs once more before the store closes: the messages
+    /// are handed over under the lock, so once it returns no scheduled hand-over is midway, and nothing
+    /// acknowledged reaches the store after it closed.
     func handOver(on eventLoop: any EventLoop) {
-        let messages = waiting.withLockedValue { waiting in
-            defer { waiting = ([], false) }
-            return waiting.messages
-        }
         let logger = self.logger
-        for message in messages {
-            store.store(message, on: eventLoop).whenFailure { logger.error("not stored: \($0)") }
+        waiting.withLockedValue { waiting in
+            for message in waiting.messages {
+                store.store(message, on: eventLoop).whenFailure { logger.error("not stored: \($0)") }
+            }
+            waiting = Waiting()
         }
     }
 }

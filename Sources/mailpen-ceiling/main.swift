@@ -2,9 +2,9 @@
 // wait, to show how fast ingest could be if storing cost nothing (`discard`) or if the 250 did not wait
 // for the commit (`early-ack`). `make bench` runs it beside `mailpen serve` and smtp-sink, so the rows of
 // its table say how much of the time goes to the SMTP layer, to storing, and to waiting for the commit.
-// `deferred` acknowledges at once and stores in batches of whatever arrived in 20 ms: storing at its
-// cheapest, the least a log-first design would pay. `bare` is not Mailpen's code at all but the least SMTP server SwiftNIO can run (``BareSMTPServer``):
-// the floor under the stack.
+// `deferred` acknowledges at once and stores in batches of whatever arrived in 20 ms: this database and
+// index with no commit waited for, as a log-first design would load them. `bare` is not Mailpen's code at
+// all but the least SMTP server SwiftNIO can run (``BareSMTPServer``): the floor under the stack.
 //
 //     mailpen-ceiling --mode discard|early-ack|deferred|bare --port PORT [--db PATH]
 //

@@ -99,14 +99,14 @@ struct WebhookQueueTests {
             try await queue.enqueueWebhookEvents([event("1"), event("2"), event("3")], at: start)
             try await queue.enqueueWebhookEvents([event("d", .deleted)], at: start)
             let now = start.addingTimeInterval(1)
-            #expect(try await queue.nextWebhookDueDate(perInbox: 10) == start)
+            #expect(try await queue.nextWebhookDueDate(share: share(10)) == start)
 
-            var claimed = try await queue.claimDueWebhookDeliveries(now: now, limit: 10, perInbox: 10)
+            var claimed = try await queue.claimDueWebhookDeliveries(now: now, limit: 10, share: share(10))
             #expect(claimed.map(\.body).sorted() == [#"{"key":"1"}"#, #"{"key":"d"}"#])
             #expect(claimed.allSatisfy { $0.status == .sending })
             // While a URL's delivery is out, nothing else of that URL is claimed.
-            #expect(try await queue.claimDueWebhookDeliveries(now: now, limit: 10, perInbox: 10).isEmpty)
-            #expect(try await queue.nextWebhookDueDate(perInbox: 10) == nil)
+            #expect(try await queue.claimDueWebhookDeliveries(now: now, limit: 10, share: share(10)).isEmpty)
+            #expect(try await queue.nextWebhookDueDate(share: share(10)) == nil)
 
             let first = try #require(claimed.first { $0.url == a })
             let retryAt = now.addingTimeInterval(60)
@@ -117,9 +117,9 @@ struct WebhookQueueTests {
                     nextAttemptAt: retryAt)
             ])
             // The failed first event holds back the later ones until it is due again.
-            #expect(try await queue.claimDueWebhookDeliveries(now: now, limit: 10, perInbox: 10).isEmpty)
-            #expect(try await queue.nextWebhookDueDate(perInbox: 10) == retryAt)
-            claimed = try await queue.claimDueWebhookDeliveries(now: retryAt, limit: 10, perInbox: 10)
+            #expect(try await queue.claimDueWebhookDeliveries(now: now, limit: 10, share: share(10)).isEmpty)
+            #expect(try await queue.nextWebhookDueDate(share: share(10)) == retryAt)
+            claimed = try await queue.claimDueWebhookDeliveries(now: retryAt, limit: 10, share: share(10))
             #expect(claimed.map(\.id) == [first.id])
             #expect(claimed[0].attempts == 1 && claimed[0].lastStatusCode == 500)
             try await queue.recordWebhookAttempts([
@@ -128,7 +128,7 @@ struct WebhookQueueTests {
                     attempt: .init(at: retryAt, statusCode: 200, error: nil, durationMilliseconds: 2),
                     nextAttemptAt: nil)
             ])
-            claimed = try await queue.claimDueWebhookDeliveries(now: retryAt, limit: 10, perInbox: 10)
+            claimed = try await queue.claimDueWebhookDeliveries(now: retryAt, limit: 10, share: share(10))
             #expect(claimed.map(\.body) == [#"{"key":"2"}"#])
 
             let done = try #require(
@@ -156,14 +156,14 @@ struct WebhookQueueTests {
             try await queue.enqueueWebhookEvents([event("q1", inbox: "quiet")], at: start.addingTimeInterval(0.5))
             let now = start.addingTimeInterval(1)
 
-            let claimed = try await queue.claimDueWebhookDeliveries(now: now, limit: 16, perInbox: 4)
+            let claimed = try await queue.claimDueWebhookDeliveries(now: now, limit: 16, share: share(4))
             #expect(claimed.filter { $0.inbox == "default" }.count == 4)
             #expect(claimed.filter { $0.inbox == "quiet" }.map(\.body) == [#"{"key":"q1"}"#])
             // Four of the busy inbox's are out: none more of its twelve other due URLs, however many slots,
             // and nothing to wake a sender for until one of them finishes.
-            #expect(try await queue.claimDueWebhookDeliveries(now: now, limit: 16, perInbox: 4).isEmpty)
-            #expect(try await queue.nextWebhookDueDate(perInbox: 4) == nil)
-            #expect(try await queue.nextWebhookDueDate(perInbox: 5) == start)
+            #expect(try await queue.claimDueWebhookDeliveries(now: now, limit: 16, share: share(4)).isEmpty)
+            #expect(try await queue.nextWebhookDueDate(share: share(4)) == nil)
+            #expect(try await queue.nextWebhookDueDate(share: share(5)) == start)
 
             let finished = try #require(claimed.first { $0.inbox == "default" })
             try await queue.recordWebhookAttempts([
@@ -172,10 +172,39 @@ struct WebhookQueueTests {
                     attempt: .init(at: now, statusCode: nil, error: "timed out", durationMilliseconds: 10_000),
                     nextAttemptAt: now.addingTimeInterval(60))
             ])
-            #expect(try await queue.nextWebhookDueDate(perInbox: 4) == start)
-            let next = try await queue.claimDueWebhookDeliveries(now: now, limit: 16, perInbox: 4)
+            #expect(try await queue.nextWebhookDueDate(share: share(4)) == start)
+            let next = try await queue.claimDueWebhookDeliveries(now: now, limit: 16, share: share(4))
             #expect(next.count == 1 && next[0].inbox == "default" && next[0].url != finished.url)
             #expect(Set(claimed.map(\.url)).isDisjoint(with: next.map(\.url)))
+
+            // Claims made before the share's start were left by a node that stopped: they hold no share, so
+            // the busy inbox gets four more while those wait to be recovered.
+            let abandoned = WebhookShare(perInbox: 4, claimedSince: now.addingTimeInterval(1))
+            #expect(try await queue.nextWebhookDueDate(share: abandoned) == start)
+            let more = try await queue.claimDueWebhookDeliveries(now: now, limit: 16, share: abandoned)
+            #expect(more.count == 4 && more.allSatisfy { $0.inbox == "default" })
+        }
+    }
+
+    /// The attempts under way take the first places in their inbox's line, however late they were due:
+    /// otherwise deliveries due earlier would be placed before them and claimed past the share.
+    @Test(arguments: StoreBackend.available)
+    func attemptsUnderWayCountBeforeEarlierDueDeliveries(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
+            let queue = try queue(store)
+            let urls = (0..<5).map { "http://127.0.0.1:9/\($0)" }
+            try await queue.setWebhooks(
+                urls.prefix(2).map { Webhook(url: $0, events: [.stored], secret: nil) }, inbox: "default")
+            let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+            try await queue.enqueueWebhookEvents([event("late")], at: start)
+            #expect(try await queue.claimDueWebhookDeliveries(now: start, limit: 10, share: share(3)).count == 2)
+
+            // Three more URLs, whose first delivery was due ten seconds before the two under way.
+            try await queue.setWebhooks(urls.map { Webhook(url: $0, events: [.stored], secret: nil) }, inbox: "default")
+            try await queue.enqueueWebhookEvents([event("early")], at: start.addingTimeInterval(-10))
+            let claimed = try await queue.claimDueWebhookDeliveries(now: start, limit: 10, share: share(3))
+            #expect(claimed.count == 1)
+            #expect(claimed.allSatisfy { urls.suffix(3).contains($0.url) })
         }
     }
 
@@ -187,14 +216,14 @@ struct WebhookQueueTests {
             try await queue.setWebhooks([Webhook(url: a, events: [.stored], secret: nil)], inbox: "default")
             let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
             try await queue.enqueueWebhookEvents([event("1"), event("2")], at: start)
-            let claimed = try await queue.claimDueWebhookDeliveries(now: start, limit: 10, perInbox: 10)
+            let claimed = try await queue.claimDueWebhookDeliveries(now: start, limit: 10, share: share(10))
             #expect(claimed.count == 1)
             // A claim newer than the cut-off is left alone (another node may be sending it).
             #expect(try await queue.recoverInterruptedWebhookDeliveries(claimedBefore: start, now: start) == 0)
             let later = start.addingTimeInterval(1)
             #expect(try await queue.recoverInterruptedWebhookDeliveries(claimedBefore: later, now: later) == 1)
             #expect(
-                try await queue.claimDueWebhookDeliveries(now: later, limit: 10, perInbox: 10).map(\.id)
+                try await queue.claimDueWebhookDeliveries(now: later, limit: 10, share: share(10)).map(\.id)
                     == claimed.map(\.id))
 
             try await queue.setWebhooks([], inbox: "default")
@@ -225,7 +254,7 @@ struct WebhookQueueTests {
                 round += 1
                 let rounds = try await withThrowingTaskGroup(of: [WebhookDelivery].self) { group in
                     for queue in queues + queues {
-                        group.addTask { try await queue.claimDueWebhookDeliveries(now: now, limit: 3, perInbox: 8) }
+                        group.addTask { try await queue.claimDueWebhookDeliveries(now: now, limit: 3, share: share(8)) }
                     }
                     var all: [[WebhookDelivery]] = []
                     for try await claimed in group { all.append(claimed) }
@@ -245,7 +274,7 @@ struct WebhookQueueTests {
             }
             #expect(Set(seen).count == seen.count)
             #expect(seen.count == 40)
-            #expect(try await queue.claimDueWebhookDeliveries(now: now, limit: 3, perInbox: 8).isEmpty)
+            #expect(try await queue.claimDueWebhookDeliveries(now: now, limit: 3, share: share(8)).isEmpty)
         }
         switch backend {
         case .sqlite:
@@ -263,4 +292,9 @@ struct WebhookQueueTests {
             }
         }
     }
+}
+
+/// A share of `perInbox` attempts, counting every claim as under way however old.
+private func share(_ perInbox: Int) -> WebhookShare {
+    WebhookShare(perInbox: perInbox, claimedSince: .distantPast)
 }

@@ -363,23 +363,28 @@ def ingest(server, count):
     return count / elapsed, cpu * 1000 / count
 
 
+@pytest.fixture
 def store_options(backend):
-    """`make_server` options for a store on `backend`: on PostgreSQL, a database of its own."""
+    """`make_server` options for a store on `backend`: on PostgreSQL, a database of its own, dropped after
+    the test."""
     if backend == "sqlite":
-        return {}
+        yield {}
+        return
     server_url = os.environ.get("MAILPEN_TEST_POSTGRES")
     if not server_url or shutil.which("psql") is None:
         pytest.skip("needs MAILPEN_TEST_POSTGRES (scripts/test-postgres.sh start) and psql")
     name = "mailpen_webhooks_" + uuid.uuid4().hex
     subprocess.run(["psql", server_url, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    return {"db": urllib.parse.urlunsplit(urllib.parse.urlsplit(server_url)._replace(path="/" + name))}
+    yield {"db": urllib.parse.urlunsplit(urllib.parse.urlsplit(server_url)._replace(path="/" + name))}
+    subprocess.run(["psql", server_url, "-q", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+                   check=True, capture_output=True)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_a_stop_during_an_attempt_records_nothing_and_resends_after_the_start(make_server, backend):
+def test_a_stop_during_an_attempt_records_nothing_and_resends_after_the_start(make_server, store_options):
     # SIGTERM while an attempt hangs: the attempt is cancelled and left `sending` (no failure recorded, no
     # error logged, nothing done on the store or the HTTP client after they stop), and the next start sends it.
-    options = store_options(backend)
+    options = store_options
     hanging = Endpoint(hang=True)
     server = make_server(**options)
     try:
@@ -440,10 +445,10 @@ def test_a_hanging_endpoint_does_not_slow_ingest(make_server):
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_one_inbox_of_hanging_endpoints_leaves_other_inboxes_slots(make_server, backend):
+def test_one_inbox_of_hanging_endpoints_leaves_other_inboxes_slots(make_server, store_options):
     # Sixteen webhooks of one inbox hang (as many as the service has attempt slots); another inbox's event,
     # sent after them, must still go out at once rather than wait for their ten-second timeouts.
-    server = make_server(**store_options(backend))
+    server = make_server(**store_options)
     hanging = Endpoint(hang=True)
     quiet = Endpoint()
     try:

@@ -105,7 +105,9 @@ extension SQLiteStore: WebhookQueue {
         }
     }
 
-    public func claimDueWebhookDeliveries(now: Date, limit: Int, perInbox: Int) async throws -> [WebhookDelivery] {
+    public func claimDueWebhookDeliveries(now: Date, limit: Int, share: WebhookShare) async throws
+        -> [WebhookDelivery]
+    {
         try ensureOpen()
         let limit = max(0, min(limit, WebhookLimits.maximumListing))
         return try await writer.perform { db in
@@ -116,12 +118,16 @@ extension SQLiteStore: WebhookQueue {
                     WHERE seq IN (
                         SELECT seq FROM (
                             \(WebhookHeads.placedSQL)
-                            WHERE delivery.status = 'sending' OR delivery.next_attempt_at <= ?)
+                            WHERE (delivery.status = 'sending' AND delivery.claimed_at >= ?)
+                                OR (delivery.status = 'queued' AND delivery.next_attempt_at <= ?))
                         WHERE status = 'queued' AND place <= ?
                         ORDER BY next_attempt_at, seq LIMIT ?)
                     RETURNING \(Self.webhookDeliveryColumns)
                     """,
-                arguments: [now.milliseconds, now.milliseconds, now.milliseconds, max(0, perInbox), limit])
+                arguments: [
+                    now.milliseconds, now.milliseconds, share.claimedSince.milliseconds, now.milliseconds,
+                    share.perInbox, limit,
+                ])
             let claimed = try rows.map(Self.decodeWebhookDelivery).sorted {
                 ($0.nextAttemptAt ?? now, $0.createdAt) < ($1.nextAttemptAt ?? now, $1.createdAt)
             }
@@ -166,10 +172,10 @@ extension SQLiteStore: WebhookQueue {
         }
     }
 
-    public func nextWebhookDueDate(perInbox: Int) async throws -> Date? {
+    public func nextWebhookDueDate(share: WebhookShare) async throws -> Date? {
         try ensureOpen()
         return try await database.read { db in
-            try Int64.fetchOne(db, sql: WebhookHeads.nextDueSQL(perInbox: perInbox)).map(Date.init(milliseconds:))
+            try Int64.fetchOne(db, sql: WebhookHeads.nextDueSQL(share: share)).map(Date.init(milliseconds:))
         }
     }
 

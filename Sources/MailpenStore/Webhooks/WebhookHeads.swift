@@ -21,8 +21,8 @@ package enum WebhookHeads {
         """
 
     /// Rows `seq`, `status`, `next_attempt_at` and `place`: each URL's head that the `WHERE` clause the caller
-    /// appends keeps (those being sent and those due), with its place in its inbox's line, where those being
-    /// sent come first. A due head placed past an inbox's share of attempts waits for one of them to finish.
+    /// appends keeps (those under way and those due), with its place in its inbox's line, where those under
+    /// way come first. A due head placed past an inbox's share of attempts waits for one of them to finish.
     package static let placedSQL = """
         SELECT delivery.seq, delivery.status, delivery.next_attempt_at,
             row_number() OVER (
@@ -33,18 +33,20 @@ package enum WebhookHeads {
         JOIN webhook_delivery AS delivery ON delivery.seq = heads.seq
         """
 
-    /// One row, the earliest `next_attempt_at` of a head that is queued and whose inbox has fewer than
-    /// `perInbox` heads being sent: when the next claim can find something. (The share is the server's own
-    /// setting, an integer, written into the text.)
-    package static func nextDueSQL(perInbox: Int) -> String {
+    /// One row, the earliest `next_attempt_at` of a head that is queued and whose inbox has fewer heads
+    /// under way than its share: when the next claim can find something. (The share is the server's own
+    /// setting, integers written into the text.)
+    package static func nextDueSQL(share: WebhookShare) -> String {
         """
         WITH head AS (
-            SELECT delivery.inbox, delivery.status, delivery.next_attempt_at FROM (\(sql)) AS heads
+            SELECT delivery.inbox, delivery.status, delivery.next_attempt_at, delivery.claimed_at
+            FROM (\(sql)) AS heads
             JOIN webhook_delivery AS delivery ON delivery.seq = heads.seq
         )
         SELECT min(next_attempt_at) FROM head
         WHERE status = 'queued' AND inbox NOT IN (
-            SELECT inbox FROM head WHERE status = 'sending' GROUP BY inbox HAVING count(*) >= \(max(0, perInbox)))
+            SELECT inbox FROM head WHERE status = 'sending' AND claimed_at >= \(share.claimedSince.milliseconds)
+            GROUP BY inbox HAVING count(*) >= \(share.perInbox))
         """
     }
 }

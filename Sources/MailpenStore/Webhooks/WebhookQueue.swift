@@ -4,8 +4,9 @@ import Foundation
 /// they survive restarts and crashes, and shared by every node of a shared database:
 ///
 /// - ``enqueueWebhookEvents(_:at:)`` fans events out to the webhooks that want them, in one transaction;
-/// - ``claimDueWebhookDeliveries(now:limit:)`` hands due deliveries to one sender only, and only the
-///   oldest unfinished delivery of each URL, so that a URL gets its events in order;
+/// - ``claimDueWebhookDeliveries(now:limit:share:)`` hands due deliveries to one sender only, and only the
+///   oldest unfinished delivery of each URL, so that a URL gets its events in order, and no more of one
+///   inbox's than its share;
 /// - ``recordWebhookAttempts(_:)`` stores what attempts did;
 /// - ``recoverInterruptedWebhookDeliveries(claimedBefore:now:)`` puts back deliveries left `sending` by a
 ///   process that stopped mid-attempt (at-least-once: receivers deduplicate by `Mailpen-Delivery`).
@@ -22,19 +23,19 @@ public protocol WebhookQueue: Sendable {
     @discardableResult
     func enqueueWebhookEvents(_ events: [WebhookEvent], at: Date) async throws -> Int
     /// Marks up to `limit` due deliveries `sending` and returns them: for each URL at most its oldest
-    /// unfinished delivery, and none while that one is being sent; and no more of one inbox's than make
-    /// `perInbox` out at once, those already being sent counted, so that one inbox's hanging endpoints cannot
+    /// unfinished delivery, and none while that one is being sent; and no more of one inbox's than make its
+    /// `share` under way, those already being sent counted, so that one inbox's hanging endpoints cannot
     /// hold up every other inbox's.
-    func claimDueWebhookDeliveries(now: Date, limit: Int, perInbox: Int) async throws -> [WebhookDelivery]
+    func claimDueWebhookDeliveries(now: Date, limit: Int, share: WebhookShare) async throws -> [WebhookDelivery]
     /// Records attempts on deliveries being sent, in one transaction.
     func recordWebhookAttempts(_ results: [WebhookAttemptResult]) async throws
     /// Puts deliveries claimed before `claimedBefore` and still `sending` back in the queue, due at `now`;
     /// returns how many.
     func recoverInterruptedWebhookDeliveries(claimedBefore: Date, now: Date) async throws -> Int
     /// When the earliest claimable delivery (the oldest unfinished one of its URL, not being sent, of an
-    /// inbox with fewer than `perInbox` being sent) is due, if there is one: a sender can sleep until then,
-    /// even while a hanging endpoint holds its URL's queue or an inbox's hanging endpoints its share.
-    func nextWebhookDueDate(perInbox: Int) async throws -> Date?
+    /// inbox under its `share`) is due, if there is one: a sender can sleep until then, even while a hanging
+    /// endpoint holds its URL's queue or an inbox's hanging endpoints its share.
+    func nextWebhookDueDate(share: WebhookShare) async throws -> Date?
     /// An inbox's deliveries, newest first, optionally of one status, at most `limit`. Throws
     /// ``StoreError/inboxNotFound(_:)``.
     func webhookDeliveries(inbox: String, status: WebhookDelivery.Status?, limit: Int) async throws
