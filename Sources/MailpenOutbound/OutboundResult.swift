@@ -10,13 +10,11 @@ public struct OutboundResult: Sendable, Hashable, CustomStringConvertible {
         /// Trying again would fail the same way: a 5xx reply, or a message this server cannot take.
         case permanentFailure
 
-        /// How a reply code is classified: 2xx/3xx sent, 4xx temporary, 5xx permanent.
-        public init(replyCode: Int) {
-            switch replyCode {
-            case ..<400: self = .sent
-            case 400..<500: self = .temporaryFailure
-            default: self = .permanentFailure
-            }
+        /// How a reply that did not give the step what it asked for is classified: 5xx permanent, anything
+        /// else temporary. A 2xx or 3xx where another reply was due (a 250 to STARTTLS, a 250 to DATA) is a
+        /// server out of step, or someone on the path: worth trying again, and never a delivery.
+        public init(refusalCode: Int) {
+            self = (500..<600).contains(refusalCode) ? .permanentFailure : .temporaryFailure
         }
     }
 

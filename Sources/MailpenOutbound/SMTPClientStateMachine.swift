@@ -433,7 +433,7 @@ public struct SMTPClientStateMachine: Sendable {
     private mutating func finishWithoutData(quit: Bool) -> Action {
         if let mailReply, !mailReply.isPositiveCompletion {
             return finish(
-                failure: OutboundResult.Outcome(replyCode: mailReply.code),
+                failure: OutboundResult.Outcome(refusalCode: mailReply.code),
                 error: "MAIL FROM refused: \(mailReply.text)",
                 quit: quit)
         }
@@ -449,7 +449,7 @@ public struct SMTPClientStateMachine: Sendable {
         let recipients = message.recipients.enumerated().map { index, address in
             let reply = recipientReplies[index]
             let outcome: OutboundResult.Outcome =
-                reply.map { $0.isPositiveCompletion ? .sent : OutboundResult.Outcome(replyCode: $0.code) } ?? .sent
+                reply.map { $0.isPositiveCompletion ? .sent : OutboundResult.Outcome(refusalCode: $0.code) } ?? .sent
             return OutboundResult.Recipient(address: address, reply: reply, outcome: outcome)
         }
         let result = OutboundResult(outcome: .sent, lastReply: finalReply, recipients: recipients, error: nil)
@@ -463,7 +463,7 @@ public struct SMTPClientStateMachine: Sendable {
         _ reply: SMTPServerReply, _ context: String, quit: Bool = true, judgingRecipientsByTheirReplies: Bool = false
     ) -> Action {
         finish(
-            failure: OutboundResult.Outcome(replyCode: reply.code), error: "\(context): \(reply.text)", quit: quit,
+            failure: OutboundResult.Outcome(refusalCode: reply.code), error: "\(context): \(reply.text)", quit: quit,
             judgingRecipientsByTheirReplies: judgingRecipientsByTheirReplies)
     }
 
@@ -477,7 +477,7 @@ public struct SMTPClientStateMachine: Sendable {
             let reply = recipientReplies[index]
             var outcome = failure
             if judgingRecipientsByTheirReplies, let reply, !reply.isPositiveCompletion {
-                outcome = OutboundResult.Outcome(replyCode: reply.code)
+                outcome = OutboundResult.Outcome(refusalCode: reply.code)
             }
             return OutboundResult.Recipient(address: address, reply: reply, outcome: outcome)
         }

@@ -244,6 +244,24 @@ struct SMTPClientStateMachineTests {
         #expect(dialogue.result?.lastReply?.text == reply)
     }
 
+    /// A positive reply where another was due (a 250 to STARTTLS, say, from a server out of step or from
+    /// someone on the path) sent nothing: the attempt is tried again, never taken as delivered.
+    @Test(arguments: [
+        (["250 not a greeting"], SMTPClientTLSMode.none),
+        (["220 mx.test ESMTP", "250-mx\r\n250 STARTTLS", "250 sure, carry on"], .startTLS),
+        (["220 mx.test ESMTP", Dialogue.ehloBasic, "354 what"], .none),
+        (["220 mx.test ESMTP", Dialogue.ehloBasic, "250 Ok", "250 Ok", "250 no data needed"], .none),
+    ])
+    func positiveReplyOutOfStepIsATemporaryFailure(replies: [String], tls: SMTPClientTLSMode) {
+        var dialogue = Dialogue(tls: tls)
+        dialogue.connect()
+        for reply in replies { dialogue.reply(reply) }
+        if dialogue.result == nil { dialogue.reply("221 Bye") }
+        #expect(dialogue.result?.outcome == .temporaryFailure)
+        #expect(dialogue.result?.recipients.map(\.outcome) == [.temporaryFailure])
+        #expect(dialogue.result?.recipientsToRetry == ["b@test"])
+    }
+
     @Test func greeting421ClosesWithoutQuit() {
         var dialogue = Dialogue()
         dialogue.connect()
