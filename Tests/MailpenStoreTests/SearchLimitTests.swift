@@ -66,6 +66,19 @@ struct SearchLimitTests {
         (0..<count).map { "w\($0)" }
     }
 
+    @Test("a word or phrase has at most 32 words, counted as the index splits them")
+    func wordsPerTermLimit() throws {
+        #expect(SearchQuery.maximumWordsPerTerm == 32)
+        let thirtyTwo = Self.words(32).joined(separator: " ")
+        #expect(try SearchQuery(parsing: "\"\(thirtyTwo)\"").terms.count == 1)
+        #expect(try SearchQuery(parsing: Self.words(32).joined(separator: ".")).terms.count == 1)
+        let thirtyThree = Self.words(33)
+        expectError("\"\(thirtyThree.joined(separator: " "))\"", at: 1, "at most 32 words, not 33")
+        // Punctuation splits a bare word into as many words.
+        expectError("from:x " + thirtyThree.joined(separator: "."), at: 8, "at most 32 words, not 33")
+        expectError("is:read -\"\(thirtyThree.joined(separator: " "))\"", at: 9, "at most 32 words")
+    }
+
     @Test("a search has at most 64 terms")
     func termLimit() throws {
         #expect(SearchQuery.maximumTerms == 64)

@@ -67,7 +67,8 @@ struct SearchQueryTextTests {
         "colon:inside", ":", "from:alice", "is:read", "-dash", "!bang", "equals=sign", "=", "<angle>", "<<x>>", "<",
         "\u{301}combining first", "last combining e\u{301}", "\u{600}prepend", "prepend\u{600}",
         "👩‍👩‍👧", "🇺🇸🇫",
-        "straße", "über", "σοφια", "i\u{307}stanbul", String(repeating: "long ", count: 200),
+        "straße", "über", "σοφια", "i\u{307}stanbul",
+        String(repeating: "long ", count: SearchQuery.maximumWordsPerTerm),
     ]
 
     /// One term of every kind holding `value`, as the parser could return it.

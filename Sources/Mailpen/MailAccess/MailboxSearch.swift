@@ -18,6 +18,10 @@ struct MailboxSearch: Sendable {
             do {
                 let query = MessageQuery(inbox: inbox, search: try SearchQuery(parsing: text))
                 results.append(try await matchingIDs(query))
+            } catch let error as SearchSyntaxError {
+                // A key past the grammar's limits (a phrase of too many words): the session reads the messages.
+                logger.debug("IMAP SEARCH reads the messages for \(text): \(error)")
+                return nil
             } catch {
                 logger.error("IMAP SEARCH could not run the search \(text): \(error)")
                 return nil

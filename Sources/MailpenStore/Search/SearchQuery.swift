@@ -17,6 +17,11 @@ public struct SearchQuery: Sendable, Hashable {
     /// The most terms one search may have: each becomes a condition (and often a subquery) of its SQL.
     public static let maximumTerms = 64
 
+    /// The most words one word or phrase term may have, as the index splits them (`a.b.c` is three): the
+    /// full-text index looks each word of a phrase up in every message that has it, so a phrase of
+    /// thousands of common words would cost seconds of CPU.
+    public static let maximumWordsPerTerm = 32
+
     /// The largest size `larger:` and `smaller:` accept, in bytes: the largest integer SQLite stores, so
     /// that every size that parses compares exactly against the `size` column.
     public static let largestSize = Int(Int64.max)

@@ -70,7 +70,7 @@ struct SearchQueryParser {
         if scalars[index] == "\"" {
             let phrase = try parseQuoted()
             guard !phrase.isEmpty else { throw error("empty quoted phrase", at: start) }
-            return SearchTerm(.text(SearchFolding.fold(phrase), isPhrase: true), negated: negated)
+            return SearchTerm(try text(SearchFolding.fold(phrase), isPhrase: true, at: start), negated: negated)
         }
         let wordStart = index
         var word = String.UnicodeScalarView()
@@ -88,7 +88,18 @@ struct SearchQueryParser {
         // A bare word: everything up to the next space (URLs and times keep their colons).
         index = wordStart
         let bare = try parseValue()
-        return SearchTerm(.text(SearchFolding.fold(bare), isPhrase: false), negated: negated)
+        return SearchTerm(try text(SearchFolding.fold(bare), isPhrase: false, at: start), negated: negated)
+    }
+
+    /// A word or phrase condition, refused when it has more words than a term may.
+    private func text(_ value: String, isPhrase: Bool, at start: Int) throws(SearchSyntaxError) -> SearchCondition {
+        var words = 0
+        Unicode61Tokenizer.forEachToken(in: value) { _ in words += 1 }
+        guard words <= SearchQuery.maximumWordsPerTerm else {
+            throw error(
+                "a word or phrase has at most \(SearchQuery.maximumWordsPerTerm) words, not \(words)", at: start)
+        }
+        return .text(value, isPhrase: isPhrase)
     }
 
     /// A quoted string or a run of non-space characters (which may contain a quoted part after `=`).
