@@ -7,8 +7,10 @@
 /// Reads the content of a DATA phase (RFC 5321 §4.5.2): finds the terminating `.` line and removes the
 /// leading dot that the client added to lines beginning with one.
 ///
-/// It works on any split of the input, keeps every other byte exactly (CRLF, bare LF, 8-bit, NUL) and
-/// accepts `.` followed by CRLF or by a bare LF as the end.
+/// It works on any split of the input and keeps every other byte exactly (CRLF, bare LF, 8-bit, NUL). Only
+/// CRLF ends a line here: the end is `CRLF . CRLF` alone, and a bare LF is content. A server that also
+/// ended data at `LF . CRLF` or `CRLF . LF` would read the rest of a message whose sender passes bare LFs
+/// through as commands of its own: a second message smuggled in behind the first, which it cuts short.
 struct DotUnstuffer: Sendable {
     private enum Position: Sendable {
         case lineStart
@@ -18,6 +20,9 @@ struct DotUnstuffer: Sendable {
     }
 
     private var position: Position = .lineStart
+    /// Whether the last byte of a line read so far was a CR, so that an LF at the start of the next input
+    /// ends the line.
+    private var lastWasCarriageReturn = false
 
     /// Feeds `input`, appending content to `output` until `limit` bytes are held; content past the limit
     /// is counted in `overflow` but not kept. Returns how many input bytes were consumed and whether the
@@ -54,11 +59,14 @@ struct DotUnstuffer: Sendable {
                 var scan = index
                 while true {
                     guard let end = Self.lineFeed(in: input, from: scan) else {
+                        lastWasCarriageReturn = input[count - 1] == 0x0D
                         scan = count
                         break
                     }
+                    let endsLine = end > index ? input[end - 1] == 0x0D : lastWasCarriageReturn
+                    lastWasCarriageReturn = false
                     scan = end + 1
-                    if scan == count || input[scan] == UInt8(ascii: ".") {
+                    if endsLine && (scan == count || input[scan] == UInt8(ascii: ".")) {
                         position = .lineStart
                         break
                     }
@@ -72,20 +80,18 @@ struct DotUnstuffer: Sendable {
                     position = .dot
                 } else {
                     emitByte(byte)
-                    position = byte == 0x0A ? .lineStart : .inLine
+                    lastWasCarriageReturn = byte == 0x0D
+                    position = .inLine
                 }
             case .dot:
                 let byte = input[index]
                 index += 1
-                switch byte {
-                case 0x0D:
+                if byte == 0x0D {
                     position = .dotCarriageReturn
-                case 0x0A:
-                    position = .lineStart
-                    return (index, true)
-                default:
-                    // A stuffed dot: drop it and keep the rest of the line.
+                } else {
+                    // A stuffed dot (or a dot before a bare LF, which ends no line): drop it, keep the rest.
                     emitByte(byte)
+                    lastWasCarriageReturn = false
                     position = .inLine
                 }
             case .dotCarriageReturn:
@@ -97,6 +103,7 @@ struct DotUnstuffer: Sendable {
                 }
                 // ".\r" followed by something else: the dot was stuffing, the CR is content.
                 emitByte(0x0D)
+                lastWasCarriageReturn = true
                 position = .inLine
             }
         }

@@ -1,6 +1,8 @@
 """Fixtures for end-to-end tests: a real `mailpen serve` process on free ports with its own database."""
+import contextlib
 import glob
 import os
+import socket
 import sqlite3
 import sys
 import tempfile
@@ -68,3 +70,17 @@ def make_server(workdir):
 @pytest.fixture
 def server(make_server):
     return make_server()
+
+
+@contextlib.contextmanager
+def data_phase(server, helo=b"raw.test"):
+    """A raw SMTP session to `server` that has been told `354`: yields the socket and a reader of its replies,
+    for tests of what a client sends inside DATA."""
+    with socket.create_connection(("127.0.0.1", server.smtp_port), timeout=30) as sock:
+        reader = sock.makefile("rb")
+        assert reader.readline().startswith(b"220")
+        sock.sendall(b"HELO " + helo + b"\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n")
+        for expected in (b"250", b"250", b"250", b"354"):
+            assert reader.readline().startswith(expected)
+        yield sock, reader
+

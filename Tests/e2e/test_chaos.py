@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from conftest import BINARY
+from conftest import BINARY, data_phase
 
 MESSAGE = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: chaos\r\n\r\n" + b"line of body text\r\n" * 200
 
@@ -211,12 +211,7 @@ def test_disconnect_in_data_leaves_nothing_stored(server):
     with pytest.raises(smtplib.SMTPServerDisconnected):
         send(server, message=big)
     # A raw client without SIZE: it gets the 354, then the connection drops while it sends.
-    with socket.create_connection(("127.0.0.1", server.smtp_port), timeout=30) as sock:
-        reader = sock.makefile("rb")
-        assert reader.readline().startswith(b"220")
-        sock.sendall(b"HELO c.test\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n")
-        for expected in (b"250", b"250", b"250", b"354"):
-            assert reader.readline().startswith(expected)
+    with data_phase(server, helo=b"c.test") as (sock, reader):
         try:
             sock.sendall(big + b".\r\n")
             # A close with the client's bytes still unread reaches it as a reset rather than an end of file.

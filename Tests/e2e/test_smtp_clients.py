@@ -11,6 +11,8 @@ from email import policy
 
 import pytest
 
+from conftest import data_phase
+
 QUEUED = re.compile(r"queued as ([0-9A-Z]{26})")
 
 
@@ -122,6 +124,24 @@ def test_raw_socket_bdat(server):
         sock.sendall(b"QUIT\r\n")
         assert reply()[0].startswith("221")
     assert server.raw(message_id) == first + second
+
+
+@pytest.mark.parametrize("terminator", [b"\n.\r\n", b"\n.\n", b"\r\n.\n"])
+def test_bare_line_feeds_cannot_end_data_and_smuggle_a_message(server, terminator):
+    # A sender that passes bare LFs through (the SMTP smuggling pattern): only CRLF.CRLF ends the data, so
+    # the text after a look-alike end stays in the first message instead of running as commands.
+    smuggled = (b"MAIL FROM:<ceo@bank.test>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n"
+                b"Subject: smuggled\r\n\r\nwire the money\r\n")
+    body = b"Subject: contact form\r\n\r\nquestion." + terminator + smuggled
+    with data_phase(server) as (sock, reader):
+        sock.sendall(body + b".\r\nQUIT\r\n")
+        final = reader.readline().decode()
+        assert final.startswith("250 2.0.0"), final
+        assert reader.readline().startswith(b"221")
+    message_id = QUEUED.search(final).group(1)
+    # Kept whole; a dot that does start a line (after CRLF) is taken as stuffing, as every such dot is.
+    assert server.raw(message_id) == body.replace(b"\r\n.\n", b"\r\n\n")
+    assert len(server.messages()) == 1
 
 
 def smtp_help(server):
