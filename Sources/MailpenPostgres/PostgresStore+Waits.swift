@@ -16,7 +16,9 @@ extension PostgresStore {
         waits.begin()
         defer { waits.end() }
         try ensureOpen()
-        return try await MessageWait.withTimeout(timeout) {
+        return try await MessageWait.withTimeout(
+            timeout, count: count, alreadyStored: { try await self.oldestMatches(query, count: count) }
+        ) {
             try await self.collectMatches(query, count: count)
         }
     }

@@ -77,6 +77,23 @@ struct WaitTests {
         }
     }
 
+    /// A wait of no time at all answers from what is stored, and times out only when that is not enough.
+    @Test("a wait with a zero timeout answers from the messages already stored", arguments: StoreBackend.available)
+    func zeroTimeoutAnswersFromStoredMessages(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
+            // Searchable first: the one look sees what search sees.
+            let stored = try await storeSearchable(
+                [incoming("Subject: invoice 1\r\n\r\nx\r\n"), incoming("Subject: invoice 2\r\n\r\nx\r\n")], in: store)
+            let query = MessageQuery(inbox: "default", search: try SearchQuery(parsing: "subject:invoice"))
+            #expect(
+                try await store.waitForMessages(query, count: 2, timeout: .zero).map(\.id)
+                    == stored.map(\.id).reversed())
+            await #expect(throws: StoreError.timedOut) {
+                try await store.waitForMessages(query, count: 3, timeout: .zero)
+            }
+        }
+    }
+
     /// A wait ends with `timedOut` after its timeout, with the cancellation when its caller is cancelled,
     /// and with `closed` when the store closes under it.
     @Test("a wait ends on its timeout, on cancellation and when the store closes", arguments: StoreBackend.available)
