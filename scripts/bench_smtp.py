@@ -16,8 +16,9 @@ the 250 before its commit, and `deferred` sends the 250 at once and hands the me
 20 ms, so that its commits and index batches are as large as a 20 ms gather makes them. They show how much
 of the gap to smtp-sink is the SMTP layer, how much is storing, and how much is waiting for the commit;
 `deferred` prices this database and index with no commit waited for, as a design that logged messages
-first and loaded them later would pay for them. The CPU of the two that store is read once they are idle,
-as Mailpen's is. A fourth, `floor`, is the least SMTP server SwiftNIO can run (a fixed reply to each line,
+first and loaded them later would pay for them, and `logged` sketches that design: the 250 after an
+fsynced append to a log, then the messages stored as `deferred` stores them. The CPU of those that store is
+read once they are idle, as Mailpen's is. A fourth, `floor`, is the least SMTP server SwiftNIO can run (a fixed reply to each line,
 nothing parsed or kept): its server CPU is what the stack and the kernel cost before any of Mailpen's code.
 """
 import argparse
@@ -34,6 +35,8 @@ from mailpenprocess import MailpenProcess, free_port, wait_for_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SINK = "/usr/sbin/smtp-sink"
+# The mailpen-ceiling modes that store what they acknowledge.
+STORING_MODES = ("early-ack", "deferred", "logged")
 SOURCE = "/usr/sbin/smtp-source"
 
 
@@ -100,8 +103,8 @@ def bench_ceiling(binary, mode, sessions, messages, size, reuse, workdir):
     port = free_port()
     db = os.path.join(workdir, f"ceiling-{mode}-{sessions}-{int(reuse)}.sqlite")
     rate, _, cpu = drive([binary, "--mode", mode, "--port", str(port), "--db", db], port, sessions, messages, size,
-                         reuse, settle=mode in ("early-ack", "deferred"))
-    return rate, cpu, stored_count(db) if mode in ("early-ack", "deferred") else None
+                         reuse, settle=mode in STORING_MODES)
+    return rate, cpu, stored_count(db) if mode in STORING_MODES else None
 
 
 def main():
@@ -120,7 +123,7 @@ def main():
     print(f"{'sessions':>8}  {'mode':<18} {'smtp-sink msg/s':>15} {'µs/msg':>7} {'Mailpen msg/s':>14} {'µs/msg':>7} "
           f"{'ratio':>6} "
           f"{'peak RSS MB':>11} {'stored':>7}"
-          + (f" {'alone':>6} {'µs/msg':>7} {'early ack':>9} {'µs/msg':>7} {'deferred µs/msg':>15}"
+          + (f" {'alone':>6} {'µs/msg':>7} {'early ack':>9} {'µs/msg':>7} {'deferred µs/msg':>15} {'logged µs/msg':>13}"
              f" {'floor µs/msg':>12}" if args.ceiling else ""))
     failures = []
     with tempfile.TemporaryDirectory(prefix="mailpen-bench-") as workdir:
@@ -143,6 +146,8 @@ def main():
                                                         args.size, reuse, workdir)
                     _, deferred_cpu, deferred_stored = bench_ceiling(args.ceiling, "deferred", sessions,
                                                                      args.messages, args.size, reuse, workdir)
+                    _, logged_cpu, logged_stored = bench_ceiling(args.ceiling, "logged", sessions,
+                                                                 args.messages, args.size, reuse, workdir)
                     floor, floor_cpu, _ = bench_ceiling(args.ceiling, "bare", sessions, args.messages, args.size,
                                                         reuse, workdir)
                     row.update({"aloneRate": alone, "aloneRatio": alone / sink_rate,
@@ -150,13 +155,15 @@ def main():
                                 "earlyAckRatio": early / sink_rate, "earlyAckStored": early_stored,
                                 "earlyAckMicrosecondsPerMessage": early_cpu,
                                 "deferredMicrosecondsPerMessage": deferred_cpu, "deferredStored": deferred_stored,
+                                "loggedMicrosecondsPerMessage": logged_cpu, "loggedStored": logged_stored,
                                 "floorRate": floor, "floorMicrosecondsPerMessage": floor_cpu})
                     ceilings = (f" {alone / sink_rate:>6.2f} {alone_cpu:>7.0f} {early / sink_rate:>9.2f}"
-                                f" {early_cpu:>7.0f} {deferred_cpu:>15.0f} {floor_cpu:>12.0f}")
+                                f" {early_cpu:>7.0f} {deferred_cpu:>15.0f} {logged_cpu:>13.0f} {floor_cpu:>12.0f}")
                     if early_stored != args.messages:
                         failures.append(f"{sessions} sessions, {mode}, early ack: stored {early_stored}")
-                    if deferred_stored != args.messages:
-                        failures.append(f"{sessions} sessions, {mode}, deferred: stored {deferred_stored}")
+                    for name, count in (("deferred", deferred_stored), ("logged", logged_stored)):
+                        if count != args.messages:
+                            failures.append(f"{sessions} sessions, {mode}, {name}: stored {count}")
                 print(f"{sessions:>8}  {mode:<18} {sink_rate:>15.0f} {sink_cpu:>7.0f} {mailpen_rate:>14.0f} "
                       f"{mailpen_cpu:>7.0f} {ratio:>6.2f} "
                       f"{rss:>11.0f} {stored:>7}{ceilings}", flush=True)
@@ -187,9 +194,11 @@ def main():
         # What the same three figures cost the SMTP layer alone, storing nothing.
         print(f"the SMTP layer alone: {alone[0]:.0f} µs a message with a connection each at 8 sessions, "
               f"{alone[1]:.0f} reused at 32; a connection {alone[0] - alone[2]:.0f} µs")
-    for label, key in [("early ack", "earlyAckMicrosecondsPerMessage"), ("deferred", "deferredMicrosecondsPerMessage")]:
+    for label, key in [("early ack", "earlyAckMicrosecondsPerMessage"), ("deferred", "deferredMicrosecondsPerMessage"),
+                       ("logged", "loggedMicrosecondsPerMessage")]:
         # Storing without making the 250 wait for the commit, and (deferred) in batches of what 20 ms gathers:
-        # what this database and index cost when no commit is waited for.
+        # what this database and index cost when no commit is waited for; (logged) the same behind a 250 that
+        # waits for an fsynced append to a log instead.
         figures = [cpu(8, False, key), cpu(32, True, key), cpu(8, True, key)]
         if None not in figures:
             print(f"{label}: {figures[0]:.0f} µs a message with a connection each at 8 sessions, "

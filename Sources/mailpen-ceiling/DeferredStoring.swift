@@ -28,8 +28,15 @@ final class DeferredStoring: SMTPDeliveryHandler, Sendable {
     }
 
     func deliver(_ transaction: SMTPTransaction, on eventLoop: any EventLoop) -> EventLoopFuture<SMTPDeliveryResult> {
-        let message = IncomingMessage(
-            inbox: Inbox.defaultName, raw: transaction.message, envelope: MessageEnvelope(transaction.envelope))
+        enqueue(
+            IncomingMessage(
+                inbox: Inbox.defaultName, raw: transaction.message, envelope: MessageEnvelope(transaction.envelope)),
+            on: eventLoop)
+        return eventLoop.makeSucceededFuture(.accepted(id: "deferred"))
+    }
+
+    /// Queues `message` for the next hand-over, scheduled on `eventLoop` when none is.
+    func enqueue(_ message: IncomingMessage, on eventLoop: any EventLoop) {
         let schedules = waiting.withLockedValue { waiting in
             waiting.messages.append(message)
             defer { waiting.isHandOverScheduled = true }
@@ -38,7 +45,6 @@ final class DeferredStoring: SMTPDeliveryHandler, Sendable {
         if schedules {
             eventLoop.scheduleTask(in: Self.interval) { self.handOver(on: eventLoop) }
         }
-        return eventLoop.makeSucceededFuture(.accepted(id: "deferred"))
     }
 
     /// Hands over what is waiting now. At shutdown it runs once more before the store closes: the messages

@@ -39,7 +39,7 @@ def test_discard_acknowledges_and_keeps_nothing(tmp_path):
     assert not os.path.exists(db)
 
 
-@pytest.mark.parametrize("mode", ["early-ack", "deferred"])
+@pytest.mark.parametrize("mode", ["early-ack", "deferred", "logged"])
 def test_storing_modes_store_every_message_by_the_time_they_exit(mode, tmp_path):
     # The process is stopped right after the last 250: for `deferred`, well inside the 20 ms a batch gathers
     # for, so what is still waiting must be handed over before the store closes.
@@ -48,6 +48,10 @@ def test_storing_modes_store_every_message_by_the_time_they_exit(mode, tmp_path)
     with sqlite3.connect(db) as connection:
         raws = connection.execute("SELECT raw FROM message_raw").fetchall()
     assert [bytes(raw) for (raw,) in raws] == [MESSAGE] * 5
+    if mode == "logged":
+        # Each 250 came after its message was in the log, which is written over zeros laid out at start.
+        with open(db + ".log", "rb") as log:
+            assert log.read().count(MESSAGE) == 5
 
 
 def test_bare_answers_whole_transactions_and_keeps_nothing(tmp_path):
