@@ -4,6 +4,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import smtplib
 import subprocess
 import time
@@ -216,3 +217,23 @@ def test_mailpit_and_mailhog_release_send_through_a_configured_relay(workdir):
     finally:
         source.stop()
         target.stop()
+
+
+def test_a_stop_waits_for_a_silent_upstream_only_for_its_grace(workdir):
+    # An upstream that accepts and never greets holds its attempt for the 5-minute greeting timeout; a stop
+    # lets it go after the grace, leaving the delivery `sending` for the next start to send again.
+    silent = socket.create_server(("127.0.0.1", 0))
+    relay = f"silent=smtp://127.0.0.1:{silent.getsockname()[1]}?tls=none&allow=*@example.com"
+    source = make_server(workdir, "source", ["--relay", relay, "--shutdown-grace", "1"]).start()
+    try:
+        message_id = capture(source, ["bob@example.com"], "to a silent upstream")
+        status, body = api(source, "POST", f"/api/v1/messages/{message_id}/release", {"relay": "silent"})
+        assert status == 202, body
+        held, _ = silent.accept()  # the attempt is under way
+        started = time.time()
+        assert source.stop() == 0
+        assert time.time() - started < 10, f"the stop took {time.time() - started:.1f} s"
+        assert source.query("SELECT status FROM delivery") == [("sending",)]
+        held.close()
+    finally:
+        silent.close()
