@@ -131,7 +131,7 @@ public actor MailpenServer {
             self.chaos = nil
         }
         if let relays {
-            await relays.stop()
+            await relays.stop(grace: .seconds(Int64(configuration.shutdownGraceSeconds)))
             self.relays = nil
         }
         if let store {

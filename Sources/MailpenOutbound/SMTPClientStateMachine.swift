@@ -183,8 +183,11 @@ public struct SMTPClientStateMachine: Sendable {
         case .inTransaction:
             return transactionReplied(reply)
         case .sendingMessage:
-            // The server answered before the message was complete: it is refusing it. The connection is
-            // mid-DATA, so it can only be closed.
+            // The server answered before the message was complete: it is refusing it, or out of step (a
+            // positive reply here accepted nothing). The connection is mid-DATA, so it can only be closed.
+            guard !reply.isPositiveCompletion else {
+                return fail(reply, "the server answered before the message was sent", quit: false)
+            }
             return finishTransaction(finalReply: reply, quit: false)
         case .awaitingDataEnd:
             return finishTransaction(finalReply: reply, quit: true)

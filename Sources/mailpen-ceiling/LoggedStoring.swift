@@ -85,8 +85,9 @@ final class LoggedStoring: SMTPDeliveryHandler, Sendable {
             if failed {
                 entry.promise.fail(IOError(errnoCode: errno, reason: "log"))
             } else {
-                entry.promise.succeed(.accepted(id: "logged"))
+                // Queued for the store before the 250, so that a stop right after it still stores it.
                 loader.enqueue(entry.message, on: eventLoop)
+                entry.promise.succeed(.accepted(id: "logged"))
             }
         }
     }

@@ -494,6 +494,19 @@ struct SMTPClientStateMachineTests {
         #expect(dialogue.result?.outcome == .permanentFailure)
     }
 
+    /// A 250 before the message is all written accepted nothing (a server out of step): tried again.
+    @Test func earlyPositiveReplyDuringDataIsATemporaryFailure() {
+        var dialogue = Dialogue()
+        dialogue.greet()
+        dialogue.reply("250 Ok")
+        dialogue.reply("250 Ok")
+        dialogue.reply("354 Go")
+        dialogue.reply("250 Ok")
+        #expect(!dialogue.sent.contains("QUIT"))
+        #expect(dialogue.result?.outcome == .temporaryFailure)
+        #expect(dialogue.result?.recipientsToRetry == ["b@test"])
+    }
+
     @Test(arguments: ["b@test>\r\nRCPT TO:<evil@test", "b@test\nDATA", "", "<b@test>"])
     func unsafeRecipientIsRefusedBeforeConnecting(recipient: String) {
         var dialogue = Dialogue(message: Dialogue.message(to: [recipient]))

@@ -77,6 +77,10 @@ struct SearchLimitTests {
         // Punctuation splits a bare word into as many words.
         expectError("from:x " + thirtyThree.joined(separator: "."), at: 8, "at most 32 words, not 33")
         expectError("is:read -\"\(thirtyThree.joined(separator: " "))\"", at: 9, "at most 32 words")
+        // And at most 64 in all: a third phrase of 32 words is one too many, wherever it starts.
+        let phrase = "\"\(Self.words(32).joined(separator: " "))\""
+        #expect(try SearchQuery(parsing: "\(phrase) -\(phrase)").wordCount == 64)
+        expectError("\(phrase) \(phrase) x", at: 2 * phrase.count + 3, "at most 64 words in its words and phrases")
     }
 
     @Test("a search has at most 64 terms")

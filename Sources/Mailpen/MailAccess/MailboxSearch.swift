@@ -14,10 +14,17 @@ struct MailboxSearch: Sendable {
     /// The ids each query matches, in the order of the queries; nil when one cannot be parsed or run.
     func matchingIDs(inbox: String, queries: [String]) async -> [[String]]? {
         var results: [[String]] = []
+        var words = 0
         for text in queries {
             do {
-                let query = MessageQuery(inbox: inbox, search: try SearchQuery(parsing: text))
-                results.append(try await matchingIDs(query))
+                let search = try SearchQuery(parsing: text)
+                // One search's word budget for the whole command: its queries all run, one after another.
+                words += search.wordCount
+                guard words <= SearchQuery.maximumWords else {
+                    logger.debug("IMAP SEARCH reads the messages: its text keys have \(words) words or more")
+                    return nil
+                }
+                results.append(try await matchingIDs(MessageQuery(inbox: inbox, search: search)))
             } catch let error as SearchSyntaxError {
                 // A key past the grammar's limits (a phrase of too many words): the session reads the messages.
                 logger.debug("IMAP SEARCH reads the messages for \(text): \(error)")

@@ -22,6 +22,20 @@ public struct SearchQuery: Sendable, Hashable {
     /// thousands of common words would cost seconds of CPU.
     public static let maximumWordsPerTerm = 32
 
+    /// The most words all the word and phrase terms of one search may have together, for the same reason:
+    /// 64 terms of 32 words each would cost seconds again.
+    public static let maximumWords = 64
+
+    /// How many words the word and phrase terms have together, as the index splits them.
+    public var wordCount: Int {
+        var words = 0
+        for term in terms {
+            guard case .text(let text, _) = term.condition else { continue }
+            Unicode61Tokenizer.forEachToken(in: text) { _ in words += 1 }
+        }
+        return words
+    }
+
     /// The largest size `larger:` and `smaller:` accept, in bytes: the largest integer SQLite stores, so
     /// that every size that parses compares exactly against the `size` column.
     public static let largestSize = Int(Int64.max)

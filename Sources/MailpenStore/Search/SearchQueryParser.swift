@@ -9,6 +9,8 @@ struct SearchQueryParser {
     /// The 1-based character position of each scalar, then that of the end (one past the last character).
     private let positions: [Int]
     private var index = 0
+    /// Words in the word and phrase terms read so far.
+    private var words = 0
 
     init(_ text: String) {
         var scalars: [Unicode.Scalar] = []
@@ -91,13 +93,20 @@ struct SearchQueryParser {
         return SearchTerm(try text(SearchFolding.fold(bare), isPhrase: false, at: start), negated: negated)
     }
 
-    /// A word or phrase condition, refused when it has more words than a term may.
-    private func text(_ value: String, isPhrase: Bool, at start: Int) throws(SearchSyntaxError) -> SearchCondition {
-        var words = 0
-        Unicode61Tokenizer.forEachToken(in: value) { _ in words += 1 }
-        guard words <= SearchQuery.maximumWordsPerTerm else {
+    /// A word or phrase condition, refused when it has more words than a term may, or brings the search's
+    /// past what a search may have.
+    private mutating func text(_ value: String, isPhrase: Bool, at start: Int) throws(SearchSyntaxError)
+        -> SearchCondition
+    {
+        var count = 0
+        Unicode61Tokenizer.forEachToken(in: value) { _ in count += 1 }
+        guard count <= SearchQuery.maximumWordsPerTerm else {
             throw error(
-                "a word or phrase has at most \(SearchQuery.maximumWordsPerTerm) words, not \(words)", at: start)
+                "a word or phrase has at most \(SearchQuery.maximumWordsPerTerm) words, not \(count)", at: start)
+        }
+        words += count
+        guard words <= SearchQuery.maximumWords else {
+            throw error("a search has at most \(SearchQuery.maximumWords) words in its words and phrases", at: start)
         }
         return .text(value, isPhrase: isPhrase)
     }
