@@ -28,10 +28,7 @@ final class DeferredStoring: SMTPDeliveryHandler, Sendable {
     }
 
     func deliver(_ transaction: SMTPTransaction, on eventLoop: any EventLoop) -> EventLoopFuture<SMTPDeliveryResult> {
-        enqueue(
-            IncomingMessage(
-                inbox: Inbox.defaultName, raw: transaction.message, envelope: MessageEnvelope(transaction.envelope)),
-            on: eventLoop)
+        enqueue(IncomingMessage(defaultInboxOf: transaction), on: eventLoop)
         return eventLoop.makeSucceededFuture(.accepted(id: "deferred"))
     }
 

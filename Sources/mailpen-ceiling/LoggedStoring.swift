@@ -40,8 +40,7 @@ final class LoggedStoring: SMTPDeliveryHandler, Sendable {
     }
 
     func deliver(_ transaction: SMTPTransaction, on eventLoop: any EventLoop) -> EventLoopFuture<SMTPDeliveryResult> {
-        let envelope = MessageEnvelope(transaction.envelope)
-        let message = IncomingMessage(inbox: Inbox.defaultName, raw: transaction.message, envelope: envelope)
+        let message = IncomingMessage(defaultInboxOf: transaction)
         let recipients = transaction.envelope.recipients.map(\.address).joined(separator: ",")
         let head = "\(transaction.envelope.mailFrom)\n\(recipients)\n"
         var record = Array(head.utf8)

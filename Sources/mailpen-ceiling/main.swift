@@ -36,8 +36,7 @@ struct EarlyAcknowledgement: SMTPDeliveryHandler {
     let logger: Logger
 
     func deliver(_ transaction: SMTPTransaction, on eventLoop: any EventLoop) -> EventLoopFuture<SMTPDeliveryResult> {
-        let message = IncomingMessage(
-            inbox: Inbox.defaultName, raw: transaction.message, envelope: MessageEnvelope(transaction.envelope))
+        let message = IncomingMessage(defaultInboxOf: transaction)
         let logger = self.logger
         store.store(message, on: eventLoop).whenFailure { logger.error("not stored: \($0)") }
         return eventLoop.makeSucceededFuture(.accepted(id: "unconfirmed"))

@@ -28,11 +28,16 @@ public struct SearchQuery: Sendable, Hashable {
 
     /// How many words the word and phrase terms have together, as the index splits them.
     public var wordCount: Int {
-        var words = 0
-        for term in terms {
-            guard case .text(let text, _) = term.condition else { continue }
-            Unicode61Tokenizer.forEachToken(in: text) { _ in words += 1 }
+        terms.reduce(0) { count, term in
+            guard case .text(let text, _) = term.condition else { return count }
+            return count + Self.wordCount(of: text)
         }
+    }
+
+    /// How many words the index splits `text` into (`a.b.c` is three).
+    static func wordCount(of text: String) -> Int {
+        var words = 0
+        Unicode61Tokenizer.forEachToken(in: text) { _ in words += 1 }
         return words
     }
 

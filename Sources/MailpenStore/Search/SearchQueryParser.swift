@@ -98,8 +98,7 @@ struct SearchQueryParser {
     private mutating func text(_ value: String, isPhrase: Bool, at start: Int) throws(SearchSyntaxError)
         -> SearchCondition
     {
-        var count = 0
-        Unicode61Tokenizer.forEachToken(in: value) { _ in count += 1 }
+        let count = SearchQuery.wordCount(of: value)
         guard count <= SearchQuery.maximumWordsPerTerm else {
             throw error(
                 "a word or phrase has at most \(SearchQuery.maximumWordsPerTerm) words, not \(count)", at: start)
