@@ -438,15 +438,18 @@ def test_a_hanging_endpoint_does_not_slow_ingest(make_server):
         endpoint.wait_for(1)  # the webhook was being tried, and hung
         _, listing = api(server, "GET", "/api/v1/inboxes/default/webhooks/deliveries?limit=1000")
         assert any(d["status"] == "queued" for d in listing["deliveries"])
-        typical = {side: statistics.median(values) for side, values in rates.items()}
-        report = (f"messages/s with a refusing webhook {sorted(round(r) for r in rates['refusing'])}, "
-                  f"with a hanging one {sorted(round(r) for r in rates['hanging'])}; server CPU ms/message "
-                  f"refusing {sorted(round(c, 3) for c in cpu['refusing'])}, "
-                  f"hanging {sorted(round(c, 3) for c in cpu['hanging'])}")
+        # Each round's two sides ran back to back, so their ratio cancels a machine that slows down or speeds
+        # up over the test; the median of the seven ratios ignores the rounds that met a busy moment.
+        ratios = [hanging / refusing for hanging, refusing in zip(rates["hanging"], rates["refusing"])]
+        typical = statistics.median(ratios)
+        report = (f"messages/s with a refusing webhook {[round(r) for r in rates['refusing']]}, "
+                  f"with a hanging one {[round(r) for r in rates['hanging']]}, round by round; ratios "
+                  f"{[round(r, 2) for r in ratios]}; server CPU ms/message "
+                  f"refusing {[round(c, 3) for c in cpu['refusing']]}, hanging {[round(c, 3) for c in cpu['hanging']]}")
         print(report)
-        # Within 10 %, round for round: the medians, as one round on either side can meet a busier or a quieter
-        # moment of the machine.
-        assert typical["hanging"] >= 0.90 * typical["refusing"], report
+        # Ingest that waited on a hanging attempt would fall to a few messages a second. The bound leaves room
+        # for the 10 % that one-second rounds swing by on a shared machine, and still catches any real wait.
+        assert typical >= 0.85, report
     finally:
         endpoint.close()
 
