@@ -43,8 +43,9 @@ public struct OutboundSMTPClient: Sendable {
             target.tls == .startTLS
             ? tlsContext.map { SMTPClientHandler.StartTLS(context: $0, serverHostname: serverHostname) } : nil
         let describe: @Sendable (any Error) -> String = { Self.describe($0, host: target.host) }
+        let deadline = NIODeadline.now() + TimeAmount(target.timeouts.attempt)
         let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(TimeAmount(target.timeouts.connect))
+            .connectTimeout(TimeAmount(min(target.timeouts.connect, target.timeouts.attempt)))
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -54,7 +55,9 @@ public struct OutboundSMTPClient: Sendable {
                             NIOSSLClientHandler(context: implicitTLS, serverHostname: serverHostname))
                     }
                     try operations.addHandler(
-                        SMTPClientHandler(machine: machine, startTLS: startTLS, result: result, describeError: describe)
+                        SMTPClientHandler(
+                            machine: machine, startTLS: startTLS, result: result, deadline: deadline,
+                            describeError: describe)
                     )
                 }
             }

@@ -3,7 +3,7 @@ extension RelayTarget {
     ///
     ///     smtp://[user:password@]host[:port]?tls=starttls|implicit|none&verify=true|false
     ///         &auth=plain|login|cram-md5&from=ADDR&allow=PATTERN,PATTERN&deny=PATTERN&backoff=30s
-    ///         &helo=NAME&ca=/path/to/roots.pem
+    ///         &helo=NAME&ca=/path/to/roots.pem&timeout=10m
     ///
     /// Every parameter is optional: `tls` defaults to `starttls` (`implicit` for `smtps://`), `verify` to
     /// `true`, `auth` to `plain` when credentials are given; the port defaults to 465 for implicit TLS and
@@ -102,9 +102,17 @@ extension RelayTarget {
         if let value = parameters["ca"], value.isEmpty {
             throw .invalidValue(parameter: "ca", value: value, expected: "the path of a PEM file")
         }
+        var timeouts = SMTPClientTimeouts()
+        if let value = parameters["timeout"] {
+            guard let duration = Self.parseDuration(value) else {
+                throw .invalidValue(
+                    parameter: "timeout", value: value, expected: "a duration such as 90s, 10m or 1h, at most 30 days")
+            }
+            timeouts.attempt = duration
+        }
         self.init(
             host: host, port: port, tls: tls, verifiesCertificate: verifies, trustRootsPath: parameters["ca"],
-            authentication: authentication, mailFrom: mailFrom, heloName: heloName,
+            authentication: authentication, mailFrom: mailFrom, heloName: heloName, timeouts: timeouts,
             allowedRecipients: try Self.patterns(parameters["allow"], parameter: "allow"),
             deniedRecipients: try Self.patterns(parameters["deny"], parameter: "deny"),
             backoff: try parameters["backoff"].map { value throws(RelayTargetURLError) in
@@ -118,7 +126,7 @@ extension RelayTarget {
     }
 
     static let parameterNames: Set<String> = [
-        "tls", "verify", "auth", "from", "allow", "deny", "backoff", "helo", "ca",
+        "tls", "verify", "auth", "from", "allow", "deny", "backoff", "helo", "ca", "timeout",
     ]
 
     private static func parameters(_ query: Substring) throws(RelayTargetURLError) -> [String: String] {

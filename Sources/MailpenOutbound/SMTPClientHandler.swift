@@ -3,8 +3,8 @@ import NIOSSL
 import NIOTLS
 
 /// Runs an ``SMTPClientStateMachine`` on one connection: it cuts the server's bytes into replies, writes
-/// what the machine asks for, keeps the one timer the machine's current step allows, starts TLS after
-/// STARTTLS, and completes `result` when the machine closes the connection.
+/// what the machine asks for, keeps the one timer the machine's current step allows and the attempt's own
+/// deadline, starts TLS after STARTTLS, and completes `result` when the machine closes the connection.
 final class SMTPClientHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -26,15 +26,19 @@ final class SMTPClientHandler: ChannelInboundHandler {
     private let startTLS: StartTLS?
     private let result: EventLoopPromise<OutboundResult>
     private let describeError: @Sendable (any Error) -> String
+    /// When the whole attempt must be over, counted from before the connection was made.
+    private let deadline: NIODeadline
     private var timer: Scheduled<Void>?
+    private var deadlineTimer: Scheduled<Void>?
     private var isWritingMessage = false
     private var isHandshaking = false
 
     init(
         machine: SMTPClientStateMachine, startTLS: StartTLS?, result: EventLoopPromise<OutboundResult>,
-        describeError: @escaping @Sendable (any Error) -> String
+        deadline: NIODeadline, describeError: @escaping @Sendable (any Error) -> String
     ) {
         self.machine = machine
+        self.deadline = deadline
         self.startTLS = startTLS
         self.result = result
         self.describeError = describeError
@@ -43,6 +47,9 @@ final class SMTPClientHandler: ChannelInboundHandler {
     // MARK: - Channel events
 
     func channelActive(context: ChannelHandlerContext) {
+        deadlineTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            perform(machine.attemptTimedOut(), context: context)
+        }
         perform(machine.connected(), context: context)
         context.fireChannelActive()
     }
@@ -50,6 +57,7 @@ final class SMTPClientHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         perform(machine.connectionFailed("the server closed the connection"), context: context)
         timer?.cancel()
+        deadlineTimer?.cancel()
         context.fireChannelInactive()
     }
 
@@ -109,6 +117,8 @@ final class SMTPClientHandler: ChannelInboundHandler {
         case .close(let outcome):
             timer?.cancel()
             timer = nil
+            deadlineTimer?.cancel()
+            deadlineTimer = nil
             isWritingMessage = false
             result.succeed(outcome)
             context.close(promise: nil)

@@ -234,9 +234,19 @@ public struct SMTPClientStateMachine: Sendable {
         }
     }
 
+    /// The whole attempt ran past ``SMTPClientTimeouts/attempt``, whatever step it was at.
+    public mutating func attemptTimedOut() -> Action {
+        abandon("the attempt ran past its limit of \(Self.describe(configuration.timeouts.attempt))")
+    }
+
     /// The connection failed or was closed by the server. `reason` says how ("the server closed the
     /// connection", "TLS handshake failed: …"); the machine adds what it was waiting for.
     public mutating func connectionFailed(_ reason: String) -> Action {
+        abandon(reason)
+    }
+
+    /// Ends the attempt where it stands for `reason`, adding what it was waiting for.
+    private mutating func abandon(_ reason: String) -> Action {
         switch state {
         case .quitting(let result):
             state = .closed

@@ -19,10 +19,13 @@ public struct SMTPClientTimeouts: Sendable, Hashable {
     public var dataTermination: Duration = .minutes(10)
     /// The reply to QUIT; the outcome is known by then, so this is short.
     public var quit: Duration = .seconds(30)
+    /// The whole attempt, from connecting to the last reply. The steps' own limits add up to hours for a
+    /// server that answers each just in time; this bounds how long one attempt holds a sender's slot.
+    public var attempt: Duration = .minutes(10)
 
     public init() {}
 
-    /// The same limit for every step, for tests and impatient tools.
+    /// The same limit for every step, for tests and impatient tools (the whole attempt keeps its own).
     public static func uniform(_ limit: Duration) -> SMTPClientTimeouts {
         var timeouts = SMTPClientTimeouts()
         timeouts.connect = limit

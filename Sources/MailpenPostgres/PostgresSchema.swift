@@ -397,6 +397,13 @@ enum PostgresSchema {
                     WHERE tokens IS NOT NULL AND word_set IS NULL
                 """,
             ]),
+        Migration(
+            version: 13, name: "queued deliveries by relay",
+            statements: [
+                // A claim takes each relay's due deliveries up to its share (see `RelayShare`): the relays from
+                // one seek each, and each relay's earliest from its own run of the index, in claim order.
+                "CREATE INDEX delivery_queued_by_relay ON delivery (status, relay, next_attempt_at, seq)"
+            ]),
     ]
 
     /// Crockford's base 32 of 48 bits of `ms` in 10 characters, then of `seq` in 16 (the 80 bits of

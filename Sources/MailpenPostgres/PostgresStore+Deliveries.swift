@@ -56,27 +56,83 @@ extension PostgresStore: DeliveryQueue {
         }
     }
 
-    public func claimDueDeliveries(now: Date, limit: Int) async throws -> [Delivery] {
+    public func claimDueDeliveries(now: Date, limit: Int, share: RelayShare) async throws -> [Delivery] {
         try ensureOpen()
-        let limit = Int64(max(0, min(limit, DeliveryLimits.maximumListing)))
+        let limit = max(0, min(limit, DeliveryLimits.maximumListing))
         let now = now.milliseconds
         let (lease, _) = now.addingReportingOverflow(deliveryLeases.milliseconds)
         let logger = self.logger
-        let claimed = try await pool.withConnection { connection in
-            try await Self.fetchDeliveries(
+        let claimed = try await pool.withTransaction { connection in
+            let sending = try await Self.sendingCounts(on: connection, now: now, logger: logger)
+            var relays = Set(try await Self.queuedRelays(on: connection, logger: logger))
+            relays.formUnion(sending.filter { $0.value.expired > 0 }.keys)
+            var candidates: [(seq: Int64, due: Int64)] = []
+            for relay in relays.sorted() {
+                let free = Int64(min(share.free(claimed: sending[relay]?.live ?? 0), limit))
+                guard free > 0 else { continue }
+                // Due queued ones from the relay's run of the index; then any whose node stopped while
+                // sending them (their lease ran out), which are few.
+                var queries: [PostgresQuery] = [
+                    """
+                    SELECT seq, next_attempt_at FROM delivery
+                    WHERE status = 'queued' AND relay = \(relay) AND next_attempt_at <= \(now)
+                    ORDER BY next_attempt_at, seq LIMIT \(free) FOR UPDATE SKIP LOCKED
+                    """
+                ]
+                if (sending[relay]?.expired ?? 0) > 0 {
+                    queries.append(
+                        """
+                        SELECT seq, coalesce(next_attempt_at, 0) FROM delivery
+                        WHERE status = 'sending' AND relay = \(relay) AND lease_until <= \(now)
+                        ORDER BY next_attempt_at, seq LIMIT \(free) FOR UPDATE SKIP LOCKED
+                        """)
+                }
+                var relayCandidates: [(seq: Int64, due: Int64)] = []
+                for query in queries {
+                    for try await (seq, due) in try await connection.query(query, logger: logger)
+                        .decode((Int64, Int64).self)
+                    {
+                        relayCandidates.append((seq, due))
+                    }
+                }
+                let kept = Set(RelayShare.earliest(relayCandidates, limit: Int(free)))
+                candidates += relayCandidates.filter { kept.contains($0.seq) }
+            }
+            let chosen = RelayShare.earliest(candidates, limit: limit)
+            guard !chosen.isEmpty else { return [Delivery]() }
+            return try await Self.fetchDeliveries(
                 """
                 UPDATE delivery SET status = 'sending', lease_until = \(lease), updated_at = \(now)
-                WHERE seq IN (
-                    SELECT seq FROM delivery
-                    WHERE (status = 'queued' AND next_attempt_at <= \(now))
-                        OR (status = 'sending' AND lease_until <= \(now))
-                    ORDER BY next_attempt_at, seq LIMIT \(limit)
-                    FOR UPDATE SKIP LOCKED)
+                WHERE seq = ANY(\(chosen)::bigint[])
                 RETURNING \(unescaped: Self.deliveryColumns)
                 """, on: connection, logger: logger)
         }
         deliveryLeases.hold(claimed.map(\.id))
         return claimed.sorted { ($0.nextAttemptAt ?? .distantPast, $0.id) < ($1.nextAttemptAt ?? .distantPast, $1.id) }
+    }
+
+    /// Deliveries `sending` per relay: those whose lease holds are under way on some node; those whose lease
+    /// ran out were left by a node that stopped, and are due again.
+    private static func sendingCounts(
+        on connection: PostgresConnection, now: Int64, logger: Logger
+    ) async throws -> [String: (live: Int, expired: Int)] {
+        var counts: [String: (live: Int, expired: Int)] = [:]
+        let rows = try await connection.query(
+            """
+            SELECT relay, count(*) FILTER (WHERE lease_until > \(now)), count(*) FILTER (WHERE lease_until <= \(now))
+            FROM delivery WHERE status = 'sending' GROUP BY relay
+            """, logger: logger)
+        for try await (relay, live, expired) in rows.decode((String, Int64, Int64).self) {
+            counts[relay] = (Int(live), Int(expired))
+        }
+        return counts
+    }
+
+    private static func queuedRelays(on connection: PostgresConnection, logger: Logger) async throws -> [String] {
+        var relays: [String] = []
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: QueuedRelays.sql), logger: logger)
+        for try await relay in rows.decode(String.self) { relays.append(relay) }
+        return relays
     }
 
     /// Extends the leases of deliveries this node is still sending.
@@ -143,19 +199,29 @@ extension PostgresStore: DeliveryQueue {
         }
     }
 
-    /// The earliest of the queued deliveries' due dates and the leases of deliveries being sent.
-    public func nextDueDate() async throws -> Date? {
+    /// The earliest time a claim with `share` could take something: the due dates of queued deliveries
+    /// whose relay is under its share, now for such a relay's deliveries whose lease ran out, and the end of
+    /// the next lease that runs out (its delivery is due again then, and its relay has one fewer under way).
+    public func nextDueDate(share: RelayShare) async throws -> Date? {
         try ensureOpen()
         let logger = self.logger
+        let now = Date().milliseconds
         return try await pool.withConnection(retrying: true) { connection in
+            let sending = try await Self.sendingCounts(on: connection, now: now, logger: logger)
             var due: Int64?
-            let rows = try await connection.query(
-                """
-                SELECT least(
-                    (SELECT min(next_attempt_at) FROM delivery WHERE status = 'queued'),
-                    (SELECT min(lease_until) FROM delivery WHERE status = 'sending'))
-                """, logger: logger)
-            for try await value in rows.decode(Int64?.self) { due = value }
+            func consider(_ value: Int64) { due = min(due ?? value, value) }
+            let leases = try await connection.query(
+                "SELECT min(lease_until) FROM delivery WHERE status = 'sending' AND lease_until > \(now)",
+                logger: logger)
+            for try await value in leases.decode(Int64?.self) { value.map(consider) }
+            if sending.values.contains(where: { $0.expired > 0 && share.free(claimed: $0.live) > 0 }) { consider(now) }
+            for relay in try await Self.queuedRelays(on: connection, logger: logger)
+            where share.free(claimed: sending[relay]?.live ?? 0) > 0 {
+                let rows = try await connection.query(
+                    "SELECT min(next_attempt_at) FROM delivery WHERE status = 'queued' AND relay = \(relay)",
+                    logger: logger)
+                for try await value in rows.decode(Int64?.self) { value.map(consider) }
+            }
             return due.map(Date.init(milliseconds:))
         }
     }

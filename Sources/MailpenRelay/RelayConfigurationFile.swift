@@ -21,6 +21,7 @@ import Yams
 ///         from: bounces@example.com
 ///         helo: mailpen.example.com
 ///         ca: /etc/ssl/staging-ca.pem
+///         timeout: 10m         # the whole attempt, from connecting to the last reply
 ///         allow: ["*@mycompany.example"]
 ///         deny: ["ceo@mycompany.example"]
 ///         retry: { backoff: 1m, maxBackoff: 2h, giveUpAfter: 48h }
@@ -34,7 +35,7 @@ enum RelayConfigurationFile {
 
     static let relayKeys: Set<String> = [
         "url", "host", "port", "tls", "verify", "username", "password", "auth", "from", "helo", "ca", "allow", "deny",
-        "backoff", "retry",
+        "backoff", "retry", "timeout",
     ]
 
     static func load(path: String) throws(RelayConfigurationError) -> Parsed {
@@ -122,7 +123,7 @@ enum RelayConfigurationFile {
             if let port = try string("port") { url += ":" + port }
         }
         var parameters: [String] = []
-        for key in ["tls", "verify", "auth", "from", "helo", "ca", "backoff"] {
+        for key in ["tls", "verify", "auth", "from", "helo", "ca", "backoff", "timeout"] {
             if let value = try string(key) { parameters.append("\(key)=\(value.relayURLEncoded)") }
         }
         for key in ["allow", "deny"] {

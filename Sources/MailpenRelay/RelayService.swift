@@ -22,11 +22,16 @@ public actor RelayService {
     private let doorbell = Doorbell()
     /// Attempts made at once, across relays.
     private let maximumConcurrentAttempts: Int
+    /// Attempts made at once to one relay, so that an upstream that hangs holds only its share of the
+    /// slots and the other relays' mail still goes out.
+    private let maximumConcurrentAttemptsPerRelay: Int
     private var senderTask: Task<Void, Never>?
     private var autoRelayTask: Task<Void, Never>?
     /// Forgets cached rules when an inbox changes, on this node or another sharing the database.
     private var ruleCacheTask: Task<Void, Never>?
-    private var attempts: [String: Task<Void, Never>] = [:]
+    /// Attempts under way, by delivery id, and how many of them each relay has.
+    private var attempts: [String: (relay: String, task: Task<Void, Never>)] = [:]
+    private var attemptsPerRelay: [String: Int] = [:]
     private var rules: [String: [CompiledRule]] = [:]
     /// Stored messages not yet checked against their inbox's auto-relay rules.
     private var awaitingAutoRelay: [MessageSummary] = []
@@ -56,8 +61,8 @@ public actor RelayService {
     public init(
         configuration: RelayConfiguration, store: any MailpenStore, queue: any DeliveryQueue, hostname: String,
         client: OutboundSMTPClient = OutboundSMTPClient(), metricsFactory: (any MetricsFactory)? = nil,
-        maximumConcurrentAttempts: Int = 8, writeInterval: Duration = .milliseconds(100),
-        logger: Logger = Logger(label: "mailpen.relay")
+        maximumConcurrentAttempts: Int = 8, maximumConcurrentAttemptsPerRelay: Int = 4,
+        writeInterval: Duration = .milliseconds(100), logger: Logger = Logger(label: "mailpen.relay")
     ) {
         self.writeInterval = writeInterval
         self.configuration = configuration
@@ -67,6 +72,7 @@ public actor RelayService {
         self.client = client
         self.metrics = metricsFactory.map { RelayMetrics(factory: $0) }
         self.maximumConcurrentAttempts = max(1, maximumConcurrentAttempts)
+        self.maximumConcurrentAttemptsPerRelay = max(1, maximumConcurrentAttemptsPerRelay)
         self.logger = logger
     }
 
@@ -96,8 +102,8 @@ public actor RelayService {
         doorbell.ring()
         await senderTask?.value
         senderTask = nil
-        await InFlightAttempts.finish(Array(attempts.values), within: grace)
-        for attempt in attempts.values { attempt.cancel() }
+        await InFlightAttempts.finish(attempts.values.map(\.task), within: grace)
+        for attempt in attempts.values { attempt.task.cancel() }
         await autoRelayTask?.value
         await ruleCacheTask?.value
         autoRelayTask = nil
@@ -361,38 +367,67 @@ public actor RelayService {
     // MARK: - Sending
 
     /// Claims due deliveries several attempts' worth at a time (fewer commits competing with ingest) and
-    /// keeps up to ``maximumConcurrentAttempts`` of them in flight.
+    /// keeps up to ``maximumConcurrentAttempts`` of them in flight, ``maximumConcurrentAttemptsPerRelay`` to
+    /// a relay. Claimed deliveries whose relay has its share under way wait for it, and the claims skip a
+    /// relay with as many waiting as one claim takes: a relay that hangs never fills the others' turn.
     private func runSender() async {
         var backlog: [Delivery] = []
         let claimSize = maximumConcurrentAttempts * 4
+        let share = RelayShare(perRelay: claimSize)
         while !Task.isCancelled {
             let now = ContinuousClock.now
             let isIngestBusy = now - lastStored < Self.ingestQuietPeriod
             let concurrency =
                 !isIngestBusy ? maximumConcurrentAttempts : now - ingestBusySince < Self.ingestPatience ? 0 : 1
-            while attempts.count < concurrency, !backlog.isEmpty {
-                let delivery = backlog.removeFirst()
-                attempts[delivery.id] = Task { await self.attempt(delivery) }
-                metrics?.sending(attempts.count)
-            }
-            if backlog.isEmpty && attempts.count < concurrency {
+            startAttempts(from: &backlog, upTo: concurrency)
+            // Fewer attempts than slots: whatever waits in the backlog has its relay's share under way.
+            let hasFreeSlot = attempts.count < concurrency
+            if hasFreeSlot {
                 do {
                     await paceWrite()
-                    backlog = try await queue.claimDueDeliveries(now: Date(), limit: claimSize)
-                    if !backlog.isEmpty { continue }
+                    let claimed = try await queue.claimDueDeliveries(now: Date(), limit: claimSize, share: share)
+                    if !claimed.isEmpty {
+                        backlog += claimed
+                        continue
+                    }
                 } catch {
                     logger.error("could not read the delivery queue: \(error)")
                 }
             }
             // While ingest is busy, look again once it may have gone quiet.
             var wait = isIngestBusy ? Self.ingestQuietPeriod : Duration.seconds(60)
-            if !isIngestBusy, backlog.isEmpty, attempts.count < concurrency, let due = try? await queue.nextDueDate() {
+            if !isIngestBusy, hasFreeSlot, let due = try? await queue.nextDueDate(share: share) {
                 let seconds = max(0, min(due.timeIntervalSinceNow, 60))
                 wait = min(wait, .milliseconds(Int64(seconds * 1000) + 5))
             }
             // Woken early by a new delivery or a finished attempt.
             await doorbell.wait(timeout: wait)
         }
+    }
+
+    /// Starts the backlog's deliveries in order while slots are free, passing over those whose relay has
+    /// its share of attempts under way.
+    private func startAttempts(from backlog: inout [Delivery], upTo concurrency: Int) {
+        var waiting: [Delivery] = []
+        for delivery in backlog {
+            guard attempts.count < concurrency,
+                attemptsPerRelay[delivery.relay, default: 0] < maximumConcurrentAttemptsPerRelay
+            else {
+                waiting.append(delivery)
+                continue
+            }
+            attemptsPerRelay[delivery.relay, default: 0] += 1
+            attempts[delivery.id] = (delivery.relay, Task { await self.attempt(delivery) })
+        }
+        if waiting.count != backlog.count { metrics?.sending(attempts.count) }
+        backlog = waiting
+    }
+
+    /// Forgets an attempt that has been recorded, freeing its slot and its relay's.
+    private func ended(_ deliveryID: String) {
+        guard let relay = attempts.removeValue(forKey: deliveryID)?.relay else { return }
+        let left = attemptsPerRelay[relay, default: 1] - 1
+        attemptsPerRelay[relay] = left > 0 ? left : nil
     }
 
     private func attempt(_ delivery: Delivery) async {
@@ -416,7 +451,7 @@ public actor RelayService {
             } catch {
                 logger.error("could not record \(batch.count) delivery attempt(s): \(error)")
             }
-            for (result, _) in batch { attempts[result.deliveryID] = nil }
+            for (result, _) in batch { ended(result.deliveryID) }
             metrics?.sending(attempts.count)
             doorbell.ring()
         }

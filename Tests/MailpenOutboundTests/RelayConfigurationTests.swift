@@ -62,6 +62,7 @@ struct RelayConfigurationTests {
               staging:
                 url: smtps://staging.example:4650
                 verify: false
+                timeout: 2m
                 retry: { backoff: 1m, giveUpAfter: 1d }
             """
         let parsed = try RelayConfigurationFile.parse(yaml, path: "relays.yaml")
@@ -78,6 +79,8 @@ struct RelayConfigurationTests {
         let staging = try #require(parsed.relays.first { $0.name == "staging" })
         #expect(staging.target.tls == .implicit && staging.target.port == 4650 && !staging.target.verifiesCertificate)
         #expect(staging.retry.initialDelay == .seconds(60) && staging.retry.giveUpAfter == .seconds(86400))
+        #expect(staging.target.timeouts.attempt == .seconds(120))
+        #expect(team.target.timeouts.attempt == SMTPClientTimeouts().attempt)
         #expect(staging.retry.maximumDelay == .seconds(300))
     }
 

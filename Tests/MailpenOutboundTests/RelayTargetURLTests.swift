@@ -8,7 +8,7 @@ struct RelayTargetURLTests {
         let target = try RelayTarget(
             url: "smtp://me%40corp.example:p%40ss%3Aw%2Fo%25rd@smtp.example.com:587?tls=starttls&verify=false"
                 + "&auth=cram-md5&from=bounce%2Btag@example.com&allow=*@example.com,team@corp.example"
-                + "&deny=ceo@example.com&backoff=1h30m&helo=relay.example&ca=/etc/ssl/staging.pem")
+                + "&deny=ceo@example.com&backoff=1h30m&helo=relay.example&ca=/etc/ssl/staging.pem&timeout=90s")
         #expect(target.host == "smtp.example.com")
         #expect(target.port == 587)
         #expect(target.tls == .startTLS)
@@ -22,6 +22,8 @@ struct RelayTargetURLTests {
         #expect(target.backoff == .seconds(5400))
         #expect(target.heloName == "relay.example")
         #expect(target.trustRootsPath == "/etc/ssl/staging.pem")
+        #expect(target.timeouts.attempt == .seconds(90))
+        #expect(target.timeouts.greeting == SMTPClientTimeouts().greeting)
     }
 
     @Test func defaults() throws {
@@ -81,6 +83,11 @@ struct RelayTargetURLTests {
                 .invalidValue(parameter: "tls", value: "ssl", expected: "starttls, implicit or none")
             ),
             ("smtp://mx?verify=no", .invalidValue(parameter: "verify", value: "no", expected: "true or false")),
+            (
+                "smtp://mx?timeout=0s",
+                .invalidValue(
+                    parameter: "timeout", value: "0s", expected: "a duration such as 90s, 10m or 1h, at most 30 days")
+            ),
             (
                 "smtp://u:p@mx?auth=xoauth2",
                 .invalidValue(parameter: "auth", value: "xoauth2", expected: "plain, login or cram-md5")

@@ -170,6 +170,33 @@ struct ScriptedServerTests {
         #expect(result.error == "timed out after 300 ms waiting for the reply to EHLO")
     }
 
+    @Test func serverAnsweringEachStepJustInTimeRunsOutTheAttempt() async throws {
+        // Each reply comes within its step's limit of 10 s, so only the whole attempt's limit can end it.
+        var timeouts = SMTPClientTimeouts.uniform(.seconds(10))
+        timeouts.attempt = .milliseconds(1500)
+        let message = OutboundMessage(
+            mailFrom: "a@example.com", recipients: (1...20).map { "r\($0)@example.com" },
+            content: Array("Subject: s\r\n\r\nbody\r\n".utf8))
+        let (result, received) = try await Self.run(message, timeouts: timeouts) { connection in
+            try await connection.reply("220 mx.test ESMTP")
+            try await connection.expect("EHLO")
+            try await connection.reply("250 mx.test")
+            try await connection.expect("MAIL")
+            try await connection.reply("250 Ok")
+            while try await connection.readLine() != nil {
+                try await Task.sleep(for: .milliseconds(400))
+                try await connection.reply("250 Ok")
+            }
+        }
+        #expect(result.outcome == .temporaryFailure)
+        #expect(
+            result.error?.hasPrefix(
+                "the attempt ran past its limit of 1500 ms while waiting for the reply to RCPT TO:<r") == true,
+            "\(result.error ?? "")")
+        #expect(result.recipients.allSatisfy { $0.outcome == .temporaryFailure })
+        #expect(!received.contains("DATA"))
+    }
+
     @Test func serverThatStopsReadingTimesOutTheDataBlock() async throws {
         // Far more than the loopback socket buffers hold, so the writes must stall.
         let line = Array(String(repeating: "x", count: 998).utf8) + [0x0D, 0x0A]

@@ -83,6 +83,48 @@ struct DeliveryQueueTests {
         }
     }
 
+    @Test("a relay's claims stop at its share, and the other relays' come first", arguments: StoreBackend.available)
+    func claimsStopAtARelaysShare(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { store in
+            let queue = try Self.queue(store)
+            let message = try await store.store(incoming("Subject: share\r\n\r\nx\r\n"))
+            let now = Date(timeIntervalSince1970: 1_800_000_000)
+            // Ten to a relay that hangs, due first; then two to another relay, and one to it not due yet.
+            let hanging = try await queue.enqueue(
+                (0..<10).map {
+                    DeliveryRequest(messageID: message.id, relay: "hang", recipients: ["h\($0)@x.example"])
+                },
+                at: now)
+            let team = try await queue.enqueue(
+                (0..<2).map { DeliveryRequest(messageID: message.id, relay: "team", recipients: ["t\($0)@x.example"]) },
+                at: now.addingTimeInterval(1))
+            let later = try await queue.enqueue(
+                [DeliveryRequest(messageID: message.id, relay: "team", recipients: ["l@x.example"])],
+                at: now.addingTimeInterval(60))
+            let share = RelayShare(perRelay: 3)
+            let claim = now.addingTimeInterval(2)
+
+            let first = try await queue.claimDueDeliveries(now: claim, limit: 100, share: share)
+            #expect(first.map(\.id) == hanging.prefix(3).map(\.id) + team.map(\.id))
+            // The hanging relay has its share claimed; `team` has two under way and one not due.
+            #expect(try await queue.claimDueDeliveries(now: claim, limit: 100, share: share).isEmpty)
+            #expect(try await queue.nextDueDate(share: share) == now.addingTimeInterval(60))
+            #expect(try await queue.nextDueDate() == now)
+
+            // One of the hanging relay's attempts is recorded: the next claim takes one more of its own.
+            _ = try await queue.recordAttempts([
+                Self.deferred(first[0], at: claim, until: claim.addingTimeInterval(3600))
+            ])
+            #expect(
+                try await queue.claimDueDeliveries(now: claim, limit: 100, share: share).map(\.id) == [hanging[3].id])
+            // A share past the limit takes the limit, earliest due first, from any relay.
+            _ = try await queue.recordAttempts(team.map { Self.sent($0, at: claim) })
+            let late = now.addingTimeInterval(61)
+            let limited = try await queue.claimDueDeliveries(now: late, limit: 1, share: share)
+            #expect(limited.map(\.id) == [later[0].id])
+        }
+    }
+
     @Test("a missing message queues nothing of the batch", arguments: StoreBackend.available)
     func missingMessageQueuesNothing(backend: StoreBackend) async throws {
         try await withStore(on: backend) { store in
@@ -159,6 +201,34 @@ struct DeliveryQueueTests {
             #expect(claims.count == 200)
             #expect(Set(claims) == Set(queued.map(\.id)))
             try await a.close()
+            try await b.close()
+        }
+    }
+
+    @Test(
+        "claims a stopped node left count against no relay's share once their lease runs out",
+        .enabled(if: StoreBackend.postgresURL != nil, "\(StoreBackend.skipNote)"))
+    func expiredClaimsDoNotHoldTheShare() async throws {
+        try await withPostgresDatabase { url in
+            let lease = Duration.milliseconds(600)
+            let a = try await PostgresStore.open(.init(url: url, poolSize: 2, deliveryLease: lease), logger: testLogger)
+            let b = try await PostgresStore.open(.init(url: url, poolSize: 2, deliveryLease: lease), logger: testLogger)
+            let message = try await a.store(incoming("Subject: share\r\n\r\nx\r\n"))
+            let queued = try await a.enqueue(
+                (0..<4).map { DeliveryRequest(messageID: message.id, relay: "mx", recipients: ["r\($0)@x.example"]) },
+                at: Date())
+            let share = RelayShare(perRelay: 2)
+            let taken = try await a.claimDueDeliveries(now: Date(), limit: 10, share: share)
+            #expect(taken.map(\.id) == queued.prefix(2).map(\.id))
+            // A's two claims are live: B may take none of the relay's.
+            #expect(try await b.claimDueDeliveries(now: Date(), limit: 10, share: share).isEmpty)
+            // A stops; once its leases run out, B takes those two back first (due earliest), within the share.
+            try await a.close()
+            try await Task.sleep(for: lease * 2)
+            #expect(try await b.nextDueDate(share: share).map { $0 <= Date() } == true)
+            let retaken = try await b.claimDueDeliveries(now: Date(), limit: 10, share: share)
+            #expect(retaken.map(\.id) == taken.map(\.id))
+            #expect(try await b.claimDueDeliveries(now: Date(), limit: 10, share: share).isEmpty)
             try await b.close()
         }
     }

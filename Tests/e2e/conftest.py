@@ -2,10 +2,14 @@
 import contextlib
 import glob
 import os
+import shutil
 import socket
 import sqlite3
+import subprocess
 import sys
 import tempfile
+import urllib.parse
+import uuid
 
 import pytest
 
@@ -65,6 +69,23 @@ def make_server(workdir):
     yield factory
     for server in servers:
         server.kill()
+
+
+@pytest.fixture
+def store_options(backend):
+    """`make_server` options for a store on `backend` (a test's parameter, "sqlite" or "postgres"): on
+    PostgreSQL, a database of its own, dropped after the test."""
+    if backend == "sqlite":
+        yield {}
+        return
+    server_url = os.environ.get("MAILPEN_TEST_POSTGRES")
+    if not server_url or shutil.which("psql") is None:
+        pytest.skip("needs MAILPEN_TEST_POSTGRES (scripts/test-postgres.sh start) and psql")
+    name = "mailpen_e2e_" + uuid.uuid4().hex
+    subprocess.run(["psql", server_url, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    yield {"db": urllib.parse.urlunsplit(urllib.parse.urlsplit(server_url)._replace(path="/" + name))}
+    subprocess.run(["psql", server_url, "-q", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+                   check=True, capture_output=True)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import shutil
 import socket
 import smtplib
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -20,10 +21,10 @@ SINK = "/usr/sbin/smtp-sink"
 SOURCE = "/usr/sbin/smtp-source"
 
 
-def make_server(workdir, name, args=()):
+def make_server(workdir, name, args=(), **options):
     directory = os.path.join(workdir, name)
     os.makedirs(directory, exist_ok=True)
-    return Server(directory, args)
+    return Server(directory, args, **options)
 
 
 def api(server, method, path, body=None, headers=None):
@@ -239,3 +240,63 @@ def test_a_stop_waits_for_a_silent_upstream_only_for_its_grace(workdir):
         held.close()
     finally:
         silent.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_silent_upstream_leaves_the_other_relays_their_turn(workdir, store_options):
+    # Ten deliveries to an upstream that accepts and never greets, then one to a working relay. The working
+    # relay's goes at once; the silent one holds only its share of the connections, and with timeout=3s each
+    # of its attempts is cut there rather than at the 5-minute greeting timeout.
+    silent = socket.create_server(("127.0.0.1", 0), backlog=64)
+    held = []
+
+    def accept():
+        while True:
+            try:
+                held.append(silent.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    target = make_server(workdir, "target").start()
+    source = make_server(workdir, "source", [
+        "--relay", f"silent=smtp://127.0.0.1:{silent.getsockname()[1]}?tls=none&allow=*@example.com&timeout=3s",
+        "--relay", f"team=smtp://127.0.0.1:{target.smtp_port}?tls=none&allow=*@example.com",
+        "--shutdown-grace", "1"], **store_options).start()
+    try:
+        message_id = capture(source, ["bob@example.com"], "to both relays")
+        for index in range(10):
+            status, body = api(source, "POST", f"/api/v1/messages/{message_id}/release",
+                               {"relay": "silent", "to": [f"s{index}@example.com"]})
+            assert status == 202, body
+        wait_until(lambda: len(held) >= 4, 10, "the silent relay's attempts did not start")
+        time.sleep(0.3)  # every attempt the silent relay may start has started
+        status, body = api(source, "POST", f"/api/v1/messages/{message_id}/release",
+                           {"relay": "team", "to": ["t@example.com"]})
+        assert status == 202, body
+        team_id = body["deliveries"][0]["id"]
+
+        def delivery(delivery_id):
+            return next(d for d in api(source, "GET", f"/api/v1/messages/{message_id}/deliveries")[1]["deliveries"]
+                        if d["id"] == delivery_id)
+
+        wait_until(lambda: delivery(team_id)["status"] == "sent", 10, "the working relay's delivery waited")
+        assert len(held) == 4, f"the silent relay holds {len(held)} connections"
+        assert [subject for _, subject in target.messages()] == ["to both relays"]
+
+        def cut():
+            return [d for d in api(source, "GET", f"/api/v1/messages/{message_id}/deliveries")[1]["deliveries"]
+                    if d["relay"] == "silent" and d["attempts"] >= 1]
+
+        wait_until(lambda: len(cut()) >= 4, 15, "no silent attempt was cut at its timeout")
+        for d in cut():
+            assert d["status"] == "queued", d
+            assert d["lastError"] == "the attempt ran past its limit of 3 s while waiting for the greeting", d
+        assert source.stop() == 0
+        assert target.stop() == 0
+    finally:
+        source.kill()
+        target.kill()
+        silent.close()
+        for connection in held:
+            connection.close()

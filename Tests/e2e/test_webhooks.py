@@ -363,23 +363,6 @@ def ingest(server, count):
     return count / elapsed, cpu * 1000 / count
 
 
-@pytest.fixture
-def store_options(backend):
-    """`make_server` options for a store on `backend`: on PostgreSQL, a database of its own, dropped after
-    the test."""
-    if backend == "sqlite":
-        yield {}
-        return
-    server_url = os.environ.get("MAILPEN_TEST_POSTGRES")
-    if not server_url or shutil.which("psql") is None:
-        pytest.skip("needs MAILPEN_TEST_POSTGRES (scripts/test-postgres.sh start) and psql")
-    name = "mailpen_webhooks_" + uuid.uuid4().hex
-    subprocess.run(["psql", server_url, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    yield {"db": urllib.parse.urlunsplit(urllib.parse.urlsplit(server_url)._replace(path="/" + name))}
-    subprocess.run(["psql", server_url, "-q", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
-                   check=True, capture_output=True)
-
-
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_a_stop_during_an_attempt_records_nothing_and_resends_after_the_start(make_server, store_options):
     # SIGTERM while an attempt hangs: the attempt is cancelled and left `sending` (no failure recorded, no

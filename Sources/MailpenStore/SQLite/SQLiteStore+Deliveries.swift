@@ -43,25 +43,51 @@ extension SQLiteStore: DeliveryQueue {
         }
     }
 
-    public func claimDueDeliveries(now: Date, limit: Int) async throws -> [Delivery] {
+    public func claimDueDeliveries(now: Date, limit: Int, share: RelayShare) async throws -> [Delivery] {
         try ensureOpen()
         let limit = max(0, min(limit, DeliveryLimits.maximumListing))
+        let now = now.milliseconds
         return try await writer.perform { db in
+            let claimed = try Self.claimedCounts(db)
+            let due = try db.cachedStatement(
+                sql: """
+                    SELECT seq, next_attempt_at FROM delivery
+                    WHERE status = 'queued' AND relay = ? AND next_attempt_at <= ?
+                    ORDER BY next_attempt_at, seq LIMIT ?
+                    """)
+            var candidates: [(seq: Int64, due: Int64)] = []
+            for relay in try String.fetchAll(db, sql: QueuedRelays.sql) {
+                let free = min(share.free(claimed: claimed[relay, default: 0]), limit)
+                guard free > 0 else { continue }
+                for row in try Row.fetchAll(due, arguments: [relay, now, free]) { candidates.append((row[0], row[1])) }
+            }
+            let chosen = RelayShare.earliest(candidates, limit: limit)
+            guard !chosen.isEmpty else { return ([], []) }
             let rows = try Row.fetchAll(
                 db,
                 sql: """
                     UPDATE delivery SET status = 'sending', updated_at = ?
-                    WHERE seq IN (
-                        SELECT seq FROM delivery WHERE status = 'queued' AND next_attempt_at <= ?
-                        ORDER BY next_attempt_at, seq LIMIT ?)
+                    WHERE seq IN (\(databaseQuestionMarks(count: chosen.count)))
                     RETURNING \(Self.deliveryColumns)
                     """,
-                arguments: [now.milliseconds, now.milliseconds, limit])
-            let claimed = try rows.map(Self.decodeDelivery).sorted {
-                ($0.nextAttemptAt ?? now, $0.id) < ($1.nextAttemptAt ?? now, $1.id)
+                arguments: StatementArguments([now] + chosen))
+            let claimedNow = try rows.map(Self.decodeDelivery).sorted {
+                ($0.nextAttemptAt ?? .distantPast, $0.id) < ($1.nextAttemptAt ?? .distantPast, $1.id)
             }
-            return (claimed, [])
+            return (claimedNow, [])
         }
+    }
+
+    /// Deliveries `sending` per relay: one process sends them all, so every one is under way (those a crash
+    /// left are put back at start-up).
+    private static func claimedCounts(_ db: Database) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT relay, count(*) FROM delivery WHERE status = 'sending' GROUP BY relay")
+        {
+            counts[row[0]] = row[1]
+        }
+        return counts
     }
 
     public func recordAttempts(_ results: [DeliveryAttemptResult]) async throws -> [Delivery] {
@@ -102,11 +128,18 @@ extension SQLiteStore: DeliveryQueue {
         }
     }
 
-    public func nextDueDate() async throws -> Date? {
+    public func nextDueDate(share: RelayShare) async throws -> Date? {
         try ensureOpen()
         return try await database.read { db in
-            try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM delivery WHERE status = 'queued'")
-                .map(Date.init(milliseconds:))
+            let claimed = try Self.claimedCounts(db)
+            let first = try db.cachedStatement(
+                sql: "SELECT min(next_attempt_at) FROM delivery WHERE status = 'queued' AND relay = ?")
+            var due: Int64?
+            for relay in try String.fetchAll(db, sql: QueuedRelays.sql)
+            where share.free(claimed: claimed[relay, default: 0]) > 0 {
+                if let next = try Int64.fetchOne(first, arguments: [relay]) { due = min(due ?? next, next) }
+            }
+            return due.map(Date.init(milliseconds:))
         }
     }
 

@@ -84,6 +84,11 @@ enum StoreSchema {
             // keeping both cost each commit a page of the log and each message an index entry.
             try db.execute(sql: "DROP INDEX message_by_inbox")
         }
+        migrator.registerMigration("v9: queued deliveries by relay") { db in
+            // A claim takes each relay's due deliveries up to its share (see RelayShare): the relays from
+            // one seek each, and each relay's earliest from its own run of the index.
+            try db.execute(sql: "CREATE INDEX delivery_queued_by_relay ON delivery(status, relay, next_attempt_at)")
+        }
         return migrator
     }
 }
