@@ -1,4 +1,5 @@
 import MailpenChaos
+import MailpenChecks
 import MailpenHTTP
 import MailpenPostgres
 import MailpenRelay
@@ -68,6 +69,8 @@ public struct MailpenConfiguration: Sendable {
     public var shutdownGraceSeconds = Int(smtp.shutdownGracePeriod.nanoseconds / 1_000_000_000)
     /// A SpamAssassin spamd (`host:port`) for the spam check; `nil` uses the built-in rules.
     public var spamd: String?
+    /// The largest message the spam check sends to spamd.
+    public var spamdMaximumMessageSize = SpamdConfiguration.defaultMaximumMessageBytes
     /// HTTP basic credentials (`user:password`) for the UI and API; `nil` leaves them open.
     public var uiAuthentication: String?
     /// The folder with the web UI; `nil` serves the API only.

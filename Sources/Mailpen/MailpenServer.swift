@@ -224,9 +224,10 @@ public actor MailpenServer {
         var checks = MessageChecks()
         checks.linkFollowing.allowsPrivateAddresses = configuration.linksAllowPrivate
         if let spamd = configuration.spamd {
-            guard let spamdConfiguration = SpamdConfiguration(address: spamd) else {
+            guard var spamdConfiguration = SpamdConfiguration(address: spamd) else {
                 throw MailpenServerError.invalidSpamdAddress(spamd)
             }
+            spamdConfiguration.maximumMessageBytes = configuration.spamdMaximumMessageSize
             checks.spamEngine = .spamassassin(spamdConfiguration)
         }
         let advertisement = SMTPAdvertisement(

@@ -6,12 +6,14 @@ public enum CheckError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidResource(String)
     /// spamd could not be reached, timed out, or answered something unusable.
     case spamdUnavailable(String)
+    /// The message is larger than spamd is sent (``SpamdConfiguration/maximumMessageBytes``).
+    case tooLargeForSpamd(String)
 
     public var description: String {
         switch self {
         case .invalidResource(let reason):
             return reason
-        case .spamdUnavailable(let reason):
+        case .spamdUnavailable(let reason), .tooLargeForSpamd(let reason):
             return reason
         }
     }

@@ -6,12 +6,19 @@ extension MessageChecks {
     /// The spam score from `spamEngine`.
     ///
     /// Throws `CheckError.spamdUnavailable` when the engine is spamd and it cannot be
-    /// reached, times out or answers nonsense (the API answers 502).
+    /// reached, times out or answers nonsense (the API answers 502), and `CheckError.tooLargeForSpamd` for
+    /// a message over its size limit, which is not sent (422).
     public func spam(_ context: CheckContext) async throws -> SpamReport {
         switch self.spamEngine {
         case .builtin:
             return self.builtinSpam(context)
         case .spamassassin(let configuration):
+            let size = context.message.raw.count
+            guard size <= configuration.maximumMessageBytes else {
+                throw CheckError.tooLargeForSpamd(
+                    "the message is \(size) bytes; spamd is sent messages of at most \(configuration.maximumMessageBytes) (--spamd-max-size)"
+                )
+            }
             return try await SpamdClient(configuration: configuration).check(context.message.raw)
         }
     }

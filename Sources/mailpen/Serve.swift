@@ -186,6 +186,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "SpamAssassin spamd address (host:port) for the spam check; without it the built-in rules score.")
     var spamd: String?
 
+    @Option(
+        name: .customLong("spamd-max-size"),
+        help:
+            "Largest message the spam check sends to spamd; a larger one's check answers 422. (default: \(Parse.describe(size: defaults.spamdMaximumMessageSize)))"
+    )
+    var spamdMaximumMessageSize: String?
+
     @Flag(
         help:
             "Let the links check (?follow=1) request loopback, private and other non-public addresses, e.g. your own staging hosts; by default a captured message cannot make Mailpen probe them."
@@ -337,6 +344,9 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("--spamd needs host:port, not '\(spamd)'")
             }
             configuration.spamd = spamd
+        }
+        if let size = settings.value(spamdMaximumMessageSize, "SPAMD_MAX_SIZE") {
+            configuration.spamdMaximumMessageSize = try Parse.size(size, option: "--spamd-max-size")
         }
         configuration.linksAllowPrivate = try linksAllowPrivate || settings.flag("LINKS_ALLOW_PRIVATE")
         if let uiAuth = settings.value(uiAuth, "UI_AUTH") {

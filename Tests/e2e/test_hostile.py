@@ -506,6 +506,29 @@ def test_link_following_refuses_private_addresses_unless_allowed(make_server):
         target.shutdown()
 
 
+def test_spamd_is_sent_no_message_past_its_size_limit(make_server):
+    # A real spamd scores the small message; the large one is never sent (spamd would hold it, and this
+    # process two more copies of it) and its check answers 422 saying why, here and in Mailpit's sa-check.
+    spamd = os.environ.get("MAILPEN_TEST_SPAMD")
+    if not spamd:
+        pytest.skip("needs MAILPEN_TEST_SPAMD (a spamd, as CI starts)")
+    server = make_server(args=["--spamd", spamd, "--spamd-max-size", "4K"])
+    ids = {}
+    for name, size in (("small", 1000), ("large", 6000)):
+        raw = f"From: a@example.com\r\nTo: b@example.com\r\nSubject: {name}\r\n\r\n" + "word " * (size // 5)
+        with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as client:
+            client.sendmail("a@example.com", ["b@example.com"], raw.encode())
+        listing = request(server, "GET", "/api/v1/inboxes/default/messages")[2]["messages"]
+        ids[name] = next(m["id"] for m in listing if m["subject"] == name)
+    status, _, report = request(server, "GET", f"/api/v1/messages/{ids['small']}/checks/spam")
+    assert status == 200 and report["engine"] == "spamassassin", report
+    status, _, report = request(server, "GET", f"/api/v1/messages/{ids['large']}/checks/spam")
+    assert status == 422, report
+    assert "spamd is sent messages of at most 4096" in report["error"] and "--spamd-max-size" in report["error"]
+    status, _, report = request(server, "GET", f"/api/v1/message/{ids['large']}/sa-check")
+    assert status == 200 and "at most 4096" in report["Error"] and report["IsSpam"] is False, report
+
+
 def closed_by_server(sock, within):
     """Whether the server closes `sock` within `within` seconds (it reads EOF or a reset)."""
     sock.settimeout(within)

@@ -41,20 +41,30 @@ public enum SpamEngine: Sendable, Equatable {
     case spamassassin(SpamdConfiguration)
 }
 
-/// Where spamd listens and how long to wait for it.
+/// Where spamd listens, how long to wait for it, and the largest message it is sent.
 public struct SpamdConfiguration: Sendable, Equatable {
+    /// spamc's own default for `-s`: spamd is built for mail of this order, and a larger message costs it
+    /// (and the request's copies here) in proportion, for a score that hardly changes.
+    public static let defaultMaximumMessageBytes = 500 * 1024
+
     public var host: String
     public var port: Int
     /// Connect + scan + reply deadline.
     public var timeout: Duration
     /// Sent as the `User` header (spamd's per-user preferences); nil sends none.
     public var user: String?
+    /// A larger message is not sent: its check answers with a clear error instead.
+    public var maximumMessageBytes: Int
 
-    public init(host: String, port: Int = 783, timeout: Duration = .seconds(15), user: String? = nil) {
+    public init(
+        host: String, port: Int = 783, timeout: Duration = .seconds(15), user: String? = nil,
+        maximumMessageBytes: Int = Self.defaultMaximumMessageBytes
+    ) {
         self.host = host
         self.port = port
         self.timeout = timeout
         self.user = user
+        self.maximumMessageBytes = max(1, maximumMessageBytes)
     }
 
     /// Parses `host:port`, `[v6]:port` or a bare host (port 783); nil when malformed.

@@ -18,6 +18,8 @@ struct CheckRoutes {
             let checkContext = try await self.checkContext(context)
             do {
                 return JSONBody(try await checks.spam(checkContext))
+            } catch CheckError.tooLargeForSpamd(let reason) {
+                throw APIError(.unprocessableContent, reason)
             } catch let error as CheckError {
                 throw APIError(.badGateway, error.description)
             }

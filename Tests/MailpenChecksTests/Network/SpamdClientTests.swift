@@ -90,6 +90,27 @@ struct SpamdClientTests {
         }
     }
 
+    @Test func aMessagePastTheLimitIsNotSent() async throws {
+        // Nothing listens: a message that were sent would fail as unreachable, not as too large.
+        let spamd = try await FakeSpamd.start(reply: nil)
+        var configuration = spamd.configuration
+        try await spamd.stop()
+        let limit = TestSupport.raw(TestSupport.headers(), body: "hi").count
+        configuration.maximumMessageBytes = limit
+        let checks = MessageChecks(spamEngine: .spamassassin(configuration))
+        await #expect(
+            throws: CheckError.tooLargeForSpamd(
+                "the message is \(limit + 1) bytes; spamd is sent messages of at most \(limit) (--spamd-max-size)")
+        ) {
+            try await checks.spam(TestSupport.context(TestSupport.raw(TestSupport.headers(), body: "hi!")))
+        }
+        await #expect(
+            throws: CheckError.spamdUnavailable("spamd at \(configuration.address) is unreachable: connection refused")
+        ) {
+            try await checks.spam(TestSupport.context(TestSupport.raw(TestSupport.headers(), body: "hi")))
+        }
+    }
+
     @Test func silentSpamdTimesOut() async throws {
         let spamd = try await FakeSpamd.start(reply: nil)
         let configuration = spamd.configuration(timeout: .seconds(1))
