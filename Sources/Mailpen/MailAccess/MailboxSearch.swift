@@ -13,22 +13,30 @@ struct MailboxSearch: Sendable {
 
     /// The ids each query matches, in the order of the queries; nil when one cannot be parsed or run.
     func matchingIDs(inbox: String, queries: [String]) async -> [[String]]? {
-        var results: [[String]] = []
+        // Every query parsed, and the command's word budget checked, before any runs: a command past the
+        // budget reads the messages anyway, so running some of its queries first would be work thrown away.
+        var searches: [SearchQuery] = []
         var words = 0
         for text in queries {
             do {
                 let search = try SearchQuery(parsing: text)
-                // One search's word budget for the whole command: its queries all run, one after another.
                 words += search.wordCount
-                guard words <= SearchQuery.maximumWords else {
-                    logger.debug("IMAP SEARCH reads the messages: its text keys have \(words) words or more")
-                    return nil
-                }
-                results.append(try await matchingIDs(MessageQuery(inbox: inbox, search: search)))
-            } catch let error as SearchSyntaxError {
+                searches.append(search)
+            } catch {
                 // A key past the grammar's limits (a phrase of too many words): the session reads the messages.
                 logger.debug("IMAP SEARCH reads the messages for \(text): \(error)")
                 return nil
+            }
+        }
+        // One search's word budget for the whole command: its queries all run, one after another.
+        guard words <= SearchQuery.maximumWords else {
+            logger.debug("IMAP SEARCH reads the messages: its text keys have \(words) words")
+            return nil
+        }
+        var results: [[String]] = []
+        for (text, search) in zip(queries, searches) {
+            do {
+                results.append(try await matchingIDs(MessageQuery(inbox: inbox, search: search)))
             } catch {
                 logger.error("IMAP SEARCH could not run the search \(text): \(error)")
                 return nil
