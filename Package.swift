@@ -314,6 +314,7 @@ let package = Package(
             dependencies: [
                 "MailpenStore", "MailpenTesting", "MailpenPostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/MailpenTestSupport",
             swiftSettings: swiftSettings

@@ -206,8 +206,16 @@ public actor RelayService {
 
     private func compiledRules(inbox: String) async throws -> [CompiledRule] {
         if let cached = rules[inbox.lowercased()] { return cached }
-        let compiled = try await queue.autoRelayRules(inbox: inbox).compactMap { rule in
-            (try? SearchQuery(parsing: rule.query)).map { CompiledRule(rule: rule, query: $0) }
+        var compiled: [CompiledRule] = []
+        for rule in try await queue.autoRelayRules(inbox: inbox) {
+            do {
+                compiled.append(CompiledRule(rule: rule, query: try SearchQuery(parsing: rule.query)))
+            } catch {
+                // Saved before a limit of the grammar was tightened: said once each time the rules are read.
+                logger.warning(
+                    "auto-relay rule of inbox \(inbox) to relay \(rule.relay) is skipped: its query '\(rule.query)' no longer parses (\(error)); save the inbox's rules again with a shorter query"
+                )
+            }
         }
         rules[inbox.lowercased()] = compiled
         return compiled

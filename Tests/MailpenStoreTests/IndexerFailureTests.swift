@@ -2,7 +2,6 @@ import Foundation
 import GRDB
 import Logging
 import MailpenTestSupport
-import Synchronization
 import Testing
 
 @testable import MailpenStore
@@ -14,9 +13,8 @@ struct IndexerFailureTests {
     /// log and schedule a retry of its own, so a stream of mail would multiply the failing runs.
     @Test func commitsDuringAFailureDoNotStartRunsOfTheirOwn() async throws {
         try await withDatabasePath { path in
-            let lines = LogLines()
-            let store = try SQLiteStore(
-                configuration: .init(path: path), logger: Logger(label: "test") { _ in lines })
+            let lines = LoggedLines(minimumLevel: .error)
+            let store = try SQLiteStore(configuration: .init(path: path), logger: lines.logger)
             let events = await store.indexed.subscribe()
             _ = try await store.store(incoming("Subject: first\r\n\r\nx\r\n"))
             for try await _ in events { break }
@@ -35,41 +33,12 @@ struct IndexerFailureTests {
                 number += 1
                 try await Task.sleep(for: .milliseconds(10))
             }
-            let failures = lines.count { $0.contains("search indexing failed") }
+            let failures = lines.containing("search indexing failed").count
             try await store.close()
             // The first failure, and one retry a second after it (a third only if this machine is slow enough
             // for the stream and the close to pass two seconds).
             #expect(failures >= 1, "indexing never failed")
             #expect(failures <= 3, "\(failures) failed runs while \(number) messages came in 1.5 s")
         }
-    }
-}
-
-/// Keeps the messages logged at error level, from any thread.
-private final class LogLines: LogHandler, Sendable {
-    private let messages = Mutex<[String]>([])
-
-    func count(where matches: (String) -> Bool) -> Int {
-        messages.withLock { $0.filter(matches).count }
-    }
-
-    func log(event: LogEvent) {
-        guard event.level >= .error else { return }
-        messages.withLock { $0.append(event.message.description) }
-    }
-
-    subscript(metadataKey _: String) -> Logger.Metadata.Value? {
-        get { nil }
-        set {}
-    }
-
-    var metadata: Logger.Metadata {
-        get { [:] }
-        set {}
-    }
-
-    var logLevel: Logger.Level {
-        get { .info }
-        set {}
     }
 }
