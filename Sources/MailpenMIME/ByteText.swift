@@ -7,16 +7,17 @@
 /// Conversions between raw message bytes and Swift strings.
 ///
 /// Mail headers are supposed to be ASCII (or UTF-8 under RFC 6532), but real
-/// mail carries stray 8-bit bytes. These helpers decode UTF-8 when valid and
-/// fall back to Windows-1252/Latin-1 otherwise, so no byte is ever lost or
-/// turned into a replacement character silently.
+/// mail carries stray 8-bit bytes. These helpers decode UTF-8 where the bytes
+/// form it and each other byte as Windows-1252/Latin-1, so no byte is ever lost
+/// or turned into a replacement character silently.
 package enum ByteText {
-    /// Decodes `bytes` as UTF-8 when valid, otherwise as Windows-1252 (a superset of Latin-1).
+    /// Decodes `bytes` as UTF-8 when valid; otherwise the bytes that form UTF-8 as UTF-8 and the others as
+    /// Windows-1252 (a superset of Latin-1).
     static func string(utf8OrLatin1 bytes: UnsafeBufferPointer<UInt8>) -> String {
         if let string = validUTF8String(bytes) {
             return string
         }
-        return Charset.decodeWindows1252(bytes)
+        return Charset.decodeUTF8OrWindows1252(bytes)
     }
 
     /// `bytes` as a String when they are valid UTF-8, else nil. (Faster than the

@@ -144,7 +144,7 @@ enum Charset {
     }
 
     /// Decodes `bytes` labelled `label` (nil means US-ASCII) to a String. Never fails:
-    /// invalid or unknown data falls back to UTF-8, then Windows-1252.
+    /// invalid or unknown data falls back to UTF-8, with Windows-1252 for the bytes that are not.
     static func decode(_ bytes: UnsafeBufferPointer<UInt8>, label: String?) -> (text: String, problem: MIMEProblem?) {
         let name = label.map(normalizedLabel) ?? "us-ascii"
         let decoder = self.decoder(forLabel: label)
@@ -153,7 +153,7 @@ enum Charset {
             if let text = ByteText.validUTF8String(bytes) {
                 return (text, nil)
             }
-            return (decodeWindows1252(bytes), .invalidCharsetData(name))
+            return (decodeUTF8OrWindows1252(bytes), .invalidCharsetData(name))
         case .ascii:
             if ByteText.isASCII(bytes) {
                 return (String(decoding: bytes, as: UTF8.self), nil)
@@ -180,12 +180,12 @@ enum Charset {
         bytes.withUnsafeBufferPointer { decode($0, label: label) }
     }
 
-    /// UTF-8 when valid, else Windows-1252.
+    /// UTF-8 when valid, else UTF-8 where it is and Windows-1252 for the other bytes.
     static func fallback(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         if let text = ByteText.validUTF8String(bytes) {
             return text
         }
-        return decodeWindows1252(bytes)
+        return decodeUTF8OrWindows1252(bytes)
     }
 
     /// Windows-1252 code points for 0x80...0x9F; 0 marks the five undefined bytes,
@@ -206,16 +206,44 @@ enum Charset {
                 out.append(byte)
                 continue
             }
-            var scalar = UInt32(byte)
-            if byte < 0xA0 {
-                let mapped = windows1252High[Int(byte - 0x80)]
-                if mapped != 0 {
-                    scalar = UInt32(mapped)
-                }
-            }
-            appendUTF8(scalar, to: &out)
+            appendUTF8(windows1252Scalar(byte), to: &out)
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decodes the well-formed UTF-8 sequences as UTF-8 and every other byte as Windows-1252. Text that is
+    /// UTF-8 but for a stray byte keeps its UTF-8 characters (decoding it all as Windows-1252 would garble
+    /// each of them), and Latin-1 text still reads as Latin-1: its 8-bit bytes rarely form UTF-8.
+    static func decodeUTF8OrWindows1252(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + bytes.count / 2)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte < 0x80 {
+                out.append(byte)
+                index += 1
+            } else if let length = UTF8Validation.sequenceLength(bytes, at: index) {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<(index + length)]))
+                index += length
+            } else {
+                appendUTF8(windows1252Scalar(byte), to: &out)
+                index += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The character Windows-1252 gives an 8-bit byte.
+    @inline(__always)
+    private static func windows1252Scalar(_ byte: UInt8) -> UInt32 {
+        if byte >= 0x80 && byte < 0xA0 {
+            let mapped = windows1252High[Int(byte - 0x80)]
+            if mapped != 0 {
+                return UInt32(mapped)
+            }
+        }
+        return UInt32(byte)
     }
 
     static func decodeWindows1252(_ bytes: [UInt8]) -> String {

@@ -146,47 +146,56 @@ enum UTF8Validation {
 
     static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var index = asciiPrefixLength(bytes)
-        let count = bytes.count
-        while index < count {
-            let lead = bytes[index]
-            if lead < 0x80 {
-                index += 1
-                continue
-            }
-            var length = 0
-            var minimum: UInt32 = 0
-            var scalar: UInt32 = 0
-            switch lead {
-            case 0xC2...0xDF:
-                length = 2
-                minimum = 0x80
-                scalar = UInt32(lead & 0x1F)
-            case 0xE0...0xEF:
-                length = 3
-                minimum = 0x800
-                scalar = UInt32(lead & 0x0F)
-            case 0xF0...0xF4:
-                length = 4
-                minimum = 0x10000
-                scalar = UInt32(lead & 0x07)
-            default:
-                return false
-            }
-            guard index + length <= count else {
-                return false
-            }
-            for offset in 1..<length {
-                let byte = bytes[index + offset]
-                guard byte & 0xC0 == 0x80 else {
-                    return false
-                }
-                scalar = scalar << 6 | UInt32(byte & 0x3F)
-            }
-            if scalar < minimum || scalar > 0x10FFFF || (scalar >= 0xD800 && scalar <= 0xDFFF) {
+        while index < bytes.count {
+            guard let length = sequenceLength(bytes, at: index) else {
                 return false
             }
             index += length
         }
         return true
+    }
+
+    /// The length of the well-formed UTF-8 sequence that starts at `index` (1 for ASCII), or nil when the
+    /// bytes there are not one: a stray continuation byte, a cut-off sequence, an overlong form, a surrogate
+    /// or a value past U+10FFFF.
+    @inline(__always)
+    static func sequenceLength(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Int? {
+        let lead = bytes[index]
+        if lead < 0x80 {
+            return 1
+        }
+        var length = 0
+        var minimum: UInt32 = 0
+        var scalar: UInt32 = 0
+        switch lead {
+        case 0xC2...0xDF:
+            length = 2
+            minimum = 0x80
+            scalar = UInt32(lead & 0x1F)
+        case 0xE0...0xEF:
+            length = 3
+            minimum = 0x800
+            scalar = UInt32(lead & 0x0F)
+        case 0xF0...0xF4:
+            length = 4
+            minimum = 0x10000
+            scalar = UInt32(lead & 0x07)
+        default:
+            return nil
+        }
+        guard index + length <= bytes.count else {
+            return nil
+        }
+        for offset in 1..<length {
+            let byte = bytes[index + offset]
+            guard byte & 0xC0 == 0x80 else {
+                return nil
+            }
+            scalar = scalar << 6 | UInt32(byte & 0x3F)
+        }
+        if scalar < minimum || scalar > 0x10FFFF || (scalar >= 0xD800 && scalar <= 0xDFFF) {
+            return nil
+        }
+        return length
     }
 }

@@ -74,6 +74,9 @@ struct CharsetTests {
             ("shift_jis", [0x41, 0x93], "A\u{201C}", .invalidCharsetData("shift_jis")),
             // Truncated UTF-8.
             ("utf-8", [0x41, 0xE2, 0x82], "Aâ‚", .invalidCharsetData("utf-8")),
+            // UTF-8 but for one stray byte: the rest stays UTF-8.
+            ("utf-8", Array("Grüße".utf8) + [0x20, 0x80], "Grüße €", .invalidCharsetData("utf-8")),
+            ("x-klingon", Array("Zoë".utf8) + [0xE9], "Zoëé", .unknownCharset("x-klingon")),
         ] as [(String, [UInt8], String, MIMEProblem)]
     )
     func fallback(charset: String, bytes: [UInt8], expected: String, problem: MIMEProblem) throws {

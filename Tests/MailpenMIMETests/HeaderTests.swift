@@ -47,6 +47,18 @@ struct HeaderTests {
         #expect(utf8.subject == "café")
     }
 
+    @Test("a header that is UTF-8 but for one stray byte keeps its UTF-8 characters")
+    func utf8WithAStrayByte() {
+        let mixed = MIMEMessage(
+            Array("Subject: Grüße aus München ".utf8) + [0xFF] + Array("\r\nFrom: Zoë <z@example.com>".utf8) + [0x96]
+                + Array("\r\n\r\n".utf8))
+        #expect(mixed.subject == "Grüße aus München ÿ")
+        #expect(mixed.header.fields[1].raw.hasPrefix(" Zoë <z@example.com>–"))
+        // Latin-1 throughout still reads as Latin-1.
+        let latin1 = MIMEMessage(Array("Subject: Gr".utf8) + [0xFC, 0xDF] + Array("e\r\n\r\n".utf8))
+        #expect(latin1.subject == "Grüße")
+    }
+
     @Test("a line that is not a header ends the block and starts the body")
     func malformed() {
         let mail = message("Subject: x", "this is not a header", "To: a@b.c", "", "rest")
