@@ -112,6 +112,15 @@ final class SMTPClientHandler: ChannelInboundHandler {
             arm(timeout, context: context)
             beginTLS(context: context)
         case .sendMessage(let bytes, let blockTimeout):
+            // Bytes read after the 354 came before a byte of the message: no reply can be due then. Read as
+            // replies, a 250 among them would later be taken for the verdict on the whole message.
+            guard !parser.hasBufferedInput else {
+                perform(
+                    machine.connectionFailed(
+                        "the server sent more data right after its 354 reply to DATA, before the message (out of step)"),
+                    context: context)
+                return
+            }
             arm(blockTimeout, context: context)
             writeMessage(bytes, blockTimeout: blockTimeout, context: context)
         case .close(let outcome):

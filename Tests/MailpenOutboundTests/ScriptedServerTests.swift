@@ -197,6 +197,32 @@ struct ScriptedServerTests {
         #expect(!received.contains("DATA"))
     }
 
+    @Test func aReplyInTheSameReadAsThe354IsOutOfStep() async throws {
+        // A stray 250 right behind the 354: had it been read once the message was written, it would stand for
+        // the verdict on the message, which the server then refuses.
+        let (result, received) = try await Self.run { connection in
+            try await connection.reply("220 mx.test ESMTP")
+            try await connection.expect("EHLO")
+            try await connection.reply("250 mx.test")
+            try await connection.expect("MAIL")
+            try await connection.reply("250 Ok")
+            try await connection.expect("RCPT")
+            try await connection.reply("250 Ok")
+            try await connection.expect("DATA")
+            try await connection.reply("354 go\r\n250 2.0.0 early")
+            _ = try? await connection.readData()
+            try? await connection.reply("554 5.7.1 rejected")
+            try await connection.drain()
+        }
+        #expect(result.outcome == .temporaryFailure)
+        #expect(
+            result.error
+                == "the server sent more data right after its 354 reply to DATA, before the message (out of step) while waiting for the message data to be sent"
+        )
+        #expect(result.recipientsToRetry == ["b@example.com"])
+        #expect(!received.contains { $0.hasPrefix("<data") })
+    }
+
     @Test func serverThatStopsReadingTimesOutTheDataBlock() async throws {
         // Far more than the loopback socket buffers hold, so the writes must stall.
         let line = Array(String(repeating: "x", count: 998).utf8) + [0x0D, 0x0A]
