@@ -376,8 +376,9 @@ public actor RelayService {
 
     /// Claims due deliveries several attempts' worth at a time (fewer commits competing with ingest) and
     /// keeps up to ``maximumConcurrentAttempts`` of them in flight, ``maximumConcurrentAttemptsPerRelay`` to
-    /// a relay. Claimed deliveries whose relay has its share under way wait for it, and the claims skip a
-    /// relay with as many waiting as one claim takes: a relay that hangs never fills the others' turn.
+    /// a relay, and one more for each relay that has none: relays that hang never fill the others' turn.
+    /// Claimed deliveries whose relay has its share under way wait for it, and the claims skip a relay with
+    /// as many waiting as one claim takes.
     private func runSender() async {
         var backlog: [Delivery] = []
         let claimSize = maximumConcurrentAttempts * 4
@@ -388,9 +389,10 @@ public actor RelayService {
             let concurrency =
                 !isIngestBusy ? maximumConcurrentAttempts : now - ingestBusySince < Self.ingestPatience ? 0 : 1
             startAttempts(from: &backlog, upTo: concurrency)
-            // Fewer attempts than slots: whatever waits in the backlog has its relay's share under way.
-            let hasFreeSlot = attempts.count < concurrency
-            if hasFreeSlot {
+            // With a slot free, whatever waits in the backlog has its relay's share under way; with every slot
+            // taken, a relay with none under way may still have mail due.
+            let mayClaim = attempts.count < concurrency || concurrency == maximumConcurrentAttempts
+            if mayClaim {
                 do {
                     await paceWrite()
                     let claimed = try await queue.claimDueDeliveries(now: Date(), limit: claimSize, share: share)
@@ -404,7 +406,7 @@ public actor RelayService {
             }
             // While ingest is busy, look again once it may have gone quiet.
             var wait = isIngestBusy ? Self.ingestQuietPeriod : Duration.seconds(60)
-            if !isIngestBusy, hasFreeSlot, let due = try? await queue.nextDueDate(share: share) {
+            if !isIngestBusy, mayClaim, let due = try? await queue.nextDueDate(share: share) {
                 let seconds = max(0, min(due.timeIntervalSinceNow, 60))
                 wait = min(wait, .milliseconds(Int64(seconds * 1000) + 5))
             }
@@ -414,13 +416,15 @@ public actor RelayService {
     }
 
     /// Starts the backlog's deliveries in order while slots are free, passing over those whose relay has
-    /// its share of attempts under way.
+    /// its share of attempts under way. At full concurrency a relay with no attempt under way still gets
+    /// one: relays that hang cannot take every slot between them (the extra slots are at most one a relay).
     private func startAttempts(from backlog: inout [Delivery], upTo concurrency: Int) {
         var waiting: [Delivery] = []
         for delivery in backlog {
-            guard attempts.count < concurrency,
-                attemptsPerRelay[delivery.relay, default: 0] < maximumConcurrentAttemptsPerRelay
-            else {
+            let underWay = attemptsPerRelay[delivery.relay, default: 0]
+            let hasSlot =
+                attempts.count < concurrency || (underWay == 0 && concurrency == maximumConcurrentAttempts)
+            guard hasSlot, underWay < maximumConcurrentAttemptsPerRelay else {
                 waiting.append(delivery)
                 continue
             }

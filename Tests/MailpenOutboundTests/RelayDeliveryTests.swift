@@ -407,18 +407,23 @@ struct RelayDeliveryTests {
 
     // MARK: - A relay that hangs
 
-    @Test func aRelayThatNeverGreetsLeavesTheOtherRelaysTheirTurn() async throws {
-        // Every connection to `hang` is accepted and never greeted: each attempt holds its slot for the
-        // 5-minute greeting timeout. Ten of them are queued before the one to `team`.
+    @Test func relaysThatNeverGreetLeaveTheOtherRelaysTheirTurn() async throws {
+        // Every connection to `hang1` and `hang2` is accepted and never greeted: each attempt holds its slot
+        // for the 5-minute greeting timeout. Ten are queued to each before the one to `team`.
         let connections = Mutex(0)
-        let hang = try await ScriptedSMTPServer.start { connection in
-            connections.withLock { $0 += 1 }
-            await connection.stall(for: .seconds(60))
+        var hanging: [ScriptedSMTPServer] = []
+        for _ in 0..<2 {
+            hanging.append(
+                try await ScriptedSMTPServer.start { connection in
+                    connections.withLock { $0 += 1 }
+                    await connection.stall(for: .seconds(60))
+                })
         }
         try await MailpenServerFixture.with { target in
             let relays = try RelayConfiguration.load(
                 flags: [
-                    "hang=smtp://127.0.0.1:\(hang.port)?tls=none&allow=*@example.com",
+                    "hang1=smtp://127.0.0.1:\(hanging[0].port)?tls=none&allow=*@example.com",
+                    "hang2=smtp://127.0.0.1:\(hanging[1].port)?tls=none&allow=*@example.com",
                     "team=smtp://127.0.0.1:\(target.smtpPort)?tls=none&allow=*@example.com",
                 ], environment: nil, file: nil)
             try await MailpenServerFixture.with({
@@ -428,7 +433,9 @@ struct RelayDeliveryTests {
                 let id = try await Self.capture(into: source, to: ["b@example.com"])
                 let service = try await Self.relays(source)
                 for index in 0..<10 {
-                    _ = try await service.release(messageID: id, relay: "hang", to: ["h\(index)@example.com"])
+                    for relay in ["hang1", "hang2"] {
+                        _ = try await service.release(messageID: id, relay: relay, to: ["h\(index)@example.com"])
+                    }
                 }
                 try await Task.sleep(for: .milliseconds(500))  // the hanging attempts have started
                 let released = try await service.release(messageID: id, relay: "team", to: ["t@example.com"])
@@ -440,12 +447,12 @@ struct RelayDeliveryTests {
                     delivery = try await queue.delivery(id: try #require(released.first).id)
                 }
                 #expect(delivery?.status == .sent)
-                // The hanging relay holds its share of the attempts, not every slot.
-                #expect(connections.withLock { $0 } == 4)
+                // Each hanging relay holds its share of the attempts: together, every slot but none of team's.
+                #expect(connections.withLock { $0 } == 8)
             }
             #expect(try await target.store.summaries(inInbox: "default").count == 1)
         }
-        await hang.stop()
+        for server in hanging { await server.stop() }
     }
 
     // MARK: - Restarts
