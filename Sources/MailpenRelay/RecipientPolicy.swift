@@ -1,7 +1,8 @@
 import MailpenStore
 
 /// Which recipients a relay may send to. Safety first: with no `allow` patterns a relay takes only the
-/// recipients a person names in a release, never automatic ones; a `deny` pattern always wins.
+/// recipients a person names in a release, never automatic ones; a `deny` pattern always wins, also over
+/// the address's subaddresses.
 ///
 /// Patterns match whole addresses without regard to case: `*` any run of characters, `?` any one
 /// (`*@mycompany.example`, `qa+*@example.com`).
@@ -25,9 +26,26 @@ public struct RecipientPolicy: Sendable, Hashable {
 
     /// Whether `address` may be relayed to.
     public func permits(_ address: String, origin: Origin) -> Bool {
-        if deny.contains(where: { Self.matches($0, address) }) { return false }
+        if isDenied(address) { return false }
         if allow.isEmpty { return origin == .explicit }
         return allow.contains { Self.matches($0, address) }
+    }
+
+    /// Whether a `deny` pattern matches the address, or the mailbox it is a subaddress of: receiving servers
+    /// deliver `ceo+anything@` to `ceo@`, so `deny=ceo@corp.example` must refuse it too.
+    private func isDenied(_ address: String) -> Bool {
+        let mailbox = Self.withoutSubaddress(address)
+        return deny.contains { pattern in
+            Self.matches(pattern, address) || mailbox.map { Self.matches(pattern, $0) } == true
+        }
+    }
+
+    /// `local+tag@domain` as `local@domain`; nil when the local part has no `+` after its first character.
+    static func withoutSubaddress(_ address: String) -> String? {
+        guard let at = address.lastIndex(of: "@"), let plus = address[..<at].firstIndex(of: "+"),
+            plus != address.startIndex
+        else { return nil }
+        return String(address[..<plus]) + String(address[at...])
     }
 
     /// The addresses of `recipients` the policy refuses, in order.

@@ -157,6 +157,20 @@ struct RelayConfigurationTests {
                 == ["b@other.example", "ceo@mycompany.example"])
     }
 
+    @Test func denyCoversTheMailboxesSubaddresses() {
+        let policy = RecipientPolicy(allow: ["*@mycompany.example"], deny: ["ceo@mycompany.example"])
+        #expect(!policy.permits("ceo+test@mycompany.example", origin: .explicit))
+        #expect(!policy.permits("CEO+a+b@MyCompany.example", origin: .automatic))
+        #expect(policy.permits("ceox+test@mycompany.example", origin: .explicit))
+        #expect(policy.permits("+ceo@mycompany.example", origin: .explicit))
+        // An allow pattern still sees the address as written: the subaddress is what it names.
+        let tagged = RecipientPolicy(allow: ["qa+*@example.com"])
+        #expect(tagged.permits("qa+1@example.com", origin: .automatic))
+        #expect(!tagged.permits("qa@example.com", origin: .automatic))
+        #expect(RecipientPolicy.withoutSubaddress("a+b@[192.0.2.1]") == "a@[192.0.2.1]")
+        #expect(RecipientPolicy.withoutSubaddress("ab@x.example") == nil)
+    }
+
     @Test func wildcardsMatchWholeAddresses() {
         #expect(RecipientPolicy.matches("qa+*@example.com", "qa+1@example.com"))
         #expect(!RecipientPolicy.matches("qa+*@example.com", "xqa+1@example.com"))
