@@ -11,13 +11,30 @@ struct ChaosInterceptor: SMTPStageInterceptor {
     let rules: ChaosRules
     let metrics: MailpenMetrics
 
+    func makeSession() -> any SMTPStageSession {
+        ChaosStageSession(rules: rules, metrics: metrics)
+    }
+}
+
+/// The chaos rules applied to one session, with its envelope kept from stage to stage: each recipient is
+/// read by the rules once, not again at every later stage.
+private final class ChaosStageSession: SMTPStageSession {
+    private let rules: ChaosRules
+    private let metrics: MailpenMetrics
+    private var envelope = ChaosEnvelope()
+
+    init(rules: ChaosRules, metrics: MailpenMetrics) {
+        self.rules = rules
+        self.metrics = metrics
+    }
+
     func decide(_ check: SMTPStageCheck) -> SMTPStageDecision {
         // The common case, no rules at all, costs one atomic load.
         guard rules.hasRules else { return .proceed }
         let stage = check.stage
         let facts = ChaosFacts(
             stage: stage, inbox: check.username, mailFrom: check.mailFrom, recipients: check.recipients)
-        guard let decision = rules.decide(facts) else { return .proceed }
+        guard let decision = rules.decide(facts, envelope: &envelope) else { return .proceed }
         metrics.chaosHit(stage: stage.rawValue)
         let verdict: SMTPStageVerdict
         if decision.disconnect {

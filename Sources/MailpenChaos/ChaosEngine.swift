@@ -59,21 +59,30 @@ public struct ChaosEngine: Sendable {
 
     /// The rule that fires for this stage of a session, if any, counted as a hit.
     public mutating func decide(_ facts: ChaosFacts) -> ChaosDecision? {
-        if let inbox = facts.inbox?.lowercased(), var loaded = inboxes[inbox] {
-            let decision = Self.decide(facts, in: &loaded)
+        var envelope = ChaosEnvelope(mailFrom: facts.mailFrom, recipients: facts.recipients)
+        return decide(stage: facts.stage, inbox: facts.inbox, envelope: &envelope)
+    }
+
+    /// The rule that fires at `stage` of a session whose inbox (if known) and envelope are given, if any,
+    /// counted as a hit. `envelope` keeps what its terms found for the session's next stages.
+    public mutating func decide(stage: ChaosStage, inbox: String?, envelope: inout ChaosEnvelope) -> ChaosDecision? {
+        if let inbox = inbox?.lowercased(), var loaded = inboxes[inbox] {
+            let decision = Self.decide(stage, envelope: &envelope, in: &loaded)
             inboxes[inbox] = loaded
             if let decision { return decision }
         }
         guard var loaded = global else { return nil }
-        let decision = Self.decide(facts, in: &loaded)
+        let decision = Self.decide(stage, envelope: &envelope, in: &loaded)
         global = loaded
         return decision
     }
 
-    private static func decide(_ facts: ChaosFacts, in loaded: inout LoadedSet) -> ChaosDecision? {
-        for rule in loaded.set.rules where rule.stage == facts.stage {
+    private static func decide(
+        _ stage: ChaosStage, envelope: inout ChaosEnvelope, in loaded: inout LoadedSet
+    ) -> ChaosDecision? {
+        for rule in loaded.set.rules where rule.stage == stage {
             if let times = rule.times, loaded.hits(of: rule) >= times { continue }
-            if let match = rule.match, !match.matches(mailFrom: facts.mailFrom, recipients: facts.recipients) {
+            if let match = rule.match, !match.matches(&envelope) {
                 continue
             }
             guard fires(rule.probability, random: &loaded.random) else { continue }

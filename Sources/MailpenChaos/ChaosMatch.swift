@@ -31,17 +31,19 @@ public struct ChaosMatch: Sendable, Hashable {
     /// Whether the envelope so far satisfies every term. An address not known yet (no MAIL FROM, no
     /// recipient) contains nothing.
     public func matches(mailFrom: String?, recipients: [String]) -> Bool {
-        let from = mailFrom?.lowercased()
-        var loweredRecipients: [String]?
+        var envelope = ChaosEnvelope(mailFrom: mailFrom, recipients: recipients)
+        return matches(&envelope)
+    }
+
+    /// Whether `envelope` satisfies every term, with what it remembers of earlier stages.
+    public func matches(_ envelope: inout ChaosEnvelope) -> Bool {
         for term in terms {
             let found: Bool
             switch term.field {
             case .from:
-                found = from?.contains(term.value) ?? false
+                found = envelope.mailFrom?.contains(term.value) ?? false
             case .recipient:
-                let lowered = loweredRecipients ?? recipients.map { $0.lowercased() }
-                loweredRecipients = lowered
-                found = lowered.contains { $0.contains(term.value) }
+                found = envelope.recipientsContain(term.value)
             }
             if found == term.isNegated { return false }
         }

@@ -45,10 +45,16 @@ public protocol SMTPSessionObserver: Sendable {
 
 /// Decides whether to interfere with a session at a stage: refuse, delay or hang up, as a failing mail
 /// server would (chaos testing). Without one, the server never stops to ask.
-///
-/// Called on the session's event loop at every stage of every session, synchronously: it must answer at
-/// once from memory (the server applies any delay itself, on the event loop, without blocking it).
 public protocol SMTPStageInterceptor: Sendable {
+    /// A decider for one connection's session, which may keep what it worked out at earlier stages (a
+    /// session's stages see its envelope grow one recipient at a time).
+    func makeSession() -> any SMTPStageSession
+}
+
+/// One connection's ``SMTPStageInterceptor``. Called on the connection's event loop at every stage,
+/// synchronously: it must answer at once from memory (the server applies any delay itself, on the event
+/// loop, without blocking it).
+public protocol SMTPStageSession: AnyObject {
     func decide(_ check: SMTPStageCheck) -> SMTPStageDecision
 }
 

@@ -30,6 +30,8 @@ final class SMTPServerHandler: MailSessionHandler<SMTPSessionStateMachine>, Remo
     private var graceTimer: Scheduled<Void>?
     /// A stage decision held back by an interceptor's delay.
     private var delayedDecision: Scheduled<Void>?
+    /// The interceptor's decider for this connection, made at its first stage.
+    private lazy var stageSession = dependencies.stageInterceptor?.makeSession()
 
     init(machine: SMTPSessionStateMachine, dependencies: Dependencies) {
         self.dependencies = dependencies
@@ -114,7 +116,7 @@ final class SMTPServerHandler: MailSessionHandler<SMTPSessionStateMachine>, Remo
     /// Asks the interceptor about a stage and applies its verdict, at once or, for a delay, from a timer on
     /// the event loop (the machine takes no input meanwhile: it is suspended).
     private func consult(_ stageCheck: SMTPStageCheck, context: ChannelHandlerContext) {
-        let decision = dependencies.stageInterceptor?.decide(stageCheck) ?? .proceed
+        let decision = stageSession?.decide(stageCheck) ?? .proceed
         guard decision.delay > .zero else {
             perform(machine.stageDecided(decision.verdict), context: context)
             return

@@ -117,4 +117,40 @@ struct ChaosRuleStoreTests {
             #expect(rules.decide(ChaosFacts(stage: .rcpt, inbox: "shop")) == nil)
         }
     }
+
+    /// A session's envelope kept from stage to stage routes as one read afresh: the first route (in the
+    /// store's order) that any recipient so far matches, also when a later recipient matches an earlier
+    /// route, and again from the start in a new transaction.
+    @Test(arguments: StoreBackend.available)
+    func aKeptEnvelopeRoutesAsAFreshOne(backend: StoreBackend) async throws {
+        try await withStore(on: backend) { plain in
+            let store = try chaos(plain)
+            let rules = ChaosRules(store: store)
+            _ = try await store.createInbox(named: "a-shop", routes: ["*@shop.example"])
+            _ = try await store.createInbox(named: "b-all", routes: ["*@*.example"])
+            for (inbox, code) in [("a-shop", "451"), ("b-all", "452")] {
+                try await rules.set(
+                    try ChaosRuleSet(
+                        inbox: inbox,
+                        rules: [try ChaosRule(stage: .rcpt, reply: ChaosReply(parsing: "\(code) 4.3.0 no"))]))
+            }
+            let stages: [[String]] = [
+                ["x@nowhere.test"],
+                ["x@nowhere.test", "y@other.example"],
+                ["x@nowhere.test", "y@other.example", "z@shop.example"],
+                ["x@nowhere.test", "y@other.example", "z@shop.example", "w@other.example"],
+                ["y@other.example"],
+                ["q@nowhere.test"],
+            ]
+            var envelope = ChaosEnvelope()
+            var codes: [Int?] = []
+            for recipients in stages {
+                let kept = rules.decide(ChaosFacts(stage: .rcpt, recipients: recipients), envelope: &envelope)
+                let fresh = rules.decide(ChaosFacts(stage: .rcpt, recipients: recipients))
+                #expect(kept?.reply?.code == fresh?.reply?.code, "\(recipients)")
+                codes.append(kept?.reply?.code)
+            }
+            #expect(codes == [nil, 452, 451, 451, 452, nil])
+        }
+    }
 }

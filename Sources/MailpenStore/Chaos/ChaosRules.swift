@@ -14,6 +14,9 @@ public final class ChaosRules: Sendable {
     private struct Routes: Sendable {
         /// Every inbox route, in the order the store tries them.
         var patterns: [(pattern: AddressPattern, inbox: String)] = []
+        /// Counts the loads, so that a session's progress through its recipients (``ChaosEnvelope/routing``)
+        /// is trusted only against the routes it was made with.
+        var revision = 1
     }
 
     private let store: any ChaosRuleStore & MailpenStore
@@ -47,21 +50,41 @@ public final class ChaosRules: Sendable {
     /// session's inbox if it is known from AUTH; otherwise it is the inbox the recipients route to (the
     /// default inbox once there is a recipient and no route matches).
     public func decide(_ facts: ChaosFacts) -> ChaosDecision? {
-        guard hasRules else { return nil }
-        var facts = facts
-        if facts.inbox == nil, !facts.recipients.isEmpty {
-            facts.inbox = routedInbox(facts.recipients)
-        }
-        return engine.withLock { $0.decide(facts) }
+        var envelope = ChaosEnvelope()
+        return decide(facts, envelope: &envelope)
     }
 
-    private func routedInbox(_ recipients: [String]) -> String {
+    /// ``decide(_:)`` for one stage of a session whose `envelope` the caller keeps from stage to stage: the
+    /// work done on its earlier recipients (lower-casing, routing, each term's search) is not done again.
+    public func decide(_ facts: ChaosFacts, envelope: inout ChaosEnvelope) -> ChaosDecision? {
+        guard hasRules else { return nil }
+        envelope.update(mailFrom: facts.mailFrom, recipients: facts.recipients)
+        var inbox = facts.inbox
+        if inbox == nil, !envelope.recipients.isEmpty {
+            inbox = routedInbox(&envelope)
+        }
+        return engine.withLock { $0.decide(stage: facts.stage, inbox: inbox, envelope: &envelope) }
+    }
+
+    /// The inbox of the first route (in the store's order) that one of the recipients matches, else the
+    /// default inbox; only recipients new since the envelope's last stage are matched.
+    private func routedInbox(_ envelope: inout ChaosEnvelope) -> String {
         routes.withLock { routes in
-            let prepared = recipients.map { Array($0.lowercased()) }
-            for route in routes.patterns where prepared.contains(where: route.pattern.matches(lowercased:)) {
-                return route.inbox
+            var routing = envelope.routing
+            if routing.revision != routes.revision {
+                routing = ChaosEnvelope.Routing()
+                routing.revision = routes.revision
             }
-            return Inbox.defaultName
+            for recipient in envelope.recipients[routing.checked...] {
+                let prepared = Array(recipient)
+                let candidates = routes.patterns.indices.prefix(routing.firstRoute ?? routes.patterns.count)
+                if let first = candidates.first(where: { routes.patterns[$0].pattern.matches(lowercased: prepared) }) {
+                    routing.firstRoute = first
+                }
+            }
+            routing.checked = envelope.recipients.count
+            envelope.routing = routing
+            return routing.firstRoute.map { routes.patterns[$0].inbox } ?? Inbox.defaultName
         }
     }
 
@@ -121,7 +144,10 @@ public final class ChaosRules: Sendable {
             for inbox in inboxes {
                 for route in inbox.routes { patterns.append((AddressPattern(route), inbox.name)) }
             }
-            routes.withLock { $0.patterns = patterns }
+            routes.withLock { routes in
+                routes.patterns = patterns
+                routes.revision += 1
+            }
         }
         let active = engine.withLock { engine in
             engine.load(sets)
