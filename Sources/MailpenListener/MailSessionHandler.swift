@@ -73,6 +73,8 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
     /// When the last batch of input ended; and whether one is under way.
     private var lastInput = NIODeadline.uptimeNanoseconds(0)
     private var isReceivingInput = false
+    /// Whether the client waits on the server (a reply held back on purpose): its silence is not idleness.
+    private var isIdleClockHeld = false
 
     public init(machine: Machine, settings: Settings, logger: Logger) {
         self.machine = machine
@@ -188,6 +190,13 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
         context.fireChannelReadComplete()
     }
 
+    /// Stops counting the client's silence as idleness while the server holds back its reply on purpose, and
+    /// starts the count afresh when it answers: a client that waits for a delayed reply is not idle.
+    public final func holdIdleClock(_ held: Bool, context: ChannelHandlerContext) {
+        isIdleClockHeld = held
+        if !held { lastInput = context.eventLoop.now }
+    }
+
     /// Checks at `deadline` whether the client has been silent for the idle timeout: a read pushes the
     /// deadline back without touching the timer, which then moves itself to the new one.
     private func scheduleIdleCheck(at deadline: NIODeadline, context: ChannelHandlerContext) {
@@ -202,7 +211,7 @@ open class MailSessionHandler<Machine: SessionMachine>: ChannelDuplexHandler {
         idleCheck = nil
         guard !isClosing, let timeout = settings.idleTimeout else { return }
         let now = context.eventLoop.now
-        let deadline = isReceivingInput ? now + timeout : lastInput + timeout
+        let deadline = isReceivingInput || isIdleClockHeld ? now + timeout : lastInput + timeout
         guard deadline <= now else {
             scheduleIdleCheck(at: deadline, context: context)
             return

@@ -122,10 +122,13 @@ final class SMTPServerHandler: MailSessionHandler<SMTPSessionStateMachine>, Remo
             return
         }
         flushIfNeeded(context: context)
+        // The client waits for the held-back reply; the idle timeout must not cut it off meanwhile.
+        holdIdleClock(true, context: context)
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         delayedDecision = context.eventLoop.scheduleTask(in: decision.delay) {
             let (handler, context) = loopBound.value
             handler.delayedDecision = nil
+            handler.holdIdleClock(false, context: context)
             guard !handler.isClosing else { return }
             handler.perform(handler.machine.stageDecided(decision.verdict), context: context)
             handler.afterOutcome(context: context)

@@ -188,6 +188,28 @@ def test_delay_slows_the_stage_and_then_answers_normally(server):
     assert time.monotonic() - started < elapsed
 
 
+def test_a_delay_past_the_idle_timeout_is_not_the_clients_idleness(make_server):
+    # The client waits for the held-back reply: the server's idle timeout (1 s) must not cut it off.
+    server = make_server(["--idle-timeout", "1"])
+    set_rules(server, [{"stage": "mail", "delayMs": 2500}])
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=30) as client:
+        client.ehlo()
+        assert client.mail("a@example.com")[0] == 250
+        assert client.rcpt("b@example.com")[0] == 250
+        assert client.data(MESSAGE)[0] == 250
+    assert len(stored(server)) == 1
+    # A client that is silent itself is still cut off after the idle timeout.
+    with socket.create_connection(("127.0.0.1", server.smtp_port), timeout=10) as sock:
+        sock.settimeout(10)
+        received = b""
+        while not received.endswith(b"\r\n") or b"421" not in received:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            received += chunk
+        assert b"421" in received, received
+
+
 def test_a_delayed_session_does_not_hold_up_the_others(server):
     # The delay is a timer on the event loop: sessions sharing that loop go on meanwhile.
     set_rules(server, [{"stage": "mail", "delayMs": 4000, "match": "from:slow@"}])
