@@ -46,7 +46,7 @@ struct ChaosCommand: AsyncParsableCommand {
                 if let reply = rule["reply"] as? String { action.append("reply \"\(reply)\"") }
                 if rule["disconnect"] as? Bool == true { action.append("disconnect") }
                 if let match = rule["match"] as? String { action.append("when \(match)") }
-                print("\(stage) \(probability) \(times) \(hits)  \(action.joined(separator: ", "))")
+                print(TerminalText.safe("\(stage) \(probability) \(times) \(hits)  \(action.joined(separator: ", "))"))
             }
         }
     }

@@ -85,7 +85,9 @@ struct ReleaseCommand: AsyncParsableCommand {
     private static func line(_ delivery: [String: Any]) -> String {
         let to = (delivery["to"] as? [String] ?? []).joined(separator: ",")
         let detail = delivery["lastError"] as? String ?? delivery["lastReply"] as? String ?? ""
-        return "\(delivery["id"] as? String ?? "")  \(delivery["relay"] as? String ?? "")  "
-            + "\(delivery["status"] as? String ?? "")  \(to)  \(detail)"
+        // The detail is an upstream server's reply or an error that quotes one: anything at all.
+        return TerminalText.safe(
+            "\(delivery["id"] as? String ?? "")  \(delivery["relay"] as? String ?? "")  "
+                + "\(delivery["status"] as? String ?? "")  \(to)  \(detail)")
     }
 }

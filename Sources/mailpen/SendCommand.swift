@@ -58,7 +58,7 @@ struct SendCommand: AsyncParsableCommand {
         do {
             let reply = try await submission.send(
                 composer.compose(), from: sender.address, to: (toList + ccList + bccList).map(\.address))
-            print(reply)
+            print(TerminalText.safe(reply))
         } catch {
             printError("mailpen send: \(error)")
             throw ExitCode(1)

@@ -107,7 +107,8 @@ struct APIClient {
 
 /// Prints to standard error.
 func printError(_ text: String) {
-    try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
+    // Errors quote what servers answered (an SMTP reply, an API error naming a subject): terminal-safe.
+    try? FileHandle.standardError.write(contentsOf: Data((TerminalText.safe(text) + "\n").utf8))
 }
 
 /// Writes command output. A reader that went away (`mailpen wait --json | head -c 100`) ends the command

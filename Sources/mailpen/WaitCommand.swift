@@ -74,7 +74,7 @@ struct WaitCommand: AsyncParsableCommand {
         for message in messages {
             let from = (message["from"] as? [String: Any])?["address"] as? String ?? ""
             let subject = message["subject"] as? String ?? ""
-            print("\(message["id"] as? String ?? "")  \(from)  \(subject)")
+            print(TerminalText.safe("\(message["id"] as? String ?? "")  \(from)  \(subject)"))
         }
     }
 }

@@ -224,3 +224,15 @@ def test_inbox_commands(server):
     assert run(server, "inbox", "delete", "qa").returncode == 0
     refused = run(server, "inbox", "delete", "default")
     assert refused.returncode == 1 and b"cannot be deleted" in refused.stderr
+
+
+def test_wait_prints_a_subjects_escape_sequences_as_text(server):
+    # A captured subject that would clear the screen and retitle the window reaches the terminal as text.
+    subject = "=?utf-8?b?" + __import__("base64").b64encode("ok\x1b[2J\x1b]0;pwned\x07\u202edone".encode()).decode() + "?="
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=30) as client:
+        client.sendmail("a@example.com", ["b@example.com"],
+                        f"From: a@example.com\r\nTo: b@example.com\r\nSubject: {subject}\r\n\r\nbody\r\n".encode())
+    result = run(server, "wait", "--query", "subject:ok")
+    assert result.returncode == 0, result.stderr
+    assert b"\x1b" not in result.stdout and b"\x07" not in result.stdout, result.stdout
+    assert "ok\\u{1B}[2J\\u{1B}]0;pwned\\u{7}\\u{202E}done" in result.stdout.decode(), result.stdout
