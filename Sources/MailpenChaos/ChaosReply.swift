@@ -41,6 +41,15 @@ public struct ChaosReply: Sendable, Hashable {
         self.text = rest
     }
 
+    /// Parses a reply a client gives for a new rule, which must also be printable ASCII: SMTP replies are
+    /// ASCII, and some clients split lines at U+2028. (Rules stored before this check load as they are.)
+    public init(given raw: String) throws(ChaosRuleError) {
+        try self.init(parsing: raw)
+        guard raw.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else {
+            throw ChaosRuleError("reply must be printable ASCII, as SMTP replies are")
+        }
+    }
+
     /// The reply as given, normalised: code, enhanced code and text separated by single spaces.
     public var description: String {
         [String(code), enhancedCode, text.isEmpty ? nil : text].compactMap { $0 }.joined(separator: " ")

@@ -170,6 +170,8 @@ public struct SMTPSessionStateMachine: Sendable {
     }
 
     private mutating func refuse(_ pending: Pending, with reply: SMTPReply) -> Action {
+        // 421 says the server is closing the channel (RFC 5321 §3.8): it does, at any stage.
+        if reply.code == 421 { return close(with: reply) }
         switch pending {
         case .greeting:
             return close(with: reply)

@@ -78,6 +78,19 @@ struct SMTPStageConsultationTests {
     }
 
     @Test(arguments: [SMTPStage.ehlo, .mail, .rcpt, .data])
+    func a421ClosesTheSessionAtAnyStage(stage: SMTPStage) {
+        // 421 means the server is closing the channel (RFC 5321 §3.8): the session does not go on after it.
+        var driver = Driver(at: stage, .refuse(SMTPReply(421, "4.3.2", "Closing")))
+        let action = driver.transaction(
+            upTo: [
+                "ehlo": "EHLO c.test", "mail": "MAIL FROM:<a@x.test>",
+                "rcpt": "RCPT TO:<b@y.test>", "data": "DATA",
+            ][stage.rawValue] ?? "")
+        #expect(action.codes == [421] && action.closes)
+        #expect(driver.machine.inputMode == .closed)
+    }
+
+    @Test(arguments: [SMTPStage.ehlo, .mail, .rcpt, .data])
     func refusingACommandLeavesTheSessionWhereItWas(_ stage: SMTPStage) {
         var driver = Driver(at: stage, .refuse(Self.refusal))
         let last =

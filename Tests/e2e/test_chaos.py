@@ -54,7 +54,7 @@ def stored(server, inbox="default"):
 
 # The exception smtplib raises for a refusal at each stage, and how to get its code.
 STAGES = [
-    ("ehlo", "421 4.7.0 Not talking to you", smtplib.SMTPHeloError),
+    ("ehlo", "554 5.7.0 Not talking to you", smtplib.SMTPHeloError),
     ("mail", "451 4.3.0 Try again later", smtplib.SMTPSenderRefused),
     ("rcpt", "550 5.1.1 No such user", smtplib.SMTPRecipientsRefused),
     ("data", "452 4.3.1 Out of space", smtplib.SMTPDataError),
@@ -83,6 +83,19 @@ def test_each_stage_answers_with_the_configured_reply_and_stores_nothing(server,
     assert api(server, "DELETE", "/api/v1/chaos")[0] == 204
     send(server)
     assert [subject for _, subject in stored(server)] == ["chaos"]
+
+
+def test_a_421_closes_the_connection_as_it_says(server):
+    # RFC 5321 §3.8: 421 is the server closing the channel, and it does, at whatever stage a rule gives it.
+    set_rules(server, [{"stage": "mail", "reply": "421 4.3.2 Closing"}])
+    with socket.create_connection(("127.0.0.1", server.smtp_port), timeout=10) as sock:
+        reader = sock.makefile("rb")
+        assert reader.readline().startswith(b"220")
+        sock.sendall(b"HELO c.test\r\n")
+        assert reader.readline().startswith(b"250")
+        sock.sendall(b"MAIL FROM:<a@example.com>\r\n")
+        assert reader.readline() == b"421 4.3.2 Closing\r\n"
+        assert reader.readline() == b""
 
 
 def test_auth_stage_refuses_the_inbox_named_by_the_username(server):
@@ -300,6 +313,7 @@ def test_seeded_probability_repeats_its_outcomes_at_the_given_rate(server):
     ({"rules": [{"stage": "mail", "reply": "451", "probability": 101}]}, "probability"),
     ({"rules": [{"stage": "mail", "reply": "250 ok"}]}, "400 to 599"),
     ({"rules": [{"stage": "mail", "reply": "451 4.3.0 a\r\n250 ok"}]}, "CR or LF"),
+    ({"rules": [{"stage": "mail", "reply": "451 4.3.0 caf\u00e9 \u2028 x"}]}, "printable ASCII"),
     ({"rules": [{"stage": "mail", "reply": "451 5.3.0 mixed"}]}, "does not match"),
     ({"rules": [{"stage": "mail", "delayMs": 60001}]}, "delayMs"),
     ({"rules": [{"stage": "mail", "delayMs": -1}]}, "delayMs"),

@@ -81,7 +81,7 @@ extension ChaosRequest.ChaosRuleRequest {
             throw ChaosRuleError("stage must be one of \(names), not '\(self.stage)'")
         }
         return try ChaosRule(
-            stage: stage, reply: try reply.map { text throws(ChaosRuleError) in try ChaosReply(parsing: text) },
+            stage: stage, reply: try reply.map { text throws(ChaosRuleError) in try ChaosReply(given: text) },
             probability: probability ?? 100, times: times, delayMilliseconds: delayMs ?? 0,
             disconnect: disconnect ?? false,
             match: try match.map { text throws(ChaosRuleError) in try ChaosMatch(parsing: text) }, limits: limits)
