@@ -9,11 +9,14 @@ public struct CheckEnvelope: Sendable, Equatable {
     public var bodyParameter: String?
     /// True when MAIL FROM carried `SMTPUTF8`.
     public var smtpUTF8: Bool
+    /// The RCPT TO forward-paths without angle brackets.
+    public var recipients: [String]
 
-    public init(mailFrom: String, bodyParameter: String? = nil, smtpUTF8: Bool = false) {
+    public init(mailFrom: String, bodyParameter: String? = nil, smtpUTF8: Bool = false, recipients: [String] = []) {
         self.mailFrom = mailFrom
         self.bodyParameter = bodyParameter
         self.smtpUTF8 = smtpUTF8
+        self.recipients = recipients
     }
 }
 

@@ -115,6 +115,14 @@ struct LintTests {
             failingEnvelope: CheckEnvelope(mailFrom: "bounce@mail.example.com", bodyParameter: "8BITMIME"),
             passing: LintCase.plain(["Subject: Grüße"])
         ),
+        LintCase(
+            id: "eight-bit-address-without-smtputf8",
+            failing: LintCase.clean,
+            failingEnvelope: CheckEnvelope(
+                mailFrom: "bounce@mail.example.com", recipients: ["bob@example.org", "zoë@example.org"]),
+            passingEnvelope: CheckEnvelope(
+                mailFrom: "bounce@mail.example.com", smtpUTF8: true, recipients: ["bob@example.org", "zoë@example.org"])
+        ),
         LintCase(id: "line-too-long", failing: LintCase.plain([], body: String(repeating: "y", count: 999))),
         LintCase(id: "bare-lf", failing: Array("From: a@example.com\nTo: b@example.org\r\n\r\nbody\r\n".utf8)),
         LintCase(
@@ -187,7 +195,8 @@ struct LintTests {
             "missing-subject",
             "missing-mime-version", "missing-text-alternative", "html-clipped-by-gmail", "missing-list-unsubscribe",
             "missing-one-click-unsubscribe", "from-envelope-mismatch", "eight-bit-without-8bitmime",
-            "eight-bit-header-without-smtputf8", "line-too-long", "bare-lf", "mime-missing-final-boundary",
+            "eight-bit-header-without-smtputf8", "eight-bit-address-without-smtputf8", "line-too-long", "bare-lf",
+            "mime-missing-final-boundary",
             "mime-boundary-not-found", "mime-nesting-too-deep", "unknown-charset", "invalid-charset-data",
             "invalid-transfer-encoding", "malformed-header",
         ]

@@ -529,6 +529,25 @@ def test_spamd_is_sent_no_message_past_its_size_limit(make_server):
     assert status == 200 and "at most 4096" in report["Error"] and report["IsSpam"] is False, report
 
 
+def test_a_non_ascii_address_without_smtputf8_is_taken_and_flagged(server):
+    # Mailpen captures what a sloppy client sends, and the lint check says a real server would refuse it.
+    with socket.create_connection(("127.0.0.1", server.smtp_port), timeout=10) as sock:
+        reader = sock.makefile("rb")
+        assert reader.readline().startswith(b"220")
+        sock.sendall(b"HELO c.test\r\n")
+        assert reader.readline().startswith(b"250")
+        for command in (b"MAIL FROM:<a@example.com>", "RCPT TO:<zoë@example.org>".encode(), b"DATA"):
+            sock.sendall(command + b"\r\n")
+            assert reader.readline()[:3] in (b"250", b"354")
+        sock.sendall(MESSAGE + b".\r\n")
+        assert reader.readline().startswith(b"250")
+    message_id = request(server, "GET", "/api/v1/inboxes/default/messages")[2]["messages"][0]["id"]
+    status, _, report = request(server, "GET", f"/api/v1/messages/{message_id}/checks/lint")
+    assert status == 200, report
+    finding = next(f for f in report["findings"] if f["id"] == "eight-bit-address-without-smtputf8")
+    assert "zoë@example.org" in finding["message"] and finding["severity"] == "error", finding
+
+
 def closed_by_server(sock, within):
     """Whether the server closes `sock` within `within` seconds (it reads EOF or a reset)."""
     sock.settimeout(within)

@@ -60,5 +60,25 @@ extension LintCheck {
                 )
             ]
         },
+        LintRule("eight-bit-address-without-smtputf8") { input in
+            // Mailpen takes such addresses; a real server refuses them with 553 5.6.7 (RFC 6531 §3.4).
+            guard let envelope = input.envelope, !envelope.smtpUTF8 else {
+                return []
+            }
+            let paths = [("MAIL FROM", envelope.mailFrom)] + envelope.recipients.map { ("RCPT TO", $0) }
+            guard let (command, address) = paths.first(where: { !$0.1.utf8.allSatisfy { $0 < 0x80 } }) else {
+                return []
+            }
+            return [
+                LintFinding(
+                    id: "eight-bit-address-without-smtputf8",
+                    severity: .error,
+                    message:
+                        "The envelope address <\(address)> is not ASCII but MAIL FROM did not use SMTPUTF8 "
+                        + "(RFC 6531); a receiving server would refuse it with 553 5.6.7.",
+                    location: "envelope \(command)"
+                )
+            ]
+        },
     ]
 }

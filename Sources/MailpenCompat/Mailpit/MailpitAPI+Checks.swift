@@ -52,7 +52,8 @@ extension MailpitAPI {
             envelope = CheckEnvelope(
                 mailFrom: stored.envelope.mailFrom,
                 bodyParameter: stored.envelope.mailParameters.first { $0.keyword == "BODY" }?.value,
-                smtpUTF8: stored.envelope.mailParameters.contains { $0.keyword == "SMTPUTF8" })
+                smtpUTF8: stored.envelope.mailParameters.contains { $0.keyword == "SMTPUTF8" },
+                recipients: stored.envelope.recipients.map(\.address))
         }
         return CheckContext(message: MIMEMessage(stored.raw), envelope: envelope, receivedAt: stored.summary.receivedAt)
     }

@@ -69,7 +69,8 @@ struct CheckRoutes {
             checkEnvelope = CheckEnvelope(
                 mailFrom: envelope.mailFrom,
                 bodyParameter: envelope.mailParameters.first { $0.keyword == "BODY" }?.value,
-                smtpUTF8: envelope.mailParameters.contains { $0.keyword == "SMTPUTF8" })
+                smtpUTF8: envelope.mailParameters.contains { $0.keyword == "SMTPUTF8" },
+                recipients: envelope.recipients.map(\.address))
         }
         return CheckContext(
             message: MIMEMessage(stored.raw), envelope: checkEnvelope, receivedAt: stored.summary.receivedAt)
