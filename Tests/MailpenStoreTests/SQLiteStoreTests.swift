@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import MailpenTestSupport
 import NIOCore
 import Testing
@@ -131,6 +132,48 @@ struct SQLiteStoreTests {
             // Found by the indexing run, not by the start-up (which would have moved the file aside).
             #expect(!FileManager.default.fileExists(atPath: path + "-search.damaged"))
             try await reopened.close()
+        }
+    }
+
+    /// Points the header table at another table's root page through a second connection, as a damaged
+    /// page would: the indexer's next insert there finds the index corrupt.
+    private static func breakHeaderTable(of path: String) throws {
+        let index = try DatabaseQueue(path: path + "-search")
+        try index.writeWithoutTransaction { db in
+            let version = try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
+            let other = try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE name = 'index_state'") ?? 2
+            try db.execute(sql: "PRAGMA writable_schema = ON")
+            try db.execute(
+                sql: "UPDATE sqlite_master SET rootpage = ? WHERE name = 'message_header'", arguments: [other])
+            try db.execute(sql: "PRAGMA schema_version = \(version + 1)")
+            try db.execute(sql: "PRAGMA writable_schema = OFF")
+        }
+        try index.close()
+    }
+
+    /// Damage found while running is repaired once a run: damage that comes back (a failing disk) makes the
+    /// indexer retry and say so, not empty and rebuild the index again and again.
+    @Test func damageFoundTwiceInARunRebuildsTheIndexOnce() async throws {
+        try await withDatabasePath { path in
+            let lines = LoggedLines(minimumLevel: .warning)
+            let store = try SQLiteStore(configuration: .init(path: path), logger: lines.logger)
+            let first = try #require(
+                try await storeSearchable([incoming("Subject: zebra one\r\n\r\nstriped\r\n")], in: store).first)
+
+            try Self.breakHeaderTable(of: path)
+            let second = try await store.store(incoming("Subject: zebra two\r\n\r\nstriped\r\n"))
+            #expect(try await Self.zebras(in: store, count: 2) == [first.id, second.id])
+            #expect(lines.containing("is damaged").count == 1)
+
+            try Self.breakHeaderTable(of: path)
+            _ = try await store.store(incoming("Subject: zebra three\r\n\r\nstriped\r\n"))
+            let deadline = ContinuousClock.now + .seconds(10)
+            while lines.containing("search indexing failed").isEmpty, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(!lines.containing("search indexing failed").isEmpty)
+            #expect(lines.containing("is damaged").count == 1)
+            try await store.close()
         }
     }
 
