@@ -121,6 +121,10 @@ final class SMTPClientHandler: ChannelInboundHandler {
                     context: context)
                 return
             }
+            // From the 354 on, the data blocks' and the final reply's own limits govern: cutting the wait
+            // for the final reply short risks sending the message twice (RFC 5321 §4.5.3.2.6).
+            deadlineTimer?.cancel()
+            deadlineTimer = nil
             arm(blockTimeout, context: context)
             writeMessage(bytes, blockTimeout: blockTimeout, context: context)
         case .close(let outcome):

@@ -234,7 +234,7 @@ public struct SMTPClientStateMachine: Sendable {
         }
     }
 
-    /// The whole attempt ran past ``SMTPClientTimeouts/attempt``, whatever step it was at.
+    /// The attempt ran past ``SMTPClientTimeouts/attempt`` before its message data, whatever step it was at.
     public mutating func attemptTimedOut() -> Action {
         abandon("the attempt ran past its limit of \(Self.describe(configuration.timeouts.attempt))")
     }

@@ -19,8 +19,9 @@ public struct SMTPClientTimeouts: Sendable, Hashable {
     public var dataTermination: Duration = .minutes(10)
     /// The reply to QUIT; the outcome is known by then, so this is short.
     public var quit: Duration = .seconds(30)
-    /// The whole attempt, from connecting to the last reply. The steps' own limits add up to hours for a
-    /// server that answers each just in time; this bounds how long one attempt holds a sender's slot.
+    /// The attempt up to the 354 reply to DATA, from connecting. The steps' own limits add up to hours for a
+    /// server that answers each just in time; this bounds how long one attempt holds a sender's slot. The
+    /// message data and the final reply then have their own limits only.
     public var attempt: Duration = .minutes(10)
 
     public init() {}

@@ -401,8 +401,10 @@ enum PostgresSchema {
             version: 13, name: "queued deliveries by relay",
             statements: [
                 // A claim takes each relay's due deliveries up to its share (see `RelayShare`): the relays from
-                // one seek each, and each relay's earliest from its own run of the index, in claim order.
-                "CREATE INDEX delivery_queued_by_relay ON delivery (status, relay, next_attempt_at, seq)"
+                // one seek each, and each relay's earliest from its own run of the index, in claim order. It
+                // begins with the status, so it serves every query `delivery_due` did.
+                "CREATE INDEX delivery_queued_by_relay ON delivery (status, relay, next_attempt_at, seq)",
+                "DROP INDEX delivery_due",
             ]),
     ]
 

@@ -62,7 +62,7 @@ extension PostgresStore: DeliveryQueue {
         let now = now.milliseconds
         let (lease, _) = now.addingReportingOverflow(deliveryLeases.milliseconds)
         let logger = self.logger
-        let claimed = try await pool.withTransaction { connection in
+        let claimed = try await pool.withConnection { connection in
             let sending = try await Self.sendingCounts(on: connection, now: now, logger: logger)
             var relays = Set(try await Self.queuedRelays(on: connection, logger: logger))
             relays.formUnion(sending.filter { $0.value.expired > 0 }.keys)
@@ -71,12 +71,12 @@ extension PostgresStore: DeliveryQueue {
                 let free = Int64(min(share.free(claimed: sending[relay]?.live ?? 0), limit))
                 guard free > 0 else { continue }
                 // Due queued ones from the relay's run of the index; then any whose node stopped while
-                // sending them (their lease ran out), which are few.
+                // sending them (their lease ran out), which are few. Nothing is locked yet.
                 var queries: [PostgresQuery] = [
                     """
                     SELECT seq, next_attempt_at FROM delivery
                     WHERE status = 'queued' AND relay = \(relay) AND next_attempt_at <= \(now)
-                    ORDER BY next_attempt_at, seq LIMIT \(free) FOR UPDATE SKIP LOCKED
+                    ORDER BY next_attempt_at, seq LIMIT \(free)
                     """
                 ]
                 if (sending[relay]?.expired ?? 0) > 0 {
@@ -84,7 +84,7 @@ extension PostgresStore: DeliveryQueue {
                         """
                         SELECT seq, coalesce(next_attempt_at, 0) FROM delivery
                         WHERE status = 'sending' AND relay = \(relay) AND lease_until <= \(now)
-                        ORDER BY next_attempt_at, seq LIMIT \(free) FOR UPDATE SKIP LOCKED
+                        ORDER BY next_attempt_at, seq LIMIT \(free)
                         """)
                 }
                 var relayCandidates: [(seq: Int64, due: Int64)] = []
@@ -100,10 +100,16 @@ extension PostgresStore: DeliveryQueue {
             }
             let chosen = RelayShare.earliest(candidates, limit: limit)
             guard !chosen.isEmpty else { return [Delivery]() }
+            // Only the chosen rows are locked, each checked again: another node may have taken one meanwhile.
             return try await Self.fetchDeliveries(
                 """
                 UPDATE delivery SET status = 'sending', lease_until = \(lease), updated_at = \(now)
-                WHERE seq = ANY(\(chosen)::bigint[])
+                WHERE seq IN (
+                    SELECT seq FROM delivery
+                    WHERE seq = ANY(\(chosen)::bigint[])
+                        AND ((status = 'queued' AND next_attempt_at <= \(now))
+                            OR (status = 'sending' AND lease_until <= \(now)))
+                    FOR UPDATE SKIP LOCKED)
                 RETURNING \(unescaped: Self.deliveryColumns)
                 """, on: connection, logger: logger)
         }

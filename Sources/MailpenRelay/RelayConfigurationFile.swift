@@ -21,7 +21,7 @@ import Yams
 ///         from: bounces@example.com
 ///         helo: mailpen.example.com
 ///         ca: /etc/ssl/staging-ca.pem
-///         timeout: 10m         # the whole attempt, from connecting to the last reply
+///         timeout: 10m         # an attempt, from connecting to the 354 reply to DATA
 ///         allow: ["*@mycompany.example"]
 ///         deny: ["ceo@mycompany.example"]
 ///         retry: { backoff: 1m, maxBackoff: 2h, giveUpAfter: 48h }

@@ -22,8 +22,8 @@ public actor RelayService {
     private let doorbell = Doorbell()
     /// Attempts made at once, across relays.
     private let maximumConcurrentAttempts: Int
-    /// Attempts made at once to one relay, so that an upstream that hangs holds only its share of the
-    /// slots and the other relays' mail still goes out.
+    /// Attempts made at once to one relay while other relays' mail waits, so that an upstream that hangs
+    /// holds only its share of the slots and the other relays' mail still goes out.
     private let maximumConcurrentAttemptsPerRelay: Int
     private var senderTask: Task<Void, Never>?
     private var autoRelayTask: Task<Void, Never>?
@@ -213,7 +213,7 @@ public actor RelayService {
             } catch {
                 // Saved before a limit of the grammar was tightened: said once each time the rules are read.
                 logger.warning(
-                    "auto-relay rule of inbox \(inbox) to relay \(rule.relay) is skipped: its query '\(rule.query)' no longer parses (\(error)); save the inbox's rules again with a shorter query"
+                    "auto-relay rule of inbox \(inbox) to relay \(rule.relay) is skipped: its query '\(rule.query)' no longer parses (\(error)); save the inbox's rules again with a query that parses"
                 )
             }
         }
@@ -376,13 +376,15 @@ public actor RelayService {
 
     /// Claims due deliveries several attempts' worth at a time (fewer commits competing with ingest) and
     /// keeps up to ``maximumConcurrentAttempts`` of them in flight, ``maximumConcurrentAttemptsPerRelay`` to
-    /// a relay, and one more for each relay that has none: relays that hang never fill the others' turn.
-    /// Claimed deliveries whose relay has its share under way wait for it, and the claims skip a relay with
-    /// as many waiting as one claim takes.
+    /// a relay while others wait, and one more for each relay that has none: relays that hang never fill the
+    /// others' turn. Claimed deliveries whose relay has its share under way wait for it, and a claim takes no
+    /// relay past twice the slots in `sending`.
     private func runSender() async {
         var backlog: [Delivery] = []
         let claimSize = maximumConcurrentAttempts * 4
-        let share = RelayShare(perRelay: claimSize)
+        // Enough of one relay to fill every slot and as many again: a claim does not take a relay's whole
+        // queue into one node's hands (on a shared database the others find the rest).
+        let share = RelayShare(perRelay: maximumConcurrentAttempts * 2)
         while !Task.isCancelled {
             let now = ContinuousClock.now
             let isIngestBusy = now - lastStored < Self.ingestQuietPeriod
@@ -418,6 +420,7 @@ public actor RelayService {
     /// Starts the backlog's deliveries in order while slots are free, passing over those whose relay has
     /// its share of attempts under way. At full concurrency a relay with no attempt under way still gets
     /// one: relays that hang cannot take every slot between them (the extra slots are at most one a relay).
+    /// Slots that no other relay's delivery waits for go to the relays past their share.
     private func startAttempts(from backlog: inout [Delivery], upTo concurrency: Int) {
         var waiting: [Delivery] = []
         for delivery in backlog {
@@ -428,11 +431,24 @@ public actor RelayService {
                 waiting.append(delivery)
                 continue
             }
-            attemptsPerRelay[delivery.relay, default: 0] += 1
-            attempts[delivery.id] = (delivery.relay, Task { await self.attempt(delivery) })
+            start(delivery)
         }
-        if waiting.count != backlog.count { metrics?.sending(attempts.count) }
-        backlog = waiting
+        // Slots still free: every delivery left waits only for its relay's share, and nothing else for them.
+        var left: [Delivery] = []
+        for delivery in waiting {
+            guard attempts.count < concurrency else {
+                left.append(delivery)
+                continue
+            }
+            start(delivery)
+        }
+        if left.count != backlog.count { metrics?.sending(attempts.count) }
+        backlog = left
+    }
+
+    private func start(_ delivery: Delivery) {
+        attemptsPerRelay[delivery.relay, default: 0] += 1
+        attempts[delivery.id] = (delivery.relay, Task { await self.attempt(delivery) })
     }
 
     /// Forgets an attempt that has been recorded, freeing its slot and its relay's.

@@ -447,7 +447,12 @@ struct RelayDeliveryTests {
                     delivery = try await queue.delivery(id: try #require(released.first).id)
                 }
                 #expect(delivery?.status == .sent)
-                // Each hanging relay holds its share of the attempts: together, every slot but none of team's.
+                // Each hanging relay holds its share of the attempts: together, every slot but team's extra one.
+                let counted = ContinuousClock.now + .seconds(10)
+                while connections.withLock({ $0 }) < 8, ContinuousClock.now < counted {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                try await Task.sleep(for: .milliseconds(300))
                 #expect(connections.withLock { $0 } == 8)
             }
             #expect(try await target.store.summaries(inInbox: "default").count == 1)

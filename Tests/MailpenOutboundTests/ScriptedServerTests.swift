@@ -197,6 +197,30 @@ struct ScriptedServerTests {
         #expect(!received.contains("DATA"))
     }
 
+    @Test func theAttemptLimitDoesNotCutTheWaitForTheFinalReply() async throws {
+        // The attempt limit ends before the final reply comes, but the message was all written: the server's
+        // late 250 counts, as cutting the wait could have the message sent twice.
+        var timeouts = SMTPClientTimeouts.uniform(.seconds(10))
+        timeouts.attempt = .milliseconds(800)
+        let (result, _) = try await Self.run(timeouts: timeouts) { connection in
+            try await connection.reply("220 mx.test ESMTP")
+            try await connection.expect("EHLO")
+            try await connection.reply("250 mx.test")
+            try await connection.expect("MAIL")
+            try await connection.reply("250 Ok")
+            try await connection.expect("RCPT")
+            try await connection.reply("250 Ok")
+            try await connection.expect("DATA")
+            try await connection.reply("354 go")
+            _ = try await connection.readData()
+            try await Task.sleep(for: .milliseconds(1500))
+            try await connection.reply("250 2.0.0 queued")
+            try await connection.expect("QUIT")
+            try await connection.reply("221 bye")
+        }
+        #expect(result.outcome == .sent, "\(result.error ?? "")")
+    }
+
     @Test func aReplyInTheSameReadAsThe354IsOutOfStep() async throws {
         // A stray 250 right behind the 354: had it been read once the message was written, it would stand for
         // the verdict on the message, which the server then refuses.

@@ -210,7 +210,7 @@ struct DeliveryQueueTests {
         .enabled(if: StoreBackend.postgresURL != nil, "\(StoreBackend.skipNote)"))
     func expiredClaimsDoNotHoldTheShare() async throws {
         try await withPostgresDatabase { url in
-            let lease = Duration.milliseconds(600)
+            let lease = Duration.seconds(2)
             let a = try await PostgresStore.open(.init(url: url, poolSize: 2, deliveryLease: lease), logger: testLogger)
             let b = try await PostgresStore.open(.init(url: url, poolSize: 2, deliveryLease: lease), logger: testLogger)
             let message = try await a.store(incoming("Subject: share\r\n\r\nx\r\n"))

@@ -84,10 +84,12 @@ enum StoreSchema {
             // keeping both cost each commit a page of the log and each message an index entry.
             try db.execute(sql: "DROP INDEX message_by_inbox")
         }
-        migrator.registerMigration("v9: queued deliveries by relay") { db in
+        migrator.registerMigration("v9: queued deliveries by relay", foreignKeyChecks: .immediate) { db in
             // A claim takes each relay's due deliveries up to its share (see RelayShare): the relays from
-            // one seek each, and each relay's earliest from its own run of the index.
+            // one seek each, and each relay's earliest from its own run of the index. It begins with the
+            // status, so it serves every query `delivery_due` did.
             try db.execute(sql: "CREATE INDEX delivery_queued_by_relay ON delivery(status, relay, next_attempt_at)")
+            try db.execute(sql: "DROP INDEX delivery_due")
         }
         return migrator
     }
