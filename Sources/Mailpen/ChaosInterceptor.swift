@@ -11,6 +11,9 @@ struct ChaosInterceptor: SMTPStageInterceptor {
     let rules: ChaosRules
     let metrics: MailpenMetrics
 
+    /// One atomic load: with no rules, a connection makes no session and a stage costs no more.
+    var isActive: Bool { rules.hasRules }
+
     func makeSession() -> any SMTPStageSession {
         ChaosStageSession(rules: rules, metrics: metrics)
     }

@@ -1,6 +1,6 @@
 /// One session's envelope as the chaos rules read it, kept from stage to stage. Each address is lower-cased
 /// once, and what a term found among the recipients is remembered: a session that gives N recipients costs
-/// the rules N checks of each term, where reading the envelope afresh at every stage cost N².
+/// the rules N checks of each term, not N checks at each of its N stages.
 public struct ChaosEnvelope: Sendable {
     /// MAIL FROM lower-cased, `nil` before it.
     public private(set) var mailFrom: String?

@@ -46,6 +46,8 @@ public protocol SMTPSessionObserver: Sendable {
 /// Decides whether to interfere with a session at a stage: refuse, delay or hang up, as a failing mail
 /// server would (chaos testing). Without one, the server never stops to ask.
 public protocol SMTPStageInterceptor: Sendable {
+    /// Whether it may interfere at all now: while not, the server asks no session of it (and makes none).
+    var isActive: Bool { get }
     /// A decider for one connection's session, which may keep what it worked out at earlier stages (a
     /// session's stages see its envelope grow one recipient at a time).
     func makeSession() -> any SMTPStageSession

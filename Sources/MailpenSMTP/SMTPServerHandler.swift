@@ -30,8 +30,8 @@ final class SMTPServerHandler: MailSessionHandler<SMTPSessionStateMachine>, Remo
     private var graceTimer: Scheduled<Void>?
     /// A stage decision held back by an interceptor's delay.
     private var delayedDecision: Scheduled<Void>?
-    /// The interceptor's decider for this connection, made at its first stage.
-    private lazy var stageSession = dependencies.stageInterceptor?.makeSession()
+    /// The interceptor's decider for this connection, made at the first stage where the interceptor is active.
+    private var stageSession: (any SMTPStageSession)?
 
     init(machine: SMTPSessionStateMachine, dependencies: Dependencies) {
         self.dependencies = dependencies
@@ -116,6 +116,9 @@ final class SMTPServerHandler: MailSessionHandler<SMTPSessionStateMachine>, Remo
     /// Asks the interceptor about a stage and applies its verdict, at once or, for a delay, from a timer on
     /// the event loop (the machine takes no input meanwhile: it is suspended).
     private func consult(_ stageCheck: SMTPStageCheck, context: ChannelHandlerContext) {
+        if stageSession == nil, let interceptor = dependencies.stageInterceptor, interceptor.isActive {
+            stageSession = interceptor.makeSession()
+        }
         let decision = stageSession?.decide(stageCheck) ?? .proceed
         guard decision.delay > .zero else {
             perform(machine.stageDecided(decision.verdict), context: context)

@@ -14,6 +14,8 @@ public final class ChaosRules: Sendable {
     private struct Routes: Sendable {
         /// Every inbox route, in the order the store tries them.
         var patterns: [(pattern: AddressPattern, inbox: String)] = []
+        /// The same as text, to tell whether a reload changed them.
+        var written: [String] = []
         /// Counts the loads, so that a session's progress through its recipients (``ChaosEnvelope/routing``)
         /// is trusted only against the routes it was made with.
         var revision = 1
@@ -140,12 +142,19 @@ public final class ChaosRules: Sendable {
         let sets = try await store.chaosRuleSets()
         if sets.contains(where: { $0.inbox != nil }) {
             var patterns: [(pattern: AddressPattern, inbox: String)] = []
+            var written: [String] = []
             let inboxes = try await store.inboxes().sorted { $0.name.lowercased() < $1.name.lowercased() }
             for inbox in inboxes {
-                for route in inbox.routes { patterns.append((AddressPattern(route), inbox.name)) }
+                for route in inbox.routes {
+                    patterns.append((AddressPattern(route), inbox.name))
+                    written += [route, inbox.name]
+                }
             }
             routes.withLock { routes in
+                // Sessions route their recipients again only when the routes did change.
+                guard routes.written != written else { return }
                 routes.patterns = patterns
+                routes.written = written
                 routes.revision += 1
             }
         }
