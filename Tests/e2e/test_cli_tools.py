@@ -1,4 +1,5 @@
 """The CLI commands CI jobs and apps use: wait, send, sendmail, inbox — run as the real binary."""
+import base64
 import json
 import os
 import smtplib
@@ -228,7 +229,7 @@ def test_inbox_commands(server):
 
 def test_wait_prints_a_subjects_escape_sequences_as_text(server):
     # A captured subject that would clear the screen and retitle the window reaches the terminal as text.
-    subject = "=?utf-8?b?" + __import__("base64").b64encode("ok\x1b[2J\x1b]0;pwned\x07\u202edone".encode()).decode() + "?="
+    subject = "=?utf-8?b?" + base64.b64encode("ok\x1b[2J\x1b]0;pwned\x07\u202edone".encode()).decode() + "?="
     with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=30) as client:
         client.sendmail("a@example.com", ["b@example.com"],
                         f"From: a@example.com\r\nTo: b@example.com\r\nSubject: {subject}\r\n\r\nbody\r\n".encode())

@@ -15,23 +15,23 @@ struct MailboxSearch: Sendable {
     func matchingIDs(inbox: String, queries: [String]) async -> [[String]]? {
         // Every query parsed, and the command's word budget checked, before any runs: a command past the
         // budget reads the messages anyway, so running some of its queries first would be work thrown away.
+        // One search's word budget for the whole command: its queries all run, one after another.
         var searches: [SearchQuery] = []
         var words = 0
         for text in queries {
             do {
                 let search = try SearchQuery(parsing: text)
                 words += search.wordCount
+                guard words <= SearchQuery.maximumWords else {
+                    logger.debug("IMAP SEARCH reads the messages: its text keys have \(words) words or more")
+                    return nil
+                }
                 searches.append(search)
             } catch {
                 // A key past the grammar's limits (a phrase of too many words): the session reads the messages.
                 logger.debug("IMAP SEARCH reads the messages for \(text): \(error)")
                 return nil
             }
-        }
-        // One search's word budget for the whole command: its queries all run, one after another.
-        guard words <= SearchQuery.maximumWords else {
-            logger.debug("IMAP SEARCH reads the messages: its text keys have \(words) words")
-            return nil
         }
         var results: [[String]] = []
         for (text, search) in zip(queries, searches) {
