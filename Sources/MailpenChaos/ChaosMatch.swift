@@ -28,14 +28,8 @@ public struct ChaosMatch: Sendable, Hashable {
         self.terms = terms
     }
 
-    /// Whether the envelope so far satisfies every term. An address not known yet (no MAIL FROM, no
-    /// recipient) contains nothing.
-    public func matches(mailFrom: String?, recipients: [String]) -> Bool {
-        var envelope = ChaosEnvelope(mailFrom: mailFrom, recipients: recipients)
-        return matches(&envelope)
-    }
-
-    /// Whether `envelope` satisfies every term, with what it remembers of earlier stages.
+    /// Whether `envelope` satisfies every term, with what it remembers of earlier stages. An address not
+    /// known yet (no MAIL FROM, no recipient) contains nothing.
     public func matches(_ envelope: inout ChaosEnvelope) -> Bool {
         for term in terms {
             let found: Bool

@@ -122,6 +122,20 @@ final class ScriptedConnection {
         }
     }
 
+    /// Plays a plain server up to the message: greets, accepts EHLO, MAIL and one RCPT, and answers DATA with
+    /// `dataReply` (which may carry more lines).
+    func acceptUpToData(dataReply: String = "354 Go") async throws {
+        try await reply("220 mx.test ESMTP")
+        try await expect("EHLO")
+        try await reply("250 mx.test")
+        try await expect("MAIL")
+        try await reply("250 Ok")
+        try await expect("RCPT")
+        try await reply("250 Ok")
+        try await expect("DATA")
+        try await reply(dataReply)
+    }
+
     /// Reads a line and fails unless it starts with `prefix`.
     @discardableResult
     func expect(_ prefix: String) async throws -> String {

@@ -203,15 +203,7 @@ struct ScriptedServerTests {
         var timeouts = SMTPClientTimeouts.uniform(.seconds(10))
         timeouts.attempt = .milliseconds(800)
         let (result, _) = try await Self.run(timeouts: timeouts) { connection in
-            try await connection.reply("220 mx.test ESMTP")
-            try await connection.expect("EHLO")
-            try await connection.reply("250 mx.test")
-            try await connection.expect("MAIL")
-            try await connection.reply("250 Ok")
-            try await connection.expect("RCPT")
-            try await connection.reply("250 Ok")
-            try await connection.expect("DATA")
-            try await connection.reply("354 go")
+            try await connection.acceptUpToData()
             _ = try await connection.readData()
             try await Task.sleep(for: .milliseconds(1500))
             try await connection.reply("250 2.0.0 queued")
@@ -225,15 +217,7 @@ struct ScriptedServerTests {
         // A stray 250 right behind the 354: had it been read once the message was written, it would stand for
         // the verdict on the message, which the server then refuses.
         let (result, received) = try await Self.run { connection in
-            try await connection.reply("220 mx.test ESMTP")
-            try await connection.expect("EHLO")
-            try await connection.reply("250 mx.test")
-            try await connection.expect("MAIL")
-            try await connection.reply("250 Ok")
-            try await connection.expect("RCPT")
-            try await connection.reply("250 Ok")
-            try await connection.expect("DATA")
-            try await connection.reply("354 go\r\n250 2.0.0 early")
+            try await connection.acceptUpToData(dataReply: "354 go\r\n250 2.0.0 early")
             _ = try? await connection.readData()
             try? await connection.reply("554 5.7.1 rejected")
             try await connection.drain()
@@ -255,15 +239,7 @@ struct ScriptedServerTests {
         let message = OutboundMessage(mailFrom: "a@example.com", recipients: ["b@example.com"], content: content)
         let (result, _) = try await Self.run(message, timeouts: Self.timeouts(.milliseconds(500), for: \.dataBlock)) {
             connection in
-            try await connection.reply("220 mx.test ESMTP")
-            try await connection.expect("EHLO")
-            try await connection.reply("250 mx.test")
-            try await connection.expect("MAIL")
-            try await connection.reply("250 Ok")
-            try await connection.expect("RCPT")
-            try await connection.reply("250 Ok")
-            try await connection.expect("DATA")
-            try await connection.reply("354 Go")
+            try await connection.acceptUpToData()
             await connection.stall(for: .seconds(30))
         }
         #expect(result.outcome == .temporaryFailure)
@@ -281,15 +257,7 @@ struct ScriptedServerTests {
         let started = ContinuousClock.now
         let (result, _) = try await Self.run(message, timeouts: Self.timeouts(.seconds(12), for: \.dataBlock)) {
             connection in
-            try await connection.reply("220 mx.test ESMTP")
-            try await connection.expect("EHLO")
-            try await connection.reply("250 mx.test")
-            try await connection.expect("MAIL")
-            try await connection.reply("250 Ok")
-            try await connection.expect("RCPT")
-            try await connection.reply("250 Ok")
-            try await connection.expect("DATA")
-            try await connection.reply("354 Go")
+            try await connection.acceptUpToData()
             let count = try await connection.consumeDataPaced(pausing: .milliseconds(80), every: 64 * 1024)
             try await connection.reply(count == expectedSize ? "250 Ok" : "554 wrong size \(count)")
             try await connection.expect("QUIT")

@@ -94,14 +94,24 @@ def server(make_server):
 
 
 @contextlib.contextmanager
-def data_phase(server, helo=b"raw.test"):
-    """A raw SMTP session to `server` that has been told `354`: yields the socket and a reader of its replies,
-    for tests of what a client sends inside DATA."""
+def greeted(server, helo=b"raw.test"):
+    """A raw SMTP session to `server` that has been greeted and said HELO: yields the socket and a reader of
+    its replies, for tests of what a client sends that smtplib would not."""
     with socket.create_connection(("127.0.0.1", server.smtp_port), timeout=30) as sock:
         reader = sock.makefile("rb")
         assert reader.readline().startswith(b"220")
-        sock.sendall(b"HELO " + helo + b"\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n")
-        for expected in (b"250", b"250", b"250", b"354"):
+        sock.sendall(b"HELO " + helo + b"\r\n")
+        assert reader.readline().startswith(b"250")
+        yield sock, reader
+
+
+@contextlib.contextmanager
+def data_phase(server, helo=b"raw.test"):
+    """A raw SMTP session to `server` that has been told `354`: yields the socket and a reader of its replies,
+    for tests of what a client sends inside DATA."""
+    with greeted(server, helo) as (sock, reader):
+        sock.sendall(b"MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n")
+        for expected in (b"250", b"250", b"354"):
             assert reader.readline().startswith(expected)
         yield sock, reader
 

@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from conftest import BINARY, data_phase
+from conftest import BINARY, data_phase, greeted
 
 MESSAGE = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: chaos\r\n\r\n" + b"line of body text\r\n" * 200
 
@@ -88,11 +88,7 @@ def test_each_stage_answers_with_the_configured_reply_and_stores_nothing(server,
 def test_a_421_closes_the_connection_as_it_says(server):
     # RFC 5321 §3.8: 421 is the server closing the channel, and it does, at whatever stage a rule gives it.
     set_rules(server, [{"stage": "mail", "reply": "421 4.3.2 Closing"}])
-    with socket.create_connection(("127.0.0.1", server.smtp_port), timeout=10) as sock:
-        reader = sock.makefile("rb")
-        assert reader.readline().startswith(b"220")
-        sock.sendall(b"HELO c.test\r\n")
-        assert reader.readline().startswith(b"250")
+    with greeted(server) as (sock, reader):
         sock.sendall(b"MAIL FROM:<a@example.com>\r\n")
         assert reader.readline() == b"421 4.3.2 Closing\r\n"
         assert reader.readline() == b""

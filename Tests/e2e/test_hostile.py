@@ -14,7 +14,7 @@ import urllib.parse
 import pytest
 
 from compat_support import start_compat_server
-from conftest import BINARY, ROOT
+from conftest import BINARY, ROOT, greeted
 
 MESSAGE = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: hello\r\n\r\nbody\r\n"
 
@@ -531,11 +531,7 @@ def test_spamd_is_sent_no_message_past_its_size_limit(make_server):
 
 def test_a_non_ascii_address_without_smtputf8_is_taken_and_flagged(server):
     # Mailpen captures what a sloppy client sends, and the lint check says a real server would refuse it.
-    with socket.create_connection(("127.0.0.1", server.smtp_port), timeout=10) as sock:
-        reader = sock.makefile("rb")
-        assert reader.readline().startswith(b"220")
-        sock.sendall(b"HELO c.test\r\n")
-        assert reader.readline().startswith(b"250")
+    with greeted(server) as (sock, reader):
         for command in (b"MAIL FROM:<a@example.com>", "RCPT TO:<zoë@example.org>".encode(), b"DATA"):
             sock.sendall(command + b"\r\n")
             assert reader.readline()[:3] in (b"250", b"354")

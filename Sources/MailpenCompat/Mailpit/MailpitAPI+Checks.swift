@@ -46,16 +46,7 @@ extension MailpitAPI {
     }
 
     private func checkContext(_ request: Request, _ context: Context) async throws -> CheckContext {
-        let stored = try await storedMessage(request, context)
-        var envelope: CheckEnvelope?
-        if stored.envelope.source == .smtp {
-            envelope = CheckEnvelope(
-                mailFrom: stored.envelope.mailFrom,
-                bodyParameter: stored.envelope.mailParameters.first { $0.keyword == "BODY" }?.value,
-                smtpUTF8: stored.envelope.mailParameters.contains { $0.keyword == "SMTPUTF8" },
-                recipients: stored.envelope.recipients.map(\.address))
-        }
-        return CheckContext(message: MIMEMessage(stored.raw), envelope: envelope, receivedAt: stored.summary.receivedAt)
+        CheckContext(stored: try await storedMessage(request, context))
     }
 
     /// Elements in the HTML body (Mailpit's `Nodes`): every start tag.

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import MailpenChecks
 import MailpenChecksNetwork
+import MailpenCompat
 import MailpenMIME
 import MailpenSMTPCore
 import MailpenStore
@@ -63,16 +64,6 @@ struct CheckRoutes {
     private func checkContext(_ context: MailpenRequestContext) async throws -> CheckContext {
         let id = try context.pathParameter("id")
         guard let stored = try await dependencies.store.message(id: id) else { throw StoreError.messageNotFound(id) }
-        let envelope = stored.envelope
-        var checkEnvelope: CheckEnvelope?
-        if envelope.source == .smtp {
-            checkEnvelope = CheckEnvelope(
-                mailFrom: envelope.mailFrom,
-                bodyParameter: envelope.mailParameters.first { $0.keyword == "BODY" }?.value,
-                smtpUTF8: envelope.mailParameters.contains { $0.keyword == "SMTPUTF8" },
-                recipients: envelope.recipients.map(\.address))
-        }
-        return CheckContext(
-            message: MIMEMessage(stored.raw), envelope: checkEnvelope, receivedAt: stored.summary.receivedAt)
+        return CheckContext(stored: stored)
     }
 }
